@@ -1,0 +1,150 @@
+import { Construct } from 'constructs';
+import { Lazy } from 'cdktf';
+import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { IamFunctionUrl } from './iam-function-url';
+import { PolicyStatement, policyDocument, renderPolicy } from './policy-document';
+import { EXTERNAL_ID, MANAGED_POLICY_ARN, PropChecker } from './prop-validation';
+
+/** Settings of the role session that callers must or may use; shared with the composite. */
+export interface FunctionInvokerRoleOptions {
+  /**
+   * Prepended to the role and policy names, so two deployments in one account cannot collide.
+   * @default - no prefix
+   */
+  readonly namePrefix?: string;
+  /** @default "function_invoker" */
+  readonly roleName?: string;
+  /** Name of the customer-managed invoke policy. @default "InvokeSingleLambdaPolicy" */
+  readonly policyName?: string;
+  /** IAM path of the role and the policy. @default "/" */
+  readonly path?: string;
+  /**
+   * When set, AssumeRole must present this `sts:ExternalId` (2 to 1224 characters). It guards a
+   * third party's role against the confused-deputy problem; it is not a secret.
+   * @default - no external ID required
+   */
+  readonly externalId?: string;
+  /** Longest session a caller may request, in seconds (3600 to 43200). @default 3600 */
+  readonly maxSessionDuration?: number;
+  /** ARN of a managed policy that bounds the role's permissions. @default - no boundary */
+  readonly permissionsBoundary?: string;
+  /** @default - no tags */
+  readonly tags?: Record<string, string>;
+}
+
+export interface FunctionInvokerRoleProps extends FunctionInvokerRoleOptions {
+  /**
+   * ARNs of the IAM principals that may assume the role (users, roles, `arn:aws:iam::ID:root`,
+   * in this or other accounts). More can be added with `addTrustedPrincipal`; at synth at least
+   * one must be there. @default - none
+   */
+  readonly trustedPrincipals?: string[];
+  /** Function URLs the role may invoke; more with `grantInvokeUrl`. @default - none */
+  readonly functionUrls?: IamFunctionUrl[];
+}
+
+/**
+ * The `function_invoker` role: assumable only by the principals it trusts, and allowed only to
+ * call the function URLs granted to it, through a customer-managed policy attached to it.
+ */
+export class FunctionInvokerRole extends Construct {
+  readonly roleName: string;
+  readonly roleArn: string;
+  readonly policyArn: string;
+  readonly externalId?: string;
+  readonly maxSessionDuration: number;
+
+  private readonly trustedPrincipals: string[] = [];
+  private readonly grantedUrls: IamFunctionUrl[] = [];
+  private readonly check = new PropChecker('FunctionInvokerRole');
+
+  constructor(scope: Construct, id: string, props: FunctionInvokerRoleProps = {}) {
+    super(scope, id);
+    const check: PropChecker = this.check;
+    const prefix = props.namePrefix ?? '';
+    this.roleName = `${prefix}${props.roleName ?? 'function_invoker'}`;
+    const policyName = `${prefix}${props.policyName ?? 'InvokeSingleLambdaPolicy'}`;
+    const path = props.path ?? '/';
+    this.externalId = props.externalId;
+    this.maxSessionDuration = props.maxSessionDuration ?? 3600;
+
+    check.iamName(props.roleName !== undefined ? 'roleName' : 'namePrefix + roleName', this.roleName, 64);
+    check.iamName(props.policyName !== undefined ? 'policyName' : 'namePrefix + policyName', policyName, 128);
+    check.iamPath('path', path);
+    check.pattern('externalId', this.externalId, EXTERNAL_ID, 2, 1224, 'letters, digits and + = , . @ : / _ -');
+    check.integerInRange('maxSessionDuration', this.maxSessionDuration, 3600, 43200, 'seconds');
+    check.pattern('permissionsBoundary', props.permissionsBoundary, MANAGED_POLICY_ARN, 20, 2048, 'a managed policy ARN (arn:<partition>:iam::<account or "aws">:policy/<name>)');
+    check.tags('tags', props.tags);
+
+    for (const principal of props.trustedPrincipals ?? []) this.addTrustedPrincipal(principal);
+    for (const url of props.functionUrls ?? []) this.grantInvokeUrl(url);
+
+    const role = new IamRole(this, 'Role', {
+      name: this.roleName,
+      path,
+      description: 'Assumed by the function URL invoker; may only invoke its function URL(s).',
+      assumeRolePolicy: Lazy.stringValue({ produce: () => renderPolicy(this.trustPolicy()) }),
+      maxSessionDuration: this.maxSessionDuration,
+      permissionsBoundary: props.permissionsBoundary,
+      tags: props.tags,
+    });
+    const policy = new IamPolicy(this, 'InvokePolicy', {
+      name: policyName,
+      path,
+      description: 'Invoke exactly the granted Lambda function URL(s), nothing else.',
+      policy: Lazy.stringValue({ produce: () => renderPolicy(this.invokePolicy()) }),
+      tags: props.tags,
+    });
+    new IamRolePolicyAttachment(this, 'InvokePolicyAttachment', { role: role.name, policyArn: policy.arn });
+    this.roleArn = role.arn;
+    this.policyArn = policy.arn;
+
+    this.node.addValidation({
+      validate: () => [
+        ...(this.trustedPrincipals.length === 0
+          ? ['FunctionInvokerRole has no trusted principal: pass trustedPrincipals or call addTrustedPrincipal (nobody could assume it)']
+          : []),
+        ...(this.grantedUrls.length === 0
+          ? ['FunctionInvokerRole has no function URL to invoke: pass functionUrls or call grantInvokeUrl (its policy would be empty)']
+          : []),
+      ],
+    });
+  }
+
+  /** Lets one more IAM principal (by ARN) assume this role. Adding the same ARN twice is a no-op. */
+  addTrustedPrincipal(principalArn: string): void {
+    this.check.principalArn('trustedPrincipals', principalArn);
+    if (!this.trustedPrincipals.includes(principalArn)) this.trustedPrincipals.push(principalArn);
+  }
+
+  /**
+   * Allows the role's sessions to call `url`: one InvokeFunctionUrl + InvokeFunction statement
+   * pair per URL, each on that URL's exact ARN. Granting the same URL twice is a no-op.
+   */
+  grantInvokeUrl(url: IamFunctionUrl): void {
+    if (!this.grantedUrls.some((granted) => granted === url || granted.invokeArn === url.invokeArn)) {
+      this.grantedUrls.push(url);
+    }
+  }
+
+  /** The trust policy as data (for tests and simulators); rendered into the role at synth. */
+  trustPolicy() {
+    return policyDocument([
+      {
+        Sid: 'AllowTrustedPrincipalsToAssume',
+        Effect: 'Allow',
+        Principal: { AWS: this.trustedPrincipals.length === 1 ? this.trustedPrincipals[0] : [...this.trustedPrincipals] },
+        Action: 'sts:AssumeRole',
+        ...(this.externalId !== undefined ? { Condition: { StringEquals: { 'sts:ExternalId': this.externalId } } } : {}),
+      },
+    ]);
+  }
+
+  /** The invoke policy as data; rendered into the managed policy at synth. */
+  invokePolicy() {
+    const statements: PolicyStatement[] = this.grantedUrls.flatMap((url, index) => url.invokeStatements(index === 0 ? '' : String(index + 1)));
+    return policyDocument(statements);
+  }
+}

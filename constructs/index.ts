@@ -1,0 +1,6 @@
+export * from './iam-function-url';
+export * from './function-invoker-role';
+export * from './invoker-user';
+export * from './protected-function-url';
+export * from './policy-document';
+export { InvalidPropError } from './prop-validation';

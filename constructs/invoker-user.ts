@@ -1,0 +1,94 @@
+import { Construct } from 'constructs';
+import { IamAccessKey } from '@cdktf/provider-aws/lib/iam-access-key';
+import { IamUser } from '@cdktf/provider-aws/lib/iam-user';
+import { IamUserPolicy } from '@cdktf/provider-aws/lib/iam-user-policy';
+import { FunctionInvokerRole } from './function-invoker-role';
+import { policyDocument, renderPolicy } from './policy-document';
+import { MANAGED_POLICY_ARN, PropChecker, isUnresolved } from './prop-validation';
+
+export interface InvokerUserOptions {
+  /** Prepended to the user and policy names. @default - no prefix */
+  readonly namePrefix?: string;
+  /** @default "lambda_invoker" */
+  readonly userName?: string;
+  /** @default "/" */
+  readonly path?: string;
+  /**
+   * Create an access key for the user. Its secret is stored in Terraform state (see the README's
+   * security notes); turn this off to create keys out of band.
+   * @default true
+   */
+  readonly createAccessKey?: boolean;
+  /**
+   * PGP public key (base64) or `keybase:<user>`: the secret is then encrypted with it and only
+   * the encrypted form reaches state and outputs.
+   * @default - the secret is stored in plain text in state
+   */
+  readonly pgpKey?: string;
+  /** ARN of a managed policy that bounds the user's permissions. @default - no boundary */
+  readonly permissionsBoundary?: string;
+  /** @default - no tags */
+  readonly tags?: Record<string, string>;
+}
+
+export interface InvokerUserProps extends InvokerUserOptions {
+  /** The one role this user may assume; the user is added to its trust policy. */
+  readonly role: FunctionInvokerRole;
+}
+
+/**
+ * An IAM user whose only right is `sts:AssumeRole` on one role. Its long-lived key can do nothing
+ * else: not invoke the function, not read IAM, not create keys. Calls go through the role's
+ * short-lived session.
+ */
+export class InvokerUser extends Construct {
+  readonly userName: string;
+  readonly userArn: string;
+  /** Undefined when `createAccessKey` is false. */
+  readonly accessKeyId?: string;
+  /** Plain secret (a sensitive Terraform value); undefined with a PGP key or without a key. */
+  readonly secretAccessKey?: string;
+  /** Base64 PGP-encrypted secret; set only with `pgpKey`. */
+  readonly encryptedSecretAccessKey?: string;
+
+  constructor(scope: Construct, id: string, props: InvokerUserProps) {
+    super(scope, id);
+    const check: PropChecker = new PropChecker('InvokerUser');
+    const prefix = props.namePrefix ?? '';
+    this.userName = `${prefix}${props.userName ?? 'lambda_invoker'}`;
+    const createAccessKey = props.createAccessKey ?? true;
+    check.iamName(props.userName !== undefined ? 'userName' : 'namePrefix + userName', this.userName, 64);
+    check.iamPath('path', props.path);
+    check.pattern('permissionsBoundary', props.permissionsBoundary, MANAGED_POLICY_ARN, 20, 2048, 'a managed policy ARN (arn:<partition>:iam::<account or "aws">:policy/<name>)');
+    check.tags('tags', props.tags);
+    if (props.pgpKey !== undefined) {
+      if (!createAccessKey) check.fail('pgpKey', props.pgpKey, 'needs createAccessKey: true (there is no secret to encrypt without an access key)');
+      if (!isUnresolved(props.pgpKey) && !/^(keybase:[a-zA-Z0-9_-]{1,64}|[A-Za-z0-9+/=\s]{64,})$/.test(props.pgpKey)) {
+        check.fail('pgpKey', props.pgpKey, 'must be "keybase:<username>" or a base64-encoded PGP public key (binary, not ASCII-armored)');
+      }
+    }
+
+    const user = new IamUser(this, 'User', {
+      name: this.userName,
+      path: props.path ?? '/',
+      permissionsBoundary: props.permissionsBoundary,
+      tags: props.tags,
+    });
+    this.userArn = user.arn;
+    new IamUserPolicy(this, 'AssumeRolePolicy', {
+      name: `${prefix}AssumeFunctionInvokerRole`,
+      user: user.name,
+      policy: renderPolicy(
+        policyDocument([{ Sid: 'AssumeFunctionInvokerRoleOnly', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: props.role.roleArn }]),
+      ),
+    });
+    props.role.addTrustedPrincipal(user.arn);
+
+    if (createAccessKey) {
+      const key = new IamAccessKey(this, 'AccessKey', { user: user.name, pgpKey: props.pgpKey });
+      this.accessKeyId = key.id;
+      if (props.pgpKey !== undefined) this.encryptedSecretAccessKey = key.encryptedSecret;
+      else this.secretAccessKey = key.secret;
+    }
+  }
+}

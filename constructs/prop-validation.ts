@@ -1,0 +1,116 @@
+import { Token } from 'cdktf';
+
+/**
+ * A construct prop a user set to a value AWS (or this library) does not accept.
+ * The message names the construct, the prop, the value and what is allowed, e.g.
+ * `FunctionInvokerRole maxSessionDuration must be a whole number of seconds from 3600 to 43200 (got 100)`.
+ * Thrown from constructors, so nothing is synthesized when a prop is wrong.
+ */
+export class InvalidPropError extends Error {
+  constructor(
+    readonly construct: string,
+    readonly prop: string,
+    readonly value: unknown,
+    readonly allowed: string,
+  ) {
+    super(`${construct} ${prop} ${allowed} (got ${describe(value)})`);
+    this.name = 'InvalidPropError';
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') {
+    return value.length > 80 ? `${JSON.stringify(value.slice(0, 80))}… (${value.length} characters)` : JSON.stringify(value);
+  }
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  return String(value);
+}
+
+/** A value that is a Terraform reference is only known at apply time: Terraform and AWS check it. */
+export function isUnresolved(value: unknown): boolean {
+  return typeof value === 'string' ? Token.isUnresolved(value) : typeof value === 'number' && Token.isUnresolved(value);
+}
+
+/** Checks props of one construct; each method throws `InvalidPropError` naming the prop. */
+export class PropChecker {
+  constructor(private readonly construct: string) {}
+
+  fail(prop: string, value: unknown, allowed: string): never {
+    throw new InvalidPropError(this.construct, prop, value, allowed);
+  }
+
+  /** String matching `pattern` with a length in [min, max]; `rule` says in words what is allowed. */
+  pattern(prop: string, value: string | undefined, pattern: RegExp, min: number, max: number, rule: string): void {
+    if (value === undefined || isUnresolved(value)) return;
+    if (typeof value !== 'string' || value.length < min || value.length > max || !pattern.test(value)) {
+      this.fail(prop, value, `must be ${min === max ? min : `${min} to ${max}`} characters of ${rule}`);
+    }
+  }
+
+  integerInRange(prop: string, value: number | undefined, min: number, max: number, unit: string): void {
+    if (value === undefined || isUnresolved(value)) return;
+    if (!Number.isInteger(value) || value < min || value > max) {
+      this.fail(prop, value, `must be a whole number of ${unit} from ${min} to ${max}`);
+    }
+  }
+
+  oneOf<T extends string>(prop: string, value: T | undefined, allowed: readonly T[]): void {
+    if (value === undefined || isUnresolved(value)) return;
+    if (!allowed.includes(value)) this.fail(prop, value, `must be one of ${allowed.join(', ')}`);
+  }
+
+  /** IAM user, role and policy names: AWS's `[\w+=,.@-]` character set. */
+  iamName(prop: string, value: string | undefined, max: number): void {
+    this.pattern(prop, value, IAM_NAME, 1, max, 'letters, digits and + = , . @ _ -');
+  }
+
+  /** IAM paths: `/` or `/a/b/`, printable ASCII, at most 512 characters. */
+  iamPath(prop: string, value: string | undefined): void {
+    this.pattern(prop, value, IAM_PATH, 1, 512, 'printable ASCII that starts and ends with "/" (e.g. "/" or "/invokers/")');
+  }
+
+  /** ARN of an IAM principal a trust policy or Lambda permission may name. */
+  principalArn(prop: string, value: string): void {
+    if (isUnresolved(value)) return;
+    if (/^\d{12}$/.test(value)) {
+      this.fail(prop, value, `must be an ARN, not a bare account ID: write "arn:aws:iam::${value}:root" (AWS rewrites a bare ID to that ARN, and the Terraform AWS provider then plans a replacement on every run, hashicorp/terraform-provider-aws#30722)`);
+    }
+    if (!PRINCIPAL_ARN.test(value)) {
+      this.fail(prop, value, 'must be an IAM principal ARN: arn:<partition>:iam::<12-digit account>:root, …:user/<name>, …:role/<name>, or arn:<partition>:sts::<account>:assumed-role/<role>/<session>');
+    }
+  }
+
+  tags(prop: string, tags: Record<string, string> | undefined): void {
+    if (tags === undefined) return;
+    const entries = Object.entries(tags);
+    if (entries.length > 50) this.fail(prop, tags, 'may hold at most 50 tags');
+    for (const [key, value] of entries) {
+      if (isUnresolved(key)) continue;
+      if (key.length < 1 || key.length > 128 || !TAG_TEXT.test(key) || /^aws:/i.test(key)) {
+        this.fail(`${prop} key`, key, 'must be 1 to 128 characters of letters, digits, spaces and _ . : / = + - @, and must not start with "aws:"');
+      }
+      if (!isUnresolved(value) && (typeof value !== 'string' || value.length > 256 || !TAG_TEXT.test(value))) {
+        this.fail(`${prop}["${key}"]`, value, 'must be 0 to 256 characters of letters, digits, spaces and _ . : / = + - @');
+      }
+    }
+  }
+}
+
+const IAM_NAME = /^[\w+=,.@-]+$/;
+const IAM_PATH = /^(\/|\/[\u0021-\u007e]+\/)$/;
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+const PARTITION = '(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc)';
+const PRINCIPAL_ARN = new RegExp(
+  `^arn:${PARTITION}:(iam::\\d{12}:(root|(user|role)(/[\\u0021-\\u007e]+)*/[\\w+=,.@-]{1,64})|sts::\\d{12}:assumed-role/[\\w+=,.@-]{1,64}/[\\w+=,.@-]{2,64})$`,
+);
+
+/** ARN of a Lambda function, optionally qualified by a version or alias. */
+export const FUNCTION_ARN = new RegExp(
+  `^arn:${PARTITION}:lambda:[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\\d:\\d{12}:function:[a-zA-Z0-9_-]{1,64}(:(\\$LATEST|[a-zA-Z0-9_-]{1,128}))?$`,
+);
+export const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+/** Alias names: letters, digits, - and _, not all digits (that would be a version). */
+export const ALIAS_NAME = /^(?!\d+$)[a-zA-Z0-9_-]{1,128}$/;
+/** External IDs (sts:ExternalId): 2 to 1224 characters of AWS's set. */
+export const EXTERNAL_ID = /^[\w+=,.@:/-]+$/;
+export const MANAGED_POLICY_ARN = new RegExp(`^arn:${PARTITION}:iam::(\\d{12}|aws):policy(/[\\u0021-\\u007e]+)*/[\\w+=,.@-]{1,128}$`);

@@ -1,0 +1,108 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/**
+ * Running the real `terraform` against the synthesized stack, with or without a registry.
+ *
+ * Where the hashicorp/aws provider is available in a local filesystem mirror, we write our own
+ * CLI config (`provider_installation { filesystem_mirror … }`) so init never goes online; where no
+ * mirror is found, Terraform's default (the registry) applies, so the same code works anywhere.
+ */
+
+export const AWS_PROVIDER_VERSION = '5.100.0';
+const PROVIDER_ADDRESS = 'registry.terraform.io/hashicorp/aws';
+
+/** Directories searched for `registry.terraform.io/hashicorp/aws/<version>/<os>_<arch>/`. */
+export function mirrorCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+  return [
+    env.TF_PROVIDER_MIRROR,
+    '/opt/tf-plugins',
+    path.join(os.homedir(), '.terraform.d', 'plugins'),
+    path.join(os.homedir(), '.local', 'share', 'terraform', 'plugins'),
+    '/usr/local/share/terraform/plugins',
+    '/usr/share/terraform/plugins',
+  ].filter((dir): dir is string => typeof dir === 'string' && dir !== '');
+}
+
+export function terraformPlatform(): string {
+  const arch = { x64: 'amd64', arm64: 'arm64', ia32: '386' }[process.arch as string] ?? process.arch;
+  return `${process.platform}_${arch}`;
+}
+
+/** The first mirror that holds the provider version for this platform, or undefined. */
+export function findProviderMirror(env: NodeJS.ProcessEnv = process.env, version = AWS_PROVIDER_VERSION): string | undefined {
+  return mirrorCandidates(env).find((dir) => fs.existsSync(path.join(dir, PROVIDER_ADDRESS, version, terraformPlatform())));
+}
+
+export function cliConfigText(mirror: string): string {
+  return [
+    '# Written by lambda-url-iam: install hashicorp/aws from the local mirror, everything else from the registry.',
+    'provider_installation {',
+    '  filesystem_mirror {',
+    `    path    = ${JSON.stringify(mirror)}`,
+    `    include = [${JSON.stringify(PROVIDER_ADDRESS)}]`,
+    '  }',
+    '  direct {',
+    `    exclude = [${JSON.stringify(PROVIDER_ADDRESS)}]`,
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Environment for terraform/cdktf: TF_CLI_CONFIG_FILE names our config when a mirror exists. A
+ * TF_CLI_CONFIG_FILE that points at a missing file is dropped (Terraform would only warn about it).
+ */
+export function terraformEnv(projectDir: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' };
+  const mirror = findProviderMirror(base);
+  if (mirror !== undefined) {
+    const configPath = path.join(projectDir, '.terraform-cli.tfrc');
+    const text = cliConfigText(mirror);
+    if (!fs.existsSync(configPath) || fs.readFileSync(configPath, 'utf8') !== text) fs.writeFileSync(configPath, text);
+    env.TF_CLI_CONFIG_FILE = configPath;
+  } else if (env.TF_CLI_CONFIG_FILE !== undefined && !fs.existsSync(env.TF_CLI_CONFIG_FILE)) {
+    delete env.TF_CLI_CONFIG_FILE;
+  }
+  return env;
+}
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export class TerraformMissingError extends Error {
+  constructor() {
+    super('terraform was not found on PATH. Install Terraform >= 1.10 (e.g. 1.11.4) from https://developer.hashicorp.com/terraform/install, then run the tests again.');
+    this.name = 'TerraformMissingError';
+  }
+}
+
+/** Runs terraform with args in cwd; resolves with its output whatever the exit code. */
+export function runTerraform(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CommandResult> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn('terraform', args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? new TerraformMissingError() : error));
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr, ms: Date.now() - started }));
+  });
+}
+
+/** Runs terraform and throws with its output when it fails. */
+export async function terraform(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CommandResult> {
+  const result = await runTerraform(args, options);
+  if (result.code !== 0) {
+    throw new Error(`terraform ${args.join(' ')} failed (exit ${result.code}) in ${options.cwd}:\n${result.stderr || result.stdout}`);
+  }
+  return result;
+}

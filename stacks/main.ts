@@ -1,0 +1,26 @@
+import { App } from 'cdktf';
+import { InvalidPropError } from '../constructs/prop-validation';
+import { readDemoConfig } from './demo-config';
+import { DemoStack } from './demo-stack';
+
+/** Synthesizes the demo stack into cdktf.out (or CDKTF_OUTDIR, set by the cdktf CLI). */
+export function synthDemo(outdir?: string): string {
+  const app = new App(outdir !== undefined ? { outdir } : {});
+  const config = readDemoConfig(process.env, (key) => app.node.tryGetContext(key));
+  new DemoStack(app, config.stackName, config);
+  app.synth();
+  return config.stackName;
+}
+
+if (require.main === module) {
+  try {
+    const stack = synthDemo();
+    if (!process.env.CDKTF_OUTDIR) process.stdout.write(`Synthesized stack "${stack}" into cdktf.out/stacks/${stack}/cdk.tf.json\n`);
+  } catch (error) {
+    if (error instanceof InvalidPropError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}

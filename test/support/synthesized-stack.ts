@@ -1,0 +1,102 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, TerraformStack } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { readDemoConfig } from '../../stacks/demo-config';
+import { DemoStack } from '../../stacks/demo-stack';
+
+export const ACCOUNT = '111122223333';
+export const REGION = 'us-east-1';
+
+type Json = Record<string, any>;
+
+/** A synthesized stack read back from disk, as Terraform will see it. */
+export class SynthesizedStack {
+  constructor(readonly json: Json, readonly dir: string) {}
+
+  /** All resources of a type: logical id -> config. */
+  resources(type: string): Record<string, Json> {
+    return this.json.resource?.[type] ?? {};
+  }
+
+  /** The only resource of a type (fails when there are none or several). */
+  only(type: string): Json {
+    const found = Object.values(this.resources(type));
+    if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
+    return found[0];
+  }
+
+  resourceCount(): number {
+    return Object.values(this.json.resource ?? {}).reduce((sum: number, byId: any) => sum + Object.keys(byId).length, 0);
+  }
+
+  /** Outputs by construct id (the names in the outputs file), e.g. { function_url: {...} }. */
+  outputsOf(constructPath: string[]): Record<string, Json> {
+    let node: any = this.json['//'].outputs;
+    for (const part of constructPath) node = node?.[part];
+    if (node === undefined) throw new Error(`no outputs under ${constructPath.join('/')}`);
+    return Object.fromEntries(Object.entries(node as Record<string, string>).map(([name, logicalId]) => [name, this.json.output[logicalId]]));
+  }
+
+  /**
+   * Parses a policy string and replaces each `${aws_type.id.arn}` with the ARN AWS would give
+   * that resource (from its name and path in this stack), so a simulator can evaluate it.
+   */
+  policy(policyText: string): Json {
+    return JSON.parse(this.resolveReferences(policyText));
+  }
+
+  resolveReferences(text: string): string {
+    return text.replace(/\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.arn\}/g, (_, type: string, id: string) => this.arnOf(type, id));
+  }
+
+  arnOf(type: string, id: string): string {
+    const resource = this.resources(type)[id];
+    if (resource === undefined) throw new Error(`reference to missing resource ${type}.${id}`);
+    const iamPath = resource.path ?? '/';
+    switch (type) {
+      case 'aws_iam_user':
+        return `arn:aws:iam::${ACCOUNT}:user${iamPath}${resource.name}`;
+      case 'aws_iam_role':
+        return `arn:aws:iam::${ACCOUNT}:role${iamPath}${resource.name}`;
+      case 'aws_iam_policy':
+        return `arn:aws:iam::${ACCOUNT}:policy${iamPath}${resource.name}`;
+      case 'aws_lambda_function':
+        return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${resource.function_name}`;
+      case 'aws_cloudwatch_log_group':
+        return `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${resource.name}`;
+      default:
+        throw new Error(`no ARN rule for ${type}`);
+    }
+  }
+}
+
+function tempOutdir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'lambda-url-iam-synth-'));
+}
+
+/** Builds a stack with `build`, synthesizes it to a temp dir and reads it back. */
+export function synthStack(build: (stack: TerraformStack) => void, stackName = 'test'): SynthesizedStack {
+  const outdir = tempOutdir();
+  const app = new App({ outdir });
+  const stack = new TerraformStack(app, stackName);
+  new AwsProvider(stack, 'Aws', { region: REGION });
+  build(stack);
+  app.synth();
+  return readStack(outdir, stackName);
+}
+
+/** Synthesizes the demo stack with settings given as environment variables. */
+export function synthDemo(env: Record<string, string> = {}, outdir = tempOutdir()): SynthesizedStack {
+  const app = new App({ outdir });
+  const config = readDemoConfig(env, () => undefined);
+  new DemoStack(app, config.stackName, config);
+  app.synth();
+  return readStack(outdir, config.stackName);
+}
+
+function readStack(outdir: string, stackName: string): SynthesizedStack {
+  const dir = path.join(outdir, 'stacks', stackName);
+  return new SynthesizedStack(JSON.parse(fs.readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8')), dir);
+}
