@@ -26,9 +26,13 @@ function describe(value: unknown): string {
   return String(value);
 }
 
-/** A value that is a Terraform reference is only known at apply time: Terraform and AWS check it. */
+/**
+ * A value that is a Terraform reference (a cdktf token, or a raw `${…}` expression) is only known
+ * at apply time: Terraform and AWS check it.
+ */
 export function isUnresolved(value: unknown): boolean {
-  return typeof value === 'string' ? Token.isUnresolved(value) : typeof value === 'number' && Token.isUnresolved(value);
+  if (typeof value === 'string') return Token.isUnresolved(value) || value.includes('${');
+  return typeof value === 'number' && Token.isUnresolved(value);
 }
 
 /** Checks props of one construct; each method throws `InvalidPropError` naming the prop. */

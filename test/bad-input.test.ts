@@ -1,0 +1,169 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { App, TerraformStack, TerraformVariable } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { FunctionInvokerRole, IamFunctionUrl, InvalidPropError, InvokerUser, ProtectedFunctionUrl, ProtectedFunctionUrlProps } from '../constructs';
+import { readDemoConfig } from '../stacks/demo-config';
+
+const USER = 'arn:aws:iam::111122223333:user/lambda_invoker';
+
+/** Builds a ProtectedFunctionUrl with `props` and synthesizes; returns the outdir. */
+function buildAndSynth(props: Partial<ProtectedFunctionUrlProps>): string {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-input-'));
+  const app = new App({ outdir });
+  const stack = new TerraformStack(app, 'bad');
+  new AwsProvider(stack, 'Aws', { region: 'us-east-1' });
+  new ProtectedFunctionUrl(stack, 'P', { function: 'fn', ...props } as ProtectedFunctionUrlProps);
+  app.synth();
+  return outdir;
+}
+
+function expectRejected(build: () => unknown, prop: string, shown: string, rule: RegExp) {
+  let error: unknown;
+  try {
+    build();
+  } catch (caught) {
+    error = caught;
+  }
+  expect(error, 'expected the construct to throw').toBeInstanceOf(InvalidPropError);
+  const message = (error as Error).message;
+  expect(message).toContain(prop);
+  expect(message).toContain(shown);
+  expect(message).toMatch(rule);
+}
+
+/** Files (not directories: cdktf's App makes an empty stacks/ when created) below dir. */
+function filesUnder(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((entry) => fs.statSync(path.join(dir, entry)).isFile());
+}
+
+const long = (n: number, c = 'a') => c.repeat(n);
+
+// [case, props, prop named in the message, value shown, rule]
+const CASES: [string, Partial<ProtectedFunctionUrlProps>, string, string, RegExp][] = [
+  ['role name with a space', { roleName: 'function invoker' }, 'roleName', '"function invoker"', /letters, digits and \+ = , \. @ _ -/],
+  ['role name of 65 characters', { roleName: long(65) }, 'roleName', `"${long(65)}"`, /1 to 64 characters/],
+  ['empty role name', { roleName: '' }, 'roleName', '""', /1 to 64/],
+  ['prefix that makes the role name too long', { namePrefix: long(60) }, 'namePrefix + roleName', 'function_invoker', /1 to 64/],
+  ['user name with a slash', { userName: 'team/bot' }, 'userName', '"team/bot"', /letters, digits/],
+  ['user name of 65 characters', { userName: long(65) }, 'userName', `"${long(65)}"`, /1 to 64/],
+  ['policy name with a colon', { policyName: 'Invoke:All' }, 'policyName', '"Invoke:All"', /letters, digits/],
+  ['policy name of 129 characters', { policyName: long(129) }, 'policyName', '(129 characters)', /1 to 128/],
+  ['path without the leading slash', { path: 'invokers/' }, 'path', '"invokers/"', /starts and ends with "\/"/],
+  ['path without the trailing slash', { path: '/invokers' }, 'path', '"/invokers"', /starts and ends with "\/"/],
+  ['path with a space', { path: '/my invokers/' }, 'path', '"/my invokers/"', /printable ASCII/],
+  ['max session 3599 s', { maxSessionDuration: 3599 }, 'maxSessionDuration', '3599', /from 3600 to 43200/],
+  ['max session 43201 s', { maxSessionDuration: 43201 }, 'maxSessionDuration', '43201', /from 3600 to 43200/],
+  ['max session 3600.5 s', { maxSessionDuration: 3600.5 }, 'maxSessionDuration', '3600.5', /whole number of seconds/],
+  ['external ID of 1 character', { externalId: 'x' }, 'externalId', '"x"', /2 to 1224 characters/],
+  ['external ID of 1225 characters', { externalId: long(1225) }, 'externalId', '(1225 characters)', /2 to 1224/],
+  ['external ID with a space', { externalId: 'partner 1' }, 'externalId', '"partner 1"', /\+ = , \. @ : \/ _ -/],
+  ['trusted principal as a bare account ID', { trustedPrincipals: ['444455556666'] }, 'trustedPrincipals', '"444455556666"', /arn:aws:iam::444455556666:root.*30722/],
+  ['trusted principal that is not an ARN', { trustedPrincipals: ['bob'] }, 'trustedPrincipals', '"bob"', /IAM principal ARN/],
+  ['trusted principal with a short account', { trustedPrincipals: ['arn:aws:iam::1234:user/bob'] }, 'trustedPrincipals', '1234', /12-digit account/],
+  ['trusted principal that is a service', { trustedPrincipals: ['lambda.amazonaws.com'] }, 'trustedPrincipals', 'lambda.amazonaws.com', /IAM principal ARN/],
+  ['cross-account invoker as a bare ID', { crossAccountInvokers: ['444455556666'] }, 'crossAccountInvoker', '444455556666', /not a bare account ID/],
+  ['permissions boundary that is a role ARN', { permissionsBoundary: 'arn:aws:iam::111122223333:role/x' }, 'permissionsBoundary', 'role/x', /managed policy ARN/],
+  ['function ARN with a bad region', { function: 'arn:aws:lambda:moon-1:111122223333:function:fn' }, 'function', 'moon-1', /Lambda function ARN/],
+  ['function ARN for a version', { function: 'arn:aws:lambda:us-east-1:111122223333:function:fn:7' }, 'function', '"7"', /never at a version/],
+  ['function name with a dot', { function: 'my.fn' }, 'function', '"my.fn"', /letters, digits, - and _/],
+  ['function name of 65 characters', { function: long(65) }, 'function', `"${long(65)}"`, /1 to 64/],
+  ['qualifier that is a version number', { qualifier: '3' }, 'qualifier', '"3"', /not all digits/],
+  ['qualifier differing from the ARN alias', { function: 'arn:aws:lambda:us-east-1:111122223333:function:fn:live', qualifier: 'beta' }, 'qualifier', '"beta"', /must match the alias in the function ARN \("live"\)/],
+  ['CORS max age over a day', { cors: { maxAge: 90000 } }, 'cors.maxAge', '90000', /from 0 to 86400/],
+  ['CORS method that does not exist', { cors: { allowMethods: ['FETCH' as never] } }, 'cors.allowMethods', '"FETCH"', /one of GET, POST/],
+  ['CORS origin with a space', { cors: { allowOrigins: ['https://a.example .com'] } }, 'cors.allowOrigins', 'a.example .com', /without spaces/],
+  ['invoke mode that does not exist', { invokeMode: 'STREAMING' as never }, 'invokeMode', '"STREAMING"', /one of BUFFERED, RESPONSE_STREAM/],
+  ['PGP key without an access key', { pgpKey: 'keybase:alice', createAccessKey: false }, 'pgpKey', 'keybase:alice', /needs createAccessKey: true/],
+  ['PGP key that is ASCII-armored', { pgpKey: '-----BEGIN PGP PUBLIC KEY BLOCK-----' }, 'pgpKey', 'BEGIN PGP', /base64-encoded PGP public key/],
+  ['tag with an aws: key', { tags: { 'aws:owner': 'me' } }, 'tags key', '"aws:owner"', /must not start with "aws:"/],
+  ['tag value of 257 characters', { tags: { team: long(257) } }, 'tags["team"]', '(257 characters)', /0 to 256/],
+  ['no user and no trusted principal', { createInvokerUser: false }, 'trustedPrincipals', 'an array of 0', /at least one principal/],
+  ['user name without a user', { createInvokerUser: false, trustedPrincipals: [USER], userName: 'bot' }, 'userName', '"bot"', /no effect when createInvokerUser is false/],
+];
+
+describe('bad construct props are refused with the prop, the value and the rule, and nothing is synthesized', () => {
+  it('has at least 25 cases', () => expect(CASES.length).toBeGreaterThanOrEqual(25));
+
+  it.each(CASES)('%s', (_, props, prop, shown, rule) => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-input-'));
+    expectRejected(
+      () => {
+        const app = new App({ outdir });
+        const stack = new TerraformStack(app, 'bad');
+        new ProtectedFunctionUrl(stack, 'P', { function: 'fn', ...props } as ProtectedFunctionUrlProps);
+        app.synth();
+      },
+      prop,
+      shown,
+      rule,
+    );
+    expect(filesUnder(outdir), 'nothing may be written on error').toEqual([]);
+  });
+
+  it('accepts the limits themselves', () => {
+    expect(() => buildAndSynth({ maxSessionDuration: 43200, externalId: 'ab', roleName: long(64), cors: { maxAge: 86400 } })).not.toThrow();
+    expect(() => buildAndSynth({ maxSessionDuration: 3600, externalId: long(1224, 'x'), path: '/a/b/' })).not.toThrow();
+  });
+
+  it('leaves values that are Terraform references to Terraform', () => {
+    expect(() =>
+      buildAndSynth({ function: '${var.function_name}', externalId: '${var.external_id}', trustedPrincipals: ['${var.partner_arn}'] }),
+    ).not.toThrow();
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokens-'));
+    const app = new App({ outdir });
+    const stack = new TerraformStack(app, 'tokens');
+    new AwsProvider(stack, 'Aws', { region: 'us-east-1' });
+    const variable = (name: string) => new TerraformVariable(stack, name, { type: 'string' }).stringValue;
+    new ProtectedFunctionUrl(stack, 'P', { function: variable('fn'), externalId: variable('ext'), roleName: variable('role'), trustedPrincipals: [variable('partner')] });
+    expect(() => app.synth()).not.toThrow();
+    const synthesized = JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', 'tokens', 'cdk.tf.json'), 'utf8'));
+    expect(Object.values(synthesized.resource.aws_iam_role)[0]).toMatchObject({ name: '${var.role}' });
+  });
+});
+
+describe('missing wiring is refused at synth, before anything is written', () => {
+  it.each([
+    ['a role nobody may assume', (s: TerraformStack) => new FunctionInvokerRole(s, 'R', { functionUrls: [new IamFunctionUrl(s, 'U', { function: 'fn' })] }), /no trusted principal/],
+    ['a role with no URL to invoke', (s: TerraformStack) => new FunctionInvokerRole(s, 'R', { trustedPrincipals: [USER] }), /no function URL to invoke/],
+  ])('%s', (_, build, message) => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-wiring-'));
+    const app = new App({ outdir });
+    build(new TerraformStack(app, 'bad'));
+    expect(() => app.synth()).toThrow(message);
+    expect(filesUnder(outdir)).toEqual([]);
+  });
+
+  it('an invoker user alone names its role', () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'bad-wiring-')) });
+    const stack = new TerraformStack(app, 'bad');
+    const role = new FunctionInvokerRole(stack, 'R', { functionUrls: [new IamFunctionUrl(stack, 'U', { function: 'fn' })] });
+    expect(() => new InvokerUser(stack, 'U2', { role, userName: 'bad name' })).toThrow(/InvokerUser userName .*"bad name"/);
+  });
+});
+
+describe('bad demo settings are refused naming the variable', () => {
+  it.each([
+    [{ DEMO_REGION: 'Europe' }, 'DEMO_REGION', /AWS region name/],
+    [{ DEMO_MAX_SESSION_DURATION: 'an hour' }, 'DEMO_MAX_SESSION_DURATION', /whole number/],
+    [{ DEMO_MAX_SESSION_DURATION: '60' }, 'DEMO_MAX_SESSION_DURATION', /from 3600 to 43200/],
+    [{ DEMO_BACKEND: 'gcs' }, 'DEMO_BACKEND', /one of local, s3/],
+    [{ DEMO_BACKEND: 's3' }, 'DEMO_STATE_BUCKET', /is required when the backend is s3/],
+    [{ DEMO_STATE_BUCKET: 'b' + 'x'.repeat(5) }, 'DEMO_STATE_BUCKET', /only applies to the s3 backend/],
+    [{ DEMO_LOG_RETENTION_DAYS: '10' }, 'DEMO_LOG_RETENTION_DAYS', /one of 1, 3, 5, 7, 14/],
+    [{ DEMO_RUNTIME: 'python3.12' }, 'DEMO_RUNTIME', /one of nodejs20.x/],
+    [{ DEMO_AWS_ENDPOINT: 'localhost:4566' }, 'DEMO_AWS_ENDPOINT', /http\(s\) URL/],
+    [{ DEMO_EXTERNAL_ID: 'x' }, 'DEMO_EXTERNAL_ID', /2 to 1224/],
+  ])('%j', (env, variable, rule) => {
+    expect(() => readDemoConfig(env, () => undefined)).toThrow(InvalidPropError);
+    expect(() => readDemoConfig(env, () => undefined)).toThrow(new RegExp(`${variable}.*${rule.source}`));
+  });
+
+  it('reads cdktf context when the variable is not set, and the variable wins over it', () => {
+    const context = (key: string) => ({ region: 'eu-north-1', externalId: 'from-context' })[key];
+    expect(readDemoConfig({}, context)).toMatchObject({ region: 'eu-north-1', externalId: 'from-context' });
+    expect(readDemoConfig({ DEMO_REGION: 'ap-south-1' }, context).region).toBe('ap-south-1');
+  });
+});
