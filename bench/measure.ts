@@ -1,0 +1,31 @@
+import { spawnSync } from 'node:child_process';
+
+/** Wall time in ms of one `node` process running `script` (with `-e`), whole process. */
+export function timeNodeProcess(script: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): number {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, ['-e', script], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0) throw new Error(`benchmark process failed: ${result.stderr.toString()}`);
+  return ms;
+}
+
+/** A figure measured inside a child process (it prints one number of ms on stdout). */
+export function reportedByNodeProcess(script: string, cwd = process.cwd()): number {
+  const result = spawnSync(process.execPath, ['-e', script], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (result.status !== 0) throw new Error(`benchmark process failed: ${result.stderr.toString()}`);
+  return Number(result.stdout.toString().trim());
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export function repeat(times: number, measure: () => number): number[] {
+  return Array.from({ length: times }, measure);
+}
+
+export function row(label: string, value: string, note = ''): string {
+  return `  ${label.padEnd(52)} ${value.padStart(12)}  ${note}`;
+}

@@ -1,0 +1,82 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AWS_PROVIDER_VERSION, findProviderMirror, runTerraform, terraform, terraformEnv } from '../scripts/terraform-cli';
+import { synthDemo } from './support/synthesized-stack';
+
+/**
+ * The synthesized demo stack, checked by the real terraform and the real hashicorp/aws provider,
+ * offline. The provider is pointed at a closed loopback port with dummy credentials and the skip_*
+ * settings: a plan from empty state must not need any AWS API, and would fail if it called one.
+ * Where terraform is missing, these tests FAIL with what to install: they never skip.
+ */
+
+const PROJECT = path.resolve(__dirname, '..');
+const CLOSED_PORT_ENDPOINT = 'http://127.0.0.1:9';
+
+describe('terraform validate and plan of the demo stack', { timeout: 180_000 }, () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-plan-'));
+    const stack = synthDemo({ DEMO_AWS_ENDPOINT: CLOSED_PORT_ENDPOINT, DEMO_STATE_PATH: path.join(work, 'demo.tfstate'), DEMO_EXTERNAL_ID: 'partner-4711' }, work);
+    dir = stack.dir;
+    env = {
+      ...terraformEnv(PROJECT),
+      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      AWS_PROFILE: '',
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    };
+    const init = await runTerraform(['init', '-input=false', '-no-color'], { cwd: dir, env });
+    if (init.code !== 0) {
+      const mirror = findProviderMirror();
+      throw new Error(
+        `terraform init failed. ${mirror ? `The provider mirror used was ${mirror}.` : `No local mirror of hashicorp/aws ${AWS_PROVIDER_VERSION} was found (set TF_PROVIDER_MIRROR), so the registry had to be reachable.`}\n${init.stderr || init.stdout}`,
+      );
+    }
+  });
+
+  it('installs hashicorp/aws 5.100.0, the version @cdktf/provider-aws 20.1.0 wraps', () => {
+    const lock = fs.readFileSync(path.join(dir, '.terraform.lock.hcl'), 'utf8');
+    expect(lock).toMatch(/provider "registry\.terraform\.io\/hashicorp\/aws" \{\s*version\s*=\s*"5\.100\.0"/);
+  });
+
+  it('validates with no errors and no warnings', async () => {
+    const result = await terraform(['validate', '-json', '-no-color'], { cwd: dir, env });
+    const report = JSON.parse(result.stdout);
+    expect(report.diagnostics).toEqual([]);
+    expect(report).toMatchObject({ valid: true, error_count: 0, warning_count: 0 });
+  });
+
+  it('plans the 11 resources of the design, all creates, without calling AWS', async () => {
+    const plan = await terraform(['plan', '-input=false', '-no-color', '-lock=false', '-out=demo.tfplan'], { cwd: dir, env });
+    expect(plan.stdout).toContain('Plan: 11 to add, 0 to change, 0 to destroy.');
+    const shown = JSON.parse((await terraform(['show', '-json', 'demo.tfplan'], { cwd: dir, env })).stdout);
+    const changes = shown.resource_changes.map((c: any) => `${c.type} ${c.change.actions.join(',')}`).sort();
+    expect(changes).toEqual(
+      [
+        'aws_cloudwatch_log_group create',
+        'aws_iam_access_key create',
+        'aws_iam_policy create',
+        'aws_iam_role create',
+        'aws_iam_role create',
+        'aws_iam_role_policy create',
+        'aws_iam_role_policy_attachment create',
+        'aws_iam_user create',
+        'aws_iam_user_policy create',
+        'aws_lambda_function create',
+        'aws_lambda_function_url create',
+      ].sort(),
+    );
+    const url = shown.resource_changes.find((c: any) => c.type === 'aws_lambda_function_url');
+    expect(url.change.after).toMatchObject({ authorization_type: 'AWS_IAM', invoke_mode: 'BUFFERED', function_name: 'url-iam-demo' });
+    const role = shown.resource_changes.find((c: any) => c.type === 'aws_iam_role' && c.change.after.name === 'function_invoker');
+    expect(role.change.after.max_session_duration).toBe(3600);
+    // The secret is unknown until apply and marked sensitive in the plan.
+    expect(shown.planned_values.outputs[Object.keys(shown.planned_values.outputs).find((k) => k.includes('invoker_secret_access_key'))!]).toMatchObject({ sensitive: true });
+  });
+});
