@@ -1,0 +1,320 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Hash } from '@smithy/hash-node';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4, createScope } from '@smithy/signature-v4';
+import type { AwsCredentialIdentity, HeaderBag, HttpRequest as HttpRequestLike, QueryParameterBag } from '@smithy/types';
+
+/**
+ * SigV4 for Lambda function URLs, on top of @smithy/signature-v4.
+ *
+ * One class both signs (client) and checks (the local stand-in for AWS) a request, so there is a
+ * single canonicalization in the codebase. Rules that matter for function URLs:
+ * - `host` is always signed explicitly (it is part of what the URL id and region authorize);
+ * - a body is always hashed (never UNSIGNED-PAYLOAD) and `x-amz-content-sha256` is sent with it;
+ * - the query is canonicalized strictly: RFC 3986 percent-decoding, `+` stays a plus (it is not a
+ *   space in SigV4), repeated keys are all kept;
+ * - the path is signed as it goes on the wire; like every non-S3 service, AWS normalizes `.`, `..`
+ *   and `//` and then URI-encodes it again, which smithy does when `uriEscapePath` is true.
+ */
+
+export interface SignableRequest {
+  method: string;
+  protocol?: 'https:' | 'http:';
+  hostname: string;
+  port?: number;
+  /** The path exactly as it is sent in the request line (already percent-encoded by a URL). */
+  path: string;
+  /** The raw query string as sent, without the leading `?`. */
+  rawQuery?: string;
+  /** Header pairs; a name that occurs several times is joined with "," in order. */
+  headers?: [string, string][] | Record<string, string>;
+  body?: string | Uint8Array;
+}
+
+export interface SigningOptions {
+  region: string;
+  service: string;
+  signingDate?: Date;
+  /** Send and sign `x-amz-content-sha256`. @default true when there is a body */
+  signBody?: boolean;
+  /** Sign `x-amz-security-token` (false: add it after signing, as some services want). @default true */
+  signSessionToken?: boolean;
+}
+
+export const LAMBDA_SERVICE = 'lambda';
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
+/** Splits a raw query string by SigV4's rules. Throws on malformed percent-encoding. */
+export function parseQuery(rawQuery: string | undefined): QueryParameterBag {
+  const query: Record<string, string | string[]> = {};
+  if (rawQuery === undefined || rawQuery === '') return query;
+  for (const part of rawQuery.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const key = decodeQueryComponent(eq === -1 ? part : part.slice(0, eq));
+    const value = eq === -1 ? '' : decodeQueryComponent(part.slice(eq + 1));
+    const existing = query[key];
+    if (existing === undefined) query[key] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else query[key] = [existing, value];
+  }
+  return query;
+}
+
+function decodeQueryComponent(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new SignatureFormatError(`the query component ${JSON.stringify(text)} has malformed percent-encoding`);
+  }
+}
+
+export function headerBag(headers: SignableRequest['headers']): HeaderBag {
+  const bag: HeaderBag = {};
+  const pairs = headers === undefined ? [] : Array.isArray(headers) ? headers : Object.entries(headers);
+  const original: Record<string, string> = {};
+  for (const [name, value] of pairs) {
+    const lower = name.toLowerCase();
+    const key = original[lower] ?? name;
+    original[lower] = key;
+    bag[key] = bag[key] === undefined ? value : `${bag[key]},${value}`;
+  }
+  return bag;
+}
+
+export function toHttpRequest(request: SignableRequest): HttpRequest {
+  const headers = headerBag(request.headers);
+  if (!Object.keys(headers).some((name) => name.toLowerCase() === 'host')) {
+    headers.host = request.port === undefined ? request.hostname : `${request.hostname}:${request.port}`;
+  }
+  return new HttpRequest({
+    method: request.method.toUpperCase(),
+    protocol: request.protocol ?? 'https:',
+    hostname: request.hostname,
+    port: request.port,
+    path: request.path,
+    query: parseQuery(request.rawQuery),
+    headers,
+    body: request.body,
+  });
+}
+
+export function sha256Hex(body: string | Uint8Array | undefined): string {
+  if (body === undefined || body.length === 0) return EMPTY_SHA256;
+  return createHash('sha256').update(body).digest('hex');
+}
+
+/** A request whose Authorization header is not a well-formed SigV4 header. */
+export class SignatureFormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SignatureFormatError';
+  }
+}
+
+export interface ParsedAuthorization {
+  accessKeyId: string;
+  date: string;
+  region: string;
+  service: string;
+  signedHeaders: string[];
+  signature: string;
+}
+
+/** Parses `AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/lambda/aws4_request, SignedHeaders=…, Signature=…`. */
+export function parseAuthorization(header: string): ParsedAuthorization {
+  const match = /^AWS4-HMAC-SHA256 (.+)$/.exec(header.trim());
+  if (match === null) throw new SignatureFormatError('the Authorization header does not start with AWS4-HMAC-SHA256');
+  const fields: Record<string, string> = {};
+  for (const part of match[1].split(',')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) fields[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+  }
+  const scope = (fields.Credential ?? '').split('/');
+  if (scope.length !== 5 || scope[4] !== 'aws4_request' || !/^\d{8}$/.test(scope[1])) {
+    throw new SignatureFormatError('the Authorization header has no valid Credential=<key>/<date>/<region>/<service>/aws4_request');
+  }
+  if (!fields.SignedHeaders || !/^[0-9a-f]{64}$/.test(fields.Signature ?? '')) {
+    throw new SignatureFormatError('the Authorization header lacks SignedHeaders or a 64-hex-digit Signature');
+  }
+  return {
+    accessKeyId: scope[0],
+    date: scope[1],
+    region: scope[2],
+    service: scope[3],
+    signedHeaders: fields.SignedHeaders.split(';'),
+    signature: fields.Signature,
+  };
+}
+
+/** The canonical request, string to sign and signature of a request, for display and checks. */
+export interface SignatureDetails {
+  canonicalRequest: string;
+  stringToSign: string;
+  signature: string;
+}
+
+/**
+ * SignatureV4 with two additions: the canonical request of a signed request (for `--verbose` and
+ * the test vectors) and `verify` (for the local stand-in's function URLs, STS, IAM and Lambda).
+ */
+export class RequestSigner extends SignatureV4 {
+  constructor(credentials: AwsCredentialIdentity, options: { region: string; service: string; applyChecksum?: boolean }) {
+    super({ credentials, region: options.region, service: options.service, sha256: Hash.bind(null, 'sha256'), uriEscapePath: true, applyChecksum: options.applyChecksum ?? false });
+  }
+
+  /**
+   * Recomputes canonical request, string to sign and signature of `request` from the headers its
+   * Authorization names, with this signer's secret.
+   */
+  async details(request: HttpRequestLike, authorization: ParsedAuthorization, longDate: string): Promise<SignatureDetails> {
+    const canonicalHeaders: HeaderBag = {};
+    const byLowerName = new Map(Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value]));
+    for (const name of authorization.signedHeaders) {
+      const value = byLowerName.get(name);
+      if (value === undefined) throw new SignatureFormatError(`the signed header "${name}" is not in the request`);
+      canonicalHeaders[name] = value.trim().replace(/\s+/g, ' ');
+    }
+    const payloadHash = byLowerName.get('x-amz-content-sha256') ?? sha256Hex(request.body as string | Uint8Array | undefined);
+    const canonicalRequest = this.createCanonicalRequest(request as HttpRequest, canonicalHeaders, payloadHash);
+    const scope = createScope(authorization.date, authorization.region, authorization.service);
+    const stringToSign = await this.createStringToSign(longDate, scope, canonicalRequest, 'AWS4-HMAC-SHA256');
+    const signature = await this.sign(stringToSign, { signingDate: parseAmzDate(longDate), signingRegion: authorization.region, signingService: authorization.service });
+    return { canonicalRequest, stringToSign, signature };
+  }
+}
+
+/** Signs `request` for `options.service` (default: Lambda) with `credentials`. */
+export async function signRequest(request: SignableRequest, credentials: AwsCredentialIdentity, options: SigningOptions): Promise<HttpRequestLike> {
+  const hasBody = request.body !== undefined && request.body.length > 0;
+  const signBody = options.signBody ?? hasBody;
+  const signSessionToken = options.signSessionToken ?? true;
+  const signer = new RequestSigner(signSessionToken ? credentials : { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey }, {
+    region: options.region,
+    service: options.service,
+    applyChecksum: signBody,
+  });
+  const signed = await signer.sign(toHttpRequest(request), { signingDate: options.signingDate });
+  if (!signSessionToken && credentials.sessionToken !== undefined) signed.headers['x-amz-security-token'] = credentials.sessionToken;
+  return signed;
+}
+
+/** The canonical request etc. of a request signed by `signRequest` (never includes secrets). */
+export async function describeSignedRequest(signed: HttpRequestLike, credentials: AwsCredentialIdentity): Promise<SignatureDetails> {
+  const authorization = parseAuthorization(headerValue(signed.headers, 'authorization') ?? '');
+  const longDate = headerValue(signed.headers, 'x-amz-date') ?? '';
+  const signer = new RequestSigner(credentials, { region: authorization.region, service: authorization.service });
+  return signer.details(signed, authorization, longDate);
+}
+
+export function headerValue(headers: HeaderBag, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === lower) return value;
+  return undefined;
+}
+
+export function parseAmzDate(longDate: string): Date {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(longDate);
+  if (m === null) throw new SignatureFormatError(`X-Amz-Date ${JSON.stringify(longDate)} is not of the form YYYYMMDDTHHMMSSZ`);
+  return new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]));
+}
+
+/** Why a request's signature was not accepted; `code` is AWS's error code for it. */
+export interface VerificationFailure {
+  ok: false;
+  code: 'MissingAuthenticationToken' | 'IncompleteSignature' | 'InvalidClientTokenId' | 'SignatureDoesNotMatch' | 'ExpiredToken' | 'RequestExpired' | 'InvalidSignatureException';
+  message: string;
+}
+
+export interface VerificationSuccess {
+  ok: true;
+  accessKeyId: string;
+  sessionToken?: string;
+  region: string;
+  service: string;
+}
+
+export interface KnownKey {
+  secretAccessKey: string;
+  /** Temporary keys: the token that must accompany them, and when they expire. */
+  sessionToken?: string;
+  expiresAt?: Date;
+}
+
+/**
+ * Checks a received request's SigV4 signature like AWS: well-formed Authorization, signed `host`,
+ * X-Amz-Date within ±5 minutes of `now`, a known key, its session token, its expiry, the body hash
+ * and finally the signature itself. `expectedService` (and `expectedRegion` when given) must match
+ * the credential scope.
+ */
+export async function verifyRequest(
+  request: HttpRequestLike,
+  lookupKey: (accessKeyId: string) => KnownKey | undefined,
+  expected: { service: string; region?: string; now?: Date },
+): Promise<VerificationSuccess | VerificationFailure> {
+  const header = headerValue(request.headers, 'authorization');
+  if (header === undefined) return { ok: false, code: 'MissingAuthenticationToken', message: 'Missing Authentication Token' };
+  let authorization: ParsedAuthorization;
+  try {
+    authorization = parseAuthorization(header);
+  } catch (error) {
+    return { ok: false, code: 'IncompleteSignature', message: (error as Error).message };
+  }
+  if (!authorization.signedHeaders.includes('host')) return { ok: false, code: 'IncompleteSignature', message: "'Host' must be a signed header." };
+  const longDate = headerValue(request.headers, 'x-amz-date');
+  if (longDate === undefined || !authorization.signedHeaders.includes('x-amz-date')) {
+    return { ok: false, code: 'IncompleteSignature', message: 'X-Amz-Date must be sent and signed.' };
+  }
+  let signedAt: Date;
+  try {
+    signedAt = parseAmzDate(longDate);
+  } catch (error) {
+    return { ok: false, code: 'IncompleteSignature', message: (error as Error).message };
+  }
+  if (longDate.slice(0, 8) !== authorization.date) {
+    return { ok: false, code: 'SignatureDoesNotMatch', message: `Credential should be scoped to a valid date: ${authorization.date} vs ${longDate.slice(0, 8)}.` };
+  }
+  if (authorization.service !== expected.service) {
+    return { ok: false, code: 'SignatureDoesNotMatch', message: `Credential should be scoped to correct service: '${expected.service}'.` };
+  }
+  if (expected.region !== undefined && authorization.region !== expected.region) {
+    return { ok: false, code: 'SignatureDoesNotMatch', message: `Credential should be scoped to a valid region, not '${authorization.region}'.` };
+  }
+  const now = expected.now ?? new Date();
+  if (Math.abs(now.getTime() - signedAt.getTime()) > 5 * 60 * 1000) {
+    return { ok: false, code: 'RequestExpired', message: `Signature expired: ${longDate} is now earlier or later than 5 minutes from ${formatAmzDate(now)}.` };
+  }
+  const key = lookupKey(authorization.accessKeyId);
+  if (key === undefined) return { ok: false, code: 'InvalidClientTokenId', message: 'The security token included in the request is invalid.' };
+  const token = headerValue(request.headers, 'x-amz-security-token');
+  if (key.sessionToken !== undefined && token !== key.sessionToken) {
+    return { ok: false, code: 'InvalidClientTokenId', message: 'The security token included in the request is invalid.' };
+  }
+  if (key.expiresAt !== undefined && now.getTime() >= key.expiresAt.getTime()) {
+    return { ok: false, code: 'ExpiredToken', message: 'The security token included in the request is expired' };
+  }
+  const claimedHash = headerValue(request.headers, 'x-amz-content-sha256');
+  if (claimedHash !== undefined && claimedHash !== sha256Hex(request.body as string | Uint8Array | undefined)) {
+    return { ok: false, code: 'SignatureDoesNotMatch', message: 'The provided x-amz-content-sha256 header does not match what was computed.' };
+  }
+  let details: SignatureDetails;
+  try {
+    const signer = new RequestSigner({ accessKeyId: authorization.accessKeyId, secretAccessKey: key.secretAccessKey }, authorization);
+    details = await signer.details(request, authorization, longDate);
+  } catch (error) {
+    return { ok: false, code: 'IncompleteSignature', message: (error as Error).message };
+  }
+  const matches = timingSafeEqual(Buffer.from(details.signature, 'hex'), Buffer.from(authorization.signature, 'hex'));
+  if (!matches) {
+    return {
+      ok: false,
+      code: 'SignatureDoesNotMatch',
+      message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+    };
+  }
+  return { ok: true, accessKeyId: authorization.accessKeyId, sessionToken: token, region: authorization.region, service: authorization.service };
+}
+
+export function formatAmzDate(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+}
