@@ -1,0 +1,143 @@
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import type { HttpRequest } from '@smithy/types';
+import { KnownKey, verifyRequest } from '../scripts/client/sigv4';
+import { AwsError, Session, User, World } from './world';
+
+/**
+ * One authentication and authorization pipeline for every request the stand-in receives:
+ * SigV4 verified with the client's own verifier (scripts/client/sigv4.ts), the principal found
+ * from the access key, and every non-admin request evaluated by @cloud-copilot/iam-simulate
+ * against the principal's identity policies, its session policy, and the resource's policy.
+ */
+
+export type Principal =
+  | { kind: 'admin'; arn: string; accessKeyId: string }
+  | { kind: 'user'; arn: string; accessKeyId: string; user: User }
+  | { kind: 'session'; arn: string; accessKeyId: string; session: Session };
+
+export interface AdminKey {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+const ALLOW_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+
+export type Decision = 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied';
+
+export class Authorizer {
+  /** Simulations run, and decisions answered from the cache, for the benchmark and tests. */
+  stats = { simulations: 0, cacheHits: 0 };
+  private cache = new Map<string, Decision>();
+  private cacheGeneration = -1;
+
+  constructor(private readonly world: World, private readonly admin: AdminKey, private readonly now: () => Date = () => new Date()) {}
+
+  lookupKey(accessKeyId: string): KnownKey | undefined {
+    if (accessKeyId === this.admin.accessKeyId) return { secretAccessKey: this.admin.secretAccessKey };
+    const key = this.world.state.accessKeys[accessKeyId];
+    if (key !== undefined) return key.status === 'Active' ? { secretAccessKey: key.secretAccessKey } : undefined;
+    const session = this.world.state.sessions[accessKeyId];
+    if (session !== undefined) return { secretAccessKey: session.secretAccessKey, sessionToken: session.sessionToken, expiresAt: new Date(session.expiration) };
+    return undefined;
+  }
+
+  /** Verifies the signature; resolves the principal or throws AWS's error for the failure. */
+  async authenticate(request: HttpRequest, service: string, region?: string): Promise<Principal> {
+    const result = await verifyRequest(request, (id) => this.lookupKey(id), { service, region, now: this.now() });
+    if (!result.ok) {
+      const status = result.code === 'MissingAuthenticationToken' ? 403 : result.code === 'IncompleteSignature' ? 400 : 403;
+      throw new AwsError(result.code, result.message, status);
+    }
+    return this.principalFor(result.accessKeyId);
+  }
+
+  principalFor(accessKeyId: string): Principal {
+    if (accessKeyId === this.admin.accessKeyId) return { kind: 'admin', arn: `arn:aws:iam::${this.world.accountId}:root`, accessKeyId };
+    const key = this.world.state.accessKeys[accessKeyId];
+    if (key !== undefined) {
+      const user = this.world.state.users[key.userName];
+      if (user === undefined) throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
+      return { kind: 'user', arn: user.arn, accessKeyId, user };
+    }
+    const session = this.world.state.sessions[accessKeyId];
+    if (session === undefined) throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
+    return { kind: 'session', arn: session.assumedRoleArn, accessKeyId, session };
+  }
+
+  /** Identity policies of a principal, as parsed documents (managed ones at their default version). */
+  identityPolicies(principal: Principal): unknown[] {
+    const managed = (arns: string[]) =>
+      arns.flatMap((arn) => {
+        const policy = this.world.state.policies[arn];
+        const version = policy?.versions.find((v) => v.versionId === policy.defaultVersionId);
+        return version === undefined ? [] : [JSON.parse(version.document)];
+      });
+    if (principal.kind === 'user') {
+      return [...Object.values(principal.user.inlinePolicies).map((d) => JSON.parse(d)), ...managed(principal.user.attachedPolicies)];
+    }
+    if (principal.kind === 'session') {
+      const role = this.world.state.roles[principal.session.roleName];
+      if (role === undefined) return [];
+      return [...Object.values(role.inlinePolicies).map((d) => JSON.parse(d)), ...managed(role.attachedPolicies)];
+    }
+    return [];
+  }
+
+  private boundary(principal: Principal): unknown[] | undefined {
+    const arn = principal.kind === 'user' ? principal.user.permissionsBoundary : principal.kind === 'session' ? this.world.state.roles[principal.session.roleName]?.permissionsBoundary : undefined;
+    if (arn === undefined) return undefined;
+    const policy = this.world.state.policies[arn];
+    const version = policy?.versions.find((v) => v.versionId === policy.defaultVersionId);
+    // A boundary this account does not hold (e.g. an AWS-managed policy) is not emulated.
+    return version === undefined ? undefined : [JSON.parse(version.document)];
+  }
+
+  /**
+   * The IAM decision for `principal` doing `action` on `resource`. The admin key (Terraform's)
+   * is the account root and always allowed. Decisions are cached until the world changes.
+   */
+  async decide(principal: Principal, action: string, resource: string, context: Record<string, string> = {}, resourcePolicy?: string): Promise<Decision> {
+    // The admin key is the account root: every identity permission, but a role's trust policy
+    // still decides whether it may assume that role.
+    if (principal.kind === 'admin' && !(action === 'sts:AssumeRole' && resourcePolicy !== undefined)) return 'Allowed';
+    if (this.cacheGeneration !== this.world.generation) {
+      this.cache.clear();
+      this.cacheGeneration = this.world.generation;
+    }
+    const sessionPolicy = principal.kind === 'session' ? principal.session.sessionPolicy : undefined;
+    const key = JSON.stringify([principal.accessKeyId, action, resource, context, resourcePolicy ?? null]);
+    const cached = this.cache.get(key);
+    if (cached !== undefined) {
+      this.stats.cacheHits++;
+      return cached;
+    }
+    this.stats.simulations++;
+    const boundary = this.boundary(principal);
+    const result = await runSimulation(
+      {
+        request: { principal: principal.arn, action, resource: { resource, accountId: this.world.accountId }, contextVariables: context },
+        identityPolicies: (principal.kind === 'admin' ? [ALLOW_ALL] : this.identityPolicies(principal)).map((policy, i) => ({ name: `identity-${i}`, policy })),
+        sessionPolicy: sessionPolicy === undefined ? undefined : JSON.parse(sessionPolicy),
+        resourcePolicy: resourcePolicy === undefined ? undefined : JSON.parse(resourcePolicy),
+        permissionBoundaryPolicies: boundary?.map((policy, i) => ({ name: `boundary-${i}`, policy })),
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+      },
+      {},
+    );
+    if (result.resultType === 'error') throw new AwsError('InternalFailure', `policy evaluation failed: ${result.errors.message}`, 500, 'Receiver');
+    const decision = result.overallResult as Decision;
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(key, decision);
+    return decision;
+  }
+
+  /** Throws AWS's AccessDenied unless allowed. */
+  async authorize(principal: Principal, action: string, resource: string, context?: Record<string, string>, resourcePolicy?: string, code = 'AccessDenied'): Promise<void> {
+    const decision = await this.decide(principal, action, resource, context, resourcePolicy);
+    if (decision !== 'Allowed') {
+      const why = decision === 'ExplicitlyDenied' ? 'with an explicit deny' : `because no ${resourcePolicy ? 'identity-based or resource-based' : 'identity-based'} policy allows the ${action} action`;
+      throw new AwsError(code, `User: ${principal.arn} is not authorized to perform: ${action} on resource: ${resource} ${why}`, 403);
+    }
+  }
+}

@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureFormatError, parseQuery } from '../scripts/client/sigv4';
+import { Authorizer } from './authorization';
+import { HandlerRunner } from './handler-runner';
+import { resourcePolicyOf } from './lambda-api';
+import { AwsError, FunctionUrlConfig, LambdaFunctionState, World } from './world';
+
+/**
+ * The data plane: a request to `/lambda-url/<url-id>/<path>` is what AWS receives at
+ * `https://<url-id>.lambda-url.<region>.on.aws/<path>`. The prefix is stripped, so the function
+ * sees AWS's rawPath and rawQueryString. AWS_IAM URLs need a valid SigV4 signature (service
+ * "lambda", the function's region) AND both lambda:InvokeFunctionUrl and lambda:InvokeFunction
+ * allowed; the handler then gets a payload format 2.0 event.
+ */
+
+export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+export const URL_PREFIX = '/lambda-url/';
+
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: Buffer | string;
+}
+
+const FORBIDDEN = 'Forbidden. For troubleshooting Function URL authorization issues, see: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html';
+
+function jsonAnswer(status: number, errorType: string | undefined, body: unknown, requestId: string): HttpAnswer {
+  return {
+    status,
+    headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId, ...(errorType ? { 'x-amzn-errortype': errorType } : {}) },
+    body: JSON.stringify(body),
+  };
+}
+
+/** Maps the stand-in's signature failures to what a function URL answers. */
+const SIGNATURE_ERRORS: Record<string, [string, string?]> = {
+  MissingAuthenticationToken: ['AccessDeniedException', 'Forbidden'],
+  IncompleteSignature: ['IncompleteSignatureException'],
+  InvalidClientTokenId: ['UnrecognizedClientException'],
+  SignatureDoesNotMatch: ['InvalidSignatureException'],
+  RequestExpired: ['InvalidSignatureException'],
+  ExpiredToken: ['ExpiredTokenException'],
+};
+
+const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|[^;]*\+(json|xml))/i;
+
+export function findUrl(world: World, urlId: string): { fn: LambdaFunctionState; url: FunctionUrlConfig } | undefined {
+  for (const fn of Object.values(world.state.functions)) {
+    for (const url of Object.values(fn.urls)) if (url.urlId === urlId) return { fn, url };
+  }
+  return undefined;
+}
+
+export async function invokeFunctionUrl(
+  world: World,
+  authorizer: Authorizer,
+  runner: HandlerRunner,
+  request: { method: string; rawPath: string; rawQuery: string; headers: [string, string][]; body: Buffer; host: string; sourceIp: string },
+): Promise<HttpAnswer> {
+  const requestId = randomUUID();
+  const rest = request.rawPath.slice(URL_PREFIX.length);
+  const slash = rest.indexOf('/');
+  const urlId = slash === -1 ? rest : rest.slice(0, slash);
+  const rawPath = slash === -1 ? '/' : rest.slice(slash);
+  const found = findUrl(world, urlId);
+  if (found === undefined) return jsonAnswer(404, 'ResourceNotFoundException', { Message: `No function URL with id ${urlId}` }, requestId);
+  const { fn, url } = found;
+  if (request.body.length > MAX_PAYLOAD_BYTES) {
+    return jsonAnswer(413, 'RequestEntityTooLargeException', { Message: `Request must be smaller than ${MAX_PAYLOAD_BYTES} bytes for the InvokeFunction operation` }, requestId);
+  }
+
+  let caller: Record<string, string | null> | undefined;
+  if (url.authType === 'AWS_IAM') {
+    let principal;
+    try {
+      const signable = new HttpRequest({
+        method: request.method,
+        protocol: 'http:',
+        hostname: request.host.replace(/:\d+$/, ''),
+        path: request.rawPath,
+        query: parseQuery(request.rawQuery),
+        headers: Object.fromEntries(joinHeaders(request.headers)),
+        body: request.body.length === 0 ? undefined : request.body,
+      });
+      principal = await authorizer.authenticate(signable, 'lambda', world.region);
+    } catch (error) {
+      if (error instanceof SignatureFormatError) return jsonAnswer(403, 'IncompleteSignatureException', { Message: error.message }, requestId);
+      if (!(error instanceof AwsError)) throw error;
+      const [errorType, message] = SIGNATURE_ERRORS[error.code] ?? ['AccessDeniedException', 'Forbidden'];
+      return jsonAnswer(403, errorType, { Message: message ?? error.message }, requestId);
+    }
+    const invokeArn = url.qualifier ? `${fn.arn}:${url.qualifier}` : fn.arn;
+    const resourcePolicy = resourcePolicyOf(fn);
+    const [viaUrl, invoke] = await Promise.all([
+      authorizer.decide(principal, 'lambda:InvokeFunctionUrl', invokeArn, { 'lambda:FunctionUrlAuthType': 'AWS_IAM' }, resourcePolicy),
+      authorizer.decide(principal, 'lambda:InvokeFunction', invokeArn, { 'lambda:InvokedViaFunctionUrl': 'true' }, resourcePolicy),
+    ]);
+    if (viaUrl !== 'Allowed' || invoke !== 'Allowed') return jsonAnswer(403, 'AccessDeniedException', { Message: FORBIDDEN }, requestId);
+    const callerId = principal.kind === 'session' ? `${principal.session.roleId}:${principal.session.sessionName}` : principal.kind === 'user' ? principal.user.userId : world.accountId;
+    caller = { accessKey: principal.accessKeyId, accountId: world.accountId, callerId, cognitoIdentity: null, principalOrgId: null, userArn: principal.arn, userId: callerId };
+  }
+
+  const event = buildEvent(world, urlId, requestId, { ...request, rawPath }, caller);
+  const outcome = await runner.invoke(
+    { name: fn.name, codeSha256: fn.codeSha256, zipBase64: fn.zipBase64, handler: fn.handler, runtime: fn.runtime, environment: fn.environment, timeoutSeconds: fn.timeout, memorySize: fn.memorySize, arn: fn.arn },
+    event,
+    requestId,
+  );
+  if (!outcome.ok) {
+    return { status: 502, headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId, 'x-amzn-errortype': outcome.kind === 'timeout' ? 'Sandbox.Timedout' : 'Unhandled' }, body: JSON.stringify({ Message: 'Internal Server Error' }) };
+  }
+  return mapResult(outcome.result, requestId);
+}
+
+function joinHeaders(headers: [string, string][]): Map<string, string> {
+  const joined = new Map<string, string>();
+  for (const [name, value] of headers) {
+    const lower = name.toLowerCase();
+    joined.set(lower, joined.has(lower) ? `${joined.get(lower)},${value}` : value);
+  }
+  return joined;
+}
+
+function buildEvent(world: World, urlId: string, requestId: string, request: { method: string; rawPath: string; rawQuery: string; headers: [string, string][]; body: Buffer; sourceIp: string }, caller: Record<string, string | null> | undefined) {
+  const headers = joinHeaders(request.headers);
+  const cookies = headers.get('cookie')?.split(/;\s*/).filter(Boolean);
+  headers.delete('cookie');
+  const query: Record<string, string> = {};
+  for (const part of request.rawQuery.split('&').filter(Boolean)) {
+    const eq = part.indexOf('=');
+    const decode = (t: string) => {
+      try {
+        return decodeURIComponent(t.replace(/\+/g, ' '));
+      } catch {
+        return t;
+      }
+    };
+    const key = decode(eq === -1 ? part : part.slice(0, eq));
+    const value = eq === -1 ? '' : decode(part.slice(eq + 1));
+    query[key] = key in query ? `${query[key]},${value}` : value;
+  }
+  const contentType = headers.get('content-type') ?? '';
+  const hasBody = request.body.length > 0;
+  const isText = hasBody && TEXT_TYPES.test(contentType);
+  const now = new Date();
+  const domainName = `${urlId}.lambda-url.${world.region}.on.aws`;
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: request.rawPath,
+    rawQueryString: request.rawQuery,
+    ...(cookies && cookies.length > 0 ? { cookies } : {}),
+    headers: Object.fromEntries([...headers.entries(), ['host', domainName]]),
+    ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
+    requestContext: {
+      accountId: caller ? world.accountId : 'anonymous',
+      apiId: urlId,
+      ...(caller ? { authorizer: { iam: caller } } : {}),
+      domainName,
+      domainPrefix: urlId,
+      http: { method: request.method, path: request.rawPath, protocol: 'HTTP/1.1', sourceIp: request.sourceIp, userAgent: headers.get('user-agent') ?? '' },
+      requestId,
+      routeKey: '$default',
+      stage: '$default',
+      time: formatRequestTime(now),
+      timeEpoch: now.getTime(),
+    },
+    ...(hasBody ? { body: isText ? request.body.toString('utf8') : request.body.toString('base64') } : {}),
+    isBase64Encoded: hasBody && !isText,
+  };
+}
+
+function formatRequestTime(date: Date): string {
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(date.getUTCDate())}/${months[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
+}
+
+/** Lambda's response mapping for function URLs (payload format 2.0). */
+export function mapResult(result: unknown, requestId: string): HttpAnswer {
+  const base = { 'x-amzn-requestid': requestId };
+  if (result !== null && typeof result === 'object' && 'statusCode' in (result as object)) {
+    const r = result as { statusCode: unknown; headers?: Record<string, unknown>; body?: unknown; isBase64Encoded?: boolean; cookies?: string[] };
+    const status = Number(r.statusCode);
+    if (!Number.isInteger(status) || status < 100 || status > 599) {
+      return { status: 502, headers: { ...base, 'content-type': 'application/json', 'x-amzn-errortype': 'InvalidResponse' }, body: JSON.stringify({ Message: 'Internal Server Error' }) };
+    }
+    const headers: Record<string, string | string[]> = { ...base };
+    for (const [name, value] of Object.entries(r.headers ?? {})) headers[name.toLowerCase()] = String(value);
+    if (Array.isArray(r.cookies) && r.cookies.length > 0) headers['set-cookie'] = r.cookies.map(String);
+    const text = r.body === undefined || r.body === null ? '' : typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
+    const body = r.isBase64Encoded ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
+    if (headers['content-type'] === undefined) headers['content-type'] = 'application/json';
+    return { status, headers, body };
+  }
+  return { status: 200, headers: { ...base, 'content-type': 'application/json' }, body: JSON.stringify(result) };
+}

@@ -1,0 +1,346 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Principal } from './authorization';
+import { readZip } from './zip-archive';
+import { AwsError, FunctionUrlConfig, LambdaFunctionState, World, sha256Base64 } from './world';
+
+/**
+ * Lambda's REST-JSON control plane: functions (zip upload, configuration, versions, code-signing
+ * lookup, concurrency, tags), function URLs and resource policies (aws_lambda_permission).
+ */
+
+export interface LambdaCall {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: Buffer;
+  principal: Principal;
+  authorize(action: string, resource: string): Promise<void>;
+  /** Base of function URLs served by this stand-in, e.g. http://127.0.0.1:4566 */
+  urlBase: string;
+}
+
+export interface JsonAnswer {
+  status: number;
+  body?: unknown;
+}
+
+const FUNCTION_NAME = /^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?([a-zA-Z0-9_-]{1,64})(:(\$LATEST|[a-zA-Z0-9_-]{1,128}))?$/;
+const NODE_RUNTIMES = ['nodejs18.x', 'nodejs20.x', 'nodejs22.x', 'nodejs24.x'];
+
+export const notFound = (message: string) => new AwsError('ResourceNotFoundException', message, 404);
+const invalid = (message: string) => new AwsError('InvalidParameterValueException', message, 400);
+
+function lambdaTime(ms: number): string {
+  return new Date(ms).toISOString().replace('Z', '+0000');
+}
+
+function parseJson(body: Buffer): Record<string, any> {
+  if (body.length === 0) return {};
+  try {
+    const parsed = JSON.parse(body.toString('utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+    return parsed;
+  } catch {
+    throw new AwsError('SerializationException', 'Could not parse request body into json: the body is not a JSON object', 400);
+  }
+}
+
+function functionOf(world: World, nameOrArn: string): { fn: LambdaFunctionState; qualifier?: string } {
+  const match = FUNCTION_NAME.exec(decodeURIComponent(nameOrArn));
+  if (match === null) throw invalid(`1 validation error detected: Value '${nameOrArn}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern`);
+  const fn = world.state.functions[match[2]];
+  if (fn === undefined) throw notFound(`Function not found: arn:aws:lambda:${world.region}:${world.accountId}:function:${match[2]}`);
+  return { fn, qualifier: match[4] };
+}
+
+export function configuration(fn: LambdaFunctionState): Record<string, unknown> {
+  return {
+    FunctionName: fn.name,
+    FunctionArn: fn.arn,
+    Runtime: fn.runtime,
+    Role: fn.role,
+    Handler: fn.handler,
+    CodeSize: fn.codeSize,
+    Description: fn.description,
+    Timeout: fn.timeout,
+    MemorySize: fn.memorySize,
+    LastModified: fn.lastModified,
+    CodeSha256: fn.codeSha256,
+    Version: '$LATEST',
+    ...(Object.keys(fn.environment).length > 0 ? { Environment: { Variables: fn.environment } } : {}),
+    TracingConfig: { Mode: 'PassThrough' },
+    RevisionId: fn.revisionId,
+    State: 'Active',
+    LastUpdateStatus: 'Successful',
+    PackageType: 'Zip',
+    Architectures: fn.architectures,
+    EphemeralStorage: { Size: 512 },
+    SnapStart: { ApplyOn: 'None', OptimizationStatus: 'Off' },
+    LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${fn.name}` },
+  };
+}
+
+function urlAnswer(fn: LambdaFunctionState, url: FunctionUrlConfig, urlBase: string, withModified: boolean) {
+  return {
+    FunctionUrl: functionUrlOf(urlBase, url.urlId),
+    FunctionArn: url.qualifier ? `${fn.arn}:${url.qualifier}` : fn.arn,
+    AuthType: url.authType,
+    ...(url.cors !== undefined ? { Cors: url.cors } : {}),
+    CreationTime: url.creationTime,
+    ...(withModified ? { LastModifiedTime: url.lastModifiedTime } : {}),
+    InvokeMode: url.invokeMode,
+  };
+}
+
+export function functionUrlOf(urlBase: string, urlId: string): string {
+  return `${urlBase}/lambda-url/${urlId}/`;
+}
+
+function policyDocument(fn: LambdaFunctionState, qualifier: string | undefined) {
+  const resource = qualifier ? `${fn.arn}:${qualifier}` : fn.arn;
+  return fn.permissions.filter((s) => s.Resource === resource);
+}
+
+/** Principal as AWS writes it into a function policy. */
+function principalOf(principal: string): unknown {
+  if (principal === '*') return '*';
+  if (/^\d{12}$/.test(principal)) return { AWS: `arn:aws:iam::${principal}:root` };
+  if (principal.startsWith('arn:')) return { AWS: principal };
+  return { Service: principal };
+}
+
+type Route = { pattern: RegExp; method: string; handle: (world: World, call: LambdaCall, m: RegExpExecArray) => Promise<JsonAnswer> };
+
+const ROUTES: Route[] = [
+  {
+    method: 'POST',
+    pattern: /^\/2015-03-31\/functions\/?$/,
+    async handle(world, call) {
+      const input = parseJson(call.body);
+      const name = String(input.FunctionName ?? '');
+      if (!/^[a-zA-Z0-9_-]{1,64}$/.test(name)) throw invalid(`1 validation error detected: Value '${name}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+`);
+      const arn = `arn:aws:lambda:${world.region}:${world.accountId}:function:${name}`;
+      await call.authorize('lambda:CreateFunction', arn);
+      if (world.state.functions[name] !== undefined) throw new AwsError('ResourceConflictException', `Function already exist: ${name}`, 409);
+      if (input.PackageType !== undefined && input.PackageType !== 'Zip') throw invalid('The local stand-in supports PackageType Zip only.');
+      if (!NODE_RUNTIMES.includes(input.Runtime)) throw invalid(`The runtime parameter of ${input.Runtime} is not supported by the local stand-in (Node.js runtimes only: ${NODE_RUNTIMES.join(', ')}).`);
+      const roleName = String(input.Role ?? '').split('/').pop() ?? '';
+      const role = world.state.roles[roleName];
+      // Only a role that truly does not exist is refused: the provider retries this error while IAM propagates.
+      if (role === undefined || role.arn !== input.Role) throw invalid('The role defined for the function cannot be assumed by Lambda.');
+      if (typeof input.Handler !== 'string' || !/^[^\s]{1,128}$/.test(input.Handler)) throw invalid(`Value '${input.Handler}' at 'handler' failed to satisfy constraint`);
+      const zipBase64 = input.Code?.ZipFile;
+      if (typeof zipBase64 !== 'string') throw invalid('Please provide a source for function code (Code.ZipFile; S3 and images are not emulated).');
+      const zip = Buffer.from(zipBase64, 'base64');
+      try {
+        readZip(zip);
+      } catch (error) {
+        throw invalid(`Could not unzip uploaded file. Please check your file, then try to upload again. (${(error as Error).message})`);
+      }
+      const timeout = input.Timeout ?? 3;
+      const memorySize = input.MemorySize ?? 128;
+      if (!Number.isInteger(timeout) || timeout < 1 || timeout > 900) throw invalid(`Value ${timeout} at 'timeout' failed to satisfy constraint: Member must have value between 1 and 900`);
+      if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240) throw invalid(`Value ${memorySize} at 'memorySize' failed to satisfy constraint: Member must have value between 128 and 10240`);
+      const now = Date.now();
+      const fn: LambdaFunctionState = {
+        name, arn, role: input.Role, handler: input.Handler, runtime: input.Runtime, timeout, memorySize, description: input.Description ?? '',
+        environment: input.Environment?.Variables ?? {}, zipBase64, codeSha256: sha256Base64(zip), codeSize: zip.length, lastModified: lambdaTime(now),
+        revisionId: randomUUID(), createdAt: now, tags: input.Tags ?? {}, architectures: input.Architectures ?? ['x86_64'], permissions: [], urls: {}, aliases: {},
+      };
+      world.state.functions[name] = fn;
+      world.changed();
+      return { status: 201, body: configuration(fn) };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/2015-03-31\/functions\/([^/]+)\/?$/,
+    async handle(world, call, m) {
+      const { fn } = functionOf(world, m[1]);
+      await call.authorize('lambda:GetFunction', fn.arn);
+      return { status: 200, body: { Configuration: configuration(fn), Code: { RepositoryType: 'S3', Location: `${call.urlBase}/_code/${fn.name}` }, Tags: fn.tags } };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/,
+    async handle(world, call, m) {
+      const { fn } = functionOf(world, m[1]);
+      await call.authorize('lambda:GetFunctionConfiguration', fn.arn);
+      return { status: 200, body: configuration(fn) };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/,
+    async handle(world, call, m) {
+      const { fn } = functionOf(world, m[1]);
+      await call.authorize('lambda:ListVersionsByFunction', fn.arn);
+      return { status: 200, body: { Versions: [configuration(fn)] } };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/2020-06-30\/functions\/([^/]+)\/code-signing-config\/?$/,
+    async handle(world, call, m) {
+      const { fn } = functionOf(world, m[1]);
+      await call.authorize('lambda:GetFunctionCodeSigningConfig', fn.arn);
+      return { status: 200, body: { FunctionName: fn.name, CodeSigningConfigArn: '' } };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/2019-09-30\/functions\/([^/]+)\/concurrency\/?$/,
+    async handle(world, call, m) {
+      const { fn } = functionOf(world, m[1]);
+      await call.authorize('lambda:GetFunctionConcurrency', fn.arn);
+      return { status: 200, body: {} };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/2017-03-31\/tags\/(.+)$/,
+    async handle(world, call, m) {
+      const { fn } = functionOf(world, decodeURIComponent(m[1]));
+      await call.authorize('lambda:ListTags', fn.arn);
+      return { status: 200, body: { Tags: fn.tags } };
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: /^\/2015-03-31\/functions\/([^/]+)\/?$/,
+    async handle(world, call, m) {
+      const { fn } = functionOf(world, m[1]);
+      await call.authorize('lambda:DeleteFunction', fn.arn);
+      delete world.state.functions[fn.name];
+      world.changed();
+      return { status: 204 };
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/2021-10-31\/functions\/([^/]+)\/url\/?$/,
+    async handle(world, call, m) {
+      const { fn } = functionOf(world, m[1]);
+      const qualifier = call.query.get('Qualifier') ?? undefined;
+      const input = parseJson(call.body);
+      await call.authorize('lambda:CreateFunctionUrlConfig', qualifier ? `${fn.arn}:${qualifier}` : fn.arn);
+      if (input.AuthType !== 'AWS_IAM' && input.AuthType !== 'NONE') throw invalid(`1 validation error detected: Value '${input.AuthType}' at 'authType' failed to satisfy constraint: Member must satisfy enum value set: [NONE, AWS_IAM]`);
+      if (qualifier !== undefined && qualifier !== '$LATEST' && fn.aliases[qualifier] === undefined && /^\d+$/.test(qualifier)) throw invalid('Function URLs can point at an alias, not at a version.');
+      if (fn.urls[qualifier ?? ''] !== undefined) throw new AwsError('ResourceConflictException', `Failed to create function url config for [functionArn = ${fn.arn}]. Error message:  FunctionUrlConfig exists for this Lambda function`, 409);
+      const now = new Date().toISOString();
+      const url: FunctionUrlConfig = { urlId: randomBytes(16).toString('hex'), qualifier, authType: input.AuthType, invokeMode: input.InvokeMode ?? 'BUFFERED', cors: input.Cors, creationTime: now, lastModifiedTime: now };
+      fn.urls[qualifier ?? ''] = url;
+      world.changed();
+      return { status: 201, body: urlAnswer(fn, url, call.urlBase, false) };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/2021-10-31\/functions\/([^/]+)\/url\/?$/,
+    async handle(world, call, m) {
+      const { fn } = functionOf(world, m[1]);
+      const qualifier = call.query.get('Qualifier') ?? '';
+      await call.authorize('lambda:GetFunctionUrlConfig', qualifier ? `${fn.arn}:${qualifier}` : fn.arn);
+      const url = fn.urls[qualifier];
+      if (url === undefined) throw notFound('The resource you requested does not exist.');
+      return { status: 200, body: urlAnswer(fn, url, call.urlBase, true) };
+    },
+  },
+  {
+    method: 'PUT',
+    pattern: /^\/2021-10-31\/functions\/([^/]+)\/url\/?$/,
+    async handle(world, call, m) {
+      const { fn } = functionOf(world, m[1]);
+      const qualifier = call.query.get('Qualifier') ?? '';
+      const input = parseJson(call.body);
+      await call.authorize('lambda:UpdateFunctionUrlConfig', qualifier ? `${fn.arn}:${qualifier}` : fn.arn);
+      const url = fn.urls[qualifier];
+      if (url === undefined) throw notFound('The resource you requested does not exist.');
+      if (input.AuthType !== undefined && input.AuthType !== 'AWS_IAM' && input.AuthType !== 'NONE') throw invalid(`Value '${input.AuthType}' at 'authType' failed to satisfy constraint`);
+      Object.assign(url, { authType: input.AuthType ?? url.authType, invokeMode: input.InvokeMode ?? url.invokeMode, cors: input.Cors ?? url.cors, lastModifiedTime: new Date().toISOString() });
+      world.changed();
+      return { status: 200, body: urlAnswer(fn, url, call.urlBase, true) };
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: /^\/2021-10-31\/functions\/([^/]+)\/url\/?$/,
+    async handle(world, call, m) {
+      const { fn } = functionOf(world, m[1]);
+      const qualifier = call.query.get('Qualifier') ?? '';
+      await call.authorize('lambda:DeleteFunctionUrlConfig', qualifier ? `${fn.arn}:${qualifier}` : fn.arn);
+      if (fn.urls[qualifier] === undefined) throw notFound('The resource you requested does not exist.');
+      delete fn.urls[qualifier];
+      world.changed();
+      return { status: 204 };
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/2015-03-31\/functions\/([^/]+)\/policy\/?$/,
+    async handle(world, call, m) {
+      const { fn } = functionOf(world, m[1]);
+      const qualifier = call.query.get('Qualifier') ?? undefined;
+      const input = parseJson(call.body);
+      const resource = qualifier ? `${fn.arn}:${qualifier}` : fn.arn;
+      await call.authorize('lambda:AddPermission', resource);
+      for (const field of ['StatementId', 'Action', 'Principal']) if (typeof input[field] !== 'string' || input[field] === '') throw invalid(`${field} is required.`);
+      if (!/^[a-zA-Z0-9-_]{1,100}$/.test(input.StatementId)) throw invalid(`Value '${input.StatementId}' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)`);
+      if (!/^(lambda:[*a-zA-Z]+|\*)$/.test(input.Action)) throw invalid(`Value '${input.Action}' at 'action' failed to satisfy constraint`);
+      if (fn.permissions.some((s) => s.Sid === input.StatementId)) throw new AwsError('ResourceConflictException', `The statement id (${input.StatementId}) provided already exists. Please provide a new statement id, or remove the existing statement.`, 409);
+      const conditions: Record<string, Record<string, string>> = {};
+      if (input.FunctionUrlAuthType) conditions.StringEquals = { 'lambda:FunctionUrlAuthType': input.FunctionUrlAuthType };
+      if (input.SourceAccount) conditions.StringEquals = { ...(conditions.StringEquals ?? {}), 'AWS:SourceAccount': input.SourceAccount };
+      if (input.SourceArn) conditions.ArnLike = { 'AWS:SourceArn': input.SourceArn };
+      if (input.PrincipalOrgID) conditions.StringEquals = { ...(conditions.StringEquals ?? {}), 'aws:PrincipalOrgID': input.PrincipalOrgID };
+      const statement = { Sid: input.StatementId, Effect: 'Allow', Principal: principalOf(input.Principal), Action: input.Action, Resource: resource, ...(Object.keys(conditions).length > 0 ? { Condition: conditions } : {}) };
+      fn.permissions.push(statement);
+      fn.revisionId = randomUUID();
+      world.changed();
+      return { status: 201, body: { Statement: JSON.stringify(statement) } };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/2015-03-31\/functions\/([^/]+)\/policy\/?$/,
+    async handle(world, call, m) {
+      const { fn } = functionOf(world, m[1]);
+      const qualifier = call.query.get('Qualifier') ?? undefined;
+      await call.authorize('lambda:GetPolicy', qualifier ? `${fn.arn}:${qualifier}` : fn.arn);
+      const statements = policyDocument(fn, qualifier);
+      if (statements.length === 0) throw notFound('The resource you requested does not exist.');
+      return { status: 200, body: { Policy: JSON.stringify({ Version: '2012-10-17', Id: 'default', Statement: statements }), RevisionId: fn.revisionId } };
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: /^\/2015-03-31\/functions\/([^/]+)\/policy\/([^/]+)\/?$/,
+    async handle(world, call, m) {
+      const { fn } = functionOf(world, m[1]);
+      const qualifier = call.query.get('Qualifier') ?? undefined;
+      const sid = decodeURIComponent(m[2]);
+      const resource = qualifier ? `${fn.arn}:${qualifier}` : fn.arn;
+      await call.authorize('lambda:RemovePermission', resource);
+      const before = fn.permissions.length;
+      fn.permissions = fn.permissions.filter((s) => !(s.Sid === sid && s.Resource === resource));
+      if (fn.permissions.length === before) throw notFound(`Statement ${sid} is not found in resource policy.`);
+      fn.revisionId = randomUUID();
+      world.changed();
+      return { status: 204 };
+    },
+  },
+];
+
+/** The function's resource policy as a document (for IAM evaluation), or undefined without one. */
+export function resourcePolicyOf(fn: LambdaFunctionState): string | undefined {
+  return fn.permissions.length === 0 ? undefined : JSON.stringify({ Version: '2012-10-17', Statement: fn.permissions });
+}
+
+export async function lambdaOperation(world: World, call: LambdaCall): Promise<JsonAnswer> {
+  for (const route of ROUTES) {
+    const m = route.pattern.exec(call.path);
+    if (m !== null && route.method === call.method) return route.handle(world, call, m);
+  }
+  throw new AwsError('UnknownOperationException', `Unknown operation ${call.method} ${call.path}`, 400);
+}

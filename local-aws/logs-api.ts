@@ -1,0 +1,97 @@
+import { AwsError, LogGroup, World } from './world';
+
+/** CloudWatch Logs (JSON 1.1, X-Amz-Target Logs_20140328.*): just log groups, for the demo's own. */
+
+export interface LogsCall {
+  operation: string;
+  input: Record<string, any>;
+  authorize(action: string, resource: string): Promise<void>;
+}
+
+const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+const groupArn = (world: World, name: string) => `arn:aws:logs:${world.region}:${world.accountId}:log-group:${name}`;
+const notFound = () => new AwsError('ResourceNotFoundException', 'The specified log group does not exist.', 400);
+
+function groupOf(world: World, name: unknown): LogGroup {
+  const group = typeof name === 'string' ? world.state.logGroups[name] : undefined;
+  if (group === undefined) throw notFound();
+  return group;
+}
+
+function groupByArn(world: World, arn: unknown): LogGroup {
+  const name = typeof arn === 'string' ? arn.replace(/^arn:[^:]+:logs:[^:]+:\d{12}:log-group:/, '').replace(/:\*$/, '') : undefined;
+  return groupOf(world, name);
+}
+
+export async function logsOperation(world: World, call: LogsCall): Promise<unknown> {
+  const { input } = call;
+  switch (call.operation) {
+    case 'CreateLogGroup': {
+      const name = input.logGroupName;
+      if (typeof name !== 'string' || !/^[.\-_/#A-Za-z0-9]{1,512}$/.test(name)) throw new AwsError('InvalidParameterException', `1 validation error detected: Value '${name}' at 'logGroupName' failed to satisfy constraint`);
+      await call.authorize('logs:CreateLogGroup', groupArn(world, name));
+      if (world.state.logGroups[name] !== undefined) throw new AwsError('ResourceAlreadyExistsException', 'The specified log group already exists');
+      world.state.logGroups[name] = { name, arn: groupArn(world, name), creationTime: Date.now(), tags: input.tags ?? {} };
+      world.changed();
+      return {};
+    }
+    case 'PutRetentionPolicy': {
+      const group = groupOf(world, input.logGroupName);
+      await call.authorize('logs:PutRetentionPolicy', group.arn);
+      if (!RETENTION_DAYS.includes(input.retentionInDays)) throw new AwsError('InvalidParameterException', `1 validation error detected: Value '${input.retentionInDays}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [${RETENTION_DAYS.join(', ')}]`);
+      group.retentionInDays = input.retentionInDays;
+      world.changed();
+      return {};
+    }
+    case 'DeleteRetentionPolicy': {
+      const group = groupOf(world, input.logGroupName);
+      await call.authorize('logs:DeleteRetentionPolicy', group.arn);
+      delete group.retentionInDays;
+      world.changed();
+      return {};
+    }
+    case 'DescribeLogGroups': {
+      const prefix = typeof input.logGroupNamePrefix === 'string' ? input.logGroupNamePrefix : '';
+      await call.authorize('logs:DescribeLogGroups', `arn:aws:logs:${world.region}:${world.accountId}:log-group:*`);
+      const groups = Object.values(world.state.logGroups)
+        .filter((g) => g.name.startsWith(prefix))
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((g) => ({ logGroupName: g.name, creationTime: g.creationTime, ...(g.retentionInDays ? { retentionInDays: g.retentionInDays } : {}), metricFilterCount: 0, arn: `${g.arn}:*`, logGroupArn: g.arn, storedBytes: 0, logGroupClass: 'STANDARD' }));
+      return { logGroups: groups };
+    }
+    case 'ListTagsForResource': {
+      const group = groupByArn(world, input.resourceArn);
+      await call.authorize('logs:ListTagsForResource', group.arn);
+      return { tags: group.tags };
+    }
+    case 'ListTagsLogGroup': {
+      const group = groupOf(world, input.logGroupName);
+      await call.authorize('logs:ListTagsLogGroup', group.arn);
+      return { tags: group.tags };
+    }
+    case 'TagResource': {
+      const group = groupByArn(world, input.resourceArn);
+      await call.authorize('logs:TagResource', group.arn);
+      Object.assign(group.tags, input.tags ?? {});
+      world.changed();
+      return {};
+    }
+    case 'UntagResource': {
+      const group = groupByArn(world, input.resourceArn);
+      await call.authorize('logs:UntagResource', group.arn);
+      for (const key of input.tagKeys ?? []) delete group.tags[key];
+      world.changed();
+      return {};
+    }
+    case 'DeleteLogGroup': {
+      const group = groupOf(world, input.logGroupName);
+      await call.authorize('logs:DeleteLogGroup', group.arn);
+      delete world.state.logGroups[group.name];
+      world.changed();
+      return {};
+    }
+    default:
+      throw new AwsError('UnknownOperationException', `Unknown operation ${call.operation}`);
+  }
+}

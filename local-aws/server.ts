@@ -1,0 +1,237 @@
+import { randomUUID } from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureFormatError, parseAuthorization, parseQuery } from '../scripts/client/sigv4';
+import { AdminKey, Authorizer, Principal } from './authorization';
+import { URL_PREFIX, invokeFunctionUrl } from './function-url-api';
+import { HandlerRunner } from './handler-runner';
+import { IAM_OPERATIONS } from './iam-api';
+import { lambdaOperation } from './lambda-api';
+import { logsOperation } from './logs-api';
+import { stsOperation } from './sts-api';
+import { AwsError, World } from './world';
+import { IAM_NAMESPACE, STS_NAMESPACE, queryError, queryResponse } from './xml';
+
+/**
+ * The local stand-in for AWS: one HTTP server on loopback for IAM, STS, Lambda, CloudWatch Logs
+ * and the function URLs. Every request goes through the same pipeline: body read (bounded),
+ * SigV4 verified, principal resolved, IAM evaluated, operation applied.
+ */
+
+export interface LocalAwsOptions {
+  /** @default 0 (a free port) */
+  port?: number;
+  /** @default 127.0.0.1 */
+  host?: string;
+  /** @default 123456789012 */
+  accountId?: string;
+  /** @default us-east-1 */
+  region?: string;
+  /** Load the state from this JSON file when it exists, and save every change to it. */
+  snapshotFile?: string;
+  /** The bootstrap key Terraform uses (the account root). */
+  adminKey?: AdminKey;
+  /** One line per request (operation, principal, status, ms), for debugging. */
+  log?: (line: string) => void;
+  /** For tests: the server's clock. */
+  now?: () => Date;
+}
+
+export const DEFAULT_ADMIN_KEY: AdminKey = { accessKeyId: 'AKIALOCALAWSADMIN000', secretAccessKey: 'local-aws-admin-secret-not-for-real-aws' };
+const MAX_API_BODY = 70 * 1024 * 1024;
+const STS_ACTIONS = new Set(['AssumeRole', 'GetCallerIdentity', 'GetSessionToken', 'AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML', 'GetFederationToken', 'DecodeAuthorizationMessage', 'GetAccessKeyInfo']);
+
+export interface LocalAws {
+  endpoint: string;
+  port: number;
+  world: World;
+  authorizer: Authorizer;
+  /** Requests answered, by kind, for reports. */
+  stats: { apiCalls: number; urlInvocations: number; handlingMs: number };
+  close(): Promise<void>;
+}
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: string | Buffer;
+}
+
+export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
+  const world = World.open({ accountId: options.accountId ?? '123456789012', region: options.region ?? 'us-east-1', snapshotFile: options.snapshotFile });
+  const now = options.now ?? (() => new Date());
+  const authorizer = new Authorizer(world, options.adminKey ?? DEFAULT_ADMIN_KEY, now);
+  const runner = new HandlerRunner();
+  const stats = { apiCalls: 0, urlInvocations: 0, handlingMs: 0 };
+  let endpoint = '';
+
+  const server = http.createServer((req, res) => {
+    const started = performance.now();
+    handle(req)
+      .catch((error: unknown) => internalError(error))
+      .then((answer) => {
+        // Handler execution is the function's time, not the stand-in's.
+        stats.handlingMs += performance.now() - started;
+        res.writeHead(answer.status, answer.headers);
+        res.end(answer.body);
+        options.log?.(`${req.method} ${req.url?.split('?')[0]} -> ${answer.status} (${(performance.now() - started).toFixed(1)} ms)`);
+      });
+  });
+
+  async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > limit) return undefined;
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  async function handle(req: http.IncomingMessage): Promise<Answer> {
+    const rawUrl = req.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    const rawPath = q === -1 ? rawUrl : rawUrl.slice(0, q);
+    const rawQuery = q === -1 ? '' : rawUrl.slice(q + 1);
+    const headerPairs: [string, string][] = [];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) headerPairs.push([req.rawHeaders[i], req.rawHeaders[i + 1]]);
+
+    if (rawPath.startsWith(URL_PREFIX)) {
+      stats.urlInvocations++;
+      const body = await readBody(req, 6 * 1024 * 1024);
+      if (body === undefined) {
+        return { status: 413, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'RequestEntityTooLargeException' }, body: JSON.stringify({ Message: 'Request must be smaller than 6291456 bytes for the InvokeFunction operation' }) };
+      }
+      return invokeFunctionUrl(world, authorizer, runner, { method: req.method ?? 'GET', rawPath, rawQuery, headers: headerPairs, body, host: req.headers.host ?? '', sourceIp: req.socket.remoteAddress ?? '127.0.0.1' });
+    }
+    if (rawPath === '/_local/health') return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ok: true, accountId: world.accountId, region: world.region }) };
+
+    stats.apiCalls++;
+    const body = await readBody(req, MAX_API_BODY);
+    const target = req.headers['x-amz-target'];
+    const service = serviceOf(req, rawPath, target);
+    if (body === undefined) return errorFor(service, new AwsError('RequestEntityTooLargeException', 'Request must be smaller than 73400320 bytes', 413));
+    try {
+      const request = new HttpRequest({
+        method: req.method ?? 'GET',
+        protocol: 'http:',
+        hostname: (req.headers.host ?? '').replace(/:\d+$/, ''),
+        path: rawPath,
+        query: parseQuery(rawQuery),
+        headers: Object.fromEntries(headerPairs.map(([n, v]) => [n.toLowerCase(), v])),
+        body: body.length === 0 ? undefined : body,
+      });
+      const principal = await authorizer.authenticate(request, service);
+      const authorize = (action: string, resource: string) => authorizer.authorize(principal, action, resource, undefined, undefined, service === 'lambda' || service === 'logs' ? 'AccessDeniedException' : 'AccessDenied');
+      switch (service) {
+        case 'iam':
+        case 'sts':
+          return await queryCall(service, body, req.headers['content-type'], principal, authorize);
+        case 'lambda': {
+          const answer = await lambdaOperation(world, { method: req.method ?? 'GET', path: rawPath, query: new URLSearchParams(rawQuery), body, principal, authorize, urlBase: endpoint });
+          return { status: answer.status, headers: { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() }, body: answer.body === undefined ? '' : JSON.stringify(answer.body) };
+        }
+        case 'logs': {
+          const operation = String(target).replace(/^Logs_20140328\./, '');
+          let input: Record<string, unknown>;
+          try {
+            input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+          } catch {
+            throw new AwsError('SerializationException', 'The request body is not valid JSON');
+          }
+          const answer = await logsOperation(world, { operation, input: input as Record<string, any>, authorize });
+          return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() }, body: JSON.stringify(answer) };
+        }
+        default:
+          throw new AwsError('UnknownOperationException', `No service of this stand-in answers ${req.method} ${rawPath}`, 404);
+      }
+    } catch (error) {
+      if (error instanceof AwsError) return errorFor(service, error);
+      if (error instanceof SignatureFormatError) return errorFor(service, new AwsError('IncompleteSignature', error.message));
+      throw error;
+    }
+  }
+
+  async function queryCall(service: 'iam' | 'sts', body: Buffer, contentType: string | undefined, principal: Principal, authorize: (action: string, resource: string) => Promise<void>): Promise<Answer> {
+    const namespace = service === 'iam' ? IAM_NAMESPACE : STS_NAMESPACE;
+    if (contentType !== undefined && !/^application\/x-www-form-urlencoded/i.test(contentType)) {
+      throw new AwsError('InvalidParameterValue', `Content-Type ${contentType} is not supported: the Query protocol takes application/x-www-form-urlencoded`);
+    }
+    const params = new URLSearchParams(body.toString('utf8'));
+    const action = params.get('Action');
+    if (action === null) throw new AwsError('MissingAction', 'Could not find an Action in the request');
+    const requestId = randomUUID();
+    if (service === 'sts') {
+      const result = await stsOperation(action, params, world, authorizer, principal, now());
+      return { status: 200, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId }, body: queryResponse(action, namespace, requestId, result) };
+    }
+    const operation = IAM_OPERATIONS[action];
+    if (operation === undefined) throw new AwsError('InvalidAction', `Could not find operation ${action} for version 2010-05-08`);
+    const result = await operation(world, { params, authorize });
+    return { status: 200, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId }, body: queryResponse(action, namespace, requestId, result) };
+  }
+
+  function errorFor(service: string, error: AwsError): Answer {
+    const requestId = randomUUID();
+    if (service === 'iam' || service === 'sts') {
+      return { status: error.status, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId }, body: queryError(service === 'iam' ? IAM_NAMESPACE : STS_NAMESPACE, error.type, error.code, error.message, requestId) };
+    }
+    const code = service === 'lambda' ? LAMBDA_AUTH_ERRORS[error.code] ?? error.code : service === 'logs' ? LOGS_AUTH_ERRORS[error.code] ?? error.code : error.code;
+    if (service === 'logs') {
+      return { status: error.status === 404 ? 400 : error.status, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId }, body: JSON.stringify({ __type: code, message: error.message }) };
+    }
+    return { status: error.status, headers: { 'content-type': 'application/json', 'x-amzn-errortype': code, 'x-amzn-requestid': requestId }, body: JSON.stringify({ Type: error.type === 'Sender' ? 'User' : 'Service', message: error.message }) };
+  }
+
+  function internalError(error: unknown): Answer {
+    options.log?.(`internal error: ${(error as Error)?.stack ?? error}`);
+    return { status: 500, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalFailure' }, body: JSON.stringify({ message: 'The local stand-in failed to handle the request.' }) };
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  endpoint = `http://${options.host ?? '127.0.0.1'}:${address.port}`;
+  return {
+    endpoint,
+    port: address.port,
+    world,
+    authorizer,
+    stats,
+    async close() {
+      await runner.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+    },
+  };
+}
+
+const LAMBDA_AUTH_ERRORS: Record<string, string> = {
+  MissingAuthenticationToken: 'MissingAuthenticationTokenException',
+  InvalidClientTokenId: 'UnrecognizedClientException',
+  SignatureDoesNotMatch: 'InvalidSignatureException',
+  RequestExpired: 'InvalidSignatureException',
+  IncompleteSignature: 'IncompleteSignatureException',
+  ExpiredToken: 'ExpiredTokenException',
+};
+const LOGS_AUTH_ERRORS: Record<string, string> = { ...LAMBDA_AUTH_ERRORS, AccessDenied: 'AccessDeniedException' };
+
+/** Which service a request is for: SigV4 scope first, then the protocol's own markers. */
+function serviceOf(req: http.IncomingMessage, rawPath: string, target: string | string[] | undefined): string {
+  const authorization = req.headers.authorization;
+  if (typeof authorization === 'string') {
+    try {
+      return parseAuthorization(authorization).service;
+    } catch {
+      // fall through to the protocol's markers
+    }
+  }
+  if (typeof target === 'string' && target.startsWith('Logs_')) return 'logs';
+  if (/^\/20\d\d-\d\d-\d\d\//.test(rawPath)) return 'lambda';
+  const action = new URLSearchParams((req.url ?? '').split('?')[1] ?? '').get('Action');
+  return action !== null && STS_ACTIONS.has(action) ? 'sts' : 'iam';
+}

@@ -1,0 +1,202 @@
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/**
+ * The emulated account: IAM users, keys, roles, policies, STS sessions, Lambda functions with
+ * URLs and permissions, and log groups. Every operation the wire APIs offer is a method here,
+ * validated first and applied in one step, so a failed call never leaves half a resource.
+ */
+
+export interface Tag {
+  Key: string;
+  Value: string;
+}
+
+export interface User {
+  name: string;
+  path: string;
+  arn: string;
+  userId: string;
+  createDate: string;
+  tags: Tag[];
+  permissionsBoundary?: string;
+  inlinePolicies: Record<string, string>;
+  attachedPolicies: string[];
+}
+
+export interface AccessKey {
+  accessKeyId: string;
+  secretAccessKey: string;
+  userName: string;
+  status: 'Active' | 'Inactive';
+  createDate: string;
+}
+
+export interface Role {
+  name: string;
+  path: string;
+  arn: string;
+  roleId: string;
+  createDate: string;
+  assumeRolePolicyDocument: string;
+  description?: string;
+  maxSessionDuration: number;
+  permissionsBoundary?: string;
+  tags: Tag[];
+  inlinePolicies: Record<string, string>;
+  attachedPolicies: string[];
+}
+
+export interface ManagedPolicy {
+  name: string;
+  path: string;
+  arn: string;
+  policyId: string;
+  createDate: string;
+  updateDate: string;
+  description?: string;
+  defaultVersionId: string;
+  versions: { versionId: string; document: string; createDate: string }[];
+  tags: Tag[];
+}
+
+export interface Session {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  expiration: string;
+  roleArn: string;
+  roleName: string;
+  roleId: string;
+  sessionName: string;
+  assumedRoleArn: string;
+  sessionPolicy?: string;
+}
+
+export interface FunctionUrlConfig {
+  urlId: string;
+  qualifier?: string;
+  authType: 'AWS_IAM' | 'NONE';
+  invokeMode: string;
+  cors?: Record<string, unknown>;
+  creationTime: string;
+  lastModifiedTime: string;
+}
+
+export interface LambdaFunctionState {
+  name: string;
+  arn: string;
+  role: string;
+  handler: string;
+  runtime: string;
+  timeout: number;
+  memorySize: number;
+  description: string;
+  environment: Record<string, string>;
+  zipBase64: string;
+  codeSha256: string;
+  codeSize: number;
+  lastModified: string;
+  revisionId: string;
+  createdAt: number;
+  tags: Record<string, string>;
+  architectures: string[];
+  /** Resource-based policy statements (aws_lambda_permission). */
+  permissions: Record<string, unknown>[];
+  /** Function URL configs by qualifier ("" = unqualified). */
+  urls: Record<string, FunctionUrlConfig>;
+  aliases: Record<string, { name: string; functionVersion: string }>;
+}
+
+export interface LogGroup {
+  name: string;
+  arn: string;
+  retentionInDays?: number;
+  creationTime: number;
+  tags: Record<string, string>;
+}
+
+export interface WorldState {
+  accountId: string;
+  region: string;
+  users: Record<string, User>;
+  accessKeys: Record<string, AccessKey>;
+  roles: Record<string, Role>;
+  policies: Record<string, ManagedPolicy>;
+  sessions: Record<string, Session>;
+  functions: Record<string, LambdaFunctionState>;
+  logGroups: Record<string, LogGroup>;
+}
+
+/** An AWS error: code, HTTP status and message, as the wire APIs render it. */
+export class AwsError extends Error {
+  constructor(readonly code: string, message: string, readonly status = 400, readonly type: 'Sender' | 'Receiver' = 'Sender') {
+    super(message);
+    this.name = code;
+  }
+}
+
+export const noSuchEntity = (what: string) => new AwsError('NoSuchEntity', what, 404);
+
+export function newId(prefix: string, length = 17): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const bytes = randomBytes(length);
+  let id = prefix;
+  for (let i = 0; i < length; i++) id += alphabet[bytes[i] % alphabet.length];
+  return id;
+}
+
+export function isoNow(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function emptyState(accountId: string, region: string): WorldState {
+  return { accountId, region, users: {}, accessKeys: {}, roles: {}, policies: {}, sessions: {}, functions: {}, logGroups: {} };
+}
+
+/**
+ * Holds the state, bumps `generation` on every change (authorization caches key on it) and
+ * writes the snapshot file, when one is configured, after each change (atomically: temp + rename).
+ */
+export class World {
+  generation = 0;
+  constructor(public state: WorldState, private readonly snapshotFile?: string) {}
+
+  static open(options: { accountId: string; region: string; snapshotFile?: string }): World {
+    if (options.snapshotFile !== undefined && fs.existsSync(options.snapshotFile)) {
+      const state = JSON.parse(fs.readFileSync(options.snapshotFile, 'utf8')) as WorldState;
+      return new World(state, options.snapshotFile);
+    }
+    return new World(emptyState(options.accountId, options.region), options.snapshotFile);
+  }
+
+  get accountId(): string {
+    return this.state.accountId;
+  }
+
+  get region(): string {
+    return this.state.region;
+  }
+
+  /** Applies a change: the mutation runs only after all validation inside `change` passed. */
+  changed(): void {
+    this.generation++;
+    if (this.snapshotFile !== undefined) {
+      const temp = `${this.snapshotFile}.${process.pid}.tmp`;
+      fs.mkdirSync(path.dirname(this.snapshotFile), { recursive: true });
+      fs.writeFileSync(temp, JSON.stringify(this.state));
+      fs.renameSync(temp, this.snapshotFile);
+    }
+  }
+
+  /** True when nothing but the bootstrap admin exists (after a full destroy). */
+  isEmpty(): boolean {
+    const s = this.state;
+    return [s.users, s.accessKeys, s.roles, s.policies, s.functions, s.logGroups].every((r) => Object.keys(r).length === 0);
+  }
+}
+
+export function sha256Base64(data: Buffer): string {
+  return createHash('sha256').update(data).digest('base64');
+}

@@ -1,0 +1,28 @@
+import { ClientOptionError } from './errors';
+
+/** What the host of a function URL tells us: `https://<url-id>.lambda-url.<region>.on.aws/`. */
+export interface FunctionUrlParts {
+  url: URL;
+  urlId?: string;
+  region?: string;
+}
+
+const FUNCTION_URL_HOST = /^([a-z0-9]{32})\.lambda-url\.([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d)\.on\.aws$/;
+
+/**
+ * Parses a function URL. The region comes from the host (so the caller need not repeat it); any
+ * other host (a proxy, a custom domain, the local stand-in) is accepted, and then the region must
+ * be given.
+ */
+export function parseFunctionUrl(text: string, option = 'url'): FunctionUrlParts {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ClientOptionError(option, text, 'must be an absolute URL such as https://abc…xyz.lambda-url.us-east-1.on.aws/');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ClientOptionError(option, text, 'must be an http(s) URL');
+  if (url.username !== '' || url.password !== '') throw new ClientOptionError(option, '(URL with credentials)', 'must not contain a user name or password');
+  const match = FUNCTION_URL_HOST.exec(url.hostname);
+  return match === null ? { url } : { url, urlId: match[1], region: match[2] };
+}
