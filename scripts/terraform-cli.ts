@@ -106,3 +106,17 @@ export async function terraform(args: string[], options: { cwd: string; env: Nod
   }
   return result;
 }
+
+/**
+ * The outputs file `cdktf deploy --outputs-file … --outputs-file-include-sensitive-outputs` writes,
+ * built from `terraform output -json` and the construct-id mapping in cdk.tf.json, so the same
+ * client reads it whichever tool deployed.
+ */
+export function cdktfOutputsFile(stackJson: { '//'?: { outputs?: unknown } }, terraformOutputs: Record<string, { value: unknown }>): unknown {
+  const map = (node: unknown): unknown => {
+    if (typeof node === 'string') return terraformOutputs[node]?.value;
+    if (typeof node !== 'object' || node === null) return undefined;
+    return Object.fromEntries(Object.entries(node).map(([key, child]) => [key, map(child)]).filter(([, value]) => value !== undefined));
+  };
+  return map(stackJson['//']?.outputs ?? {});
+}

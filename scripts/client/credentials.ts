@@ -58,6 +58,8 @@ export interface AssumeRoleOptions {
   sourceCredentials?: AwsCredentialIdentity;
   /** @default a client from @aws-sdk/client-sts, honouring AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL */
   sts?: StsApi;
+  /** STS endpoint URL. @default AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL, else AWS's regional endpoint */
+  stsEndpoint?: string;
   /** @default 300 */
   refreshBeforeExpirySeconds?: number;
   /** How long AccessDenied / InvalidClientTokenId are retried right after a deploy (IAM is eventually consistent). @default 20 */
@@ -114,8 +116,8 @@ export function stsEndpointFromEnv(env: NodeJS.ProcessEnv = process.env): string
 }
 
 /** The real STS, with one attempt per call: retries are this layer's, so they are the same everywhere. */
-export function createStsApi(region: string, sourceCredentials?: AwsCredentialIdentity, env: NodeJS.ProcessEnv = process.env): StsApi & { getCallerIdentity(): Promise<{ Arn?: string; Account?: string }> } {
-  const client = new STSClient({ region, credentials: sourceCredentials, endpoint: stsEndpointFromEnv(env), maxAttempts: 1 });
+export function createStsApi(region: string, sourceCredentials?: AwsCredentialIdentity, endpoint: string | undefined = stsEndpointFromEnv()): StsApi & { getCallerIdentity(): Promise<{ Arn?: string; Account?: string }> } {
+  const client = new STSClient({ region, credentials: sourceCredentials, endpoint, maxAttempts: 1 });
   return {
     assumeRole: (input) => client.send(new AssumeRoleCommand(input)),
     getCallerIdentity: () => client.send(new GetCallerIdentityCommand({})),
@@ -139,7 +141,7 @@ export class AssumeRoleCredentials {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.sessionName = options.sessionName ?? `lambda-url-invoke-${Math.floor(this.clock() / 1000)}`;
     this.durationSeconds = options.durationSeconds ?? 3600;
-    this.sts = options.sts ?? createStsApi(options.stsRegion ?? process.env.AWS_REGION ?? 'us-east-1', options.sourceCredentials);
+    this.sts = options.sts ?? createStsApi(options.stsRegion ?? process.env.AWS_REGION ?? 'us-east-1', options.sourceCredentials, options.stsEndpoint ?? stsEndpointFromEnv());
   }
 
   /** Valid credentials: cached, refreshed in the background near expiry, fetched when expired. */
@@ -198,7 +200,7 @@ export class AssumeRoleCredentials {
           await this.sleep(waitMs);
           continue;
         }
-        throw explainAssumeRoleFailure(error, this.options, propagationMs > 0 && this.clock() - started > 0 ? (this.clock() - started) / 1000 : 0);
+        throw explainAssumeRoleFailure(error, this.options, (this.clock() - started) / 1000);
       }
     }
   }
@@ -248,6 +250,7 @@ function isTransient(error: unknown): boolean {
 }
 
 function explainAssumeRoleFailure(error: unknown, options: AssumeRoleOptions, waitedSeconds: number): AssumeRoleError {
+  const endpoint = options.stsEndpoint ?? stsEndpointFromEnv();
   if (error instanceof AssumeRoleError) return error;
   const code = errorCode(error);
   const message = (error as Error)?.message ?? String(error);
@@ -278,7 +281,7 @@ function explainAssumeRoleFailure(error: unknown, options: AssumeRoleOptions, wa
     case 'CredentialsProviderError':
       return new AssumeRoleError(code, message, ['No source credentials: give the deployment outputs (invoker key), or configure the AWS SDK (AWS_PROFILE, env, SSO).'], { cause: error });
     default:
-      return new AssumeRoleError(code, message, isNetworkError(error) || isTransient(error) ? [`Could not reach STS${stsEndpointFromEnv() ? ` at ${stsEndpointFromEnv()}` : ''}; check the network and AWS_ENDPOINT_URL_STS.`] : [], {
+      return new AssumeRoleError(code, message, isNetworkError(error) || isTransient(error) ? [`Could not reach STS${endpoint ? ` at ${endpoint}` : ''}; check the network and AWS_ENDPOINT_URL_STS.`] : [], {
         cause: error,
         network: isNetworkError(error),
       });
