@@ -26,6 +26,8 @@ Who calls:
   --duration S            session length, 900-43200 s (default 3600) [INVOKE_DURATION]
   --session-policy FILE   scope-down session policy (JSON, at most 2048 characters)
   --sts-region R          region of the STS endpoint (default: the signing region)
+  --propagation-wait S    retry AccessDenied this long right after a deploy, while IAM
+                          propagates (default 20; 0 fails at once) [INVOKE_PROPAGATION_WAIT]
   --use-default-credentials
                           assume the role from your own identity (AWS SDK chain: env,
                           profile, SSO) instead of the invoker key in the outputs
@@ -68,6 +70,7 @@ interface Settings {
   durationSeconds?: number;
   sessionPolicy?: string;
   stsRegion?: string;
+  propagationWaitSeconds?: number;
   sourceCredentials?: AwsCredentialIdentity;
   sourceLabel: string;
   outputs?: DeploymentOutputs;
@@ -96,6 +99,7 @@ function parse(argv: string[]) {
       'session-policy': { type: 'string' },
       'sts-region': { type: 'string' },
       'use-default-credentials': { type: 'boolean', default: false },
+      'propagation-wait': { type: 'string' },
       method: { type: 'string' },
       path: { type: 'string' },
       query: { type: 'string' },
@@ -153,6 +157,7 @@ function settingsFrom(values: ReturnType<typeof parse>, env: NodeJS.ProcessEnv):
     durationSeconds: integer('--duration', values.duration ?? env.INVOKE_DURATION, 900, 43200),
     sessionPolicy: sessionPolicyFile === undefined ? undefined : readFileOption('--session-policy', sessionPolicyFile),
     stsRegion: values['sts-region'],
+    propagationWaitSeconds: integer('--propagation-wait', values['propagation-wait'] ?? env.INVOKE_PROPAGATION_WAIT, 0, 600),
     sourceCredentials: useOutputsKey ? { accessKeyId: outputs!.accessKeyId!, secretAccessKey: outputs!.secretAccessKey! } : undefined,
     sourceLabel: useOutputsKey ? `the invoker user's key ${maskKeyId(outputs!.accessKeyId!)} from the outputs (${outputs!.location})` : 'your own identity (AWS SDK default credential chain)',
     outputs,
@@ -229,6 +234,7 @@ export async function runInvokeCli(argv: string[], io: CliIo): Promise<number> {
       stsRegion: settings.stsRegion ?? settings.region ?? parseFunctionUrl(settings.url).region,
       sourceCredentials: settings.sourceCredentials,
       stsEndpoint: stsEndpointFromEnv(io.env),
+      propagationWaitSeconds: settings.propagationWaitSeconds,
       refreshBeforeExpirySeconds: settings.durationSeconds !== undefined && settings.durationSeconds <= 600 ? 60 : undefined,
       onEvent: (event) => {
         if (event.type === 'retry' || event.type === 'refresh-failed') io.stderr(`· ${describeEvent(event)}\n`);

@@ -1,0 +1,105 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { signRequest } from '../../scripts/client/sigv4';
+import { DEFAULT_ADMIN_KEY, LocalAws, startLocalAws } from '../../local-aws/server';
+import { buildZip } from './zip-writer';
+
+/** Calls the stand-in's wire APIs signed with any key, the way an SDK would. */
+export async function callApi(
+  local: LocalAws,
+  service: 'iam' | 'sts' | 'lambda' | 'logs',
+  request: { method?: string; path?: string; rawQuery?: string; headers?: Record<string, string>; body?: string },
+  credentials: AwsCredentialIdentity = DEFAULT_ADMIN_KEY,
+): Promise<{ status: number; text: string; headers: Headers }> {
+  const url = new URL(local.endpoint);
+  const method = request.method ?? 'POST';
+  const signed = await signRequest(
+    { method, protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: request.path ?? '/', rawQuery: request.rawQuery, headers: request.headers, body: request.body },
+    credentials,
+    { region: 'us-east-1', service },
+  );
+  const headers = Object.entries(signed.headers).filter(([n]) => n.toLowerCase() !== 'host');
+  const response = await fetch(`${local.endpoint}${request.path ?? '/'}${request.rawQuery ? `?${request.rawQuery}` : ''}`, { method, headers, body: request.body });
+  return { status: response.status, text: await response.text(), headers: response.headers };
+}
+
+export function query(local: LocalAws, service: 'iam' | 'sts', params: Record<string, string>, credentials?: AwsCredentialIdentity) {
+  return callApi(local, service, { body: new URLSearchParams({ Version: service === 'iam' ? '2010-05-08' : '2011-06-15', ...params }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' } }, credentials);
+}
+
+export function xmlValue(xml: string, tag: string): string {
+  const m = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml);
+  if (m === null) throw new Error(`no <${tag}> in ${xml.slice(0, 300)}`);
+  return m[1];
+}
+
+export const HANDLERS = {
+  echo: fs.readFileSync(path.resolve(__dirname, '..', '..', 'stacks', 'handler', 'index.mjs'), 'utf8'),
+  contract: `
+export const handler = async (event, context) => {
+  const mode = event.queryStringParameters?.mode ?? 'event';
+  if (mode === 'throw') throw new Error('boom');
+  if (mode === 'sleep') { await new Promise((r) => setTimeout(r, 5000)); return { statusCode: 200 }; }
+  if (mode === 'bare') return { hello: 'world', n: 1 };
+  if (mode === 'teapot') return { statusCode: 418, headers: { 'x-custom': 'yes', 'content-type': 'text/plain' }, body: 'short and stout', cookies: ['a=1; Path=/', 'b=2'] };
+  if (mode === 'binary') return { statusCode: 200, headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from([0, 1, 2, 255]).toString('base64'), isBase64Encoded: true };
+  if (mode === 'env') return { statusCode: 200, body: JSON.stringify({ greeting: process.env.GREETING, fn: process.env.AWS_LAMBDA_FUNCTION_NAME, remaining: context.getRemainingTimeInMillis() > 0, requestId: context.awsRequestId }) };
+  return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) };
+};`,
+};
+
+export interface SeededWorld {
+  local: LocalAws;
+  userKey: AwsCredentialIdentity;
+  roleArn: string;
+  urls: Record<string, string>;
+  externalId: string;
+}
+
+/**
+ * A stand-in with the constructs' design created through its wire APIs (admin key): the invoker
+ * user with a key and an AssumeRole-only policy, the role trusting only that user (with an
+ * external ID), the two-statement invoke policy on the "echo" function, and a "contract" function
+ * (for the handler contract) whose URL the role may also call, and an "other" one it may not.
+ */
+export async function seedWorld(options: { now?: () => Date } = {}): Promise<SeededWorld> {
+  const local = await startLocalAws({ now: options.now });
+  const account = local.world.accountId;
+  const externalId = 'partner-4711';
+  const must = async (p: Promise<{ status: number; text: string }>) => {
+    const r = await p;
+    if (r.status >= 300) throw new Error(`seeding failed: ${r.status} ${r.text}`);
+    return r.text;
+  };
+  await must(query(local, 'iam', { Action: 'CreateUser', UserName: 'lambda_invoker' }));
+  const keyXml = await must(query(local, 'iam', { Action: 'CreateAccessKey', UserName: 'lambda_invoker' }));
+  const userKey = { accessKeyId: xmlValue(keyXml, 'AccessKeyId'), secretAccessKey: xmlValue(keyXml, 'SecretAccessKey') };
+  const roleArn = `arn:aws:iam::${account}:role/function_invoker`;
+  await must(query(local, 'iam', { Action: 'PutUserPolicy', UserName: 'lambda_invoker', PolicyName: 'AssumeOnly', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: roleArn }] }) }));
+  await must(query(local, 'iam', {
+    Action: 'CreateRole',
+    RoleName: 'function_invoker',
+    MaxSessionDuration: '3600',
+    AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:user/lambda_invoker` }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': externalId } } }] }),
+  }));
+  await must(query(local, 'iam', { Action: 'CreateRole', RoleName: 'exec', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }));
+  const urls: Record<string, string> = {};
+  for (const [name, code] of [['echo', HANDLERS.echo], ['contract', HANDLERS.contract], ['other', HANDLERS.echo]] as const) {
+    await must(callApi(local, 'lambda', {
+      path: '/2015-03-31/functions',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ FunctionName: name, Runtime: 'nodejs20.x', Role: `arn:aws:iam::${account}:role/exec`, Handler: 'index.handler', Timeout: name === 'contract' ? 1 : 3, Environment: { Variables: { GREETING: 'hi' } }, Code: { ZipFile: buildZip({ 'index.mjs': code }).toString('base64') } }),
+    }));
+    const urlAnswer = JSON.parse(await must(callApi(local, 'lambda', { path: `/2021-10-31/functions/${name}/url`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ AuthType: 'AWS_IAM' }) })));
+    urls[name] = urlAnswer.FunctionUrl;
+  }
+  const fn = (name: string) => `arn:aws:lambda:us-east-1:${account}:function:${name}`;
+  const statements = ['echo', 'contract'].flatMap((name) => [
+    { Effect: 'Allow', Action: 'lambda:InvokeFunctionUrl', Resource: fn(name), Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } } },
+    { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: fn(name), Condition: { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } } },
+  ]);
+  const policyXml = await must(query(local, 'iam', { Action: 'CreatePolicy', PolicyName: 'InvokeSingleLambdaPolicy', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }));
+  await must(query(local, 'iam', { Action: 'AttachRolePolicy', RoleName: 'function_invoker', PolicyArn: xmlValue(policyXml, 'Arn') }));
+  return { local, userKey, roleArn, urls, externalId };
+}
