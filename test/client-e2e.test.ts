@@ -126,9 +126,13 @@ describe('the client against the local stand-in', () => {
     const refreshing = credentials({ durationSeconds: 900, refreshBeforeExpirySeconds: 60, clock: () => fakeNow });
     const c = client({ credentials: refreshing });
     expect((await c.invoke()).status).toBe(200);
+    const first = await refreshing.getCredentials();
     fakeNow += 850_000; // inside the refresh window: answered with the old key, refreshed in the background
+    const during = await Promise.all(Array.from({ length: 10 }, () => c.invoke()));
+    expect(during.map((r) => r.status)).toEqual(Array(10).fill(200));
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(refreshing.assumeRoleCalls).toBe(2);
+    expect((await refreshing.getCredentials()).accessKeyId).not.toBe(first.accessKeyId);
   });
 
   it('100 concurrent calls share one AssumeRole, and each gets its own answer', async () => {
