@@ -173,9 +173,9 @@ export const IAM_OPERATIONS: Record<string, Operation> = {
   },
   async PutUserPolicy(world, { params, authorize }) {
     const user = userOf(world, required(params, 'UserName'));
+    await authorize('iam:PutUserPolicy', user.arn);
     const name = checkName(required(params, 'PolicyName'), 'PolicyName', 128);
     const document = checkPolicyDocument(required(params, 'PolicyDocument'), 'identity', 'policyDocument');
-    await authorize('iam:PutUserPolicy', user.arn);
     user.inlinePolicies[name] = document;
     world.changed();
     return undefined;
@@ -225,8 +225,8 @@ export const IAM_OPERATIONS: Record<string, Operation> = {
   },
   async UpdateAssumeRolePolicy(world, { params, authorize }) {
     const role = roleOf(world, required(params, 'RoleName'));
-    const trust = checkPolicyDocument(required(params, 'PolicyDocument'), 'trust', 'policyDocument');
     await authorize('iam:UpdateAssumeRolePolicy', role.arn);
+    const trust = checkPolicyDocument(required(params, 'PolicyDocument'), 'trust', 'policyDocument');
     role.assumeRolePolicyDocument = trust;
     world.changed();
     return undefined;
@@ -268,9 +268,9 @@ export const IAM_OPERATIONS: Record<string, Operation> = {
   },
   async PutRolePolicy(world, { params, authorize }) {
     const role = roleOf(world, required(params, 'RoleName'));
+    await authorize('iam:PutRolePolicy', role.arn);
     const name = checkName(required(params, 'PolicyName'), 'PolicyName', 128);
     const document = checkPolicyDocument(required(params, 'PolicyDocument'), 'identity', 'policyDocument');
-    await authorize('iam:PutRolePolicy', role.arn);
     role.inlinePolicies[name] = document;
     world.changed();
     return undefined;
@@ -328,8 +328,8 @@ export const IAM_OPERATIONS: Record<string, Operation> = {
   },
   async CreatePolicyVersion(world, { params, authorize }) {
     const policy = policyOf(world, required(params, 'PolicyArn'));
-    const document = checkPolicyDocument(required(params, 'PolicyDocument'), 'identity', 'policyDocument');
     await authorize('iam:CreatePolicyVersion', policy.arn);
+    const document = checkPolicyDocument(required(params, 'PolicyDocument'), 'identity', 'policyDocument');
     if (policy.versions.length >= 5) throw new AwsError('LimitExceeded', 'A managed policy can have up to 5 versions.', 409);
     const versionId = `v${Math.max(...policy.versions.map((v) => Number(v.versionId.slice(1)))) + 1}`;
     const now = isoNow();

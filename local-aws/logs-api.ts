@@ -53,7 +53,8 @@ export async function logsOperation(world: World, call: LogsCall): Promise<unkno
     }
     case 'DescribeLogGroups': {
       const prefix = typeof input.logGroupNamePrefix === 'string' ? input.logGroupNamePrefix : '';
-      await call.authorize('logs:DescribeLogGroups', `arn:aws:logs:${world.region}:${world.accountId}:log-group:*`);
+      // A wildcard-only action in IAM: it is authorized on "*".
+      await call.authorize('logs:DescribeLogGroups', '*');
       const groups = Object.values(world.state.logGroups)
         .filter((g) => g.name.startsWith(prefix))
         .sort((a, b) => a.name.localeCompare(b.name))

@@ -171,7 +171,8 @@ function encodeQueryRecord(query: Record<string, string | string[]>): string {
 
 function toResponse(response: Response, body: Buffer, attempts: number, durationMs: number): InvokeResponse {
   const headers: Record<string, string> = {};
-  response.headers.forEach((value, name) => (headers[name] = value));
+  // Repeated headers (Set-Cookie above all) are joined, never overwritten.
+  response.headers.forEach((value, name) => (headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`));
   const text = body.toString('utf8');
   let json: unknown;
   if (/json/i.test(headers['content-type'] ?? '') || /^\s*[{[]/.test(text)) {
