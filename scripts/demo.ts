@@ -14,113 +14,144 @@ import { cdktfOutputsFile, findProviderMirror, terraform, terraformEnv } from '.
  */
 
 const PROJECT = path.resolve(__dirname, '..', '..');
-const WORK = path.join(PROJECT, '.demo');
 
-interface Step {
+export interface DemoStep {
   name: string;
   ms: number;
   ok: boolean;
   note?: string;
 }
 
-const steps: Step[] = [];
-
-async function step<T>(name: string, run: () => Promise<T>, note?: (value: T) => string): Promise<T> {
-  process.stdout.write(`▶ ${name} …\n`);
-  const started = performance.now();
-  try {
-    const value = await run();
-    const ms = performance.now() - started;
-    steps.push({ name, ms, ok: true, note: note?.(value) });
-    process.stdout.write(`  done in ${(ms / 1000).toFixed(1)} s${note ? `: ${note(value)}` : ''}\n`);
-    return value;
-  } catch (error) {
-    steps.push({ name, ms: performance.now() - started, ok: false, note: (error as Error).message.split('\n')[0] });
-    throw error;
-  }
+export interface DemoOptions {
+  /** Where state, synth output and outputs.json go. @default <project>/.demo */
+  workDir?: string;
+  /** Also run a second `terraform plan` after apply and require "No changes". @default false */
+  secondPlan?: boolean;
+  /** Keep the deployment and the stand-in until Ctrl-C. @default false */
+  keep?: boolean;
+  out?: (text: string) => void;
+  err?: (text: string) => void;
 }
 
-async function main(): Promise<number> {
-  const keep = process.argv.includes('--keep');
-  if (process.argv.includes('--help') || process.argv.includes('-h')) {
-    process.stdout.write('Usage: npm run demo [-- --keep]\n\nDeploys the demo stack into the local stand-in for AWS, proves the refusals and the signed call, destroys it.\n--keep  leave the deployment and the stand-in running (Ctrl-C to stop); outputs in .demo/outputs.json\n');
-    return 0;
-  }
+export interface DemoReport {
+  exitCode: number;
+  steps: DemoStep[];
+  standIn: { requests: number; handlingMs: number; worldEmptyAfterDestroy: boolean };
+  totalMs: number;
+}
+
+export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
+  const out = options.out ?? ((t: string) => process.stdout.write(t));
+  const err = options.err ?? ((t: string) => process.stderr.write(t));
+  const work = options.workDir ?? path.join(PROJECT, '.demo');
+  const steps: DemoStep[] = [];
+  const step = async <T>(name: string, run: () => Promise<T>, note?: (value: T) => string): Promise<T> => {
+    out(`▶ ${name} …\n`);
+    const started = performance.now();
+    try {
+      const value = await run();
+      const ms = performance.now() - started;
+      steps.push({ name, ms, ok: true, note: note?.(value) });
+      out(`  done in ${(ms / 1000).toFixed(1)} s${note ? `: ${note(value)}` : ''}\n`);
+      return value;
+    } catch (error) {
+      steps.push({ name, ms: performance.now() - started, ok: false, note: (error as Error).message.split('\n')[0] });
+      throw error;
+    }
+  };
+
   const started = performance.now();
-  fs.rmSync(WORK, { recursive: true, force: true });
-  fs.mkdirSync(WORK, { recursive: true });
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.mkdirSync(work, { recursive: true });
   let local: LocalAws | undefined;
   let stackDir = '';
   let env: NodeJS.ProcessEnv = {};
   let deployed = false;
   let exitCode = 1;
+  let worldEmptyAfterDestroy = false;
   try {
-    local = await step('start the local stand-in for AWS', () => startLocalAws({ snapshotFile: path.join(WORK, 'world.json') }), (l) => l.endpoint);
+    local = await step('start the local stand-in for AWS', () => startLocalAws({ snapshotFile: path.join(work, 'world.json') }), (l) => l.endpoint);
     const endpoint = local.endpoint;
     const stackName = await step('synthesize the demo stack (local mode)', async () => {
+      const saved = { endpoint: process.env.DEMO_AWS_ENDPOINT, state: process.env.DEMO_STATE_PATH };
       process.env.DEMO_AWS_ENDPOINT = endpoint;
-      process.env.DEMO_STATE_PATH = path.join(WORK, 'terraform.tfstate');
-      return synthDemo(path.join(WORK, 'cdktf.out'));
+      process.env.DEMO_STATE_PATH = path.join(work, 'terraform.tfstate');
+      try {
+        return synthDemo(path.join(work, 'cdktf.out'));
+      } finally {
+        restoreEnv('DEMO_AWS_ENDPOINT', saved.endpoint);
+        restoreEnv('DEMO_STATE_PATH', saved.state);
+      }
     });
-    stackDir = path.join(WORK, 'cdktf.out', 'stacks', stackName);
-    env = {
-      ...terraformEnv(PROJECT),
-      AWS_ACCESS_KEY_ID: DEFAULT_ADMIN_KEY.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: DEFAULT_ADMIN_KEY.secretAccessKey,
-      AWS_SESSION_TOKEN: '',
-      AWS_PROFILE: '',
-    };
+    stackDir = path.join(work, 'cdktf.out', 'stacks', stackName);
+    env = { ...terraformEnv(PROJECT), AWS_ACCESS_KEY_ID: DEFAULT_ADMIN_KEY.accessKeyId, AWS_SECRET_ACCESS_KEY: DEFAULT_ADMIN_KEY.secretAccessKey, AWS_SESSION_TOKEN: '', AWS_PROFILE: '' };
     const mirror = findProviderMirror();
     await step('terraform init', () => terraform(['init', '-input=false', '-no-color'], { cwd: stackDir, env }), () => (mirror ? `provider from the local mirror ${mirror}` : 'provider from the registry'));
     deployed = true;
-    await step('terraform apply (the real hashicorp/aws provider)', () => terraform(['apply', '-auto-approve', '-input=false', '-no-color'], { cwd: stackDir, env }), (r) => /Resources: (\d+) added/.exec(r.stdout)?.[0] ?? '');
-    const outputsFile = path.join(WORK, 'outputs.json');
+    await step('terraform apply (the real hashicorp/aws provider)', () => terraform(['apply', '-auto-approve', '-input=false', '-no-color'], { cwd: stackDir, env }), (r) => /Resources: \d+ added/.exec(r.stdout)?.[0] ?? '');
+    const outputsFile = path.join(work, 'outputs.json');
     await step('write the deployment outputs', async () => {
       const tfOutputs = JSON.parse((await terraform(['output', '-json'], { cwd: stackDir, env })).stdout);
       const stackJson = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
       fs.writeFileSync(outputsFile, JSON.stringify(cdktfOutputsFile(stackJson, tfOutputs), null, 2), { mode: 0o600 });
       return outputsFile;
     }, (file) => `${path.relative(PROJECT, file)} (holds the invoker secret: mode 600, git-ignored)`);
-    const proofCode = await step('prove: unsigned -> 403, user key -> 403, assumed role -> 200', async () => {
+    await step('prove: unsigned -> 403, user key -> 403, assumed role -> 200', async () => {
       const code = await runInvokeCli(['--outputs', outputsFile, '--prove', '--session-name', 'lambda-url-iam-demo'], {
-        stdout: (t) => process.stdout.write(t.replace(/^(?=.)/gm, '    ')),
-        stderr: (t) => process.stderr.write(t.replace(/^(?=.)/gm, '    ')),
+        stdout: (t) => out(t.replace(/^(?=.)/gm, '    ')),
+        stderr: (t) => err(t.replace(/^(?=.)/gm, '    ')),
         env: { ...process.env, AWS_ENDPOINT_URL_STS: endpoint },
       });
       if (code !== 0) throw new Error(`the proof failed (exit code ${code})`);
-      return code;
     });
-    if (keep) {
-      process.stdout.write(`\nKept running: ${endpoint}. Try:\n  AWS_ENDPOINT_URL_STS=${endpoint} npm run invoke -- --outputs .demo/outputs.json --data '{"hello":"world"}' --verbose\nCtrl-C stops the stand-in (state stays in .demo/).\n`);
+    if (options.secondPlan) {
+      await step('terraform plan again: must be "No changes"', async () => {
+        const plan = await terraform(['plan', '-input=false', '-no-color', '-detailed-exitcode'], { cwd: stackDir, env });
+        if (!plan.stdout.includes('No changes.')) throw new Error(`the second plan is not empty:\n${plan.stdout}`);
+      });
+    }
+    if (options.keep) {
+      out(`\nKept running: ${endpoint}. Try:\n  AWS_ENDPOINT_URL_STS=${endpoint} npm run invoke -- --outputs ${path.relative(PROJECT, outputsFile)} --data '{"hello":"world"}' --verbose\nCtrl-C destroys the deployment and stops the stand-in.\n`);
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
-    await step('terraform destroy', () => terraform(['destroy', '-auto-approve', '-input=false', '-no-color'], { cwd: stackDir, env }), (r) => /Resources: (\d+) destroyed/.exec(r.stdout)?.[0] ?? '');
+    await step('terraform destroy', () => terraform(['destroy', '-auto-approve', '-input=false', '-no-color'], { cwd: stackDir, env }), (r) => /Resources: \d+ destroyed/.exec(r.stdout)?.[0] ?? '');
     deployed = false;
     await step('check that nothing is left', async () => {
-      if (!local!.world.isEmpty()) throw new Error('resources are left in the stand-in after destroy');
+      worldEmptyAfterDestroy = local!.world.isEmpty();
+      const state = await terraform(['state', 'list'], { cwd: stackDir, env });
+      if (!worldEmptyAfterDestroy || state.stdout.trim() !== '') throw new Error('resources are left after destroy');
     });
-    exitCode = proofCode;
+    exitCode = 0;
   } catch (error) {
-    process.stderr.write(`\nerror: ${(error as Error).message}\n`);
+    err(`\nerror: ${(error as Error).message}\n`);
     if (deployed && stackDir !== '') {
-      process.stderr.write('cleaning up: terraform destroy …\n');
-      await terraform(['destroy', '-auto-approve', '-input=false', '-no-color'], { cwd: stackDir, env }).catch((e) => process.stderr.write(`cleanup failed: ${(e as Error).message.split('\n')[0]}\n`));
+      err('cleaning up: terraform destroy …\n');
+      await terraform(['destroy', '-auto-approve', '-input=false', '-no-color'], { cwd: stackDir, env }).catch((e) => err(`cleanup failed: ${(e as Error).message.split('\n')[0]}\n`));
     }
-    exitCode = exitCode === 0 ? 1 : exitCode;
-  } finally {
-    const handling = local?.stats.handlingMs ?? 0;
-    const calls = (local?.stats.apiCalls ?? 0) + (local?.stats.urlInvocations ?? 0);
-    await local?.close();
-    const total = performance.now() - started;
-    process.stdout.write(`\n${'Report'.padEnd(62)}${'time'.padStart(8)}\n`);
-    for (const s of steps) process.stdout.write(`  ${s.ok ? 'ok  ' : 'FAIL'} ${s.name.padEnd(56)}${(s.ms / 1000).toFixed(1).padStart(7)} s\n`);
-    process.stdout.write(`  stand-in: ${calls} requests answered in ${(handling / 1000).toFixed(2)} s in all (terraform and the provider's fixed 5 s wait for a new function are the rest)\n`);
-    process.stdout.write(`  total ${(total / 1000).toFixed(1)} s: ${exitCode === 0 ? 'the whole flow behaved as expected' : 'FAILED'}\n`);
   }
-  return exitCode;
+  const requests = (local?.stats.apiCalls ?? 0) + (local?.stats.urlInvocations ?? 0);
+  const handlingMs = local?.stats.handlingMs ?? 0;
+  await local?.close();
+  const totalMs = performance.now() - started;
+  out(`\n${'Report'.padEnd(62)}${'time'.padStart(8)}\n`);
+  for (const s of steps) out(`  ${s.ok ? 'ok  ' : 'FAIL'} ${s.name.padEnd(56)}${(s.ms / 1000).toFixed(1).padStart(7)} s\n`);
+  out(`  stand-in: ${requests} requests answered in ${(handlingMs / 1000).toFixed(2)} s in all (terraform and the provider's fixed 5 s wait for a new function are the rest)\n`);
+  out(`  total ${(totalMs / 1000).toFixed(1)} s: ${exitCode === 0 ? 'the whole flow behaved as expected' : 'FAILED'}\n`);
+  return { exitCode, steps, standIn: { requests, handlingMs, worldEmptyAfterDestroy }, totalMs };
 }
 
-main().then((code) => {
-  process.exitCode = code;
-});
+function restoreEnv(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+}
+
+if (require.main === module) {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write('Usage: npm run demo [-- --keep] [-- --plan]\n\nDeploys the demo stack into the local stand-in for AWS, proves the refusals and the signed call, destroys it.\n  --keep  leave the deployment and the stand-in running until Ctrl-C (outputs in .demo/outputs.json)\n  --plan  also run a second terraform plan after apply and require "No changes"\n');
+  } else {
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+    runDemo({ keep: process.argv.includes('--keep'), secondPlan: process.argv.includes('--plan') }).then((report) => {
+      process.exitCode = report.exitCode;
+    });
+  }
+}
