@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { benchClientAndStandIn, benchDemo } from './local-flow';
 import { median, reportedByNodeProcess, repeat, row, timeNodeProcess } from './measure';
 
 /**
@@ -10,6 +11,12 @@ import { median, reportedByNodeProcess, repeat, row, timeNodeProcess } from './m
  *    vs. the same synth in a process that also imports @cdktf/provider-aws from its package root
  *    (what a naive `import { … } from '@cdktf/provider-aws'` costs every process).
  * 2. Import time of our constructs module vs. the provider package root.
+ * 3. The client: per-call signing overhead, signed vs. unauthenticated calls/s, AssumeRole calls
+ *    per 1,000 invocations.
+ * 4. The local stand-in: signed + IAM-checked invocations/s vs. a node:http echo server, its peak
+ *    RSS under 200 concurrent invocations, and `npm run demo` end to end with its breakdown.
+ *
+ * BENCH_RUNS (default 5), BENCH_CALLS (default 2000); BENCH_SKIP_DEMO=1 skips the 30 s demo.
  */
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -24,7 +31,7 @@ function importScript(specifier: string): string {
   return `const t=process.hrtime.bigint();require(${JSON.stringify(specifier)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6));`;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-synth-'));
   const env = { ...process.env, DEMO_STATE_PATH: path.join(outdir, 'state.tfstate') };
   process.stdout.write(`Benchmark (${RUNS} runs each, median; node ${process.version}, ${os.cpus().length} cores)\n\n`);
@@ -45,6 +52,18 @@ function main(): void {
   process.stdout.write(row('baseline: import @cdktf/provider-aws root', `${importBaseline.toFixed(0)} ms`) + '\n');
   process.stdout.write(row('ratio ours / baseline', (importOurs / importBaseline).toFixed(2), '(lower is better)') + '\n');
   fs.rmSync(outdir, { recursive: true, force: true });
+
+  const out = (text: string) => process.stdout.write(text);
+  out('\n');
+  await benchClientAndStandIn(out, Number(process.env.BENCH_CALLS ?? 2000));
+  if (process.env.BENCH_SKIP_DEMO !== '1') {
+    out('\n');
+    await benchDemo(out);
+  }
 }
 
-main();
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+main().catch((error) => {
+  process.stderr.write(`benchmark failed: ${(error as Error).stack}\n`);
+  process.exitCode = 1;
+});

@@ -8,7 +8,7 @@ import { AssumeRoleError, FunctionUrlNetworkError } from '../scripts/client/erro
 import { FunctionUrlClient } from '../scripts/client/function-url-client';
 import { signRequest } from '../scripts/client/sigv4';
 import { runInvokeCli } from '../scripts/invoke';
-import { SeededWorld, seedWorld } from './support/local-aws-world';
+import { SeededWorld, seedWorld } from '../local-aws/fixtures';
 
 /**
  * The client end to end against the local stand-in for AWS: real STS (AWS_ENDPOINT_URL_STS),

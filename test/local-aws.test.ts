@@ -6,8 +6,8 @@ import { AssumeRoleCredentials } from '../scripts/client/credentials';
 import { FunctionUrlClient } from '../scripts/client/function-url-client';
 import { signRequest } from '../scripts/client/sigv4';
 import { startLocalAws } from '../local-aws/server';
-import { SeededWorld, callApi, query, seedWorld, xmlValue } from './support/local-aws-world';
-import { buildZip } from './support/zip-writer';
+import { SeededWorld, callApi, query, seedWorld, xmlValue } from '../local-aws/fixtures';
+import { buildZip } from '../local-aws/zip-writer';
 
 let world: SeededWorld;
 let session: Awaited<ReturnType<AssumeRoleCredentials['getCredentials']>>;

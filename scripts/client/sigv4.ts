@@ -184,16 +184,31 @@ export class RequestSigner extends SignatureV4 {
   }
 }
 
+/**
+ * Signers are reused per credentials object (a cached session is one object until it is
+ * refreshed), so a hot loop does not rebuild one per request.
+ */
+const signers = new WeakMap<AwsCredentialIdentity, Map<string, RequestSigner>>();
+
+function signerFor(credentials: AwsCredentialIdentity, region: string, service: string, applyChecksum: boolean, withToken: boolean): RequestSigner {
+  let byOptions = signers.get(credentials);
+  if (byOptions === undefined) signers.set(credentials, (byOptions = new Map()));
+  const key = `${region}|${service}|${applyChecksum}|${withToken}`;
+  let signer = byOptions.get(key);
+  if (signer === undefined) {
+    const identity = withToken ? credentials : { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey };
+    signer = new RequestSigner(identity, { region, service, applyChecksum });
+    byOptions.set(key, signer);
+  }
+  return signer;
+}
+
 /** Signs `request` for `options.service` (default: Lambda) with `credentials`. */
 export async function signRequest(request: SignableRequest, credentials: AwsCredentialIdentity, options: SigningOptions): Promise<HttpRequestLike> {
   const hasBody = request.body !== undefined && request.body.length > 0;
   const signBody = options.signBody ?? hasBody;
   const signSessionToken = options.signSessionToken ?? true;
-  const signer = new RequestSigner(signSessionToken ? credentials : { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey }, {
-    region: options.region,
-    service: options.service,
-    applyChecksum: signBody,
-  });
+  const signer = signerFor(credentials, options.region, options.service, signBody, signSessionToken);
   const signed = await signer.sign(toHttpRequest(request), { signingDate: options.signingDate });
   if (!signSessionToken && credentials.sessionToken !== undefined) signed.headers['x-amz-security-token'] = credentials.sessionToken;
   return signed;
@@ -299,8 +314,7 @@ export async function verifyRequest(
   }
   let details: SignatureDetails;
   try {
-    const signer = new RequestSigner({ accessKeyId: authorization.accessKeyId, secretAccessKey: key.secretAccessKey }, authorization);
-    details = await signer.details(request, authorization, longDate);
+    details = await verifierFor(authorization.accessKeyId, key.secretAccessKey).details(request, authorization, longDate);
   } catch (error) {
     return { ok: false, code: 'IncompleteSignature', message: (error as Error).message };
   }
@@ -313,6 +327,20 @@ export async function verifyRequest(
     };
   }
   return { ok: true, accessKeyId: authorization.accessKeyId, sessionToken: token, region: authorization.region, service: authorization.service };
+}
+
+/** Verifying signers by key id + secret (bounded): region and service come from each request's scope. */
+const verifiers = new Map<string, RequestSigner>();
+
+function verifierFor(accessKeyId: string, secretAccessKey: string): RequestSigner {
+  const cacheKey = `${accessKeyId}\u0000${secretAccessKey}`;
+  let signer = verifiers.get(cacheKey);
+  if (signer === undefined) {
+    if (verifiers.size >= 256) verifiers.clear();
+    signer = new RequestSigner({ accessKeyId, secretAccessKey }, { region: 'us-east-1', service: 'lambda' });
+    verifiers.set(cacheKey, signer);
+  }
+  return signer;
 }
 
 export function formatAmzDate(date: Date): string {

@@ -1,13 +1,24 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { signRequest } from '../../scripts/client/sigv4';
-import { DEFAULT_ADMIN_KEY, LocalAws, startLocalAws } from '../../local-aws/server';
+import { signRequest } from '../scripts/client/sigv4';
+import { DEFAULT_ADMIN_KEY, LocalAws, startLocalAws } from './server';
 import { buildZip } from './zip-writer';
+
+/**
+ * Fixtures for tests and the benchmark: signed calls to a stand-in's wire APIs, and a world with
+ * the constructs' design created through them (what `terraform apply` would create, in a second
+ * rather than fifteen).
+ */
+
+/** Anything with the stand-in's endpoint: a LocalAws in this process, or one in another. */
+export interface StandIn {
+  endpoint: string;
+}
 
 /** Calls the stand-in's wire APIs signed with any key, the way an SDK would. */
 export async function callApi(
-  local: LocalAws,
+  local: StandIn,
   service: 'iam' | 'sts' | 'lambda' | 'logs',
   request: { method?: string; path?: string; rawQuery?: string; headers?: Record<string, string>; body?: string },
   credentials: AwsCredentialIdentity = DEFAULT_ADMIN_KEY,
@@ -24,7 +35,7 @@ export async function callApi(
   return { status: response.status, text: await response.text(), headers: response.headers };
 }
 
-export function query(local: LocalAws, service: 'iam' | 'sts', params: Record<string, string>, credentials?: AwsCredentialIdentity) {
+export function query(local: StandIn, service: 'iam' | 'sts', params: Record<string, string>, credentials?: AwsCredentialIdentity) {
   return callApi(local, service, { body: new URLSearchParams({ Version: service === 'iam' ? '2010-05-08' : '2011-06-15', ...params }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' } }, credentials);
 }
 
@@ -35,7 +46,7 @@ export function xmlValue(xml: string, tag: string): string {
 }
 
 export const HANDLERS = {
-  echo: fs.readFileSync(path.resolve(__dirname, '..', '..', 'stacks', 'handler', 'index.mjs'), 'utf8'),
+  echo: fs.readFileSync(path.join(handlerDir(), 'index.mjs'), 'utf8'),
   contract: `
 export const handler = async (event, context) => {
   const mode = event.queryStringParameters?.mode ?? 'event';
@@ -48,6 +59,11 @@ export const handler = async (event, context) => {
   return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) };
 };`,
 };
+
+function handlerDir(): string {
+  const candidates = [path.resolve(__dirname, '..', 'stacks', 'handler'), path.resolve(__dirname, '..', '..', 'stacks', 'handler')];
+  return candidates.find((dir) => fs.existsSync(path.join(dir, 'index.mjs')))!;
+}
 
 export interface SeededWorld {
   local: LocalAws;
@@ -65,7 +81,16 @@ export interface SeededWorld {
  */
 export async function seedWorld(options: { now?: () => Date } = {}): Promise<SeededWorld> {
   const local = await startLocalAws({ now: options.now });
-  const account = local.world.accountId;
+  return { local, ...(await seed(local, local.world.accountId)) };
+}
+
+/**
+ * Creates, through the wire APIs, the invoker user (key + AssumeRole-only policy), the role
+ * trusting only that user with an external ID, the two-statement invoke policy for "echo" and
+ * "contract", an "other" function the role may not call, and an "open" one with an AuthType NONE
+ * URL (the unauthenticated baseline of the benchmark).
+ */
+export async function seed(local: StandIn, account = '123456789012'): Promise<Omit<SeededWorld, 'local'>> {
   const externalId = 'partner-4711';
   const must = async (p: Promise<{ status: number; text: string }>) => {
     const r = await p;
@@ -85,13 +110,13 @@ export async function seedWorld(options: { now?: () => Date } = {}): Promise<See
   }));
   await must(query(local, 'iam', { Action: 'CreateRole', RoleName: 'exec', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }));
   const urls: Record<string, string> = {};
-  for (const [name, code] of [['echo', HANDLERS.echo], ['contract', HANDLERS.contract], ['other', HANDLERS.echo]] as const) {
+  for (const [name, code] of [['echo', HANDLERS.echo], ['contract', HANDLERS.contract], ['other', HANDLERS.echo], ['open', HANDLERS.echo]] as const) {
     await must(callApi(local, 'lambda', {
       path: '/2015-03-31/functions',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ FunctionName: name, Runtime: 'nodejs20.x', Role: `arn:aws:iam::${account}:role/exec`, Handler: 'index.handler', Timeout: name === 'contract' ? 1 : 3, Environment: { Variables: { GREETING: 'hi' } }, Code: { ZipFile: buildZip({ 'index.mjs': code }).toString('base64') } }),
     }));
-    const urlAnswer = JSON.parse(await must(callApi(local, 'lambda', { path: `/2021-10-31/functions/${name}/url`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ AuthType: 'AWS_IAM' }) })));
+    const urlAnswer = JSON.parse(await must(callApi(local, 'lambda', { path: `/2021-10-31/functions/${name}/url`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ AuthType: name === 'open' ? 'NONE' : 'AWS_IAM' }) })));
     urls[name] = urlAnswer.FunctionUrl;
   }
   const fn = (name: string) => `arn:aws:lambda:us-east-1:${account}:function:${name}`;
@@ -101,5 +126,5 @@ export async function seedWorld(options: { now?: () => Date } = {}): Promise<See
   ]);
   const policyXml = await must(query(local, 'iam', { Action: 'CreatePolicy', PolicyName: 'InvokeSingleLambdaPolicy', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }));
   await must(query(local, 'iam', { Action: 'AttachRolePolicy', RoleName: 'function_invoker', PolicyArn: xmlValue(policyXml, 'Arn') }));
-  return { local, userKey, roleArn, urls, externalId };
+  return { userKey, roleArn, urls, externalId };
 }
