@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AwsCredentialIdentity } from '@smithy/types';
 import { AssumeRoleCredentials } from '../scripts/client/credentials';
 import { FunctionUrlClient } from '../scripts/client/function-url-client';
 import { signRequest } from '../scripts/client/sigv4';
@@ -21,7 +22,7 @@ afterAll(async () => {
 });
 
 const account = () => world.local.world.accountId;
-const lambdaGet = (path: string, creds = session) => callApi(world.local, 'lambda', { method: 'GET', path }, creds);
+const lambdaGet = (path: string, creds: AwsCredentialIdentity = session) => callApi(world.local, 'lambda', { method: 'GET', path }, creds);
 
 describe('IAM enforcement through the wire', () => {
   it("the invoker user's key may assume the role and nothing else", async () => {
