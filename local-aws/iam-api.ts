@@ -110,7 +110,51 @@ function attachmentCount(world: World, arn: string): number {
 const userArn = (world: World, path: string, name: string) => `arn:aws:iam::${world.accountId}:user${path}${name}`;
 const roleArn = (world: World, path: string, name: string) => `arn:aws:iam::${world.accountId}:role${path}${name}`;
 
+/**
+ * Put/Get/List/Delete of inline policies: the same four operations for users and roles, with
+ * AWS's names (PutUserPolicy, ListRolePolicies, …), authorized on the entity's ARN.
+ */
+function inlinePolicyOperations(kind: 'User' | 'Role'): Record<string, Operation> {
+  const entityOf = (world: World, params: URLSearchParams): User | Role =>
+    kind === 'User' ? userOf(world, required(params, 'UserName')) : roleOf(world, required(params, 'RoleName'));
+  const missing = (name: string) => noSuchEntity(`The ${kind.toLowerCase()} policy with name ${name} cannot be found.`);
+  return {
+    async [`Put${kind}Policy`](world: World, { params, authorize }: QueryCall) {
+      const entity = entityOf(world, params);
+      await authorize(`iam:Put${kind}Policy`, entity.arn);
+      const name = checkName(required(params, 'PolicyName'), 'PolicyName', 128);
+      entity.inlinePolicies[name] = checkPolicyDocument(required(params, 'PolicyDocument'), 'identity', 'policyDocument');
+      world.changed();
+      return undefined;
+    },
+    async [`Get${kind}Policy`](world: World, { params, authorize }: QueryCall) {
+      const entity = entityOf(world, params);
+      const name = required(params, 'PolicyName');
+      await authorize(`iam:Get${kind}Policy`, entity.arn);
+      const document = entity.inlinePolicies[name];
+      if (document === undefined) throw missing(name);
+      return [el(`${kind}Name`, entity.name), el('PolicyName', name), el('PolicyDocument', encodeURIComponent(document))];
+    },
+    async [`List${kind}Policies`](world: World, { params, authorize }: QueryCall) {
+      const entity = entityOf(world, params);
+      await authorize(`iam:List${kind}Policies`, entity.arn);
+      return [el('PolicyNames', members(Object.keys(entity.inlinePolicies).map((n) => [n]))), el('IsTruncated', 'false')];
+    },
+    async [`Delete${kind}Policy`](world: World, { params, authorize }: QueryCall) {
+      const entity = entityOf(world, params);
+      const name = required(params, 'PolicyName');
+      await authorize(`iam:Delete${kind}Policy`, entity.arn);
+      if (entity.inlinePolicies[name] === undefined) throw missing(name);
+      delete entity.inlinePolicies[name];
+      world.changed();
+      return undefined;
+    },
+  };
+}
+
 export const IAM_OPERATIONS: Record<string, Operation> = {
+  ...inlinePolicyOperations('User'),
+  ...inlinePolicyOperations('Role'),
   async CreateUser(world, { params, authorize }) {
     const name = checkName(required(params, 'UserName'), 'UserName', 64);
     const path = checkPath(params.get('Path'));
@@ -171,37 +215,6 @@ export const IAM_OPERATIONS: Record<string, Operation> = {
     world.changed();
     return undefined;
   },
-  async PutUserPolicy(world, { params, authorize }) {
-    const user = userOf(world, required(params, 'UserName'));
-    await authorize('iam:PutUserPolicy', user.arn);
-    const name = checkName(required(params, 'PolicyName'), 'PolicyName', 128);
-    const document = checkPolicyDocument(required(params, 'PolicyDocument'), 'identity', 'policyDocument');
-    user.inlinePolicies[name] = document;
-    world.changed();
-    return undefined;
-  },
-  async GetUserPolicy(world, { params, authorize }) {
-    const user = userOf(world, required(params, 'UserName'));
-    const name = required(params, 'PolicyName');
-    await authorize('iam:GetUserPolicy', user.arn);
-    const document = user.inlinePolicies[name];
-    if (document === undefined) throw noSuchEntity(`The user policy with name ${name} cannot be found.`);
-    return [el('UserName', user.name), el('PolicyName', name), el('PolicyDocument', encodeURIComponent(document))];
-  },
-  async ListUserPolicies(world, { params, authorize }) {
-    const user = userOf(world, required(params, 'UserName'));
-    await authorize('iam:ListUserPolicies', user.arn);
-    return [el('PolicyNames', members(Object.keys(user.inlinePolicies).map((n) => [n]))), el('IsTruncated', 'false')];
-  },
-  async DeleteUserPolicy(world, { params, authorize }) {
-    const user = userOf(world, required(params, 'UserName'));
-    const name = required(params, 'PolicyName');
-    await authorize('iam:DeleteUserPolicy', user.arn);
-    if (user.inlinePolicies[name] === undefined) throw noSuchEntity(`The user policy with name ${name} cannot be found.`);
-    delete user.inlinePolicies[name];
-    world.changed();
-    return undefined;
-  },
   async CreateRole(world, { params, authorize }) {
     const name = checkName(required(params, 'RoleName'), 'RoleName', 64);
     const path = checkPath(params.get('Path'));
@@ -239,11 +252,6 @@ export const IAM_OPERATIONS: Record<string, Operation> = {
     world.changed();
     return undefined;
   },
-  async ListRolePolicies(world, { params, authorize }) {
-    const role = roleOf(world, required(params, 'RoleName'));
-    await authorize('iam:ListRolePolicies', role.arn);
-    return [el('PolicyNames', members(Object.keys(role.inlinePolicies).map((n) => [n]))), el('IsTruncated', 'false')];
-  },
   async ListAttachedRolePolicies(world, { params, authorize }) {
     const role = roleOf(world, required(params, 'RoleName'));
     await authorize('iam:ListAttachedRolePolicies', role.arn);
@@ -263,32 +271,6 @@ export const IAM_OPERATIONS: Record<string, Operation> = {
     }
     delete world.state.roles[role.name];
     for (const [id, session] of Object.entries(world.state.sessions)) if (session.roleName === role.name) delete world.state.sessions[id];
-    world.changed();
-    return undefined;
-  },
-  async PutRolePolicy(world, { params, authorize }) {
-    const role = roleOf(world, required(params, 'RoleName'));
-    await authorize('iam:PutRolePolicy', role.arn);
-    const name = checkName(required(params, 'PolicyName'), 'PolicyName', 128);
-    const document = checkPolicyDocument(required(params, 'PolicyDocument'), 'identity', 'policyDocument');
-    role.inlinePolicies[name] = document;
-    world.changed();
-    return undefined;
-  },
-  async GetRolePolicy(world, { params, authorize }) {
-    const role = roleOf(world, required(params, 'RoleName'));
-    const name = required(params, 'PolicyName');
-    await authorize('iam:GetRolePolicy', role.arn);
-    const document = role.inlinePolicies[name];
-    if (document === undefined) throw noSuchEntity(`The role policy with name ${name} cannot be found.`);
-    return [el('RoleName', role.name), el('PolicyName', name), el('PolicyDocument', encodeURIComponent(document))];
-  },
-  async DeleteRolePolicy(world, { params, authorize }) {
-    const role = roleOf(world, required(params, 'RoleName'));
-    const name = required(params, 'PolicyName');
-    await authorize('iam:DeleteRolePolicy', role.arn);
-    if (role.inlinePolicies[name] === undefined) throw noSuchEntity(`The role policy with name ${name} cannot be found.`);
-    delete role.inlinePolicies[name];
     world.changed();
     return undefined;
   },
