@@ -17,6 +17,8 @@ export interface LambdaCall {
   authorize(action: string, resource: string): Promise<void>;
   /** Base of function URLs served by this stand-in, e.g. http://127.0.0.1:4566 */
   urlBase: string;
+  /** Called when a function is deleted, so its warm worker can be stopped. */
+  onFunctionDeleted?: (name: string) => void;
 }
 
 export interface JsonAnswer {
@@ -214,6 +216,7 @@ const ROUTES: Route[] = [
       await call.authorize('lambda:DeleteFunction', fn.arn);
       delete world.state.functions[fn.name];
       world.changed();
+      call.onFunctionDeleted?.(fn.name);
       return { status: 204 };
     },
   },

@@ -71,7 +71,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     handle(req)
       .catch((error: unknown) => internalError(error))
       .then((answer) => {
-        // Handler execution is the function's time, not the stand-in's.
+        // Wall time of every request, including the handler runs of function URL calls.
         stats.handlingMs += performance.now() - started;
         res.writeHead(answer.status, answer.headers);
         res.end(answer.body);
@@ -130,7 +130,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         case 'sts':
           return await queryCall(service, body, req.headers['content-type'], principal, authorize);
         case 'lambda': {
-          const answer = await lambdaOperation(world, { method: req.method ?? 'GET', path: rawPath, query: new URLSearchParams(rawQuery), body, principal, authorize, urlBase: endpoint });
+          const answer = await lambdaOperation(world, { method: req.method ?? 'GET', path: rawPath, query: new URLSearchParams(rawQuery), body, principal, authorize, urlBase: endpoint, onFunctionDeleted: (name) => runner.discard(name) });
           return { status: answer.status, headers: { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() }, body: answer.body === undefined ? '' : JSON.stringify(answer.body) };
         }
         case 'logs': {
