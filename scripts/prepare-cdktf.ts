@@ -20,7 +20,8 @@ async function main(): Promise<void> {
   }
   const stack = synthDemo(path.join(project, 'cdktf.out'));
   const env = terraformEnv(project);
-  await terraform(['init', '-input=false', '-no-color'], { cwd: path.join(project, 'cdktf.out', 'stacks', stack), env });
+  // -reconfigure: take the backend as the current settings say (a changed DEMO_STATE_PATH is not a migration).
+  await terraform(['init', '-input=false', '-no-color', '-reconfigure'], { cwd: path.join(project, 'cdktf.out', 'stacks', stack), env });
   process.stdout.write(`Prepared cdktf.out/stacks/${stack} with hashicorp/aws from ${mirror}.\nNow:\n  export TF_CLI_CONFIG_FILE=${env.TF_CLI_CONFIG_FILE}\n  npx cdktf deploy ${stack} --outputs-file outputs.json --outputs-file-include-sensitive-outputs\n(Keep the same DEMO_* settings for both commands.)\n`);
 }
 
