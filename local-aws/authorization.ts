@@ -93,6 +93,23 @@ export class Authorizer {
   }
 
   /**
+   * The global condition keys AWS sets from the caller. Time keys (aws:CurrentTime, aws:EpochTime)
+   * are not set: they would make every decision uncacheable, and no policy here uses them.
+   */
+  principalContext(principal: Principal): Record<string, string> {
+    const base = { 'aws:PrincipalAccount': this.world.accountId, 'aws:SecureTransport': 'true', 'aws:RequestedRegion': this.world.region };
+    switch (principal.kind) {
+      case 'admin':
+        return { ...base, 'aws:PrincipalArn': principal.arn, 'aws:PrincipalType': 'Account', 'aws:userid': this.world.accountId };
+      case 'user':
+        return { ...base, 'aws:PrincipalArn': principal.arn, 'aws:PrincipalType': 'User', 'aws:userid': principal.user.userId, 'aws:username': principal.user.name };
+      case 'session':
+        // For a role session, aws:PrincipalArn is the role's ARN, not the session's.
+        return { ...base, 'aws:PrincipalArn': principal.session.roleArn, 'aws:PrincipalType': 'AssumedRole', 'aws:userid': `${principal.session.roleId}:${principal.session.sessionName}` };
+    }
+  }
+
+  /**
    * The IAM decision for `principal` doing `action` on `resource`. The admin key (Terraform's)
    * is the account root and always allowed. Decisions are cached until the world changes.
    */
@@ -115,7 +132,7 @@ export class Authorizer {
     const boundary = this.boundary(principal);
     const result = await runSimulation(
       {
-        request: { principal: principal.arn, action, resource: { resource, accountId: this.world.accountId }, contextVariables: context },
+        request: { principal: principal.arn, action, resource: { resource, accountId: this.world.accountId }, contextVariables: { ...this.principalContext(principal), ...context } },
         identityPolicies: (principal.kind === 'admin' ? [ALLOW_ALL] : this.identityPolicies(principal)).map((policy, i) => ({ name: `identity-${i}`, policy })),
         sessionPolicy: sessionPolicy === undefined ? undefined : JSON.parse(sessionPolicy),
         resourcePolicy: resourcePolicy === undefined ? undefined : JSON.parse(resourcePolicy),

@@ -80,6 +80,25 @@ describe('IAM enforcement through the wire', () => {
   });
 });
 
+describe('global condition keys', () => {
+  it('a trust policy conditioned on aws:PrincipalArn lets only that principal in', async () => {
+    const allowAssume = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] });
+    const keys: Record<string, { accessKeyId: string; secretAccessKey: string }> = {};
+    for (const name of ['pa-chosen', 'pa-other']) {
+      await query(world.local, 'iam', { Action: 'CreateUser', UserName: name });
+      await query(world.local, 'iam', { Action: 'PutUserPolicy', UserName: name, PolicyName: 'AssumeAny', PolicyDocument: allowAssume });
+      const key = await query(world.local, 'iam', { Action: 'CreateAccessKey', UserName: name });
+      keys[name] = { accessKeyId: xmlValue(key.text, 'AccessKeyId'), secretAccessKey: xmlValue(key.text, 'SecretAccessKey') };
+    }
+    const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account()}:root` }, Action: 'sts:AssumeRole', Condition: { ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${account()}:user/pa-chosen` } } }] };
+    expect((await query(world.local, 'iam', { Action: 'CreateRole', RoleName: 'pa-role', AssumeRolePolicyDocument: JSON.stringify(trust) })).status).toBe(200);
+    const assume = (name: string) => query(world.local, 'sts', { Action: 'AssumeRole', RoleArn: `arn:aws:iam::${account()}:role/pa-role`, RoleSessionName: name }, keys[name]);
+    expect((await assume('pa-chosen')).status).toBe(200);
+    const other = await assume('pa-other');
+    expect([other.status, xmlValue(other.text, 'Code')]).toEqual([403, 'AccessDenied']);
+  });
+});
+
 describe('STS AssumeRole rules', () => {
   const assume = (params: Record<string, string>) => query(world.local, 'sts', { Action: 'AssumeRole', RoleArn: world.roleArn, RoleSessionName: 'rules', ExternalId: world.externalId, ...params }, world.userKey);
   it.each([
