@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureFormatError, parseQuery } from '../scripts/client/sigv4';
+import { SignatureFormatError, headerBag, toHttpRequest } from '../scripts/client/sigv4';
 import { Authorizer } from './authorization';
 import { HandlerRunner } from './handler-runner';
 import { resourcePolicyOf } from './lambda-api';
@@ -24,6 +23,11 @@ export interface HttpAnswer {
 }
 
 const FORBIDDEN = 'Forbidden. For troubleshooting Function URL authorization issues, see: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html';
+
+/** Lambda's answer to a function URL request over MAX_PAYLOAD_BYTES (the server stops reading there). */
+export function payloadTooLarge(requestId: string = randomUUID()): HttpAnswer {
+  return jsonAnswer(413, 'RequestEntityTooLargeException', { Message: `Request must be smaller than ${MAX_PAYLOAD_BYTES} bytes for the InvokeFunction operation` }, requestId);
+}
 
 function jsonAnswer(status: number, errorType: string | undefined, body: unknown, requestId: string): HttpAnswer {
   return {
@@ -66,23 +70,12 @@ export async function invokeFunctionUrl(
   const found = findUrl(world, urlId);
   if (found === undefined) return jsonAnswer(404, 'ResourceNotFoundException', { Message: `No function URL with id ${urlId}` }, requestId);
   const { fn, url } = found;
-  if (request.body.length > MAX_PAYLOAD_BYTES) {
-    return jsonAnswer(413, 'RequestEntityTooLargeException', { Message: `Request must be smaller than ${MAX_PAYLOAD_BYTES} bytes for the InvokeFunction operation` }, requestId);
-  }
 
   let caller: Record<string, string | null> | undefined;
   if (url.authType === 'AWS_IAM') {
     let principal;
     try {
-      const signable = new HttpRequest({
-        method: request.method,
-        protocol: 'http:',
-        hostname: request.host.replace(/:\d+$/, ''),
-        path: request.rawPath,
-        query: parseQuery(request.rawQuery),
-        headers: Object.fromEntries(joinHeaders(request.headers)),
-        body: request.body.length === 0 ? undefined : request.body,
-      });
+      const signable = toHttpRequest({ method: request.method, protocol: 'http:', hostname: request.host.replace(/:\d+$/, ''), path: request.rawPath, rawQuery: request.rawQuery, headers: request.headers, body: request.body });
       principal = await authorizer.authenticate(signable, 'lambda', world.region);
     } catch (error) {
       if (error instanceof SignatureFormatError) return jsonAnswer(403, 'IncompleteSignatureException', { Message: error.message }, requestId);
@@ -113,13 +106,9 @@ export async function invokeFunctionUrl(
   return mapResult(outcome.result, requestId);
 }
 
+/** Lower-cased names, repeated headers joined with "," (the same rule the signature check uses). */
 function joinHeaders(headers: [string, string][]): Map<string, string> {
-  const joined = new Map<string, string>();
-  for (const [name, value] of headers) {
-    const lower = name.toLowerCase();
-    joined.set(lower, joined.has(lower) ? `${joined.get(lower)},${value}` : value);
-  }
-  return joined;
+  return new Map(Object.entries(headerBag(headers.map(([name, value]): [string, string] => [name.toLowerCase(), value]))));
 }
 
 function buildEvent(world: World, urlId: string, requestId: string, request: { method: string; rawPath: string; rawQuery: string; headers: [string, string][]; body: Buffer; sourceIp: string }, caller: Record<string, string | null> | undefined) {

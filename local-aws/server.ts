@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureFormatError, parseAuthorization, parseQuery } from '../scripts/client/sigv4';
+import { SignatureFormatError, parseAuthorization, toHttpRequest } from '../scripts/client/sigv4';
 import { AdminKey, Authorizer, Principal } from './authorization';
-import { URL_PREFIX, invokeFunctionUrl } from './function-url-api';
+import { MAX_PAYLOAD_BYTES, URL_PREFIX, invokeFunctionUrl, payloadTooLarge } from './function-url-api';
 import { HandlerRunner } from './handler-runner';
 import { IAM_OPERATIONS } from './iam-api';
 import { lambdaOperation } from './lambda-api';
@@ -100,10 +99,8 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
 
     if (rawPath.startsWith(URL_PREFIX)) {
       stats.urlInvocations++;
-      const body = await readBody(req, 6 * 1024 * 1024);
-      if (body === undefined) {
-        return { status: 413, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'RequestEntityTooLargeException' }, body: JSON.stringify({ Message: 'Request must be smaller than 6291456 bytes for the InvokeFunction operation' }) };
-      }
+      const body = await readBody(req, MAX_PAYLOAD_BYTES);
+      if (body === undefined) return payloadTooLarge();
       return invokeFunctionUrl(world, authorizer, runner, { method: req.method ?? 'GET', rawPath, rawQuery, headers: headerPairs, body, host: req.headers.host ?? '', sourceIp: req.socket.remoteAddress ?? '127.0.0.1' });
     }
     if (rawPath === '/_local/health') return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ok: true, accountId: world.accountId, region: world.region }) };
@@ -114,15 +111,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     const service = serviceOf(req, rawPath, target);
     if (body === undefined) return errorFor(service, new AwsError('RequestEntityTooLargeException', 'Request must be smaller than 73400320 bytes', 413));
     try {
-      const request = new HttpRequest({
-        method: req.method ?? 'GET',
-        protocol: 'http:',
-        hostname: (req.headers.host ?? '').replace(/:\d+$/, ''),
-        path: rawPath,
-        query: parseQuery(rawQuery),
-        headers: Object.fromEntries(headerPairs.map(([n, v]) => [n.toLowerCase(), v])),
-        body: body.length === 0 ? undefined : body,
-      });
+      const request = toHttpRequest({ method: req.method ?? 'GET', protocol: 'http:', hostname: (req.headers.host ?? '').replace(/:\d+$/, ''), path: rawPath, rawQuery, headers: headerPairs, body });
       const principal = await authorizer.authenticate(request, service);
       const authorize = (action: string, resource: string) => authorizer.authorize(principal, action, resource, undefined, undefined, service === 'lambda' || service === 'logs' ? 'AccessDeniedException' : 'AccessDenied');
       switch (service) {

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -226,6 +227,26 @@ describe('bad input gets AWS errors and the server stays up', () => {
     expect(`${r.text} ${r.headers?.get('x-amzn-errortype') ?? ''}`).toMatch(code);
     const health = await fetch(`${world.local.endpoint}/_local/health`);
     expect(health.status).toBe(200);
+  });
+
+  it('a header sent twice is signed and verified as one, joined with ","', async () => {
+    const url = new URL(world.local.endpoint);
+    const body = 'Action=GetCallerIdentity&Version=2011-06-15';
+    const headers: [string, string][] = [['content-type', 'application/x-www-form-urlencoded'], ['x-amz-meta-tag', 'a'], ['x-amz-meta-tag', 'b']];
+    const signed = await signRequest({ method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', headers, body }, world.userKey, { region: 'us-east-1', service: 'sts' });
+    expect(signed.headers.authorization).toContain('x-amz-meta-tag');
+    // fetch would merge the two lines into one "a, b"; node:http sends them as two header lines
+    // (with raw headers it adds no Host of its own, so the signed one goes along).
+    const wire = [...Object.entries(signed.headers).filter(([n]) => n !== 'x-amz-meta-tag'), ...headers.slice(1)].flat();
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: url.hostname, port: Number(url.port), method: 'POST', path: '/', headers: wire }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(status).toBe(200);
   });
 
   it('a request replayed outside the 5-minute window is refused', async () => {
