@@ -72,17 +72,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   try {
     local = await step('start the local stand-in for AWS', () => startLocalAws({ snapshotFile: path.join(work, 'world.json') }), (l) => l.endpoint);
     const endpoint = local.endpoint;
-    const stackName = await step('synthesize the demo stack (local mode)', async () => {
-      const saved = { endpoint: process.env.DEMO_AWS_ENDPOINT, state: process.env.DEMO_STATE_PATH };
-      process.env.DEMO_AWS_ENDPOINT = endpoint;
-      process.env.DEMO_STATE_PATH = path.join(work, 'terraform.tfstate');
-      try {
-        return synthDemo(path.join(work, 'cdktf.out'));
-      } finally {
-        restoreEnv('DEMO_AWS_ENDPOINT', saved.endpoint);
-        restoreEnv('DEMO_STATE_PATH', saved.state);
-      }
-    });
+    const stackName = await step('synthesize the demo stack (local mode)', async () =>
+      synthDemo(path.join(work, 'cdktf.out'), { ...process.env, DEMO_AWS_ENDPOINT: endpoint, DEMO_STATE_PATH: path.join(work, 'terraform.tfstate') }),
+    );
     stackDir = path.join(work, 'cdktf.out', 'stacks', stackName);
     env = { ...terraformEnv(PROJECT), AWS_ACCESS_KEY_ID: DEFAULT_ADMIN_KEY.accessKeyId, AWS_SECRET_ACCESS_KEY: DEFAULT_ADMIN_KEY.secretAccessKey, AWS_SESSION_TOKEN: '', AWS_PROFILE: '' };
     const mirror = findProviderMirror();
@@ -138,11 +130,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   out(`  stand-in: ${requests} requests answered in ${(handlingMs / 1000).toFixed(2)} s in all (terraform and the provider's fixed 5 s wait for a new function are the rest)\n`);
   out(`  total ${(totalMs / 1000).toFixed(1)} s: ${exitCode === 0 ? 'the whole flow behaved as expected' : 'FAILED'}\n`);
   return { exitCode, steps, standIn: { requests, handlingMs, worldEmptyAfterDestroy }, totalMs };
-}
-
-function restoreEnv(name: string, value: string | undefined): void {
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
 }
 
 if (require.main === module) {

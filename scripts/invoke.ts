@@ -5,7 +5,7 @@ import { AssumeRoleCredentials, CredentialEvent, stsEndpointFromEnv } from './cl
 import { DEFAULT_OUTPUTS_FILE, DeploymentOutputs, readDeploymentOutputs } from './client/deployment-outputs';
 import { AssumeRoleError, ClientOptionError, EXIT_CODES, FunctionUrlNetworkError } from './client/errors';
 import { parseFunctionUrl } from './client/function-url';
-import { FunctionUrlClient, InvokeRequest, InvokeResponse, explainRefusal } from './client/function-url-client';
+import { FunctionUrlClient, InvokeRequest, InvokeResponse, explainRefusal, methodOf } from './client/function-url-client';
 import { describeSignedRequest } from './client/sigv4';
 
 export const HELP = `Usage: npm run invoke -- [options]
@@ -258,9 +258,8 @@ export async function runInvokeCli(argv: string[], io: CliIo): Promise<number> {
     for (let i = 0; i < repeat; i++) {
       if (i > 0 && intervalSeconds > 0) await sleep(intervalSeconds * 1000);
       const response = await client.invoke(request);
-      const method = (request.method ?? (request.body !== undefined ? 'POST' : 'GET')).toUpperCase();
       if (json) results.push(resultObject(response));
-      else printResponse(io, method, client, response, request);
+      else printResponse(io, methodOf(request), client, response, request);
       if (response.status === 401 || response.status === 403) {
         if (!json) io.stderr(`${explainRefusal(response, { region: client.region, signed: true, temporary: true }).join('\n')}\n`);
       }

@@ -3,10 +3,13 @@ import { InvalidPropError } from '../constructs/prop-validation';
 import { readDemoConfig } from './demo-config';
 import { DemoStack } from './demo-stack';
 
-/** Synthesizes the demo stack into cdktf.out (or CDKTF_OUTDIR, set by the cdktf CLI). */
-export function synthDemo(outdir?: string): string {
+/**
+ * Synthesizes the demo stack into cdktf.out (or CDKTF_OUTDIR, set by the cdktf CLI), with the
+ * DEMO_* settings of `env`.
+ */
+export function synthDemo(outdir?: string, env: NodeJS.ProcessEnv = process.env): string {
   const app = new App(outdir !== undefined ? { outdir } : {});
-  const config = readDemoConfig(process.env, (key) => app.node.tryGetContext(key));
+  const config = readDemoConfig(env, (key) => app.node.tryGetContext(key));
   new DemoStack(app, config.stackName, config);
   app.synth();
   return config.stackName;

@@ -92,7 +92,7 @@ export class FunctionUrlClient {
   }
 
   async invoke(request: InvokeRequest = {}): Promise<InvokeResponse> {
-    const method = (request.method ?? (request.body !== undefined ? 'POST' : 'GET')).toUpperCase();
+    const method = methodOf(request);
     if (!METHODS.includes(method)) throw new ClientOptionError('method', request.method, `must be one of ${METHODS.join(', ')}`);
     const { path, rawQuery } = this.target(request);
     const fetchImpl = this.options.fetch ?? fetch;
@@ -160,6 +160,11 @@ export class FunctionUrlClient {
     const fromHeader = retryAfter !== null && /^\d+$/.test(retryAfter) ? Math.min(Number(retryAfter) * 1000, 20_000) : 0;
     await sleep(Math.max(fromHeader, Math.floor(random() * cap)));
   }
+}
+
+/** The method a request is sent with: as given, else POST with a body and GET without. */
+export function methodOf(request: InvokeRequest): string {
+  return (request.method ?? (request.body !== undefined ? 'POST' : 'GET')).toUpperCase();
 }
 
 function encodeQueryRecord(query: Record<string, string | string[]>): string {
