@@ -2,9 +2,9 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AssumeRoleCredentials } from '../scripts/client/credentials';
-import { FunctionUrlClient } from '../scripts/client/function-url-client';
-import { signRequest } from '../scripts/client/sigv4';
+import { AssumeRoleCredentials } from '../client/credentials';
+import { FunctionUrlClient } from '../client/function-url-client';
+import { signRequest } from '../client/sigv4';
 import { runDemo } from '../scripts/demo';
 import { seed } from '../local-aws/fixtures';
 import { median, row } from './measure';
@@ -110,7 +110,7 @@ export async function benchClientAndStandIn(out: (line: string) => void, calls: 
     await Promise.all(Array.from({ length: 200 }, (_, i) => signed.invoke(body(i)).then((r) => r.status)));
     const rss = peakRssMb(standIn.child.pid!);
 
-    out('Client (scripts/client)\n');
+    out('Client (client)\n');
     out(row('build + sign one request (no network)', `${signUs.toFixed(0)} µs`) + '\n');
     out(row(`signed calls/s, cached credentials (${calls} calls, 20 in flight, median of 3)`, signedRate.toFixed(0)) + '\n');
     out(row('baseline: same stand-in, AuthType NONE URL, unsigned', openRate.toFixed(0)) + '\n');

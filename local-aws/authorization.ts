@@ -1,11 +1,11 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import type { HttpRequest } from '@smithy/types';
-import { KnownKey, verifyRequest } from '../scripts/client/sigv4';
+import { KnownKey, verifyRequest } from '../client/sigv4';
 import { AwsError, Session, User, World } from './world';
 
 /**
  * One authentication and authorization pipeline for every request the stand-in receives:
- * SigV4 verified with the client's own verifier (scripts/client/sigv4.ts), the principal found
+ * SigV4 verified with the client's own verifier (client/sigv4.ts), the principal found
  * from the access key, and every non-admin request evaluated by @cloud-copilot/iam-simulate
  * against the principal's identity policies, its session policy, and the resource's policy.
  */

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { signRequest } from '../scripts/client/sigv4';
+import { signRequest } from '../client/sigv4';
 import { DEFAULT_ADMIN_KEY, LocalAws, startLocalAws } from './server';
 import { buildZip } from './zip-writer';
 

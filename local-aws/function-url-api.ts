@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SignatureFormatError, headerBag, toHttpRequest } from '../scripts/client/sigv4';
+import { SignatureFormatError, headerBag, toHttpRequest } from '../client/sigv4';
 import { Authorizer } from './authorization';
 import { HandlerRunner } from './handler-runner';
 import { resourcePolicyOf } from './lambda-api';

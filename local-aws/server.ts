@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SignatureFormatError, parseAuthorization, toHttpRequest } from '../scripts/client/sigv4';
+import { SignatureFormatError, parseAuthorization, toHttpRequest } from '../client/sigv4';
 import { AdminKey, Authorizer, Principal } from './authorization';
 import { MAX_PAYLOAD_BYTES, URL_PREFIX, invokeFunctionUrl, payloadTooLarge } from './function-url-api';
 import { HandlerRunner } from './handler-runner';

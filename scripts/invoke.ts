@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { AwsCredentialIdentity, HttpRequest } from '@smithy/types';
-import { AssumeRoleCredentials, CredentialEvent, stsEndpointFromEnv } from './client/credentials';
-import { DEFAULT_OUTPUTS_FILE, DeploymentOutputs, readDeploymentOutputs } from './client/deployment-outputs';
-import { AssumeRoleError, ClientOptionError, EXIT_CODES, FunctionUrlNetworkError } from './client/errors';
-import { parseFunctionUrl } from './client/function-url';
-import { FunctionUrlClient, InvokeRequest, InvokeResponse, explainRefusal, methodOf } from './client/function-url-client';
-import { describeSignedRequest } from './client/sigv4';
+import { AssumeRoleCredentials, CredentialEvent, stsEndpointFromEnv } from '../client/credentials';
+import { DEFAULT_OUTPUTS_FILE, DeploymentOutputs, readDeploymentOutputs } from '../client/deployment-outputs';
+import { AssumeRoleError, ClientOptionError, EXIT_CODES, FunctionUrlNetworkError } from '../client/errors';
+import { parseFunctionUrl } from '../client/function-url';
+import { FunctionUrlClient, InvokeRequest, InvokeResponse, explainRefusal, methodOf } from '../client/function-url-client';
+import { describeSignedRequest } from '../client/sigv4';
 
 export const HELP = `Usage: npm run invoke -- [options]
 

@@ -3,10 +3,10 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AssumeRoleCredentials } from '../scripts/client/credentials';
-import { AssumeRoleError, FunctionUrlNetworkError } from '../scripts/client/errors';
-import { FunctionUrlClient } from '../scripts/client/function-url-client';
-import { signRequest } from '../scripts/client/sigv4';
+import { AssumeRoleCredentials } from '../client/credentials';
+import { AssumeRoleError, FunctionUrlNetworkError } from '../client/errors';
+import { FunctionUrlClient } from '../client/function-url-client';
+import { signRequest } from '../client/sigv4';
 import { runInvokeCli } from '../scripts/invoke';
 import { SeededWorld, seedWorld } from '../local-aws/fixtures';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AssumeRoleCredentials, AssumeRoleOptions, CredentialEvent, StsApi } from '../scripts/client/credentials';
-import { AssumeRoleError, ClientOptionError } from '../scripts/client/errors';
+import { AssumeRoleCredentials, AssumeRoleOptions, CredentialEvent, StsApi } from '../client/credentials';
+import { AssumeRoleError, ClientOptionError } from '../client/errors';
 
 const ROLE = 'arn:aws:iam::111122223333:role/function_invoker';
 

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HttpRequest } from '@smithy/protocol-http';
-import { SignableRequest, describeSignedRequest, parseAuthorization, signRequest, verifyRequest } from '../scripts/client/sigv4';
+import { SignableRequest, describeSignedRequest, parseAuthorization, signRequest, verifyRequest } from '../client/sigv4';
 
 /**
  * The official SigV4 test vectors (../shared/testdata/sigv4-test-suite, from awslabs/aws-c-auth).
