@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4, createScope } from '@smithy/signature-v4';
@@ -11,8 +11,8 @@ import type { AwsCredentialIdentity, HeaderBag, HttpRequest as HttpRequestLike, 
  * single canonicalization in the codebase. Rules that matter for function URLs:
  * - `host` is always signed explicitly (it is part of what the URL id and region authorize);
  * - a body is always hashed (never UNSIGNED-PAYLOAD) and `x-amz-content-sha256` is sent with it;
- * - the query is canonicalized strictly: RFC 3986 percent-decoding, `+` stays a plus (it is not a
- *   space in SigV4), repeated keys are all kept;
+ * - the query is canonicalized strictly: RFC 3986 percent-decoding, a raw `+` is a space (send
+ *   `%2B` for a plus), repeated keys are all kept;
  * - the path is signed as it goes on the wire; like every non-S3 service, AWS normalizes `.`, `..`
  *   and `//` and then URI-encodes it again, which smithy does when `uriEscapePath` is true.
  */
@@ -44,9 +44,14 @@ export interface SigningOptions {
 export const LAMBDA_SERVICE = 'lambda';
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
-/** Splits a raw query string by SigV4's rules. Throws on malformed percent-encoding. */
+/**
+ * Splits a raw query string as it came off the wire. Keys live in a null-prototype object, so
+ * `?constructor=1` or `?__proto__=x` are ordinary keys. A raw `+` is read as a space (form
+ * encoding, as the AWS SDK for JavaScript v3 and Lambda's `queryStringParameters` read it); a
+ * literal plus is `%2B`. Throws on malformed percent-encoding.
+ */
 export function parseQuery(rawQuery: string | undefined): QueryParameterBag {
-  const query: Record<string, string | string[]> = {};
+  const query: Record<string, string | string[]> = Object.create(null);
   if (rawQuery === undefined || rawQuery === '') return query;
   for (const part of rawQuery.split('&')) {
     if (part === '') continue;
@@ -63,20 +68,21 @@ export function parseQuery(rawQuery: string | undefined): QueryParameterBag {
 
 function decodeQueryComponent(text: string): string {
   try {
-    return decodeURIComponent(text);
+    return decodeURIComponent(text.replace(/\+/g, ' '));
   } catch {
     throw new SignatureFormatError(`the query component ${JSON.stringify(text)} has malformed percent-encoding`);
   }
 }
 
+/** Header pairs as one bag (null prototype): a name sent several times is joined with "," in order. */
 export function headerBag(headers: SignableRequest['headers']): HeaderBag {
-  const bag: HeaderBag = {};
+  const bag: HeaderBag = Object.create(null);
   const pairs = headers === undefined ? [] : Array.isArray(headers) ? headers : Object.entries(headers);
-  const original: Record<string, string> = {};
+  const original = new Map<string, string>();
   for (const [name, value] of pairs) {
     const lower = name.toLowerCase();
-    const key = original[lower] ?? name;
-    original[lower] = key;
+    const key = original.get(lower) ?? name;
+    original.set(lower, key);
     bag[key] = bag[key] === undefined ? value : `${bag[key]},${value}`;
   }
   return bag;
@@ -155,8 +161,8 @@ export interface SignatureDetails {
 }
 
 /**
- * SignatureV4 with two additions: the canonical request of a signed request (for `--verbose` and
- * the test vectors) and `verify` (for the local stand-in's function URLs, STS, IAM and Lambda).
+ * SignatureV4 with one addition: the canonical request etc. of a signed request (for `--verbose`,
+ * the test vectors and the verifier in sigv4-verifier.ts).
  */
 export class RequestSigner extends SignatureV4 {
   constructor(credentials: AwsCredentialIdentity, options: { region: string; service: string; applyChecksum?: boolean }) {
@@ -232,115 +238,6 @@ export function parseAmzDate(longDate: string): Date {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(longDate);
   if (m === null) throw new SignatureFormatError(`X-Amz-Date ${JSON.stringify(longDate)} is not of the form YYYYMMDDTHHMMSSZ`);
   return new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]));
-}
-
-/** Why a request's signature was not accepted; `code` is AWS's error code for it. */
-export interface VerificationFailure {
-  ok: false;
-  code: 'MissingAuthenticationToken' | 'IncompleteSignature' | 'InvalidClientTokenId' | 'SignatureDoesNotMatch' | 'ExpiredToken' | 'RequestExpired' | 'InvalidSignatureException';
-  message: string;
-}
-
-export interface VerificationSuccess {
-  ok: true;
-  accessKeyId: string;
-  sessionToken?: string;
-  region: string;
-  service: string;
-}
-
-export interface KnownKey {
-  secretAccessKey: string;
-  /** Temporary keys: the token that must accompany them, and when they expire. */
-  sessionToken?: string;
-  expiresAt?: Date;
-}
-
-/**
- * Checks a received request's SigV4 signature like AWS: well-formed Authorization, signed `host`,
- * X-Amz-Date within ±5 minutes of `now`, a known key, its session token, its expiry, the body hash
- * and finally the signature itself. `expectedService` (and `expectedRegion` when given) must match
- * the credential scope.
- */
-export async function verifyRequest(
-  request: HttpRequestLike,
-  lookupKey: (accessKeyId: string) => KnownKey | undefined,
-  expected: { service: string; region?: string; now?: Date },
-): Promise<VerificationSuccess | VerificationFailure> {
-  const header = headerValue(request.headers, 'authorization');
-  if (header === undefined) return { ok: false, code: 'MissingAuthenticationToken', message: 'Missing Authentication Token' };
-  let authorization: ParsedAuthorization;
-  try {
-    authorization = parseAuthorization(header);
-  } catch (error) {
-    return { ok: false, code: 'IncompleteSignature', message: (error as Error).message };
-  }
-  if (!authorization.signedHeaders.includes('host')) return { ok: false, code: 'IncompleteSignature', message: "'Host' must be a signed header." };
-  const longDate = headerValue(request.headers, 'x-amz-date');
-  if (longDate === undefined || !authorization.signedHeaders.includes('x-amz-date')) {
-    return { ok: false, code: 'IncompleteSignature', message: 'X-Amz-Date must be sent and signed.' };
-  }
-  let signedAt: Date;
-  try {
-    signedAt = parseAmzDate(longDate);
-  } catch (error) {
-    return { ok: false, code: 'IncompleteSignature', message: (error as Error).message };
-  }
-  if (longDate.slice(0, 8) !== authorization.date) {
-    return { ok: false, code: 'SignatureDoesNotMatch', message: `Credential should be scoped to a valid date: ${authorization.date} vs ${longDate.slice(0, 8)}.` };
-  }
-  if (authorization.service !== expected.service) {
-    return { ok: false, code: 'SignatureDoesNotMatch', message: `Credential should be scoped to correct service: '${expected.service}'.` };
-  }
-  if (expected.region !== undefined && authorization.region !== expected.region) {
-    return { ok: false, code: 'SignatureDoesNotMatch', message: `Credential should be scoped to a valid region, not '${authorization.region}'.` };
-  }
-  const now = expected.now ?? new Date();
-  if (Math.abs(now.getTime() - signedAt.getTime()) > 5 * 60 * 1000) {
-    return { ok: false, code: 'RequestExpired', message: `Signature expired: ${longDate} is now earlier or later than 5 minutes from ${formatAmzDate(now)}.` };
-  }
-  const key = lookupKey(authorization.accessKeyId);
-  if (key === undefined) return { ok: false, code: 'InvalidClientTokenId', message: 'The security token included in the request is invalid.' };
-  const token = headerValue(request.headers, 'x-amz-security-token');
-  if (key.sessionToken !== undefined && token !== key.sessionToken) {
-    return { ok: false, code: 'InvalidClientTokenId', message: 'The security token included in the request is invalid.' };
-  }
-  if (key.expiresAt !== undefined && now.getTime() >= key.expiresAt.getTime()) {
-    return { ok: false, code: 'ExpiredToken', message: 'The security token included in the request is expired' };
-  }
-  const claimedHash = headerValue(request.headers, 'x-amz-content-sha256');
-  if (claimedHash !== undefined && claimedHash !== sha256Hex(request.body as string | Uint8Array | undefined)) {
-    return { ok: false, code: 'SignatureDoesNotMatch', message: 'The provided x-amz-content-sha256 header does not match what was computed.' };
-  }
-  let details: SignatureDetails;
-  try {
-    details = await verifierFor(authorization.accessKeyId, key.secretAccessKey).details(request, authorization, longDate);
-  } catch (error) {
-    return { ok: false, code: 'IncompleteSignature', message: (error as Error).message };
-  }
-  const matches = timingSafeEqual(Buffer.from(details.signature, 'hex'), Buffer.from(authorization.signature, 'hex'));
-  if (!matches) {
-    return {
-      ok: false,
-      code: 'SignatureDoesNotMatch',
-      message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
-    };
-  }
-  return { ok: true, accessKeyId: authorization.accessKeyId, sessionToken: token, region: authorization.region, service: authorization.service };
-}
-
-/** Verifying signers by key id + secret (bounded): region and service come from each request's scope. */
-const verifiers = new Map<string, RequestSigner>();
-
-function verifierFor(accessKeyId: string, secretAccessKey: string): RequestSigner {
-  const cacheKey = `${accessKeyId}\u0000${secretAccessKey}`;
-  let signer = verifiers.get(cacheKey);
-  if (signer === undefined) {
-    if (verifiers.size >= 256) verifiers.clear();
-    signer = new RequestSigner({ accessKeyId, secretAccessKey }, { region: 'us-east-1', service: 'lambda' });
-    verifiers.set(cacheKey, signer);
-  }
-  return signer;
 }
 
 export function formatAmzDate(date: Date): string {

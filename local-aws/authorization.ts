@@ -1,6 +1,6 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import type { HttpRequest } from '@smithy/types';
-import { KnownKey, verifyRequest } from '../client/sigv4';
+import { KnownKey, verifyRequest } from '../client/sigv4-verifier';
 import { AwsError, Session, User, World } from './world';
 
 /**

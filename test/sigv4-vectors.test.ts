@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HttpRequest } from '@smithy/protocol-http';
-import { SignableRequest, describeSignedRequest, parseAuthorization, signRequest, verifyRequest } from '../client/sigv4';
+import { SignableRequest, describeSignedRequest, parseAuthorization, signRequest } from '../client/sigv4';
+import { verifyRequest } from '../client/sigv4-verifier';
 
 /**
  * The official SigV4 test vectors (../shared/testdata/sigv4-test-suite, from awslabs/aws-c-auth).
