@@ -3,7 +3,7 @@ import { SignatureFormatError, headerBag, toHttpRequest } from '../client/sigv4'
 import { Authorizer } from './authorization';
 import { HandlerRunner } from './handler-runner';
 import { resourcePolicyOf } from './lambda-api';
-import { AwsError, FunctionUrlConfig, LambdaFunctionState, World } from './world';
+import { AwsError, FunctionUrlConfig, LambdaFunctionState, World, dictionary } from './world';
 
 /**
  * The data plane: a request to `/lambda-url/<url-id>/<path>` is what AWS receives at
@@ -38,14 +38,14 @@ function jsonAnswer(status: number, errorType: string | undefined, body: unknown
 }
 
 /** Maps the stand-in's signature failures to what a function URL answers. */
-const SIGNATURE_ERRORS: Record<string, [string, string?]> = {
+const SIGNATURE_ERRORS: Record<string, [string, string?]> = dictionary({
   MissingAuthenticationToken: ['AccessDeniedException', 'Forbidden'],
   IncompleteSignature: ['IncompleteSignatureException'],
   InvalidClientTokenId: ['UnrecognizedClientException'],
   SignatureDoesNotMatch: ['InvalidSignatureException'],
   RequestExpired: ['InvalidSignatureException'],
   ExpiredToken: ['ExpiredTokenException'],
-};
+});
 
 const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|[^;]*\+(json|xml))/i;
 
@@ -115,7 +115,7 @@ function buildEvent(world: World, urlId: string, requestId: string, request: { m
   const headers = joinHeaders(request.headers);
   const cookies = headers.get('cookie')?.split(/;\s*/).filter(Boolean);
   headers.delete('cookie');
-  const query: Record<string, string> = {};
+  const query: Record<string, string> = Object.create(null);
   for (const part of request.rawQuery.split('&').filter(Boolean)) {
     const eq = part.indexOf('=');
     const decode = (t: string) => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { validateIdentityPolicy, validateTrustPolicy } from '@cloud-copilot/iam-policy';
-import { AwsError, ManagedPolicy, Role, Tag, User, World, isoNow, newId, noSuchEntity } from './world';
+import { AwsError, ManagedPolicy, Role, Tag, User, World, dictionary, isoNow, newId, noSuchEntity } from './world';
 import { el, members } from './xml';
 
 /**
@@ -152,7 +152,7 @@ function inlinePolicyOperations(kind: 'User' | 'Role'): Record<string, Operation
   };
 }
 
-export const IAM_OPERATIONS: Record<string, Operation> = {
+export const IAM_OPERATIONS: Record<string, Operation> = dictionary<Operation>({
   ...inlinePolicyOperations('User'),
   ...inlinePolicyOperations('Role'),
   async CreateUser(world, { params, authorize }) {
@@ -160,7 +160,7 @@ export const IAM_OPERATIONS: Record<string, Operation> = {
     const path = checkPath(params.get('Path'));
     await authorize('iam:CreateUser', userArn(world, path, name));
     if (Object.keys(world.state.users).some((n) => n.toLowerCase() === name.toLowerCase())) throw new AwsError('EntityAlreadyExists', `User with name ${name} already exists.`, 409);
-    const user: User = { name, path, arn: userArn(world, path, name), userId: newId('AIDA'), createDate: isoNow(), tags: parseTags(params), permissionsBoundary: params.get('PermissionsBoundary') ?? undefined, inlinePolicies: {}, attachedPolicies: [] };
+    const user: User = { name, path, arn: userArn(world, path, name), userId: newId('AIDA'), createDate: isoNow(), tags: parseTags(params), permissionsBoundary: params.get('PermissionsBoundary') ?? undefined, inlinePolicies: dictionary(), attachedPolicies: [] };
     world.state.users[name] = user;
     world.changed();
     return [el('User', renderUser(user))];
@@ -226,7 +226,7 @@ export const IAM_OPERATIONS: Record<string, Operation> = {
     await authorize('iam:CreateRole', roleArn(world, path, name));
     if (Object.keys(world.state.roles).some((n) => n.toLowerCase() === name.toLowerCase())) throw new AwsError('EntityAlreadyExists', `Role with name ${name} already exists.`, 409);
     const role: Role = { name, path, arn: roleArn(world, path, name), roleId: newId('AROA'), createDate: isoNow(), assumeRolePolicyDocument: trust, description: params.get('Description') ?? undefined,
-      maxSessionDuration, permissionsBoundary: params.get('PermissionsBoundary') ?? undefined, tags: parseTags(params), inlinePolicies: {}, attachedPolicies: [] };
+      maxSessionDuration, permissionsBoundary: params.get('PermissionsBoundary') ?? undefined, tags: parseTags(params), inlinePolicies: dictionary(), attachedPolicies: [] };
     world.state.roles[name] = role;
     world.changed();
     return [el('Role', renderRole(role))];
@@ -362,7 +362,7 @@ export const IAM_OPERATIONS: Record<string, Operation> = {
     await authorize('iam:ListAttachedUserPolicies', user.arn);
     return [el('AttachedPolicies', members(user.attachedPolicies.map((arn) => [el('PolicyName', arn.split('/').pop()!), el('PolicyArn', arn)]))), el('IsTruncated', 'false')];
   },
-};
+});
 
 function randomSecret(): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Principal } from './authorization';
 import { readZip } from './zip-archive';
-import { AwsError, FunctionUrlConfig, LambdaFunctionState, World, sha256Base64 } from './world';
+import { AwsError, FunctionUrlConfig, LambdaFunctionState, World, dictionary, sha256Base64 } from './world';
 
 /**
  * Lambda's REST-JSON control plane: functions (zip upload, configuration, versions, code-signing
@@ -146,8 +146,8 @@ const ROUTES: Route[] = [
       const now = Date.now();
       const fn: LambdaFunctionState = {
         name, arn, role: input.Role, handler: input.Handler, runtime: input.Runtime, timeout, memorySize, description: input.Description ?? '',
-        environment: input.Environment?.Variables ?? {}, zipBase64, codeSha256: sha256Base64(zip), codeSize: zip.length, lastModified: lambdaTime(now),
-        revisionId: randomUUID(), createdAt: now, tags: input.Tags ?? {}, architectures: input.Architectures ?? ['x86_64'], permissions: [], urls: {}, aliases: {},
+        environment: dictionary(input.Environment?.Variables ?? {}), zipBase64, codeSha256: sha256Base64(zip), codeSize: zip.length, lastModified: lambdaTime(now),
+        revisionId: randomUUID(), createdAt: now, tags: dictionary(input.Tags ?? {}), architectures: input.Architectures ?? ['x86_64'], permissions: [], urls: dictionary(), aliases: dictionary(),
       };
       world.state.functions[name] = fn;
       world.changed();

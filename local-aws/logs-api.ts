@@ -1,4 +1,4 @@
-import { AwsError, LogGroup, World } from './world';
+import { AwsError, LogGroup, World, dictionary } from './world';
 
 /** CloudWatch Logs (JSON 1.1, X-Amz-Target Logs_20140328.*): just log groups, for the demo's own. */
 
@@ -32,7 +32,7 @@ export async function logsOperation(world: World, call: LogsCall): Promise<unkno
       if (typeof name !== 'string' || !/^[.\-_/#A-Za-z0-9]{1,512}$/.test(name)) throw new AwsError('InvalidParameterException', `1 validation error detected: Value '${name}' at 'logGroupName' failed to satisfy constraint`);
       await call.authorize('logs:CreateLogGroup', groupArn(world, name));
       if (world.state.logGroups[name] !== undefined) throw new AwsError('ResourceAlreadyExistsException', 'The specified log group already exists');
-      world.state.logGroups[name] = { name, arn: groupArn(world, name), creationTime: Date.now(), tags: input.tags ?? {} };
+      world.state.logGroups[name] = { name, arn: groupArn(world, name), creationTime: Date.now(), tags: dictionary(input.tags ?? {}) };
       world.changed();
       return {};
     }

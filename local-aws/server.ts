@@ -9,7 +9,7 @@ import { IAM_OPERATIONS } from './iam-api';
 import { lambdaOperation } from './lambda-api';
 import { logsOperation } from './logs-api';
 import { stsOperation } from './sts-api';
-import { AwsError, World } from './world';
+import { AwsError, World, dictionary } from './world';
 import { IAM_NAMESPACE, STS_NAMESPACE, queryError, queryResponse } from './xml';
 
 /**
@@ -199,15 +199,15 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   };
 }
 
-const LAMBDA_AUTH_ERRORS: Record<string, string> = {
+const LAMBDA_AUTH_ERRORS: Record<string, string> = dictionary({
   MissingAuthenticationToken: 'MissingAuthenticationTokenException',
   InvalidClientTokenId: 'UnrecognizedClientException',
   SignatureDoesNotMatch: 'InvalidSignatureException',
   RequestExpired: 'InvalidSignatureException',
   IncompleteSignature: 'IncompleteSignatureException',
   ExpiredToken: 'ExpiredTokenException',
-};
-const LOGS_AUTH_ERRORS: Record<string, string> = { ...LAMBDA_AUTH_ERRORS, AccessDenied: 'AccessDeniedException' };
+});
+const LOGS_AUTH_ERRORS: Record<string, string> = dictionary({ ...LAMBDA_AUTH_ERRORS, AccessDenied: 'AccessDeniedException' });
 
 /** Which service a request is for: SigV4 scope first, then the protocol's own markers. */
 function serviceOf(req: http.IncomingMessage, rawPath: string, target: string | string[] | undefined): string {

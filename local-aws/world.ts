@@ -151,8 +151,49 @@ export function isoNow(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/**
+ * A record keyed by names that come from callers (users, roles, policy ARNs, statement ids, tags):
+ * null prototype, so `constructor`, `toString` or `__proto__` are ordinary names, never a lookup
+ * into Object.prototype.
+ */
+export function dictionary<T>(entries?: Record<string, T>): Record<string, T> {
+  const record: Record<string, T> = Object.create(null);
+  if (entries !== undefined) for (const key of Object.keys(entries)) record[key] = entries[key];
+  return record;
+}
+
 export function emptyState(accountId: string, region: string): WorldState {
-  return { accountId, region, users: {}, accessKeys: {}, roles: {}, policies: {}, sessions: {}, functions: {}, logGroups: {} };
+  return { accountId, region, users: dictionary(), accessKeys: dictionary(), roles: dictionary(), policies: dictionary(), sessions: dictionary(), functions: dictionary(), logGroups: dictionary() };
+}
+
+/** A snapshot read back from JSON, with every caller-keyed record made null-prototype again. */
+function reviveState(parsed: WorldState): WorldState {
+  const records = <T>(record: Record<string, T> | undefined, each?: (value: T) => void): Record<string, T> => {
+    const revived = dictionary(record ?? {});
+    if (each !== undefined) for (const key of Object.keys(revived)) each(revived[key]);
+    return revived;
+  };
+  const withInline = (entity: { inlinePolicies: Record<string, string> }) => {
+    entity.inlinePolicies = records(entity.inlinePolicies);
+  };
+  return {
+    accountId: parsed.accountId,
+    region: parsed.region,
+    users: records(parsed.users, withInline),
+    accessKeys: records(parsed.accessKeys),
+    roles: records(parsed.roles, withInline),
+    policies: records(parsed.policies),
+    sessions: records(parsed.sessions),
+    functions: records(parsed.functions, (fn) => {
+      fn.environment = records(fn.environment);
+      fn.tags = records(fn.tags);
+      fn.urls = records(fn.urls);
+      fn.aliases = records(fn.aliases);
+    }),
+    logGroups: records(parsed.logGroups, (group) => {
+      group.tags = records(group.tags);
+    }),
+  };
 }
 
 /**
@@ -165,7 +206,7 @@ export class World {
 
   static open(options: { accountId: string; region: string; snapshotFile?: string }): World {
     if (options.snapshotFile !== undefined && fs.existsSync(options.snapshotFile)) {
-      const state = JSON.parse(fs.readFileSync(options.snapshotFile, 'utf8')) as WorldState;
+      const state = reviveState(JSON.parse(fs.readFileSync(options.snapshotFile, 'utf8')) as WorldState);
       return new World(state, options.snapshotFile);
     }
     return new World(emptyState(options.accountId, options.region), options.snapshotFile);
