@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { synthDemo } from '../stacks/main';
+import { projectRoot } from './project-root';
 import { findProviderMirror, terraform, terraformEnv } from './terraform-cli';
 
 /**
@@ -12,7 +13,7 @@ import { findProviderMirror, terraform, terraformEnv } from './terraform-cli';
  * platform's checksum and would break `init` on other platforms.
  */
 async function main(): Promise<void> {
-  const project = path.resolve(__dirname, '..', '..');
+  const project = projectRoot();
   const mirror = findProviderMirror();
   if (mirror === undefined) {
     process.stdout.write('No local mirror of hashicorp/aws was found: `npx cdktf deploy` will use the registry as usual. Nothing to prepare.\n');
