@@ -54,14 +54,15 @@ export function cliConfigText(mirror: string): string {
 }
 
 /**
- * Environment for terraform/cdktf: TF_CLI_CONFIG_FILE names our config when a mirror exists. A
- * TF_CLI_CONFIG_FILE that points at a missing file is dropped (Terraform would only warn about it).
+ * Environment for terraform/cdktf: TF_CLI_CONFIG_FILE names our config (written into `configDir`,
+ * the caller's own work folder) when a mirror exists. A TF_CLI_CONFIG_FILE that points at a
+ * missing file is dropped (Terraform would only warn about it).
  */
-export function terraformEnv(projectDir: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function terraformEnv(configDir: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' };
   const mirror = findProviderMirror(base);
   if (mirror !== undefined) {
-    const configPath = path.join(projectDir, '.terraform-cli.tfrc');
+    const configPath = path.join(configDir, '.terraform-cli.tfrc');
     const text = cliConfigText(mirror);
     if (!fs.existsSync(configPath) || fs.readFileSync(configPath, 'utf8') !== text) fs.writeFileSync(configPath, text);
     env.TF_CLI_CONFIG_FILE = configPath;

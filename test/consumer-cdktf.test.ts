@@ -108,6 +108,9 @@ describe('a cdktf project that installs the packed package', { timeout: 240_000 
     expect(manifest.private).toBeUndefined();
     for (const range of Object.values<string>(manifest.dependencies)) expect(range).toMatch(/^\^/);
     expect(Object.keys(manifest.dependencies).filter((name) => name.startsWith('@cloud-copilot/'))).toEqual([]);
+    // The AGPL simulator is a devDependency: no shipped file may even mention it.
+    const shipped = packed.files.filter((f) => f.endsWith('.js')).filter((f) => fs.readFileSync(path.join(dir, 'node_modules', 'lambda-url-iam', f), 'utf8').includes('@cloud-copilot'));
+    expect(shipped).toEqual([]);
   });
 
   it('synthesizes a stack with its own LambdaFunction, ProtectedFunctionUrl and a second URL granted to the same role', async () => {
