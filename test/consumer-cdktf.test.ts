@@ -143,7 +143,8 @@ describe('a cdktf project that installs the packed package', { timeout: 240_000 
     expect(constructsLoads).toContain('cdktf');
     expect(constructsLoads.filter((name: string) => /^@(aws-sdk|smithy)\//.test(name))).toEqual([]);
     const clientLoads = JSON.parse(await run(process.execPath, ['-e', LOADED_PACKAGES('lambda-url-iam/client')], dir));
-    expect(clientLoads).toContain('@aws-sdk/client-sts');
+    // (the list is read for real: the signer's own packages are in it)
+    expect(clientLoads.filter((name: string) => /^@(aws-sdk|smithy)\//.test(name)).length).toBeGreaterThan(0);
     expect(clientLoads.filter((name: string) => /^(cdktf|constructs|@cdktf\/.*)$/.test(name))).toEqual([]);
   });
 
