@@ -29,3 +29,17 @@ export function repeat(times: number, measure: () => number): number[] {
 export function row(label: string, value: string, note = ''): string {
   return `  ${label.padEnd(52)} ${value.padStart(12)}  ${note}`;
 }
+
+/** Wall time in ms of one whole command (npm, npx, a bin), like a user at a shell sees it. */
+export function timeCommand(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): number {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status}): ${result.stderr?.toString() ?? result.error}`);
+  return ms;
+}
+
+/** "(goal ≤ x, met)" / "(… NOT met)" for a figure where lower is better. */
+export function goal(value: number, limit: number, unit = ''): string {
+  return `(goal ≤ ${limit}${unit}, ${value <= limit ? 'met' : 'NOT met'})`;
+}

@@ -1,64 +1,105 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { projectRoot } from '../scripts/project-root';
 import { benchClientAndStandIn, benchDemo } from './local-flow';
-import { median, reportedByNodeProcess, repeat, row, timeNodeProcess } from './measure';
+import { goal, median, reportedByNodeProcess, repeat, row, timeCommand, timeNodeProcess } from './measure';
 
 /**
- * `npm run bench`: figures and ratios to a baseline measured in the same run.
+ * `npm run bench`: figures and ratios to a baseline measured in the same run, median of
+ * BENCH_RUNS (default 5) whole processes each.
  *
- * 1. Synth of the demo stack, whole process (node start + imports + synth + write), median of N,
- *    vs. the same synth in a process that also imports @cdktf/provider-aws from its package root
- *    (what a naive `import { … } from '@cdktf/provider-aws'` costs every process).
- * 2. Import time of our constructs module vs. the provider package root.
- * 3. The client: per-call signing overhead, signed vs. unauthenticated calls/s, AssumeRole calls
- *    per 1,000 invocations.
- * 4. The local stand-in: signed + IAM-checked invocations/s vs. a node:http echo server, its peak
- *    RSS under 200 concurrent invocations, and `npm run demo` end to end with its breakdown.
+ * 1. Commands as a user types them: `npm run synth` with nothing changed, the synth process
+ *    alone, `npx cdktf synth`, each vs a synth process that imports @cdktf/provider-aws from its
+ *    package root (what a naive import costs every process); `npm run invoke -- --help` and the
+ *    installed `lambda-url-invoke --help` (from the packed tarball: compiled JS, no TypeScript).
+ * 2. Import time of our constructs module vs the provider package root.
+ * 3. The client and the local stand-in (bench/local-flow.ts).
+ * 4. `npm run demo` vs bare terraform init + apply + destroy of the same stack.
  *
- * BENCH_RUNS (default 5), BENCH_CALLS (default 2000); BENCH_SKIP_DEMO=1 skips the 30 s demo.
+ * BENCH_CALLS (default 2000); BENCH_SKIP_DEMO=1 skips the demo (~6 min at 5 runs).
  */
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = projectRoot();
 const DIST = path.join(ROOT, 'dist');
 
-function synthScript(extraImport: string, outdir: string): string {
-  return `${extraImport}process.env.CDKTF_OUTDIR=${JSON.stringify(outdir)};require(${JSON.stringify(path.join(DIST, 'stacks', 'main.js'))}).synthDemo();`;
+function synthScript(extraImport: string): string {
+  return `${extraImport}require(${JSON.stringify(path.join(DIST, 'stacks', 'main.js'))}).synthDemo();`;
 }
 
 function importScript(specifier: string): string {
   return `const t=process.hrtime.bigint();require(${JSON.stringify(specifier)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6));`;
 }
 
+/**
+ * The bin as an install leaves it: the packed tarball unpacked into node_modules/lambda-url-iam
+ * and linked from node_modules/.bin (its own dependencies resolve from this checkout's
+ * node_modules, the same versions a consumer's lock would hold).
+ */
+function installedBin(dir: string): string {
+  const packed = spawnSync('npm', ['pack', '--json', '--pack-destination', dir, '--logs-max=0', '--loglevel=error'], { cwd: ROOT, encoding: 'utf8' });
+  if (packed.status !== 0) throw new Error(`npm pack failed: ${packed.stderr}`);
+  const tarball = path.join(dir, JSON.parse(packed.stdout.slice(packed.stdout.indexOf('[')))[0].filename);
+  const packageDir = path.join(dir, 'node_modules', 'lambda-url-iam');
+  fs.mkdirSync(packageDir, { recursive: true });
+  const untar = spawnSync('tar', ['-xzf', tarball, '-C', packageDir, '--strip-components=1']);
+  if (untar.status !== 0) throw new Error(`tar failed: ${untar.stderr}`);
+  const manifest = JSON.parse(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8'));
+  const target = path.join(packageDir, manifest.bin['lambda-url-invoke']);
+  fs.chmodSync(target, 0o755);
+  const bin = path.join(dir, 'node_modules', '.bin', 'lambda-url-invoke');
+  fs.mkdirSync(path.dirname(bin), { recursive: true });
+  fs.symlinkSync(path.relative(path.dirname(bin), target), bin);
+  return bin;
+}
+
 async function main(): Promise<void> {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-synth-'));
-  const env = { ...process.env, DEMO_STATE_PATH: path.join(outdir, 'state.tfstate') };
-  process.stdout.write(`Benchmark (${RUNS} runs each, median; node ${process.version}, ${os.cpus().length} cores)\n\n`);
-
-  // Warm the file-system cache once for both variants so neither pays for a cold disk.
-  timeNodeProcess(synthScript("require('@cdktf/provider-aws');", outdir), env, ROOT);
-
-  const synthOurs = median(repeat(RUNS, () => timeNodeProcess(synthScript('', outdir), env, ROOT)));
-  const synthBaseline = median(repeat(RUNS, () => timeNodeProcess(synthScript("require('@cdktf/provider-aws');", outdir), env, ROOT)));
-  const importOurs = median(repeat(RUNS, () => reportedByNodeProcess(importScript(path.join(DIST, 'constructs', 'index.js')), ROOT)));
-  const importBaseline = median(repeat(RUNS, () => reportedByNodeProcess(importScript('@cdktf/provider-aws'), ROOT)));
-
-  process.stdout.write('Synth and imports\n');
-  process.stdout.write(row('synth demo stack, whole process (deep imports)', `${synthOurs.toFixed(0)} ms`) + '\n');
-  process.stdout.write(row('baseline: same + provider-aws package root', `${synthBaseline.toFixed(0)} ms`) + '\n');
-  process.stdout.write(row('ratio ours / baseline', (synthOurs / synthBaseline).toFixed(2), '(lower is better)') + '\n');
-  process.stdout.write(row('import constructs module', `${importOurs.toFixed(0)} ms`) + '\n');
-  process.stdout.write(row('baseline: import @cdktf/provider-aws root', `${importBaseline.toFixed(0)} ms`) + '\n');
-  process.stdout.write(row('ratio ours / baseline', (importOurs / importBaseline).toFixed(2), '(lower is better)') + '\n');
-  fs.rmSync(outdir, { recursive: true, force: true });
-
+  fs.mkdirSync(path.join(ROOT, '.bench'), { recursive: true });
+  const work = fs.mkdtempSync(path.join(ROOT, '.bench', 'run-'));
   const out = (text: string) => process.stdout.write(text);
+  try {
+    const outdir = path.join(work, 'cdktf.out');
+    const env = { ...process.env, CDKTF_OUTDIR: outdir, DEMO_STATE_PATH: path.join(work, 'state.tfstate') };
+    out(`Benchmark (${RUNS} runs each, median; node ${process.version}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'})\n\n`);
+
+    // Warm the file-system cache once for every variant so none pays for a cold disk.
+    timeNodeProcess(synthScript("require('@cdktf/provider-aws');"), env, ROOT);
+    timeCommand('npm', ['run', '--silent', 'synth'], { cwd: ROOT, env });
+    const bin = installedBin(work);
+
+    const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+    const baseline = median(repeat(RUNS, () => timeNodeProcess(synthScript("require('@cdktf/provider-aws');"), env, ROOT)));
+    const synthProcess = median(repeat(RUNS, () => timeCommand(process.execPath, [path.join(DIST, 'stacks', 'main.js')], { cwd: ROOT, env })));
+    const npmSynth = median(repeat(RUNS, () => timeCommand('npm', ['run', '--silent', 'synth'], { cwd: ROOT, env })));
+    const cdktfSynth = median(repeat(RUNS, () => timeCommand('npx', ['--no-install', 'cdktf', 'synth'], { cwd: ROOT, env: { ...process.env, CHECKPOINT_DISABLE: '1' } })));
+    const npmInvoke = median(repeat(RUNS, () => timeCommand('npm', ['run', '--silent', 'invoke', '--', '--help'], { cwd: ROOT })));
+    const binHelp = median(repeat(RUNS, () => timeCommand(bin, ['--help'], { cwd: work })));
+
+    out('Commands, whole process, nothing changed since the last build\n');
+    out(row('baseline: synth process + provider-aws root import', seconds(baseline)) + '\n');
+    out(row('npm run synth', seconds(npmSynth), `ratio ${(npmSynth / baseline).toFixed(2)} ${goal(+(npmSynth / baseline).toFixed(2), 0.4)}`) + '\n');
+    out(row('node dist/stacks/main.js (the synth process)', seconds(synthProcess), `ratio ${(synthProcess / baseline).toFixed(2)} ${goal(+(synthProcess / baseline).toFixed(2), 0.12)}`) + '\n');
+    out(row('npx cdktf synth', seconds(cdktfSynth), `ratio ${(cdktfSynth / baseline).toFixed(2)}`) + '\n');
+    out(row('npm run invoke -- --help', seconds(npmInvoke), goal(+(npmInvoke / 1000).toFixed(2), 1, ' s')) + '\n');
+    out(row('installed bin: lambda-url-invoke --help', seconds(binHelp), goal(+(binHelp / 1000).toFixed(2), 0.3, ' s')) + '\n');
+
+    const importOurs = median(repeat(RUNS, () => reportedByNodeProcess(importScript(path.join(DIST, 'constructs', 'index.js')), ROOT)));
+    const importBaseline = median(repeat(RUNS, () => reportedByNodeProcess(importScript('@cdktf/provider-aws'), ROOT)));
+    out('Imports\n');
+    out(row('import constructs module', `${importOurs.toFixed(0)} ms`) + '\n');
+    out(row('baseline: import @cdktf/provider-aws root', `${importBaseline.toFixed(0)} ms`) + '\n');
+    out(row('ratio ours / baseline', (importOurs / importBaseline).toFixed(2), '(lower is better)') + '\n');
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+
   out('\n');
   await benchClientAndStandIn(out, Number(process.env.BENCH_CALLS ?? 2000));
   if (process.env.BENCH_SKIP_DEMO !== '1') {
     out('\n');
-    await benchDemo(out);
+    await benchDemo(out, RUNS);
   }
 }
 

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { AwsCredentialIdentity, HttpRequest } from '@smithy/types';

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { synthDemo } from '../stacks/main';
-import { findProviderMirror, terraform, terraformEnv } from './terraform-cli';
+import { projectRoot } from './project-root';
+import { findProviderMirror, initIfNeeded, terraformEnv } from './terraform-cli';
 
 /**
  * `npm run cdktf:prepare`: makes `npx cdktf deploy` work where no Terraform registry is reachable.
@@ -12,7 +13,7 @@ import { findProviderMirror, terraform, terraformEnv } from './terraform-cli';
  * platform's checksum and would break `init` on other platforms.
  */
 async function main(): Promise<void> {
-  const project = path.resolve(__dirname, '..', '..');
+  const project = projectRoot();
   const mirror = findProviderMirror();
   if (mirror === undefined) {
     process.stdout.write('No local mirror of hashicorp/aws was found: `npx cdktf deploy` will use the registry as usual. Nothing to prepare.\n');
@@ -20,8 +21,7 @@ async function main(): Promise<void> {
   }
   const stack = synthDemo(path.join(project, 'cdktf.out'));
   const env = terraformEnv(project);
-  // -reconfigure: take the backend as the current settings say (a changed DEMO_STATE_PATH is not a migration).
-  await terraform(['init', '-input=false', '-no-color', '-reconfigure'], { cwd: path.join(project, 'cdktf.out', 'stacks', stack), env });
+  await initIfNeeded(path.join(project, 'cdktf.out', 'stacks', stack), env);
   process.stdout.write(`Prepared cdktf.out/stacks/${stack} with hashicorp/aws from ${mirror}.\nNow:\n  export TF_CLI_CONFIG_FILE=${env.TF_CLI_CONFIG_FILE}\n  npx cdktf deploy ${stack} --outputs-file outputs.json --outputs-file-include-sensitive-outputs\n(Keep the same DEMO_* settings for both commands.)\n`);
 }
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Construct } from 'constructs';
-import { AssetType, LocalBackend, S3Backend, TerraformAsset, TerraformStack } from 'cdktf';
+import { LocalBackend, S3Backend, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
@@ -10,6 +10,7 @@ import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { ProtectedFunctionUrl } from '../constructs/protected-function-url';
 import { policyDocument, renderPolicy } from '../constructs/policy-document';
 import { DemoConfig } from './demo-config';
+import { handlerPackage } from './handler-archive';
 
 /**
  * The demo: a small echo function behind an IAM-protected URL, deployable with `cdktf deploy`.
@@ -51,14 +52,14 @@ export class DemoStack extends TerraformStack {
       ),
     });
 
-    const code = new TerraformAsset(this, 'HandlerCode', { path: handlerDirectory(), type: AssetType.ARCHIVE });
+    const code = handlerPackage(this, 'HandlerCode', handlerDirectory());
     this.function = new LambdaFunction(this, 'Function', {
       functionName,
       description: 'Echoes the request and the IAM caller; reachable only through its AWS_IAM function URL.',
       runtime: config.runtime,
       handler: 'index.handler',
-      filename: code.path,
-      sourceCodeHash: code.assetHash,
+      filename: code.asset.path,
+      sourceCodeHash: code.sourceCodeHash,
       role: executionRole.arn,
       timeout: 10,
       memorySize: 128,

@@ -1,17 +1,19 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { App, TerraformStack, TerraformVariable } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { FunctionInvokerRole, IamFunctionUrl, InvalidPropError, InvokerUser, ProtectedFunctionUrl, ProtectedFunctionUrlProps } from '../constructs';
 import { readDemoConfig } from '../stacks/demo-config';
+import { useTempDir } from './support/temp-dir';
+
+const temp = useTempDir('bad-input-');
 
 const USER = 'arn:aws:iam::111122223333:user/lambda_invoker';
 
 /** Builds a ProtectedFunctionUrl with `props` and synthesizes; returns the outdir. */
 function buildAndSynth(props: Partial<ProtectedFunctionUrlProps>): string {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-input-'));
+  const outdir = temp();
   const app = new App({ outdir });
   const stack = new TerraformStack(app, 'bad');
   new AwsProvider(stack, 'Aws', { region: 'us-east-1' });
@@ -88,7 +90,7 @@ describe('bad construct props are refused with the prop, the value and the rule,
   it('has at least 25 cases', () => expect(CASES.length).toBeGreaterThanOrEqual(25));
 
   it.each(CASES)('%s', (_, props, prop, shown, rule) => {
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-input-'));
+    const outdir = temp();
     expectRejected(
       () => {
         const app = new App({ outdir });
@@ -112,7 +114,7 @@ describe('bad construct props are refused with the prop, the value and the rule,
     expect(() =>
       buildAndSynth({ function: '${var.function_name}', externalId: '${var.external_id}', trustedPrincipals: ['${var.partner_arn}'] }),
     ).not.toThrow();
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokens-'));
+    const outdir = temp();
     const app = new App({ outdir });
     const stack = new TerraformStack(app, 'tokens');
     new AwsProvider(stack, 'Aws', { region: 'us-east-1' });
@@ -129,7 +131,7 @@ describe('missing wiring is refused at synth, before anything is written', () =>
     ['a role nobody may assume', (s: TerraformStack) => new FunctionInvokerRole(s, 'R', { functionUrls: [new IamFunctionUrl(s, 'U', { function: 'fn' })] }), /no trusted principal/],
     ['a role with no URL to invoke', (s: TerraformStack) => new FunctionInvokerRole(s, 'R', { trustedPrincipals: [USER] }), /no function URL to invoke/],
   ])('%s', (_, build, message) => {
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-wiring-'));
+    const outdir = temp();
     const app = new App({ outdir });
     build(new TerraformStack(app, 'bad'));
     expect(() => app.synth()).toThrow(message);
@@ -137,7 +139,7 @@ describe('missing wiring is refused at synth, before anything is written', () =>
   });
 
   it('an invoker user alone names its role', () => {
-    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'bad-wiring-')) });
+    const app = new App({ outdir: temp() });
     const stack = new TerraformStack(app, 'bad');
     const role = new FunctionInvokerRole(stack, 'R', { functionUrls: [new IamFunctionUrl(stack, 'U', { function: 'fn' })] });
     expect(() => new InvokerUser(stack, 'U2', { role, userName: 'bad name' })).toThrow(/InvokerUser userName .*"bad name"/);

@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsCredentialIdentity } from '@smithy/types';
@@ -10,6 +9,9 @@ import { signRequest } from '../client/sigv4';
 import { startLocalAws } from '../local-aws/server';
 import { SeededWorld, callApi, query, seedWorld, xmlValue } from '../local-aws/fixtures';
 import { buildZip } from '../local-aws/zip-writer';
+import { useTempDir } from './support/temp-dir';
+
+const temp = useTempDir('local-aws-');
 
 let world: SeededWorld;
 let session: Awaited<ReturnType<AssumeRoleCredentials['getCredentials']>>;
@@ -286,7 +288,7 @@ describe('bad input gets AWS errors and the server stays up', () => {
 
 describe('snapshots', () => {
   it('a second process sees the world the first one left in the snapshot file', async () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'snapshot-')), 'world.json');
+    const file = path.join(temp(), 'world.json');
     const first = await startLocalAws({ snapshotFile: file });
     await query(first, 'iam', { Action: 'CreateUser', UserName: 'persisted' });
     const key = await query(first, 'iam', { Action: 'CreateAccessKey', UserName: 'persisted' });

@@ -1,19 +1,25 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runDemo } from '../scripts/demo';
+import { readStateFile } from '../scripts/terraform-cli';
+import { useTempDir } from './support/temp-dir';
 
 /**
  * The whole flow with the real terraform and the real hashicorp/aws 5.100.0 provider (from the
  * local mirror) against the local stand-in: apply, the client's proof, a second plan that must
  * say "No changes", destroy, and nothing left in the stand-in or the state. Runs in CI for real;
- * without terraform it fails saying what to install.
+ * without terraform it fails saying what to install. The second plan is the one run the demo
+ * itself skips: it is the only proof that the stand-in answers every read the way the provider
+ * expects (a missing field shows up as a diff there and nowhere else), so it stays.
  */
 describe('npm run demo, with a second plan', { timeout: 300_000 }, () => {
+  const temp = useTempDir('demo-');
+
   it('deploys, proves the refusals and the signed call, plans no changes, destroys to nothing', async () => {
     let output = '';
-    const report = await runDemo({ workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'demo-')), secondPlan: true, out: (t) => (output += t), err: (t) => (output += t) });
+    const work = temp();
+    const report = await runDemo({ workDir: work, secondPlan: true, out: (t) => (output += t), err: (t) => (output += t) });
     expect(report.steps.filter((s) => !s.ok), output).toEqual([]);
     expect(report.exitCode, output).toBe(0);
     expect(report.steps.map((s) => s.name)).toEqual([
@@ -33,5 +39,9 @@ describe('npm run demo, with a second plan', { timeout: 300_000 }, () => {
     expect(output).toMatch(/PASS\s+signed with the assumed role .*assumed-role\/function_invoker\/lambda-url-iam-demo/);
     expect(report.standIn.worldEmptyAfterDestroy).toBe(true);
     expect(report.standIn.requests).toBeGreaterThan(50);
+    // Outputs and destroy came from the state file, not from more terraform runs; once the
+    // deployment is gone, no file with its invoker secret is left.
+    expect(readStateFile(path.join(work, 'terraform.tfstate')).resources).toEqual([]);
+    expect(['outputs.json', 'terraform.tfstate.backup'].filter((f) => fs.existsSync(path.join(work, f)))).toEqual([]);
   });
 });

@@ -76,24 +76,36 @@ function tempOutdir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'lambda-url-iam-synth-'));
 }
 
-/** Builds a stack with `build`, synthesizes it to a temp dir and reads it back. */
+/** Builds a stack with `build`, synthesizes it to a temp dir, reads it back and removes the dir (`dir` is then gone). */
 export function synthStack(build: (stack: TerraformStack) => void, stackName = 'test'): SynthesizedStack {
   const outdir = tempOutdir();
-  const app = new App({ outdir });
-  const stack = new TerraformStack(app, stackName);
-  new AwsProvider(stack, 'Aws', { region: REGION });
-  build(stack);
-  app.synth();
-  return readStack(outdir, stackName);
+  try {
+    const app = new App({ outdir });
+    const stack = new TerraformStack(app, stackName);
+    new AwsProvider(stack, 'Aws', { region: REGION });
+    build(stack);
+    app.synth();
+    return readStack(outdir, stackName);
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
 }
 
-/** Synthesizes the demo stack with settings given as environment variables. */
-export function synthDemo(env: Record<string, string> = {}, outdir = tempOutdir()): SynthesizedStack {
-  const app = new App({ outdir });
-  const config = readDemoConfig(env, () => undefined);
-  new DemoStack(app, config.stackName, config);
-  app.synth();
-  return readStack(outdir, config.stackName);
+/**
+ * Synthesizes the demo stack with settings given as environment variables. Given an `outdir`, the
+ * files stay there for the caller (who removes them); without one they are read and removed.
+ */
+export function synthDemo(env: Record<string, string> = {}, outdir?: string): SynthesizedStack {
+  const dir = outdir ?? tempOutdir();
+  try {
+    const app = new App({ outdir: dir });
+    const config = readDemoConfig(env, () => undefined);
+    new DemoStack(app, config.stackName, config);
+    app.synth();
+    return readStack(dir, config.stackName);
+  } finally {
+    if (outdir === undefined) fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function readStack(outdir: string, stackName: string): SynthesizedStack {

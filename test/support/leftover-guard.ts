@@ -1,0 +1,87 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { TEMP_PREFIX } from './temp-dir';
+
+/**
+ * vitest globalSetup: the run's own temp dir, and the check that the run left nothing behind.
+ *
+ * Before the workers start, TMPDIR (TMP, TEMP) points at `.test-tmp/run-*` inside the repository,
+ * so everything that asks the OS for a temp dir (our tests, terraform, the provider, npm) writes
+ * there and a crash cannot leave a state file or an invoker secret in the machine's /tmp. When the
+ * run ends, the run FAILS if that folder is not empty (a test did not remove what it made), if a
+ * file appeared beside the checkout (the old `../.terraform-cli.tfrc`), or if a folder with our
+ * prefix is left in the machine's temp dir (the consumer projects live there).
+ */
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+
+export interface Snapshot {
+  readonly dir: string;
+  readonly names: ReadonlySet<string>;
+}
+
+export function snapshot(dir: string): Snapshot {
+  return { dir, names: new Set(fs.existsSync(dir) ? fs.readdirSync(dir) : []) };
+}
+
+/** What is in `dir` now and was not at the snapshot, filtered; as absolute paths. */
+export function appearedSince(before: Snapshot, keep: (name: string, full: string) => boolean = () => true): string[] {
+  const now = fs.existsSync(before.dir) ? fs.readdirSync(before.dir) : [];
+  return now.filter((name) => !before.names.has(name)).map((name) => path.join(before.dir, name)).filter((full) => keep(path.basename(full), full));
+}
+
+export interface LeftoverWatch {
+  readonly runTempDir: string;
+  readonly sharedDir: string;
+  /** Removes the run's folders and returns what was left behind (empty when the run was clean). */
+  finish(): string[];
+}
+
+export function watchForLeftovers(projectRoot: string, osTmp: string): LeftoverWatch {
+  const base = path.join(projectRoot, '.test-tmp');
+  fs.mkdirSync(base, { recursive: true });
+  const runTempDir = fs.mkdtempSync(path.join(base, 'run-'));
+  const sharedDir = `${runTempDir}-shared`;
+  fs.mkdirSync(sharedDir);
+  const beside = snapshot(path.dirname(projectRoot));
+  const inOsTmp = snapshot(osTmp);
+  return {
+    runTempDir,
+    sharedDir,
+    finish() {
+      const leftovers = [
+        ...fs.readdirSync(runTempDir).map((name) => path.join(runTempDir, name)),
+        // Files only: a folder appearing beside the checkout is another worktree, not us.
+        ...appearedSince(beside, (_, full) => !fs.statSync(full).isDirectory()),
+        ...appearedSince(inOsTmp, (name) => name.startsWith(TEMP_PREFIX)),
+      ];
+      fs.rmSync(runTempDir, { recursive: true, force: true });
+      fs.rmSync(sharedDir, { recursive: true, force: true });
+      if (fs.readdirSync(base).length === 0) fs.rmdirSync(base);
+      return leftovers;
+    },
+  };
+}
+
+export default function setup(): () => void {
+  const osTmp = os.tmpdir();
+  const watch = watchForLeftovers(PROJECT_ROOT, osTmp);
+  const saved = { TMPDIR: process.env.TMPDIR, TMP: process.env.TMP, TEMP: process.env.TEMP };
+  process.env.LAMBDA_URL_IAM_OS_TMPDIR = osTmp;
+  process.env.LAMBDA_URL_IAM_TEST_SHARED = watch.sharedDir;
+  process.env.TMPDIR = process.env.TMP = process.env.TEMP = watch.runTempDir;
+  return () => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+    const leftovers = watch.finish();
+    for (const full of leftovers) fs.rmSync(full, { recursive: true, force: true });
+    if (leftovers.length > 0) {
+      // vitest only logs an error thrown here ("error during close") and still exits 0.
+      process.exitCode = 1;
+      throw new Error(`The test run left ${leftovers.length} file(s) behind (removed now; fix the test that made them):\n  ${leftovers.join('\n  ')}`);
+    }
+  };
+}
