@@ -58,7 +58,8 @@ export class FunctionInvokerRole extends Construct {
 
   private readonly trustedPrincipals: string[] = [];
   private readonly grantedUrls: IamFunctionUrl[] = [];
-  private readonly check = new PropChecker('FunctionInvokerRole');
+  // Field initializers run after super(), so the node (and its path) exists here.
+  private readonly check = new PropChecker('FunctionInvokerRole', this.node.path);
 
   constructor(scope: Construct, id: string, props: FunctionInvokerRoleProps = {}) {
     super(scope, id);

@@ -53,7 +53,7 @@ export class InvokerUser extends Construct {
 
   constructor(scope: Construct, id: string, props: InvokerUserProps) {
     super(scope, id);
-    const check: PropChecker = new PropChecker('InvokerUser');
+    const check: PropChecker = new PropChecker('InvokerUser', this.node.path);
     const prefix = props.namePrefix ?? '';
     this.userName = `${prefix}${props.userName ?? 'lambda_invoker'}`;
     const createAccessKey = props.createAccessKey ?? true;

@@ -61,7 +61,7 @@ export class ProtectedFunctionUrl extends Construct {
   constructor(scope: Construct, id: string, props: ProtectedFunctionUrlProps) {
     super(scope, id);
     const createUser = props.createInvokerUser ?? true;
-    const check: PropChecker = new PropChecker('ProtectedFunctionUrl');
+    const check: PropChecker = new PropChecker('ProtectedFunctionUrl', this.node.path);
     if (!createUser) {
       if ((props.trustedPrincipals ?? []).length === 0) {
         check.fail('trustedPrincipals', props.trustedPrincipals ?? [], 'must name at least one principal when createInvokerUser is false (nobody could assume the role)');
