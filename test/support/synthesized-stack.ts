@@ -11,7 +11,10 @@ export const REGION = 'us-east-1';
 
 type Json = Record<string, any>;
 
-/** A synthesized stack read back from disk, as Terraform will see it. */
+/**
+ * A synthesized stack read back from disk, as Terraform will see it. `dir` is where it was written;
+ * when the helper chose a temp dir itself, that dir is already removed (only `json` is left).
+ */
 export class SynthesizedStack {
   constructor(readonly json: Json, readonly dir: string) {}
 
@@ -72,31 +75,39 @@ export class SynthesizedStack {
   }
 }
 
-function tempOutdir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'lambda-url-iam-synth-'));
+/**
+ * Runs `synthesize` into `outdir`, or into a temp dir that is removed afterwards (pass or fail),
+ * and reads the stack back.
+ */
+export function synthesizeInto(outdir: string | undefined, stackName: string, synthesize: (outdir: string) => void): SynthesizedStack {
+  const temp = outdir === undefined ? fs.mkdtempSync(path.join(os.tmpdir(), 'lambda-url-iam-synth-')) : undefined;
+  try {
+    const target = outdir ?? temp!;
+    synthesize(target);
+    const dir = path.join(target, 'stacks', stackName);
+    return new SynthesizedStack(JSON.parse(fs.readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8')), dir);
+  } finally {
+    if (temp !== undefined) fs.rmSync(temp, { recursive: true, force: true });
+  }
 }
 
-/** Builds a stack with `build`, synthesizes it to a temp dir and reads it back. */
+/** Builds a stack with `build`, synthesizes it and reads it back. */
 export function synthStack(build: (stack: TerraformStack) => void, stackName = 'test'): SynthesizedStack {
-  const outdir = tempOutdir();
-  const app = new App({ outdir });
-  const stack = new TerraformStack(app, stackName);
-  new AwsProvider(stack, 'Aws', { region: REGION });
-  build(stack);
-  app.synth();
-  return readStack(outdir, stackName);
+  return synthesizeInto(undefined, stackName, (outdir) => {
+    const app = new App({ outdir });
+    const stack = new TerraformStack(app, stackName);
+    new AwsProvider(stack, 'Aws', { region: REGION });
+    build(stack);
+    app.synth();
+  });
 }
 
-/** Synthesizes the demo stack with settings given as environment variables. */
-export function synthDemo(env: Record<string, string> = {}, outdir = tempOutdir()): SynthesizedStack {
-  const app = new App({ outdir });
+/** Synthesizes the demo stack with settings given as environment variables (into `outdir` when given). */
+export function synthDemo(env: Record<string, string> = {}, outdir?: string): SynthesizedStack {
   const config = readDemoConfig(env, () => undefined);
-  new DemoStack(app, config.stackName, config);
-  app.synth();
-  return readStack(outdir, config.stackName);
-}
-
-function readStack(outdir: string, stackName: string): SynthesizedStack {
-  const dir = path.join(outdir, 'stacks', stackName);
-  return new SynthesizedStack(JSON.parse(fs.readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8')), dir);
+  return synthesizeInto(outdir, config.stackName, (target) => {
+    const app = new App({ outdir: target });
+    new DemoStack(app, config.stackName, config);
+    app.synth();
+  });
 }
