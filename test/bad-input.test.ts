@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { App, TerraformStack, TerraformVariable } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
@@ -10,9 +10,20 @@ import { readDemoConfig } from '../stacks/demo-config';
 
 const USER = 'arn:aws:iam::111122223333:user/lambda_invoker';
 
+// cdktf's App creates its outdir at once; every one made here is removed after its test.
+const tempDirs: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 /** Builds a ProtectedFunctionUrl with `props` and synthesizes; returns the outdir. */
 function buildAndSynth(props: Partial<ProtectedFunctionUrlProps>): string {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-input-'));
+  const outdir = tempDir('bad-input-');
   const app = new App({ outdir });
   const stack = new TerraformStack(app, 'bad');
   new AwsProvider(stack, 'Aws', { region: 'us-east-1' });
@@ -92,7 +103,7 @@ describe('bad construct props are refused with the prop, the value and the rule,
   it('has at least 25 cases', () => expect(CASES.length).toBeGreaterThanOrEqual(25));
 
   it.each(CASES)('%s', (_, props, prop, shown, rule) => {
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-input-'));
+    const outdir = tempDir('bad-input-');
     expectRejected(
       () => {
         const app = new App({ outdir });
@@ -116,7 +127,7 @@ describe('bad construct props are refused with the prop, the value and the rule,
     expect(() =>
       buildAndSynth({ function: '${var.function_name}', externalId: '${var.external_id}', trustedPrincipals: ['${var.partner_arn}'] }),
     ).not.toThrow();
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokens-'));
+    const outdir = tempDir('tokens-');
     const app = new App({ outdir });
     const stack = new TerraformStack(app, 'tokens');
     new AwsProvider(stack, 'Aws', { region: 'us-east-1' });
@@ -131,7 +142,7 @@ describe('bad construct props are refused with the prop, the value and the rule,
 describe('errors say where the construct is and what is missing', () => {
   function thrownBy(build: (stack: TerraformStack) => void): string {
     // cdktf's App creates its outdir on construction.
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-input-'));
+    const outdir = tempDir('bad-input-');
     try {
       build(new TerraformStack(new App({ outdir }), 'Stack'));
     } catch (error) {
@@ -167,7 +178,7 @@ describe('missing wiring is refused at synth, before anything is written', () =>
     ['a role nobody may assume', (s: TerraformStack) => new FunctionInvokerRole(s, 'R', { functionUrls: [new IamFunctionUrl(s, 'U', { function: 'fn' })] }), /no trusted principal/],
     ['a role with no URL to invoke', (s: TerraformStack) => new FunctionInvokerRole(s, 'R', { trustedPrincipals: [USER] }), /no function URL to invoke/],
   ])('%s', (_, build, message) => {
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-wiring-'));
+    const outdir = tempDir('bad-wiring-');
     const app = new App({ outdir });
     build(new TerraformStack(app, 'bad'));
     expect(() => app.synth()).toThrow(message);
@@ -175,7 +186,7 @@ describe('missing wiring is refused at synth, before anything is written', () =>
   });
 
   it('an invoker user alone names its role', () => {
-    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'bad-wiring-')) });
+    const app = new App({ outdir: tempDir('bad-wiring-') });
     const stack = new TerraformStack(app, 'bad');
     const role = new FunctionInvokerRole(stack, 'R', { functionUrls: [new IamFunctionUrl(stack, 'U', { function: 'fn' })] });
     expect(() => new InvokerUser(stack, 'U2', { role, userName: 'bad name' })).toThrow(/^InvokerUser at bad\/U2: userName .*"bad name"/);
