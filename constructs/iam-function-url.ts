@@ -106,6 +106,8 @@ export class IamFunctionUrl extends Construct {
 
   constructor(scope: Construct, id: string, props: IamFunctionUrlProps) {
     super(scope, id);
+    // From JavaScript the props may be left out; then the message names the missing `function`.
+    props = props ?? ({} as IamFunctionUrlProps);
     const check: PropChecker = new PropChecker('IamFunctionUrl', this.node.path);
     const target = resolveTarget(check, props);
     this.qualifier = target.qualifier;

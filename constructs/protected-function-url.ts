@@ -60,6 +60,8 @@ export class ProtectedFunctionUrl extends Construct {
 
   constructor(scope: Construct, id: string, props: ProtectedFunctionUrlProps) {
     super(scope, id);
+    // From JavaScript the props may be left out; then the message names the missing `function`.
+    props = props ?? ({} as ProtectedFunctionUrlProps);
     const createUser = props.createInvokerUser ?? true;
     const check: PropChecker = new PropChecker('ProtectedFunctionUrl', this.node.path);
     if (!createUser) {

@@ -164,6 +164,18 @@ describe('errors say where the construct is and what is missing', () => {
     expect(message).toBe('IamFunctionUrl at Stack/Orders: function is missing: it must be a LambdaFunction (an aws_lambda_function resource), a function name or a function ARN');
   });
 
+  it.each([
+    ['IamFunctionUrl without props', (stack: TerraformStack) => new (IamFunctionUrl as any)(stack, 'Orders'), 'IamFunctionUrl at Stack/Orders: function is missing: it must be a LambdaFunction'],
+    ['ProtectedFunctionUrl without props', (stack: TerraformStack) => new (ProtectedFunctionUrl as any)(stack, 'Api'), 'IamFunctionUrl at Stack/Api/FunctionUrl: function is missing'],
+    ['InvokerUser without a role', (stack: TerraformStack) => new InvokerUser(stack, 'Bot', {} as never), 'InvokerUser at Stack/Bot: role is missing: it must be the FunctionInvokerRole this user may assume'],
+    ['InvokerUser with a role ARN instead of the construct', (stack: TerraformStack) => new InvokerUser(stack, 'Bot', { role: 'arn:aws:iam::111122223333:role/x' as never }), 'InvokerUser at Stack/Bot: role must be the FunctionInvokerRole this user may assume (got "arn:aws:iam::111122223333:role/x")'],
+    ['a role granted a URL name instead of the construct', (stack: TerraformStack) => new FunctionInvokerRole(stack, 'Role', { functionUrls: ['orders' as never] }), 'FunctionInvokerRole at Stack/Role: functionUrls must hold IamFunctionUrl constructs (the URLs the role may invoke) (got "orders")'],
+  ])('%s: a clear InvalidPropError, not a TypeError', (_, build, message) => {
+    const thrown = thrownBy(build);
+    expect(thrown.startsWith(message), thrown).toBe(true);
+    expect(thrown).not.toContain('undefined');
+  });
+
   it('names the resource given where a function was expected, by type and path', () => {
     const message = thrownBy((stack) => {
       const role = new IamRole(stack, 'Orders', { assumeRolePolicy: '{}' });
