@@ -38,10 +38,13 @@ const PROVIDER_PACKAGE: Record<TargetName, string> = { cdktf: '@cdktf/provider-a
 export function loadTarget(name: TargetName): FrameworkTarget {
   const entry = path.join(PROJECT, ENTRY_DIR[name], 'index.js');
   if (!fs.existsSync(entry)) throw new Error(`${path.relative(PROJECT, entry)} is missing: run \`npm run build\` first (npm test does)`);
-  const built = fs.statSync(entry).mtimeMs;
-  const sources = [...fs.readdirSync(path.join(PROJECT, 'constructs')).map((file) => path.join('constructs', file)), 'scripts/build-cdktn.ts'];
+  // `npm run build` ends by rewriting every file of dist/cdktn, so that is when the last full build
+  // finished (tsc's incremental build leaves unchanged outputs with their old times).
+  const buildStamp = path.join(PROJECT, ENTRY_DIR.cdktn, 'index.js');
+  const built = fs.existsSync(buildStamp) ? fs.statSync(buildStamp).mtimeMs : 0;
+  const sources = [...fs.readdirSync(path.join(PROJECT, 'constructs')).map((file) => path.join('constructs', file)), path.join('scripts', 'build-cdktn.ts')];
   const newer = sources.find((file) => fs.statSync(path.join(PROJECT, file)).mtimeMs > built);
-  if (newer !== undefined) throw new Error(`${path.relative(PROJECT, entry)} is older than ${newer}: run \`npm run build\` first (npm test does)`);
+  if (newer !== undefined) throw new Error(`${newer} changed after the last \`npm run build\`: run it first (npm test does)`);
 
   const framework = nodeRequire(name);
   const provider = PROVIDER_PACKAGE[name];
