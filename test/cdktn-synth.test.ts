@@ -42,8 +42,9 @@ describe('the cdktf and cdktn entries synthesize the same stack', () => {
   it('has the same resources, by type and logical id', () => {
     const inventory = (json: Json) => Object.entries(json.resource).flatMap(([type, byId]) => Object.keys(byId as Json).map((id) => `${type}.${id}`)).sort();
     expect(inventory(fromCdktn.json)).toEqual(inventory(fromCdktf.json));
-    // function; URL, 2 permissions; role, policy, attachment; user, key, user policy; aliased URL, 2 permissions; its role, policy, attachment
-    expect(inventory(fromCdktf.json)).toHaveLength(16);
+    // function; URL, 2 permissions; role, policy, attachment; user, key, user policy (10); aliased URL, 2 permissions;
+    // its role, policy, attachment; user, key, user policy (9); streaming URL, role, policy, attachment (4)
+    expect(inventory(fromCdktf.json)).toHaveLength(23);
   });
 
   it('differs only in the provider version and invoked_via_function_url on the cross-account InvokeFunction permissions', () => {

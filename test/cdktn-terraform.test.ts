@@ -95,7 +95,7 @@ if (mirror === undefined && declaredUnavailable) {
     it('plans every resource as a create, the cross-account InvokeFunction permissions with invoked_via_function_url', async () => {
       await terraform(['plan', '-input=false', '-no-color', '-lock=false', '-out=scenario.tfplan'], { cwd: dir, env });
       const shown = JSON.parse((await terraform(['show', '-json', 'scenario.tfplan'], { cwd: dir, env })).stdout);
-      expect(shown.resource_changes).toHaveLength(16);
+      expect(shown.resource_changes).toHaveLength(23);
       expect(shown.resource_changes.every((c: any) => c.change.actions.join(',') === 'create')).toBe(true);
       const permissions = shown.resource_changes.filter((c: any) => c.type === 'aws_lambda_permission').map((c: any) => c.change.after);
       expect(permissions.map((p: any) => [p.action, p.function_url_auth_type ?? null, p.invoked_via_function_url ?? null]).sort()).toEqual([

@@ -253,3 +253,33 @@ describe.each([
     await expectDecision(asPartner('lambda:InvokeFunctionUrl', REPORTS, IAM_AUTH, reportsPolicy), 'ImplicitlyDenied');
   });
 });
+
+// A URL given by function name and alias, on each entry: the ARN in the grant comes from the URL
+// resource (`join(slice(split(function_arn)))`), and must still name exactly that alias.
+describe.each(['cdktf', 'cdktn'] as const)('IAM decisions for a URL given by name and alias, on the %s entry', (target) => {
+  const stack = synthScenario(loadTarget(target));
+  const named = (type: string, name: string) => Object.values(stack.resources(type)).find((r) => r.name === name)!;
+  const OPS = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:ops-tools`;
+  const ONCALL = `arn:aws:iam::${ACCOUNT}:role/ops-oncall`;
+  const OPS_ROLE = `arn:aws:iam::${ACCOUNT}:role/ops/ops-function_invoker`;
+  const trust = stack.policy(named('aws_iam_role', 'ops-function_invoker').assume_role_policy);
+  const invoke = stack.policy(named('aws_iam_policy', 'ops-InvokeSingleLambdaPolicy').policy);
+  const asSession = (action: string, resource: string, context: Record<string, string>): SimulatedRequest => ({
+    principal: `arn:aws:sts::${ACCOUNT}:assumed-role/ops-function_invoker/oncall`,
+    action,
+    resource,
+    context,
+    identityPolicies: [invoke],
+  });
+
+  it('the on-call role may assume the role; the invoker user of the other URL may not', async () => {
+    await expectDecision({ principal: ONCALL, action: 'sts:AssumeRole', resource: OPS_ROLE, identityPolicies: [ADMIN_LIKE], resourcePolicy: trust }, 'Allowed');
+    await expectDecision({ principal: USER, action: 'sts:AssumeRole', resource: OPS_ROLE, identityPolicies: [ADMIN_LIKE], resourcePolicy: trust }, 'ImplicitlyDenied');
+  });
+  it('the session may call the alias through its URL, not the unqualified function nor the Invoke API', async () => {
+    await expectDecision(asSession('lambda:InvokeFunctionUrl', `${OPS}:stable`, IAM_AUTH), 'Allowed');
+    await expectDecision(asSession('lambda:InvokeFunction', `${OPS}:stable`, VIA_URL), 'Allowed');
+    await expectDecision(asSession('lambda:InvokeFunctionUrl', OPS, IAM_AUTH), 'ImplicitlyDenied');
+    await expectDecision(asSession('lambda:InvokeFunction', `${OPS}:stable`, {}), 'ImplicitlyDenied');
+  });
+});

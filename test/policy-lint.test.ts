@@ -69,7 +69,7 @@ describe.each(['cdktf', 'cdktn'] as const)('policies of an app on the %s entry',
   );
 
   it('are valid IAM policies for their kind, with no lint findings', () => {
-    expect(policies).toHaveLength(5); // 2 trust policies, 2 invoke policies, 1 user policy
+    expect(policies).toHaveLength(8); // 3 trust policies, 3 invoke policies, 2 user policies
     for (const { where, kind, policy } of policies) {
       const errors = kind === 'trust' ? validateTrustPolicy(policy) : validateIdentityPolicy(policy);
       expect(errors, where).toEqual([]);

@@ -75,7 +75,9 @@ export interface ScenarioOptions {
 /**
  * One app that uses every construct and option the two entries could differ on: a function of
  * the stack behind ProtectedFunctionUrl (user, key, external ID, tags, CORS, a cross-account
- * invoker), and a second, aliased URL of an existing function granted to the same kind of role.
+ * invoker); an aliased URL of an existing function with its own role, a cross-account invoker and
+ * a user whose secret is PGP-encrypted; and a streaming, aliased ProtectedFunctionUrl with no user,
+ * a path, a permissions boundary and a longer session.
  * Built the same way for both entries, so their synthesized JSON can be compared.
  */
 export function synthScenario(target: FrameworkTarget, options: ScenarioOptions = {}): SynthesizedStack {
@@ -91,7 +93,7 @@ export function synthScenario(target: FrameworkTarget, options: ScenarioOptions 
       handler: 'index.handler',
       filename: path.join(PROJECT, 'package.json'),
     });
-    const { ProtectedFunctionUrl, IamFunctionUrl, FunctionInvokerRole } = target.constructs;
+    const { ProtectedFunctionUrl, IamFunctionUrl, FunctionInvokerRole, InvokerUser, InvokeMode } = target.constructs;
     new ProtectedFunctionUrl(stack as never, 'Api', {
       function: fn,
       externalId: SCENARIO_EXTERNAL_ID,
@@ -101,10 +103,22 @@ export function synthScenario(target: FrameworkTarget, options: ScenarioOptions 
     });
     const aliased = new IamFunctionUrl(stack as never, 'ReportsUrl', { function: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:reports:live` });
     aliased.allowCrossAccountInvoker(SCENARIO_PARTNER);
-    new FunctionInvokerRole(stack as never, 'ReportsRole', {
+    const reportsRole = new FunctionInvokerRole(stack as never, 'ReportsRole', {
       namePrefix: 'reports-',
       trustedPrincipals: [`arn:aws:iam::${ACCOUNT}:role/reports-batch`],
       functionUrls: [aliased],
+    });
+    new InvokerUser(stack as never, 'Auditor', { role: reportsRole, userName: 'reports-auditor', pgpKey: 'keybase:auditor' });
+    new ProtectedFunctionUrl(stack as never, 'OpsApi', {
+      function: 'ops-tools',
+      qualifier: 'stable',
+      invokeMode: InvokeMode.RESPONSE_STREAM,
+      namePrefix: 'ops-',
+      path: '/ops/',
+      createInvokerUser: false,
+      trustedPrincipals: [`arn:aws:iam::${ACCOUNT}:role/ops-oncall`],
+      permissionsBoundary: 'arn:aws:iam::aws:policy/PowerUserAccess',
+      maxSessionDuration: 7200,
     });
     app.synth();
   });

@@ -11,6 +11,9 @@ export const REGION = 'us-east-1';
 
 type Json = Record<string, any>;
 
+/** What IamFunctionUrl writes for the function ARN when it was given a function name. */
+const UNQUALIFIED_URL_FUNCTION_ARN = /\$\{join\(":", slice\(split\(":", aws_lambda_function_url\.([A-Za-z0-9_-]+)\.function_arn\), 0, 7\)\)\}/g;
+
 /**
  * A synthesized stack read back from disk, as Terraform will see it. `dir` is where it was written;
  * when the helper chose a temp dir itself, that dir is already removed (only `json` is left).
@@ -51,7 +54,17 @@ export class SynthesizedStack {
   }
 
   resolveReferences(text: string): string {
-    return text.replace(/\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.arn\}/g, (_, type: string, id: string) => this.arnOf(type, id));
+    return text
+      .replace(/\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.arn\}/g, (_, type: string, id: string) => this.arnOf(type, id))
+      .replace(UNQUALIFIED_URL_FUNCTION_ARN, (_, id: string) => this.functionArnOfUrl(id));
+  }
+
+  /** The unqualified function ARN behind a function URL resource (given by name or ARN). */
+  functionArnOfUrl(id: string): string {
+    const url = this.resources('aws_lambda_function_url')[id];
+    if (url === undefined) throw new Error(`reference to missing resource aws_lambda_function_url.${id}`);
+    const fn: string = url.function_name;
+    return fn.startsWith('arn:') ? fn.split(':').slice(0, 7).join(':') : `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${fn}`;
   }
 
   arnOf(type: string, id: string): string {
