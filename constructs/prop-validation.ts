@@ -17,7 +17,8 @@ export class InvalidPropError extends Error {
     readonly constructPath?: string,
   ) {
     const where = constructPath === undefined || constructPath === '' ? construct : `${construct} at ${constructPath}:`;
-    super(value === undefined ? `${where} ${prop} is missing: it ${allowed}` : `${where} ${prop} ${allowed} (got ${describe(value)})`);
+    const missing = allowed.startsWith('must') ? `${where} ${prop} is missing: it ${allowed}` : `${where} ${prop} ${allowed} (it is not set)`;
+    super(value === undefined ? missing : `${where} ${prop} ${allowed} (got ${describe(value)})`);
     this.name = 'InvalidPropError';
   }
 }
