@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renameForCdktn, UnrenamableSpecifierError } from '../scripts/build-cdktn';
+import { emitCdktnEntry, renameForCdktn, UnrenamableSpecifierError } from '../scripts/build-cdktn';
 import { loadTarget, SCENARIO_PARTNER, synthScenario } from './support/framework-targets';
 
 /**
@@ -121,5 +121,26 @@ describe('the cdktn build step', () => {
   ])('refuses to emit when a specifier has no counterpart: %s', (_, text, specifier) => {
     expect(() => renameForCdktn(text, 'x.js')).toThrow(UnrenamableSpecifierError);
     expect(() => renameForCdktn(text, 'x.js')).toThrow(`x.js: ${specifier} has no cdktn counterpart`);
+  });
+
+  it('writes the whole entry or nothing: a failure leaves the previous entry as it was', () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cdktn-emit-'));
+    try {
+      const from = path.join(work, 'constructs');
+      const to = path.join(work, 'cdktn');
+      fs.mkdirSync(from);
+      fs.writeFileSync(path.join(from, 'index.js'), 'require("cdktf"); require("./role");');
+      fs.writeFileSync(path.join(from, 'index.d.ts'), "export * from './role';");
+      fs.writeFileSync(path.join(from, 'role.js'), 'require("@cdktf/provider-aws/lib/iam-role");');
+      expect(emitCdktnEntry(from, to)).toEqual(['index.d.ts', 'index.js', 'role.js']);
+      expect(fs.readFileSync(path.join(to, 'role.js'), 'utf8')).toBe('require("@cdktn/provider-aws/lib/iam-role");');
+
+      fs.writeFileSync(path.join(from, 'role.js'), 'require("@cdktf/provider-aws");');
+      expect(() => emitCdktnEntry(from, to)).toThrow(UnrenamableSpecifierError);
+      expect(fs.readFileSync(path.join(to, 'role.js'), 'utf8')).toBe('require("@cdktn/provider-aws/lib/iam-role");');
+      expect(fs.readdirSync(work).sort()).toEqual(['cdktn', 'constructs']);
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
   });
 });
