@@ -58,7 +58,8 @@ export class FunctionInvokerRole extends Construct {
 
   private readonly trustedPrincipals: string[] = [];
   private readonly grantedUrls: IamFunctionUrl[] = [];
-  private readonly check = new PropChecker('FunctionInvokerRole');
+  // Field initializers run after super(), so the node (and its path) exists here.
+  private readonly check = new PropChecker('FunctionInvokerRole', this.node.path);
 
   constructor(scope: Construct, id: string, props: FunctionInvokerRoleProps = {}) {
     super(scope, id);
@@ -124,6 +125,10 @@ export class FunctionInvokerRole extends Construct {
    * pair per URL, each on that URL's exact ARN. Granting the same URL twice is a no-op.
    */
   grantInvokeUrl(url: IamFunctionUrl): void {
+    const candidate = url as Partial<IamFunctionUrl> | undefined;
+    if (typeof candidate !== 'object' || candidate === null || typeof candidate.invokeStatements !== 'function' || typeof candidate.invokeArn !== 'string') {
+      this.check.fail('functionUrls', url, 'must hold IamFunctionUrl constructs (the URLs the role may invoke)');
+    }
     if (!this.grantedUrls.some((granted) => granted === url || granted.invokeArn === url.invokeArn)) {
       this.grantedUrls.push(url);
     }

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { Fn } from 'cdktf';
-import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { LambdaFunctionUrl, LambdaFunctionUrlCors } from '@cdktf/provider-aws/lib/lambda-function-url';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { PolicyStatement } from './policy-document';
@@ -48,13 +47,34 @@ export interface IamFunctionUrlOptions {
   readonly cors?: FunctionUrlCorsOptions;
 }
 
+/**
+ * What the constructs use of an `aws_lambda_function` resource. Every copy of the provider's
+ * `LambdaFunction` fits, whichever framework or install it comes from: a second copy of the
+ * provider (symlinked, `file:` or duplicated installs) has its own class, so neither `instanceof`
+ * nor a class type could recognise it. cdktf and cdktn themselves recognise resources the same
+ * way (a shared `Symbol.for` key and the resource type), not by class.
+ */
+export interface LambdaFunctionResource {
+  /** Always `aws_lambda_function`; checked at run time. */
+  readonly terraformResourceType: string;
+  readonly functionName: string;
+  readonly arn: string;
+}
+
 export interface IamFunctionUrlProps extends IamFunctionUrlOptions {
   /**
    * The function: a `LambdaFunction` of this stack, or the name or ARN of an existing one. An ARN
    * that carries an alias (`…:function:NAME:ALIAS`) is split into function and `qualifier`.
    */
-  readonly function: LambdaFunction | string;
+  readonly function: LambdaFunctionResource | string;
 }
+
+/**
+ * Whether the provider's `aws_lambda_permission` has `invoked_via_function_url` (hashicorp/aws
+ * 6.28.0 and later: @cdktn/provider-aws 25.x has it, @cdktf/provider-aws up to 21.x does not).
+ * Read from the generated class, not from a version number: the class is what will synthesize.
+ */
+export const PERMISSION_SUPPORTS_INVOKED_VIA_FUNCTION_URL: boolean = 'invokedViaFunctionUrl' in LambdaPermission.prototype;
 
 /**
  * A Lambda function URL whose authorization type is always AWS_IAM: only SigV4-signed requests
@@ -73,6 +93,12 @@ export class IamFunctionUrl extends Construct {
   readonly region: string;
   readonly qualifier?: string;
   readonly invokeMode: InvokeMode;
+  /**
+   * True when a cross-account invoker's InvokeFunction permission is limited to calls through the
+   * function URL (`invoked_via_function_url = true`, provider 6.28+); false on older providers,
+   * where that permission also allows the Invoke API (see `allowCrossAccountInvoker`).
+   */
+  readonly crossAccountInvokeOnlyViaUrl: boolean = PERMISSION_SUPPORTS_INVOKED_VIA_FUNCTION_URL;
 
   private readonly urlResource: LambdaFunctionUrl;
   private readonly functionName: string;
@@ -80,7 +106,9 @@ export class IamFunctionUrl extends Construct {
 
   constructor(scope: Construct, id: string, props: IamFunctionUrlProps) {
     super(scope, id);
-    const check: PropChecker = new PropChecker('IamFunctionUrl');
+    // From JavaScript the props may be left out; then the message names the missing `function`.
+    props = props ?? ({} as IamFunctionUrlProps);
+    const check: PropChecker = new PropChecker('IamFunctionUrl', this.node.path);
     const target = resolveTarget(check, props);
     this.qualifier = target.qualifier;
     this.invokeMode = props.invokeMode ?? InvokeMode.BUFFERED;
@@ -134,14 +162,17 @@ export class IamFunctionUrl extends Construct {
    * give the principal `invokeStatements()` in an identity policy).
    *
    * Two `aws_lambda_permission`s are written: InvokeFunctionUrl with `function_url_auth_type =
-   * AWS_IAM`, and InvokeFunction. Provider 5.100 cannot attach the `lambda:InvokedViaFunctionUrl`
-   * condition to a permission, so the second one is the narrowest grant it can express: that
-   * principal may also invoke the function (this alias) through the Invoke API. Principals that
-   * assume the FunctionInvokerRole need none of this: their session belongs to the function's
-   * account.
+   * AWS_IAM`, and InvokeFunction. With hashicorp/aws 6.28+ (the cdktn target) the second carries
+   * `invoked_via_function_url = true`, so the principal may call the URL and nothing else. Older
+   * providers (5.100, the cdktf target) cannot attach the `lambda:InvokedViaFunctionUrl`
+   * condition to a permission, so there the second one is the narrowest grant they can express:
+   * that principal may also invoke the function (this alias) through the Invoke API. See
+   * `crossAccountInvokeOnlyViaUrl`. `function_url_auth_type` stays on the first permission only:
+   * AWS refuses it on InvokeFunction (InvalidParameterValueException). Principals that assume the
+   * FunctionInvokerRole need none of this: their session belongs to the function's account.
    */
   allowCrossAccountInvoker(principalArn: string): void {
-    new PropChecker('IamFunctionUrl').principalArn('crossAccountInvoker', principalArn);
+    new PropChecker('IamFunctionUrl', this.node.path).principalArn('crossAccountInvoker', principalArn);
     if (this.crossAccountInvokers.has(principalArn)) return;
     this.crossAccountInvokers.add(principalArn);
     // Construct ids come from the principal: a different principal is a different permission
@@ -156,11 +187,14 @@ export class IamFunctionUrl extends Construct {
       action: 'lambda:InvokeFunctionUrl',
       functionUrlAuthType: this.authType,
     });
-    new LambdaPermission(this, `CrossAccountInvokeFunction${key}`, {
+    const invokeFunction = new LambdaPermission(this, `CrossAccountInvokeFunction${key}`, {
       ...common,
       statementId: `InvokeFunction-${key}`,
       action: 'lambda:InvokeFunction',
     });
+    // Set through the provider's own setter (it knows the Terraform name and the type); the
+    // cast is needed only because the cdktf provider's types lack the attribute.
+    if (this.crossAccountInvokeOnlyViaUrl) (invokeFunction as unknown as { invokedViaFunctionUrl: boolean }).invokedViaFunctionUrl = true;
   }
 }
 
@@ -172,12 +206,12 @@ interface ResolvedTarget {
 
 function resolveTarget(check: PropChecker, props: IamFunctionUrlProps): ResolvedTarget {
   check.pattern('qualifier', props.qualifier, ALIAS_NAME, 1, 128, 'an alias name: letters, digits, - and _, not all digits (function URLs point at an alias, never at a version)');
-  const fn = props.function;
-  if (fn instanceof LambdaFunction) {
+  const fn: unknown = props.function;
+  if (isLambdaFunctionResource(fn)) {
     return { functionName: fn.functionName, functionArn: fn.arn, qualifier: props.qualifier };
   }
   if (typeof fn !== 'string' || fn.length === 0) {
-    return check.fail('function', fn, 'must be a LambdaFunction, a function name or a function ARN');
+    return check.fail('function', fn, 'must be a LambdaFunction (an aws_lambda_function resource), a function name or a function ARN');
   }
   if (isUnresolved(fn)) return { functionName: fn, qualifier: props.qualifier };
   if (fn.startsWith('arn:')) {
@@ -197,6 +231,12 @@ function resolveTarget(check: PropChecker, props: IamFunctionUrlProps): Resolved
   }
   check.pattern('function', fn, FUNCTION_NAME, 1, 64, 'a function name (letters, digits, - and _) or an ARN starting with "arn:"');
   return { functionName: fn, qualifier: props.qualifier };
+}
+
+function isLambdaFunctionResource(value: unknown): value is LambdaFunctionResource {
+  if (typeof value !== 'object' || value === null) return false;
+  const resource = value as Partial<Record<keyof LambdaFunctionResource, unknown>>;
+  return resource.terraformResourceType === 'aws_lambda_function' && typeof resource.functionName === 'string' && typeof resource.arn === 'string';
 }
 
 function validateCors(check: PropChecker, cors: FunctionUrlCorsOptions | undefined): void {

@@ -53,7 +53,11 @@ export class InvokerUser extends Construct {
 
   constructor(scope: Construct, id: string, props: InvokerUserProps) {
     super(scope, id);
-    const check: PropChecker = new PropChecker('InvokerUser');
+    const check: PropChecker = new PropChecker('InvokerUser', this.node.path);
+    const role: unknown = props?.role;
+    if (!isFunctionInvokerRoleLike(role)) {
+      check.fail('role', role, 'must be the FunctionInvokerRole this user may assume');
+    }
     const prefix = props.namePrefix ?? '';
     this.userName = `${prefix}${props.userName ?? 'lambda_invoker'}`;
     const createAccessKey = props.createAccessKey ?? true;
@@ -91,4 +95,10 @@ export class InvokerUser extends Construct {
       else this.secretAccessKey = key.secret;
     }
   }
+}
+
+/** A FunctionInvokerRole from another copy of this package is still one (no instanceof across copies). */
+function isFunctionInvokerRoleLike(value: unknown): boolean {
+  const role = value as Partial<Record<'roleArn' | 'addTrustedPrincipal', unknown>> | null | undefined;
+  return typeof role === 'object' && role !== null && typeof role.roleArn === 'string' && typeof role.addTrustedPrincipal === 'function';
 }

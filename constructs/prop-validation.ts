@@ -2,9 +2,10 @@ import { Token } from 'cdktf';
 
 /**
  * A construct prop a user set to a value AWS (or this library) does not accept.
- * The message names the construct, the prop, the value and what is allowed, e.g.
- * `FunctionInvokerRole maxSessionDuration must be a whole number of seconds from 3600 to 43200 (got 100)`.
- * Thrown from constructors, so nothing is synthesized when a prop is wrong.
+ * The message names the construct, where it sits in the tree, the prop, the value and what is
+ * allowed, e.g. `FunctionInvokerRole at Stack/PartnerApi/InvokerRole: maxSessionDuration must be
+ * a whole number of seconds from 3600 to 43200 (got 100)`; a prop left out says so instead of
+ * showing "undefined". Thrown from constructors, so nothing is synthesized when a prop is wrong.
  */
 export class InvalidPropError extends Error {
   constructor(
@@ -12,8 +13,12 @@ export class InvalidPropError extends Error {
     readonly prop: string,
     readonly value: unknown,
     readonly allowed: string,
+    /** The construct's path (`node.path`); absent for settings that are not construct props. */
+    readonly constructPath?: string,
   ) {
-    super(`${construct} ${prop} ${allowed} (got ${describe(value)})`);
+    const where = constructPath === undefined || constructPath === '' ? construct : `${construct} at ${constructPath}:`;
+    const missing = allowed.startsWith('must') ? `${where} ${prop} is missing: it ${allowed}` : `${where} ${prop} ${allowed} (it is not set)`;
+    super(value === undefined ? missing : `${where} ${prop} ${allowed} (got ${describe(value)})`);
     this.name = 'InvalidPropError';
   }
 }
@@ -23,6 +28,15 @@ function describe(value: unknown): string {
     return value.length > 80 ? `${JSON.stringify(value.slice(0, 80))}… (${value.length} characters)` : JSON.stringify(value);
   }
   if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'object' && value !== null) {
+    // A construct is best known by its path; a resource also by its Terraform type.
+    const { terraformResourceType, node } = value as { terraformResourceType?: unknown; node?: { path?: unknown } };
+    const path = typeof node?.path === 'string' ? node.path : undefined;
+    if (typeof terraformResourceType === 'string') return `the ${terraformResourceType} resource ${path ?? ''}`.trimEnd();
+    if (path !== undefined) return `the construct ${path}`;
+    const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+    return typeof name === 'string' && name !== 'Object' ? `a ${name}` : 'an object';
+  }
   return String(value);
 }
 
@@ -37,10 +51,14 @@ export function isUnresolved(value: unknown): boolean {
 
 /** Checks props of one construct; each method throws `InvalidPropError` naming the prop. */
 export class PropChecker {
-  constructor(private readonly construct: string) {}
+  /** `constructPath` is the checked construct's `node.path`, so a message says which one it was. */
+  constructor(
+    private readonly construct: string,
+    private readonly constructPath?: string,
+  ) {}
 
   fail(prop: string, value: unknown, allowed: string): never {
-    throw new InvalidPropError(this.construct, prop, value, allowed);
+    throw new InvalidPropError(this.construct, prop, value, allowed, this.constructPath);
   }
 
   /** String matching `pattern` with a length in [min, max]; `rule` says in words what is allowed. */

@@ -60,8 +60,10 @@ export class ProtectedFunctionUrl extends Construct {
 
   constructor(scope: Construct, id: string, props: ProtectedFunctionUrlProps) {
     super(scope, id);
+    // From JavaScript the props may be left out; then the message names the missing `function`.
+    props = props ?? ({} as ProtectedFunctionUrlProps);
     const createUser = props.createInvokerUser ?? true;
-    const check: PropChecker = new PropChecker('ProtectedFunctionUrl');
+    const check: PropChecker = new PropChecker('ProtectedFunctionUrl', this.node.path);
     if (!createUser) {
       if ((props.trustedPrincipals ?? []).length === 0) {
         check.fail('trustedPrincipals', props.trustedPrincipals ?? [], 'must name at least one principal when createInvokerUser is false (nobody could assume the role)');

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { App, TerraformStack, TerraformVariable } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { FunctionInvokerRole, IamFunctionUrl, InvalidPropError, InvokerUser, ProtectedFunctionUrl, ProtectedFunctionUrlProps } from '../constructs';
 import { readDemoConfig } from '../stacks/demo-config';
 import { useTempDir } from './support/temp-dir';
@@ -34,6 +35,9 @@ function expectRejected(build: () => unknown, prop: string, shown: string, rule:
   expect(message).toContain(prop);
   expect(message).toContain(shown);
   expect(message).toMatch(rule);
+  // Which construct: its class and its path in the tree (the cases build `bad/P` and its children).
+  expect(message).toMatch(/^(ProtectedFunctionUrl|IamFunctionUrl|FunctionInvokerRole|InvokerUser) at bad\/P(\/\w+)?: /);
+  expect(message).not.toContain('undefined');
 }
 
 /** Files (not directories: cdktf's App makes an empty stacks/ when created) below dir. */
@@ -126,6 +130,52 @@ describe('bad construct props are refused with the prop, the value and the rule,
   });
 });
 
+describe('errors say where the construct is and what is missing', () => {
+  function thrownBy(build: (stack: TerraformStack) => void): string {
+    // cdktf's App creates its outdir on construction.
+    const outdir = temp();
+    try {
+      build(new TerraformStack(new App({ outdir }), 'Stack'));
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidPropError);
+      return (error as Error).message;
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
+    throw new Error('expected the construct to throw');
+  }
+
+  it('names the nested construct by its path, as well as the prop', () => {
+    const message = thrownBy((stack) => new ProtectedFunctionUrl(stack, 'PartnerApi', { function: 'fn', maxSessionDuration: 100 }));
+    expect(message).toBe('FunctionInvokerRole at Stack/PartnerApi/InvokerRole: maxSessionDuration must be a whole number of seconds from 3600 to 43200 (got 100)');
+  });
+
+  it('says a required prop is missing instead of "(got undefined)"', () => {
+    const message = thrownBy((stack) => new IamFunctionUrl(stack, 'Orders', {} as never));
+    expect(message).toBe('IamFunctionUrl at Stack/Orders: function is missing: it must be a LambdaFunction (an aws_lambda_function resource), a function name or a function ARN');
+  });
+
+  it.each([
+    ['IamFunctionUrl without props', (stack: TerraformStack) => new (IamFunctionUrl as any)(stack, 'Orders'), 'IamFunctionUrl at Stack/Orders: function is missing: it must be a LambdaFunction'],
+    ['ProtectedFunctionUrl without props', (stack: TerraformStack) => new (ProtectedFunctionUrl as any)(stack, 'Api'), 'IamFunctionUrl at Stack/Api/FunctionUrl: function is missing'],
+    ['InvokerUser without a role', (stack: TerraformStack) => new InvokerUser(stack, 'Bot', {} as never), 'InvokerUser at Stack/Bot: role is missing: it must be the FunctionInvokerRole this user may assume'],
+    ['InvokerUser with a role ARN instead of the construct', (stack: TerraformStack) => new InvokerUser(stack, 'Bot', { role: 'arn:aws:iam::111122223333:role/x' as never }), 'InvokerUser at Stack/Bot: role must be the FunctionInvokerRole this user may assume (got "arn:aws:iam::111122223333:role/x")'],
+    ['a role granted a URL name instead of the construct', (stack: TerraformStack) => new FunctionInvokerRole(stack, 'Role', { functionUrls: ['orders' as never] }), 'FunctionInvokerRole at Stack/Role: functionUrls must hold IamFunctionUrl constructs (the URLs the role may invoke) (got "orders")'],
+  ])('%s: a clear InvalidPropError, not a TypeError', (_, build, message) => {
+    const thrown = thrownBy(build);
+    expect(thrown.startsWith(message), thrown).toBe(true);
+    expect(thrown).not.toContain('undefined');
+  });
+
+  it('names the resource given where a function was expected, by type and path', () => {
+    const message = thrownBy((stack) => {
+      const role = new IamRole(stack, 'Orders', { assumeRolePolicy: '{}' });
+      new IamFunctionUrl(stack, 'OrdersUrl', { function: role as never });
+    });
+    expect(message).toMatch(/^IamFunctionUrl at Stack\/OrdersUrl: function must be a LambdaFunction .*\(got the aws_iam_role resource Stack\/Orders\)$/);
+  });
+});
+
 describe('missing wiring is refused at synth, before anything is written', () => {
   it.each([
     ['a role nobody may assume', (s: TerraformStack) => new FunctionInvokerRole(s, 'R', { functionUrls: [new IamFunctionUrl(s, 'U', { function: 'fn' })] }), /no trusted principal/],
@@ -142,7 +192,7 @@ describe('missing wiring is refused at synth, before anything is written', () =>
     const app = new App({ outdir: temp() });
     const stack = new TerraformStack(app, 'bad');
     const role = new FunctionInvokerRole(stack, 'R', { functionUrls: [new IamFunctionUrl(stack, 'U', { function: 'fn' })] });
-    expect(() => new InvokerUser(stack, 'U2', { role, userName: 'bad name' })).toThrow(/InvokerUser userName .*"bad name"/);
+    expect(() => new InvokerUser(stack, 'U2', { role, userName: 'bad name' })).toThrow(/^InvokerUser at bad\/U2: userName .*"bad name"/);
   });
 });
 

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { FunctionInvokerRole, IamFunctionUrl, InvokeMode, InvokerUser, ProtectedFunctionUrl } from '../constructs';
@@ -173,6 +174,27 @@ describe('IamFunctionUrl', () => {
       ['lambda:InvokeFunction', partner, 'prod', undefined],
       ['lambda:InvokeFunctionUrl', partner, 'prod', 'AWS_IAM'],
     ]);
+    // @cdktf/provider-aws 20.x wraps hashicorp/aws 5.100, whose permission has no
+    // invoked_via_function_url: the Invoke API grant stays (the cdktn target narrows it).
+    expect(permissions.every((p) => !('invoked_via_function_url' in p))).toBe(true);
+  });
+
+  it('accepts a LambdaFunction from another copy of the provider (a duplicated, linked or file: install)', () => {
+    // A second evaluation of the module is what a second install gives: a different class.
+    const nodeRequire = createRequire(__filename);
+    const modulePath = nodeRequire.resolve('@cdktf/provider-aws/lib/lambda-function');
+    const cached = nodeRequire.cache[modulePath];
+    delete nodeRequire.cache[modulePath];
+    const { LambdaFunction: CopiedLambdaFunction } = nodeRequire(modulePath) as typeof import('@cdktf/provider-aws/lib/lambda-function');
+    if (cached !== undefined) nodeRequire.cache[modulePath] = cached;
+    expect(CopiedLambdaFunction).not.toBe(LambdaFunction);
+
+    const stack = synthStack((s) => {
+      const fn = new CopiedLambdaFunction(s, 'Orders', { functionName: 'orders', role: 'arn:aws:iam::111122223333:role/x', runtime: 'nodejs22.x', handler: 'i.h', filename: 'a.zip' });
+      expect(fn instanceof LambdaFunction).toBe(false);
+      new IamFunctionUrl(s, 'Url', { function: fn });
+    });
+    expect(stack.only('aws_lambda_function_url').function_name).toBe('${aws_lambda_function.Orders.function_name}');
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FunctionInvokerRole, IamFunctionUrl } from '../constructs';
-import { simulate, SimulatedRequest } from './support/iam-simulator';
+import { loadTarget, SCENARIO_PARTNER, synthScenario, TargetName } from './support/framework-targets';
+import { functionPolicyFromPermissions, simulate, SimulatedRequest } from './support/iam-simulator';
 import { ACCOUNT, SynthesizedStack, synthDemo, synthStack } from './support/synthesized-stack';
 
 /**
@@ -19,19 +20,22 @@ const SESSION = `arn:aws:sts::${ACCOUNT}:assumed-role/function_invoker/demo-sess
 const OTHER_USER = `arn:aws:iam::${ACCOUNT}:user/mallory`;
 const ADMIN_LIKE = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] };
 
+/** The invoker user, role and policies of a stack with the default names, found by name. */
 class DemoWorld {
   constructor(readonly stack: SynthesizedStack) {}
-  private roleResource(name: string) {
-    return Object.values(this.stack.resources('aws_iam_role')).find((r) => r.name === name)!;
+  private named(type: string, name: string) {
+    const found = Object.values(this.stack.resources(type)).find((r) => r.name === name);
+    if (found === undefined) throw new Error(`no ${type} named ${name}`);
+    return found;
   }
   get trustPolicy() {
-    return this.stack.policy(this.roleResource('function_invoker').assume_role_policy);
+    return this.stack.policy(this.named('aws_iam_role', 'function_invoker').assume_role_policy);
   }
   get invokePolicy() {
-    return this.stack.policy(this.stack.only('aws_iam_policy').policy);
+    return this.stack.policy(this.named('aws_iam_policy', 'InvokeSingleLambdaPolicy').policy);
   }
   get userPolicy() {
-    return this.stack.policy(this.stack.only('aws_iam_user_policy').policy);
+    return this.stack.policy(this.named('aws_iam_user_policy', 'AssumeFunctionInvokerRole').policy);
   }
   get executionPolicy() {
     return this.stack.policy(this.stack.only('aws_iam_role_policy').policy);
@@ -55,8 +59,14 @@ async function expectDecision(request: SimulatedRequest, expected: 'Allowed' | '
 const VIA_URL = { 'lambda:InvokedViaFunctionUrl': 'true' };
 const IAM_AUTH = { 'lambda:FunctionUrlAuthType': 'AWS_IAM' };
 
-describe('IAM decisions for the demo stack with an external ID', () => {
-  const world = new DemoWorld(synthDemo({ DEMO_EXTERNAL_ID: EXTERNAL_ID }));
+// The same matrix for the demo stack and for one app built with each published entry (cdktf,
+// CDK Terrain): the targets may differ only where the provider allows more (cross-account, below).
+describe.each([
+  ['the demo stack', () => synthDemo({ DEMO_EXTERNAL_ID: EXTERNAL_ID })],
+  ['an app on the cdktf entry', () => synthScenario(loadTarget('cdktf'))],
+  ['an app on the cdktn entry', () => synthScenario(loadTarget('cdktn'))],
+])('IAM decisions for %s with an external ID', (_, synthesize) => {
+  const world = new DemoWorld(synthesize());
 
   describe('allowed', () => {
     it('the invoker user assumes the role with the external ID', () =>
@@ -130,6 +140,10 @@ describe('IAM decisions for the demo stack with an external ID', () => {
     ])('%s on %s', (action, resource) => expectDecision(world.asSession(action, resource), 'ImplicitlyDenied'));
   });
 
+});
+
+describe("IAM decisions for the demo function's execution role", () => {
+  const world = new DemoWorld(synthDemo({ DEMO_EXTERNAL_ID: EXTERNAL_ID }));
   describe("the function's execution role", () => {
     const LOG_STREAM = `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/url-iam-demo:log-stream:2026/11/22/abc`;
     const asFunction = (action: string, resource: string): SimulatedRequest => ({
@@ -186,5 +200,86 @@ describe('a session policy narrows the session further', () => {
     const onlyUrl = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunctionUrl', Resource: FN }] };
     await expectDecision({ ...world.asSession('lambda:InvokeFunctionUrl', FN, IAM_AUTH), sessionPolicy: onlyUrl }, 'Allowed');
     await expectDecision({ ...world.asSession('lambda:InvokeFunction', FN, VIA_URL), sessionPolicy: onlyUrl }, 'ImplicitlyDenied');
+  });
+});
+
+// A principal of another account calling the URL with its own credentials. Its identity policy is
+// its account's business (here: all of Lambda), so only the function's resource policy, written by
+// allowCrossAccountInvoker, can narrow what it may do.
+describe.each([
+  ['cdktf', 'hashicorp/aws 5.100: the Invoke API stays allowed (the provider cannot narrow it)', 'Allowed'],
+  ['cdktn', 'hashicorp/aws 6.28+: invoked_via_function_url limits it to the URL', 'ImplicitlyDenied'],
+] as const)('a cross-account invoker on the %s entry (%s)', (target: TargetName, _, invokeApi) => {
+  const stack = synthScenario(loadTarget(target));
+  const REPORTS = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:reports`;
+  const permissionsOn = (functionReference: string) =>
+    Object.values(stack.resources('aws_lambda_permission')).filter((permission) => permission.function_name === functionReference);
+  const functionPolicy = functionPolicyFromPermissions(permissionsOn('${aws_lambda_function.Function.function_name}'), FN);
+  const reportsPolicy = functionPolicyFromPermissions(permissionsOn(REPORTS), REPORTS);
+  const PARTNER_ADMIN = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:*', Resource: '*' }] };
+  const asPartner = (action: string, resource: string, context: Record<string, string>, resourcePolicy = functionPolicy, principal = SCENARIO_PARTNER): SimulatedRequest => ({
+    principal,
+    action,
+    resource,
+    context,
+    identityPolicies: [PARTNER_ADMIN],
+    resourcePolicy,
+  });
+
+  it('writes one InvokeFunctionUrl and one InvokeFunction permission per URL', () => {
+    expect(permissionsOn('${aws_lambda_function.Function.function_name}').map((p) => p.action).sort()).toEqual(['lambda:InvokeFunction', 'lambda:InvokeFunctionUrl']);
+  });
+  it('may call the URL: InvokeFunctionUrl (AWS_IAM) and InvokeFunction through it', async () => {
+    await expectDecision(asPartner('lambda:InvokeFunctionUrl', FN, IAM_AUTH), 'Allowed');
+    await expectDecision(asPartner('lambda:InvokeFunction', FN, VIA_URL), 'Allowed');
+  });
+  it(`on the Invoke API: ${invokeApi}`, () => expectDecision(asPartner('lambda:InvokeFunction', FN, {}), invokeApi));
+  it('is refused without the permissions (its own identity policy is not enough across accounts)', () =>
+    expectDecision(asPartner('lambda:InvokeFunctionUrl', FN, IAM_AUTH, { Version: '2012-10-17', Statement: [] }), 'ImplicitlyDenied'));
+  it('is refused on a URL with auth type NONE, and on other actions', async () => {
+    await expectDecision(asPartner('lambda:InvokeFunctionUrl', FN, { 'lambda:FunctionUrlAuthType': 'NONE' }), 'ImplicitlyDenied');
+    await expectDecision(asPartner('lambda:GetFunction', FN, {}), 'ImplicitlyDenied');
+    await expectDecision(asPartner('lambda:UpdateFunctionCode', FN, {}), 'ImplicitlyDenied');
+  });
+  it('another principal of the same partner account gets nothing', async () => {
+    const other = 'arn:aws:iam::444455556666:role/intern';
+    await expectDecision(asPartner('lambda:InvokeFunctionUrl', FN, IAM_AUTH, functionPolicy, other), 'ImplicitlyDenied');
+    await expectDecision(asPartner('lambda:InvokeFunction', FN, VIA_URL, functionPolicy, other), 'ImplicitlyDenied');
+  });
+  it('an aliased URL grants that alias only', async () => {
+    await expectDecision(asPartner('lambda:InvokeFunctionUrl', `${REPORTS}:live`, IAM_AUTH, reportsPolicy), 'Allowed');
+    await expectDecision(asPartner('lambda:InvokeFunction', `${REPORTS}:live`, VIA_URL, reportsPolicy), 'Allowed');
+    await expectDecision(asPartner('lambda:InvokeFunction', `${REPORTS}:live`, {}, reportsPolicy), invokeApi);
+    await expectDecision(asPartner('lambda:InvokeFunctionUrl', REPORTS, IAM_AUTH, reportsPolicy), 'ImplicitlyDenied');
+  });
+});
+
+// A URL given by function name and alias, on each entry: the ARN in the grant comes from the URL
+// resource (`join(slice(split(function_arn)))`), and must still name exactly that alias.
+describe.each(['cdktf', 'cdktn'] as const)('IAM decisions for a URL given by name and alias, on the %s entry', (target) => {
+  const stack = synthScenario(loadTarget(target));
+  const named = (type: string, name: string) => Object.values(stack.resources(type)).find((r) => r.name === name)!;
+  const OPS = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:ops-tools`;
+  const ONCALL = `arn:aws:iam::${ACCOUNT}:role/ops-oncall`;
+  const OPS_ROLE = `arn:aws:iam::${ACCOUNT}:role/ops/ops-function_invoker`;
+  const trust = stack.policy(named('aws_iam_role', 'ops-function_invoker').assume_role_policy);
+  const invoke = stack.policy(named('aws_iam_policy', 'ops-InvokeSingleLambdaPolicy').policy);
+  const asSession = (action: string, resource: string, context: Record<string, string>): SimulatedRequest => ({
+    principal: `arn:aws:sts::${ACCOUNT}:assumed-role/ops-function_invoker/oncall`,
+    action,
+    resource,
+    context,
+    identityPolicies: [invoke],
+  });
+
+  it('the on-call role may assume the role; the invoker user of the other URL may not', async () => {
+    await expectDecision({ principal: ONCALL, action: 'sts:AssumeRole', resource: OPS_ROLE, identityPolicies: [ADMIN_LIKE], resourcePolicy: trust }, 'Allowed');
+    await expectDecision({ principal: USER, action: 'sts:AssumeRole', resource: OPS_ROLE, identityPolicies: [ADMIN_LIKE], resourcePolicy: trust }, 'ImplicitlyDenied');
+  });
+  it('the session may call the alias through its URL, not the unqualified function nor the Invoke API', async () => {
+    await expectDecision(asSession('lambda:InvokeFunctionUrl', `${OPS}:stable`, IAM_AUTH), 'Allowed');
+    await expectDecision(asSession('lambda:InvokeFunction', `${OPS}:stable`, VIA_URL), 'Allowed');
+    await expectDecision(asSession('lambda:InvokeFunctionUrl', OPS, IAM_AUTH), 'ImplicitlyDenied');
+    await expectDecision(asSession('lambda:InvokeFunction', `${OPS}:stable`, {}), 'ImplicitlyDenied');
   });
 });

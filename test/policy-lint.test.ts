@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { lintPolicy, validateIdentityPolicy, validateTrustPolicy } from '@cloud-copilot/iam-policy';
-import { synthDemo } from './support/synthesized-stack';
+import { lintPolicy, lintResourcePolicy, validateIdentityPolicy, validateResourcePolicy, validateTrustPolicy } from '@cloud-copilot/iam-policy';
+import { loadTarget, synthScenario } from './support/framework-targets';
+import { functionPolicyFromPermissions } from './support/iam-simulator';
+import { ACCOUNT, synthDemo } from './support/synthesized-stack';
 
 /** Every policy document in the synthesized demo stack, with how IAM will read it. */
 function policiesOf(stack: ReturnType<typeof synthDemo>) {
@@ -52,5 +54,32 @@ describe.each([
         expect(statement.Effect, where).toBe('Allow');
       }
     }
+  });
+});
+
+// The same checks on an app built with each published entry, plus the function's resource policy
+// the cross-account permissions become (as AWS renders them).
+describe.each(['cdktf', 'cdktn'] as const)('policies of an app on the %s entry', (target) => {
+  const stack = synthScenario(loadTarget(target));
+  const policies = policiesOf(stack);
+  const FN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:url-iam-demo`;
+  const resourcePolicy = functionPolicyFromPermissions(
+    Object.values(stack.resources('aws_lambda_permission')).filter((p) => p.function_name === '${aws_lambda_function.Function.function_name}'),
+    FN,
+  );
+
+  it('are valid IAM policies for their kind, with no lint findings', () => {
+    expect(policies).toHaveLength(8); // 3 trust policies, 3 invoke policies, 2 user policies
+    for (const { where, kind, policy } of policies) {
+      const errors = kind === 'trust' ? validateTrustPolicy(policy) : validateIdentityPolicy(policy);
+      expect(errors, where).toEqual([]);
+      expect(lintPolicy(policy), where).toEqual([]);
+    }
+  });
+
+  it("the function's cross-account resource policy is valid, lint-free and names no wildcard", () => {
+    expect(validateResourcePolicy(resourcePolicy)).toEqual([]);
+    expect(lintResourcePolicy(resourcePolicy)).toEqual([]);
+    expect(JSON.stringify(resourcePolicy)).not.toContain('*');
   });
 });

@@ -43,3 +43,30 @@ export async function simulate(request: SimulatedRequest): Promise<SimulatedDeci
   }
   return { decision: result.overallResult, ignoredContextKeys: result.result.ignoredContextKeys ?? [] };
 }
+
+/**
+ * The function's resource policy as AWS renders it from `aws_lambda_permission` configs (GetPolicy):
+ * an ARN principal becomes `{"AWS": arn}`, the resource is the function ARN plus `:qualifier`,
+ * `function_url_auth_type` becomes a StringEquals on `lambda:FunctionUrlAuthType`, and
+ * `invoked_via_function_url = true` a Bool on `lambda:InvokedViaFunctionUrl` (as in AWS's
+ * "Control access to Lambda function URLs" examples).
+ */
+export function functionPolicyFromPermissions(permissions: Record<string, any>[], functionArn: string): Record<string, unknown> {
+  return {
+    Version: '2012-10-17',
+    Id: 'default',
+    Statement: permissions.map((permission) => {
+      const condition: Record<string, Record<string, string>> = {};
+      if (permission.function_url_auth_type !== undefined) condition.StringEquals = { 'lambda:FunctionUrlAuthType': permission.function_url_auth_type };
+      if (permission.invoked_via_function_url === true) condition.Bool = { 'lambda:InvokedViaFunctionUrl': 'true' };
+      return {
+        Sid: permission.statement_id,
+        Effect: 'Allow',
+        Principal: { AWS: permission.principal },
+        Action: permission.action,
+        Resource: permission.qualifier === undefined ? functionArn : `${functionArn}:${permission.qualifier}`,
+        ...(Object.keys(condition).length > 0 ? { Condition: condition } : {}),
+      };
+    }),
+  };
+}

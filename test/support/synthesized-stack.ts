@@ -11,7 +11,13 @@ export const REGION = 'us-east-1';
 
 type Json = Record<string, any>;
 
-/** A synthesized stack read back from disk, as Terraform will see it. */
+/** What IamFunctionUrl writes for the function ARN when it was given a function name. */
+const UNQUALIFIED_URL_FUNCTION_ARN = /\$\{join\(":", slice\(split\(":", aws_lambda_function_url\.([A-Za-z0-9_-]+)\.function_arn\), 0, 7\)\)\}/g;
+
+/**
+ * A synthesized stack read back from disk, as Terraform will see it. `dir` is where it was written;
+ * when the helper chose a temp dir itself, that dir is already removed (only `json` is left).
+ */
 export class SynthesizedStack {
   constructor(readonly json: Json, readonly dir: string) {}
 
@@ -48,7 +54,17 @@ export class SynthesizedStack {
   }
 
   resolveReferences(text: string): string {
-    return text.replace(/\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.arn\}/g, (_, type: string, id: string) => this.arnOf(type, id));
+    return text
+      .replace(/\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.arn\}/g, (_, type: string, id: string) => this.arnOf(type, id))
+      .replace(UNQUALIFIED_URL_FUNCTION_ARN, (_, id: string) => this.functionArnOfUrl(id));
+  }
+
+  /** The unqualified function ARN behind a function URL resource (given by name or ARN). */
+  functionArnOfUrl(id: string): string {
+    const url = this.resources('aws_lambda_function_url')[id];
+    if (url === undefined) throw new Error(`reference to missing resource aws_lambda_function_url.${id}`);
+    const fn: string = url.function_name;
+    return fn.startsWith('arn:') ? fn.split(':').slice(0, 7).join(':') : `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${fn}`;
   }
 
   arnOf(type: string, id: string): string {
@@ -72,43 +88,39 @@ export class SynthesizedStack {
   }
 }
 
-function tempOutdir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'lambda-url-iam-synth-'));
+/**
+ * Runs `synthesize` into `outdir`, or into a temp dir that is removed afterwards (pass or fail),
+ * and reads the stack back.
+ */
+export function synthesizeInto(outdir: string | undefined, stackName: string, synthesize: (outdir: string) => void): SynthesizedStack {
+  const temp = outdir === undefined ? fs.mkdtempSync(path.join(os.tmpdir(), 'lambda-url-iam-synth-')) : undefined;
+  try {
+    const target = outdir ?? temp!;
+    synthesize(target);
+    const dir = path.join(target, 'stacks', stackName);
+    return new SynthesizedStack(JSON.parse(fs.readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8')), dir);
+  } finally {
+    if (temp !== undefined) fs.rmSync(temp, { recursive: true, force: true });
+  }
 }
 
-/** Builds a stack with `build`, synthesizes it to a temp dir, reads it back and removes the dir (`dir` is then gone). */
+/** Builds a stack with `build`, synthesizes it and reads it back. */
 export function synthStack(build: (stack: TerraformStack) => void, stackName = 'test'): SynthesizedStack {
-  const outdir = tempOutdir();
-  try {
+  return synthesizeInto(undefined, stackName, (outdir) => {
     const app = new App({ outdir });
     const stack = new TerraformStack(app, stackName);
     new AwsProvider(stack, 'Aws', { region: REGION });
     build(stack);
     app.synth();
-    return readStack(outdir, stackName);
-  } finally {
-    fs.rmSync(outdir, { recursive: true, force: true });
-  }
+  });
 }
 
-/**
- * Synthesizes the demo stack with settings given as environment variables. Given an `outdir`, the
- * files stay there for the caller (who removes them); without one they are read and removed.
- */
+/** Synthesizes the demo stack with settings given as environment variables (into `outdir` when given). */
 export function synthDemo(env: Record<string, string> = {}, outdir?: string): SynthesizedStack {
-  const dir = outdir ?? tempOutdir();
-  try {
-    const app = new App({ outdir: dir });
-    const config = readDemoConfig(env, () => undefined);
+  const config = readDemoConfig(env, () => undefined);
+  return synthesizeInto(outdir, config.stackName, (target) => {
+    const app = new App({ outdir: target });
     new DemoStack(app, config.stackName, config);
     app.synth();
-    return readStack(dir, config.stackName);
-  } finally {
-    if (outdir === undefined) fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function readStack(outdir: string, stackName: string): SynthesizedStack {
-  const dir = path.join(outdir, 'stacks', stackName);
-  return new SynthesizedStack(JSON.parse(fs.readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8')), dir);
+  });
 }
