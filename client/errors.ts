@@ -17,7 +17,8 @@ export const EXIT_CODES = {
 export class ClientOptionError extends TypeError {
   readonly exitCode = EXIT_CODES.usage;
   constructor(readonly option: string, readonly value: unknown, readonly rule: string) {
-    super(`${option} ${rule} (got ${typeof value === 'string' ? JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value) : String(value)})`);
+    // An absent value has nothing to show: "(got undefined)" only adds noise.
+    super(value === undefined ? `${option} ${rule}` : `${option} ${rule} (got ${typeof value === 'string' ? JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value) : String(value)})`);
     this.name = 'ClientOptionError';
   }
 }
