@@ -260,7 +260,7 @@ export class FunctionUrlClient {
 
   private async prepare(method: string, path: string, rawQuery: string, request: InvokeRequest) {
     const url = `${this.url.origin}${path}${rawQuery === '' ? '' : `?${rawQuery}`}`;
-    const headerPairs: [string, string][] = request.headers === undefined ? [] : Array.isArray(request.headers) ? request.headers : Object.entries(request.headers);
+    const headerPairs = checkedHeaders(request.headers);
     if (this.credentials === undefined) {
       return { url, headers: headerPairs, body: request.body };
     }
@@ -279,6 +279,23 @@ export class FunctionUrlClient {
     const fromHeader = retryAfter !== null && /^\d+$/.test(retryAfter) ? Math.min(Number(retryAfter) * 1000, 20_000) : 0;
     await sleep(Math.max(fromHeader, Math.floor(random() * cap)));
   }
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * Header pairs as they will be sent, checked first so a bad one is a usage error naming it and
+ * not a TypeError from fetch. `__proto__` is refused: Node's fetch (undici) silently drops a
+ * header of that name, so the request would arrive without a header it was signed with.
+ */
+function checkedHeaders(headers: InvokeRequest['headers']): [string, string][] {
+  const pairs: [string, string][] = headers === undefined ? [] : Array.isArray(headers) ? headers : Object.entries(headers);
+  for (const [name, value] of pairs) {
+    if (typeof name !== 'string' || !HEADER_NAME.test(name)) throw new ClientOptionError('header name', name, "must be an HTTP token (letters, digits and !#$%&'*+.^_`|~-)");
+    if (name === '__proto__') throw new ClientOptionError('header name', name, "cannot be sent: Node's fetch drops a header of that name, so the signature would not match");
+    if (typeof value !== 'string' || /[\r\n\0]/.test(value)) throw new ClientOptionError(`header ${name}`, value, 'must be a string without CR, LF or NUL');
+  }
+  return pairs;
 }
 
 /** Presigns one request to a function URL; see `FunctionUrlClient.presign`. */
