@@ -162,11 +162,10 @@ function parse(argv: string[]) {
     }
     if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
       const flag = /Option '(?:-\w, )?(--[\w-]+)/.exec(message)?.[1] ?? '(option)';
-      const index = argv.indexOf(flag);
-      const next = index >= 0 ? argv[index + 1] : undefined;
-      if (/argument missing/.test(message) || next === undefined) throw new ClientOptionError(flag, undefined, 'needs a value');
-      if (/ambiguous/.test(message)) throw new ClientOptionError(flag, next, `takes a value that starts with "-" only as ${flag}=${next}; see --help for the values allowed`);
-      throw new ClientOptionError(flag, next, OPTIONS[flag.slice(2) as keyof typeof OPTIONS]?.type === 'boolean' ? 'is a switch and takes no value' : 'has an invalid value');
+      if (OPTIONS[flag.slice(2) as keyof typeof OPTIONS]?.type === 'boolean') throw new ClientOptionError(flag, undefined, 'is a switch and takes no value');
+      const next = argv[argv.indexOf(flag) + 1];
+      if (/ambiguous/.test(message) && next !== undefined) throw new ClientOptionError(flag, next, `takes a value that starts with "-" only as ${flag}=${next}; see --help for the values allowed`);
+      throw new ClientOptionError(flag, undefined, 'needs a value');
     }
     throw error;
   }
