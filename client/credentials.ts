@@ -205,6 +205,10 @@ export interface HeldCredentialsOptions {
   configFile?: string;
   /** Region of the STS calls a profile with role_arn or web identity makes. */
   stsRegion?: string;
+  /** Endpoint of those STS calls. @default AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL, else AWS's */
+  stsEndpoint?: string;
+  /** Per STS call the chain makes (connection and idle socket). @default 10000 */
+  stsTimeoutMs?: number;
 }
 
 /**
@@ -218,7 +222,12 @@ export function heldCredentials(options: HeldCredentialsOptions = {}): AwsCreden
     profile: options.profile,
     filepath: options.credentialsFile,
     configFilepath: options.configFile,
-    clientConfig: options.stsRegion === undefined ? undefined : { region: options.stsRegion },
+    // Passed to the SDK's own STS client (nested-clients spreads it into STSClient's config).
+    clientConfig: {
+      ...(options.stsRegion === undefined ? {} : { region: options.stsRegion }),
+      ...(options.stsEndpoint === undefined ? {} : { endpoint: options.stsEndpoint }),
+      requestHandler: { connectionTimeout: options.stsTimeoutMs ?? DEFAULT_STS_TIMEOUT_MS, requestTimeout: options.stsTimeoutMs ?? DEFAULT_STS_TIMEOUT_MS },
+    },
   });
 }
 

@@ -377,7 +377,7 @@ async function run(values: Values, io: CliIo, repeat: number, intervalSeconds: n
 function callerCredentials(settings: Settings, io: CliIo, stsRegion: string | undefined, verbose: (line: string) => void, presignSeconds: number | undefined): CallerCredentials {
   const stsEndpoint = stsEndpointFromEnv(io.env);
   if (!settings.assumeRole) {
-    const provider = heldCredentials({ profile: settings.profile, credentialsFile: io.env.AWS_SHARED_CREDENTIALS_FILE, configFile: io.env.AWS_CONFIG_FILE, stsRegion });
+    const provider = heldCredentials({ profile: settings.profile, credentialsFile: io.env.AWS_SHARED_CREDENTIALS_FILE, configFile: io.env.AWS_CONFIG_FILE, stsRegion, stsEndpoint, stsTimeoutMs: settings.stsTimeoutMs });
     return {
       getCredentials: async () => {
         try {
@@ -408,7 +408,7 @@ function callerCredentials(settings: Settings, io: CliIo, stsRegion: string | un
     externalId: settings.externalId,
     sessionPolicy: settings.sessionPolicy,
     stsRegion,
-    sourceCredentials: settings.sourceCredentials ?? (settings.profile !== undefined ? heldCredentials({ profile: settings.profile, credentialsFile: io.env.AWS_SHARED_CREDENTIALS_FILE, configFile: io.env.AWS_CONFIG_FILE, stsRegion }) : undefined),
+    sourceCredentials: settings.sourceCredentials ?? (settings.profile !== undefined ? heldCredentials({ profile: settings.profile, credentialsFile: io.env.AWS_SHARED_CREDENTIALS_FILE, configFile: io.env.AWS_CONFIG_FILE, stsRegion, stsEndpoint, stsTimeoutMs: settings.stsTimeoutMs }) : undefined),
     stsEndpoint,
     stsTimeoutMs: settings.stsTimeoutMs,
     transientRetries: CLI_STS_RETRIES,
