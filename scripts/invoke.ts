@@ -78,8 +78,11 @@ as expected, 1 unexpected error.`;
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
-  /** Where the response body goes, as bytes; without it, bodies are decoded as UTF-8 into `stdout`. */
-  stdoutBytes?: (chunk: Uint8Array) => void;
+  /**
+   * Where the response body goes, as bytes; a returned promise is awaited before the next chunk
+   * is read (backpressure). Without it, bodies are decoded as UTF-8 into `stdout`.
+   */
+  stdoutBytes?: (chunk: Uint8Array) => void | Promise<void>;
   env: NodeJS.ProcessEnv;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -436,7 +439,7 @@ async function streamOne(io: CliIo, client: FunctionUrlClient, request: InvokeRe
   io.stderr(`${methodOf(request)} ${client.url.origin}${target.path}${target.rawQuery ? `?${target.rawQuery}` : ''} -> ${response.status} (${response.durationMs.toFixed(0)} ms to the headers, ${response.attempts} attempt${response.attempts === 1 ? '' : 's'})\n`);
   const refused = response.status === 401 || response.status === 403;
   const decoder = new TextDecoder();
-  const write = io.stdoutBytes ?? ((chunk: Uint8Array) => io.stdout(decoder.decode(chunk, { stream: true })));
+  const write = io.stdoutBytes ?? ((chunk: Uint8Array): void => io.stdout(decoder.decode(chunk, { stream: true })));
   let written = 0;
   let last = 10;
   let cut = false;
@@ -446,7 +449,7 @@ async function streamOne(io: CliIo, client: FunctionUrlClient, request: InvokeRe
     const room = maxBodyBytes - written;
     const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
     if (part.length > 0) {
-      write(part);
+      await write(part);
       written += part.length;
       last = part[part.length - 1];
       if (refused && written <= 64 * 1024) kept.push(part);
@@ -458,7 +461,7 @@ async function streamOne(io: CliIo, client: FunctionUrlClient, request: InvokeRe
   }
   if (cut) await response.cancel();
   if (!io.stdoutBytes) io.stdout(decoder.decode());
-  if (written > 0 && last !== 10) write(new Uint8Array([10]));
+  if (written > 0 && last !== 10) await write(new Uint8Array([10]));
   if (refused) {
     const body = Buffer.concat(kept);
     let parsed: unknown;
@@ -564,7 +567,8 @@ if (require.main === module) {
   runInvokeCli(process.argv.slice(2), {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
-    stdoutBytes: (chunk) => process.stdout.write(chunk),
+    // A pipe to a slow reader buffers every write in memory unless we wait for 'drain'.
+    stdoutBytes: (chunk) => (process.stdout.write(chunk) ? undefined : new Promise<void>((resolve) => process.stdout.once('drain', resolve))),
     env: process.env,
   }).then((code) => {
     // Exit now: a call abandoned at --max-time may still hold a socket open.
