@@ -402,8 +402,9 @@ function callerCredentials(settings: Settings, io: CliIo, stsRegion: string | un
       },
     };
   }
-  // A presigned URL cannot outlive the session that signed it: ask for a session that covers it.
-  const durationSeconds = settings.durationSeconds ?? (presignSeconds !== undefined ? Math.min(43200, Math.max(3600, presignSeconds + 60)) : undefined);
+  // A presigned URL cannot outlive the session that signed it: ask for a session that covers it,
+  // up to the role's max session duration (from the outputs; AWS's default for a role is 3600 s).
+  const durationSeconds = settings.durationSeconds ?? (presignSeconds !== undefined ? Math.min(settings.outputs?.maxSessionDuration ?? 3600, Math.max(900, presignSeconds + 60)) : undefined);
   const assumed = new AssumeRoleCredentials({
     roleArn: settings.roleArn!,
     sessionName: settings.sessionName,
