@@ -139,7 +139,9 @@ export class FunctionUrlClient {
     const base = this.url.pathname.replace(/\/$/, '');
     const extra = request.path ?? '/';
     if (typeof extra !== 'string' || !extra.startsWith('/')) throw new ClientOptionError('path', extra, 'must start with "/"');
-    const resolved = new URL(`${base}${extra}`, this.url.origin);
+    if (/[?#]/.test(extra)) throw new ClientOptionError('path', extra, 'must not contain "?" or "#": give the query as query (--query), and percent-encode a literal ? or # (%3F, %23)');
+    // Joined as text, not resolved against the origin: a path "//x" is a path, not a host.
+    const resolved = new URL(`${this.url.origin}${base}${extra}`);
     const query = request.query;
     let more: string;
     try {

@@ -60,6 +60,8 @@ describe('every usage error exits 2 with one line and no stack trace', () => {
     ['--no-assume-role with --role-arn', () => [...URL_ARGS, '--no-assume-role'], /--role-arn only applies when the client assumes the role/],
     ['a bad method', () => [...URL_ARGS, '--method', 'BREW'], /method must be one of GET/],
     ['a path without /', () => [...URL_ARGS, '--path', 'x'], /path must start with "\/"/],
+    ['a path with a ?', () => [...URL_ARGS, '--path', '/a?b=1'], /path must not contain "\?" or "#"/],
+    ['a query with half an emoji', () => [...URL_ARGS, '--query', 'a=\ud83d'], /query must be a valid query string/],
     ['a malformed query', () => [...URL_ARGS, '--query', 'a=%zz'], /query must be a valid query string.*%zz/],
     ['a bad region', () => [...URL_ARGS.slice(0, 2), '--region', 'mars', ...URL_ARGS.slice(4)], /region must be an AWS region.*\(got "mars"\)/],
     ['a header without a colon', () => [...URL_ARGS, '-H', 'no-colon'], /-H must look like 'Name: value' \(got "no-colon"\)/],
