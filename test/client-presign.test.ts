@@ -62,7 +62,7 @@ describe('the stand-in and a presigned URL (contract with local-aws query-string
     const presigned = await new FunctionUrlClient({ url: world.urls.echo, region: 'us-east-1', credentials: session(900) }).presign({ path: '/report', query: 'id=7', expiresInSeconds: 60 });
     const accepted = await fetch(presigned.url);
     expect(accepted.status).toBe(200);
-    expect((await accepted.json()).caller.userArn).toMatch(/assumed-role\/function_invoker\/presign$/);
+    expect(((await accepted.json()) as { caller: { userArn: string } }).caller.userArn).toMatch(/assumed-role\/function_invoker\/presign$/);
     clockOffsetMs = 61_000;
     try {
       expect((await fetch(presigned.url)).status).toBe(403);
