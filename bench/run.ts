@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { benchClientAndStandIn, benchDemo } from './local-flow';
 import { median, reportedByNodeProcess, repeat, row, timeNodeProcess } from './measure';
+import { benchSigning } from './signing';
 
 /**
  * `npm run bench`: figures and ratios to a baseline measured in the same run.
@@ -13,6 +14,7 @@ import { median, reportedByNodeProcess, repeat, row, timeNodeProcess } from './m
  * 2. Import time of our constructs module vs. the provider package root.
  * 3. The client: per-call signing overhead, signed vs. unauthenticated calls/s, AssumeRole calls
  *    per 1,000 invocations.
+ * 3b. Build + sign per request beside aws4fetch and aws-sigv4-fetch (bench/signing.ts).
  * 4. The local stand-in: signed + IAM-checked invocations/s vs. a node:http echo server, its peak
  *    RSS under 200 concurrent invocations, and `npm run demo` end to end with its breakdown.
  *
@@ -56,6 +58,8 @@ async function main(): Promise<void> {
   const out = (text: string) => process.stdout.write(text);
   out('\n');
   await benchClientAndStandIn(out, Number(process.env.BENCH_CALLS ?? 2000));
+  out('\n');
+  await benchSigning(out);
   if (process.env.BENCH_SKIP_DEMO !== '1') {
     out('\n');
     await benchDemo(out);
