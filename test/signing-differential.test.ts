@@ -103,8 +103,11 @@ describe('differential signing', () => {
 
   it("aws4fetch's signature for every wire request is accepted by the project's verifier, and a changed query is refused", async () => {
     const lookup = (id: string) => (id === CREDENTIALS.accessKeyId ? { secretAccessKey: CREDENTIALS.secretAccessKey, sessionToken: CREDENTIALS.sessionToken } : undefined);
-    // aws4fetch leaves out empty query keys and collapses `//`: requests AWS itself reads otherwise.
-    const arbitrary = requestArbitrary.filter((g) => g.query.every(([key]) => key !== '') && g.segments.slice(0, -1).every((s) => s !== ''));
+    // aws4fetch leaves out empty query keys, collapses `//`, and does not trim a repeated header
+    // joined by fetch's Headers (`a: ` twice is ", "): requests AWS itself reads otherwise.
+    const arbitrary = requestArbitrary.filter(
+      (g) => g.query.every(([key]) => key !== '') && g.segments.slice(0, -1).every((s) => s !== '') && new Set(g.headers.map(([n]) => n.toLowerCase())).size === g.headers.length,
+    );
     await fc.assert(
       fc.asyncProperty(arbitrary, async (generated) => {
         const wire = wireOf(generated);
