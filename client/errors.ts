@@ -33,6 +33,15 @@ export class AssumeRoleError extends Error {
   }
 }
 
+/** No signing credentials could be had from the AWS SDK's chain (`--no-assume-role` / `heldCredentials`). */
+export class CredentialsUnavailableError extends Error {
+  readonly exitCode = EXIT_CODES.authFailure;
+  constructor(message: string, readonly hints: string[], options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CredentialsUnavailableError';
+  }
+}
+
 /** The function URL could not be reached (after retries), or did not answer in time. */
 export class FunctionUrlNetworkError extends Error {
   readonly exitCode = EXIT_CODES.network;

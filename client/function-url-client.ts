@@ -319,7 +319,8 @@ class IdleTimer {
   }
   touch(): void {
     this.stop();
-    this.handle = setTimeout(this.onIdle, this.ms);
+    // Unref'd: a response nobody reads must not keep the process alive for the timeout.
+    this.handle = setTimeout(this.onIdle, this.ms).unref();
   }
   stop(): void {
     if (this.handle !== undefined) clearTimeout(this.handle);

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { AwsCredentialIdentity, HttpRequest } from '@smithy/types';
 import { AssumeRoleCredentials, CredentialEvent, DEFAULT_STS_TIMEOUT_MS, getCallerIdentity, heldCredentials, stsEndpointFromEnv } from '../client/credentials';
 import { DEFAULT_OUTPUTS_FILE, DeploymentOutputs, readDeploymentOutputs } from '../client/deployment-outputs';
-import { AssumeRoleError, ClientOptionError, EXIT_CODES, FunctionUrlNetworkError } from '../client/errors';
+import { ClientOptionError, CredentialsUnavailableError, EXIT_CODES, FunctionUrlNetworkError } from '../client/errors';
 import { parseFunctionUrl } from '../client/function-url';
 import { CredentialSource, DEFAULT_MAX_BODY_BYTES, FunctionUrlClient, FunctionUrlClientOptions, InvokeRequest, InvokeResponse, explainRefusal, methodOf } from '../client/function-url-client';
 import { MAX_PRESIGN_SECONDS, describeSignedRequest } from '../client/sigv4';
@@ -386,7 +386,7 @@ function callerCredentials(settings: Settings, io: CliIo, stsRegion: string | un
         try {
           return await provider();
         } catch (error) {
-          throw new AssumeRoleError((error as Error).name || 'CredentialsProviderError', `no usable credentials from the AWS SDK's default chain${settings.profile ? ` (profile "${settings.profile}")` : ''}: ${(error as Error).message}`, [
+          throw new CredentialsUnavailableError(`no usable credentials from the AWS SDK's default chain${settings.profile ? ` (profile "${settings.profile}")` : ''}: ${(error as Error).message}`, [
             'With --no-assume-role the client signs with what you already hold: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN, AWS_PROFILE or --profile (a profile with role_arn + source_profile, SSO, web identity).',
           ], { cause: error });
         }
@@ -550,7 +550,8 @@ async function prove(io: CliIo, settings: Settings, credentials: CallerCredentia
 
 function reportError(io: CliIo, error: unknown, json: boolean, debug: boolean): number {
   const exitCode = (error as { exitCode?: number }).exitCode ?? EXIT_CODES.internal;
-  const hints = error instanceof AssumeRoleError ? error.hints : [];
+  const ownHints = (error as { hints?: unknown })?.hints;
+  const hints = Array.isArray(ownHints) ? ownHints.filter((h): h is string => typeof h === 'string') : [];
   const text = (error as Error)?.message ?? String(error);
   const message = error instanceof ClientOptionError ? `usage: ${text} (see --help)` : exitCode === EXIT_CODES.internal ? `unexpected: ${text}${debug ? '' : ' (run with --debug for the stack trace)'}` : text;
   if (json) {
