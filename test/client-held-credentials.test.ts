@@ -101,6 +101,20 @@ describe('signing with the credentials you already hold', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('never prints a secret or a session token with --no-assume-role, in any mode', async () => {
+    const runs = [
+      await cli(['--url', world.urls.echo, '--region', 'us-east-1', '--no-assume-role', '--profile', 'invoker', '--verbose']),
+      await cli(['--url', world.urls.echo, '--region', 'us-east-1', '--no-assume-role', '--profile', 'session', '--verbose', '--json']),
+      await cli(['--url', world.urls.echo, '--region', 'us-east-1', '--no-assume-role', '--profile', 'invoker', '--prove', '--verbose']),
+      await cli(['--url', world.urls.other, '--region', 'us-east-1', '--no-assume-role', '--profile', 'session', '--verbose']),
+    ];
+    const everything = runs.map((r) => r.stdout + r.stderr).join('\n');
+    expect(everything).toContain('<session token redacted>');
+    const secrets = [world.userKey.secretAccessKey, ...Object.values(world.local.world.state.sessions).flatMap((s) => [s.secretAccessKey, s.sessionToken])];
+    expect(secrets.length).toBeGreaterThan(3);
+    for (const secret of secrets) expect(everything).not.toContain(secret);
+  });
+
   it('the library: heldCredentials() as the client\'s credentials, refreshed by the SDK', async () => {
     const provider = heldCredentials({ profile: 'invoker', configFile, credentialsFile, stsEndpoint: world.local.endpoint, stsRegion: 'us-east-1' });
     const client = new FunctionUrlClient({ url: world.urls.echo, region: 'us-east-1', credentials: provider, retries: 0 });
