@@ -192,13 +192,15 @@ export class FunctionUrlClient {
     const method = methodOf(request);
     if (!METHODS.includes(method)) throw new ClientOptionError('method', request.method, `must be one of ${METHODS.join(', ')}`);
     const { path, rawQuery } = this.target(request);
+    // Checked before any call (STS included), so a bad header costs nothing.
+    const headerPairs = checkedHeaders(request.headers);
     const fetchImpl = this.options.fetch ?? fetch;
     const retries = this.options.retries ?? 2;
     const timeoutMs = this.options.timeoutMs ?? 10_000;
     const started = performance.now();
     let lastError: unknown;
     for (let attempt = 1; attempt <= retries + 1; attempt++) {
-      const wire = await this.prepare(method, path, rawQuery, request);
+      const wire = await this.prepare(method, path, rawQuery, headerPairs, request.body);
       const controller = new AbortController();
       const timer = new IdleTimer(timeoutMs, () => controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, TIMEOUT_NAME)));
       try {
@@ -260,18 +262,17 @@ export class FunctionUrlClient {
     };
   }
 
-  private async prepare(method: string, path: string, rawQuery: string, request: InvokeRequest) {
+  private async prepare(method: string, path: string, rawQuery: string, headerPairs: [string, string][], body: string | Uint8Array | undefined) {
     const url = `${this.url.origin}${path}${rawQuery === '' ? '' : `?${rawQuery}`}`;
-    const headerPairs = checkedHeaders(request.headers);
     if (this.credentials === undefined) {
-      return { url, headers: headerPairs, body: request.body };
+      return { url, headers: headerPairs, body };
     }
     const credentials = await this.credentials.getCredentials();
-    const signed = await signRequest(this.signable(method, path, rawQuery, request.body, headerPairs), credentials, { region: this.region, service: this.service });
+    const signed = await signRequest(this.signable(method, path, rawQuery, body, headerPairs), credentials, { region: this.region, service: this.service });
     await this.options.onSigned?.(signed, credentials);
     // fetch sets Host itself, from the same URL, so the signed value is what goes on the wire.
     const headers = Object.entries(signed.headers).filter(([name]) => name.toLowerCase() !== 'host');
-    return { url, headers, body: request.body };
+    return { url, headers, body };
   }
 
   private async backoff(attempt: number, retryAfter: string | null): Promise<void> {
@@ -294,6 +295,7 @@ function checkedHeaders(headers: InvokeRequest['headers']): [string, string][] {
   const pairs: [string, string][] = headers === undefined ? [] : Array.isArray(headers) ? headers : Object.entries(headers);
   for (const [name, value] of pairs) {
     if (typeof name !== 'string' || !HEADER_NAME.test(name)) throw new ClientOptionError('header name', name, "must be an HTTP token (letters, digits and !#$%&'*+.^_`|~-)");
+    if (name.toLowerCase() === 'host') throw new ClientOptionError('header name', name, 'cannot be set: fetch sends the Host of the URL, and that is the one signed');
     if (name === '__proto__') throw new ClientOptionError('header name', name, "cannot be sent: Node's fetch drops a header of that name, so the signature would not match");
     if (typeof value !== 'string' || /[\r\n\0]/.test(value)) throw new ClientOptionError(`header ${name}`, value, 'must be a string without CR, LF or NUL');
   }

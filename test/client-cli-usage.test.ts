@@ -64,6 +64,7 @@ describe('every usage error exits 2 with one line and no stack trace', () => {
     ['a query with half an emoji', () => [...URL_ARGS, '--query', 'a=\ud83d'], /query must be a valid query string/],
     ['a malformed query', () => [...URL_ARGS, '--query', 'a=%zz'], /query must be a valid query string.*%zz/],
     ['a bad region', () => [...URL_ARGS.slice(0, 2), '--region', 'mars', ...URL_ARGS.slice(4)], /region must be an AWS region.*\(got "mars"\)/],
+    ['a Host header', () => [...URL_ARGS, '-H', 'Host: evil.example'], /header name cannot be set: fetch sends the Host of the URL, and that is the one signed \(got "Host"\)/],
     ['a header without a colon', () => [...URL_ARGS, '-H', 'no-colon'], /-H must look like 'Name: value' \(got "no-colon"\)/],
     ['a URL that is not one', () => ['--url', 'not a url', '--role-arn', 'arn:aws:iam::111122223333:role/r'], /--url must be an absolute URL/],
     ['a missing outputs file', () => ['--outputs', path.join(temp.dir, 'missing.json')], /--outputs does not exist/],
