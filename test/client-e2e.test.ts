@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssumeRoleCredentials } from '../client/credentials';
@@ -9,6 +8,7 @@ import { FunctionUrlClient } from '../client/function-url-client';
 import { signRequest } from '../client/sigv4';
 import { runInvokeCli } from '../scripts/invoke';
 import { SeededWorld, seedWorld } from '../local-aws/fixtures';
+import { repoTempDir } from './support/repo-temp-dir';
 
 /**
  * The client end to end against the local stand-in for AWS: real STS (AWS_ENDPOINT_URL_STS),
@@ -189,9 +189,10 @@ describe('the client against the local stand-in', () => {
 
 describe('the invoke CLI against the local stand-in', () => {
   let outputsFile: string;
-  afterAll(() => fs.rmSync(path.dirname(outputsFile), { recursive: true, force: true }));
+  const temp = repoTempDir('e2e');
+  afterAll(() => temp.remove());
   beforeAll(() => {
-    outputsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'outputs-')), 'outputs.json');
+    outputsFile = path.join(temp.dir, 'outputs.json');
     fs.writeFileSync(outputsFile, JSON.stringify({
       'lambda-url-iam-demo': { ProtectedUrl: {
         function_url: world.urls.echo, invoker_role_arn: world.roleArn, region: 'us-east-1', external_id: world.externalId,
