@@ -412,7 +412,9 @@ function callerCredentials(settings: Settings, io: CliIo, stsRegion: string | un
     externalId: settings.externalId,
     sessionPolicy: settings.sessionPolicy,
     stsRegion,
-    sourceCredentials: settings.sourceCredentials ?? (settings.profile !== undefined ? heldCredentials({ profile: settings.profile, credentialsFile: io.env.AWS_SHARED_CREDENTIALS_FILE, configFile: io.env.AWS_CONFIG_FILE, stsRegion, stsEndpoint, stsTimeoutMs: settings.stsTimeoutMs }) : undefined),
+    // Your own identity through the same chain as --no-assume-role, so its STS calls (a profile
+    // with role_arn) get the endpoint and the timeouts too.
+    sourceCredentials: settings.sourceCredentials ?? heldCredentials({ profile: settings.profile, credentialsFile: io.env.AWS_SHARED_CREDENTIALS_FILE, configFile: io.env.AWS_CONFIG_FILE, stsRegion, stsEndpoint, stsTimeoutMs: settings.stsTimeoutMs }),
     stsEndpoint,
     stsTimeoutMs: settings.stsTimeoutMs,
     transientRetries: CLI_STS_RETRIES,
