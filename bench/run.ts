@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { projectRoot } from '../scripts/project-root';
 import { benchClientAndStandIn, benchDemo } from './local-flow';
 import { goal, median, reportedByNodeProcess, repeat, row, timeCommand, timeNodeProcess } from './measure';
+import { benchSigning } from './signing';
 
 /**
  * `npm run bench`: figures and ratios to a baseline measured in the same run, median of
@@ -15,7 +16,8 @@ import { goal, median, reportedByNodeProcess, repeat, row, timeCommand, timeNode
  *    package root (what a naive import costs every process); `npm run invoke -- --help` and the
  *    installed `lambda-url-invoke --help` (from the packed tarball: compiled JS, no TypeScript).
  * 2. Import time of our constructs module vs the provider package root.
- * 3. The client and the local stand-in (bench/local-flow.ts).
+ * 3. The client and the local stand-in (bench/local-flow.ts); build + sign per request beside
+ *    aws4fetch and aws-sigv4-fetch (bench/signing.ts).
  * 4. `npm run demo` vs bare terraform init + apply + destroy of the same stack.
  *
  * BENCH_CALLS (default 2000); BENCH_SKIP_DEMO=1 skips the demo (~6 min at 5 runs).
@@ -97,6 +99,8 @@ async function main(): Promise<void> {
 
   out('\n');
   await benchClientAndStandIn(out, Number(process.env.BENCH_CALLS ?? 2000));
+  out('\n');
+  await benchSigning(out);
   if (process.env.BENCH_SKIP_DEMO !== '1') {
     out('\n');
     await benchDemo(out, RUNS);

@@ -1,5 +1,6 @@
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import type { AwsCredentialIdentity } from '@smithy/types';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { AssumeRoleError, ClientOptionError } from './errors';
 
 /**
@@ -21,13 +22,16 @@ export interface TemporaryCredentials extends AwsCredentialIdentity {
 
 /** The part of STS this layer needs; the real one wraps @aws-sdk/client-sts, tests inject fakes. */
 export interface StsApi {
-  assumeRole(input: {
-    RoleArn: string;
-    RoleSessionName: string;
-    DurationSeconds: number;
-    ExternalId?: string;
-    Policy?: string;
-  }): Promise<{
+  assumeRole(
+    input: {
+      RoleArn: string;
+      RoleSessionName: string;
+      DurationSeconds: number;
+      ExternalId?: string;
+      Policy?: string;
+    },
+    options?: { abortSignal?: AbortSignal },
+  ): Promise<{
     Credentials?: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date };
     AssumedRoleUser?: { Arn?: string };
   }>;
@@ -55,11 +59,17 @@ export interface AssumeRoleOptions {
    * Who calls AssumeRole: the invoker user's key (from the deployment outputs), or your own
    * identity through the AWS SDK's default chain (env, profile, SSO) when undefined.
    */
-  sourceCredentials?: AwsCredentialIdentity;
+  sourceCredentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   /** @default a client from @aws-sdk/client-sts, honouring AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL */
   sts?: StsApi;
   /** STS endpoint URL. @default AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL, else AWS's regional endpoint */
   stsEndpoint?: string;
+  /**
+   * How long one STS call may take before it is abandoned (and retried like any transient
+   * failure): an endpoint that accepts the connection and never answers must not hang the caller.
+   * @default 10000
+   */
+  stsTimeoutMs?: number;
   /** @default 300 */
   refreshBeforeExpirySeconds?: number;
   /** How long AccessDenied / InvalidClientTokenId are retried right after a deploy (IAM is eventually consistent). @default 20 */
@@ -72,6 +82,7 @@ export interface AssumeRoleOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+export const DEFAULT_STS_TIMEOUT_MS = 10_000;
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/([\u0021-\u007e]+\/)*[\w+=,.@-]{1,64}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
@@ -104,6 +115,10 @@ export function validateAssumeRoleOptions(options: AssumeRoleOptions): void {
       throw new ClientOptionError('sessionPolicy', options.sessionPolicy, `must be a JSON IAM policy document with a Statement (${(error as Error).message})`);
     }
   }
+  const stsTimeout = options.stsTimeoutMs;
+  if (stsTimeout !== undefined && (!Number.isInteger(stsTimeout) || stsTimeout < 1 || stsTimeout > 120_000)) {
+    throw new ClientOptionError('stsTimeoutMs', stsTimeout, 'must be a whole number of milliseconds from 1 to 120000');
+  }
   const refresh = options.refreshBeforeExpirySeconds;
   if (refresh !== undefined && (!(refresh >= 60) || refresh >= (duration ?? 3600))) {
     throw new ClientOptionError('refreshBeforeExpirySeconds', refresh, `must be at least 60 and less than the session duration (${duration ?? 3600} s)`);
@@ -115,13 +130,105 @@ export function stsEndpointFromEnv(env: NodeJS.ProcessEnv = process.env): string
   return env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL || undefined;
 }
 
-/** The real STS, with one attempt per call: retries are this layer's, so they are the same everywhere. */
-export function createStsApi(region: string, sourceCredentials?: AwsCredentialIdentity, endpoint: string | undefined = stsEndpointFromEnv()): StsApi & { getCallerIdentity(): Promise<{ Arn?: string; Account?: string }> } {
-  const client = new STSClient({ region, credentials: sourceCredentials, endpoint, maxAttempts: 1 });
+/** The STS endpoint a call goes to, for messages: the configured one, else AWS's regional endpoint. */
+export function stsEndpointLabel(region: string, endpoint: string | undefined): string {
+  return endpoint ?? `https://sts.${region}.amazonaws.com`;
+}
+
+/**
+ * The real STS, with one attempt per call: retries are this layer's, so they are the same
+ * everywhere. Each call is abandoned after `timeoutMs` (the socket too, through the abort signal).
+ */
+export function createStsApi(
+  region: string,
+  sourceCredentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider,
+  endpoint: string | undefined = stsEndpointFromEnv(),
+  timeoutMs = DEFAULT_STS_TIMEOUT_MS,
+): StsApi & { getCallerIdentity(): Promise<{ Arn?: string; Account?: string }> } {
+  const client = new STSClient({ region, credentials: sourceCredentials, endpoint, maxAttempts: 1, requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs } });
+  const label = stsEndpointLabel(region, endpoint);
   return {
-    assumeRole: (input) => client.send(new AssumeRoleCommand(input)),
-    getCallerIdentity: () => client.send(new GetCallerIdentityCommand({})),
+    assumeRole: (input, options) => withTimeout(label, 'AssumeRole', timeoutMs, (abortSignal) => client.send(new AssumeRoleCommand(input), { abortSignal: anySignal(abortSignal, options?.abortSignal) })),
+    getCallerIdentity: () => withTimeout(label, 'GetCallerIdentity', timeoutMs, (abortSignal) => client.send(new GetCallerIdentityCommand({}), { abortSignal })),
   };
+}
+
+/** The error of an STS call that did not answer in time; retried as transient, reported as a network failure. */
+export class StsTimeoutError extends Error {
+  readonly code = 'TimeoutError';
+  constructor(readonly endpoint: string, readonly operation: string, readonly timeoutMs: number) {
+    super(`STS at ${endpoint} did not answer ${operation} within ${timeoutMs} ms`);
+    this.name = 'TimeoutError';
+  }
+}
+
+/**
+ * Runs `call` with an abort signal that fires after `timeoutMs`, and settles by then whatever
+ * `call` does with the signal (a fake or a custom StsApi may ignore it).
+ */
+async function withTimeout<T>(endpoint: string, operation: string, timeoutMs: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new StsTimeoutError(endpoint, operation, timeoutMs);
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([call(controller.signal), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function anySignal(first: AbortSignal, second: AbortSignal | undefined): AbortSignal {
+  return second === undefined ? first : AbortSignal.any([first, second]);
+}
+
+/** GetCallerIdentity with the given credentials, bounded like every STS call. */
+export async function getCallerIdentity(
+  credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider,
+  options: { region: string; endpoint?: string; timeoutMs?: number },
+): Promise<{ arn: string; account: string }> {
+  const answer = await createStsApi(options.region, credentials, options.endpoint, options.timeoutMs).getCallerIdentity();
+  return { arn: answer.Arn ?? '', account: answer.Account ?? '' };
+}
+
+export interface HeldCredentialsOptions {
+  /** A named profile (may itself assume a role: role_arn + source_profile, SSO, …). @default AWS_PROFILE, else the default chain */
+  profile?: string;
+  /** @default AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials */
+  credentialsFile?: string;
+  /** @default AWS_CONFIG_FILE, else ~/.aws/config */
+  configFile?: string;
+  /** Region of the STS calls a profile with role_arn or web identity makes. */
+  stsRegion?: string;
+  /** Endpoint of those STS calls. @default AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL, else AWS's */
+  stsEndpoint?: string;
+  /** Per STS call the chain makes (connection and idle socket). @default 10000 */
+  stsTimeoutMs?: number;
+}
+
+/**
+ * The credentials the caller already holds, to sign with as they are (no AssumeRole of our own):
+ * the AWS SDK's default chain (env, SSO, profile with role_arn/source_profile, web identity,
+ * container and instance roles), which caches and refreshes them itself. For a caller that is
+ * already in the invoker role: a role cannot assume itself unless its trust policy says so.
+ */
+export function heldCredentials(options: HeldCredentialsOptions = {}): AwsCredentialIdentityProvider {
+  return fromNodeProviderChain({
+    profile: options.profile,
+    filepath: options.credentialsFile,
+    configFilepath: options.configFile,
+    // Passed to the SDK's own STS client (nested-clients spreads it into STSClient's config).
+    clientConfig: {
+      ...(options.stsRegion === undefined ? {} : { region: options.stsRegion }),
+      ...(options.stsEndpoint === undefined ? {} : { endpoint: options.stsEndpoint }),
+      requestHandler: { connectionTimeout: options.stsTimeoutMs ?? DEFAULT_STS_TIMEOUT_MS, requestTimeout: options.stsTimeoutMs ?? DEFAULT_STS_TIMEOUT_MS },
+    },
+  });
 }
 
 export class AssumeRoleCredentials {
@@ -134,6 +241,8 @@ export class AssumeRoleCredentials {
   private readonly sleep: (ms: number) => Promise<void>;
   readonly sessionName: string;
   readonly durationSeconds: number;
+  private readonly stsTimeoutMs: number;
+  private readonly stsRegion: string;
 
   constructor(private readonly options: AssumeRoleOptions) {
     validateAssumeRoleOptions(options);
@@ -141,7 +250,9 @@ export class AssumeRoleCredentials {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.sessionName = options.sessionName ?? `lambda-url-invoke-${Math.floor(this.clock() / 1000)}`;
     this.durationSeconds = options.durationSeconds ?? 3600;
-    this.sts = options.sts ?? createStsApi(options.stsRegion ?? process.env.AWS_REGION ?? 'us-east-1', options.sourceCredentials, options.stsEndpoint ?? stsEndpointFromEnv());
+    this.stsTimeoutMs = options.stsTimeoutMs ?? DEFAULT_STS_TIMEOUT_MS;
+    this.stsRegion = options.stsRegion ?? process.env.AWS_REGION ?? 'us-east-1';
+    this.sts = options.sts ?? createStsApi(this.stsRegion, options.sourceCredentials, options.stsEndpoint ?? stsEndpointFromEnv(), this.stsTimeoutMs);
   }
 
   /** Valid credentials: cached, refreshed in the background near expiry, fetched when expired. */
@@ -200,7 +311,7 @@ export class AssumeRoleCredentials {
           await this.sleep(waitMs);
           continue;
         }
-        throw explainAssumeRoleFailure(error, this.options, (this.clock() - started) / 1000);
+        throw explainAssumeRoleFailure(error, this.options, (this.clock() - started) / 1000, transientAttempts + 1);
       }
     }
   }
@@ -208,13 +319,20 @@ export class AssumeRoleCredentials {
   private async assumeOnce(): Promise<TemporaryCredentials> {
     this.assumeRoleCalls++;
     this.options.onEvent?.({ type: 'assume-role', roleArn: this.options.roleArn, sessionName: this.sessionName, durationSeconds: this.durationSeconds });
-    const answer = await this.sts.assumeRole({
-      RoleArn: this.options.roleArn,
-      RoleSessionName: this.sessionName,
-      DurationSeconds: this.durationSeconds,
-      ExternalId: this.options.externalId,
-      Policy: this.options.sessionPolicy,
-    });
+    const endpoint = stsEndpointLabel(this.stsRegion, this.options.stsEndpoint ?? stsEndpointFromEnv());
+    // Bounded here as well as in createStsApi, so an injected StsApi cannot hang the caller either.
+    const answer = await withTimeout(endpoint, 'AssumeRole', this.stsTimeoutMs, (abortSignal) =>
+      this.sts.assumeRole(
+        {
+          RoleArn: this.options.roleArn,
+          RoleSessionName: this.sessionName,
+          DurationSeconds: this.durationSeconds,
+          ExternalId: this.options.externalId,
+          Policy: this.options.sessionPolicy,
+        },
+        { abortSignal },
+      ),
+    );
     const c = answer.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !(c.Expiration instanceof Date)) {
       throw new AssumeRoleError('InvalidResponse', 'STS answered without complete credentials', ['Check that the STS endpoint is STS (AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL).']);
@@ -249,9 +367,14 @@ function isTransient(error: unknown): boolean {
   return /Throttl|RequestLimitExceeded|TooManyRequests|ServiceUnavailable|InternalFailure|IDPCommunicationError/.test(code) || (status !== undefined && status >= 500) || isNetworkError(error);
 }
 
-function explainAssumeRoleFailure(error: unknown, options: AssumeRoleOptions, waitedSeconds: number): AssumeRoleError {
+function explainAssumeRoleFailure(error: unknown, options: AssumeRoleOptions, waitedSeconds: number, attempts: number): AssumeRoleError {
   const endpoint = options.stsEndpoint ?? stsEndpointFromEnv();
   if (error instanceof AssumeRoleError) return error;
+  if (error instanceof StsTimeoutError) {
+    return new AssumeRoleError('TimeoutError', `${error.message} (${attempts} attempt(s))`, [
+      `Check that ${error.endpoint} is reachable from here (proxy, firewall, VPC endpoint), and AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL if set; --sts-timeout sets the limit per call.`,
+    ], { cause: error, network: true });
+  }
   const code = errorCode(error);
   const message = (error as Error)?.message ?? String(error);
   const waited = waitedSeconds >= 1 ? ` (still refused after retrying for ${Math.round(waitedSeconds)} s: IAM changes take a few seconds to reach STS after a deploy)` : '';

@@ -4,6 +4,7 @@ import { ClientOptionError } from './errors';
 /** What the client reads from `cdktf deploy --outputs-file` / `cdktf output --outputs-file`. */
 export interface DeploymentOutputs {
   functionUrl: string;
+  /** Empty only when read with `roleRequired: false`. */
   roleArn: string;
   region?: string;
   externalId?: string;
@@ -15,21 +16,28 @@ export interface DeploymentOutputs {
 }
 
 export const DEFAULT_OUTPUTS_FILE = 'outputs.json';
+/** An outputs file is a few KB; anything this large is not one, and is refused before it is read. */
+const MAX_OUTPUTS_BYTES = 10 * 1024 * 1024;
+/** cdktf nests outputs as stack -> construct path -> output; deeper than this is not an outputs file. */
+const MAX_OUTPUTS_DEPTH = 64;
 
 /**
  * Finds the outputs of a ProtectedFunctionUrl in an outputs file: the object that holds
  * `function_url` (nested by stack and construct id). With several, `select` ("stack.construct"
  * or a suffix of it) picks one.
  */
-export function readDeploymentOutputs(file: string, select?: string): DeploymentOutputs {
+export function readDeploymentOutputs(file: string, select?: string, options: { roleRequired?: boolean } = {}): DeploymentOutputs {
   let text: string;
   try {
+    const size = fs.statSync(file).size;
+    if (size > MAX_OUTPUTS_BYTES) throw new ClientOptionError('--outputs', file, `is ${size} bytes; an outputs file is at most ${MAX_OUTPUTS_BYTES} bytes`);
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
+    if (error instanceof ClientOptionError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new ClientOptionError('--outputs', file, code === 'ENOENT'
       ? 'does not exist: deploy with `npx cdktf deploy --outputs-file outputs.json --outputs-file-include-sensitive-outputs` (or `npm run demo` locally), or pass --url and --role-arn'
-      : `cannot be read (${code})`);
+      : code === 'EISDIR' ? 'is a directory, not an outputs file' : `cannot be read (${code})`);
   }
   let json: unknown;
   try {
@@ -37,14 +45,19 @@ export function readDeploymentOutputs(file: string, select?: string): Deployment
   } catch (error) {
     throw new ClientOptionError('--outputs', file, `is not JSON (${(error as Error).message})`);
   }
-  const found: { location: string; values: Record<string, unknown> }[] = [];
-  const walk = (node: unknown, at: string[]) => {
-    if (typeof node !== 'object' || node === null) return;
-    const values = node as Record<string, unknown>;
-    if (typeof values.function_url === 'string') found.push({ location: at.join('.'), values });
-    for (const [key, child] of Object.entries(values)) walk(child, [...at, key]);
-  };
-  walk(json, []);
+  // Iterative, with a depth limit: a file nested thousands of levels deep must be a usage error,
+  // not a stack overflow. Keys are read as own properties only (a key "constructor" is data).
+  const found: { location: string; values: Map<string, unknown> }[] = [];
+  const pending: { node: unknown; at: string[] }[] = [{ node: json, at: [] }];
+  while (pending.length > 0) {
+    const { node, at } = pending.pop()!;
+    if (typeof node !== 'object' || node === null || Array.isArray(node)) continue;
+    if (at.length > MAX_OUTPUTS_DEPTH) throw new ClientOptionError('--outputs', file, `nests objects more than ${MAX_OUTPUTS_DEPTH} levels deep (at ${at.slice(0, 4).join('.')}…); an outputs file is stack -> construct -> output`);
+    const values = new Map(Object.entries(node));
+    if (typeof values.get('function_url') === 'string') found.push({ location: at.join('.'), values });
+    const children = [...values].reverse();
+    for (const [key, child] of children) pending.push({ node: child, at: [...at, key] });
+  }
   const matching = select === undefined ? found : found.filter((f) => f.location === select || f.location.endsWith(`.${select}`));
   if (matching.length === 0) {
     throw new ClientOptionError(select === undefined ? '--outputs' : '--outputs-path', select ?? file, select === undefined
@@ -55,14 +68,17 @@ export function readDeploymentOutputs(file: string, select?: string): Deployment
     throw new ClientOptionError('--outputs-path', select ?? '(none)', `must pick one of ${matching.map((f) => f.location).join(', ')}`);
   }
   const { location, values } = matching[0];
-  const str = (name: string) => (typeof values[name] === 'string' && values[name] !== '' ? (values[name] as string) : undefined);
-  if (str('invoker_role_arn') === undefined) throw new ClientOptionError('--outputs', file, `has no invoker_role_arn next to function_url at ${location}`);
+  const str = (name: string) => {
+    const value = values.get(name);
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  };
+  if (str('invoker_role_arn') === undefined && options.roleRequired !== false) throw new ClientOptionError('--outputs', file, `has no invoker_role_arn next to function_url at ${location}`);
   return {
     functionUrl: str('function_url')!,
-    roleArn: str('invoker_role_arn')!,
+    roleArn: str('invoker_role_arn') ?? '',
     region: str('region'),
     externalId: str('external_id'),
-    maxSessionDuration: typeof values.max_session_duration === 'number' ? values.max_session_duration : undefined,
+    maxSessionDuration: typeof values.get('max_session_duration') === 'number' ? (values.get('max_session_duration') as number) : undefined,
     accessKeyId: str('invoker_access_key_id'),
     secretAccessKey: str('invoker_secret_access_key'),
     location,

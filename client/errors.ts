@@ -17,7 +17,8 @@ export const EXIT_CODES = {
 export class ClientOptionError extends TypeError {
   readonly exitCode = EXIT_CODES.usage;
   constructor(readonly option: string, readonly value: unknown, readonly rule: string) {
-    super(`${option} ${rule} (got ${typeof value === 'string' ? JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value) : String(value)})`);
+    // An absent value has nothing to show: "(got undefined)" only adds noise.
+    super(value === undefined ? `${option} ${rule}` : `${option} ${rule} (got ${typeof value === 'string' ? JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value) : String(value)})`);
     this.name = 'ClientOptionError';
   }
 }
@@ -29,6 +30,15 @@ export class AssumeRoleError extends Error {
     super(`AssumeRole failed (${code}): ${message}`, { cause: options?.cause });
     this.name = 'AssumeRoleError';
     this.exitCode = options?.network ? EXIT_CODES.network : EXIT_CODES.authFailure;
+  }
+}
+
+/** No signing credentials could be had from the AWS SDK's chain (`--no-assume-role` / `heldCredentials`). */
+export class CredentialsUnavailableError extends Error {
+  readonly exitCode = EXIT_CODES.authFailure;
+  constructor(message: string, readonly hints: string[], options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CredentialsUnavailableError';
   }
 }
 

@@ -1,7 +1,7 @@
-import type { AwsCredentialIdentity, HttpRequest } from '@smithy/types';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, HttpRequest } from '@smithy/types';
 import { ClientOptionError, EXIT_CODES, FunctionUrlNetworkError } from './errors';
 import { parseFunctionUrl } from './function-url';
-import { LAMBDA_SERVICE, SignableRequest, signRequest } from './sigv4';
+import { LAMBDA_SERVICE, MAX_PRESIGN_SECONDS, SignableRequest, SignatureFormatError, canonicalWirePath, canonicalWireQuery, formatQuery, presignRequest, presignedQuery, signRequest } from './sigv4';
 
 /**
  * Layer 3 of the client: sending. Signs every attempt afresh (new date, current credentials),
@@ -13,19 +13,31 @@ export interface CredentialSource {
   getCredentials(): Promise<AwsCredentialIdentity>;
 }
 
+/**
+ * Anything that yields signing credentials: an `AssumeRoleCredentials`, or a provider function of
+ * the AWS SDK (`fromNodeProviderChain()`, `fromIni({ profile })`, …), which refreshes itself.
+ */
+export type CredentialsInput = CredentialSource | AwsCredentialIdentityProvider;
+
+export function credentialSourceOf(input: CredentialsInput): CredentialSource {
+  return typeof input === 'function' ? { getCredentials: () => input() } : input;
+}
+
 export interface FunctionUrlClientOptions {
   /** The function URL (the `function_url` output). */
   url: string;
   /** Where signing credentials come from; `undefined` sends unsigned requests. */
-  credentials?: CredentialSource;
+  credentials?: CredentialsInput;
   /** @default the region in the URL's host; required for other hosts */
   region?: string;
   /** @default "lambda" */
   service?: string;
-  /** Per attempt. @default 10000 */
+  /** Per attempt: until the response headers, then for each pause between body chunks. @default 10000 */
   timeoutMs?: number;
   /** Retries after the first attempt for 5xx, 429 and network errors. @default 2 */
   retries?: number;
+  /** `invoke()` reads at most this many body bytes and marks the response `truncated`. @default 10 MiB */
+  maxBodyBytes?: number;
   /** For tests. */
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
@@ -38,29 +50,67 @@ export interface InvokeRequest {
   method?: string;
   /** Path below the URL's own path, e.g. "/orders/42". @default "/" */
   path?: string;
-  /** Raw query string (no "?") or key -> value(s). */
-  query?: string | Record<string, string | string[]>;
+  /**
+   * Raw query string (no "?"), key -> value(s), or pairs. In a raw string a `+` is a space (form
+   * encoding, as the AWS SDK for JavaScript v3 reads it) and `%2B` is a plus; it is sent
+   * re-encoded as RFC 3986 (`%20`, `%2B`) so the server reads exactly what was signed.
+   */
+  query?: string | Record<string, string | string[]> | [string, string][];
   headers?: Record<string, string> | [string, string][];
   body?: string | Uint8Array;
 }
 
 export interface InvokeResponse {
   status: number;
+  /** Response headers (null prototype; a repeated header is joined with ", "). */
   headers: Record<string, string>;
   body: Buffer;
   text: string;
-  /** The parsed body when it is JSON, else undefined. */
+  /** The parsed body when it is JSON (and complete), else undefined. */
   json?: unknown;
+  /** The body had more than `maxBodyBytes`; `body` holds the first `maxBodyBytes`. */
+  truncated: boolean;
   attempts: number;
   durationMs: number;
 }
 
+/** An answer whose body has not been read: iterate `body` once, or `cancel()` it. */
+export interface StreamingResponse {
+  status: number;
+  headers: Record<string, string>;
+  attempts: number;
+  /** Until the response headers arrived. */
+  durationMs: number;
+  body: AsyncIterable<Uint8Array>;
+  cancel(): Promise<void>;
+}
+
+export interface PresignRequest {
+  method?: string;
+  path?: string;
+  query?: InvokeRequest['query'];
+  body?: string | Uint8Array;
+  /** 1 to 604800 (SigV4's limit), and at most the remaining life of temporary credentials. */
+  expiresInSeconds: number;
+  /** For tests. @default now */
+  signingDate?: Date;
+}
+
+export interface PresignedUrl {
+  url: string;
+  method: string;
+  expiresAt: Date;
+}
+
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+const TIMEOUT_NAME = 'TimeoutError';
 
 export class FunctionUrlClient {
   readonly url: URL;
   readonly region: string;
   private readonly service: string;
+  private readonly credentials?: CredentialSource;
 
   constructor(private readonly options: FunctionUrlClientOptions) {
     const parts = parseFunctionUrl(options.url);
@@ -72,50 +122,98 @@ export class FunctionUrlClient {
     if (!/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(region)) throw new ClientOptionError('region', region, 'must be an AWS region such as us-east-1');
     this.region = region;
     this.service = options.service ?? LAMBDA_SERVICE;
+    this.credentials = options.credentials === undefined ? undefined : credentialSourceOf(options.credentials);
     const timeout = options.timeoutMs ?? 10_000;
     if (!Number.isInteger(timeout) || timeout < 1 || timeout > 900_000) throw new ClientOptionError('timeoutMs', timeout, 'must be a whole number from 1 to 900000');
     const retries = options.retries ?? 2;
     if (!Number.isInteger(retries) || retries < 0 || retries > 10) throw new ClientOptionError('retries', retries, 'must be a whole number from 0 to 10');
+    const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0) throw new ClientOptionError('maxBodyBytes', maxBodyBytes, 'must be a whole number of bytes, 0 or more');
   }
 
-  /** Builds the request's wire form (path and raw query) below the function URL. */
-  target(request: InvokeRequest): { path: string; rawQuery: string } {
+  /**
+   * The request's wire form below the function URL: path and query in their canonical RFC 3986
+   * encoding, which is also what is signed.
+   */
+  target(request: Pick<InvokeRequest, 'path' | 'query'>): { path: string; rawQuery: string } {
     const base = this.url.pathname.replace(/\/$/, '');
     const extra = request.path ?? '/';
-    if (!extra.startsWith('/')) throw new ClientOptionError('path', extra, 'must start with "/"');
-    const resolved = new URL(`${base}${extra}`, this.url.origin);
-    let rawQuery = this.url.search.replace(/^\?/, '');
+    if (typeof extra !== 'string' || !extra.startsWith('/')) throw new ClientOptionError('path', extra, 'must start with "/"');
+    if (/[?#]/.test(extra)) throw new ClientOptionError('path', extra, 'must not contain "?" or "#": give the query as query (--query), and percent-encode a literal ? or # (%3F, %23)');
+    // Joined as text, not resolved against the origin: a path "//x" is a path, not a host.
+    const resolved = new URL(`${this.url.origin}${base}${extra}`);
     const query = request.query;
-    const more = query === undefined ? '' : typeof query === 'string' ? query.replace(/^\?/, '') : encodeQueryRecord(query);
+    let more: string;
+    try {
+      more = query === undefined ? '' : typeof query === 'string' ? canonicalWireQuery(query.replace(/^\?/, '')) : formatQuery(Array.isArray(query) ? query : queryRecordPairs(query));
+    } catch (error) {
+      throw new ClientOptionError('query', query, `must be a valid query string: ${(error as Error).message}`);
+    }
+    let rawQuery: string;
+    let path: string;
+    try {
+      rawQuery = canonicalWireQuery(this.url.search.replace(/^\?/, ''));
+      path = canonicalWirePath(resolved.pathname);
+    } catch (error) {
+      if (!(error instanceof SignatureFormatError)) throw error;
+      throw new ClientOptionError('path', `${resolved.pathname}${this.url.search}`, `must be validly percent-encoded: ${error.message}`);
+    }
     if (more !== '') rawQuery = rawQuery === '' ? more : `${rawQuery}&${more}`;
-    return { path: resolved.pathname, rawQuery };
+    return { path, rawQuery };
   }
 
+  /** Sends the request and reads the answer, at most `maxBodyBytes` of its body. */
   async invoke(request: InvokeRequest = {}): Promise<InvokeResponse> {
+    const started = performance.now();
+    const response = await this.invokeStreaming(request);
+    const limit = this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    const chunks: Uint8Array[] = [];
+    let length = 0;
+    let truncated = false;
+    for await (const chunk of response.body) {
+      if (length + chunk.length > limit) {
+        chunks.push(chunk.subarray(0, limit - length));
+        length = limit;
+        truncated = true;
+        break;
+      }
+      chunks.push(chunk);
+      length += chunk.length;
+    }
+    if (truncated) await response.cancel();
+    return toResponse(response, Buffer.concat(chunks, length), truncated, performance.now() - started);
+  }
+
+  /**
+   * Sends the request and returns as soon as the headers arrive; the body is read as it comes
+   * (nothing is buffered). Retries happen before any body is handed out.
+   */
+  async invokeStreaming(request: InvokeRequest = {}): Promise<StreamingResponse> {
     const method = methodOf(request);
     if (!METHODS.includes(method)) throw new ClientOptionError('method', request.method, `must be one of ${METHODS.join(', ')}`);
     const { path, rawQuery } = this.target(request);
+    // Checked before any call (STS included), so a bad header costs nothing.
+    const headerPairs = checkedHeaders(request.headers);
     const fetchImpl = this.options.fetch ?? fetch;
     const retries = this.options.retries ?? 2;
+    const timeoutMs = this.options.timeoutMs ?? 10_000;
     const started = performance.now();
     let lastError: unknown;
     for (let attempt = 1; attempt <= retries + 1; attempt++) {
-      const wire = await this.prepare(method, path, rawQuery, request);
+      const wire = await this.prepare(method, path, rawQuery, headerPairs, request.body);
+      const controller = new AbortController();
+      const timer = new IdleTimer(timeoutMs, () => controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, TIMEOUT_NAME)));
       try {
-        const response = await fetchImpl(wire.url, {
-          method,
-          headers: wire.headers,
-          body: wire.body,
-          signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
-          redirect: 'manual',
-        });
-        const body = Buffer.from(await response.arrayBuffer());
+        const response = await fetchImpl(wire.url, { method, headers: wire.headers, body: wire.body, signal: controller.signal, redirect: 'manual' });
         if ((response.status >= 500 || response.status === 429) && attempt <= retries) {
+          timer.stop();
+          await response.body?.cancel().catch(() => undefined);
           await this.backoff(attempt, response.headers.get('retry-after'));
           continue;
         }
-        return toResponse(response, body, attempt, performance.now() - started);
+        return streamingResponse(response, attempt, performance.now() - started, timer, controller, this.url.origin);
       } catch (error) {
+        timer.stop();
         lastError = error;
         if (attempt <= retries) {
           await this.backoff(attempt, null);
@@ -123,34 +221,58 @@ export class FunctionUrlClient {
         }
       }
     }
-    const cause = lastError as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-    const reason = cause?.name === 'TimeoutError' ? `no answer within ${this.options.timeoutMs ?? 10_000} ms` : (cause?.cause?.code ?? cause?.cause?.message ?? cause?.message ?? String(lastError));
-    throw new FunctionUrlNetworkError(`Could not reach ${this.url.origin} after ${retries + 1} attempt(s): ${reason}`, { cause: lastError });
+    throw new FunctionUrlNetworkError(`Could not reach ${this.url.origin} after ${retries + 1} attempt(s): ${networkReason(lastError, timeoutMs)}`, { cause: lastError });
   }
 
-  private async prepare(method: string, path: string, rawQuery: string, request: InvokeRequest) {
-    const url = `${this.url.origin}${path}${rawQuery === '' ? '' : `?${rawQuery}`}`;
-    const headerPairs: [string, string][] = request.headers === undefined ? [] : Array.isArray(request.headers) ? request.headers : Object.entries(request.headers);
-    const source = this.options.credentials;
-    if (source === undefined) {
-      return { url, headers: headerPairs, body: request.body };
+  /**
+   * A presigned URL (SigV4 query-string authentication, service "lambda"): whoever holds it can
+   * make this one request until it expires, with no credentials of their own: a bearer credential.
+   */
+  async presign(request: PresignRequest): Promise<PresignedUrl> {
+    const expiresIn = request.expiresInSeconds;
+    if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_PRESIGN_SECONDS) {
+      throw new ClientOptionError('expiresInSeconds', expiresIn, `must be a whole number of seconds from 1 to ${MAX_PRESIGN_SECONDS} (SigV4's limit for presigned URLs)`);
     }
-    const credentials = await source.getCredentials();
-    const signable: SignableRequest = {
+    if (this.credentials === undefined) throw new ClientOptionError('credentials', undefined, 'are required to presign a URL');
+    const method = methodOf(request);
+    if (!METHODS.includes(method)) throw new ClientOptionError('method', request.method, `must be one of ${METHODS.join(', ')}`);
+    const { path, rawQuery } = this.target(request);
+    const credentials = await this.credentials.getCredentials();
+    const signingDate = request.signingDate ?? new Date();
+    if (credentials.expiration !== undefined) {
+      const remaining = Math.floor((credentials.expiration.getTime() - signingDate.getTime()) / 1000);
+      if (expiresIn > remaining) {
+        throw new ClientOptionError('expiresInSeconds', expiresIn, `must be at most the remaining life of the credentials (${Math.max(remaining, 0)} s, until ${credentials.expiration.toISOString()}): AWS refuses a presigned URL once the session that signed it has expired`);
+      }
+    }
+    const signed = await presignRequest(this.signable(method, path, rawQuery, request.body), credentials, { region: this.region, service: this.service, expiresInSeconds: expiresIn, signingDate });
+    return { url: `${this.url.origin}${path}?${presignedQuery(signed.query ?? {})}`, method, expiresAt: new Date(signingDate.getTime() + expiresIn * 1000) };
+  }
+
+  private signable(method: string, path: string, rawQuery: string, body: string | Uint8Array | undefined, headers?: [string, string][]): SignableRequest {
+    return {
       method,
       protocol: this.url.protocol as 'https:' | 'http:',
       hostname: this.url.hostname,
       port: this.url.port === '' ? undefined : Number(this.url.port),
       path,
       rawQuery,
-      headers: headerPairs,
-      body: request.body,
+      headers,
+      body,
     };
-    const signed = await signRequest(signable, credentials, { region: this.region, service: this.service });
+  }
+
+  private async prepare(method: string, path: string, rawQuery: string, headerPairs: [string, string][], body: string | Uint8Array | undefined) {
+    const url = `${this.url.origin}${path}${rawQuery === '' ? '' : `?${rawQuery}`}`;
+    if (this.credentials === undefined) {
+      return { url, headers: headerPairs, body };
+    }
+    const credentials = await this.credentials.getCredentials();
+    const signed = await signRequest(this.signable(method, path, rawQuery, body, headerPairs), credentials, { region: this.region, service: this.service });
     await this.options.onSigned?.(signed, credentials);
     // fetch sets Host itself, from the same URL, so the signed value is what goes on the wire.
     const headers = Object.entries(signed.headers).filter(([name]) => name.toLowerCase() !== 'host');
-    return { url, headers, body: request.body };
+    return { url, headers, body };
   }
 
   private async backoff(attempt: number, retryAfter: string | null): Promise<void> {
@@ -162,32 +284,111 @@ export class FunctionUrlClient {
   }
 }
 
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * Header pairs as they will be sent, checked first so a bad one is a usage error naming it and
+ * not a TypeError from fetch. `__proto__` is refused: Node's fetch (undici) silently drops a
+ * header of that name, so the request would arrive without a header it was signed with.
+ */
+function checkedHeaders(headers: InvokeRequest['headers']): [string, string][] {
+  const pairs: [string, string][] = headers === undefined ? [] : Array.isArray(headers) ? headers : Object.entries(headers);
+  for (const [name, value] of pairs) {
+    if (typeof name !== 'string' || !HEADER_NAME.test(name)) throw new ClientOptionError('header name', name, "must be an HTTP token (letters, digits and !#$%&'*+.^_`|~-)");
+    if (name.toLowerCase() === 'host') throw new ClientOptionError('header name', name, 'cannot be set: fetch sends the Host of the URL, and that is the one signed');
+    if (name === '__proto__') throw new ClientOptionError('header name', name, "cannot be sent: Node's fetch drops a header of that name, so the signature would not match");
+    if (typeof value !== 'string' || /[\r\n\0]/.test(value)) throw new ClientOptionError(`header ${name}`, value, 'must be a string without CR, LF or NUL');
+  }
+  return pairs;
+}
+
+/** Presigns one request to a function URL; see `FunctionUrlClient.presign`. */
+export function presignUrl(options: Pick<FunctionUrlClientOptions, 'url' | 'region' | 'service'> & { credentials: CredentialsInput } & PresignRequest): Promise<PresignedUrl> {
+  const { url, region, service, credentials, ...request } = options;
+  return new FunctionUrlClient({ url, region, service, credentials }).presign(request);
+}
+
 /** The method a request is sent with: as given, else POST with a body and GET without. */
-export function methodOf(request: InvokeRequest): string {
+export function methodOf(request: Pick<InvokeRequest, 'method' | 'body'>): string {
   return (request.method ?? (request.body !== undefined ? 'POST' : 'GET')).toUpperCase();
 }
 
-function encodeQueryRecord(query: Record<string, string | string[]>): string {
-  const encode = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return Object.entries(query)
-    .flatMap(([key, value]) => (Array.isArray(value) ? value : [value]).map((v) => `${encode(key)}=${encode(v)}`))
-    .join('&');
+/** Aborts when `ms` pass without a `touch()`: a deadline for the headers, then for each pause in the body. */
+class IdleTimer {
+  private handle?: NodeJS.Timeout;
+  constructor(private readonly ms: number, private readonly onIdle: () => void) {
+    this.touch();
+  }
+  touch(): void {
+    this.stop();
+    // Unref'd: a response nobody reads must not keep the process alive for the timeout.
+    this.handle = setTimeout(this.onIdle, this.ms).unref();
+  }
+  stop(): void {
+    if (this.handle !== undefined) clearTimeout(this.handle);
+    this.handle = undefined;
+  }
 }
 
-function toResponse(response: Response, body: Buffer, attempts: number, durationMs: number): InvokeResponse {
-  const headers: Record<string, string> = {};
+function networkReason(error: unknown, timeoutMs: number): string {
+  const cause = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (cause?.name === TIMEOUT_NAME) return `no answer within ${timeoutMs} ms`;
+  return cause?.cause?.code ?? cause?.cause?.message ?? cause?.message ?? String(error);
+}
+
+function streamingResponse(response: Response, attempts: number, durationMs: number, timer: IdleTimer, controller: AbortController, origin: string): StreamingResponse {
+  const headers: Record<string, string> = Object.create(null);
   // Repeated headers (Set-Cookie above all) are joined, never overwritten.
   response.headers.forEach((value, name) => (headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`));
+  let consumed = false;
+  const stream = response.body;
+  if (stream === null) timer.stop();
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    if (consumed) throw new Error('the response body can be read once');
+    consumed = true;
+    if (stream === null) return;
+    try {
+      for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
+        timer.touch();
+        yield chunk;
+      }
+    } catch (error) {
+      const reason = (error as { name?: string }).name === TIMEOUT_NAME ? `the answer paused for more than its timeout: ${(error as Error).message}` : networkReason(error, 0);
+      throw new FunctionUrlNetworkError(`The answer from ${origin} broke off: ${reason}`, { cause: error });
+    } finally {
+      timer.stop();
+    }
+  }
+  return {
+    status: response.status,
+    headers,
+    attempts,
+    durationMs,
+    body: { [Symbol.asyncIterator]: chunks },
+    cancel: async () => {
+      timer.stop();
+      consumed = true;
+      controller.abort();
+      await stream?.cancel().catch(() => undefined);
+    },
+  };
+}
+
+function queryRecordPairs(query: Record<string, string | string[]>): [string, string][] {
+  return Object.entries(query).flatMap(([key, value]) => (Array.isArray(value) ? value : [value]).map((v): [string, string] => [key, v]));
+}
+
+function toResponse(response: StreamingResponse, body: Buffer, truncated: boolean, durationMs: number): InvokeResponse {
   const text = body.toString('utf8');
   let json: unknown;
-  if (/json/i.test(headers['content-type'] ?? '') || /^\s*[{[]/.test(text)) {
+  if (!truncated && (/json/i.test(response.headers['content-type'] ?? '') || /^\s*[{[]/.test(text))) {
     try {
       json = JSON.parse(text);
     } catch {
       json = undefined;
     }
   }
-  return { status: response.status, headers, body, text, json, attempts, durationMs };
+  return { status: response.status, headers: response.headers, body, text, json, truncated, attempts: response.attempts, durationMs };
 }
 
 /** Likely causes of a refusal, for people: the response's own message first. */
@@ -203,7 +404,7 @@ export function explainRefusal(response: InvokeResponse, context: { region: stri
   lines.push(
     'Likely causes:',
     '- The identity policy must allow BOTH lambda:InvokeFunctionUrl (lambda:FunctionUrlAuthType = AWS_IAM) and lambda:InvokeFunction (lambda:InvokedViaFunctionUrl = true) on this function; since October 2025 AWS checks both.',
-    `- The signature must be for service "lambda" and region "${context.region}" (the function's region).`,
+    `- The request was signed for service "lambda" and region "${context.region}"; that must be the region the function is in (a function URL's host names it: <id>.lambda-url.<region>.on.aws).`,
     "- This machine's clock must be within 5 minutes of AWS's (X-Amz-Date).",
     context.temporary
       ? '- Temporary credentials must be sent with their session token and must not have expired or been revoked.'

@@ -52,18 +52,98 @@ const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b78
  */
 export function parseQuery(rawQuery: string | undefined): QueryParameterBag {
   const query: Record<string, string | string[]> = Object.create(null);
-  if (rawQuery === undefined || rawQuery === '') return query;
-  for (const part of rawQuery.split('&')) {
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    const key = decodeQueryComponent(eq === -1 ? part : part.slice(0, eq));
-    const value = eq === -1 ? '' : decodeQueryComponent(part.slice(eq + 1));
+  for (const [key, value] of parseQueryPairs(rawQuery)) {
     const existing = query[key];
     if (existing === undefined) query[key] = value;
     else if (Array.isArray(existing)) existing.push(value);
     else query[key] = [existing, value];
   }
   return query;
+}
+
+/** The decoded key/value pairs of a raw query string, in the order given (same reading as `parseQuery`). */
+export function parseQueryPairs(rawQuery: string | undefined): [string, string][] {
+  const pairs: [string, string][] = [];
+  if (rawQuery === undefined || rawQuery === '') return pairs;
+  for (const part of rawQuery.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    pairs.push([decodeQueryComponent(eq === -1 ? part : part.slice(0, eq)), eq === -1 ? '' : decodeQueryComponent(part.slice(eq + 1))]);
+  }
+  return pairs;
+}
+
+/**
+ * RFC 3986 percent-encoding as SigV4 wants it: everything but `A-Z a-z 0-9 - . _ ~` is encoded,
+ * as UTF-8, with upper-case hex (so a space is `%20`, never `+`, and a plus is `%2B`).
+ */
+export function encodeRfc3986(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** Pairs in the canonical wire form `k=v&k=v` (order kept; the signature sorts, the wire need not). */
+export function formatQuery(pairs: Iterable<readonly [string, string]>): string {
+  const parts: string[] = [];
+  for (const [key, value] of pairs) parts.push(`${encodeRfc3986(key)}=${encodeRfc3986(value)}`);
+  return parts.join('&');
+}
+
+/**
+ * A raw query rewritten to its canonical encoding. The server then reads exactly the bytes that
+ * were signed: with a raw `+` on the wire, AWS services differ on whether it is a plus or a space
+ * (the SDK for JavaScript v3 and aws4fetch sign a space, botocore a plus), so it is never sent.
+ */
+export function canonicalWireQuery(rawQuery: string | undefined): string {
+  if (rawQuery === undefined || rawQuery === '') return '';
+  const parts: string[] = [];
+  for (const part of rawQuery.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    // A bare key stays bare (`?flag`): it signs as `flag=` either way, and the function sees what the caller wrote.
+    parts.push(eq === -1 ? encodeRfc3986(decodeQueryComponent(part)) : `${encodeRfc3986(decodeQueryComponent(part.slice(0, eq)))}=${encodeRfc3986(decodeQueryComponent(part.slice(eq + 1)))}`);
+  }
+  return parts.join('&');
+}
+
+/**
+ * A path rewritten segment by segment to its RFC 3986 encoding (`%2F` inside a segment stays
+ * `%2F`); throws SignatureFormatError on malformed percent-encoding.
+ */
+export function canonicalWirePath(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => {
+      try {
+        return encodeRfc3986(decodeURIComponent(segment));
+      } catch {
+        throw new SignatureFormatError(`the path segment ${JSON.stringify(segment)} has malformed percent-encoding`);
+      }
+    })
+    .join('/');
+}
+
+/**
+ * The canonical query string of SigV4: keys sorted by their encoded form, repeated keys sorted by
+ * value, `X-Amz-Signature` left out (query-string auth). Built with a Map because
+ * @smithy/signature-v4 5.x collects it in a plain object, where a key `__proto__` is silently
+ * dropped and the canonical query reads `[object Object]`.
+ */
+export function canonicalQueryString(query: QueryParameterBag | undefined): string {
+  const byKey = new Map<string, string[]>();
+  for (const key of Object.keys(query ?? {})) {
+    if (key.toLowerCase() === 'x-amz-signature') continue;
+    const value = query![key];
+    const values = typeof value === 'string' ? [value] : Array.isArray(value) ? value : [];
+    const encodedKey = encodeRfc3986(key);
+    const list = byKey.get(encodedKey) ?? [];
+    for (const v of values) list.push(`${encodedKey}=${encodeRfc3986(v)}`);
+    byKey.set(encodedKey, list);
+  }
+  return [...byKey.keys()]
+    .sort()
+    .map((key) => byKey.get(key)!.sort().join('&'))
+    .filter((part) => part !== '')
+    .join('&');
 }
 
 function decodeQueryComponent(text: string): string {
@@ -131,16 +211,18 @@ export interface ParsedAuthorization {
 export function parseAuthorization(header: string): ParsedAuthorization {
   const match = /^AWS4-HMAC-SHA256 (.+)$/.exec(header.trim());
   if (match === null) throw new SignatureFormatError('the Authorization header does not start with AWS4-HMAC-SHA256');
-  const fields: Record<string, string> = {};
+  const fields = new Map<string, string>();
   for (const part of match[1].split(',')) {
     const eq = part.indexOf('=');
-    if (eq > 0) fields[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+    if (eq > 0) fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
   }
-  const scope = (fields.Credential ?? '').split('/');
+  const scope = (fields.get('Credential') ?? '').split('/');
   if (scope.length !== 5 || scope[4] !== 'aws4_request' || !/^\d{8}$/.test(scope[1])) {
     throw new SignatureFormatError('the Authorization header has no valid Credential=<key>/<date>/<region>/<service>/aws4_request');
   }
-  if (!fields.SignedHeaders || !/^[0-9a-f]{64}$/.test(fields.Signature ?? '')) {
+  const signedHeaders = fields.get('SignedHeaders');
+  const signature = fields.get('Signature') ?? '';
+  if (!signedHeaders || !/^[0-9a-f]{64}$/.test(signature)) {
     throw new SignatureFormatError('the Authorization header lacks SignedHeaders or a 64-hex-digit Signature');
   }
   return {
@@ -148,8 +230,8 @@ export function parseAuthorization(header: string): ParsedAuthorization {
     date: scope[1],
     region: scope[2],
     service: scope[3],
-    signedHeaders: fields.SignedHeaders.split(';'),
-    signature: fields.Signature,
+    signedHeaders: signedHeaders.split(';'),
+    signature,
   };
 }
 
@@ -169,12 +251,19 @@ export class RequestSigner extends SignatureV4 {
     super({ credentials, region: options.region, service: options.service, sha256: Hash.bind(null, 'sha256'), uriEscapePath: true, applyChecksum: options.applyChecksum ?? false });
   }
 
+  /** Smithy's canonical request with the canonical query replaced by `canonicalQueryString`'s. */
+  protected override createCanonicalRequest(request: HttpRequest, canonicalHeaders: HeaderBag, payloadHash: string): string {
+    const lines = super.createCanonicalRequest(Object.assign(Object.create(Object.getPrototypeOf(request)), request, { query: {} }), canonicalHeaders, payloadHash).split('\n');
+    lines[2] = canonicalQueryString(request.query);
+    return lines.join('\n');
+  }
+
   /**
    * Recomputes canonical request, string to sign and signature of `request` from the headers its
    * Authorization names, with this signer's secret.
    */
   async details(request: HttpRequestLike, authorization: ParsedAuthorization, longDate: string): Promise<SignatureDetails> {
-    const canonicalHeaders: HeaderBag = {};
+    const canonicalHeaders: HeaderBag = Object.create(null);
     const byLowerName = new Map(Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value]));
     for (const name of authorization.signedHeaders) {
       const value = byLowerName.get(name);
@@ -218,6 +307,25 @@ export async function signRequest(request: SignableRequest, credentials: AwsCred
   const signed = await signer.sign(toHttpRequest(request), { signingDate: options.signingDate });
   if (!signSessionToken && credentials.sessionToken !== undefined) signed.headers['x-amz-security-token'] = credentials.sessionToken;
   return signed;
+}
+
+/** SigV4's limit for query-string authentication (X-Amz-Expires). */
+export const MAX_PRESIGN_SECONDS = 604_800;
+
+/**
+ * Query-string authentication: the signature and the X-Amz-* fields (and the session token) go in
+ * the query, only `host` is signed, and the payload hash is that of `request.body` (none: the
+ * empty body), so whoever holds the URL can send exactly that request until it expires.
+ */
+export async function presignRequest(request: SignableRequest, credentials: AwsCredentialIdentity, options: SigningOptions & { expiresInSeconds: number }): Promise<HttpRequestLike> {
+  const signer = signerFor(credentials, options.region, options.service, false, true);
+  return signer.presign(toHttpRequest({ ...request, headers: undefined }), { expiresIn: options.expiresInSeconds, signingDate: options.signingDate });
+}
+
+/** The query of a presigned request as it goes on the wire: canonical order and encoding, the signature last. */
+export function presignedQuery(query: QueryParameterBag): string {
+  const signature = query['X-Amz-Signature'];
+  return `${canonicalQueryString(query)}&X-Amz-Signature=${typeof signature === 'string' ? signature : ''}`;
 }
 
 /** The canonical request etc. of a request signed by `signRequest` (never includes secrets). */

@@ -67,7 +67,8 @@ describe('the client against the local stand-in', () => {
     expect(response.json).toMatchObject({
       method: 'POST',
       path: '/orders/42',
-      rawQueryString: 'b=x+y&a=1&a=2',
+      // Sent as its canonical encoding: the raw '+' (a space) goes on the wire as %20.
+      rawQueryString: 'b=x%20y&a=1&a=2',
       queryStringParameters: { a: '1,2', b: 'x y' },
       body: '{"hello":"world"}',
       caller: { accountId: '123456789012', userArn: 'arn:aws:sts::123456789012:assumed-role/function_invoker/e2e' },
@@ -228,7 +229,8 @@ describe('the invoke CLI against the local stand-in', () => {
   it('--repeat calls STS once; --json prints one result object', async () => {
     const repeated = await cli(['--outputs', outputsFile, '--repeat', '5']);
     expect(repeated.code).toBe(0);
-    expect(repeated.stdout).toContain('5 call(s); STS AssumeRole was called 1 time(s)');
+    expect(repeated.stderr).toContain('5 call(s); STS AssumeRole was called 1 time(s)');
+    expect(repeated.stdout.trim().split('\n').map((line) => JSON.parse(line).caller.userArn)).toHaveLength(5);
     const json = await cli(['--outputs', outputsFile, '--json', '--data', 'ping', '-H', 'content-type: text/plain', '--path', '/x']);
     const parsed = JSON.parse(json.stdout);
     expect(parsed).toMatchObject({ status: 200, body: { body: 'ping', path: '/x' }, assumeRoleCalls: 1, timing: { attempts: 1 } });

@@ -170,6 +170,8 @@ describe('AssumeRoleCredentials', () => {
     [{ sessionPolicy: 'not json' }, 'sessionPolicy', /JSON IAM policy/],
     [{ sessionPolicy: JSON.stringify({ Statement: [{ Sid: 'x'.repeat(2100) }] }) }, 'sessionPolicy', /at most 2048/],
     [{ refreshBeforeExpirySeconds: 3600 }, 'refreshBeforeExpirySeconds', /less than the session duration/],
+    [{ stsTimeoutMs: 0 }, 'stsTimeoutMs', /1 to 120000/],
+    [{ stsTimeoutMs: 1.5 }, 'stsTimeoutMs', /whole number/],
   ] as [Partial<AssumeRoleOptions>, string, RegExp][])('refuses %j naming the option', (bad, option, rule) => {
     let error: unknown;
     try {
@@ -179,5 +181,26 @@ describe('AssumeRoleCredentials', () => {
     }
     expect(error).toBeInstanceOf(ClientOptionError);
     expect((error as Error).message).toMatch(new RegExp(`^${option} .*${rule.source}`));
+  });
+
+  it('an STS that never answers: each call is abandoned after stsTimeoutMs, retried, then exit code 5 naming the endpoint', async () => {
+    const signals: AbortSignal[] = [];
+    const hanging: StsApi = {
+      assumeRole: (_input, options) => {
+        if (options?.abortSignal) signals.push(options.abortSignal);
+        return new Promise(() => undefined); // accepts and never answers, ignoring the signal
+      },
+    };
+    const events: CredentialEvent[] = [];
+    const provider = new AssumeRoleCredentials({ roleArn: ROLE, sts: hanging, stsEndpoint: 'https://sts.example.test', stsTimeoutMs: 30, transientRetries: 2, sleep: async () => undefined, onEvent: (e) => events.push(e) });
+    const error = await provider.getCredentials().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AssumeRoleError);
+    expect(error).toMatchObject({ code: 'TimeoutError', exitCode: 5 });
+    expect((error as Error).message).toBe('AssumeRole failed (TimeoutError): STS at https://sts.example.test did not answer AssumeRole within 30 ms (3 attempt(s))');
+    expect(provider.assumeRoleCalls).toBe(3);
+    expect(events.filter((e) => e.type === 'retry').map((e) => (e as { code: string }).code)).toEqual(['TimeoutError', 'TimeoutError']);
+    // The signal handed to STS fired, so a real client drops the socket too.
+    expect(signals).toHaveLength(3);
+    expect(signals.every((signal) => signal.aborted)).toBe(true);
   });
 });

@@ -1,0 +1,139 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClientOptionError } from '../client/errors';
+import { readDeploymentOutputs } from '../client/deployment-outputs';
+import { explainRefusal } from '../client/function-url-client';
+import { runInvokeCli } from '../scripts/invoke';
+import { repoTempDir } from './support/repo-temp-dir';
+
+/**
+ * Usage errors are usage errors: exit 2, one line on stderr that names the flag, argument or
+ * file, no stack trace (only --debug prints one). None of these reaches the network: the URL is
+ * a closed loopback port, so a check that slipped through would exit 5, not 2.
+ */
+
+const URL_ARGS = ['--url', 'http://127.0.0.1:9/lambda-url/x/', '--region', 'us-east-1', '--role-arn', 'arn:aws:iam::111122223333:role/function_invoker'];
+const temp = repoTempDir('cli-usage');
+afterAll(() => temp.remove());
+
+let goodOutputs: string;
+beforeAll(() => {
+  goodOutputs = path.join(temp.dir, 'good.json');
+  fs.writeFileSync(goodOutputs, JSON.stringify({ s: { u: { function_url: 'http://127.0.0.1:9/lambda-url/x/', invoker_role_arn: 'arn:aws:iam::111122223333:role/function_invoker', region: 'us-east-1' } } }));
+});
+
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runInvokeCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env });
+  return { code, stdout, stderr };
+}
+
+function writeOutputs(name: string, text: string): string {
+  const file = path.join(temp.dir, name);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+describe('every usage error exits 2 with one line and no stack trace', () => {
+  const cases: [string, () => string[], RegExp][] = [
+    ['an unknown flag', () => [...URL_ARGS, '--nope'], /--nope is not an option/],
+    ['an unknown short flag', () => [...URL_ARGS, '-x'], /-x is not an option/],
+    ['a stray positional argument', () => [...URL_ARGS, 'extra'], /argument is not expected.*\(got "extra"\)/],
+    ['--repeat -1', () => [...URL_ARGS, '--repeat', '-1'], /--repeat takes a value that starts with "-" only as --repeat=-1/],
+    ['--repeat=-1', () => [...URL_ARGS, '--repeat=-1'], /--repeat must be a whole number from 1 to 100000 \(got "-1"\)/],
+    ['--repeat 0', () => [...URL_ARGS, '--repeat', '0'], /--repeat must be a whole number from 1 to 100000 \(got "0"\)/],
+    ['--interval -1', () => [...URL_ARGS, '--interval', '-1'], /--interval takes a value that starts with "-"/],
+    ['--interval=-1', () => [...URL_ARGS, '--interval=-1'], /--interval must be a number of seconds from 0 to 3600 \(got "-1"\)/],
+    ['--interval abc', () => [...URL_ARGS, '--interval', 'abc'], /--interval must be a number of seconds/],
+    ['--timeout 0', () => [...URL_ARGS, '--timeout', '0'], /--timeout must be a whole number from 1 to 900000 \(got "0"\)/],
+    ['--sts-timeout 1e3', () => [...URL_ARGS, '--sts-timeout', '1e3'], /--sts-timeout must be a whole number from 1 to 120000/],
+    ['--max-bytes -5', () => [...URL_ARGS, '--max-bytes=-5'], /--max-bytes must be a whole number/],
+    ['--max-time 0', () => [...URL_ARGS, '--max-time', '0'], /--max-time must be a number of seconds from 1/],
+    ['--presign 0', () => [...URL_ARGS, '--presign', '0'], /--presign must be a whole number from 1 to 604800/],
+    ['--presign 700000', () => [...URL_ARGS, '--presign', '700000'], /--presign must be a whole number from 1 to 604800/],
+    ['--prove with --repeat', () => [...URL_ARGS, '--prove', '--repeat', '2'], /--prove cannot be combined with --repeat/],
+    ['--presign with --prove', () => [...URL_ARGS, '--prove', '--presign', '60'], /--prove cannot be combined with --presign/],
+    ['a value for a switch', () => [...URL_ARGS, '--json=yes'], /--json is a switch and takes no value/],
+    ['a flag without its value', () => [...URL_ARGS, '--path'], /--path needs a value/],
+    ['--no-assume-role with --role-arn', () => [...URL_ARGS, '--no-assume-role'], /--role-arn only applies when the client assumes the role/],
+    ['a bad method', () => [...URL_ARGS, '--method', 'BREW'], /method must be one of GET/],
+    ['a path without /', () => [...URL_ARGS, '--path', 'x'], /path must start with "\/"/],
+    ['a path with a ?', () => [...URL_ARGS, '--path', '/a?b=1'], /path must not contain "\?" or "#"/],
+    ['a query with half an emoji', () => [...URL_ARGS, '--query', 'a=\ud83d'], /query must be a valid query string/],
+    ['a malformed query', () => [...URL_ARGS, '--query', 'a=%zz'], /query must be a valid query string.*%zz/],
+    ['a bad region', () => [...URL_ARGS.slice(0, 2), '--region', 'mars', ...URL_ARGS.slice(4)], /region must be an AWS region.*\(got "mars"\)/],
+    ['a Host header', () => [...URL_ARGS, '-H', 'Host: evil.example'], /header name cannot be set: fetch sends the Host of the URL, and that is the one signed \(got "Host"\)/],
+    ['a header without a colon', () => [...URL_ARGS, '-H', 'no-colon'], /-H must look like 'Name: value' \(got "no-colon"\)/],
+    ['a URL that is not one', () => ['--url', 'not a url', '--role-arn', 'arn:aws:iam::111122223333:role/r'], /--url must be an absolute URL/],
+    ['a missing outputs file', () => ['--outputs', path.join(temp.dir, 'missing.json')], /--outputs does not exist/],
+    ['an outputs file that is a directory', () => ['--outputs', temp.dir], /--outputs is a directory/],
+    ['an outputs file that is not JSON', () => ['--outputs', writeOutputs('bad.json', '{"a":')], /--outputs is not JSON/],
+    ['an outputs file nested 12,000 levels deep', () => ['--outputs', writeOutputs('deep.json', `${'{"a":'.repeat(12_000)}1${'}'.repeat(12_000)}`)], /--outputs nests objects more than 64 levels deep/],
+    ['an outputs file without function_url', () => ['--outputs', writeOutputs('none.json', '{"constructor":{"toString":1}}')], /--outputs holds no function_url output/],
+    ['an --outputs-path that matches nothing', () => ['--outputs', goodOutputs, '--outputs-path', 'other'], /--outputs-path matches none of s\.u/],
+  ];
+
+  it.each(cases)('%s', async (_, args, message) => {
+    const result = await cli(args());
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).toMatch(/^error: usage: /);
+    expect(result.stderr).not.toMatch(/\n\s+at |TypeError|RangeError|ERR_PARSE_ARGS|\(got undefined\)/);
+  });
+
+  it('with --json the usage error is one JSON object on stdout', async () => {
+    const result = await cli([...URL_ARGS, '--json', '--bogus']);
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toMatchObject({ exitCode: 2, error: { type: 'ClientOptionError', message: expect.stringMatching(/--bogus/) } });
+  });
+
+  it('--debug adds the stack trace', async () => {
+    const result = await cli([...URL_ARGS, '--bogus', '--debug']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/\n\s+at /);
+  });
+
+  it('--help shows the run-time bound, the STS timeout and the new modes', async () => {
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    for (const option of ['--max-time', '--sts-timeout', '--max-bytes', '--no-assume-role', '--profile', '--presign', '--debug']) expect(help.stdout).toContain(option);
+    expect(help.stdout).toMatch(/--max-time S\s+upper bound for the whole run, then exit 5 \(default 120/);
+  });
+});
+
+describe('messages that do not mislead', () => {
+  it('--url with ./outputs.json present says why the role was not taken from it', async () => {
+    const cwd = process.cwd();
+    process.chdir(temp.dir);
+    try {
+      fs.copyFileSync(goodOutputs, path.join(temp.dir, 'outputs.json'));
+      const result = await cli(['--url', 'http://127.0.0.1:9/lambda-url/x/', '--region', 'us-east-1']);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/--role-arn is required with --url: \.\/outputs\.json is not read when --url is given \(pass --outputs outputs\.json/);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('an absent value is not reported as "(got undefined)"', () => {
+    expect(new ClientOptionError('--url', undefined, 'is required').message).toBe('--url is required');
+    expect(new ClientOptionError('--retries', '11', 'must be at most 10').message).toBe('--retries must be at most 10 (got "11")');
+  });
+
+  it('a refusal names the signing region as the one used, not as the function\'s', () => {
+    const response = { status: 403, headers: Object.create(null), body: Buffer.from(''), text: '{"Message":"Forbidden"}', json: { Message: 'Forbidden' }, truncated: false, attempts: 1, durationMs: 1 };
+    const text = explainRefusal(response, { region: 'eu-west-1', signed: true, temporary: true }).join('\n');
+    expect(text).toContain('signed for service "lambda" and region "eu-west-1"; that must be the region the function is in');
+    expect(text).not.toContain("(the function's region)");
+  });
+
+  it('outputs keys named like Object.prototype members are data, and a __proto__ key changes nothing', () => {
+    const file = writeOutputs('proto.json', '{"__proto__":{"function_url":"http://evil/"},"constructor":{"function_url":"http://127.0.0.1:9/lambda-url/x/","invoker_role_arn":"arn:aws:iam::111122223333:role/r"}}');
+    expect(() => readDeploymentOutputs(file)).toThrow(/--outputs-path must pick one of __proto__, constructor/);
+    expect(readDeploymentOutputs(file, 'constructor')).toMatchObject({ functionUrl: 'http://127.0.0.1:9/lambda-url/x/', roleArn: 'arn:aws:iam::111122223333:role/r', location: 'constructor' });
+  });
+});
