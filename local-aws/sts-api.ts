@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { validateSessionPolicy } from '@cloud-copilot/iam-policy';
 import { Authorizer, Principal } from './authorization';
 import { AwsError, Session, World, newId } from './world';
+import { integerParameter } from './iam-api';
 import { el } from './xml';
 
 /** STS over the Query protocol: AssumeRole and GetCallerIdentity, with AWS's rules. */
@@ -48,11 +49,7 @@ async function assumeRole(params: URLSearchParams, world: World, authorizer: Aut
     const errors = validateSessionPolicy(parsed);
     if (errors.length > 0) throw new AwsError('MalformedPolicyDocument', errors[0].message);
   }
-  const requested = params.get('DurationSeconds');
-  const duration = requested === null ? 3600 : Number(requested);
-  if (!Number.isInteger(duration) || duration < 900 || duration > 43200) {
-    throw new AwsError('ValidationError', `1 validation error detected: Value '${requested}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200`);
-  }
+  const duration = integerParameter(params, 'DurationSeconds', 900, 43200, 3600);
 
   const roleName = roleArn.split('/').pop() ?? '';
   const role = world.state.roles[roleName];

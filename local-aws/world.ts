@@ -206,6 +206,8 @@ export class World {
 
   static open(options: { accountId: string; region: string; snapshotFile?: string }): World {
     if (options.snapshotFile !== undefined && fs.existsSync(options.snapshotFile)) {
+      // A snapshot written by an older version may be 0644: it holds every live secret.
+      fs.chmodSync(options.snapshotFile, 0o600);
       const state = reviveState(JSON.parse(fs.readFileSync(options.snapshotFile, 'utf8')) as WorldState);
       return new World(state, options.snapshotFile);
     }
@@ -223,12 +225,19 @@ export class World {
   /** Applies a change: the mutation runs only after all validation inside `change` passed. */
   changed(): void {
     this.generation++;
-    if (this.snapshotFile !== undefined) {
-      const temp = `${this.snapshotFile}.${process.pid}.tmp`;
-      fs.mkdirSync(path.dirname(this.snapshotFile), { recursive: true });
-      fs.writeFileSync(temp, JSON.stringify(this.state));
-      fs.renameSync(temp, this.snapshotFile);
-    }
+    this.save();
+  }
+
+  /**
+   * Records a change that no IAM decision depends on (a new STS session: decisions are keyed by
+   * access key, so a new key cannot make a cached one stale). The decision cache survives it.
+   */
+  sessionsChanged(): void {
+    this.save();
+  }
+
+  private save(): void {
+    if (this.snapshotFile !== undefined) writeSnapshot(this.snapshotFile, JSON.stringify(this.state));
   }
 
   /** True when nothing but the bootstrap admin exists (after a full destroy). */
@@ -236,6 +245,20 @@ export class World {
     const s = this.state;
     return [s.users, s.accessKeys, s.roles, s.policies, s.functions, s.logGroups].every((r) => Object.keys(r).length === 0);
   }
+}
+
+/**
+ * Writes the snapshot atomically (temp + rename) and readable by its owner only: it holds the
+ * invoker's secret key and every live session secret. A directory this creates is 0700.
+ */
+export function writeSnapshot(file: string, text: string): void {
+  const directory = path.dirname(file);
+  if (!fs.existsSync(directory)) fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
+  const temp = `${file}.${process.pid}.tmp`;
+  // 'wx' with the mode: the file is created 0600, never briefly wider; a temp left by a crash goes first.
+  fs.rmSync(temp, { force: true });
+  fs.writeFileSync(temp, text, { mode: 0o600, flag: 'wx' });
+  fs.renameSync(temp, file);
 }
 
 export function sha256Base64(data: Buffer): string {
