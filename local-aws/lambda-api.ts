@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Principal } from './authorization';
-import { readZip } from './zip-archive';
+import { UnzippedSizeError, readZip } from './zip-archive';
 import { AwsError, FunctionUrlConfig, LambdaFunctionState, World, dictionary, sha256Base64 } from './world';
 
 /**
@@ -146,6 +146,7 @@ const ROUTES: Route[] = [
       try {
         readZip(zip);
       } catch (error) {
+        if (error instanceof UnzippedSizeError) throw invalid(error.message);
         throw invalid(`Could not unzip uploaded file. Please check your file, then try to upload again. (${(error as Error).message})`);
       }
       const timeout = input.Timeout ?? 3;
