@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { AssumeRoleCredentials } from '../client/credentials';
 import { FunctionUrlClient } from '../client/function-url-client';
@@ -286,7 +286,9 @@ describe('bad input gets AWS errors and the server stays up', () => {
 
 describe('snapshots', () => {
   it('a second process sees the world the first one left in the snapshot file', async () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'snapshot-')), 'world.json');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snapshot-'));
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'world.json');
     const first = await startLocalAws({ snapshotFile: file });
     await query(first, 'iam', { Action: 'CreateUser', UserName: 'persisted' });
     const key = await query(first, 'iam', { Action: 'CreateAccessKey', UserName: 'persisted' });
