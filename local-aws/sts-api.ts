@@ -64,7 +64,6 @@ async function assumeRole(params: URLSearchParams, world: World, authorizer: Aut
     throw new AwsError('ValidationError', `The requested DurationSeconds exceeds the ${principal.kind === 'session' ? '1 hour session limit for roles assumed by role chaining' : 'MaxSessionDuration set for this role'}.`);
   }
 
-  for (const [id, old] of Object.entries(world.state.sessions)) if (new Date(old.expiration) <= now) delete world.state.sessions[id];
   const session: Session = {
     accessKeyId: newId('ASIA', 16),
     secretAccessKey: randomBytes(30).toString('base64'),
@@ -77,8 +76,7 @@ async function assumeRole(params: URLSearchParams, world: World, authorizer: Aut
     assumedRoleArn: `arn:aws:sts::${world.accountId}:assumed-role/${role.name}/${sessionName}`,
     sessionPolicy: policy,
   };
-  world.state.sessions[session.accessKeyId] = session;
-  world.changed();
+  world.addSession(session, now);
   return [
     el('Credentials', [el('AccessKeyId', session.accessKeyId), el('SecretAccessKey', session.secretAccessKey), el('SessionToken', session.sessionToken), el('Expiration', session.expiration)]),
     el('AssumedRoleUser', [el('AssumedRoleId', `${role.roleId}:${sessionName}`), el('Arn', session.assumedRoleArn)]),

@@ -209,9 +209,37 @@ export class World {
       // A snapshot written by an older version may be 0644: it holds every live secret.
       fs.chmodSync(options.snapshotFile, 0o600);
       const state = reviveState(JSON.parse(fs.readFileSync(options.snapshotFile, 'utf8')) as WorldState);
-      return new World(state, options.snapshotFile);
+      for (const session of readSessionJournal(sessionJournalOf(options.snapshotFile))) state.sessions[session.accessKeyId] = session;
+      const world = new World(state, options.snapshotFile);
+      world.dropExpiredSessions(new Date());
+      return world;
     }
     return new World(emptyState(options.accountId, options.region), options.snapshotFile);
+  }
+
+  /**
+   * Adds an STS session. No IAM decision depends on a new access key, so the decision cache
+   * stays; the snapshot gets one appended line, not a rewrite of every session there is.
+   */
+  addSession(session: Session, now: Date): void {
+    this.dropExpiredSessions(now);
+    this.state.sessions[session.accessKeyId] = session;
+    if (this.snapshotFile !== undefined) appendSession(sessionJournalOf(this.snapshotFile), session);
+  }
+
+  private nextSweep = 0;
+
+  /**
+   * Forgets sessions that expired over an hour ago (until then a call with one gets ExpiredToken,
+   * as on AWS, which a client answers by refreshing). At most once a minute: the sweep is O(sessions).
+   */
+  dropExpiredSessions(now: Date): void {
+    if (now.getTime() < this.nextSweep) return;
+    this.nextSweep = now.getTime() + 60_000;
+    const cutoff = now.getTime() - EXPIRED_SESSION_GRACE_MS;
+    for (const id of Object.keys(this.state.sessions)) {
+      if (Date.parse(this.state.sessions[id].expiration) <= cutoff) delete this.state.sessions[id];
+    }
   }
 
   get accountId(): string {
@@ -228,16 +256,11 @@ export class World {
     this.save();
   }
 
-  /**
-   * Records a change that no IAM decision depends on (a new STS session: decisions are keyed by
-   * access key, so a new key cannot make a cached one stale). The decision cache survives it.
-   */
-  sessionsChanged(): void {
-    this.save();
-  }
-
   private save(): void {
-    if (this.snapshotFile !== undefined) writeSnapshot(this.snapshotFile, JSON.stringify(this.state));
+    if (this.snapshotFile === undefined) return;
+    writeSnapshot(this.snapshotFile, JSON.stringify(this.state));
+    // The full snapshot holds every session now; a crash before this line only replays duplicates.
+    fs.rmSync(sessionJournalOf(this.snapshotFile), { force: true });
   }
 
   /** True when nothing but the bootstrap admin exists (after a full destroy). */
@@ -259,6 +282,30 @@ export function writeSnapshot(file: string, text: string): void {
   fs.rmSync(temp, { force: true });
   fs.writeFileSync(temp, text, { mode: 0o600, flag: 'wx' });
   fs.renameSync(temp, file);
+}
+
+const EXPIRED_SESSION_GRACE_MS = 60 * 60 * 1000;
+
+/** Sessions issued since the last full snapshot, one JSON line each, next to it. */
+const sessionJournalOf = (snapshotFile: string) => `${snapshotFile}.sessions`;
+
+function appendSession(journal: string, session: Session): void {
+  fs.appendFileSync(journal, `${JSON.stringify(session)}\n`, { mode: 0o600 });
+}
+
+function readSessionJournal(journal: string): Session[] {
+  if (!fs.existsSync(journal)) return [];
+  fs.chmodSync(journal, 0o600);
+  const sessions: Session[] = [];
+  for (const line of fs.readFileSync(journal, 'utf8').split('\n')) {
+    if (line === '') continue;
+    try {
+      sessions.push(JSON.parse(line) as Session);
+    } catch {
+      // a line cut short by a crash: that session was never answered to its caller
+    }
+  }
+  return sessions;
 }
 
 export function sha256Base64(data: Buffer): string {

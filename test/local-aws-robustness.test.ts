@@ -8,8 +8,9 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssumeRoleCredentials } from '../client/credentials';
+import { FunctionUrlClient } from '../client/function-url-client';
 import { signRequest } from '../client/sigv4';
-import { SeededWorld, callApi, query, seedWorld, xmlValue } from '../local-aws/fixtures';
+import { SeededWorld, callApi, query, seed, seedWorld, xmlValue } from '../local-aws/fixtures';
 import { startLocalAws } from '../local-aws/server';
 import { buildZip } from '../local-aws/zip-writer';
 
@@ -338,6 +339,53 @@ describe('8. the snapshot holds secrets: owner-only on disk', () => {
       await again.close();
       expect(fs.statSync(file).mode & 0o777).toBe(0o600);
       expect(fs.readdirSync(path.dirname(file))).toEqual(['world.json']);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('9. AssumeRole stays cheap as sessions pile up', () => {
+  it('a new session neither rewrites the snapshot nor drops cached decisions; expired ones are dropped; a restart still knows it', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sessions-'));
+    try {
+      const file = path.join(root, 'world.json');
+      const local = await startLocalAws({ snapshotFile: file });
+      let seeded: Awaited<ReturnType<typeof seed>>;
+      let credentials: AwsCredentialIdentity;
+      try {
+        seeded = await seed(local);
+        const stale = { accessKeyId: 'ASIASTALESESSION0000', secretAccessKey: 's', sessionToken: 't', expiration: new Date(Date.now() - 2 * 3600_000).toISOString(), roleArn: seeded.roleArn, roleName: 'function_invoker', roleId: 'AROAX', sessionName: 'stale', assumedRoleArn: 'arn' };
+        local.world.state.sessions[stale.accessKeyId] = stale;
+        const assume = (name: string) => query(local, 'sts', { Action: 'AssumeRole', RoleArn: seeded.roleArn, RoleSessionName: name, ExternalId: seeded.externalId }, seeded.userKey);
+        const first = await assume('first');
+        credentials = { accessKeyId: xmlValue(first.text, 'AccessKeyId'), secretAccessKey: xmlValue(first.text, 'SecretAccessKey'), sessionToken: xmlValue(first.text, 'SessionToken') };
+        expect(local.world.state.sessions[stale.accessKeyId]).toBeUndefined();
+        const client = new FunctionUrlClient({ url: seeded.urls.echo, region: 'us-east-1', credentials: { getCredentials: async () => credentials }, retries: 0 });
+        expect((await client.invoke()).status).toBe(200);
+        const snapshot = fs.statSync(file);
+        const simulations = local.authorizer.stats.simulations;
+        for (let i = 0; i < 20; i++) expect((await assume(`more-${i}`)).status).toBe(200);
+        expect((await client.invoke()).status).toBe(200);
+        expect(local.authorizer.stats.simulations).toBe(simulations);
+        const after = fs.statSync(file);
+        expect([after.ino, after.mtimeMs, after.size]).toEqual([snapshot.ino, snapshot.mtimeMs, snapshot.size]);
+        expect(fs.statSync(`${file}.sessions`).mode & 0o777).toBe(0o600);
+      } finally {
+        await local.close();
+      }
+      const restarted = await startLocalAws({ snapshotFile: file });
+      try {
+        const who = await query(restarted, 'sts', { Action: 'GetCallerIdentity' }, credentials);
+        expect(xmlValue(who.text, 'Arn')).toMatch(/assumed-role\/function_invoker\/first$/);
+        expect(Object.keys(restarted.world.state.sessions)).toHaveLength(21);
+        // A full write folds the journal into the snapshot.
+        await query(restarted, 'iam', { Action: 'CreateUser', UserName: 'folds' });
+        expect(fs.existsSync(`${file}.sessions`)).toBe(false);
+        expect(Object.keys(JSON.parse(fs.readFileSync(file, 'utf8')).sessions)).toHaveLength(21);
+      } finally {
+        await restarted.close();
+      }
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
