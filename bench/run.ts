@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { benchClientAndStandIn, benchDemo } from './local-flow';
+import { benchStandInLimits } from './stand-in-limits';
 import { median, reportedByNodeProcess, repeat, row, timeNodeProcess } from './measure';
 
 /**
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
   const out = (text: string) => process.stdout.write(text);
   out('\n');
   await benchClientAndStandIn(out, Number(process.env.BENCH_CALLS ?? 2000));
+  await benchStandInLimits(out);
   if (process.env.BENCH_SKIP_DEMO !== '1') {
     out('\n');
     await benchDemo(out);
