@@ -237,9 +237,15 @@ export class World {
     if (now.getTime() < this.nextSweep) return;
     this.nextSweep = now.getTime() + 60_000;
     const cutoff = now.getTime() - EXPIRED_SESSION_GRACE_MS;
+    let dropped = 0;
     for (const id of Object.keys(this.state.sessions)) {
-      if (Date.parse(this.state.sessions[id].expiration) <= cutoff) delete this.state.sessions[id];
+      if (Date.parse(this.state.sessions[id].expiration) <= cutoff) {
+        delete this.state.sessions[id];
+        dropped++;
+      }
     }
+    // No decision depends on a dead key (it fails authentication first): the cache stays.
+    if (dropped > 0) this.save();
   }
 
   get accountId(): string {
