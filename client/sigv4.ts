@@ -170,6 +170,18 @@ export class RequestSigner extends SignatureV4 {
   }
 
   /**
+   * smithy builds the canonical query in a plain object, so a key named `__proto__` turns into
+   * "[object Object]" and the signature differs from botocore's and AWS's. The query line is
+   * rebuilt with the same rules (keys sorted by their encoded form, a repeated key's values
+   * sorted, X-Amz-Signature left out) in a Map; the rest is smithy's.
+   */
+  protected override createCanonicalRequest(request: HttpRequest, canonicalHeaders: HeaderBag, payloadHash: string): string {
+    const lines = super.createCanonicalRequest(request, canonicalHeaders, payloadHash).split('\n');
+    lines[2] = canonicalQuery(request.query ?? {});
+    return lines.join('\n');
+  }
+
+  /**
    * Recomputes canonical request, string to sign and signature of `request` from the headers its
    * Authorization names, with this signer's secret.
    */
@@ -188,6 +200,20 @@ export class RequestSigner extends SignatureV4 {
     const signature = await this.sign(stringToSign, { signingDate: parseAmzDate(longDate), signingRegion: authorization.region, signingService: authorization.service });
     return { canonicalRequest, stringToSign, signature };
   }
+}
+
+/** SigV4's canonical query string (RFC 3986 encoding, as smithy's escapeUri). */
+function canonicalQuery(query: QueryParameterBag): string {
+  const escape = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const pairs = new Map<string, string>();
+  for (const key of Object.keys(query)) {
+    if (key.toLowerCase() === 'x-amz-signature') continue;
+    const encodedKey = escape(key);
+    const value = query[key];
+    const values = (Array.isArray(value) ? [...value] : typeof value === 'string' ? [value] : []).map((v) => `${encodedKey}=${escape(v)}`).sort();
+    if (values.length > 0) pairs.set(encodedKey, values.join('&'));
+  }
+  return [...pairs.keys()].sort().map((key) => pairs.get(key)!).join('&');
 }
 
 /**

@@ -9,7 +9,7 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssumeRoleCredentials } from '../client/credentials';
 import { FunctionUrlClient } from '../client/function-url-client';
-import { signRequest } from '../client/sigv4';
+import { describeSignedRequest, signRequest } from '../client/sigv4';
 import { SeededWorld, callApi, query, seed, seedWorld, xmlValue } from '../local-aws/fixtures';
 import { startLocalAws } from '../local-aws/server';
 import { buildZip } from '../local-aws/zip-writer';
@@ -144,6 +144,18 @@ describe('3. object-prototype names are ordinary names', () => {
     const r = await rawRequest({ method: 'GET', path: `${path}?constructor=1&toString=2`, headers: signed.headers });
     expect(r.status, r.text).toBe(200);
     expect(JSON.parse(r.text).queryStringParameters).toEqual({ constructor: '1', toString: '2' });
+  });
+
+  it('a query key named __proto__ is in the canonical query as botocore and AWS put it, and reaches the handler', async () => {
+    const endpoint = new URL(world.local.endpoint);
+    const signed = await signRequest({ method: 'GET', protocol: 'http:', hostname: endpoint.hostname, path: '/', rawQuery: '__proto__=x&constructor=1&b=2&b=1' }, session, { region: 'us-east-1', service: 'lambda' });
+    // SigV4: keys sorted by code point after encoding, a repeated key's values sorted.
+    expect((await describeSignedRequest(signed, session)).canonicalRequest.split('\n')[2]).toBe('__proto__=x&b=1&b=2&constructor=1');
+    const path = `/lambda-url/${urlId(world.urls.contract)}/`;
+    const headers = await signUrlRequest(path, '__proto__=x', session);
+    const r = await rawRequest({ method: 'GET', path: `${path}?__proto__=x`, headers });
+    expect(r.status, r.text).toBe(200);
+    expect(JSON.parse(r.text).queryStringParameters).toEqual(JSON.parse('{"__proto__":"x"}'));
   });
 
   it('an unsigned &__proto__=x appended to a signed request is refused', async () => {
