@@ -63,8 +63,11 @@ export class HandlerRunner {
   private readonly codeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'local-aws-code-'));
   private readonly runtimeFile = path.join(this.codeRoot, 'runtime.js');
   private readonly uids = new Map<string, number>();
-  /** True when functions run as users of their own (the stand-in runs as root). */
-  readonly separateUsers = process.getuid?.() === 0;
+  /**
+   * True when functions run as users of their own: the stand-in runs as root and may switch users
+   * (a container without CAP_SETUID may not; then this turns false at the first spawn).
+   */
+  separateUsers = process.getuid?.() === 0;
   private nextId = 1;
 
   constructor() {
@@ -140,13 +143,22 @@ export class HandlerRunner {
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
       AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${code.name}`,
     };
-    const child = spawn(process.execPath, [`--max-old-space-size=${code.memorySize}`, this.runtimeFile], {
+    const start = (as: number | undefined) => spawn(process.execPath, [`--max-old-space-size=${code.memorySize}`, this.runtimeFile], {
       cwd: codeDir,
       env,
       // stdout/stderr are the function's logs (not emulated); fd 3 carries the results.
       stdio: ['pipe', 'ignore', 'ignore', 'pipe'],
-      ...(uid === undefined ? {} : { uid, gid: uid }),
+      ...(as === undefined ? {} : { uid: as, gid: as }),
     });
+    let child: ChildProcess;
+    try {
+      child = start(uid);
+    } catch (error) {
+      // Node throws EPERM at once when root may not switch users; run as the stand-in's user.
+      if (uid === undefined || (error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+      this.separateUsers = false;
+      child = start(undefined);
+    }
     const warm: WarmProcess = { key, child, pending: new Map(), codeDir };
     child.stdin!.on('error', () => undefined); // a process that died mid-write is reported by 'exit'
     child.on('error', (error) => this.fail(code.name, warm, { errorType: 'Runtime.ExitError', errorMessage: error.message }));

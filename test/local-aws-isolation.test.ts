@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -191,6 +192,26 @@ describe("HandlerRunner reports Lambda's error for each limit", () => {
   it('a response just under 6 MB is delivered', async () => {
     const outcome = await runner.invoke(code('under', "export const handler = async () => 'x'.repeat(6 * 1024 * 1024 - 100);"), {}, 'r2');
     expect(outcome.ok && (outcome.result as string).length).toBe(6 * 1024 * 1024 - 100);
+  });
+});
+
+describe('a root stand-in that may not switch users (a container without CAP_SETUID)', () => {
+  it.runIf(separateUsers)('still runs handlers, as its own user, and says so', () => {
+    const setpriv = spawnSync('setpriv', ['--version']);
+    expect(setpriv.error, 'this test needs setpriv (Debian: apt-get install util-linux)').toBeUndefined();
+    const dist = path.resolve(__dirname, '..', 'dist', 'local-aws');
+    const script = `const { HandlerRunner } = require(${JSON.stringify(path.join(dist, 'handler-runner.js'))});
+const { buildZip } = require(${JSON.stringify(path.join(dist, 'zip-writer.js'))});
+(async () => {
+  const runner = new HandlerRunner();
+  const code = { name: 'f', codeSha256: 's', zipBase64: buildZip({ 'index.mjs': 'export const handler = async () => process.getuid();' }).toString('base64'), handler: 'index.handler', runtime: 'nodejs20.x', environment: {}, timeoutSeconds: 5, memorySize: 128, arn: 'arn:aws:lambda:us-east-1:123456789012:function:f' };
+  const outcome = await runner.invoke(code, {}, 'r');
+  await runner.close();
+  process.stdout.write(JSON.stringify({ outcome, separateUsers: runner.separateUsers }));
+})();`;
+    const run = spawnSync('setpriv', ['--bounding-set=-setuid,-setgid', '--inh-caps=-setuid,-setgid', process.execPath, '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ outcome: { ok: true, result: 0 }, separateUsers: false });
   });
 });
 
