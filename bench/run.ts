@@ -6,6 +6,7 @@ import { projectRoot } from '../scripts/project-root';
 import { benchClientAndStandIn, benchDemo } from './local-flow';
 import { goal, median, reportedByNodeProcess, repeat, row, timeCommand, timeNodeProcess } from './measure';
 import { benchSigning } from './signing';
+import { benchStandInLimits } from './stand-in-limits';
 
 /**
  * `npm run bench`: figures and ratios to a baseline measured in the same run, median of
@@ -101,6 +102,8 @@ async function main(): Promise<void> {
   await benchClientAndStandIn(out, Number(process.env.BENCH_CALLS ?? 2000));
   out('\n');
   await benchSigning(out);
+  out('\n');
+  await benchStandInLimits(out);
   if (process.env.BENCH_SKIP_DEMO !== '1') {
     out('\n');
     await benchDemo(out, RUNS);

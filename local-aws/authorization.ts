@@ -129,6 +129,8 @@ export class Authorizer {
       return cached;
     }
     this.stats.simulations++;
+    // The policies are read now; a change while the simulation runs makes this result stale.
+    const computedAt = this.world.generation;
     const boundary = this.boundary(principal);
     const result = await runSimulation(
       {
@@ -144,6 +146,9 @@ export class Authorizer {
     );
     if (result.resultType === 'error') throw new AwsError('InternalFailure', `policy evaluation failed: ${result.errors.message}`, 500, 'Receiver');
     const decision = result.overallResult as Decision;
+    // A decision computed before a change is answered to the request that asked for it (which
+    // arrived before the change) but never stored after it: it would outlive a revocation.
+    if (computedAt !== this.world.generation || this.cacheGeneration !== computedAt) return decision;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(key, decision);
     return decision;

@@ -9,6 +9,7 @@ with SigV4 verification and IAM evaluation, and keeps it running until Ctrl-C.
 Options:
   --port N           port to listen on; 0 picks a free one (default 4566)
   --snapshot FILE    load the state from FILE if it exists and save every change to it
+                     (owner-only, 0600: it holds secret keys; new sessions go to FILE.sessions)
   --account-id ID    12-digit account id (default 123456789012)
   --region R         region of the account (default us-east-1)
   --log              print one line per request

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import * as http from 'node:http';
 import { SignatureFormatError, headerBag, toHttpRequest } from '../client/sigv4';
 import { Authorizer } from './authorization';
 import { HandlerRunner } from './handler-runner';
@@ -63,7 +64,12 @@ export async function invokeFunctionUrl(
   request: { method: string; rawPath: string; rawQuery: string; headers: [string, string][]; body: Buffer; host: string; sourceIp: string },
 ): Promise<HttpAnswer> {
   const requestId = randomUUID();
-  const rest = request.rawPath.slice(URL_PREFIX.length);
+  // Routed on the path the signature covers: SigV4 (smithy, uriEscapePath) removes "." and ".."
+  // segments before signing, so "/lambda-url/B/../A/x" is signed as A's. On AWS the URL id is in
+  // the signed host and cannot be changed by the path at all.
+  const normalized = normalizePath(request.rawPath);
+  if (!normalized.startsWith(URL_PREFIX)) return jsonAnswer(404, 'ResourceNotFoundException', { Message: 'No function URL at this path' }, requestId);
+  const rest = normalized.slice(URL_PREFIX.length);
   const slash = rest.indexOf('/');
   const urlId = slash === -1 ? rest : rest.slice(0, slash);
   const rawPath = slash === -1 ? '/' : rest.slice(slash);
@@ -104,6 +110,20 @@ export async function invokeFunctionUrl(
     return { status: 502, headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId, 'x-amzn-errortype': outcome.kind === 'timeout' ? 'Sandbox.Timedout' : 'Unhandled' }, body: JSON.stringify({ Message: 'Internal Server Error' }) };
   }
   return mapResult(outcome.result, requestId);
+}
+
+/**
+ * Removes empty, "." and ".." segments as the SigV4 canonical path does (smithy's
+ * getCanonicalPath), keeping a leading and trailing "/".
+ */
+export function normalizePath(rawPath: string): string {
+  const segments: string[] = [];
+  for (const segment of rawPath.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  return `${rawPath.startsWith('/') ? '/' : ''}${segments.join('/')}${segments.length > 0 && rawPath.endsWith('/') ? '/' : ''}`;
 }
 
 /** Lower-cased names, repeated headers joined with "," (the same rule the signature check uses). */
@@ -173,15 +193,45 @@ export function mapResult(result: unknown, requestId: string): HttpAnswer {
     const r = result as { statusCode: unknown; headers?: Record<string, unknown>; body?: unknown; isBase64Encoded?: boolean; cookies?: string[] };
     const status = Number(r.statusCode);
     if (!Number.isInteger(status) || status < 100 || status > 599) {
-      return { status: 502, headers: { ...base, 'content-type': 'application/json', 'x-amzn-errortype': 'InvalidResponse' }, body: JSON.stringify({ Message: 'Internal Server Error' }) };
+      return invalidResponse(base);
     }
-    const headers: Record<string, string | string[]> = { ...base };
-    for (const [name, value] of Object.entries(r.headers ?? {})) headers[name.toLowerCase()] = String(value);
+    const headers: Record<string, string | string[]> = Object.create(null);
+    Object.assign(headers, base);
+    const userHeaders = r.headers !== null && typeof r.headers === 'object' ? Object.entries(r.headers) : [];
+    for (const [name, value] of userHeaders) {
+      const lower = name.toLowerCase();
+      // The stand-in frames the body itself; a handler's framing headers would corrupt the connection.
+      if (FRAMING_HEADERS.has(lower)) continue;
+      headers[lower] = String(value);
+    }
     if (Array.isArray(r.cookies) && r.cookies.length > 0) headers['set-cookie'] = r.cookies.map(String);
+    // Node throws inside writeHead() on a name or value it refuses (CR/LF, non-Latin-1, a space
+    // in a name). Lambda answers 502 for a malformed function response; so does the stand-in.
+    if (!headersAreValid(headers)) return invalidResponse(base);
     const text = r.body === undefined || r.body === null ? '' : typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
     const body = r.isBase64Encoded ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
     if (headers['content-type'] === undefined) headers['content-type'] = 'application/json';
     return { status, headers, body };
   }
   return { status: 200, headers: { ...base, 'content-type': 'application/json' }, body: JSON.stringify(result) };
+}
+
+const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'trailer']);
+
+function invalidResponse(base: Record<string, string>): HttpAnswer {
+  return { status: 502, headers: { ...base, 'content-type': 'application/json', 'x-amzn-errortype': 'InvalidResponse' }, body: JSON.stringify({ Message: 'Internal Server Error' }) };
+}
+
+/** True when node:http would send every header as given (its own validators, not a copy of them). */
+export function headersAreValid(headers: Record<string, string | string[]>): boolean {
+  try {
+    for (const name of Object.keys(headers)) {
+      http.validateHeaderName(name);
+      const value = headers[name];
+      for (const one of Array.isArray(value) ? value : [value]) http.validateHeaderValue(name, one);
+    }
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,14 +1,20 @@
+import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Readable, Writable } from 'node:stream';
 import { readZip } from './zip-archive';
 
 /**
- * Runs deployed Node.js handlers: the zip is unpacked once per code version into a temp
- * directory and loaded in a worker thread that stays warm between invocations, like a Lambda
- * execution environment. A timeout terminates the worker (the next call starts a fresh one).
- * Unlike Lambda, one warm worker may run several events concurrently; handlers here are async.
+ * Runs deployed Node.js handlers, each function in its own process (a Lambda execution
+ * environment): the zip is unpacked once per code version into that function's directory, the
+ * process starts with a clean environment (Lambda's variables and the function's own, nothing of
+ * the stand-in's), its own TMPDIR, a V8 heap capped at the function's MemorySize, and stays warm
+ * between invocations. When the stand-in runs as root, every function also runs as its own
+ * unprivileged user, so it can neither read the stand-in's /proc entries or other functions' code,
+ * nor signal the stand-in. A timeout, an exit, a resident size over MemorySize or an oversized
+ * result ends that process only; the next call starts a fresh one.
+ * Unlike Lambda, one warm process may run several events concurrently; handlers here are async.
  */
 
 export interface FunctionCode {
@@ -28,34 +34,66 @@ export type InvocationOutcome =
   | { ok: false; kind: 'error'; errorType: string; errorMessage: string; durationMs: number }
   | { ok: false; kind: 'timeout'; durationMs: number };
 
-interface WarmWorker {
+type Settle = (message: { ok: true; result: unknown } | { ok: false; errorType: string; errorMessage: string }) => void;
+
+interface WarmProcess {
   key: string;
-  worker: Worker;
-  pending: Map<number, (message: any) => void>;
+  child: ChildProcess;
+  pending: Map<number, Settle>;
+  /** Why the stand-in ended it (set before the kill), reported to the calls it was running. */
+  endedBecause?: { errorType: string; errorMessage: string };
+  memoryWatch?: NodeJS.Timeout;
+  codeDir: string;
 }
 
-const WORKER_FILE = (() => {
-  const js = path.join(__dirname, 'handler-worker.js');
-  return fs.existsSync(js) ? js : path.join(__dirname, '..', 'dist', 'local-aws', 'handler-worker.js');
+/** A result line longer than this is not a handler's answer (those are ≤ 6 MB): the process is ended. */
+const MAX_RESULT_LINE = 7 * 1024 * 1024;
+/** How often the resident size of a process with calls in flight is read. */
+const MEMORY_WATCH_MS = 50;
+/** Unprivileged user ids for functions when the stand-in runs as root (one per function). */
+const FIRST_FUNCTION_UID = 200_000;
+
+const RUNTIME_FILE = (() => {
+  const js = path.join(__dirname, 'handler-process.js');
+  return fs.existsSync(js) ? js : path.join(__dirname, '..', 'dist', 'local-aws', 'handler-process.js');
 })();
 
 export class HandlerRunner {
-  private readonly workers = new Map<string, WarmWorker>();
+  private readonly processes = new Map<string, WarmProcess>();
   private readonly codeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'local-aws-code-'));
+  private readonly runtimeFile = path.join(this.codeRoot, 'runtime.js');
+  private readonly uids = new Map<string, number>();
+  /**
+   * True when functions run as users of their own: the stand-in runs as root and may switch users
+   * (a container without CAP_SETUID may not; then this turns false at the first spawn).
+   */
+  separateUsers = process.getuid?.() === 0;
   private nextId = 1;
+
+  constructor() {
+    // Others may traverse the root (each function's directory is its own and 0700), not list it.
+    fs.chmodSync(this.codeRoot, 0o711);
+    fs.copyFileSync(RUNTIME_FILE, this.runtimeFile);
+    fs.chmodSync(this.runtimeFile, 0o644);
+  }
 
   async invoke(code: FunctionCode, event: unknown, requestId: string): Promise<InvocationOutcome> {
     if (!/^nodejs\d+\.x$/.test(code.runtime)) {
       return { ok: false, kind: 'error', errorType: 'Runtime.Unsupported', errorMessage: `The local stand-in runs Node.js handlers only, not ${code.runtime}`, durationMs: 0 };
     }
-    const warm = this.warmWorker(code);
-    const id = this.nextId++;
     const started = performance.now();
+    let warm: WarmProcess;
+    try {
+      warm = this.warmProcess(code);
+    } catch (error) {
+      return { ok: false, kind: 'error', errorType: 'Runtime.ImportModuleError', errorMessage: (error as Error).message, durationMs: performance.now() - started };
+    }
+    const id = this.nextId++;
     const deadline = Date.now() + code.timeoutSeconds * 1000;
     return new Promise<InvocationOutcome>((resolve) => {
       const timer = setTimeout(() => {
         warm.pending.delete(id);
-        this.retire(code.name, warm);
+        this.end(code.name, warm, { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${code.timeoutSeconds.toFixed(2)} seconds` });
         resolve({ ok: false, kind: 'timeout', durationMs: performance.now() - started });
       }, code.timeoutSeconds * 1000);
       warm.pending.set(id, (message) => {
@@ -63,61 +101,189 @@ export class HandlerRunner {
         const durationMs = performance.now() - started;
         resolve(message.ok ? { ok: true, result: message.result, durationMs } : { ok: false, kind: 'error', errorType: message.errorType, errorMessage: message.errorMessage, durationMs });
       });
-      warm.worker.postMessage({
-        id,
-        event,
-        context: { awsRequestId: requestId, functionName: code.name, functionVersion: '$LATEST', invokedFunctionArn: code.arn, memoryLimitInMB: String(code.memorySize), deadline },
-      });
+      this.watchMemory(code, warm);
+      const context = { awsRequestId: requestId, functionName: code.name, functionVersion: '$LATEST', invokedFunctionArn: code.arn, memoryLimitInMB: String(code.memorySize), deadline };
+      (warm.child.stdin as Writable).write(`${JSON.stringify({ id, event, context })}\n`);
     });
   }
 
-  private warmWorker(code: FunctionCode): WarmWorker {
-    const key = `${code.codeSha256}|${code.handler}|${JSON.stringify(code.environment)}`;
-    const existing = this.workers.get(code.name);
+  private warmProcess(code: FunctionCode): WarmProcess {
+    const key = `${code.codeSha256}|${code.handler}|${code.memorySize}|${JSON.stringify(code.environment)}`;
+    const existing = this.processes.get(code.name);
     if (existing !== undefined && existing.key === key) return existing;
-    if (existing !== undefined) this.retire(code.name, existing);
-    const codeDir = path.join(this.codeRoot, code.codeSha256.replace(/[^A-Za-z0-9]/g, '_'));
-    if (!fs.existsSync(codeDir)) {
-      const files = readZip(Buffer.from(code.zipBase64, 'base64'));
-      for (const [name, data] of files) {
-        const target = path.resolve(codeDir, name);
-        if (!target.startsWith(codeDir + path.sep)) continue; // no zip-slip
-        fs.mkdirSync(path.dirname(target), { recursive: true });
-        fs.writeFileSync(target, data);
-      }
+    if (existing !== undefined) this.end(code.name, existing, { errorType: 'Runtime.ExitError', errorMessage: 'The function was updated' });
+
+    const uid = this.uidFor(code.name);
+    const functionDir = path.join(this.codeRoot, `fn-${uid ?? this.uids.get(code.name)}`);
+    const codeDir = path.join(functionDir, `task-${code.codeSha256.replace(/[^A-Za-z0-9]/g, '_')}`);
+    const tmpDir = path.join(functionDir, 'tmp');
+    if (!fs.existsSync(codeDir)) this.unpack(code, codeDir);
+    fs.mkdirSync(tmpDir, { recursive: true, mode: 0o700 });
+    if (uid !== undefined) {
+      for (const entry of [functionDir, tmpDir, codeDir, ...walk(codeDir)]) fs.chownSync(entry, uid, uid);
     }
-    const environment = { AWS_LAMBDA_FUNCTION_NAME: code.name, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(code.memorySize), AWS_LAMBDA_FUNCTION_VERSION: '$LATEST', ...code.environment };
-    const worker = new Worker(WORKER_FILE, { workerData: { codeDir, handler: code.handler, environment }, env: { ...environment }, stdout: false, stderr: false });
-    const warm: WarmWorker = { key, worker, pending: new Map() };
-    worker.on('message', (message: { id: number }) => {
-      const settle = warm.pending.get(message.id);
-      warm.pending.delete(message.id);
-      settle?.(message);
+    fs.chmodSync(functionDir, 0o700);
+
+    const region = code.arn.split(':')[3] ?? 'us-east-1';
+    // Lambda's reserved variables win over the function's own (Lambda refuses to set those).
+    const env: NodeJS.ProcessEnv = {
+      ...code.environment,
+      PATH: '/usr/local/bin:/usr/bin:/bin',
+      LANG: 'en_US.UTF-8',
+      TZ: ':UTC',
+      TMPDIR: tmpDir,
+      HOME: tmpDir,
+      LAMBDA_TASK_ROOT: codeDir,
+      _HANDLER: code.handler,
+      AWS_EXECUTION_ENV: `AWS_Lambda_${code.runtime}`,
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      AWS_LAMBDA_FUNCTION_NAME: code.name,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(code.memorySize),
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${code.name}`,
+    };
+    const start = (as: number | undefined) => spawn(process.execPath, [`--max-old-space-size=${code.memorySize}`, this.runtimeFile], {
+      cwd: codeDir,
+      env,
+      // stdout/stderr are the function's logs (not emulated); fd 3 carries the results.
+      stdio: ['pipe', 'ignore', 'ignore', 'pipe'],
+      ...(as === undefined ? {} : { uid: as, gid: as }),
     });
-    worker.on('error', (error) => {
-      for (const settle of warm.pending.values()) settle({ ok: false, errorType: 'Runtime.ExitError', errorMessage: error.message });
-      warm.pending.clear();
-      if (this.workers.get(code.name) === warm) this.workers.delete(code.name);
+    let child: ChildProcess;
+    try {
+      child = start(uid);
+    } catch (error) {
+      // Node throws EPERM at once when root may not switch users; run as the stand-in's user.
+      if (uid === undefined || (error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+      this.separateUsers = false;
+      child = start(undefined);
+    }
+    const warm: WarmProcess = { key, child, pending: new Map(), codeDir };
+    child.stdin!.on('error', () => undefined); // a process that died mid-write is reported by 'exit'
+    child.on('error', (error) => this.fail(code.name, warm, { errorType: 'Runtime.ExitError', errorMessage: error.message }));
+    child.on('exit', (exitCode, signal) => {
+      const why = warm.endedBecause ?? (signal === 'SIGABRT' || exitCode === 134
+        ? { errorType: 'Runtime.OutOfMemory', errorMessage: 'Runtime exited with error: signal: aborted (JavaScript heap out of memory)' }
+        : { errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: ${signal === null ? `exit status ${exitCode}` : `signal: ${signal}`}` });
+      this.fail(code.name, warm, why);
     });
-    worker.unref();
-    this.workers.set(code.name, warm);
+    this.readResults(code.name, warm, child.stdio[3] as Readable);
+    this.processes.set(code.name, warm);
     return warm;
   }
 
-  private retire(name: string, warm: WarmWorker): void {
-    if (this.workers.get(name) === warm) this.workers.delete(name);
-    void warm.worker.terminate();
+  /** Unpacks the zip (bounded by Lambda's unzipped limit) into a directory of its own, 0700. */
+  private unpack(code: FunctionCode, codeDir: string): void {
+    const files = readZip(Buffer.from(code.zipBase64, 'base64'));
+    fs.mkdirSync(codeDir, { recursive: true, mode: 0o700 });
+    for (const [name, data] of files) {
+      const target = path.resolve(codeDir, name);
+      if (!target.startsWith(codeDir + path.sep)) continue; // no zip-slip
+      fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
+      fs.writeFileSync(target, data, { mode: 0o600 });
+    }
   }
 
-  /** Forgets a function's worker (after its deletion or a code update). */
+  private uidFor(name: string): number | undefined {
+    let uid = this.uids.get(name);
+    if (uid === undefined) {
+      uid = FIRST_FUNCTION_UID + this.uids.size;
+      this.uids.set(name, uid);
+    }
+    return this.separateUsers ? uid : undefined;
+  }
+
+  /** Result lines from fd 3: bounded, parsed defensively (the handler can write there too). */
+  private readResults(name: string, warm: WarmProcess, results: Readable): void {
+    let buffered = '';
+    results.setEncoding('utf8');
+    results.on('error', () => undefined);
+    results.on('data', (chunk: string) => {
+      buffered += chunk;
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) !== -1) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        let message: any;
+        try {
+          message = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        if (message === null || typeof message !== 'object' || typeof message.id !== 'number') continue;
+        const settle = warm.pending.get(message.id);
+        if (settle === undefined) continue;
+        warm.pending.delete(message.id);
+        settle(message.ok === true ? { ok: true, result: message.result ?? null } : { ok: false, errorType: String(message.errorType ?? 'Error'), errorMessage: String(message.errorMessage ?? '') });
+      }
+      if (buffered.length > MAX_RESULT_LINE) {
+        buffered = '';
+        this.end(name, warm, { errorType: 'Function.ResponseSizeTooLarge', errorMessage: 'Response payload size exceeded maximum allowed payload size (6291556 bytes).' });
+      }
+    });
+  }
+
+  /**
+   * Lambda ends an environment whose memory use passes MemorySize. The V8 heap cap catches
+   * JavaScript objects; buffers live outside it, so the resident size is read while calls run.
+   */
+  private watchMemory(code: FunctionCode, warm: WarmProcess): void {
+    if (warm.memoryWatch !== undefined || warm.child.pid === undefined) return;
+    const limit = code.memorySize * 1024 * 1024;
+    const statm = `/proc/${warm.child.pid}/statm`;
+    warm.memoryWatch = setInterval(() => {
+      if (warm.pending.size === 0) {
+        clearInterval(warm.memoryWatch);
+        warm.memoryWatch = undefined;
+        return;
+      }
+      let resident: number;
+      try {
+        resident = Number(fs.readFileSync(statm, 'utf8').split(' ')[1]) * 4096;
+      } catch {
+        return; // exited; 'exit' reports it
+      }
+      if (resident > limit) this.end(code.name, warm, { errorType: 'Runtime.OutOfMemory', errorMessage: `Runtime exited with error: signal: killed (memory used exceeded MemorySize ${code.memorySize} MB)` });
+    }, MEMORY_WATCH_MS);
+    warm.memoryWatch.unref();
+  }
+
+  /** Ends a process for `why`; its calls in flight fail with it now, not at their timeout. */
+  private end(name: string, warm: WarmProcess, why: { errorType: string; errorMessage: string }): void {
+    warm.endedBecause ??= why;
+    warm.child.kill('SIGKILL');
+    this.fail(name, warm, why);
+  }
+
+  private fail(name: string, warm: WarmProcess, why: { errorType: string; errorMessage: string }): void {
+    if (this.processes.get(name) === warm) this.processes.delete(name);
+    if (warm.memoryWatch !== undefined) clearInterval(warm.memoryWatch);
+    const pending = [...warm.pending.values()];
+    warm.pending.clear();
+    for (const settle of pending) settle({ ok: false, ...why });
+  }
+
+  /** Forgets a function's process and files (after its deletion or a code update). */
   discard(name: string): void {
-    const warm = this.workers.get(name);
-    if (warm !== undefined) this.retire(name, warm);
+    const warm = this.processes.get(name);
+    if (warm !== undefined) this.end(name, warm, { errorType: 'Runtime.ExitError', errorMessage: 'The function was deleted' });
+    const uid = this.uids.get(name);
+    if (uid !== undefined) fs.rmSync(path.join(this.codeRoot, `fn-${uid}`), { recursive: true, force: true });
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.workers.values()].map((w) => w.worker.terminate()));
-    this.workers.clear();
+    const exits = [...this.processes.values()].map((warm) => new Promise<void>((resolve) => {
+      if (warm.child.exitCode !== null || warm.child.signalCode !== null) return resolve();
+      warm.child.once('exit', () => resolve());
+      warm.child.kill('SIGKILL');
+    }));
+    await Promise.all(exits);
+    this.processes.clear();
     fs.rmSync(this.codeRoot, { recursive: true, force: true });
   }
+}
+
+function walk(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).map((entry) => path.join(dir, entry));
 }

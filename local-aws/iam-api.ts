@@ -43,7 +43,32 @@ function checkPath(value: string | null): string {
   return p;
 }
 
+/**
+ * A whole-number Query parameter within AWS's range, or AWS's ValidationError naming the field,
+ * the value and the bound. Strict digits: Number() would take "1e3", "0x10" or " 3600 ".
+ */
+export function integerParameter(params: URLSearchParams, name: string, min: number, max: number, fallback: number): number {
+  const text = params.get(name);
+  if (text === null) return fallback;
+  const field = lowerFirst(name);
+  if (!/^-?\d{1,15}$/.test(text)) throw new AwsError('ValidationError', `1 validation error detected: Value '${text}' at '${field}' failed to satisfy constraint: Member must be a whole number from ${min} to ${max}`);
+  const value = Number(text);
+  if (value < min) throw new AwsError('ValidationError', `1 validation error detected: Value '${text}' at '${field}' failed to satisfy constraint: Member must have value greater than or equal to ${min}`);
+  if (value > max) throw new AwsError('ValidationError', `1 validation error detected: Value '${text}' at '${field}' failed to satisfy constraint: Member must have value less than or equal to ${max}`);
+  return value;
+}
+
+/**
+ * IAM's API limit on any policy document parameter (PolicyDocument, AssumeRolePolicyDocument):
+ * 131072 characters. Checked before anything parses it; the quota (2048/4096/6144 without
+ * whitespace) is checked after.
+ */
+const MAX_POLICY_DOCUMENT = 131072;
+
 function checkPolicyDocument(text: string, kind: 'identity' | 'trust', field: string): string {
+  if (text.length > MAX_POLICY_DOCUMENT) {
+    throw new AwsError('ValidationError', `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must have length less than or equal to ${MAX_POLICY_DOCUMENT}`);
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -218,12 +243,10 @@ export const IAM_OPERATIONS: Record<string, Operation> = dictionary<Operation>({
   async CreateRole(world, { params, authorize }) {
     const name = checkName(required(params, 'RoleName'), 'RoleName', 64);
     const path = checkPath(params.get('Path'));
-    const trust = checkPolicyDocument(required(params, 'AssumeRolePolicyDocument'), 'trust', 'assumeRolePolicyDocument');
-    const maxSessionDuration = Number(params.get('MaxSessionDuration') ?? 3600);
-    if (!Number.isInteger(maxSessionDuration) || maxSessionDuration < 3600 || maxSessionDuration > 43200) {
-      throw new AwsError('ValidationError', `1 validation error detected: Value '${params.get('MaxSessionDuration')}' at 'maxSessionDuration' failed to satisfy constraint: Member must have value between 3600 and 43200`);
-    }
+    const maxSessionDuration = integerParameter(params, 'MaxSessionDuration', 3600, 43200, 3600);
+    // Authorized before the document is parsed: a caller without the right costs no parsing.
     await authorize('iam:CreateRole', roleArn(world, path, name));
+    const trust = checkPolicyDocument(required(params, 'AssumeRolePolicyDocument'), 'trust', 'assumeRolePolicyDocument');
     if (Object.keys(world.state.roles).some((n) => n.toLowerCase() === name.toLowerCase())) throw new AwsError('EntityAlreadyExists', `Role with name ${name} already exists.`, 409);
     const role: Role = { name, path, arn: roleArn(world, path, name), roleId: newId('AROA'), createDate: isoNow(), assumeRolePolicyDocument: trust, description: params.get('Description') ?? undefined,
       maxSessionDuration, permissionsBoundary: params.get('PermissionsBoundary') ?? undefined, tags: parseTags(params), inlinePolicies: dictionary(), attachedPolicies: [] };
@@ -247,8 +270,11 @@ export const IAM_OPERATIONS: Record<string, Operation> = dictionary<Operation>({
   async UpdateRole(world, { params, authorize }) {
     const role = roleOf(world, required(params, 'RoleName'));
     await authorize('iam:UpdateRole', role.arn);
-    if (params.has('MaxSessionDuration')) role.maxSessionDuration = Number(params.get('MaxSessionDuration'));
-    if (params.has('Description')) role.description = params.get('Description') ?? undefined;
+    const maxSessionDuration = integerParameter(params, 'MaxSessionDuration', 3600, 43200, role.maxSessionDuration);
+    const description = params.get('Description');
+    if (description !== null && description.length > 1000) throw new AwsError('ValidationError', `1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 1000`);
+    role.maxSessionDuration = maxSessionDuration;
+    if (description !== null) role.description = description;
     world.changed();
     return undefined;
   },
@@ -277,9 +303,9 @@ export const IAM_OPERATIONS: Record<string, Operation> = dictionary<Operation>({
   async CreatePolicy(world, { params, authorize }) {
     const name = checkName(required(params, 'PolicyName'), 'PolicyName', 128);
     const path = checkPath(params.get('Path'));
-    const document = checkPolicyDocument(required(params, 'PolicyDocument'), 'identity', 'policyDocument');
     const arn = `arn:aws:iam::${world.accountId}:policy${path}${name}`;
     await authorize('iam:CreatePolicy', arn);
+    const document = checkPolicyDocument(required(params, 'PolicyDocument'), 'identity', 'policyDocument');
     if (Object.values(world.state.policies).some((p) => p.name.toLowerCase() === name.toLowerCase() && p.path === path)) {
       throw new AwsError('EntityAlreadyExists', `A policy called ${name} already exists. Duplicate names are not allowed.`, 409);
     }

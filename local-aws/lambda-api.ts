@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Principal } from './authorization';
-import { readZip } from './zip-archive';
+import { UnzippedSizeError, readZip } from './zip-archive';
 import { AwsError, FunctionUrlConfig, LambdaFunctionState, World, dictionary, sha256Base64 } from './world';
 
 /**
@@ -47,8 +47,17 @@ function parseJson(body: Buffer): Record<string, any> {
   }
 }
 
+/** A path segment as the caller meant it; malformed percent-encoding is the caller's 400, not a crash. */
+function decodeSegment(text: string, field: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw invalid(`1 validation error detected: Value '${text}' at '${field}' is not valid percent-encoding`);
+  }
+}
+
 function functionOf(world: World, nameOrArn: string): { fn: LambdaFunctionState; qualifier?: string } {
-  const match = FUNCTION_NAME.exec(decodeURIComponent(nameOrArn));
+  const match = FUNCTION_NAME.exec(decodeSegment(nameOrArn, 'functionName'));
   if (match === null) throw invalid(`1 validation error detected: Value '${nameOrArn}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern`);
   const fn = world.state.functions[match[2]];
   if (fn === undefined) throw notFound(`Function not found: arn:aws:lambda:${world.region}:${world.accountId}:function:${match[2]}`);
@@ -137,6 +146,7 @@ const ROUTES: Route[] = [
       try {
         readZip(zip);
       } catch (error) {
+        if (error instanceof UnzippedSizeError) throw invalid(error.message);
         throw invalid(`Could not unzip uploaded file. Please check your file, then try to upload again. (${(error as Error).message})`);
       }
       const timeout = input.Timeout ?? 3;
@@ -203,7 +213,7 @@ const ROUTES: Route[] = [
     method: 'GET',
     pattern: /^\/2017-03-31\/tags\/(.+)$/,
     async handle(world, call, m) {
-      const { fn } = functionOf(world, decodeURIComponent(m[1]));
+      const { fn } = functionOf(world, m[1]);
       await call.authorize('lambda:ListTags', fn.arn);
       return { status: 200, body: { Tags: fn.tags } };
     },
@@ -322,7 +332,7 @@ const ROUTES: Route[] = [
     async handle(world, call, m) {
       const { fn } = functionOf(world, m[1]);
       const qualifier = call.query.get('Qualifier') ?? undefined;
-      const sid = decodeURIComponent(m[2]);
+      const sid = decodeSegment(m[2], 'statementId');
       const resource = qualifier ? `${fn.arn}:${qualifier}` : fn.arn;
       await call.authorize('lambda:RemovePermission', resource);
       const before = fn.permissions.length;

@@ -81,7 +81,7 @@ export async function logsOperation(world: World, call: LogsCall): Promise<unkno
     case 'UntagResource': {
       const group = groupByArn(world, input.resourceArn);
       await call.authorize('logs:UntagResource', group.arn);
-      for (const key of input.tagKeys ?? []) delete group.tags[key];
+      for (const key of Array.isArray(input.tagKeys) ? input.tagKeys : []) delete group.tags[String(key)];
       world.changed();
       return {};
     }

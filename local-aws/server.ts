@@ -39,6 +39,8 @@ export interface LocalAwsOptions {
 
 export const DEFAULT_ADMIN_KEY: AdminKey = { accessKeyId: 'AKIALOCALAWSADMIN000', secretAccessKey: 'local-aws-admin-secret-not-for-real-aws' };
 const MAX_API_BODY = 70 * 1024 * 1024;
+/** IAM's largest parameter is a 131072-character policy document, ≤ 3 bytes each when percent-encoded. */
+const MAX_QUERY_BODY = 1024 * 1024;
 const STS_ACTIONS = new Set(['AssumeRole', 'GetCallerIdentity', 'GetSessionToken', 'AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML', 'GetFederationToken', 'DecodeAuthorizationMessage', 'GetAccessKeyInfo']);
 
 export interface LocalAws {
@@ -72,11 +74,27 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       .then((answer) => {
         // Wall time of every request, including the handler runs of function URL calls.
         stats.handlingMs += performance.now() - started;
-        res.writeHead(answer.status, answer.headers);
-        res.end(answer.body);
+        send(res, answer);
         options.log?.(`${req.method} ${req.url?.split('?')[0]} -> ${answer.status} (${(performance.now() - started).toFixed(1)} ms)`);
       });
   });
+
+  /** Last line of defence: whatever writeHead refuses is one 502 for that call, never a crash. */
+  function send(res: http.ServerResponse, answer: Answer): void {
+    try {
+      res.writeHead(answer.status, answer.headers);
+    } catch (error) {
+      options.log?.(`refused response headers: ${(error as Error).message}`);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      res.writeHead(502, { 'content-type': 'application/json', 'x-amzn-errortype': 'InvalidResponse' });
+      res.end(JSON.stringify({ Message: 'Internal Server Error' }));
+      return;
+    }
+    res.end(answer.body);
+  }
 
   async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
     const chunks: Buffer[] = [];
@@ -106,10 +124,13 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     if (rawPath === '/_local/health') return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ok: true, accountId: world.accountId, region: world.region }) };
 
     stats.apiCalls++;
-    const body = await readBody(req, MAX_API_BODY);
     const target = req.headers['x-amz-target'];
     const service = serviceOf(req, rawPath, target);
-    if (body === undefined) return errorFor(service, new AwsError('RequestEntityTooLargeException', 'Request must be smaller than 73400320 bytes', 413));
+    // Bounded before anything is parsed: only Lambda's CreateFunction carries a large body (a
+    // base64 zip); every Query/JSON 1.1 call here fits in MAX_QUERY_BODY.
+    const limit = service === 'lambda' ? MAX_API_BODY : MAX_QUERY_BODY;
+    const body = await readBody(req, limit);
+    if (body === undefined) return errorFor(service, new AwsError('RequestEntityTooLargeException', `Request must be smaller than ${limit} bytes`, 413));
     try {
       const request = toHttpRequest({ method: req.method ?? 'GET', protocol: 'http:', hostname: (req.headers.host ?? '').replace(/:\d+$/, ''), path: rawPath, rawQuery, headers: headerPairs, body });
       const principal = await authorizer.authenticate(request, service);
@@ -124,12 +145,14 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         }
         case 'logs': {
           const operation = String(target).replace(/^Logs_20140328\./, '');
-          let input: Record<string, unknown>;
+          let input: unknown;
           try {
             input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
           } catch {
             throw new AwsError('SerializationException', 'The request body is not valid JSON');
           }
+          // JSON 1.1 takes an object; `null`, a number or an array is the caller's error.
+          if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new AwsError('SerializationException', 'The request body must be a JSON object');
           const answer = await logsOperation(world, { operation, input: input as Record<string, any>, authorize });
           return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() }, body: JSON.stringify(answer) };
         }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { validateSessionPolicy } from '@cloud-copilot/iam-policy';
 import { Authorizer, Principal } from './authorization';
 import { AwsError, Session, World, newId } from './world';
+import { integerParameter } from './iam-api';
 import { el } from './xml';
 
 /** STS over the Query protocol: AssumeRole and GetCallerIdentity, with AWS's rules. */
@@ -48,11 +49,7 @@ async function assumeRole(params: URLSearchParams, world: World, authorizer: Aut
     const errors = validateSessionPolicy(parsed);
     if (errors.length > 0) throw new AwsError('MalformedPolicyDocument', errors[0].message);
   }
-  const requested = params.get('DurationSeconds');
-  const duration = requested === null ? 3600 : Number(requested);
-  if (!Number.isInteger(duration) || duration < 900 || duration > 43200) {
-    throw new AwsError('ValidationError', `1 validation error detected: Value '${requested}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200`);
-  }
+  const duration = integerParameter(params, 'DurationSeconds', 900, 43200, 3600);
 
   const roleName = roleArn.split('/').pop() ?? '';
   const role = world.state.roles[roleName];
@@ -67,7 +64,6 @@ async function assumeRole(params: URLSearchParams, world: World, authorizer: Aut
     throw new AwsError('ValidationError', `The requested DurationSeconds exceeds the ${principal.kind === 'session' ? '1 hour session limit for roles assumed by role chaining' : 'MaxSessionDuration set for this role'}.`);
   }
 
-  for (const [id, old] of Object.entries(world.state.sessions)) if (new Date(old.expiration) <= now) delete world.state.sessions[id];
   const session: Session = {
     accessKeyId: newId('ASIA', 16),
     secretAccessKey: randomBytes(30).toString('base64'),
@@ -80,8 +76,7 @@ async function assumeRole(params: URLSearchParams, world: World, authorizer: Aut
     assumedRoleArn: `arn:aws:sts::${world.accountId}:assumed-role/${role.name}/${sessionName}`,
     sessionPolicy: policy,
   };
-  world.state.sessions[session.accessKeyId] = session;
-  world.changed();
+  world.addSession(session, now);
   return [
     el('Credentials', [el('AccessKeyId', session.accessKeyId), el('SecretAccessKey', session.secretAccessKey), el('SessionToken', session.sessionToken), el('Expiration', session.expiration)]),
     el('AssumedRoleUser', [el('AssumedRoleId', `${role.roleId}:${sessionName}`), el('Arn', session.assumedRoleArn)]),

@@ -206,10 +206,46 @@ export class World {
 
   static open(options: { accountId: string; region: string; snapshotFile?: string }): World {
     if (options.snapshotFile !== undefined && fs.existsSync(options.snapshotFile)) {
+      // A snapshot written by an older version may be 0644: it holds every live secret.
+      fs.chmodSync(options.snapshotFile, 0o600);
       const state = reviveState(JSON.parse(fs.readFileSync(options.snapshotFile, 'utf8')) as WorldState);
-      return new World(state, options.snapshotFile);
+      for (const session of readSessionJournal(sessionJournalOf(options.snapshotFile))) state.sessions[session.accessKeyId] = session;
+      const world = new World(state, options.snapshotFile);
+      world.dropExpiredSessions(new Date());
+      return world;
     }
     return new World(emptyState(options.accountId, options.region), options.snapshotFile);
+  }
+
+  /**
+   * Adds an STS session. No IAM decision depends on a new access key, so the decision cache
+   * stays; the snapshot gets one appended line, not a rewrite of every session there is.
+   */
+  addSession(session: Session, now: Date): void {
+    this.dropExpiredSessions(now);
+    this.state.sessions[session.accessKeyId] = session;
+    if (this.snapshotFile !== undefined) appendSession(sessionJournalOf(this.snapshotFile), session);
+  }
+
+  private nextSweep = 0;
+
+  /**
+   * Forgets sessions that expired over an hour ago (until then a call with one gets ExpiredToken,
+   * as on AWS, which a client answers by refreshing). At most once a minute: the sweep is O(sessions).
+   */
+  dropExpiredSessions(now: Date): void {
+    if (now.getTime() < this.nextSweep) return;
+    this.nextSweep = now.getTime() + 60_000;
+    const cutoff = now.getTime() - EXPIRED_SESSION_GRACE_MS;
+    let dropped = 0;
+    for (const id of Object.keys(this.state.sessions)) {
+      if (Date.parse(this.state.sessions[id].expiration) <= cutoff) {
+        delete this.state.sessions[id];
+        dropped++;
+      }
+    }
+    // No decision depends on a dead key (it fails authentication first): the cache stays.
+    if (dropped > 0) this.save();
   }
 
   get accountId(): string {
@@ -223,12 +259,14 @@ export class World {
   /** Applies a change: the mutation runs only after all validation inside `change` passed. */
   changed(): void {
     this.generation++;
-    if (this.snapshotFile !== undefined) {
-      const temp = `${this.snapshotFile}.${process.pid}.tmp`;
-      fs.mkdirSync(path.dirname(this.snapshotFile), { recursive: true });
-      fs.writeFileSync(temp, JSON.stringify(this.state));
-      fs.renameSync(temp, this.snapshotFile);
-    }
+    this.save();
+  }
+
+  private save(): void {
+    if (this.snapshotFile === undefined) return;
+    writeSnapshot(this.snapshotFile, JSON.stringify(this.state));
+    // The full snapshot holds every session now; a crash before this line only replays duplicates.
+    fs.rmSync(sessionJournalOf(this.snapshotFile), { force: true });
   }
 
   /** True when nothing but the bootstrap admin exists (after a full destroy). */
@@ -236,6 +274,44 @@ export class World {
     const s = this.state;
     return [s.users, s.accessKeys, s.roles, s.policies, s.functions, s.logGroups].every((r) => Object.keys(r).length === 0);
   }
+}
+
+/**
+ * Writes the snapshot atomically (temp + rename) and readable by its owner only: it holds the
+ * invoker's secret key and every live session secret. A directory this creates is 0700.
+ */
+export function writeSnapshot(file: string, text: string): void {
+  const directory = path.dirname(file);
+  if (!fs.existsSync(directory)) fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
+  const temp = `${file}.${process.pid}.tmp`;
+  // 'wx' with the mode: the file is created 0600, never briefly wider; a temp left by a crash goes first.
+  fs.rmSync(temp, { force: true });
+  fs.writeFileSync(temp, text, { mode: 0o600, flag: 'wx' });
+  fs.renameSync(temp, file);
+}
+
+const EXPIRED_SESSION_GRACE_MS = 60 * 60 * 1000;
+
+/** Sessions issued since the last full snapshot, one JSON line each, next to it. */
+const sessionJournalOf = (snapshotFile: string) => `${snapshotFile}.sessions`;
+
+function appendSession(journal: string, session: Session): void {
+  fs.appendFileSync(journal, `${JSON.stringify(session)}\n`, { mode: 0o600 });
+}
+
+function readSessionJournal(journal: string): Session[] {
+  if (!fs.existsSync(journal)) return [];
+  fs.chmodSync(journal, 0o600);
+  const sessions: Session[] = [];
+  for (const line of fs.readFileSync(journal, 'utf8').split('\n')) {
+    if (line === '') continue;
+    try {
+      sessions.push(JSON.parse(line) as Session);
+    } catch {
+      // a line cut short by a crash: that session was never answered to its caller
+    }
+  }
+  return sessions;
 }
 
 export function sha256Base64(data: Buffer): string {

@@ -1,0 +1,254 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createDeflateRaw } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callApi, query } from '../local-aws/fixtures';
+import { FunctionCode, HandlerRunner } from '../local-aws/handler-runner';
+import { LocalAws, startLocalAws } from '../local-aws/server';
+import { buildZip, zipOfDeflated } from '../local-aws/zip-writer';
+
+/**
+ * Issue 8, defect 6: a deployed handler runs in a process of its own and cannot reach the
+ * stand-in (its environment, argv, snapshot, other functions' code, its process) nor exhaust it
+ * (memory, response size, unzipped size).
+ */
+
+const ADMIN_SECRET = 'isolation-admin-secret-0123456789';
+/** Functions run as users of their own only when the stand-in can switch users (root). */
+const separateUsers = process.getuid?.() === 0;
+
+let local: LocalAws;
+let dir: string;
+let snapshotFile: string;
+const urls: Record<string, string> = {};
+
+const SPY = `import * as fs from 'node:fs';
+import * as path from 'node:path';
+const attempt = (f) => { try { return f(); } catch (e) { return 'ERR:' + e.code; } };
+export const handler = async (event) => {
+  const q = event.queryStringParameters ?? {};
+  if (q.mode === 'exit') process.exit(3);
+  if (q.mode === 'kill') { try { process.kill(process.ppid, 'SIGKILL'); return { killed: true }; } catch (e) { return { killed: false, code: e.code }; } }
+  const root = process.env.LAMBDA_TASK_ROOT;
+  const functionDir = path.dirname(root);
+  return {
+    env: process.env,
+    argv: process.argv,
+    execArgv: process.execArgv,
+    selfEnviron: attempt(() => fs.readFileSync('/proc/self/environ', 'utf8')),
+    parentEnviron: attempt(() => fs.readFileSync('/proc/' + process.ppid + '/environ', 'utf8')),
+    parentCmdline: attempt(() => fs.readFileSync('/proc/' + process.ppid + '/cmdline', 'utf8')),
+    signalParent: attempt(() => { process.kill(process.ppid, 0); return 'allowed'; }),
+    codeRootListing: attempt(() => fs.readdirSync(path.dirname(functionDir))),
+    neighbours: attempt(() => fs.readdirSync(path.join(path.dirname(functionDir), q.neighbour ?? 'none'))),
+    tmp: process.env.TMPDIR,
+    pid: process.pid,
+  };
+};`;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'isolation-'));
+  snapshotFile = path.join(dir, 'world.json');
+  local = await startLocalAws({ snapshotFile, adminKey: { accessKeyId: 'AKIALOCALAWSADMIN000', secretAccessKey: ADMIN_SECRET } });
+  const admin = { accessKeyId: 'AKIALOCALAWSADMIN000', secretAccessKey: ADMIN_SECRET };
+  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+  expect((await query(local, 'iam', { Action: 'CreateRole', RoleName: 'exec', AssumeRolePolicyDocument: trust }, admin)).status).toBe(200);
+  const key = await query(local, 'iam', { Action: 'CreateUser', UserName: 'someone' }, admin);
+  expect(key.status).toBe(200);
+  urls.spy = await deployWithAdmin('spy', SPY, admin, { Environment: { Variables: { OWN_SETTING: 'mine' } } });
+  urls.neighbour = await deployWithAdmin('neighbour', 'export const handler = async () => ({ statusCode: 200, body: "neighbour" });', admin);
+  urls.hog = await deployWithAdmin('hog', `export const handler = async (event) => {
+  const q = event.queryStringParameters ?? {};
+  if (q.mode === 'heap') { const keep = []; for (let i = 0; i < 2048; i++) keep.push(new Array(131072).fill(i)); return { statusCode: 200, body: String(keep.length) }; }
+  if (q.mode === 'buffer') { const b = Buffer.alloc(2 * 1024 * 1024 * 1024 - 1); b.fill(1); return { statusCode: 200, body: String(b.length) }; }
+  if (q.mode === 'big') return { statusCode: 200, body: 'x'.repeat(50 * 1024 * 1024) };
+  if (q.mode === 'pipe') { const fs = await import('node:fs'); fs.writeSync(3, 'y'.repeat(8 * 1024 * 1024)); await new Promise((r) => setTimeout(r, 5000)); }
+  return { statusCode: 200, body: 'fine' };
+};`, admin, { MemorySize: 128 });
+});
+afterAll(async () => {
+  await local?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function deployWithAdmin(name: string, code: string, admin: { accessKeyId: string; secretAccessKey: string }, settings: Record<string, unknown> = {}): Promise<string> {
+  const created = await callApi(local, 'lambda', {
+    path: '/2015-03-31/functions',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ FunctionName: name, Runtime: 'nodejs20.x', Role: `arn:aws:iam::${local.world.accountId}:role/exec`, Handler: 'index.handler', Timeout: 10, Code: { ZipFile: buildZip({ 'index.mjs': code }).toString('base64') }, ...settings }),
+  }, admin);
+  expect(created.status, created.text).toBe(201);
+  const url = await callApi(local, 'lambda', { path: `/2021-10-31/functions/${name}/url`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ AuthType: 'NONE' }) }, admin);
+  expect(url.status, url.text).toBe(201);
+  return JSON.parse(url.text).FunctionUrl;
+}
+
+const alive = async () => (await fetch(`${local.endpoint}/_local/health`)).status === 200;
+
+describe("a handler cannot read the stand-in's secrets", () => {
+  it("sees Lambda's environment and its own variables, not the stand-in's environment, argv or snapshot path", async () => {
+    process.env.LOCAL_AWS_ISOLATION_PROBE = ADMIN_SECRET; // what a stand-in started with LOCAL_AWS_ADMIN_SECRET holds
+    try {
+      const r = await fetch(urls.spy);
+      expect(r.status).toBe(200);
+      const seen = (await r.json()) as Record<string, any>;
+      expect(seen.env.OWN_SETTING).toBe('mine');
+      expect(seen.env.AWS_LAMBDA_FUNCTION_NAME).toBe('spy');
+      expect(seen.env.AWS_REGION).toBe('us-east-1');
+      expect(Object.keys(seen.env).sort()).toEqual(['AWS_DEFAULT_REGION', 'AWS_EXECUTION_ENV', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_FUNCTION_NAME', 'AWS_LAMBDA_FUNCTION_VERSION', 'AWS_LAMBDA_LOG_GROUP_NAME', 'AWS_REGION', 'HOME', 'LAMBDA_TASK_ROOT', 'LANG', 'OWN_SETTING', 'PATH', 'TMPDIR', 'TZ', '_HANDLER']);
+      expect(seen.selfEnviron).not.toContain('LOCAL_AWS_ISOLATION_PROBE');
+      const everything = JSON.stringify(seen);
+      expect(everything).not.toContain(ADMIN_SECRET);
+      expect(everything).not.toContain(snapshotFile);
+      expect(everything).not.toContain(dir);
+      expect(seen.execArgv).toEqual(['--max-old-space-size=128']);
+      expect(seen.argv.slice(1).join(' ')).not.toMatch(/vitest|snapshot/);
+      expect(seen.tmp).toMatch(/\/tmp$/);
+      if (separateUsers) {
+        expect(seen.parentEnviron).toBe('ERR:EACCES');
+        expect(seen.parentCmdline === 'ERR:EACCES' || !seen.parentCmdline.includes(snapshotFile)).toBe(true);
+        expect(seen.signalParent).toBe('ERR:EPERM');
+      } else {
+        // Same OS user: /proc/<stand-in>/environ is readable and the stand-in can be signalled
+        // (local-aws/README.md says so); the test documents it instead of pretending.
+        expect(seen.signalParent).toBe('allowed');
+      }
+    } finally {
+      delete process.env.LOCAL_AWS_ISOLATION_PROBE;
+    }
+  });
+
+  it.runIf(separateUsers)("cannot list other functions' code, nor the directory that holds them", async () => {
+    expect((await fetch(urls.neighbour)).status).toBe(200);
+    const listing = (await (await fetch(urls.spy)).json()) as Record<string, any>;
+    expect(listing.codeRootListing).toBe('ERR:EACCES');
+    // The neighbour's directory name is guessable (fn-<uid>): it is still closed.
+    for (const guess of ['fn-200000', 'fn-200001', 'fn-200002']) {
+      const r = (await (await fetch(`${urls.spy}?neighbour=${guess}`)).json()) as Record<string, any>;
+      const own = path.basename(path.dirname(r.env.LAMBDA_TASK_ROOT));
+      if (guess !== own) expect(r.neighbours, guess).toMatch(/^ERR:(EACCES|ENOENT)$/);
+    }
+  });
+
+  it.runIf(separateUsers)('cannot kill the stand-in', async () => {
+    const r = (await (await fetch(`${urls.spy}?mode=kill`)).json()) as Record<string, any>;
+    expect(r).toEqual({ killed: false, code: 'EPERM' });
+    expect(await alive()).toBe(true);
+  });
+});
+
+describe('a handler cannot hold up or exhaust the stand-in', () => {
+  it('process.exit() fails that call at once (not at its timeout); other functions and the next call are unaffected', async () => {
+    const started = performance.now();
+    const [exited, neighbour] = await Promise.all([fetch(`${urls.spy}?mode=exit`), fetch(urls.neighbour)]);
+    expect(exited.status).toBe(502);
+    expect(performance.now() - started).toBeLessThan(3000); // the timeout is 10 s
+    expect(neighbour.status).toBe(200);
+    expect((await fetch(urls.spy)).status).toBe(200);
+  });
+
+  it.each(['heap', 'buffer'])('a handler that allocates 2 GB (%s) gets 502 and the stand-in stays small', async (mode) => {
+    const before = process.memoryUsage().rss;
+    const r = await fetch(`${urls.hog}?mode=${mode}`);
+    expect(r.status).toBe(502);
+    expect(process.memoryUsage().rss - before).toBeLessThan(100 * 1024 * 1024);
+    expect((await fetch(urls.hog)).status).toBe(200);
+  });
+
+  it('a 50 MB response is refused with 502, not served', async () => {
+    const r = await fetch(`${urls.hog}?mode=big`);
+    expect(r.status).toBe(502);
+    expect((await r.text()).length).toBeLessThan(1000);
+  });
+
+  it('bytes written straight to the result pipe are bounded', async () => {
+    const started = performance.now();
+    const r = await fetch(`${urls.hog}?mode=pipe`);
+    expect(r.status).toBe(502);
+    expect(performance.now() - started).toBeLessThan(4000);
+    expect(await alive()).toBe(true);
+  });
+});
+
+describe("HandlerRunner reports Lambda's error for each limit", () => {
+  const runner = new HandlerRunner();
+  afterAll(() => runner.close());
+  const code = (name: string, source: string, memorySize = 128): FunctionCode => ({
+    name, codeSha256: `sha-${name}`, zipBase64: buildZip({ 'index.mjs': source }).toString('base64'), handler: 'index.handler', runtime: 'nodejs20.x', environment: {}, timeoutSeconds: 10, memorySize, arn: `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
+  });
+
+  it.each([
+    ['heap', 'const keep = []; for (;;) keep.push(new Array(131072).fill(1));', 'Runtime.OutOfMemory'],
+    ['buffer', 'const b = Buffer.alloc(2 ** 31 - 1); b.fill(1); return b.length;', 'Runtime.OutOfMemory'],
+    ['response', "return 'x'.repeat(7 * 1024 * 1024);", 'Function.ResponseSizeTooLarge'],
+    ['exit', 'process.exit(7);', 'Runtime.ExitError'],
+  ])('%s -> %s', async (name, body, errorType) => {
+    const outcome = await runner.invoke(code(name, `export const handler = async () => { ${body} };`), {}, 'r1');
+    expect(outcome).toMatchObject({ ok: false, kind: 'error', errorType });
+  });
+
+  it('a response just under 6 MB is delivered', async () => {
+    const outcome = await runner.invoke(code('under', "export const handler = async () => 'x'.repeat(6 * 1024 * 1024 - 100);"), {}, 'r2');
+    expect(outcome.ok && (outcome.result as string).length).toBe(6 * 1024 * 1024 - 100);
+  });
+});
+
+describe('a root stand-in that may not switch users (a container without CAP_SETUID)', () => {
+  it.runIf(separateUsers)('still runs handlers, as its own user, and says so', () => {
+    const setpriv = spawnSync('setpriv', ['--version']);
+    expect(setpriv.error, 'this test needs setpriv (Debian: apt-get install util-linux)').toBeUndefined();
+    const dist = path.resolve(__dirname, '..', 'dist', 'local-aws');
+    const script = `const { HandlerRunner } = require(${JSON.stringify(path.join(dist, 'handler-runner.js'))});
+const { buildZip } = require(${JSON.stringify(path.join(dist, 'zip-writer.js'))});
+(async () => {
+  const runner = new HandlerRunner();
+  const code = { name: 'f', codeSha256: 's', zipBase64: buildZip({ 'index.mjs': 'export const handler = async () => process.getuid();' }).toString('base64'), handler: 'index.handler', runtime: 'nodejs20.x', environment: {}, timeoutSeconds: 5, memorySize: 128, arn: 'arn:aws:lambda:us-east-1:123456789012:function:f' };
+  const outcome = await runner.invoke(code, {}, 'r');
+  await runner.close();
+  process.stdout.write(JSON.stringify({ outcome, separateUsers: runner.separateUsers }));
+})();`;
+    const run = spawnSync('setpriv', ['--bounding-set=-setuid,-setgid', '--inh-caps=-setuid,-setgid', process.execPath, '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ outcome: { ok: true, result: 0 }, separateUsers: false });
+  });
+});
+
+describe("Lambda's unzipped size limit is checked while inflating", () => {
+  /** `size` bytes of zeros, deflated in a stream (the test never holds them either). */
+  async function deflatedZeros(size: number): Promise<Buffer> {
+    const deflate = createDeflateRaw({ level: 9 });
+    const chunks: Buffer[] = [];
+    deflate.on('data', (c: Buffer) => chunks.push(c));
+    const done = new Promise((resolve) => deflate.on('end', resolve));
+    const block = Buffer.alloc(1024 * 1024);
+    for (let written = 0; written < size; written += block.length) {
+      if (!deflate.write(block)) await new Promise((resolve) => deflate.once('drain', resolve));
+    }
+    deflate.end();
+    await done;
+    return Buffer.concat(chunks);
+  }
+
+  it('a package declaring 300 MB unzipped is refused with AWS message; one that lies about its size is refused without inflating it', async () => {
+    const admin = { accessKeyId: 'AKIALOCALAWSADMIN000', secretAccessKey: ADMIN_SECRET };
+    const bomb = await deflatedZeros(300 * 1024 * 1024);
+    expect(bomb.length).toBeLessThan(1024 * 1024);
+    const create = (name: string, zip: Buffer) => callApi(local, 'lambda', {
+      path: '/2015-03-31/functions',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ FunctionName: name, Runtime: 'nodejs20.x', Role: `arn:aws:iam::${local.world.accountId}:role/exec`, Handler: 'index.handler', Code: { ZipFile: zip.toString('base64') } }),
+    }, admin);
+    const honest = await create('honest-bomb', zipOfDeflated([{ name: 'index.mjs', deflated: bomb, size: 300 * 1024 * 1024 }]));
+    expect([honest.status, honest.headers.get('x-amzn-errortype')]).toEqual([400, 'InvalidParameterValueException']);
+    expect(JSON.parse(honest.text).message).toBe('Unzipped size must be smaller than 262144000 bytes');
+    const before = process.memoryUsage().rss;
+    const liar = await create('lying-bomb', zipOfDeflated([{ name: 'index.mjs', deflated: bomb, size: 1024 }]));
+    expect([liar.status, liar.headers.get('x-amzn-errortype')]).toEqual([400, 'InvalidParameterValueException']);
+    expect(JSON.parse(liar.text).message).toMatch(/inflates to more than its declared 1024 bytes/);
+    expect(process.memoryUsage().rss - before).toBeLessThan(100 * 1024 * 1024);
+    expect(local.world.state.functions['honest-bomb']).toBeUndefined();
+    expect(local.world.state.functions['lying-bomb']).toBeUndefined();
+  });
+});
