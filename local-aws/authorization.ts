@@ -1,6 +1,7 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import type { HttpRequest } from '@smithy/types';
 import { KnownKey, verifyRequest } from '../client/sigv4-verifier';
+import { sessionContext } from './session-context';
 import { AwsError, Session, User, World } from './world';
 
 /**
@@ -105,7 +106,7 @@ export class Authorizer {
         return { ...base, 'aws:PrincipalArn': principal.arn, 'aws:PrincipalType': 'User', 'aws:userid': principal.user.userId, 'aws:username': principal.user.name };
       case 'session':
         // For a role session, aws:PrincipalArn is the role's ARN, not the session's.
-        return { ...base, 'aws:PrincipalArn': principal.session.roleArn, 'aws:PrincipalType': 'AssumedRole', 'aws:userid': `${principal.session.roleId}:${principal.session.sessionName}` };
+        return { ...base, ...sessionContext(this.world, principal.session), 'aws:PrincipalArn': principal.session.roleArn, 'aws:PrincipalType': 'AssumedRole', 'aws:userid': `${principal.session.roleId}:${principal.session.sessionName}` };
     }
   }
 

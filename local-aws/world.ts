@@ -71,7 +71,12 @@ export interface Session {
   roleId: string;
   sessionName: string;
   assumedRoleArn: string;
+  /** Inline Policy and the documents of PolicyArns, merged at AssumeRole (their statements together). */
   sessionPolicy?: string;
+  /** Session tags (AssumeRole Tags), the keys passed on to chained sessions, and SourceIdentity. */
+  tags?: Tag[];
+  transitiveTagKeys?: string[];
+  sourceIdentity?: string;
 }
 
 export interface FunctionUrlConfig {

@@ -1,0 +1,84 @@
+import { Authorizer, Principal } from './authorization';
+import { AwsError, World } from './world';
+
+/**
+ * Authorization by the request's action name, before any entity is looked up (AWS's order):
+ * a caller without the right gets AccessDenied whether the user, role or policy it names exists
+ * or not, and whether this stand-in emulates the operation or not. Only an allowed caller learns
+ * that an entity does not exist (NoSuchEntity) or that an operation is not emulated here.
+ */
+
+/** Action names are `[A-Za-z]+`; anything else is not an operation of any AWS service. */
+const ACTION_NAME = /^[A-Z][A-Za-z0-9]{0,127}$/;
+
+export function checkActionName(action: string, version: string): void {
+  if (!ACTION_NAME.test(action)) throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${version}`);
+}
+
+/**
+ * The resource an IAM Query action is authorized on, built from the request's names: the real
+ * ARN of an entity that exists (its path is part of it), or the ARN the name would have at path
+ * `/` when it does not exist. List actions without a name, and actions this stand-in does not
+ * emulate, are authorized on `*` (the simulator requires `*` for the list actions).
+ */
+export function iamActionResource(world: World, principal: Principal, action: string, params: URLSearchParams): string {
+  const account = world.accountId;
+  const path = params.get('Path') ?? '/';
+  const userName = params.get('UserName');
+  const roleName = params.get('RoleName');
+  switch (action) {
+    case 'CreateUser':
+      return `arn:aws:iam::${account}:user${path}${userName ?? ''}`;
+    case 'CreateRole':
+      return `arn:aws:iam::${account}:role${path}${roleName ?? ''}`;
+    case 'CreatePolicy':
+      return `arn:aws:iam::${account}:policy${path}${params.get('PolicyName') ?? ''}`;
+    case 'ListUsers':
+    case 'ListRoles':
+    case 'ListPolicies':
+      return '*';
+    case 'GetUser':
+    case 'ListAccessKeys':
+    case 'CreateAccessKey':
+    case 'DeleteAccessKey':
+      // Without a UserName these act on the caller itself (a user; the root otherwise).
+      if (userName === null) {
+        const key = action === 'DeleteAccessKey' ? world.state.accessKeys[params.get('AccessKeyId') ?? ''] : undefined;
+        if (key !== undefined) return userArnOf(world, key.userName);
+        return principal.arn;
+      }
+      return userArnOf(world, userName);
+  }
+  if (roleName !== null) return roleArnOf(world, roleName);
+  if (userName !== null) return userArnOf(world, userName);
+  const policyArn = params.get('PolicyArn');
+  if (policyArn !== null) return policyArn;
+  return '*';
+}
+
+function userArnOf(world: World, name: string): string {
+  return world.state.users[name]?.arn ?? `arn:aws:iam::${world.accountId}:user/${name}`;
+}
+
+function roleArnOf(world: World, name: string): string {
+  return world.state.roles[name]?.arn ?? `arn:aws:iam::${world.accountId}:role/${name}`;
+}
+
+/**
+ * Authorizes `service:action` on `resource`. An action name that no AWS service has is
+ * InvalidAction for everyone (it is public knowledge which operations AWS has); a real one is
+ * AccessDenied unless allowed, emulated here or not.
+ */
+export async function authorizeAction(authorizer: Authorizer, principal: Principal, action: string, resource: string, deniedCode: string, version: string): Promise<void> {
+  try {
+    await authorizer.authorize(principal, action, resource, undefined, undefined, deniedCode);
+  } catch (error) {
+    if (!(error instanceof AwsError) || error.code !== 'InternalFailure') throw error;
+    if (/invalid\.action/.test(error.message)) throw new AwsError('InvalidAction', `Could not find operation ${action.split(':')[1]} for version ${version}`);
+    // A name that is not an ARN of the action's resource type (e.g. PolicyArn=constructor): the
+    // simulator cannot match it, so the right is checked on every resource; the operation itself
+    // then refuses the name.
+    if (resource === '*') throw error;
+    await authorizer.authorize(principal, action, '*', undefined, undefined, deniedCode);
+  }
+}
