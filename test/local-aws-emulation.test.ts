@@ -1,0 +1,247 @@
+import { GetFunctionCommand, InvokeCommand, LambdaClient, ListFunctionUrlConfigsCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { GetUserCommand, IAMClient, ListGroupsCommand, ListRolesCommand, ListUsersCommand } from '@aws-sdk/client-iam';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FunctionUrlClient } from '../client/function-url-client';
+import { SeededWorld, callApi, query, seedWorld, xmlValue } from '../local-aws/fixtures';
+import { DEFAULT_ADMIN_KEY } from '../local-aws/server';
+
+/**
+ * The emulation gaps of issue 8 (part B), each shown with a real AWS SDK client or the wire
+ * format such a client sends: the Invoke API and the URL-only permission, authorization before
+ * lookup, the read operations tools call first, and AssumeRole's session policies, tags and
+ * source identity.
+ */
+
+let world: SeededWorld;
+let session: AwsCredentialIdentity;
+
+const account = () => world.local.world.accountId;
+const clientConfig = (credentials: AwsCredentialIdentity) => ({ endpoint: world.local.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+const lambda = (credentials: AwsCredentialIdentity = DEFAULT_ADMIN_KEY) => new LambdaClient(clientConfig(credentials));
+const iam = (credentials: AwsCredentialIdentity = DEFAULT_ADMIN_KEY) => new IAMClient(clientConfig(credentials));
+
+async function assumeRole(params: Record<string, string> = {}, credentials: AwsCredentialIdentity = world.userKey, roleArn = world.roleArn) {
+  const r = await query(world.local, 'sts', { Action: 'AssumeRole', RoleArn: roleArn, RoleSessionName: 'emulation', ExternalId: world.externalId, ...params }, credentials);
+  const credentialsOf = () => ({ accessKeyId: xmlValue(r.text, 'AccessKeyId'), secretAccessKey: xmlValue(r.text, 'SecretAccessKey'), sessionToken: xmlValue(r.text, 'SessionToken') });
+  return { ...r, credentials: credentialsOf };
+}
+
+/** The error name and HTTP status a v3 SDK client reports, or 'ok'. */
+async function outcome(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'ok';
+  } catch (error) {
+    const e = error as { name: string; $metadata?: { httpStatusCode?: number } };
+    return `${e.$metadata?.httpStatusCode} ${e.name}`;
+  }
+}
+
+const callUrl = (name: string, credentials: AwsCredentialIdentity) => new FunctionUrlClient({ url: world.urls[name], region: 'us-east-1', credentials: { getCredentials: async () => credentials }, retries: 0 }).invoke();
+
+beforeAll(async () => {
+  world = await seedWorld();
+  session = (await assumeRole()).credentials();
+});
+afterAll(async () => {
+  await world.local.close();
+});
+
+describe('the Lambda Invoke API', () => {
+  const payload = new TextEncoder().encode(JSON.stringify({ queryStringParameters: { mode: 'bare' } }));
+
+  it("refuses the role's session (the URL-only permission) and answers the admin with the function's result", async () => {
+    expect((await callUrl('echo', session)).status).toBe(200);
+    expect(await outcome(lambda(session).send(new InvokeCommand({ FunctionName: 'echo', Payload: payload })))).toBe('403 AccessDeniedException');
+    const answer = await lambda().send(new InvokeCommand({ FunctionName: 'contract', Payload: payload }));
+    expect(answer.StatusCode).toBe(200);
+    expect(answer.FunctionError).toBeUndefined();
+    expect(JSON.parse(new TextDecoder().decode(answer.Payload))).toEqual({ hello: 'world', n: 1 });
+  });
+
+  it("reports a handler's error as Lambda does (200 with X-Amz-Function-Error), accepts DryRun and refuses Event loudly", async () => {
+    const failed = await lambda().send(new InvokeCommand({ FunctionName: 'contract', Payload: new TextEncoder().encode(JSON.stringify({ queryStringParameters: { mode: 'throw' } })) }));
+    expect([failed.StatusCode, failed.FunctionError]).toEqual([200, 'Unhandled']);
+    expect(JSON.parse(new TextDecoder().decode(failed.Payload)).errorMessage).toBe('boom');
+    const dryRun = await lambda().send(new InvokeCommand({ FunctionName: 'echo', InvocationType: 'DryRun' }));
+    expect(dryRun.StatusCode).toBe(204);
+    expect(await outcome(lambda(session).send(new InvokeCommand({ FunctionName: 'echo', InvocationType: 'DryRun' })))).toBe('403 AccessDeniedException');
+    expect(await outcome(lambda().send(new InvokeCommand({ FunctionName: 'echo', InvocationType: 'Event' })))).toBe('400 InvalidParameterValueException');
+    expect(await outcome(lambda().send(new InvokeCommand({ FunctionName: 'echo', Payload: new TextEncoder().encode('{not json') })))).toBe('400 InvalidRequestContentException');
+  });
+
+  it('a principal named in the function policy with InvokedViaFunctionUrl may call the URL but not the Invoke API', async () => {
+    await query(world.local, 'iam', { Action: 'CreateUser', UserName: 'url-only' });
+    const keyXml = (await query(world.local, 'iam', { Action: 'CreateAccessKey', UserName: 'url-only' })).text;
+    const key = { accessKeyId: xmlValue(keyXml, 'AccessKeyId'), secretAccessKey: xmlValue(keyXml, 'SecretAccessKey') };
+    const principal = `arn:aws:iam::${account()}:user/url-only`;
+    const addPermission = (body: Record<string, unknown>) =>
+      callApi(world.local, 'lambda', { path: '/2015-03-31/functions/other/policy', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Principal: principal, ...body }) });
+    expect((await callUrl('other', key)).status).toBe(403);
+    expect((await addPermission({ StatementId: 'url', Action: 'lambda:InvokeFunctionUrl', FunctionUrlAuthType: 'AWS_IAM' })).status).toBe(201);
+    const added = await addPermission({ StatementId: 'via-url', Action: 'lambda:InvokeFunction', InvokedViaFunctionUrl: true });
+    expect(added.status).toBe(201);
+    expect(JSON.parse(JSON.parse(added.text).Statement).Condition).toEqual({ Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } });
+
+    const policy = JSON.parse(JSON.parse((await callApi(world.local, 'lambda', { method: 'GET', path: '/2015-03-31/functions/other/policy' })).text).Policy);
+    expect(policy.Statement.find((s: { Sid: string }) => s.Sid === 'via-url')).toEqual({
+      Sid: 'via-url', Effect: 'Allow', Principal: { AWS: principal }, Action: 'lambda:InvokeFunction', Resource: `arn:aws:lambda:us-east-1:${account()}:function:other`, Condition: { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } },
+    });
+    expect((await callUrl('other', key)).status).toBe(200);
+    expect(await outcome(lambda(key).send(new InvokeCommand({ FunctionName: 'other' })))).toBe('403 AccessDeniedException');
+  });
+
+  it('refuses each URL condition on an action it does not belong to (InvalidParameterValueException)', async () => {
+    const add = (body: Record<string, unknown>) => callApi(world.local, 'lambda', { path: '/2015-03-31/functions/other/policy', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Principal: account(), ...body }) });
+    for (const body of [
+      { StatementId: 'auth-type-on-invoke', Action: 'lambda:InvokeFunction', FunctionUrlAuthType: 'AWS_IAM' },
+      { StatementId: 'via-url-on-url', Action: 'lambda:InvokeFunctionUrl', InvokedViaFunctionUrl: true },
+      { StatementId: 'via-url-not-bool', Action: 'lambda:InvokeFunction', InvokedViaFunctionUrl: 'yes' },
+    ]) {
+      const r = await add(body);
+      expect([r.status, r.headers.get('x-amzn-errortype')], body.StatementId).toEqual([400, 'InvalidParameterValueException']);
+    }
+  });
+});
+
+describe('authorization comes first', () => {
+  it('a caller without rights gets AccessDenied for a missing user, role or function exactly as for an existing one', async () => {
+    for (const [existing, missing] of [
+      [{ Action: 'GetUser', UserName: 'lambda_invoker' }, { Action: 'GetUser', UserName: 'nobody' }],
+      [{ Action: 'GetRole', RoleName: 'function_invoker' }, { Action: 'GetRole', RoleName: 'no_role' }],
+      [{ Action: 'ListAttachedRolePolicies', RoleName: 'function_invoker' }, { Action: 'ListAttachedRolePolicies', RoleName: 'no_role' }],
+      [{ Action: 'DeleteUser', UserName: 'lambda_invoker' }, { Action: 'DeleteUser', UserName: 'nobody' }],
+    ]) {
+      for (const params of [existing, missing]) {
+        const r = await query(world.local, 'iam', params, world.userKey);
+        expect([r.status, xmlValue(r.text, 'Code')], JSON.stringify(params)).toEqual([403, 'AccessDenied']);
+      }
+      const admin = await query(world.local, 'iam', missing);
+      expect([admin.status, xmlValue(admin.text, 'Code')]).toEqual([404, 'NoSuchEntity']);
+    }
+    for (const name of ['echo', 'no-such-function']) {
+      expect(await outcome(lambda(session).send(new GetFunctionCommand({ FunctionName: name })))).toBe('403 AccessDeniedException');
+      expect(await outcome(lambda(session).send(new InvokeCommand({ FunctionName: name })))).toBe('403 AccessDeniedException');
+    }
+    expect(await outcome(lambda().send(new GetFunctionCommand({ FunctionName: 'no-such-function' })))).toBe('404 ResourceNotFoundException');
+    expect(await outcome(lambda().send(new InvokeCommand({ FunctionName: 'no-such-function' })))).toBe('404 ResourceNotFoundException');
+  });
+
+  it('an operation the stand-in does not emulate is AccessDenied for a caller without the right; only the admin learns it is not emulated', async () => {
+    // IAM's model has no AccessDenied shape: the SDK names the error by its code.
+    expect(await outcome(iam(world.userKey).send(new ListGroupsCommand({})))).toBe('403 AccessDenied');
+    expect(await outcome(iam(world.userKey).send(new ListUsersCommand({})))).toBe('403 AccessDenied');
+    const admin = await query(world.local, 'iam', { Action: 'ListGroups' });
+    expect([admin.status, xmlValue(admin.text, 'Code')]).toEqual([400, 'InvalidAction']);
+    const sts = await query(world.local, 'sts', { Action: 'GetFederationToken', Name: 'x' }, session);
+    expect([sts.status, xmlValue(sts.text, 'Code')]).toEqual([403, 'AccessDenied']);
+    // A name no AWS service has is not an operation at all: InvalidAction for everyone.
+    const bogus = await query(world.local, 'iam', { Action: 'NoSuchOperationAnywhere' }, world.userKey);
+    expect([bogus.status, xmlValue(bogus.text, 'Code')]).toEqual([400, 'InvalidAction']);
+  });
+});
+
+describe('the read operations tools call first', () => {
+  it('ListUsers, ListRoles, ListFunctions and ListFunctionUrlConfigs answer the admin through the SDK', async () => {
+    const users = await iam().send(new ListUsersCommand({}));
+    expect(users.Users?.map((u) => u.UserName)).toContain('lambda_invoker');
+    const roles = await iam().send(new ListRolesCommand({}));
+    expect(roles.Roles?.map((r) => r.RoleName).sort()).toEqual(expect.arrayContaining(['exec', 'function_invoker']));
+    expect(roles.Roles?.find((r) => r.RoleName === 'function_invoker')?.Arn).toBe(world.roleArn);
+    const functions = await lambda().send(new ListFunctionsCommand({}));
+    expect(functions.Functions?.map((f) => f.FunctionName).sort()).toEqual(expect.arrayContaining(['contract', 'echo', 'open', 'other']));
+    const urls = await lambda().send(new ListFunctionUrlConfigsCommand({ FunctionName: 'echo' }));
+    expect(urls.FunctionUrlConfigs?.map((u) => [u.FunctionUrl, u.AuthType])).toEqual([[world.urls.echo, 'AWS_IAM']]);
+    expect(await outcome(lambda(session).send(new ListFunctionsCommand({})))).toBe('403 AccessDeniedException');
+  });
+
+  it('GetUser without a UserName resolves the caller: the user itself, or the root for the admin', async () => {
+    await query(world.local, 'iam', { Action: 'PutUserPolicy', UserName: 'lambda_invoker', PolicyName: 'SelfRead', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:GetUser', Resource: `arn:aws:iam::${account()}:user/lambda_invoker` }] }) });
+    try {
+      const self = await iam(world.userKey).send(new GetUserCommand({}));
+      expect(self.User?.Arn).toBe(`arn:aws:iam::${account()}:user/lambda_invoker`);
+    } finally {
+      await query(world.local, 'iam', { Action: 'DeleteUserPolicy', UserName: 'lambda_invoker', PolicyName: 'SelfRead' });
+    }
+    const root = await iam().send(new GetUserCommand({}));
+    expect(root.User?.Arn).toBe(`arn:aws:iam::${account()}:root`);
+    expect(root.User?.UserId).toBe(account());
+  });
+
+  it('GetCallerIdentity through the SDK client', async () => {
+    const identity = await new STSClient(clientConfig(session)).send(new GetCallerIdentityCommand({}));
+    expect(identity.Arn).toBe(`arn:aws:sts::${account()}:assumed-role/function_invoker/emulation`);
+  });
+});
+
+describe('AssumeRole session policies, tags and source identity', () => {
+  // sts:ExternalId is a key of sts:AssumeRole only (the simulator sets it for no other action), so
+  // the tagging rights get their own statement, as AWS's examples write them.
+  const invoker = () => ({ AWS: `arn:aws:iam::${account()}:user/lambda_invoker` });
+  const trustFor = (sessionActions: string[]) =>
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: invoker(), Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': world.externalId } } },
+        ...(sessionActions.length > 0 ? [{ Effect: 'Allow', Principal: invoker(), Action: sessionActions }] : []),
+      ],
+    });
+  const setTrust = (sessionActions: string[]) => query(world.local, 'iam', { Action: 'UpdateAssumeRolePolicy', RoleName: 'function_invoker', PolicyDocument: trustFor(sessionActions) });
+
+  it('PolicyArns scope the session down: a session limited to a read-only policy cannot call the URL', async () => {
+    const readOnly = await query(world.local, 'iam', { Action: 'CreatePolicy', PolicyName: 'LambdaReadOnly', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['lambda:Get*', 'lambda:List*'], Resource: '*' }] }) });
+    const arn = xmlValue(readOnly.text, 'Arn');
+    const scoped = await assumeRole({ 'PolicyArns.member.1.arn': arn });
+    expect(scoped.status).toBe(200);
+    expect((await callUrl('echo', scoped.credentials())).status).toBe(403);
+    const invokePolicy = Object.keys(world.local.world.state.policies).find((p) => p.endsWith('/InvokeSingleLambdaPolicy'))!;
+    const both = await assumeRole({ 'PolicyArns.member.1.arn': arn, 'PolicyArns.member.2.arn': invokePolicy });
+    expect((await callUrl('echo', both.credentials())).status).toBe(200);
+  });
+
+  it('an unknown policy ARN is refused, and an AWS-managed one loudly (its document is not known here)', async () => {
+    const unknown = await assumeRole({ 'PolicyArns.member.1.arn': `arn:aws:iam::${account()}:policy/NoSuchPolicy` });
+    expect([unknown.status, xmlValue(unknown.text, 'Code')]).toEqual([400, 'InvalidParameterValue']);
+    const managed = await assumeRole({ 'PolicyArns.member.1.arn': 'arn:aws:iam::aws:policy/ReadOnlyAccess' });
+    expect([managed.status, xmlValue(managed.text, 'Code')]).toEqual([400, 'InvalidParameterValue']);
+    expect(xmlValue(managed.text, 'Message')).toMatch(/AWS-managed/);
+  });
+
+  it('session tags need sts:TagSession and a source identity sts:SetSourceIdentity in the trust policy', async () => {
+    const tagged = { 'Tags.member.1.Key': 'team', 'Tags.member.1.Value': 'blue' };
+    try {
+      const noTagSession = await assumeRole(tagged);
+      expect([noTagSession.status, xmlValue(noTagSession.text, 'Code')]).toEqual([403, 'AccessDenied']);
+      expect(xmlValue(noTagSession.text, 'Message')).toMatch(/sts:TagSession/);
+      const noSetSource = await assumeRole({ SourceIdentity: 'alice' });
+      expect([noSetSource.status, xmlValue(noSetSource.text, 'Message')]).toEqual([403, expect.stringMatching(/sts:SetSourceIdentity/)]);
+
+      expect((await setTrust(['sts:TagSession', 'sts:SetSourceIdentity'])).status).toBe(200);
+      const ok = await assumeRole({ ...tagged, SourceIdentity: 'alice' });
+      expect(ok.status, ok.text).toBe(200);
+      expect(xmlValue(ok.text, 'SourceIdentity')).toBe('alice');
+      // The tags become aws:PrincipalTag/*, which a policy can test.
+      await query(world.local, 'iam', { Action: 'PutRolePolicy', RoleName: 'function_invoker', PolicyName: 'DenyBlueTeam', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'lambda:InvokeFunctionUrl', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalTag/team': 'blue', 'aws:SourceIdentity': 'alice' } } }] }) });
+      expect((await callUrl('echo', ok.credentials())).status).toBe(403);
+      expect((await callUrl('echo', (await assumeRole()).credentials())).status).toBe(200);
+    } finally {
+      await query(world.local, 'iam', { Action: 'DeleteRolePolicy', RoleName: 'function_invoker', PolicyName: 'DenyBlueTeam' });
+      await setTrust([]);
+    }
+  });
+
+  it('refuses malformed tags and source identities with the field named', async () => {
+    for (const [params, field] of [
+      [{ 'Tags.member.1.Key': 'bad key!', 'Tags.member.1.Value': 'x' }, /tags\.1\.member\.key/],
+      [{ SourceIdentity: 'x' }, /sourceIdentity/],
+      [{ 'Tags.member.1.Key': 'a', 'Tags.member.1.Value': 'x', 'Tags.member.2.Key': 'A', 'Tags.member.2.Value': 'y' }, /case insensitive/],
+      [{ 'TransitiveTagKeys.member.1': 'missing' }, /transitive/],
+    ] as const) {
+      const r = await assumeRole(params);
+      expect(r.status, JSON.stringify(params)).toBe(400);
+      expect(xmlValue(r.text, 'Message')).toMatch(field);
+    }
+  });
+});
