@@ -113,7 +113,7 @@ describe('authorization comes first', () => {
       [{ Action: 'GetRole', RoleName: 'function_invoker' }, { Action: 'GetRole', RoleName: 'no_role' }],
       [{ Action: 'ListAttachedRolePolicies', RoleName: 'function_invoker' }, { Action: 'ListAttachedRolePolicies', RoleName: 'no_role' }],
       [{ Action: 'DeleteUser', UserName: 'lambda_invoker' }, { Action: 'DeleteUser', UserName: 'nobody' }],
-    ]) {
+    ] as Record<string, string>[][]) {
       for (const params of [existing, missing]) {
         const r = await query(world.local, 'iam', params, world.userKey);
         expect([r.status, xmlValue(r.text, 'Code')], JSON.stringify(params)).toEqual([403, 'AccessDenied']);

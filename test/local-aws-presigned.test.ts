@@ -1,6 +1,7 @@
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, HttpRequest as HttpRequestLike } from '@smithy/types';
+import { AwsV4Signer } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest, toHttpRequest } from '../client/sigv4';
 import { SeededWorld, query, seedWorld, xmlValue } from '../local-aws/fixtures';
@@ -138,6 +139,22 @@ describe('presigned (query-string) SigV4', () => {
     expect(await both.text()).toMatch(/Only one auth mechanism/);
     const missing = await send(url.replace(/&?X-Amz-Credential=[^&]+/, ''));
     expect([missing.status, xmlValue(missing.text, 'Message')]).toEqual([400, expect.stringMatching(/X-Amz-Credential/)]);
+  });
+});
+
+describe('every query parameter of a header-signed request is signed', () => {
+  it("an x-amz-signature parameter appended to a header-signed request is refused; aws4fetch's ?__proto__=1 is accepted", async () => {
+    const url = new URL(world.urls.echo);
+    const signed = await signRequest({ method: 'GET', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: url.pathname, rawQuery: 'a=1' }, session, { region: 'us-east-1', service: 'lambda' });
+    const headers = Object.entries(signed.headers).filter(([n]) => n !== 'host');
+    expect((await fetch(`${world.urls.echo}?a=1`, { headers })).status).toBe(200);
+    for (const smuggled of ['a=1&x-amz-signature=zz', 'a=1&X-Amz-Signature=zz', 'a=1&X-AMZ-SIGNATURE=zz']) {
+      expect((await fetch(`${world.urls.echo}?${smuggled}`, { headers })).status, smuggled).toBe(403);
+    }
+    const proto = await new AwsV4Signer({ method: 'GET', url: `${world.urls.echo}?__proto__=1`, ...session, service: 'lambda', region: 'us-east-1' }).sign();
+    const r = await fetch(proto.url, { headers: proto.headers });
+    expect(r.status).toBe(200);
+    expect(Object.getOwnPropertyDescriptor(JSON.parse(await r.text()).queryStringParameters, '__proto__')?.value).toBe('1');
   });
 });
 
