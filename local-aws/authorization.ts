@@ -11,9 +11,10 @@ import { AwsError, Session, User, World } from './world';
  * against the principal's identity policies, its session policy, and the resource's policy.
  */
 
+/** `temporary`: GetSessionToken credentials, which AWS keeps out of IAM and most of STS. */
 export type Principal =
-  | { kind: 'admin'; arn: string; accessKeyId: string }
-  | { kind: 'user'; arn: string; accessKeyId: string; user: User }
+  | { kind: 'admin'; arn: string; accessKeyId: string; temporary?: boolean }
+  | { kind: 'user'; arn: string; accessKeyId: string; user: User; temporary?: boolean }
   | { kind: 'session'; arn: string; accessKeyId: string; session: Session };
 
 export interface AdminKey {
@@ -62,6 +63,12 @@ export class Authorizer {
     }
     const session = this.world.state.sessions[accessKeyId];
     if (session === undefined) throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
+    if (session.issuedTo?.kind === 'root') return { kind: 'admin', arn: `arn:aws:iam::${this.world.accountId}:root`, accessKeyId, temporary: true };
+    if (session.issuedTo?.kind === 'user') {
+      const user = this.world.state.users[session.issuedTo.userName];
+      if (user === undefined) throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
+      return { kind: 'user', arn: user.arn, accessKeyId, user, temporary: true };
+    }
     return { kind: 'session', arn: session.assumedRoleArn, accessKeyId, session };
   }
 

@@ -41,7 +41,9 @@ export interface LocalAwsOptions {
 
 export const DEFAULT_ADMIN_KEY: AdminKey = { accessKeyId: 'AKIALOCALAWSADMIN000', secretAccessKey: 'local-aws-admin-secret-not-for-real-aws' };
 const MAX_API_BODY = 70 * 1024 * 1024;
-const STS_SELF_AUTHORIZED = new Set(['GetCallerIdentity', 'AssumeRole']);
+const STS_SELF_AUTHORIZED = new Set(['GetCallerIdentity', 'AssumeRole', 'GetSessionToken']);
+/** What GetSessionToken credentials may call without MFA: no IAM, and of STS only these. */
+const STS_FOR_TEMPORARY_USERS = new Set(['GetCallerIdentity', 'AssumeRole']);
 const STS_ACTIONS = new Set(['AssumeRole', 'GetCallerIdentity', 'GetSessionToken', 'AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML', 'GetFederationToken', 'DecodeAuthorizationMessage', 'GetAccessKeyInfo']);
 
 export interface LocalAws {
@@ -162,6 +164,9 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     const deniedCode = 'AccessDenied';
     const authorize = (iamAction: string, resource: string) => authorizer.authorize(principal, iamAction, resource, undefined, undefined, deniedCode);
     const requestId = randomUUID();
+    if (principal.kind !== 'session' && principal.temporary === true && (service === 'iam' || !STS_FOR_TEMPORARY_USERS.has(action))) {
+      throw new AwsError('AccessDenied', `${service === 'iam' ? 'IAM' : 'STS'} ${action} cannot be called with GetSessionToken credentials without MFA (MFA is not emulated here).`, 403);
+    }
     // GetCallerIdentity needs no permission; AssumeRole is decided with the role's trust policy
     // inside; every other action is authorized by its name before anything is looked up.
     if (service === 'sts' ? !STS_SELF_AUTHORIZED.has(action) : true) {

@@ -18,6 +18,8 @@ export async function stsOperation(action: string, params: URLSearchParams, worl
       return callerIdentity(world, principal);
     case 'AssumeRole':
       return assumeRole(params, world, authorizer, principal, now);
+    case 'GetSessionToken':
+      return getSessionToken(params, world, principal, now);
     default:
       throw new AwsError('InvalidAction', `Could not find operation ${action} for version 2011-06-15`);
   }
@@ -26,6 +28,44 @@ export async function stsOperation(action: string, params: URLSearchParams, worl
 function callerIdentity(world: World, principal: Principal): string[] {
   const userId = principal.kind === 'admin' ? world.accountId : principal.kind === 'user' ? principal.user.userId : `${principal.session.roleId}:${principal.session.sessionName}`;
   return [el('UserId', userId), el('Account', world.accountId), el('Arn', principal.arn)];
+}
+
+/**
+ * GetSessionToken for a user or the root (no permission needed, like AWS): temporary credentials
+ * that act as the caller, 900 s to 36 h (the root: at most 1 h), default 12 h (root 1 h). MFA
+ * (SerialNumber/TokenCode) is not emulated and refused loudly.
+ */
+function getSessionToken(params: URLSearchParams, world: World, principal: Principal, now: Date): string[] {
+  if (principal.kind === 'session' || principal.temporary === true) throw new AwsError('AccessDenied', 'Cannot call GetSessionToken with session credentials', 403);
+  if (params.has('SerialNumber') || params.has('TokenCode')) throw new AwsError('InvalidParameterValue', 'MFA (SerialNumber, TokenCode) is not emulated by the local stand-in.');
+  const root = principal.kind === 'admin';
+  const requested = params.get('DurationSeconds');
+  const max = root ? 3600 : 129600;
+  const duration = requested === null ? (root ? 3600 : 43200) : /^\d{1,6}$/.test(requested) ? Number(requested) : NaN;
+  if (!(duration >= 900 && duration <= max)) {
+    throw new AwsError('ValidationError', `1 validation error detected: Value '${requested}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and ${max}${root ? ' (the root: 3600)' : ''}`);
+  }
+  const session: Session = {
+    ...newSessionKeys(now, duration),
+    roleArn: '',
+    roleName: '',
+    roleId: '',
+    sessionName: '',
+    assumedRoleArn: principal.arn,
+    issuedTo: root ? { kind: 'root' } : { kind: 'user', userName: principal.user.name },
+  };
+  world.state.sessions[session.accessKeyId] = session;
+  world.changed();
+  return [el('Credentials', [el('AccessKeyId', session.accessKeyId), el('SecretAccessKey', session.secretAccessKey), el('SessionToken', session.sessionToken), el('Expiration', session.expiration)])];
+}
+
+function newSessionKeys(now: Date, durationSeconds: number): Pick<Session, 'accessKeyId' | 'secretAccessKey' | 'sessionToken' | 'expiration'> {
+  return {
+    accessKeyId: newId('ASIA', 16),
+    secretAccessKey: randomBytes(30).toString('base64'),
+    sessionToken: `IQoJb3JpZ2luX2VjE${randomBytes(180).toString('base64')}`,
+    expiration: new Date(now.getTime() + durationSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  };
 }
 
 async function assumeRole(params: URLSearchParams, world: World, authorizer: Authorizer, principal: Principal, now: Date): Promise<string[]> {

@@ -77,6 +77,8 @@ export interface Session {
   tags?: Tag[];
   transitiveTagKeys?: string[];
   sourceIdentity?: string;
+  /** A GetSessionToken session: the user (or the root) it stands for; the role fields are then empty. */
+  issuedTo?: { kind: 'user'; userName: string } | { kind: 'root' };
 }
 
 export interface FunctionUrlConfig {

@@ -170,6 +170,31 @@ describe('the read operations tools call first', () => {
     expect(root.User?.UserId).toBe(account());
   });
 
+  it('GetSessionToken gives the user temporary credentials that act as the user, outside IAM and most of STS', async () => {
+    const r = await query(world.local, 'sts', { Action: 'GetSessionToken', DurationSeconds: '900' }, world.userKey);
+    expect(r.status, r.text).toBe(200);
+    const temporary = { accessKeyId: xmlValue(r.text, 'AccessKeyId'), secretAccessKey: xmlValue(r.text, 'SecretAccessKey'), sessionToken: xmlValue(r.text, 'SessionToken') };
+    expect(temporary.accessKeyId).toMatch(/^ASIA/);
+    const identity = await new STSClient(clientConfig(temporary)).send(new GetCallerIdentityCommand({}));
+    expect(identity.Arn).toBe(`arn:aws:iam::${account()}:user/lambda_invoker`);
+    // It carries the user's rights: AssumeRole of the function_invoker role works.
+    const chained = await assumeRole({}, temporary);
+    expect(chained.status, chained.text).toBe(200);
+    const iamCall = await query(world.local, 'iam', { Action: 'GetUser', UserName: 'lambda_invoker' }, temporary);
+    expect([iamCall.status, xmlValue(iamCall.text, 'Code')]).toEqual([403, 'AccessDenied']);
+    for (const [params, credentials, code] of [
+      [{}, temporary, 'AccessDenied'],
+      [{}, session, 'AccessDenied'],
+      [{ DurationSeconds: '129601' }, world.userKey, 'ValidationError'],
+      [{ SerialNumber: 'arn:aws:iam::123456789012:mfa/x', TokenCode: '123456' }, world.userKey, 'InvalidParameterValue'],
+    ] as const) {
+      const refused = await query(world.local, 'sts', { Action: 'GetSessionToken', ...params }, credentials);
+      expect(xmlValue(refused.text, 'Code'), JSON.stringify(params)).toBe(code);
+    }
+    const root = await query(world.local, 'sts', { Action: 'GetSessionToken', DurationSeconds: '7200' });
+    expect(xmlValue(root.text, 'Message')).toMatch(/3600/);
+  });
+
   it('GetCallerIdentity through the SDK client', async () => {
     const identity = await new STSClient(clientConfig(session)).send(new GetCallerIdentityCommand({}));
     expect(identity.Arn).toBe(`arn:aws:sts::${account()}:assumed-role/function_invoker/emulation`);
