@@ -69,16 +69,30 @@ function roleArnOf(world: World, name: string): string {
  * InvalidAction for everyone (it is public knowledge which operations AWS has); a real one is
  * AccessDenied unless allowed, emulated here or not.
  */
-export async function authorizeAction(authorizer: Authorizer, principal: Principal, action: string, resource: string, deniedCode: string, version: string): Promise<void> {
+export async function authorizeAction(authorizer: Authorizer, principal: Principal, action: string, resource: string, deniedCode: string, version: string, unknownCode = 'InvalidAction'): Promise<void> {
   try {
     await authorizer.authorize(principal, action, resource, undefined, undefined, deniedCode);
   } catch (error) {
     if (!(error instanceof AwsError) || error.code !== 'InternalFailure') throw error;
-    if (/invalid\.action/.test(error.message)) throw new AwsError('InvalidAction', `Could not find operation ${action.split(':')[1]} for version ${version}`);
+    if (/invalid\.action/.test(error.message)) throw new AwsError(unknownCode, `Could not find operation ${action.split(':')[1]} for version ${version}`);
     // A name that is not an ARN of the action's resource type (e.g. PolicyArn=constructor): the
     // simulator cannot match it, so the right is checked on every resource; the operation itself
     // then refuses the name.
     if (resource === '*') throw error;
     await authorizer.authorize(principal, action, '*', undefined, undefined, deniedCode);
   }
+}
+
+/**
+ * The resource a CloudWatch Logs operation is authorized on, from the names in its input: the
+ * log group's ARN (`logGroupName`, or `resourceArn` without its `:*`), else `*` (DescribeLogGroups
+ * is a wildcard-only action; unemulated operations are checked on `*`).
+ */
+export function logsActionResource(world: World, input: unknown): string {
+  const fields = typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {};
+  const name = Object.prototype.hasOwnProperty.call(fields, 'logGroupName') ? fields.logGroupName : undefined;
+  if (typeof name === 'string' && name !== '') return `arn:aws:logs:${world.region}:${world.accountId}:log-group:${name}`;
+  const arn = Object.prototype.hasOwnProperty.call(fields, 'resourceArn') ? fields.resourceArn : undefined;
+  if (typeof arn === 'string' && arn.startsWith('arn:')) return arn.replace(/:\*$/, '');
+  return '*';
 }

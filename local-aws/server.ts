@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignatureFormatError, parseAuthorization, toHttpRequest } from '../client/sigv4';
-import { authorizeAction, checkActionName, iamActionResource } from './action-authorization';
+import { authorizeAction, checkActionName, iamActionResource, logsActionResource } from './action-authorization';
 import { AdminKey, Authorizer, Principal } from './authorization';
 import { MAX_PAYLOAD_BYTES, URL_PREFIX, invokeFunctionUrl, payloadTooLarge } from './function-url-api';
 import { HandlerRunner } from './handler-runner';
@@ -136,6 +136,10 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
           } catch {
             throw new AwsError('SerializationException', 'The request body is not valid JSON');
           }
+          // Authorized by the operation's name on the group its input names, before the group is
+          // looked up: no ResourceNotFoundException for a caller without the right.
+          if (!/^[A-Z][A-Za-z]{0,127}$/.test(operation)) throw new AwsError('UnknownOperationException', `Unknown operation ${operation}`);
+          await authorizeAction(authorizer, principal, `logs:${operation}`, logsActionResource(world, input), 'AccessDeniedException', '2014-03-28', 'UnknownOperationException');
           const answer = await logsOperation(world, { operation, input: input as Record<string, any>, authorize });
           return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() }, body: JSON.stringify(answer) };
         }

@@ -126,6 +126,16 @@ describe('authorization comes first', () => {
       expect(await outcome(lambda(session).send(new InvokeCommand({ FunctionName: name })))).toBe('403 AccessDeniedException');
     }
     expect(await outcome(lambda().send(new GetFunctionCommand({ FunctionName: 'no-such-function' })))).toBe('404 ResourceNotFoundException');
+    const logs = (operation: string, input: unknown, credentials?: AwsCredentialIdentity) =>
+      callApi(world.local, 'logs', { headers: { 'x-amz-target': `Logs_20140328.${operation}`, 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(input) }, credentials);
+    expect((await logs('CreateLogGroup', { logGroupName: '/aws/lambda/echo' })).status).toBe(200);
+    for (const name of ['/aws/lambda/echo', '/aws/lambda/no-such-group']) {
+      const r = await logs('PutRetentionPolicy', { logGroupName: name, retentionInDays: 7 }, session);
+      expect([r.status, JSON.parse(r.text).__type], name).toEqual([403, 'AccessDeniedException']);
+    }
+    expect(JSON.parse((await logs('PutRetentionPolicy', { logGroupName: '/aws/lambda/no-such-group', retentionInDays: 7 })).text).__type).toBe('ResourceNotFoundException');
+    expect(JSON.parse((await logs('GetLogEvents', { logGroupName: '/aws/lambda/echo' }, session)).text).__type).toBe('AccessDeniedException');
+    expect(JSON.parse((await logs('GetLogEvents', { logGroupName: '/aws/lambda/echo' })).text).__type).toBe('UnknownOperationException');
     expect(await outcome(lambda().send(new InvokeCommand({ FunctionName: 'no-such-function' })))).toBe('404 ResourceNotFoundException');
   });
 
