@@ -105,7 +105,8 @@ export class Authorizer {
    * are not set: they would make every decision uncacheable, and no policy here uses them.
    */
   principalContext(principal: Principal): Record<string, string> {
-    const base = { 'aws:PrincipalAccount': this.world.accountId, 'aws:SecureTransport': 'true', 'aws:RequestedRegion': this.world.region };
+    // A principal of another account (a function policy may name one) carries its own account.
+    const base = { 'aws:PrincipalAccount': principal.arn.split(':')[4] || this.world.accountId, 'aws:SecureTransport': 'true', 'aws:RequestedRegion': this.world.region };
     switch (principal.kind) {
       case 'admin':
         return { ...base, 'aws:PrincipalArn': principal.arn, 'aws:PrincipalType': 'Account', 'aws:userid': this.world.accountId };

@@ -4,6 +4,9 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FunctionUrlClient } from '../client/function-url-client';
+import type { Principal } from '../local-aws/authorization';
+import { resourcePolicyOf } from '../local-aws/lambda-api';
+import { dictionary } from '../local-aws/world';
 import { SeededWorld, callApi, query, seedWorld, xmlValue } from '../local-aws/fixtures';
 import { DEFAULT_ADMIN_KEY } from '../local-aws/server';
 
@@ -91,6 +94,33 @@ describe('the Lambda Invoke API', () => {
     });
     expect((await callUrl('other', key)).status).toBe(200);
     expect(await outcome(lambda(key).send(new InvokeCommand({ FunctionName: 'other' })))).toBe('403 AccessDeniedException');
+  });
+
+  it('cross-account: a partner account given the URL pair in the function policy may use the URL, not the Invoke API', async () => {
+    // The stand-in holds one account, so the partner's principal is built here and decided with
+    // the same calls the URL and the Invoke API make, against the policy AddPermission rendered.
+    for (const body of [
+      { StatementId: 'partner-url', Action: 'lambda:InvokeFunctionUrl', FunctionUrlAuthType: 'AWS_IAM' },
+      { StatementId: 'partner-invoke', Action: 'lambda:InvokeFunction', InvokedViaFunctionUrl: true },
+    ]) {
+      const r = await callApi(world.local, 'lambda', { path: '/2015-03-31/functions/contract/policy', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Principal: '210987654321', ...body }) });
+      expect(r.status).toBe(201);
+    }
+    const arn = 'arn:aws:iam::210987654321:user/partner';
+    const partner: Principal = {
+      kind: 'user', arn, accessKeyId: 'AKIAPARTNER000000000',
+      user: { name: 'partner', path: '/', arn, userId: 'AIDAPARTNER', createDate: '2026-01-01T00:00:00Z', tags: [], inlinePolicies: dictionary({ all: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:*', Resource: '*' }] }) }), attachedPolicies: [] },
+    };
+    const fn = world.local.world.state.functions.contract;
+    const policy = resourcePolicyOf(fn);
+    const decide = (action: string, context: Record<string, string>, resourcePolicy = policy) => world.local.authorizer.decide(partner, action, fn.arn, context, resourcePolicy);
+    expect(await decide('lambda:InvokeFunctionUrl', { 'lambda:FunctionUrlAuthType': 'AWS_IAM' })).toBe('Allowed');
+    expect(await decide('lambda:InvokeFunction', { 'lambda:InvokedViaFunctionUrl': 'true' })).toBe('Allowed');
+    expect(await decide('lambda:InvokeFunction', { 'lambda:InvokedViaFunctionUrl': 'false' })).toBe('ImplicitlyDenied');
+    // It is the Bool condition that refuses: the same grant without it lets the Invoke API through.
+    const unconditioned = JSON.parse(policy!);
+    for (const statement of unconditioned.Statement) if (statement.Sid === 'partner-invoke') delete statement.Condition;
+    expect(await decide('lambda:InvokeFunction', { 'lambda:InvokedViaFunctionUrl': 'false' }, JSON.stringify(unconditioned))).toBe('Allowed');
   });
 
   it('refuses each URL condition on an action it does not belong to (InvalidParameterValueException)', async () => {
