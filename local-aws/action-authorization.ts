@@ -96,3 +96,50 @@ export function logsActionResource(world: World, input: unknown): string {
   if (typeof arn === 'string' && arn.startsWith('arn:')) return arn.replace(/:\*$/, '');
   return '*';
 }
+
+/**
+ * Lambda operations real tools call that this stand-in does not emulate, by their REST route (from
+ * the Lambda API reference): authorized by their IAM action first, so a caller without the right
+ * gets AccessDeniedException as on AWS, and only an allowed caller learns they are not emulated.
+ * `{name}` is the function named in the path (the resource); routes without one are checked on `*`.
+ */
+const UNEMULATED_LAMBDA_ROUTES: [string, RegExp, string][] = [
+  ['GET', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/, 'ListAliases'],
+  ['POST', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/, 'CreateAlias'],
+  ['GET', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/[^/]+\/?$/, 'GetAlias'],
+  ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/[^/]+\/?$/, 'UpdateAlias'],
+  ['DELETE', /^\/2015-03-31\/functions\/([^/]+)\/aliases\/[^/]+\/?$/, 'DeleteAlias'],
+  ['POST', /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/, 'PublishVersion'],
+  ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/code\/?$/, 'UpdateFunctionCode'],
+  ['PUT', /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/, 'UpdateFunctionConfiguration'],
+  ['POST', /^\/2017-03-31\/tags\/([^/]+)\/?$/, 'TagResource'],
+  ['DELETE', /^\/2017-03-31\/tags\/([^/]+)\/?$/, 'UntagResource'],
+  ['PUT', /^\/2017-10-31\/functions\/([^/]+)\/concurrency\/?$/, 'PutFunctionConcurrency'],
+  ['DELETE', /^\/2017-10-31\/functions\/([^/]+)\/concurrency\/?$/, 'DeleteFunctionConcurrency'],
+  ['PUT', /^\/2019-09-25\/functions\/([^/]+)\/event-invoke-config\/?$/, 'PutFunctionEventInvokeConfig'],
+  ['GET', /^\/2019-09-25\/functions\/([^/]+)\/event-invoke-config\/?$/, 'GetFunctionEventInvokeConfig'],
+  ['POST', /^\/2014-11-13\/functions\/([^/]+)\/invoke-async\/?$/, 'InvokeAsync'],
+  ['GET', /^\/2016-08-19\/account-settings\/?$/, 'GetAccountSettings'],
+  ['GET', /^\/2015-03-31\/event-source-mappings\/?$/, 'ListEventSourceMappings'],
+  ['POST', /^\/2015-03-31\/event-source-mappings\/?$/, 'CreateEventSourceMapping'],
+  ['GET', /^\/2018-10-31\/layers\/?$/, 'ListLayers'],
+];
+
+/** The IAM action and resource of an unemulated Lambda route, or undefined when the route is not one. */
+export function unemulatedLambdaAction(world: World, method: string, path: string): { action: string; resource: string } | undefined {
+  for (const [routeMethod, pattern, operation] of UNEMULATED_LAMBDA_ROUTES) {
+    const m = pattern.exec(path);
+    if (m === null || routeMethod !== method) continue;
+    let resource = '*';
+    if (m[1] !== undefined) {
+      try {
+        const name = decodeURIComponent(m[1]);
+        resource = name.startsWith('arn:') ? name : `arn:aws:lambda:${world.region}:${world.accountId}:function:${name}`;
+      } catch {
+        resource = '*';
+      }
+    }
+    return { action: `lambda:${operation}`, resource };
+  }
+  return undefined;
+}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignatureFormatError, parseAuthorization, toHttpRequest } from '../client/sigv4';
-import { authorizeAction, checkActionName, iamActionResource, logsActionResource } from './action-authorization';
+import { authorizeAction, checkActionName, iamActionResource, logsActionResource, unemulatedLambdaAction } from './action-authorization';
 import { AdminKey, Authorizer, Principal } from './authorization';
 import { MAX_PAYLOAD_BYTES, URL_PREFIX, invokeFunctionUrl, payloadTooLarge } from './function-url-api';
 import { HandlerRunner } from './handler-runner';
@@ -124,6 +124,11 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         case 'sts':
           return await queryCall(service, body, rawQuery, req.headers['content-type'], principal);
         case 'lambda': {
+          const unemulated = unemulatedLambdaAction(world, req.method ?? 'GET', rawPath);
+          if (unemulated !== undefined) {
+            await authorizeAction(authorizer, principal, unemulated.action, unemulated.resource, 'AccessDeniedException', '2015-03-31', 'UnknownOperationException');
+            throw new AwsError('UnknownOperationException', `${unemulated.action} is not emulated by the local stand-in.`, 400);
+          }
           if (INVOKE_PATH.test(rawPath)) return await invokeFunction(world, authorizer, runner, { method: req.method ?? 'GET', path: rawPath, query: new URLSearchParams(rawQuery), headers: req.headers, body, principal });
           const answer = await lambdaOperation(world, { method: req.method ?? 'GET', path: rawPath, query: new URLSearchParams(rawQuery), body, principal, authorize, urlBase: endpoint, onFunctionDeleted: (name) => runner.discard(name) });
           return { status: answer.status, headers: { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() }, body: answer.body === undefined ? '' : JSON.stringify(answer.body) };

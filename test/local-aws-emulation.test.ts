@@ -1,4 +1,4 @@
-import { GetFunctionCommand, InvokeCommand, LambdaClient, ListFunctionUrlConfigsCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { GetFunctionCommand, InvokeCommand, LambdaClient, ListAliasesCommand, ListFunctionUrlConfigsCommand, ListFunctionsCommand, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda';
 import { GetUserCommand, IAMClient, ListGroupsCommand, ListRolesCommand, ListUsersCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
@@ -173,6 +173,10 @@ describe('authorization comes first', () => {
     // IAM's model has no AccessDenied shape: the SDK names the error by its code.
     expect(await outcome(iam(world.userKey).send(new ListGroupsCommand({})))).toBe('403 AccessDenied');
     expect(await outcome(iam(world.userKey).send(new ListUsersCommand({})))).toBe('403 AccessDenied');
+    const zip = new TextEncoder().encode('not a zip');
+    expect(await outcome(lambda(session).send(new UpdateFunctionCodeCommand({ FunctionName: 'echo', ZipFile: zip })))).toBe('403 AccessDeniedException');
+    expect(await outcome(lambda(session).send(new ListAliasesCommand({ FunctionName: 'echo' })))).toBe('403 AccessDeniedException');
+    expect(await outcome(lambda().send(new UpdateFunctionCodeCommand({ FunctionName: 'echo', ZipFile: zip })))).toBe('400 UnknownOperationException');
     const admin = await query(world.local, 'iam', { Action: 'ListGroups' });
     expect([admin.status, xmlValue(admin.text, 'Code')]).toEqual([400, 'InvalidAction']);
     const sts = await query(world.local, 'sts', { Action: 'GetFederationToken', Name: 'x' }, session);
