@@ -4,7 +4,7 @@ import { Authorizer, Principal } from './authorization';
 import { AwsError, Session, Tag, World, newId } from './world';
 import { el } from './xml';
 
-/** STS over the Query protocol: AssumeRole and GetCallerIdentity, with AWS's rules. */
+/** STS over the Query protocol: AssumeRole, GetSessionToken and GetCallerIdentity, with AWS's rules. */
 
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const SOURCE_IDENTITY = /^[\w+=,.@-]{2,64}$/;

@@ -26,7 +26,9 @@ const lambda = (credentials: AwsCredentialIdentity = DEFAULT_ADMIN_KEY) => new L
 const iam = (credentials: AwsCredentialIdentity = DEFAULT_ADMIN_KEY) => new IAMClient(clientConfig(credentials));
 
 async function assumeRole(params: Record<string, string> = {}, credentials: AwsCredentialIdentity = world.userKey, roleArn = world.roleArn) {
-  const r = await query(world.local, 'sts', { Action: 'AssumeRole', RoleArn: roleArn, RoleSessionName: 'emulation', ExternalId: world.externalId, ...params }, credentials);
+  // The seeded role wants its external ID; the roles a test creates do not.
+  const externalId = roleArn === world.roleArn ? { ExternalId: world.externalId } : {};
+  const r = await query(world.local, 'sts', { Action: 'AssumeRole', RoleArn: roleArn, RoleSessionName: 'emulation', ...externalId, ...params }, credentials);
   const credentialsOf = () => ({ accessKeyId: xmlValue(r.text, 'AccessKeyId'), secretAccessKey: xmlValue(r.text, 'SecretAccessKey'), sessionToken: xmlValue(r.text, 'SessionToken') });
   return { ...r, credentials: credentialsOf };
 }
@@ -299,6 +301,32 @@ describe('AssumeRole session policies, tags and source identity', () => {
       await query(world.local, 'iam', { Action: 'DeleteRolePolicy', RoleName: 'function_invoker', PolicyName: 'DenyBlueTeam' });
       await setTrust([]);
     }
+  });
+
+  it('along a role chain the source identity and transitive tags are kept, cannot be changed, and need the next trust policy too', async () => {
+    const account_ = account();
+    const trust = (principal: string, actions: string[]) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: principal }, Action: actions }] });
+    const all = ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'];
+    await query(world.local, 'iam', { Action: 'CreateRole', RoleName: 'chain-a', AssumeRolePolicyDocument: trust(`arn:aws:iam::${account_}:user/lambda_invoker`, all) });
+    await query(world.local, 'iam', { Action: 'CreateRole', RoleName: 'chain-b', AssumeRolePolicyDocument: trust(`arn:aws:iam::${account_}:role/chain-a`, all) });
+    await query(world.local, 'iam', { Action: 'PutRolePolicy', RoleName: 'chain-a', PolicyName: 'NextHop', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: `arn:aws:iam::${account_}:role/chain-b` }] }) });
+    await query(world.local, 'iam', { Action: 'PutUserPolicy', UserName: 'lambda_invoker', PolicyName: 'ChainStart', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: `arn:aws:iam::${account_}:role/chain-a` }] }) });
+    const chainB = `arn:aws:iam::${account_}:role/chain-b`;
+    const first = await assumeRole({ 'Tags.member.1.Key': 'team', 'Tags.member.1.Value': 'blue', 'TransitiveTagKeys.member.1': 'team', SourceIdentity: 'alice' }, world.userKey, `arn:aws:iam::${account_}:role/chain-a`);
+    expect(first.status).toBe(200);
+    const hop = first.credentials();
+    const changed = await assumeRole({ SourceIdentity: 'bob' }, hop, chainB);
+    expect([changed.status, xmlValue(changed.text, 'Code')]).toEqual([400, 'InvalidParameterValue']);
+    const retagged = await assumeRole({ 'Tags.member.1.Key': 'team', 'Tags.member.1.Value': 'red' }, hop, chainB);
+    expect([retagged.status, xmlValue(retagged.text, 'Code')]).toEqual([400, 'InvalidParameterValue']);
+    const second = await assumeRole({}, hop, chainB);
+    expect(second.status).toBe(200);
+    expect(xmlValue(second.text, 'SourceIdentity')).toBe('alice');
+    const chained = world.local.world.state.sessions[xmlValue(second.text, 'AccessKeyId')];
+    expect([chained.sourceIdentity, chained.tags]).toEqual(['alice', [{ Key: 'team', Value: 'blue' }]]);
+    await query(world.local, 'iam', { Action: 'UpdateAssumeRolePolicy', RoleName: 'chain-b', PolicyDocument: trust(`arn:aws:iam::${account_}:role/chain-a`, ['sts:AssumeRole', 'sts:TagSession']) });
+    const noSetSource = await assumeRole({}, hop, chainB);
+    expect([noSetSource.status, xmlValue(noSetSource.text, 'Message')]).toEqual([403, expect.stringMatching(/sts:SetSourceIdentity/)]);
   });
 
   it('refuses malformed tags and source identities with the field named', async () => {
