@@ -27,7 +27,7 @@ const iam = (credentials: AwsCredentialIdentity = DEFAULT_ADMIN_KEY) => new IAMC
 
 async function assumeRole(params: Record<string, string> = {}, credentials: AwsCredentialIdentity = world.userKey, roleArn = world.roleArn) {
   // The seeded role wants its external ID; the roles a test creates do not.
-  const externalId = roleArn === world.roleArn ? { ExternalId: world.externalId } : {};
+  const externalId: Record<string, string> = roleArn === world.roleArn ? { ExternalId: world.externalId } : {};
   const r = await query(world.local, 'sts', { Action: 'AssumeRole', RoleArn: roleArn, RoleSessionName: 'emulation', ...externalId, ...params }, credentials);
   const credentialsOf = () => ({ accessKeyId: xmlValue(r.text, 'AccessKeyId'), secretAccessKey: xmlValue(r.text, 'SecretAccessKey'), sessionToken: xmlValue(r.text, 'SessionToken') });
   return { ...r, credentials: credentialsOf };
