@@ -122,7 +122,7 @@ export class Authorizer {
    * The IAM decision for `principal` doing `action` on `resource`. The admin key (Terraform's)
    * is the account root and always allowed. Decisions are cached until the world changes.
    */
-  async decide(principal: Principal, action: string, resource: string, context: Record<string, string> = {}, resourcePolicy?: string): Promise<Decision> {
+  async decide(principal: Principal, action: string, resource: string, context: Record<string, string | string[]> = {}, resourcePolicy?: string): Promise<Decision> {
     // The admin key is the account root: every identity permission, but a role's trust policy
     // still decides whether it may assume that role.
     if (principal.kind === 'admin' && !(action === 'sts:AssumeRole' && resourcePolicy !== undefined)) return 'Allowed';
@@ -159,7 +159,7 @@ export class Authorizer {
   }
 
   /** Throws AWS's AccessDenied unless allowed. */
-  async authorize(principal: Principal, action: string, resource: string, context?: Record<string, string>, resourcePolicy?: string, code = 'AccessDenied'): Promise<void> {
+  async authorize(principal: Principal, action: string, resource: string, context?: Record<string, string | string[]>, resourcePolicy?: string, code = 'AccessDenied'): Promise<void> {
     const decision = await this.decide(principal, action, resource, context, resourcePolicy);
     if (decision !== 'Allowed') {
       const why = decision === 'ExplicitlyDenied' ? 'with an explicit deny' : `because no ${resourcePolicy ? 'identity-based or resource-based' : 'identity-based'} policy allows the ${action} action`;

@@ -129,7 +129,7 @@ async function assumeRole(params: URLSearchParams, world: World, authorizer: Aut
   // AssumeRole otherwise. Inherited values count as passed (AWS checks them on every hop).
   const sessionTagsToSet = [...inherited, ...tags];
   if (sessionTagsToSet.length > 0) {
-    const tagContext: Record<string, string> = { ...context };
+    const tagContext: Record<string, string | string[]> = { ...context, 'aws:TagKeys': sessionTagsToSet.map((t) => t.Key) };
     for (const tag of sessionTagsToSet) tagContext[`aws:RequestTag/${tag.Key}`] = tag.Value;
     if ((await authorizer.decide(principal, 'sts:TagSession', role.arn, tagContext, role.assumeRolePolicyDocument)) !== 'Allowed') {
       throw new AwsError('AccessDenied', `User: ${principal.arn} is not authorized to perform: sts:TagSession on resource: ${roleArn}`, 403);

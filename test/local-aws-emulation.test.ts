@@ -303,6 +303,24 @@ describe('AssumeRole session policies, tags and source identity', () => {
     }
   });
 
+  it('TagSession is decided on the tags requested: aws:TagKeys and aws:RequestTag/<key>', async () => {
+    const trust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: invoker(), Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': world.externalId } } },
+        { Effect: 'Allow', Principal: invoker(), Action: 'sts:TagSession', Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['team'] }, StringEquals: { 'aws:RequestTag/team': 'blue' } } },
+      ],
+    });
+    expect((await query(world.local, 'iam', { Action: 'UpdateAssumeRolePolicy', RoleName: 'function_invoker', PolicyDocument: trust })).status).toBe(200);
+    try {
+      expect((await assumeRole({ 'Tags.member.1.Key': 'team', 'Tags.member.1.Value': 'blue' })).status).toBe(200);
+      expect((await assumeRole({ 'Tags.member.1.Key': 'team', 'Tags.member.1.Value': 'red' })).status).toBe(403);
+      expect((await assumeRole({ 'Tags.member.1.Key': 'team', 'Tags.member.1.Value': 'blue', 'Tags.member.2.Key': 'project', 'Tags.member.2.Value': 'x' })).status).toBe(403);
+    } finally {
+      await setTrust([]);
+    }
+  });
+
   it('along a role chain the source identity and transitive tags are kept, cannot be changed, and need the next trust policy too', async () => {
     const account_ = account();
     const trust = (principal: string, actions: string[]) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: principal }, Action: actions }] });
