@@ -397,6 +397,7 @@ export function functionArnFromName(world: World, pathName: string, queryQualifi
   const match = FUNCTION_NAME.exec(decoded);
   if (match === null) return undefined;
   const arn = `arn:aws:lambda:${world.region}:${world.accountId}:function:${match[2]}`;
+  if (queryQualifier !== undefined && !/^(\$LATEST|[a-zA-Z0-9_-]{1,128})$/.test(queryQualifier)) return undefined;
   const qualifier = match[4] ?? queryQualifier;
   return qualifier ? `${arn}:${qualifier}` : arn;
 }

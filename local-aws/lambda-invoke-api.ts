@@ -37,7 +37,9 @@ export async function invokeFunction(world: World, authorizer: Authorizer, runne
   const match = INVOKE_PATH.exec(call.path)!;
   if (call.method !== 'POST') throw new AwsError('UnknownOperationException', `Unknown operation ${call.method} ${call.path}`, 400);
   const resource = functionArnFromName(world, match[1], call.query.get('Qualifier') ?? undefined);
-  if (resource === undefined) throw new AwsError('InvalidParameterValueException', `1 validation error detected: Value '${match[1]}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern`);
+  if (resource === undefined) {
+    throw new AwsError('InvalidParameterValueException', `1 validation error detected: the function name '${match[1]}' or the qualifier '${call.query.get('Qualifier') ?? ''}' does not satisfy Lambda's pattern ([a-zA-Z0-9_-]+, a qualifier \$LATEST or [a-zA-Z0-9_-]{1,128})`);
+  }
   const functionName = resource.split(':')[6];
   const fn = world.state.functions[functionName];
   // Authorized on the ARN built from the request's name before the function is looked up, so a

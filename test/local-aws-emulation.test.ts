@@ -75,6 +75,8 @@ describe('the Lambda Invoke API', () => {
     expect(await outcome(lambda(session).send(new InvokeCommand({ FunctionName: 'echo', InvocationType: 'DryRun' })))).toBe('403 AccessDeniedException');
     expect(await outcome(lambda().send(new InvokeCommand({ FunctionName: 'echo', InvocationType: 'Event' })))).toBe('400 InvalidParameterValueException');
     expect(await outcome(lambda().send(new InvokeCommand({ FunctionName: 'echo', Payload: new TextEncoder().encode('{not json') })))).toBe('400 InvalidRequestContentException');
+    expect(await outcome(lambda().send(new InvokeCommand({ FunctionName: 'echo', Qualifier: 'no such' })))).toBe('400 InvalidParameterValueException');
+    expect(await outcome(lambda().send(new InvokeCommand({ FunctionName: 'echo', Qualifier: 'missing-alias' })))).toBe('404 ResourceNotFoundException');
   });
 
   it('a principal named in the function policy with InvokedViaFunctionUrl may call the URL but not the Invoke API', async () => {
