@@ -91,7 +91,7 @@ async function assumeRole(params: URLSearchParams, world: World, authorizer: Aut
     const errors = validateSessionPolicy(parsed);
     if (errors.length > 0) throw new AwsError('MalformedPolicyDocument', errors[0].message);
   }
-  const sessionPolicies = sessionPolicyDocuments(params, world, policy);
+  const policyArns = sessionPolicyArns(params);
   const tags = sessionTags(params);
   const transitiveTagKeys = listParam(params, 'TransitiveTagKeys');
   for (const key of transitiveTagKeys) {
@@ -114,6 +114,8 @@ async function assumeRole(params: URLSearchParams, world: World, authorizer: Aut
   if (role === undefined || role.arn !== roleArn) throw denied();
   const context: Record<string, string> = externalId === undefined ? {} : { 'sts:ExternalId': externalId };
   if ((await authorizer.decide(principal, 'sts:AssumeRole', role.arn, context, role.assumeRolePolicyDocument)) !== 'Allowed') throw denied();
+  // Looked up only now, so a caller the trust policy refuses learns nothing about which policies exist.
+  const sessionPolicies = sessionPolicyDocuments(policyArns, world, policy);
   // Chained sessions keep the source identity and the transitive tags of the session they come
   // from; AWS refuses a request that tries to change either.
   const parent = principal.kind === 'session' ? principal.session : undefined;
@@ -194,6 +196,19 @@ function sessionTags(params: URLSearchParams): Tag[] {
   return tags;
 }
 
+/** AssumeRole `PolicyArns.member.N.arn`: at most 10; an AWS-managed one is refused loudly (see below). */
+function sessionPolicyArns(params: URLSearchParams): string[] {
+  const arns: string[] = [];
+  for (let i = 1; params.has(`PolicyArns.member.${i}.arn`); i++) arns.push(params.get(`PolicyArns.member.${i}.arn`)!);
+  if (arns.length > 10) throw new AwsError('ValidationError', `1 validation error detected: Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to 10`);
+  for (const arn of arns) {
+    if (/^arn:aws[a-z-]*:iam::aws:policy\//.test(arn)) {
+      throw new AwsError('InvalidParameterValue', `PolicyArns ${arn} is an AWS-managed policy: the local stand-in does not know AWS-managed policy documents, so it cannot apply it as a session policy. Use a customer-managed policy with the same statements.`);
+    }
+  }
+  return arns;
+}
+
 /**
  * The session policy of AssumeRole: the inline Policy and the documents of PolicyArns (at most
  * 10) as one document. Their statements together are the session's ceiling: an action is allowed
@@ -201,11 +216,8 @@ function sessionTags(params: URLSearchParams): Tag[] {
  * Only this account's managed policies are known here: an AWS-managed ARN is refused loudly
  * (its document is not emulated), an unknown ARN as AWS does.
  */
-function sessionPolicyDocuments(params: URLSearchParams, world: World, inline: string | undefined): string | undefined {
-  const arns: string[] = [];
-  for (let i = 1; params.has(`PolicyArns.member.${i}.arn`); i++) arns.push(params.get(`PolicyArns.member.${i}.arn`)!);
+function sessionPolicyDocuments(arns: string[], world: World, inline: string | undefined): string | undefined {
   if (arns.length === 0) return inline;
-  if (arns.length > 10) throw new AwsError('ValidationError', `1 validation error detected: Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to 10`);
   const statements: unknown[] = [];
   const add = (document: string) => {
     const statement = (JSON.parse(document) as { Statement: unknown }).Statement;
@@ -213,9 +225,6 @@ function sessionPolicyDocuments(params: URLSearchParams, world: World, inline: s
   };
   if (inline !== undefined) add(inline);
   for (const arn of arns) {
-    if (/^arn:aws[a-z-]*:iam::aws:policy\//.test(arn)) {
-      throw new AwsError('InvalidParameterValue', `PolicyArns ${arn} is an AWS-managed policy: the local stand-in does not know AWS-managed policy documents, so it cannot apply it as a session policy. Use a customer-managed policy with the same statements.`);
-    }
     const managed = world.state.policies[arn];
     const version = managed?.versions.find((v) => v.versionId === managed.defaultVersionId);
     if (version === undefined) throw new AwsError('InvalidParameterValue', `Policy ${arn} does not exist or is not attachable.`);

@@ -280,6 +280,9 @@ describe('AssumeRole session policies, tags and source identity', () => {
     const managed = await assumeRole({ 'PolicyArns.member.1.arn': 'arn:aws:iam::aws:policy/ReadOnlyAccess' });
     expect([managed.status, xmlValue(managed.text, 'Code')]).toEqual([400, 'InvalidParameterValue']);
     expect(xmlValue(managed.text, 'Message')).toMatch(/AWS-managed/);
+    // Looked up after the trust policy: a caller it refuses learns nothing about which policies exist.
+    const outsider = await assumeRole({ 'PolicyArns.member.1.arn': `arn:aws:iam::${account()}:policy/NoSuchPolicy` }, session);
+    expect([outsider.status, xmlValue(outsider.text, 'Code')]).toEqual([403, 'AccessDenied']);
   });
 
   it('session tags need sts:TagSession and a source identity sts:SetSourceIdentity in the trust policy', async () => {
