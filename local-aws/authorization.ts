@@ -1,6 +1,7 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import type { HttpRequest } from '@smithy/types';
 import { KnownKey, verifyRequest } from '../client/sigv4-verifier';
+import { sessionContext } from './session-context';
 import { AwsError, Session, User, World } from './world';
 
 /**
@@ -10,9 +11,10 @@ import { AwsError, Session, User, World } from './world';
  * against the principal's identity policies, its session policy, and the resource's policy.
  */
 
+/** `temporary`: GetSessionToken credentials, which AWS keeps out of IAM and most of STS. */
 export type Principal =
-  | { kind: 'admin'; arn: string; accessKeyId: string }
-  | { kind: 'user'; arn: string; accessKeyId: string; user: User }
+  | { kind: 'admin'; arn: string; accessKeyId: string; temporary?: boolean }
+  | { kind: 'user'; arn: string; accessKeyId: string; user: User; temporary?: boolean }
   | { kind: 'session'; arn: string; accessKeyId: string; session: Session };
 
 export interface AdminKey {
@@ -61,6 +63,12 @@ export class Authorizer {
     }
     const session = this.world.state.sessions[accessKeyId];
     if (session === undefined) throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
+    if (session.issuedTo?.kind === 'root') return { kind: 'admin', arn: `arn:aws:iam::${this.world.accountId}:root`, accessKeyId, temporary: true };
+    if (session.issuedTo?.kind === 'user') {
+      const user = this.world.state.users[session.issuedTo.userName];
+      if (user === undefined) throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
+      return { kind: 'user', arn: user.arn, accessKeyId, user, temporary: true };
+    }
     return { kind: 'session', arn: session.assumedRoleArn, accessKeyId, session };
   }
 
@@ -97,7 +105,8 @@ export class Authorizer {
    * are not set: they would make every decision uncacheable, and no policy here uses them.
    */
   principalContext(principal: Principal): Record<string, string> {
-    const base = { 'aws:PrincipalAccount': this.world.accountId, 'aws:SecureTransport': 'true', 'aws:RequestedRegion': this.world.region };
+    // A principal of another account (a function policy may name one) carries its own account.
+    const base = { 'aws:PrincipalAccount': principal.arn.split(':')[4] || this.world.accountId, 'aws:SecureTransport': 'true', 'aws:RequestedRegion': this.world.region };
     switch (principal.kind) {
       case 'admin':
         return { ...base, 'aws:PrincipalArn': principal.arn, 'aws:PrincipalType': 'Account', 'aws:userid': this.world.accountId };
@@ -105,7 +114,7 @@ export class Authorizer {
         return { ...base, 'aws:PrincipalArn': principal.arn, 'aws:PrincipalType': 'User', 'aws:userid': principal.user.userId, 'aws:username': principal.user.name };
       case 'session':
         // For a role session, aws:PrincipalArn is the role's ARN, not the session's.
-        return { ...base, 'aws:PrincipalArn': principal.session.roleArn, 'aws:PrincipalType': 'AssumedRole', 'aws:userid': `${principal.session.roleId}:${principal.session.sessionName}` };
+        return { ...base, ...sessionContext(this.world, principal.session), 'aws:PrincipalArn': principal.session.roleArn, 'aws:PrincipalType': 'AssumedRole', 'aws:userid': `${principal.session.roleId}:${principal.session.sessionName}` };
     }
   }
 
@@ -113,7 +122,7 @@ export class Authorizer {
    * The IAM decision for `principal` doing `action` on `resource`. The admin key (Terraform's)
    * is the account root and always allowed. Decisions are cached until the world changes.
    */
-  async decide(principal: Principal, action: string, resource: string, context: Record<string, string> = {}, resourcePolicy?: string): Promise<Decision> {
+  async decide(principal: Principal, action: string, resource: string, context: Record<string, string | string[]> = {}, resourcePolicy?: string): Promise<Decision> {
     // The admin key is the account root: every identity permission, but a role's trust policy
     // still decides whether it may assume that role.
     if (principal.kind === 'admin' && !(action === 'sts:AssumeRole' && resourcePolicy !== undefined)) return 'Allowed';
@@ -155,7 +164,7 @@ export class Authorizer {
   }
 
   /** Throws AWS's AccessDenied unless allowed. */
-  async authorize(principal: Principal, action: string, resource: string, context?: Record<string, string>, resourcePolicy?: string, code = 'AccessDenied'): Promise<void> {
+  async authorize(principal: Principal, action: string, resource: string, context?: Record<string, string | string[]>, resourcePolicy?: string, code = 'AccessDenied'): Promise<void> {
     const decision = await this.decide(principal, action, resource, context, resourcePolicy);
     if (decision !== 'Allowed') {
       const why = decision === 'ExplicitlyDenied' ? 'with an explicit deny' : `because no ${resourcePolicy ? 'identity-based or resource-based' : 'identity-based'} policy allows the ${action} action`;

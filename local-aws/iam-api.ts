@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { validateIdentityPolicy, validateTrustPolicy } from '@cloud-copilot/iam-policy';
+import type { Principal } from './authorization';
 import { AwsError, ManagedPolicy, Role, Tag, User, World, dictionary, isoNow, newId, noSuchEntity } from './world';
 import { el, members } from './xml';
 
@@ -13,6 +14,8 @@ export interface QueryCall {
   params: URLSearchParams;
   /** Throws AccessDenied unless the caller may do `action` on `resource`. */
   authorize(action: string, resource: string): Promise<void>;
+  /** The caller (GetUser without a UserName answers for it). */
+  principal?: Principal;
 }
 
 type Operation = (world: World, call: QueryCall) => Promise<string[] | undefined>;
@@ -110,6 +113,16 @@ function renderPolicy(policy: ManagedPolicy, attachmentCount: number): string[] 
     el('CreateDate', policy.createDate), el('UpdateDate', policy.updateDate), renderTags(policy.tags)];
 }
 
+/** ListUsers / ListRoles: every entity under PathPrefix (default `/`), one page (MaxItems is not emulated). */
+function listOperation(kind: 'Users' | 'Roles'): Operation {
+  return async (world, { params }) => {
+    const prefix = params.get('PathPrefix') ?? '/';
+    const entities = kind === 'Users' ? Object.values(world.state.users) : Object.values(world.state.roles);
+    const render = (entity: User | Role) => (kind === 'Users' ? renderUser(entity as User) : renderRole(entity as Role));
+    return [el(kind, members(entities.filter((e) => e.path.startsWith(prefix)).map(render))), el('IsTruncated', 'false')];
+  };
+}
+
 export function userOf(world: World, name: string): User {
   const user = world.state.users[name];
   if (user === undefined) throw noSuchEntity(`The user with name ${name} cannot be found.`);
@@ -190,13 +203,18 @@ export const IAM_OPERATIONS: Record<string, Operation> = dictionary<Operation>({
     world.changed();
     return [el('User', renderUser(user))];
   },
-  async GetUser(world, { params, authorize }) {
-    const name = params.get('UserName');
+  async GetUser(world, { params, authorize, principal }) {
+    const name = params.get('UserName') ?? (principal?.kind === 'user' ? principal.user.name : null);
+    // Without a UserName AWS answers for the caller: a user, or the root (whose answer is how the
+    // provider learns the account id); a role session must name a user.
+    if (name === null && principal?.kind === 'admin') return [el('User', [el('UserId', world.accountId), el('Arn', principal.arn), el('CreateDate', '2020-01-01T00:00:00Z')])];
     if (name === null) throw new AwsError('ValidationError', 'Must specify userName when calling with non-User credentials');
     const user = userOf(world, name);
     await authorize('iam:GetUser', user.arn);
     return [el('User', renderUser(user))];
   },
+  ListUsers: listOperation('Users'),
+  ListRoles: listOperation('Roles'),
   async ListGroupsForUser(world, { params, authorize }) {
     const user = userOf(world, required(params, 'UserName'));
     await authorize('iam:ListGroupsForUser', user.arn);

@@ -120,9 +120,32 @@ function principalOf(principal: string): unknown {
   return { Service: principal };
 }
 
-type Route = { pattern: RegExp; method: string; handle: (world: World, call: LambdaCall, m: RegExpExecArray) => Promise<JsonAnswer> };
+/**
+ * `action`: the IAM action of a route that names a function in its path; it is authorized on the
+ * ARN built from that name before the function is looked up (see lambdaOperation).
+ */
+type Route = { pattern: RegExp; method: string; action?: string; handle: (world: World, call: LambdaCall, m: RegExpExecArray) => Promise<JsonAnswer> };
 
 const ROUTES: Route[] = [
+  {
+    method: 'GET',
+    pattern: /^\/2015-03-31\/functions\/?$/,
+    async handle(world, call) {
+      // A wildcard-only action in IAM: it is authorized on "*". One page: Marker/MaxItems are not emulated.
+      await call.authorize('lambda:ListFunctions', '*');
+      return { status: 200, body: { Functions: Object.values(world.state.functions).map(configuration) } };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/2021-10-31\/functions\/([^/]+)\/urls\/?$/,
+    action: 'lambda:ListFunctionUrlConfigs',
+    async handle(world, call, m) {
+      const { fn } = functionOf(world, m[1]);
+      await call.authorize('lambda:ListFunctionUrlConfigs', fn.arn);
+      return { status: 200, body: { FunctionUrlConfigs: Object.values(fn.urls).map((url) => urlAnswer(fn, url, call.urlBase, true)) } };
+    },
+  },
   {
     method: 'POST',
     pattern: /^\/2015-03-31\/functions\/?$/,
@@ -167,6 +190,7 @@ const ROUTES: Route[] = [
   {
     method: 'GET',
     pattern: /^\/2015-03-31\/functions\/([^/]+)\/?$/,
+    action: 'lambda:GetFunction',
     async handle(world, call, m) {
       const { fn } = functionOf(world, m[1]);
       await call.authorize('lambda:GetFunction', fn.arn);
@@ -176,6 +200,7 @@ const ROUTES: Route[] = [
   {
     method: 'GET',
     pattern: /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/,
+    action: 'lambda:GetFunctionConfiguration',
     async handle(world, call, m) {
       const { fn } = functionOf(world, m[1]);
       await call.authorize('lambda:GetFunctionConfiguration', fn.arn);
@@ -185,6 +210,7 @@ const ROUTES: Route[] = [
   {
     method: 'GET',
     pattern: /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/,
+    action: 'lambda:ListVersionsByFunction',
     async handle(world, call, m) {
       const { fn } = functionOf(world, m[1]);
       await call.authorize('lambda:ListVersionsByFunction', fn.arn);
@@ -194,6 +220,7 @@ const ROUTES: Route[] = [
   {
     method: 'GET',
     pattern: /^\/2020-06-30\/functions\/([^/]+)\/code-signing-config\/?$/,
+    action: 'lambda:GetFunctionCodeSigningConfig',
     async handle(world, call, m) {
       const { fn } = functionOf(world, m[1]);
       await call.authorize('lambda:GetFunctionCodeSigningConfig', fn.arn);
@@ -203,6 +230,7 @@ const ROUTES: Route[] = [
   {
     method: 'GET',
     pattern: /^\/2019-09-30\/functions\/([^/]+)\/concurrency\/?$/,
+    action: 'lambda:GetFunctionConcurrency',
     async handle(world, call, m) {
       const { fn } = functionOf(world, m[1]);
       await call.authorize('lambda:GetFunctionConcurrency', fn.arn);
@@ -212,6 +240,7 @@ const ROUTES: Route[] = [
   {
     method: 'GET',
     pattern: /^\/2017-03-31\/tags\/(.+)$/,
+    action: 'lambda:ListTags',
     async handle(world, call, m) {
       const { fn } = functionOf(world, m[1]);
       await call.authorize('lambda:ListTags', fn.arn);
@@ -221,6 +250,7 @@ const ROUTES: Route[] = [
   {
     method: 'DELETE',
     pattern: /^\/2015-03-31\/functions\/([^/]+)\/?$/,
+    action: 'lambda:DeleteFunction',
     async handle(world, call, m) {
       const { fn } = functionOf(world, m[1]);
       await call.authorize('lambda:DeleteFunction', fn.arn);
@@ -233,6 +263,7 @@ const ROUTES: Route[] = [
   {
     method: 'POST',
     pattern: /^\/2021-10-31\/functions\/([^/]+)\/url\/?$/,
+    action: 'lambda:CreateFunctionUrlConfig',
     async handle(world, call, m) {
       const { fn } = functionOf(world, m[1]);
       const qualifier = call.query.get('Qualifier') ?? undefined;
@@ -251,6 +282,7 @@ const ROUTES: Route[] = [
   {
     method: 'GET',
     pattern: /^\/2021-10-31\/functions\/([^/]+)\/url\/?$/,
+    action: 'lambda:GetFunctionUrlConfig',
     async handle(world, call, m) {
       const { fn } = functionOf(world, m[1]);
       const qualifier = call.query.get('Qualifier') ?? '';
@@ -263,6 +295,7 @@ const ROUTES: Route[] = [
   {
     method: 'PUT',
     pattern: /^\/2021-10-31\/functions\/([^/]+)\/url\/?$/,
+    action: 'lambda:UpdateFunctionUrlConfig',
     async handle(world, call, m) {
       const { fn } = functionOf(world, m[1]);
       const qualifier = call.query.get('Qualifier') ?? '';
@@ -279,6 +312,7 @@ const ROUTES: Route[] = [
   {
     method: 'DELETE',
     pattern: /^\/2021-10-31\/functions\/([^/]+)\/url\/?$/,
+    action: 'lambda:DeleteFunctionUrlConfig',
     async handle(world, call, m) {
       const { fn } = functionOf(world, m[1]);
       const qualifier = call.query.get('Qualifier') ?? '';
@@ -292,6 +326,7 @@ const ROUTES: Route[] = [
   {
     method: 'POST',
     pattern: /^\/2015-03-31\/functions\/([^/]+)\/policy\/?$/,
+    action: 'lambda:AddPermission',
     async handle(world, call, m) {
       const { fn } = functionOf(world, m[1]);
       const qualifier = call.query.get('Qualifier') ?? undefined;
@@ -303,7 +338,17 @@ const ROUTES: Route[] = [
       if (!/^(lambda:[*a-zA-Z]+|\*)$/.test(input.Action)) throw invalid(`Value '${input.Action}' at 'action' failed to satisfy constraint`);
       if (fn.permissions.some((s) => s.Sid === input.StatementId)) throw new AwsError('ResourceConflictException', `The statement id (${input.StatementId}) provided already exists. Please provide a new statement id, or remove the existing statement.`, 409);
       const conditions: Record<string, Record<string, string>> = {};
+      // AWS refuses each URL condition on any other action than the one it is about.
+      if (input.FunctionUrlAuthType !== undefined && input.Action !== 'lambda:InvokeFunctionUrl') {
+        throw invalid(`FunctionUrlAuthType is only supported for the lambda:InvokeFunctionUrl action, not ${input.Action}.`);
+      }
+      if (input.InvokedViaFunctionUrl !== undefined && typeof input.InvokedViaFunctionUrl !== 'boolean') throw invalid(`Value '${input.InvokedViaFunctionUrl}' at 'invokedViaFunctionUrl' failed to satisfy constraint: Member must be a boolean`);
+      if (input.InvokedViaFunctionUrl !== undefined && input.Action !== 'lambda:InvokeFunction') {
+        throw invalid(`InvokedViaFunctionUrl is only supported for the lambda:InvokeFunction action, not ${input.Action}.`);
+      }
       if (input.FunctionUrlAuthType) conditions.StringEquals = { 'lambda:FunctionUrlAuthType': input.FunctionUrlAuthType };
+      // AWS renders InvokedViaFunctionUrl=true as this Bool condition (provider 6.28's invoked_via_function_url).
+      if (input.InvokedViaFunctionUrl === true) conditions.Bool = { 'lambda:InvokedViaFunctionUrl': 'true' };
       if (input.SourceAccount) conditions.StringEquals = { ...(conditions.StringEquals ?? {}), 'AWS:SourceAccount': input.SourceAccount };
       if (input.SourceArn) conditions.ArnLike = { 'AWS:SourceArn': input.SourceArn };
       if (input.PrincipalOrgID) conditions.StringEquals = { ...(conditions.StringEquals ?? {}), 'aws:PrincipalOrgID': input.PrincipalOrgID };
@@ -317,6 +362,7 @@ const ROUTES: Route[] = [
   {
     method: 'GET',
     pattern: /^\/2015-03-31\/functions\/([^/]+)\/policy\/?$/,
+    action: 'lambda:GetPolicy',
     async handle(world, call, m) {
       const { fn } = functionOf(world, m[1]);
       const qualifier = call.query.get('Qualifier') ?? undefined;
@@ -329,6 +375,7 @@ const ROUTES: Route[] = [
   {
     method: 'DELETE',
     pattern: /^\/2015-03-31\/functions\/([^/]+)\/policy\/([^/]+)\/?$/,
+    action: 'lambda:RemovePermission',
     async handle(world, call, m) {
       const { fn } = functionOf(world, m[1]);
       const qualifier = call.query.get('Qualifier') ?? undefined;
@@ -345,6 +392,26 @@ const ROUTES: Route[] = [
   },
 ];
 
+/**
+ * The ARN a function name, partial or full ARN in a request path stands for (qualified when a
+ * qualifier is given), built without looking the function up; undefined for a malformed name,
+ * which the operation refuses with its validation error.
+ */
+export function functionArnFromName(world: World, pathName: string, queryQualifier?: string): string | undefined {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathName);
+  } catch {
+    return undefined;
+  }
+  const match = FUNCTION_NAME.exec(decoded);
+  if (match === null) return undefined;
+  const arn = `arn:aws:lambda:${world.region}:${world.accountId}:function:${match[2]}`;
+  if (queryQualifier !== undefined && !/^(\$LATEST|[a-zA-Z0-9_-]{1,128})$/.test(queryQualifier)) return undefined;
+  const qualifier = match[4] ?? queryQualifier;
+  return qualifier ? `${arn}:${qualifier}` : arn;
+}
+
 /** The function's resource policy as a document (for IAM evaluation), or undefined without one. */
 export function resourcePolicyOf(fn: LambdaFunctionState): string | undefined {
   return fn.permissions.length === 0 ? undefined : JSON.stringify({ Version: '2012-10-17', Statement: fn.permissions });
@@ -353,7 +420,14 @@ export function resourcePolicyOf(fn: LambdaFunctionState): string | undefined {
 export async function lambdaOperation(world: World, call: LambdaCall): Promise<JsonAnswer> {
   for (const route of ROUTES) {
     const m = route.pattern.exec(call.path);
-    if (m !== null && route.method === call.method) return route.handle(world, call, m);
+    if (m === null || route.method !== call.method) continue;
+    // AWS authorizes before it looks the function up: a caller without the right gets 403
+    // whether the function exists or not, never a 404 that reveals which names exist.
+    if (route.action !== undefined) {
+      const resource = functionArnFromName(world, m[1], call.query.get('Qualifier') ?? undefined);
+      if (resource !== undefined) await call.authorize(route.action, resource);
+    }
+    return route.handle(world, call, m);
   }
   throw new AwsError('UnknownOperationException', `Unknown operation ${call.method} ${call.path}`, 400);
 }

@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignatureFormatError, parseAuthorization, toHttpRequest } from '../client/sigv4';
+import { authorizeAction, checkActionName, iamActionResource, logsActionResource, unemulatedLambdaAction } from './action-authorization';
 import { AdminKey, Authorizer, Principal } from './authorization';
 import { MAX_PAYLOAD_BYTES, URL_PREFIX, invokeFunctionUrl, payloadTooLarge } from './function-url-api';
 import { HandlerRunner } from './handler-runner';
 import { IAM_OPERATIONS } from './iam-api';
 import { lambdaOperation } from './lambda-api';
+import { INVOKE_PATH, invokeFunction } from './lambda-invoke-api';
 import { logsOperation } from './logs-api';
 import { stsOperation } from './sts-api';
 import { AwsError, World, dictionary } from './world';
@@ -41,6 +43,9 @@ export const DEFAULT_ADMIN_KEY: AdminKey = { accessKeyId: 'AKIALOCALAWSADMIN000'
 const MAX_API_BODY = 70 * 1024 * 1024;
 /** IAM's largest parameter is a 131072-character policy document, ≤ 3 bytes each when percent-encoded. */
 const MAX_QUERY_BODY = 1024 * 1024;
+const STS_SELF_AUTHORIZED = new Set(['GetCallerIdentity', 'AssumeRole', 'GetSessionToken']);
+/** What GetSessionToken credentials may call without MFA: no IAM, and of STS only these. */
+const STS_FOR_TEMPORARY_USERS = new Set(['GetCallerIdentity', 'AssumeRole']);
 const STS_ACTIONS = new Set(['AssumeRole', 'GetCallerIdentity', 'GetSessionToken', 'AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML', 'GetFederationToken', 'DecodeAuthorizationMessage', 'GetAccessKeyInfo']);
 
 export interface LocalAws {
@@ -138,8 +143,14 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       switch (service) {
         case 'iam':
         case 'sts':
-          return await queryCall(service, body, req.headers['content-type'], principal, authorize);
+          return await queryCall(service, body, rawQuery, req.headers['content-type'], principal);
         case 'lambda': {
+          const unemulated = unemulatedLambdaAction(world, req.method ?? 'GET', rawPath);
+          if (unemulated !== undefined) {
+            await authorizeAction(authorizer, principal, unemulated.action, unemulated.resource, 'AccessDeniedException', '2015-03-31', 'UnknownOperationException');
+            throw new AwsError('UnknownOperationException', `${unemulated.action} is not emulated by the local stand-in.`, 400);
+          }
+          if (INVOKE_PATH.test(rawPath)) return await invokeFunction(world, authorizer, runner, { method: req.method ?? 'GET', path: rawPath, query: new URLSearchParams(rawQuery), headers: req.headers, body, principal });
           const answer = await lambdaOperation(world, { method: req.method ?? 'GET', path: rawPath, query: new URLSearchParams(rawQuery), body, principal, authorize, urlBase: endpoint, onFunctionDeleted: (name) => runner.discard(name) });
           return { status: answer.status, headers: { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() }, body: answer.body === undefined ? '' : JSON.stringify(answer.body) };
         }
@@ -153,6 +164,10 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
           }
           // JSON 1.1 takes an object; `null`, a number or an array is the caller's error.
           if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new AwsError('SerializationException', 'The request body must be a JSON object');
+          // Authorized by the operation's name on the group its input names, before the group is
+          // looked up: no ResourceNotFoundException for a caller without the right.
+          if (!/^[A-Z][A-Za-z]{0,127}$/.test(operation)) throw new AwsError('UnknownOperationException', `Unknown operation ${operation}`);
+          await authorizeAction(authorizer, principal, `logs:${operation}`, logsActionResource(world, input), 'AccessDeniedException', '2014-03-28', 'UnknownOperationException');
           const answer = await logsOperation(world, { operation, input: input as Record<string, any>, authorize });
           return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() }, body: JSON.stringify(answer) };
         }
@@ -166,22 +181,37 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     }
   }
 
-  async function queryCall(service: 'iam' | 'sts', body: Buffer, contentType: string | undefined, principal: Principal, authorize: (action: string, resource: string) => Promise<void>): Promise<Answer> {
+  async function queryCall(service: 'iam' | 'sts', body: Buffer, rawQuery: string, contentType: string | undefined, principal: Principal): Promise<Answer> {
     const namespace = service === 'iam' ? IAM_NAMESPACE : STS_NAMESPACE;
-    if (contentType !== undefined && !/^application\/x-www-form-urlencoded/i.test(contentType)) {
+    if (body.length > 0 && contentType !== undefined && !/^application\/x-www-form-urlencoded/i.test(contentType)) {
       throw new AwsError('InvalidParameterValue', `Content-Type ${contentType} is not supported: the Query protocol takes application/x-www-form-urlencoded`);
     }
-    const params = new URLSearchParams(body.toString('utf8'));
+    // The Query protocol takes its parameters from a form body (POST) or from the query string
+    // (GET, and presigned URLs, whose signature covers the query).
+    const params = new URLSearchParams(body.length > 0 ? body.toString('utf8') : rawQuery);
     const action = params.get('Action');
     if (action === null) throw new AwsError('MissingAction', 'Could not find an Action in the request');
+    const version = service === 'iam' ? '2010-05-08' : '2011-06-15';
+    checkActionName(action, version);
+    const deniedCode = 'AccessDenied';
+    const authorize = (iamAction: string, resource: string) => authorizer.authorize(principal, iamAction, resource, undefined, undefined, deniedCode);
     const requestId = randomUUID();
+    if (principal.kind !== 'session' && principal.temporary === true && (service === 'iam' || !STS_FOR_TEMPORARY_USERS.has(action))) {
+      throw new AwsError('AccessDenied', `${service === 'iam' ? 'IAM' : 'STS'} ${action} cannot be called with GetSessionToken credentials without MFA (MFA is not emulated here).`, 403);
+    }
+    // GetCallerIdentity needs no permission; AssumeRole is decided with the role's trust policy
+    // inside; every other action is authorized by its name before anything is looked up.
+    if (service === 'sts' ? !STS_SELF_AUTHORIZED.has(action) : true) {
+      const resource = service === 'iam' ? iamActionResource(world, principal, action, params) : '*';
+      await authorizeAction(authorizer, principal, `${service}:${action}`, resource, deniedCode, version);
+    }
     if (service === 'sts') {
       const result = await stsOperation(action, params, world, authorizer, principal, now());
       return { status: 200, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId }, body: queryResponse(action, namespace, requestId, result) };
     }
     const operation = IAM_OPERATIONS[action];
     if (operation === undefined) throw new AwsError('InvalidAction', `Could not find operation ${action} for version 2010-05-08`);
-    const result = await operation(world, { params, authorize });
+    const result = await operation(world, { params, authorize, principal });
     return { status: 200, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId }, body: queryResponse(action, namespace, requestId, result) };
   }
 
@@ -242,6 +272,8 @@ function serviceOf(req: http.IncomingMessage, rawPath: string, target: string | 
       // fall through to the protocol's markers
     }
   }
+  const credential = new URLSearchParams((req.url ?? '').split('?')[1] ?? '').get('X-Amz-Credential');
+  if (credential !== null && credential.split('/').length === 5) return credential.split('/')[3];
   if (typeof target === 'string' && target.startsWith('Logs_')) return 'logs';
   if (/^\/20\d\d-\d\d-\d\d\//.test(rawPath)) return 'lambda';
   const action = new URLSearchParams((req.url ?? '').split('?')[1] ?? '').get('Action');

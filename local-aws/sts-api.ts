@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { validateSessionPolicy } from '@cloud-copilot/iam-policy';
 import { Authorizer, Principal } from './authorization';
-import { AwsError, Session, World, newId } from './world';
+import { AwsError, Session, Tag, World, newId } from './world';
 import { integerParameter } from './iam-api';
 import { el } from './xml';
 
-/** STS over the Query protocol: AssumeRole and GetCallerIdentity, with AWS's rules. */
+/** STS over the Query protocol: AssumeRole, GetSessionToken and GetCallerIdentity, with AWS's rules. */
 
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+const SOURCE_IDENTITY = /^[\w+=,.@-]{2,64}$/;
+const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 
 export async function stsOperation(action: string, params: URLSearchParams, world: World, authorizer: Authorizer, principal: Principal, now: Date): Promise<string[]> {
@@ -16,6 +19,8 @@ export async function stsOperation(action: string, params: URLSearchParams, worl
       return callerIdentity(world, principal);
     case 'AssumeRole':
       return assumeRole(params, world, authorizer, principal, now);
+    case 'GetSessionToken':
+      return getSessionToken(params, world, principal, now);
     default:
       throw new AwsError('InvalidAction', `Could not find operation ${action} for version 2011-06-15`);
   }
@@ -24,6 +29,43 @@ export async function stsOperation(action: string, params: URLSearchParams, worl
 function callerIdentity(world: World, principal: Principal): string[] {
   const userId = principal.kind === 'admin' ? world.accountId : principal.kind === 'user' ? principal.user.userId : `${principal.session.roleId}:${principal.session.sessionName}`;
   return [el('UserId', userId), el('Account', world.accountId), el('Arn', principal.arn)];
+}
+
+/**
+ * GetSessionToken for a user or the root (no permission needed, like AWS): temporary credentials
+ * that act as the caller, 900 s to 36 h (the root: at most 1 h), default 12 h (root 1 h). MFA
+ * (SerialNumber/TokenCode) is not emulated and refused loudly.
+ */
+function getSessionToken(params: URLSearchParams, world: World, principal: Principal, now: Date): string[] {
+  if (principal.kind === 'session' || principal.temporary === true) throw new AwsError('AccessDenied', 'Cannot call GetSessionToken with session credentials', 403);
+  if (params.has('SerialNumber') || params.has('TokenCode')) throw new AwsError('InvalidParameterValue', 'MFA (SerialNumber, TokenCode) is not emulated by the local stand-in.');
+  const root = principal.kind === 'admin';
+  const requested = params.get('DurationSeconds');
+  const max = root ? 3600 : 129600;
+  const duration = requested === null ? (root ? 3600 : 43200) : /^\d{1,6}$/.test(requested) ? Number(requested) : NaN;
+  if (!(duration >= 900 && duration <= max)) {
+    throw new AwsError('ValidationError', `1 validation error detected: Value '${requested}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and ${max}${root ? ' (the root: 3600)' : ''}`);
+  }
+  const session: Session = {
+    ...newSessionKeys(now, duration),
+    roleArn: '',
+    roleName: '',
+    roleId: '',
+    sessionName: '',
+    assumedRoleArn: principal.arn,
+    issuedTo: root ? { kind: 'root' } : { kind: 'user', userName: principal.user.name },
+  };
+  world.addSession(session, now);
+  return [el('Credentials', [el('AccessKeyId', session.accessKeyId), el('SecretAccessKey', session.secretAccessKey), el('SessionToken', session.sessionToken), el('Expiration', session.expiration)])];
+}
+
+function newSessionKeys(now: Date, durationSeconds: number): Pick<Session, 'accessKeyId' | 'secretAccessKey' | 'sessionToken' | 'expiration'> {
+  return {
+    accessKeyId: newId('ASIA', 16),
+    secretAccessKey: randomBytes(30).toString('base64'),
+    sessionToken: `IQoJb3JpZ2luX2VjE${randomBytes(180).toString('base64')}`,
+    expiration: new Date(now.getTime() + durationSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  };
 }
 
 async function assumeRole(params: URLSearchParams, world: World, authorizer: Authorizer, principal: Principal, now: Date): Promise<string[]> {
@@ -49,6 +91,16 @@ async function assumeRole(params: URLSearchParams, world: World, authorizer: Aut
     const errors = validateSessionPolicy(parsed);
     if (errors.length > 0) throw new AwsError('MalformedPolicyDocument', errors[0].message);
   }
+  const policyArns = sessionPolicyArns(params);
+  const tags = sessionTags(params);
+  const transitiveTagKeys = listParam(params, 'TransitiveTagKeys');
+  for (const key of transitiveTagKeys) {
+    if (!tags.some((t) => t.Key.toLowerCase() === key.toLowerCase())) throw new AwsError('InvalidParameterValue', `The transitive tag key ${key} is not one of the session tags.`);
+  }
+  const sourceIdentity = params.get('SourceIdentity') ?? undefined;
+  if (sourceIdentity !== undefined && !SOURCE_IDENTITY.test(sourceIdentity)) {
+    throw new AwsError('ValidationError', `1 validation error detected: Value '${sourceIdentity}' at 'sourceIdentity' failed to satisfy constraint: Member must have length between 2 and 64 and satisfy regular expression pattern: [\\w+=,.@-]*`);
+  }
   const duration = integerParameter(params, 'DurationSeconds', 900, 43200, 3600);
 
   const roleName = roleArn.split('/').pop() ?? '';
@@ -58,6 +110,35 @@ async function assumeRole(params: URLSearchParams, world: World, authorizer: Aut
   if (role === undefined || role.arn !== roleArn) throw denied();
   const context: Record<string, string> = externalId === undefined ? {} : { 'sts:ExternalId': externalId };
   if ((await authorizer.decide(principal, 'sts:AssumeRole', role.arn, context, role.assumeRolePolicyDocument)) !== 'Allowed') throw denied();
+  // Looked up only now, so a caller the trust policy refuses learns nothing about which policies exist.
+  const sessionPolicies = sessionPolicyDocuments(policyArns, world, policy);
+  // Chained sessions keep the source identity and the transitive tags of the session they come
+  // from; AWS refuses a request that tries to change either.
+  const parent = principal.kind === 'session' ? principal.session : undefined;
+  if (parent?.sourceIdentity !== undefined && sourceIdentity !== undefined && sourceIdentity !== parent.sourceIdentity) {
+    throw new AwsError('InvalidParameterValue', `SourceIdentity cannot be changed in a role chain: the session has SourceIdentity ${parent.sourceIdentity}.`);
+  }
+  const inherited = (parent?.tags ?? []).filter((t) => parent?.transitiveTagKeys?.some((k) => k.toLowerCase() === t.Key.toLowerCase()));
+  for (const tag of inherited) {
+    if (tags.some((t) => t.Key.toLowerCase() === tag.Key.toLowerCase())) throw new AwsError('InvalidParameterValue', `The session tag ${tag.Key} is transitive from the calling session and cannot be set again.`);
+  }
+  // Passing session tags needs sts:TagSession, and a source identity sts:SetSourceIdentity, both
+  // allowed by the role's trust policy (and the caller's identity policies): AWS refuses the whole
+  // AssumeRole otherwise. Inherited values count as passed (AWS checks them on every hop).
+  const sessionTagsToSet = [...inherited, ...tags];
+  if (sessionTagsToSet.length > 0) {
+    const tagContext: Record<string, string | string[]> = { ...context, 'aws:TagKeys': sessionTagsToSet.map((t) => t.Key) };
+    for (const tag of sessionTagsToSet) tagContext[`aws:RequestTag/${tag.Key}`] = tag.Value;
+    if ((await authorizer.decide(principal, 'sts:TagSession', role.arn, tagContext, role.assumeRolePolicyDocument)) !== 'Allowed') {
+      throw new AwsError('AccessDenied', `User: ${principal.arn} is not authorized to perform: sts:TagSession on resource: ${roleArn}`, 403);
+    }
+  }
+  const effectiveSourceIdentity = sourceIdentity ?? parent?.sourceIdentity;
+  if (effectiveSourceIdentity !== undefined) {
+    if ((await authorizer.decide(principal, 'sts:SetSourceIdentity', role.arn, { ...context, 'sts:SourceIdentity': effectiveSourceIdentity }, role.assumeRolePolicyDocument)) !== 'Allowed') {
+      throw new AwsError('AccessDenied', `User: ${principal.arn} is not authorized to perform: sts:SetSourceIdentity on resource: ${roleArn}`, 403);
+    }
+  }
   // Role chaining caps a session at one hour.
   const maxDuration = principal.kind === 'session' ? 3600 : role.maxSessionDuration;
   if (duration > maxDuration) {
@@ -74,12 +155,74 @@ async function assumeRole(params: URLSearchParams, world: World, authorizer: Aut
     roleId: role.roleId,
     sessionName,
     assumedRoleArn: `arn:aws:sts::${world.accountId}:assumed-role/${role.name}/${sessionName}`,
-    sessionPolicy: policy,
+    sessionPolicy: sessionPolicies,
+    ...(sessionTagsToSet.length > 0 ? { tags: sessionTagsToSet } : {}),
+    ...(transitiveTagKeys.length > 0 || inherited.length > 0 ? { transitiveTagKeys: [...inherited.map((t) => t.Key), ...transitiveTagKeys] } : {}),
+    ...(effectiveSourceIdentity !== undefined ? { sourceIdentity: effectiveSourceIdentity } : {}),
   };
   world.addSession(session, now);
   return [
     el('Credentials', [el('AccessKeyId', session.accessKeyId), el('SecretAccessKey', session.secretAccessKey), el('SessionToken', session.sessionToken), el('Expiration', session.expiration)]),
     el('AssumedRoleUser', [el('AssumedRoleId', `${role.roleId}:${sessionName}`), el('Arn', session.assumedRoleArn)]),
-    ...(policy === undefined ? [] : [el('PackedPolicySize', Math.min(100, Math.ceil((policy.length / 2048) * 100)))]),
+    ...(sessionPolicies === undefined && sessionTagsToSet.length === 0 ? [] : [el('PackedPolicySize', Math.min(100, Math.ceil(((sessionPolicies?.length ?? 0) / 2048) * 100)))]),
+    ...(effectiveSourceIdentity === undefined ? [] : [el('SourceIdentity', effectiveSourceIdentity)]),
   ];
+}
+
+/** `Name.member.N` values of a Query list parameter, in order. */
+function listParam(params: URLSearchParams, name: string): string[] {
+  const values: string[] = [];
+  for (let i = 1; params.has(`${name}.member.${i}`); i++) values.push(params.get(`${name}.member.${i}`)!);
+  return values;
+}
+
+/** AssumeRole `Tags.member.N.Key/Value`: at most 50, AWS's character set, no key twice (keys are case-insensitive). */
+function sessionTags(params: URLSearchParams): Tag[] {
+  const tags: Tag[] = [];
+  for (let i = 1; params.has(`Tags.member.${i}.Key`); i++) {
+    const tag = { Key: params.get(`Tags.member.${i}.Key`)!, Value: params.get(`Tags.member.${i}.Value`) ?? '' };
+    if (!TAG_KEY.test(tag.Key)) throw new AwsError('ValidationError', `1 validation error detected: Value '${tag.Key}' at 'tags.${i}.member.key' failed to satisfy constraint: Member must have length between 1 and 128 and satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+`);
+    if (!TAG_VALUE.test(tag.Value)) throw new AwsError('ValidationError', `1 validation error detected: Value at 'tags.${i}.member.value' failed to satisfy constraint: Member must have length less than or equal to 256 and satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*`);
+    if (tags.some((t) => t.Key.toLowerCase() === tag.Key.toLowerCase())) throw new AwsError('InvalidParameterValue', `Duplicate tag keys found. Please note that Tag keys are case insensitive: ${tag.Key}.`);
+    tags.push(tag);
+  }
+  if (tags.length > 50) throw new AwsError('ValidationError', `1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50`);
+  return tags;
+}
+
+/** AssumeRole `PolicyArns.member.N.arn`: at most 10; an AWS-managed one is refused loudly (see below). */
+function sessionPolicyArns(params: URLSearchParams): string[] {
+  const arns: string[] = [];
+  for (let i = 1; params.has(`PolicyArns.member.${i}.arn`); i++) arns.push(params.get(`PolicyArns.member.${i}.arn`)!);
+  if (arns.length > 10) throw new AwsError('ValidationError', `1 validation error detected: Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to 10`);
+  for (const arn of arns) {
+    if (/^arn:aws[a-z-]*:iam::aws:policy\//.test(arn)) {
+      throw new AwsError('InvalidParameterValue', `PolicyArns ${arn} is an AWS-managed policy: the local stand-in does not know AWS-managed policy documents, so it cannot apply it as a session policy. Use a customer-managed policy with the same statements.`);
+    }
+  }
+  return arns;
+}
+
+/**
+ * The session policy of AssumeRole: the inline Policy and the documents of PolicyArns (at most
+ * 10) as one document. Their statements together are the session's ceiling: an action is allowed
+ * when one of them allows it and none denies it, which is how AWS combines session policies.
+ * Only this account's managed policies are known here: an AWS-managed ARN is refused loudly
+ * (its document is not emulated), an unknown ARN as AWS does.
+ */
+function sessionPolicyDocuments(arns: string[], world: World, inline: string | undefined): string | undefined {
+  if (arns.length === 0) return inline;
+  const statements: unknown[] = [];
+  const add = (document: string) => {
+    const statement = (JSON.parse(document) as { Statement: unknown }).Statement;
+    statements.push(...(Array.isArray(statement) ? statement : [statement]));
+  };
+  if (inline !== undefined) add(inline);
+  for (const arn of arns) {
+    const managed = world.state.policies[arn];
+    const version = managed?.versions.find((v) => v.versionId === managed.defaultVersionId);
+    if (version === undefined) throw new AwsError('InvalidParameterValue', `Policy ${arn} does not exist or is not attachable.`);
+    add(version.document);
+  }
+  return JSON.stringify({ Version: '2012-10-17', Statement: statements });
 }

@@ -71,7 +71,14 @@ export interface Session {
   roleId: string;
   sessionName: string;
   assumedRoleArn: string;
+  /** Inline Policy and the documents of PolicyArns, merged at AssumeRole (their statements together). */
   sessionPolicy?: string;
+  /** Session tags (AssumeRole Tags), the keys passed on to chained sessions, and SourceIdentity. */
+  tags?: Tag[];
+  transitiveTagKeys?: string[];
+  sourceIdentity?: string;
+  /** A GetSessionToken session: the user (or the root) it stands for; the role fields are then empty. */
+  issuedTo?: { kind: 'user'; userName: string } | { kind: 'root' };
 }
 
 export interface FunctionUrlConfig {
