@@ -73,6 +73,10 @@ export class HandlerRunner {
   constructor() {
     // Others may traverse the root (each function's directory is its own and 0700), not list it.
     fs.chmodSync(this.codeRoot, 0o711);
+    // A function's own user must be able to pass through every folder above its code. Under a
+    // private TMPDIR (0700) it cannot: then functions run as the stand-in's user, as they do when
+    // the stand-in is not root (what that means is in local-aws/README.md).
+    if (this.separateUsers && !othersMayTraverse(path.dirname(this.codeRoot))) this.separateUsers = false;
     fs.copyFileSync(RUNTIME_FILE, this.runtimeFile);
     fs.chmodSync(this.runtimeFile, 0o644);
   }
@@ -286,4 +290,12 @@ export class HandlerRunner {
 
 function walk(dir: string): string[] {
   return (fs.readdirSync(dir, { recursive: true }) as string[]).map((entry) => path.join(dir, entry));
+}
+
+/** True when every folder from `dir` up to the root lets other users pass through (o+x). */
+function othersMayTraverse(dir: string): boolean {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    if ((fs.statSync(current).mode & 0o001) === 0) return false;
+    if (path.dirname(current) === current) return true;
+  }
 }

@@ -42,6 +42,10 @@ export function watchForLeftovers(projectRoot: string, osTmp: string): LeftoverW
   const base = path.join(projectRoot, '.test-tmp');
   fs.mkdirSync(base, { recursive: true });
   const runTempDir = fs.mkdtempSync(path.join(base, 'run-'));
+  // The stand-in runs each function as a user of its own when it runs as root (local-aws/README.md):
+  // that user must be able to pass through the temp dir to reach its code (not list it).
+  fs.chmodSync(base, 0o711);
+  fs.chmodSync(runTempDir, 0o711);
   const sharedDir = `${runTempDir}-shared`;
   fs.mkdirSync(sharedDir);
   const beside = snapshot(path.dirname(projectRoot));
