@@ -69,7 +69,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const outputsFile = path.join(work, 'outputs.json');
   // A new stand-in starts empty: last run's state, outputs and world mean nothing to it.
   for (const file of [statePath, `${statePath}.backup`, outputsFile, path.join(work, 'world.json')]) fs.rmSync(file, { force: true });
-  fs.mkdirSync(work, { recursive: true });
+  // The work folder holds the state (the invoker secret) and the stand-in's snapshot (live session
+  // secrets): owner-only, and terraform's own state files (written 0644) are narrowed after each run.
+  fs.mkdirSync(work, { recursive: true, mode: 0o700 });
+  fs.chmodSync(work, 0o700);
+  const narrowState = () => {
+    for (const file of [statePath, `${statePath}.backup`]) if (fs.existsSync(file)) fs.chmodSync(file, 0o600);
+  };
   let local: LocalAws | undefined;
   let stackDir = '';
   let env: NodeJS.ProcessEnv = {};
@@ -87,7 +93,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     const mirror = findProviderMirror();
     await step('terraform init', () => initIfNeeded(stackDir, env), (ran) => (ran ? (mirror ? `provider from the local mirror ${mirror}` : 'provider from the registry') : 'already initialised for this stack: skipped'));
     deployed = true;
-    await step('terraform apply (the real hashicorp/aws provider)', () => terraform(['apply', '-auto-approve', '-input=false', '-no-color'], { cwd: stackDir, env }), (r) => /Resources: \d+ added/.exec(r.stdout)?.[0] ?? '');
+    await step('terraform apply (the real hashicorp/aws provider)', () => terraform(['apply', '-auto-approve', '-input=false', '-no-color'], { cwd: stackDir, env }).finally(narrowState), (r) => /Resources: \d+ added/.exec(r.stdout)?.[0] ?? '');
     await step('write the deployment outputs', async () => {
       const stackJson = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
       fs.writeFileSync(outputsFile, JSON.stringify(cdktfOutputsFile(stackJson, readStateFile(statePath).outputs), null, 2), { mode: 0o600 });
@@ -111,7 +117,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       out(`\nKept running: ${endpoint}. Try:\n  AWS_ENDPOINT_URL_STS=${endpoint} npm run invoke -- --outputs ${path.relative(PROJECT, outputsFile)} --data '{"hello":"world"}' --verbose\nCtrl-C destroys the deployment and stops the stand-in.\n`);
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
-    await step('terraform destroy', () => destroy(stackDir, env), (r) => /Resources: \d+ destroyed/.exec(r.stdout)?.[0] ?? '');
+    await step('terraform destroy', () => destroy(stackDir, env).finally(narrowState), (r) => /Resources: \d+ destroyed/.exec(r.stdout)?.[0] ?? '');
     deployed = false;
     await step('check that nothing is left', async () => {
       worldEmptyAfterDestroy = local!.world.isEmpty();
@@ -125,7 +131,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     err(`\nerror: ${(error as Error).message}\n`);
     if (deployed && stackDir !== '') {
       err('cleaning up: terraform destroy …\n');
-      await destroy(stackDir, env).catch((e) => err(`cleanup failed: ${(e as Error).message.split('\n')[0]}\n`));
+      await destroy(stackDir, env).catch((e) => err(`cleanup failed: ${(e as Error).message.split('\n')[0]}\n`)).finally(narrowState);
     }
   }
   const requests = (local?.stats.apiCalls ?? 0) + (local?.stats.urlInvocations ?? 0);

@@ -79,14 +79,18 @@ async function writeAndCompile(dir: string): Promise<void> {
 async function synth(dir: string): Promise<any> {
   const outdir = path.join(dir, 'cdktf.out');
   await run(process.execPath, [path.join(dir, 'dist', 'main.js'), outdir], dir);
-  return JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', 'platform', 'cdk.tf.json'), 'utf8'));
+  // The local backend's state path is absolute (the project's folder): the same stack in two
+  // folders differs there and nowhere else.
+  return JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', 'platform', 'cdk.tf.json'), 'utf8').split(dir).join('<project>'));
 }
 
 /** The tarball must hold exactly the compiled entry points and their types, README and LICENSE. */
 function expectedFiles(): string[] {
   const compiled = (folder: string) =>
     fs.readdirSync(path.join(PROJECT_ROOT, folder)).filter((f) => f.endsWith('.ts')).flatMap((f) => [`dist/${folder}/${f.replace(/\.ts$/, '.js')}`, `dist/${folder}/${f.replace(/\.ts$/, '.d.ts')}`]);
-  return ['LICENSE', 'README.md', 'package.json', ...compiled('constructs'), ...compiled('client'), 'dist/scripts/invoke.js', 'dist/scripts/invoke.d.ts'].sort();
+  // dist/cdktn is dist/constructs with cdktf's module names renamed to cdktn's (scripts/build-cdktn.ts).
+  const cdktn = compiled('constructs').map((file) => file.replace('dist/constructs/', 'dist/cdktn/'));
+  return ['LICENSE', 'README.md', 'package.json', ...compiled('constructs'), ...cdktn, ...compiled('client'), 'dist/scripts/invoke.js', 'dist/scripts/invoke.d.ts'].sort();
 }
 
 describe('a cdktf project that installs the packed package', { timeout: 240_000 }, () => {

@@ -96,13 +96,14 @@ export async function installConsumer(dir: string, options: ConsumerOptions): Pr
       license: ourManifest.license,
       dependencies: ourManifest.dependencies,
       peerDependencies: ourManifest.peerDependencies,
+      peerDependenciesMeta: ourManifest.peerDependenciesMeta,
       bin: ourManifest.bin,
     };
   } else {
     const target = path.relative(dir, source.linkTo);
     dependencies['lambda-url-iam'] = `file:${target}`;
     packages['node_modules/lambda-url-iam'] = { resolved: target, link: true };
-    packages[target] = { name: ourManifest.name, version: ourManifest.version, license: ourManifest.license, dependencies: ourManifest.dependencies, peerDependencies: ourManifest.peerDependencies, bin: ourManifest.bin };
+    packages[target] = { name: ourManifest.name, version: ourManifest.version, license: ourManifest.license, dependencies: ourManifest.dependencies, peerDependencies: ourManifest.peerDependencies, peerDependenciesMeta: ourManifest.peerDependenciesMeta, bin: ourManifest.bin };
   }
 
   // Everything the consumer's dependencies and ours reach, resolved as Node would in our tree.
