@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_ADMIN_KEY, startLocalAws } from './server';
+import { SnapshotError } from './world';
 
 const HELP = `Usage: npm run local-aws -- [options]
 
@@ -50,5 +51,6 @@ class UsageError extends Error {}
 
 main().catch((error) => {
   process.stderr.write(`error: ${(error as Error).message}\n`);
-  process.exit(error instanceof UsageError ? 2 : 1);
+  // A flag or a snapshot file the user gave that cannot be used is a usage error.
+  process.exit(error instanceof UsageError || error instanceof SnapshotError ? 2 : 1);
 });

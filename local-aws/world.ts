@@ -173,6 +173,36 @@ export function emptyState(accountId: string, region: string): WorldState {
   return { accountId, region, users: dictionary(), accessKeys: dictionary(), roles: dictionary(), policies: dictionary(), sessions: dictionary(), functions: dictionary(), logGroups: dictionary() };
 }
 
+/** A snapshot file that cannot be used: its message names the file and what to do. */
+export class SnapshotError extends Error {
+  constructor(file: string, reason: string) {
+    super(`the snapshot file ${file} cannot be used: ${reason}. Fix it, or remove it to start with an empty account.`);
+    this.name = 'SnapshotError';
+  }
+}
+
+const SNAPSHOT_RECORDS = ['users', 'accessKeys', 'roles', 'policies', 'sessions', 'functions', 'logGroups'] as const;
+
+function readSnapshot(file: string): WorldState {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new SnapshotError(file, (error as Error).message);
+  }
+  const isRecord = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (!isRecord(parsed)) throw new SnapshotError(file, 'it does not hold a JSON object');
+  const state = parsed as Record<string, unknown>;
+  if (typeof state.accountId !== 'string' || typeof state.region !== 'string') throw new SnapshotError(file, 'it has no accountId and region');
+  for (const name of SNAPSHOT_RECORDS) {
+    const record = state[name];
+    if (record !== undefined && (!isRecord(record) || !Object.values(record as object).every(isRecord))) {
+      throw new SnapshotError(file, `its "${name}" is not an object of entries`);
+    }
+  }
+  return reviveState(parsed as WorldState);
+}
+
 /** A snapshot read back from JSON, with every caller-keyed record made null-prototype again. */
 function reviveState(parsed: WorldState): WorldState {
   const records = <T>(record: Record<string, T> | undefined, each?: (value: T) => void): Record<string, T> => {
@@ -215,7 +245,7 @@ export class World {
     if (options.snapshotFile !== undefined && fs.existsSync(options.snapshotFile)) {
       // A snapshot written by an older version may be 0644: it holds every live secret.
       fs.chmodSync(options.snapshotFile, 0o600);
-      const state = reviveState(JSON.parse(fs.readFileSync(options.snapshotFile, 'utf8')) as WorldState);
+      const state = readSnapshot(options.snapshotFile);
       for (const session of readSessionJournal(sessionJournalOf(options.snapshotFile))) state.sessions[session.accessKeyId] = session;
       const world = new World(state, options.snapshotFile);
       world.dropExpiredSessions(new Date());
