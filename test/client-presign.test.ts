@@ -7,7 +7,7 @@ import { ClientOptionError } from '../client/errors';
 import { FunctionUrlClient, presignUrl } from '../client/function-url-client';
 import { runInvokeCli } from '../scripts/invoke';
 import { SeededWorld, seedWorld } from '../local-aws/fixtures';
-import { repoTempDir } from './support/repo-temp-dir';
+import { useTempDir } from './support/temp-dir';
 
 /**
  * Presigned URLs: SigV4 query-string authentication for service "lambda", at most the session's
@@ -17,7 +17,7 @@ import { repoTempDir } from './support/repo-temp-dir';
 
 let world: SeededWorld;
 let clockOffsetMs = 0;
-const temp = repoTempDir('presign');
+const temp = useTempDir('presign-');
 const now = () => new Date(Date.now() + clockOffsetMs);
 
 beforeAll(async () => {
@@ -25,7 +25,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await world.local.close();
-  temp.remove();
 });
 
 function session(durationSeconds = 900) {
@@ -78,7 +77,7 @@ describe('the stand-in and a presigned URL (contract with local-aws query-string
   });
 
   it('the CLI: --presign prints only the URL on stdout, the warning on stderr, and asks STS for a session long enough', async () => {
-    const outputs = path.join(temp.dir, 'outputs.json');
+    const outputs = path.join(temp(), 'outputs.json');
     fs.writeFileSync(outputs, JSON.stringify({ s: { u: { function_url: world.urls.echo, invoker_role_arn: world.roleArn, region: 'us-east-1', external_id: world.externalId, invoker_access_key_id: world.userKey.accessKeyId, invoker_secret_access_key: world.userKey.secretAccessKey } } }), { mode: 0o600 });
     let stdout = '';
     let stderr = '';

@@ -7,7 +7,7 @@ import { runInvokeCli } from '../scripts/invoke';
 import { SeededWorld, seedWorld } from '../local-aws/fixtures';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { repoTempDir } from './support/repo-temp-dir';
+import { useTempDir } from './support/temp-dir';
 
 /**
  * What goes on the wire is what is signed: prototype-named keys are ordinary data, and path and
@@ -31,6 +31,8 @@ function sessionClient() {
 }
 
 describe('prototype-named query keys and headers are ordinary data', () => {
+  const temp = useTempDir('canonical-');
+
   it('signs ?constructor=1&__proto__=x&toString=a&hasOwnProperty=b as botocore does', async () => {
     const signed = await signRequest(
       { method: 'GET', hostname: 'example.com', path: '/', rawQuery: 'constructor=1&__proto__=x&toString=a&hasOwnProperty=b&a%20b=c%2Bd', headers: [['constructor', 'x'], ['__proto__', 'y'], ['toString', 'z']] },
@@ -73,23 +75,18 @@ describe('prototype-named query keys and headers are ordinary data', () => {
   });
 
   it('the CLI sends headers named constructor and toString (no Headers.append crash)', async () => {
-    const temp = repoTempDir('canonical');
-    try {
-      const outputs = path.join(temp.dir, 'outputs.json');
-      fs.writeFileSync(outputs, JSON.stringify({ s: { u: { function_url: world.urls.echo, invoker_role_arn: world.roleArn, region: 'us-east-1', external_id: world.externalId, invoker_access_key_id: world.userKey.accessKeyId, invoker_secret_access_key: world.userKey.secretAccessKey } } }), { mode: 0o600 });
-      let stderr = '';
-      let stdout = '';
-      const code = await runInvokeCli(['--outputs', outputs, '--propagation-wait', '0', '-H', 'constructor: x', '-H', 'toString: z', '-H', 'hasOwnProperty: w'], {
-        stdout: (t) => (stdout += t),
-        stderr: (t) => (stderr += t),
-        env: { AWS_ENDPOINT_URL_STS: world.local.endpoint },
-      });
-      expect(stderr).not.toMatch(/Headers\.append|function Object/);
-      expect(code).toBe(0);
-      expect(JSON.parse(stdout).caller.userArn).toMatch(/assumed-role\/function_invoker\//);
-    } finally {
-      temp.remove();
-    }
+    const outputs = path.join(temp(), 'outputs.json');
+    fs.writeFileSync(outputs, JSON.stringify({ s: { u: { function_url: world.urls.echo, invoker_role_arn: world.roleArn, region: 'us-east-1', external_id: world.externalId, invoker_access_key_id: world.userKey.accessKeyId, invoker_secret_access_key: world.userKey.secretAccessKey } } }), { mode: 0o600 });
+    let stderr = '';
+    let stdout = '';
+    const code = await runInvokeCli(['--outputs', outputs, '--propagation-wait', '0', '-H', 'constructor: x', '-H', 'toString: z', '-H', 'hasOwnProperty: w'], {
+      stdout: (t) => (stdout += t),
+      stderr: (t) => (stderr += t),
+      env: { AWS_ENDPOINT_URL_STS: world.local.endpoint },
+    });
+    expect(stderr).not.toMatch(/Headers\.append|function Object/);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).caller.userArn).toMatch(/assumed-role\/function_invoker\//);
   });
 });
 
