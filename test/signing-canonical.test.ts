@@ -4,6 +4,7 @@ import { ClientOptionError } from '../client/errors';
 import { FunctionUrlClient } from '../client/function-url-client';
 import { canonicalQueryString, canonicalWirePath, canonicalWireQuery, describeSignedRequest, parseQuery, signRequest } from '../client/sigv4';
 import { runInvokeCli } from '../scripts/invoke';
+import { verifyRequest } from '../client/sigv4-verifier';
 import { SeededWorld, seedWorld } from '../local-aws/fixtures';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -55,6 +56,14 @@ describe('prototype-named query keys and headers are ordinary data', () => {
         'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
       ].join('\n'),
     );
+  });
+
+  it('a header-signed request signs query keys named x-amz-signature like any other, as botocore does', async () => {
+    const signed = await signRequest({ method: 'GET', hostname: 'example.com', path: '/', rawQuery: 'x-amz-signature=abc&X-Amz-Signature=def&a=1', headers: [] }, CREDENTIALS, SIGNING);
+    // botocore's SigV4Auth.canonical_request for the same wire request (python3-botocore 1.43).
+    expect((await describeSignedRequest(signed, CREDENTIALS)).canonicalRequest.split('\n')[2]).toBe('X-Amz-Signature=def&a=1&x-amz-signature=abc');
+    const lookup = (id: string) => (id === CREDENTIALS.accessKeyId ? { secretAccessKey: CREDENTIALS.secretAccessKey } : undefined);
+    expect(await verifyRequest(signed, lookup, { service: 'lambda', region: 'us-east-1', now: SIGNING.signingDate })).toMatchObject({ ok: true });
   });
 
   it('the canonical query keeps a __proto__ key that a plain object would drop, and sorts repeated values', () => {
