@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ClientOptionError } from '../client/errors';
 import { readDeploymentOutputs } from '../client/deployment-outputs';
 import { explainRefusal } from '../client/function-url-client';
-import { runInvokeCli } from '../scripts/invoke';
+import { runCli } from './support/invoke-cli-run';
 import { useTempDir } from './support/temp-dir';
 
 /**
@@ -24,12 +24,7 @@ beforeAll(() => {
   fs.writeFileSync(goodOutputs, JSON.stringify({ s: { u: { function_url: 'http://127.0.0.1:9/lambda-url/x/', invoker_role_arn: 'arn:aws:iam::111122223333:role/function_invoker', region: 'us-east-1' } } }));
 });
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runInvokeCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env });
-  return { code, stdout, stderr };
-}
+const cli = runCli;
 
 function writeOutputs(name: string, text: string): string {
   const file = path.join(tempDir, name);

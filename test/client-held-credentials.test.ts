@@ -3,8 +3,8 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssumeRoleCredentials, heldCredentials } from '../client/credentials';
 import { FunctionUrlClient } from '../client/function-url-client';
-import { runInvokeCli } from '../scripts/invoke';
 import { SeededWorld, seedWorld } from '../local-aws/fixtures';
+import { runCli } from './support/invoke-cli-run';
 import { useTempDir } from './support/temp-dir';
 
 /**
@@ -53,12 +53,7 @@ afterAll(async () => {
   await world.local.close();
 });
 
-async function cli(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runInvokeCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => runCli(args, env);
 
 describe('signing with the credentials you already hold', () => {
   it('--no-assume-role with a profile that assumes the role itself (role_arn + source_profile): 200 as that session', async () => {

@@ -1,12 +1,10 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { AwsV4Signer } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssumeRoleCredentials } from '../client/credentials';
 import { ClientOptionError } from '../client/errors';
 import { FunctionUrlClient, presignUrl } from '../client/function-url-client';
-import { runInvokeCli } from '../scripts/invoke';
 import { SeededWorld, seedWorld } from '../local-aws/fixtures';
+import { runCli, writeSeededOutputs } from './support/invoke-cli-run';
 import { useTempDir } from './support/temp-dir';
 
 /**
@@ -77,11 +75,8 @@ describe('the stand-in and a presigned URL (contract with local-aws query-string
   });
 
   it('the CLI: --presign prints only the URL on stdout, the warning on stderr, and asks STS for a session long enough', async () => {
-    const outputs = path.join(temp(), 'outputs.json');
-    fs.writeFileSync(outputs, JSON.stringify({ s: { u: { function_url: world.urls.echo, invoker_role_arn: world.roleArn, region: 'us-east-1', external_id: world.externalId, invoker_access_key_id: world.userKey.accessKeyId, invoker_secret_access_key: world.userKey.secretAccessKey } } }), { mode: 0o600 });
-    let stdout = '';
-    let stderr = '';
-    const code = await runInvokeCli(['--outputs', outputs, '--presign', '1800', '--path', '/p'], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: { AWS_ENDPOINT_URL_STS: world.local.endpoint } });
+    const outputs = writeSeededOutputs(temp(), world);
+    const { code, stdout, stderr } = await runCli(['--outputs', outputs, '--presign', '1800', '--path', '/p'], { AWS_ENDPOINT_URL_STS: world.local.endpoint });
     expect(stderr).toMatch(/bearer credential/);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/lambda-url\/[0-9a-f]+\/p\?X-Amz-Algorithm=AWS4-HMAC-SHA256&.*X-Amz-Expires=1800&.*&X-Amz-Signature=[0-9a-f]{64}\n$/);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssumeRoleCredentials } from '../client/credentials';
 import { AssumeRoleError } from '../client/errors';
 import { FunctionUrlClient } from '../client/function-url-client';
-import { runInvokeCli } from '../scripts/invoke';
+import { runCli } from './support/invoke-cli-run';
 import { useTempDir } from './support/temp-dir';
 import ts from 'typescript';
 
@@ -48,13 +48,7 @@ afterAll(async () => {
   await new Promise((resolve) => silent.server.close(resolve));
 });
 
-async function cli(args: string[], env: NodeJS.ProcessEnv, onBytes?: (chunk: Uint8Array) => void) {
-  let stdout = '';
-  let stderr = '';
-  const started = Date.now();
-  const code = await runInvokeCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stdoutBytes: onBytes, env });
-  return { code, stdout, stderr, ms: Date.now() - started };
-}
+const cli = runCli;
 
 describe('an endpoint that accepts the connection and never answers', () => {
   it('STS: the CLI exits 5 within the STS timeout and its retries, naming the endpoint', async () => {

@@ -3,11 +3,9 @@ import { AssumeRoleCredentials } from '../client/credentials';
 import { ClientOptionError } from '../client/errors';
 import { FunctionUrlClient } from '../client/function-url-client';
 import { canonicalQueryString, canonicalWirePath, canonicalWireQuery, describeSignedRequest, parseQuery, signRequest } from '../client/sigv4';
-import { runInvokeCli } from '../scripts/invoke';
 import { verifyRequest } from '../client/sigv4-verifier';
 import { SeededWorld, seedWorld } from '../local-aws/fixtures';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { runCli, writeSeededOutputs } from './support/invoke-cli-run';
 import { useTempDir } from './support/temp-dir';
 
 /**
@@ -84,15 +82,8 @@ describe('prototype-named query keys and headers are ordinary data', () => {
   });
 
   it('the CLI sends headers named constructor and toString (no Headers.append crash)', async () => {
-    const outputs = path.join(temp(), 'outputs.json');
-    fs.writeFileSync(outputs, JSON.stringify({ s: { u: { function_url: world.urls.echo, invoker_role_arn: world.roleArn, region: 'us-east-1', external_id: world.externalId, invoker_access_key_id: world.userKey.accessKeyId, invoker_secret_access_key: world.userKey.secretAccessKey } } }), { mode: 0o600 });
-    let stderr = '';
-    let stdout = '';
-    const code = await runInvokeCli(['--outputs', outputs, '--propagation-wait', '0', '-H', 'constructor: x', '-H', 'toString: z', '-H', 'hasOwnProperty: w'], {
-      stdout: (t) => (stdout += t),
-      stderr: (t) => (stderr += t),
-      env: { AWS_ENDPOINT_URL_STS: world.local.endpoint },
-    });
+    const outputs = writeSeededOutputs(temp(), world);
+    const { code, stdout, stderr } = await runCli(['--outputs', outputs, '--propagation-wait', '0', '-H', 'constructor: x', '-H', 'toString: z', '-H', 'hasOwnProperty: w'], { AWS_ENDPOINT_URL_STS: world.local.endpoint });
     expect(stderr).not.toMatch(/Headers\.append|function Object/);
     expect(code).toBe(0);
     expect(JSON.parse(stdout).caller.userArn).toMatch(/assumed-role\/function_invoker\//);
