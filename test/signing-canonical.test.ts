@@ -75,6 +75,11 @@ describe('prototype-named query keys and headers are ordinary data', () => {
     expect(response.status).toBe(200);
   });
 
+  it('the stand-in accepts a signed call with a query key named x-amz-signature (the client signs it, as AWS expects)', async () => {
+    const response = await sessionClient().invoke({ query: 'x-amz-signature=abc&a=1' });
+    expect(response.status).toBe(200);
+  });
+
   it('a header named __proto__ is refused before sending (fetch would drop it after signing)', async () => {
     const error = await sessionClient().invoke({ headers: [['__proto__', 'y']] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClientOptionError);
