@@ -1,4 +1,3 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AssumeRoleCredentials } from '../client/credentials';
@@ -10,7 +9,7 @@ import { terraform, terraformEnv } from '../scripts/terraform-cli';
 import { synthDemo } from '../stacks/main';
 import { DEFAULT_ADMIN_KEY, startLocalAws } from '../local-aws/server';
 import { seed } from '../local-aws/fixtures';
-import { goal, median, row, timeCommand } from './measure';
+import { goal, median, peakRssMb, row, startChild, timeCommand } from './measure';
 
 /**
  * Benchmarks of the client and the local stand-in for AWS. The stand-in and the baseline echo
@@ -21,34 +20,10 @@ import { goal, median, row, timeCommand } from './measure';
 const ROOT = projectRoot();
 const DIST = path.join(ROOT, 'dist');
 
-function startChild(args: string[], ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let seen = '';
-    child.stdout!.on('data', (chunk) => {
-      seen += chunk;
-      const match = ready.exec(seen);
-      if (match) resolve({ child, match });
-    });
-    child.once('exit', (code) => reject(new Error(`child exited early (${code}): ${seen}`)));
-  });
-}
-
 const ECHO_SERVER = `
 const http = require('node:http');
 const server = http.createServer((req, res) => { const chunks = []; req.on('data', (c) => chunks.push(c)); req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify({ method: req.method, path: req.url, body: Buffer.concat(chunks).toString() })); }); });
 server.listen(0, '127.0.0.1', () => console.log('listening ' + server.address().port));`;
-
-/** Peak resident memory (VmHWM) of a process, in MB; undefined where /proc is not there. */
-function peakRssMb(pid: number): number | undefined {
-  try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]);
-    return Number.isFinite(kb) ? kb / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Runs `total` calls with `concurrency` in flight; returns calls per second. */
 async function throughput(total: number, concurrency: number, call: (i: number) => Promise<number>): Promise<number> {

@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 
 /** Wall time in ms of one `node` process running `script` (with `-e`), whole process. */
 export function timeNodeProcess(script: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): number {
@@ -42,4 +43,28 @@ export function timeCommand(command: string, args: string[], options: { cwd: str
 /** "(goal ≤ x, met)" / "(… NOT met)" for a figure where lower is better. */
 export function goal(value: number, limit: number, unit = ''): string {
   return `(goal ≤ ${limit}${unit}, ${value <= limit ? 'met' : 'NOT met'})`;
+}
+
+/** Starts `node args` and resolves once its stdout matches `ready` (a line saying where it listens). */
+export function startChild(args: string[], ready: RegExp, env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
+    let seen = '';
+    child.stdout!.on('data', (chunk) => {
+      seen += chunk;
+      const match = ready.exec(seen);
+      if (match) resolve({ child, match });
+    });
+    child.once('exit', (code) => reject(new Error(`child exited early (${code}): ${seen}`)));
+  });
+}
+
+/** Peak resident memory (VmHWM) of a process, in MB; undefined where /proc is not there. */
+export function peakRssMb(pid: number): number | undefined {
+  try {
+    const kb = Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    return Number.isFinite(kb) ? kb / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,10 +1,10 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { callApi, query, seed, xmlValue } from '../local-aws/fixtures';
 import { buildZip } from '../local-aws/zip-writer';
-import { median, row } from './measure';
+import { median, peakRssMb, row, startChild } from './measure';
 
 /**
  * The stand-in's limits (issue 8), measured on a stand-in in a child process with a snapshot file
@@ -21,29 +21,11 @@ const SAMPLE = 50;
 /** Calls before the first sample, so JIT and connection warm-up are not measured as "first". */
 const WARM_UP = 200;
 
-function startStandIn(snapshotFile: string): Promise<{ child: ChildProcess; endpoint: string }> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env };
-    delete env.LOCAL_AWS_ADMIN_SECRET; // the fixtures sign with the default admin key
-    const child = spawn(process.execPath, [path.join(DIST, 'local-aws', 'cli.js'), '--port', '0', '--snapshot', snapshotFile], { stdio: ['ignore', 'pipe', 'inherit'], env });
-    let seen = '';
-    child.stdout!.on('data', (chunk) => {
-      seen += chunk;
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(seen);
-      if (match) resolve({ child, endpoint: match[1] });
-    });
-    child.once('exit', (code) => reject(new Error(`stand-in exited early (${code}): ${seen}`)));
-  });
-}
-
-/** Peak resident memory (VmHWM) of a process, in MB; undefined where /proc is not there. */
-function peakRssMb(pid: number): number | undefined {
-  try {
-    const kb = Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
-    return Number.isFinite(kb) ? kb / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
+async function startStandIn(snapshotFile: string): Promise<{ child: ChildProcess; endpoint: string }> {
+  const env = { ...process.env };
+  delete env.LOCAL_AWS_ADMIN_SECRET; // the fixtures sign with the default admin key
+  const { child, match } = await startChild([path.join(DIST, 'local-aws', 'cli.js'), '--port', '0', '--snapshot', snapshotFile], /listening on (http:\/\/127\.0\.0\.1:\d+)/, env);
+  return { child, endpoint: match[1] };
 }
 
 const HOG = `export const handler = async (event) => {

@@ -123,27 +123,22 @@ export function canonicalWirePath(path: string): string {
 }
 
 /**
- * The canonical query string of SigV4: keys sorted by their encoded form, repeated keys sorted by
- * value, `X-Amz-Signature` left out (query-string auth). Built with a Map because
- * @smithy/signature-v4 5.x collects it in a plain object, where a key `__proto__` is silently
- * dropped and the canonical query reads `[object Object]`.
+ * SigV4's canonical query string: every parameter, keys and values RFC 3986-encoded, sorted by key
+ * then value; only the presigned form leaves out its own `X-Amz-Signature` (botocore signs a
+ * header-signed request's `x-amz-signature=…` like any other key, and AWS verifies it so).
+ * Computed here rather than by @smithy/signature-v4 5.x, which collects it in a plain object (a
+ * key `__proto__` is dropped and the canonical query reads `[object Object]`) and drops every key
+ * equal to x-amz-signature in any case. Found by test/local-aws-sigv4-differential.test.ts.
  */
-export function canonicalQueryString(query: QueryParameterBag | undefined): string {
-  const byKey = new Map<string, string[]>();
+export function canonicalQueryString(query: QueryParameterBag | undefined, presigned = false): string {
+  const pairs: [string, string][] = [];
   for (const key of Object.keys(query ?? {})) {
-    if (key.toLowerCase() === 'x-amz-signature') continue;
+    if (presigned && key === 'X-Amz-Signature') continue;
     const value = query![key];
-    const values = typeof value === 'string' ? [value] : Array.isArray(value) ? value : [];
-    const encodedKey = encodeRfc3986(key);
-    const list = byKey.get(encodedKey) ?? [];
-    for (const v of values) list.push(`${encodedKey}=${encodeRfc3986(v)}`);
-    byKey.set(encodedKey, list);
+    for (const item of Array.isArray(value) ? value : [value ?? '']) pairs.push([encodeRfc3986(key), encodeRfc3986(item)]);
   }
-  return [...byKey.keys()]
-    .sort()
-    .map((key) => byKey.get(key)!.sort().join('&'))
-    .filter((part) => part !== '')
-    .join('&');
+  pairs.sort(([k1, v1], [k2, v2]) => (k1 < k2 ? -1 : k1 > k2 ? 1 : v1 < v2 ? -1 : v1 > v2 ? 1 : 0));
+  return pairs.map(([key, value]) => `${key}=${value}`).join('&');
 }
 
 function decodeQueryComponent(text: string): string {
@@ -253,16 +248,23 @@ export class RequestSigner extends SignatureV4 {
 
   /** Smithy's canonical request with the canonical query replaced by `canonicalQueryString`'s. */
   protected override createCanonicalRequest(request: HttpRequest, canonicalHeaders: HeaderBag, payloadHash: string): string {
+    return this.canonicalRequest(request, canonicalHeaders, payloadHash, false);
+  }
+
+  private canonicalRequest(request: HttpRequest, canonicalHeaders: HeaderBag, payloadHash: string, presigned: boolean): string {
+    // Smithy's method and path lines (its path normalization is AWS's for non-S3 services).
     const lines = super.createCanonicalRequest(Object.assign(Object.create(Object.getPrototypeOf(request)), request, { query: {} }), canonicalHeaders, payloadHash).split('\n');
-    lines[2] = canonicalQueryString(request.query);
+    lines[2] = canonicalQueryString(request.query, presigned);
     return lines.join('\n');
   }
 
   /**
    * Recomputes canonical request, string to sign and signature of `request` from the headers its
-   * Authorization names, with this signer's secret.
+   * Authorization names, with this signer's secret. The payload hash is the request's
+   * x-amz-content-sha256 or its body's unless given (a verifier tries the ones AWS accepts);
+   * `presigned` leaves the query's own X-Amz-Signature out.
    */
-  async details(request: HttpRequestLike, authorization: ParsedAuthorization, longDate: string): Promise<SignatureDetails> {
+  async details(request: HttpRequestLike, authorization: ParsedAuthorization, longDate: string, options: { payloadHash?: string; presigned?: boolean } = {}): Promise<SignatureDetails> {
     const canonicalHeaders: HeaderBag = Object.create(null);
     const byLowerName = new Map(Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value]));
     for (const name of authorization.signedHeaders) {
@@ -270,8 +272,8 @@ export class RequestSigner extends SignatureV4 {
       if (value === undefined) throw new SignatureFormatError(`the signed header "${name}" is not in the request`);
       canonicalHeaders[name] = value.trim().replace(/\s+/g, ' ');
     }
-    const payloadHash = byLowerName.get('x-amz-content-sha256') ?? sha256Hex(request.body as string | Uint8Array | undefined);
-    const canonicalRequest = this.createCanonicalRequest(request as HttpRequest, canonicalHeaders, payloadHash);
+    const payloadHash = options.payloadHash ?? byLowerName.get('x-amz-content-sha256') ?? sha256Hex(request.body as string | Uint8Array | undefined);
+    const canonicalRequest = this.canonicalRequest(request as HttpRequest, canonicalHeaders, payloadHash, options.presigned ?? false);
     const scope = createScope(authorization.date, authorization.region, authorization.service);
     const stringToSign = await this.createStringToSign(longDate, scope, canonicalRequest, 'AWS4-HMAC-SHA256');
     const signature = await this.sign(stringToSign, { signingDate: parseAmzDate(longDate), signingRegion: authorization.region, signingService: authorization.service });
@@ -325,7 +327,7 @@ export async function presignRequest(request: SignableRequest, credentials: AwsC
 /** The query of a presigned request as it goes on the wire: canonical order and encoding, the signature last. */
 export function presignedQuery(query: QueryParameterBag): string {
   const signature = query['X-Amz-Signature'];
-  return `${canonicalQueryString(query)}&X-Amz-Signature=${typeof signature === 'string' ? signature : ''}`;
+  return `${canonicalQueryString(query, true)}&X-Amz-Signature=${typeof signature === 'string' ? signature : ''}`;
 }
 
 /** The canonical request etc. of a request signed by `signRequest` (never includes secrets). */

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { projectRoot } from './project-root';
 
 /**
  * Emits the CDK Terrain (cdktn) entry of the constructs, `dist/cdktn/`, from the cdktf build in
@@ -66,7 +67,7 @@ export function emitCdktnEntry(fromDir: string, toDir: string): string[] {
 }
 
 function main(argv: string[]): number {
-  const root = path.resolve(__dirname, '..', '..');
+  const root = projectRoot();
   const fromDir = path.resolve(argv[0] ?? path.join(root, 'dist', 'constructs'));
   const toDir = path.resolve(argv[1] ?? path.join(root, 'dist', 'cdktn'));
   try {

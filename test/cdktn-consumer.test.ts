@@ -1,12 +1,13 @@
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CdktnConsumerProject } from './support/cdktn-consumer-project';
 import { loadTarget } from './support/framework-targets';
+import { osTempDir, useTempDir } from './support/temp-dir';
 
 /**
- * A CDK Terrain user's project: `npm install`s the packed tarball with cdktn 0.24 and
- * @cdktn/provider-aws 25.x (hashicorp/aws 6.x schema), imports the constructs from
- * `lambda-url-iam/cdktn`, type-checks against cdktn's types and synthesizes.
+ * A CDK Terrain user's project: installs the packed tarball (offline, like the cdktf consumer)
+ * with cdktn 0.24 and @cdktn/provider-aws 25.x (hashicorp/aws 6.x schema), imports the constructs
+ * from `lambda-url-iam/cdktn`, type-checks against cdktn's types and synthesizes.
  */
 
 const APP = `import { App, TerraformStack } from 'cdktn';
@@ -48,15 +49,14 @@ const TSCONFIG = (moduleResolution: 'node10' | 'node16') =>
   });
 
 describe('a CDK Terrain project installing the packed package', { timeout: 240_000 }, () => {
+  const temp = useTempDir('cdktn-consumer-', osTempDir);
   let consumer: CdktnConsumerProject;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     loadTarget('cdktn'); // fails with "run npm run build" when dist/cdktn is missing or stale
-    consumer = CdktnConsumerProject.create();
+    consumer = await CdktnConsumerProject.create(temp());
     consumer.write('main.ts', APP);
   }, 240_000);
-
-  afterAll(() => consumer?.remove());
 
   it('installs neither cdktf nor @cdktf/provider-aws (both frameworks are optional peers)', () => {
     expect(consumer.exists('node_modules/lambda-url-iam/dist/cdktn/index.js')).toBe(true);

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emitCdktnEntry, renameForCdktn, UnrenamableSpecifierError } from '../scripts/build-cdktn';
 import { loadTarget, SCENARIO_PARTNER, synthScenario } from './support/framework-targets';
+import { useTempDir } from './support/temp-dir';
 
 /**
  * One source, two entries: the cdktf entry and the CDK Terrain entry synthesize the same
@@ -74,16 +74,15 @@ describe('the cdktf and cdktn entries synthesize the same stack', () => {
     expect(Object.values(fromCdktn.resources('aws_lambda_function_url')).map((url) => url.function_name)).toContain('${aws_lambda_function.Function.function_name}');
   });
 
+  const temp = useTempDir('cdktn-synth-');
+
   it('refuses a bad prop the same way in both, naming the construct path', () => {
     const messages = [cdktf, cdktn].map((target) => {
       // The App creates its outdir at once, so give it one that is removed.
-      const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdktn-synth-'));
       try {
-        new target.constructs.IamFunctionUrl(new target.TerraformStack(new target.App({ outdir }), 'Stack') as never, 'Orders', { function: 'my.fn' });
+        new target.constructs.IamFunctionUrl(new target.TerraformStack(new target.App({ outdir: temp() }), 'Stack') as never, 'Orders', { function: 'my.fn' });
       } catch (error) {
         return `${(error as Error).name}: ${(error as Error).message}`;
-      } finally {
-        fs.rmSync(outdir, { recursive: true, force: true });
       }
       return 'no error';
     });
@@ -93,6 +92,8 @@ describe('the cdktf and cdktn entries synthesize the same stack', () => {
 });
 
 describe('the cdktn build step', () => {
+  const temp = useTempDir('cdktn-emit-');
+
   it('renames cdktf and deep provider imports, in require calls, imports and import() types', () => {
     const compiled = [
       'const cdktf_1 = require("cdktf");',
@@ -124,23 +125,19 @@ describe('the cdktn build step', () => {
   });
 
   it('writes the whole entry or nothing: a failure leaves the previous entry as it was', () => {
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cdktn-emit-'));
-    try {
-      const from = path.join(work, 'constructs');
-      const to = path.join(work, 'cdktn');
-      fs.mkdirSync(from);
-      fs.writeFileSync(path.join(from, 'index.js'), 'require("cdktf"); require("./role");');
-      fs.writeFileSync(path.join(from, 'index.d.ts'), "export * from './role';");
-      fs.writeFileSync(path.join(from, 'role.js'), 'require("@cdktf/provider-aws/lib/iam-role");');
-      expect(emitCdktnEntry(from, to)).toEqual(['index.d.ts', 'index.js', 'role.js']);
-      expect(fs.readFileSync(path.join(to, 'role.js'), 'utf8')).toBe('require("@cdktn/provider-aws/lib/iam-role");');
+    const work = temp();
+    const from = path.join(work, 'constructs');
+    const to = path.join(work, 'cdktn');
+    fs.mkdirSync(from);
+    fs.writeFileSync(path.join(from, 'index.js'), 'require("cdktf"); require("./role");');
+    fs.writeFileSync(path.join(from, 'index.d.ts'), "export * from './role';");
+    fs.writeFileSync(path.join(from, 'role.js'), 'require("@cdktf/provider-aws/lib/iam-role");');
+    expect(emitCdktnEntry(from, to)).toEqual(['index.d.ts', 'index.js', 'role.js']);
+    expect(fs.readFileSync(path.join(to, 'role.js'), 'utf8')).toBe('require("@cdktn/provider-aws/lib/iam-role");');
 
-      fs.writeFileSync(path.join(from, 'role.js'), 'require("@cdktf/provider-aws");');
-      expect(() => emitCdktnEntry(from, to)).toThrow(UnrenamableSpecifierError);
-      expect(fs.readFileSync(path.join(to, 'role.js'), 'utf8')).toBe('require("@cdktn/provider-aws/lib/iam-role");');
-      expect(fs.readdirSync(work).sort()).toEqual(['cdktn', 'constructs']);
-    } finally {
-      fs.rmSync(work, { recursive: true, force: true });
-    }
+    fs.writeFileSync(path.join(from, 'role.js'), 'require("@cdktf/provider-aws");');
+    expect(() => emitCdktnEntry(from, to)).toThrow(UnrenamableSpecifierError);
+    expect(fs.readFileSync(path.join(to, 'role.js'), 'utf8')).toBe('require("@cdktn/provider-aws/lib/iam-role");');
+    expect(fs.readdirSync(work).sort()).toEqual(['cdktn', 'constructs']);
   });
 });

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { cliConfigText, findProviderMirror, mirrorCandidates, runTerraform, terraform, terraformPlatform } from '../scripts/terraform-cli';
 import { loadTarget, synthScenario } from './support/framework-targets';
+import { useTempDir } from './support/temp-dir';
 
 /**
  * The cdktn entry's stack checked by the real terraform and the hashicorp/aws 6.x provider that
@@ -42,12 +42,12 @@ if (mirror === undefined && declaredUnavailable) {
   });
 } else {
   describe(`terraform validate and plan of the cdktn entry on hashicorp/aws ${VERSION}`, { timeout: 180_000 }, () => {
-    let work: string;
+    const temp = useTempDir('cdktn-tf-plan-');
     let dir: string;
     let env: NodeJS.ProcessEnv;
 
     beforeAll(async () => {
-      work = fs.mkdtempSync(path.join(os.tmpdir(), 'cdktn-tf-plan-'));
+      const work = temp();
       const stack = synthScenario(cdktn, {
         outdir: path.join(work, 'cdktf.out'),
         provider: {
@@ -76,10 +76,6 @@ if (mirror === undefined && declaredUnavailable) {
       const init = await runTerraform(['init', '-input=false', '-no-color'], { cwd: dir, env });
       if (init.code !== 0) throw new Error(`${installHint()}\n\nterraform init said:\n${init.stderr || init.stdout}`);
     }, 180_000);
-
-    afterAll(() => {
-      if (work !== undefined) fs.rmSync(work, { recursive: true, force: true });
-    });
 
     it(`installs hashicorp/aws ${VERSION}`, () => {
       const lock = fs.readFileSync(path.join(dir, '.terraform.lock.hcl'), 'utf8');

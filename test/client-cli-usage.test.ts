@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ClientOptionError } from '../client/errors';
 import { readDeploymentOutputs } from '../client/deployment-outputs';
 import { explainRefusal } from '../client/function-url-client';
-import { runInvokeCli } from '../scripts/invoke';
-import { repoTempDir } from './support/repo-temp-dir';
+import { runCli } from './support/invoke-cli-run';
+import { useTempDir } from './support/temp-dir';
 
 /**
  * Usage errors are usage errors: exit 2, one line on stderr that names the flag, argument or
@@ -14,24 +14,20 @@ import { repoTempDir } from './support/repo-temp-dir';
  */
 
 const URL_ARGS = ['--url', 'http://127.0.0.1:9/lambda-url/x/', '--region', 'us-east-1', '--role-arn', 'arn:aws:iam::111122223333:role/function_invoker'];
-const temp = repoTempDir('cli-usage');
-afterAll(() => temp.remove());
+const temp = useTempDir('cli-usage-');
+let tempDir: string;
 
 let goodOutputs: string;
 beforeAll(() => {
-  goodOutputs = path.join(temp.dir, 'good.json');
+  tempDir = temp();
+  goodOutputs = path.join(tempDir, 'good.json');
   fs.writeFileSync(goodOutputs, JSON.stringify({ s: { u: { function_url: 'http://127.0.0.1:9/lambda-url/x/', invoker_role_arn: 'arn:aws:iam::111122223333:role/function_invoker', region: 'us-east-1' } } }));
 });
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runInvokeCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env });
-  return { code, stdout, stderr };
-}
+const cli = runCli;
 
 function writeOutputs(name: string, text: string): string {
-  const file = path.join(temp.dir, name);
+  const file = path.join(tempDir, name);
   fs.writeFileSync(file, text);
   return file;
 }
@@ -67,8 +63,8 @@ describe('every usage error exits 2 with one line and no stack trace', () => {
     ['a Host header', () => [...URL_ARGS, '-H', 'Host: evil.example'], /header name cannot be set: fetch sends the Host of the URL, and that is the one signed \(got "Host"\)/],
     ['a header without a colon', () => [...URL_ARGS, '-H', 'no-colon'], /-H must look like 'Name: value' \(got "no-colon"\)/],
     ['a URL that is not one', () => ['--url', 'not a url', '--role-arn', 'arn:aws:iam::111122223333:role/r'], /--url must be an absolute URL/],
-    ['a missing outputs file', () => ['--outputs', path.join(temp.dir, 'missing.json')], /--outputs does not exist/],
-    ['an outputs file that is a directory', () => ['--outputs', temp.dir], /--outputs is a directory/],
+    ['a missing outputs file', () => ['--outputs', path.join(tempDir, 'missing.json')], /--outputs does not exist/],
+    ['an outputs file that is a directory', () => ['--outputs', tempDir], /--outputs is a directory/],
     ['an outputs file that is not JSON', () => ['--outputs', writeOutputs('bad.json', '{"a":')], /--outputs is not JSON/],
     ['an outputs file nested 12,000 levels deep', () => ['--outputs', writeOutputs('deep.json', `${'{"a":'.repeat(12_000)}1${'}'.repeat(12_000)}`)], /--outputs nests objects more than 64 levels deep/],
     ['an outputs file without function_url', () => ['--outputs', writeOutputs('none.json', '{"constructor":{"toString":1}}')], /--outputs holds no function_url output/],
@@ -108,9 +104,9 @@ describe('every usage error exits 2 with one line and no stack trace', () => {
 describe('messages that do not mislead', () => {
   it('--url with ./outputs.json present says why the role was not taken from it', async () => {
     const cwd = process.cwd();
-    process.chdir(temp.dir);
+    process.chdir(tempDir);
     try {
-      fs.copyFileSync(goodOutputs, path.join(temp.dir, 'outputs.json'));
+      fs.copyFileSync(goodOutputs, path.join(tempDir, 'outputs.json'));
       const result = await cli(['--url', 'http://127.0.0.1:9/lambda-url/x/', '--region', 'us-east-1']);
       expect(result.code).toBe(2);
       expect(result.stderr).toMatch(/--role-arn is required with --url: \.\/outputs\.json is not read when --url is given \(pass --outputs outputs\.json/);

@@ -6,8 +6,8 @@ import { AssumeRoleCredentials } from '../client/credentials';
 import { AssumeRoleError, FunctionUrlNetworkError } from '../client/errors';
 import { FunctionUrlClient } from '../client/function-url-client';
 import { signRequest } from '../client/sigv4';
-import { runInvokeCli } from '../scripts/invoke';
 import { SeededWorld, seedWorld } from '../local-aws/fixtures';
+import { runCli } from './support/invoke-cli-run';
 import { useTempDir } from './support/temp-dir';
 
 const temp = useTempDir('client-e2e-');
@@ -201,12 +201,7 @@ describe('the invoke CLI against the local stand-in', () => {
     }));
   });
 
-  async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-    let stdout = '';
-    let stderr = '';
-    const code = await runInvokeCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: { AWS_ENDPOINT_URL_STS: world.local.endpoint, ...env } });
-    return { code, stdout, stderr };
-  }
+  const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { AWS_ENDPOINT_URL_STS: world.local.endpoint, ...env });
 
   it('--prove passes: unsigned 403, user key 403, assumed role 200 with the caller', async () => {
     const result = await cli(['--outputs', outputsFile, '--prove']);

@@ -3,9 +3,9 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssumeRoleCredentials, heldCredentials } from '../client/credentials';
 import { FunctionUrlClient } from '../client/function-url-client';
-import { runInvokeCli } from '../scripts/invoke';
 import { SeededWorld, seedWorld } from '../local-aws/fixtures';
-import { repoTempDir } from './support/repo-temp-dir';
+import { runCli } from './support/invoke-cli-run';
+import { useTempDir } from './support/temp-dir';
 
 /**
  * A caller that already is the invoker role (a profile with role_arn + source_profile, a session
@@ -15,15 +15,16 @@ import { repoTempDir } from './support/repo-temp-dir';
  */
 
 let world: SeededWorld;
-const temp = repoTempDir('held');
+const temp = useTempDir('held-');
 let env: NodeJS.ProcessEnv;
 let configFile: string;
 let credentialsFile: string;
 
 beforeAll(async () => {
   world = await seedWorld();
-  configFile = path.join(temp.dir, 'config');
-  credentialsFile = path.join(temp.dir, 'credentials');
+  const dir = temp();
+  configFile = path.join(dir, 'config');
+  credentialsFile = path.join(dir, 'credentials');
   const session = await new AssumeRoleCredentials({ roleArn: world.roleArn, externalId: world.externalId, sourceCredentials: world.userKey, stsEndpoint: world.local.endpoint, sessionName: 'from-cli-session', propagationWaitSeconds: 0 }).getCredentials();
   fs.writeFileSync(configFile, [
     '[profile base]',
@@ -50,15 +51,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await world.local.close();
-  temp.remove();
 });
 
-async function cli(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runInvokeCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => runCli(args, env);
 
 describe('signing with the credentials you already hold', () => {
   it('--no-assume-role with a profile that assumes the role itself (role_arn + source_profile): 200 as that session', async () => {

@@ -1,13 +1,11 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { AwsV4Signer } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssumeRoleCredentials } from '../client/credentials';
 import { ClientOptionError } from '../client/errors';
 import { FunctionUrlClient, presignUrl } from '../client/function-url-client';
-import { runInvokeCli } from '../scripts/invoke';
 import { SeededWorld, seedWorld } from '../local-aws/fixtures';
-import { repoTempDir } from './support/repo-temp-dir';
+import { runCli, writeSeededOutputs } from './support/invoke-cli-run';
+import { useTempDir } from './support/temp-dir';
 
 /**
  * Presigned URLs: SigV4 query-string authentication for service "lambda", at most the session's
@@ -17,7 +15,7 @@ import { repoTempDir } from './support/repo-temp-dir';
 
 let world: SeededWorld;
 let clockOffsetMs = 0;
-const temp = repoTempDir('presign');
+const temp = useTempDir('presign-');
 const now = () => new Date(Date.now() + clockOffsetMs);
 
 beforeAll(async () => {
@@ -25,7 +23,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await world.local.close();
-  temp.remove();
 });
 
 function session(durationSeconds = 900) {
@@ -78,11 +75,8 @@ describe('the stand-in and a presigned URL (contract with local-aws query-string
   });
 
   it('the CLI: --presign prints only the URL on stdout, the warning on stderr, and asks STS for a session long enough', async () => {
-    const outputs = path.join(temp.dir, 'outputs.json');
-    fs.writeFileSync(outputs, JSON.stringify({ s: { u: { function_url: world.urls.echo, invoker_role_arn: world.roleArn, region: 'us-east-1', external_id: world.externalId, invoker_access_key_id: world.userKey.accessKeyId, invoker_secret_access_key: world.userKey.secretAccessKey } } }), { mode: 0o600 });
-    let stdout = '';
-    let stderr = '';
-    const code = await runInvokeCli(['--outputs', outputs, '--presign', '1800', '--path', '/p'], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: { AWS_ENDPOINT_URL_STS: world.local.endpoint } });
+    const outputs = writeSeededOutputs(temp(), world);
+    const { code, stdout, stderr } = await runCli(['--outputs', outputs, '--presign', '1800', '--path', '/p'], { AWS_ENDPOINT_URL_STS: world.local.endpoint });
     expect(stderr).toMatch(/bearer credential/);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/lambda-url\/[0-9a-f]+\/p\?X-Amz-Algorithm=AWS4-HMAC-SHA256&.*X-Amz-Expires=1800&.*&X-Amz-Signature=[0-9a-f]{64}\n$/);

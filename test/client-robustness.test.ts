@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssumeRoleCredentials } from '../client/credentials';
 import { AssumeRoleError } from '../client/errors';
 import { FunctionUrlClient } from '../client/function-url-client';
-import { runInvokeCli } from '../scripts/invoke';
-import { repoTempDir } from './support/repo-temp-dir';
+import { runCli } from './support/invoke-cli-run';
+import { useTempDir } from './support/temp-dir';
 import ts from 'typescript';
 
 /**
@@ -18,7 +18,8 @@ import ts from 'typescript';
  */
 
 const ROLE = 'arn:aws:iam::111122223333:role/function_invoker';
-const temp = repoTempDir('robustness');
+const temp = useTempDir('robustness-');
+let tempDir: string;
 let silent: { server: net.Server; url: string; sockets: Set<net.Socket> };
 let credentialsEnv: NodeJS.ProcessEnv;
 
@@ -36,24 +37,18 @@ async function silentServer() {
 
 beforeAll(async () => {
   silent = await silentServer();
+  tempDir = temp();
   // Static keys in a profile: signing needs some credentials, the servers here never check them.
-  fs.writeFileSync(path.join(temp.dir, 'credentials'), '[static]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n', { mode: 0o600 });
-  fs.writeFileSync(path.join(temp.dir, 'config'), '[profile static]\nregion = us-east-1\n');
-  credentialsEnv = { AWS_SHARED_CREDENTIALS_FILE: path.join(temp.dir, 'credentials'), AWS_CONFIG_FILE: path.join(temp.dir, 'config') };
+  fs.writeFileSync(path.join(tempDir, 'credentials'), '[static]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n', { mode: 0o600 });
+  fs.writeFileSync(path.join(tempDir, 'config'), '[profile static]\nregion = us-east-1\n');
+  credentialsEnv = { AWS_SHARED_CREDENTIALS_FILE: path.join(tempDir, 'credentials'), AWS_CONFIG_FILE: path.join(tempDir, 'config') };
 });
 afterAll(async () => {
   for (const socket of silent.sockets) socket.destroy();
   await new Promise((resolve) => silent.server.close(resolve));
-  temp.remove();
 });
 
-async function cli(args: string[], env: NodeJS.ProcessEnv, onBytes?: (chunk: Uint8Array) => void) {
-  let stdout = '';
-  let stderr = '';
-  const started = Date.now();
-  const code = await runInvokeCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stdoutBytes: onBytes, env });
-  return { code, stdout, stderr, ms: Date.now() - started };
-}
+const cli = runCli;
 
 describe('an endpoint that accepts the connection and never answers', () => {
   it('STS: the CLI exits 5 within the STS timeout and its retries, naming the endpoint', async () => {
@@ -161,7 +156,7 @@ describe('large bodies are streamed, and bounded by --max-bytes', () => {
   });
 
   it('a 100 MB body piped through the CLI as a process: its peak RSS stays bounded', async () => {
-    const dir = path.join(temp.dir, 'cli');
+    const dir = path.join(tempDir, 'cli');
     const invokeJs = compileCli(dir);
     const runner = path.join(dir, 'run.js');
     fs.writeFileSync(runner, [

@@ -15,9 +15,10 @@ describe('the leftover guard', () => {
   it('is active in this run: the temp dir is the run\'s own folder inside the repository', () => {
     expect(os.tmpdir().startsWith(path.join(PROJECT_ROOT, '.test-tmp', 'run-'))).toBe(true);
     expect(osTempDir().startsWith(PROJECT_ROOT)).toBe(false);
+    expect(path.basename(osTempDir())).toMatch(/^lambda-url-iam-run-/);
   });
 
-  it('reports what a run leaves in its temp dir, beside the checkout, or in the machine\'s temp dir under our prefix', () => {
+  it('reports what a run leaves in its temp dir, beside the checkout, or in its own folder in the machine\'s temp dir', () => {
     const root = temp();
     const project = path.join(root, 'parent', 'checkout');
     const machineTmp = path.join(root, 'machine-tmp');
@@ -32,11 +33,26 @@ describe('the leftover guard', () => {
     fs.writeFileSync(path.join(watch.sharedDir, 'package.tgz'), 'shared artifacts are the run\'s own');
     fs.writeFileSync(path.join(root, 'parent', '.terraform-cli.tfrc'), '');
     fs.mkdirSync(path.join(root, 'parent', 'another-worktree'));
-    fs.mkdirSync(path.join(machineTmp, `${TEMP_PREFIX}consumer-x`));
+    fs.mkdirSync(path.join(watch.osRunDir, `${TEMP_PREFIX}consumer-x`));
     fs.mkdirSync(path.join(machineTmp, 'someone-elses'));
     expect(watch.finish().sort()).toEqual(
-      [path.join(watch.runTempDir, 'demo-abc'), path.join(root, 'parent', '.terraform-cli.tfrc'), path.join(machineTmp, `${TEMP_PREFIX}consumer-x`)].sort(),
+      [path.join(watch.runTempDir, 'demo-abc'), path.join(root, 'parent', '.terraform-cli.tfrc'), path.join(watch.osRunDir, `${TEMP_PREFIX}consumer-x`)].sort(),
     );
-    expect(fs.existsSync(watch.runTempDir) || fs.existsSync(watch.sharedDir)).toBe(false);
+    expect(fs.existsSync(watch.runTempDir) || fs.existsSync(watch.sharedDir) || fs.existsSync(watch.osRunDir)).toBe(false);
+  });
+
+  it("leaves alone what another test run (another worktree, at the same time) makes in the machine's temp dir", () => {
+    const root = temp();
+    const project = path.join(root, 'checkout');
+    const machineTmp = path.join(root, 'machine-tmp');
+    fs.mkdirSync(project, { recursive: true });
+    fs.mkdirSync(machineTmp);
+    const ours = watchForLeftovers(project, machineTmp);
+    const theirs = watchForLeftovers(path.join(root, 'other-checkout'), machineTmp);
+    // Their consumer project, still being installed when our run ends.
+    const theirConsumer = fs.mkdtempSync(path.join(theirs.osRunDir, `${TEMP_PREFIX}consumer-`));
+    expect(ours.finish()).toEqual([]);
+    expect(fs.existsSync(theirConsumer)).toBe(true);
+    expect(theirs.finish()).toEqual([theirConsumer]);
   });
 });

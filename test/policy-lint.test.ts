@@ -18,6 +18,28 @@ function asList(value: unknown): string[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value as string];
 }
 
+function expectValidAndLintFree(policies: ReturnType<typeof policiesOf>): void {
+  for (const { where, kind, policy } of policies) {
+    const errors = kind === 'trust' ? validateTrustPolicy(policy) : validateIdentityPolicy(policy);
+    expect(errors, where).toEqual([]);
+    expect(lintPolicy(policy), where).toEqual([]);
+  }
+}
+
+function expectNoWildcards(policies: ReturnType<typeof policiesOf>): void {
+  for (const { where, policy } of policies) {
+    for (const statement of policy.Statement) {
+      // "<log group ARN>:*" (its log streams) is the narrowest resource CloudWatch Logs offers for
+      // CreateLogStream/PutLogEvents; it is the one suffix allowed.
+      for (const value of [...asList(statement.Action), ...asList(statement.Resource).map((r) => r.replace(/:\*$/, ''))]) {
+        expect(value, `${where} ${statement.Sid ?? ''}`).not.toContain('*');
+      }
+      expect(statement.NotAction ?? statement.NotResource ?? statement.NotPrincipal, where).toBeUndefined();
+      expect(statement.Effect, where).toBe('Allow');
+    }
+  }
+}
+
 describe.each([
   ['default settings', {}],
   ['external ID and prefix', { DEMO_EXTERNAL_ID: 'partner-4711', DEMO_NAME_PREFIX: 'team-a-' }],
@@ -35,25 +57,11 @@ describe.each([
   });
 
   it('are valid IAM policies for their kind, with no lint findings', () => {
-    for (const { where, kind, policy } of policies) {
-      const errors = kind === 'trust' ? validateTrustPolicy(policy) : validateIdentityPolicy(policy);
-      expect(errors, where).toEqual([]);
-      expect(lintPolicy(policy), where).toEqual([]);
-    }
+    expectValidAndLintFree(policies);
   });
 
   it('use no wildcard in any Action or Resource, and no NotAction/NotResource', () => {
-    for (const { where, policy } of policies) {
-      for (const statement of policy.Statement) {
-        // "<log group ARN>:*" (its log streams) is the narrowest resource CloudWatch Logs offers for
-        // CreateLogStream/PutLogEvents; it is the one suffix allowed.
-        for (const value of [...asList(statement.Action), ...asList(statement.Resource).map((r) => r.replace(/:\*$/, ''))]) {
-          expect(value, `${where} ${statement.Sid ?? ''}`).not.toContain('*');
-        }
-        expect(statement.NotAction ?? statement.NotResource ?? statement.NotPrincipal, where).toBeUndefined();
-        expect(statement.Effect, where).toBe('Allow');
-      }
-    }
+    expectNoWildcards(policies);
   });
 });
 
@@ -70,11 +78,11 @@ describe.each(['cdktf', 'cdktn'] as const)('policies of an app on the %s entry',
 
   it('are valid IAM policies for their kind, with no lint findings', () => {
     expect(policies).toHaveLength(8); // 3 trust policies, 3 invoke policies, 2 user policies
-    for (const { where, kind, policy } of policies) {
-      const errors = kind === 'trust' ? validateTrustPolicy(policy) : validateIdentityPolicy(policy);
-      expect(errors, where).toEqual([]);
-      expect(lintPolicy(policy), where).toEqual([]);
-    }
+    expectValidAndLintFree(policies);
+  });
+
+  it('use no wildcard in any Action or Resource, and no NotAction/NotResource', () => {
+    expectNoWildcards(policies);
   });
 
   it("the function's cross-account resource policy is valid, lint-free and names no wildcard", () => {

@@ -3,11 +3,10 @@ import { AssumeRoleCredentials } from '../client/credentials';
 import { ClientOptionError } from '../client/errors';
 import { FunctionUrlClient } from '../client/function-url-client';
 import { canonicalQueryString, canonicalWirePath, canonicalWireQuery, describeSignedRequest, parseQuery, signRequest } from '../client/sigv4';
-import { runInvokeCli } from '../scripts/invoke';
+import { verifyRequest } from '../client/sigv4-verifier';
 import { SeededWorld, seedWorld } from '../local-aws/fixtures';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { repoTempDir } from './support/repo-temp-dir';
+import { runCli, writeSeededOutputs } from './support/invoke-cli-run';
+import { useTempDir } from './support/temp-dir';
 
 /**
  * What goes on the wire is what is signed: prototype-named keys are ordinary data, and path and
@@ -31,6 +30,8 @@ function sessionClient() {
 }
 
 describe('prototype-named query keys and headers are ordinary data', () => {
+  const temp = useTempDir('canonical-');
+
   it('signs ?constructor=1&__proto__=x&toString=a&hasOwnProperty=b as botocore does', async () => {
     const signed = await signRequest(
       { method: 'GET', hostname: 'example.com', path: '/', rawQuery: 'constructor=1&__proto__=x&toString=a&hasOwnProperty=b&a%20b=c%2Bd', headers: [['constructor', 'x'], ['__proto__', 'y'], ['toString', 'z']] },
@@ -55,6 +56,14 @@ describe('prototype-named query keys and headers are ordinary data', () => {
     );
   });
 
+  it('a header-signed request signs query keys named x-amz-signature like any other, as botocore does', async () => {
+    const signed = await signRequest({ method: 'GET', hostname: 'example.com', path: '/', rawQuery: 'x-amz-signature=abc&X-Amz-Signature=def&a=1', headers: [] }, CREDENTIALS, SIGNING);
+    // botocore's SigV4Auth.canonical_request for the same wire request (python3-botocore 1.43).
+    expect((await describeSignedRequest(signed, CREDENTIALS)).canonicalRequest.split('\n')[2]).toBe('X-Amz-Signature=def&a=1&x-amz-signature=abc');
+    const lookup = (id: string) => (id === CREDENTIALS.accessKeyId ? { secretAccessKey: CREDENTIALS.secretAccessKey } : undefined);
+    expect(await verifyRequest(signed, lookup, { service: 'lambda', region: 'us-east-1', now: SIGNING.signingDate })).toMatchObject({ ok: true });
+  });
+
   it('the canonical query keeps a __proto__ key that a plain object would drop, and sorts repeated values', () => {
     const query = parseQuery('__proto__=2&__proto__=1&valueOf=v');
     expect(Object.getPrototypeOf(query)).toBeNull();
@@ -66,6 +75,11 @@ describe('prototype-named query keys and headers are ordinary data', () => {
     expect(response.status).toBe(200);
   });
 
+  it('the stand-in accepts a signed call with a query key named x-amz-signature (the client signs it, as AWS expects)', async () => {
+    const response = await sessionClient().invoke({ query: 'x-amz-signature=abc&a=1' });
+    expect(response.status).toBe(200);
+  });
+
   it('a header named __proto__ is refused before sending (fetch would drop it after signing)', async () => {
     const error = await sessionClient().invoke({ headers: [['__proto__', 'y']] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClientOptionError);
@@ -73,23 +87,11 @@ describe('prototype-named query keys and headers are ordinary data', () => {
   });
 
   it('the CLI sends headers named constructor and toString (no Headers.append crash)', async () => {
-    const temp = repoTempDir('canonical');
-    try {
-      const outputs = path.join(temp.dir, 'outputs.json');
-      fs.writeFileSync(outputs, JSON.stringify({ s: { u: { function_url: world.urls.echo, invoker_role_arn: world.roleArn, region: 'us-east-1', external_id: world.externalId, invoker_access_key_id: world.userKey.accessKeyId, invoker_secret_access_key: world.userKey.secretAccessKey } } }), { mode: 0o600 });
-      let stderr = '';
-      let stdout = '';
-      const code = await runInvokeCli(['--outputs', outputs, '--propagation-wait', '0', '-H', 'constructor: x', '-H', 'toString: z', '-H', 'hasOwnProperty: w'], {
-        stdout: (t) => (stdout += t),
-        stderr: (t) => (stderr += t),
-        env: { AWS_ENDPOINT_URL_STS: world.local.endpoint },
-      });
-      expect(stderr).not.toMatch(/Headers\.append|function Object/);
-      expect(code).toBe(0);
-      expect(JSON.parse(stdout).caller.userArn).toMatch(/assumed-role\/function_invoker\//);
-    } finally {
-      temp.remove();
-    }
+    const outputs = writeSeededOutputs(temp(), world);
+    const { code, stdout, stderr } = await runCli(['--outputs', outputs, '--propagation-wait', '0', '-H', 'constructor: x', '-H', 'toString: z', '-H', 'hasOwnProperty: w'], { AWS_ENDPOINT_URL_STS: world.local.endpoint });
+    expect(stderr).not.toMatch(/Headers\.append|function Object/);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).caller.userArn).toMatch(/assumed-role\/function_invoker\//);
   });
 });
 

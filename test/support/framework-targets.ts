@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type * as Constructs from '../../constructs';
+import { PROJECT_ROOT } from './leftover-guard';
 import { ACCOUNT, REGION, SynthesizedStack, synthesizeInto } from './synthesized-stack';
 
 /**
@@ -26,7 +27,6 @@ export interface FrameworkTarget {
   readonly TerraformOutput: new (scope: unknown, id: string, config: Record<string, unknown>) => unknown;
 }
 
-export const PROJECT = path.resolve(__dirname, '..', '..');
 const nodeRequire = createRequire(__filename);
 const ENTRY_DIR: Record<TargetName, string> = { cdktf: 'dist/constructs', cdktn: 'dist/cdktn' };
 const PROVIDER_PACKAGE: Record<TargetName, string> = { cdktf: '@cdktf/provider-aws', cdktn: '@cdktn/provider-aws' };
@@ -36,14 +36,14 @@ const PROVIDER_PACKAGE: Record<TargetName, string> = { cdktf: '@cdktf/provider-a
  * sources it comes from, so a test can never pass against stale output.
  */
 export function loadTarget(name: TargetName): FrameworkTarget {
-  const entry = path.join(PROJECT, ENTRY_DIR[name], 'index.js');
-  if (!fs.existsSync(entry)) throw new Error(`${path.relative(PROJECT, entry)} is missing: run \`npm run build\` first (npm test does)`);
+  const entry = path.join(PROJECT_ROOT, ENTRY_DIR[name], 'index.js');
+  if (!fs.existsSync(entry)) throw new Error(`${path.relative(PROJECT_ROOT, entry)} is missing: run \`npm run build\` first (npm test does)`);
   // `npm run build` ends by rewriting every file of dist/cdktn, so that is when the last full build
   // finished (tsc's incremental build leaves unchanged outputs with their old times).
-  const buildStamp = path.join(PROJECT, ENTRY_DIR.cdktn, 'index.js');
+  const buildStamp = path.join(PROJECT_ROOT, ENTRY_DIR.cdktn, 'index.js');
   const built = fs.existsSync(buildStamp) ? fs.statSync(buildStamp).mtimeMs : 0;
-  const sources = [...fs.readdirSync(path.join(PROJECT, 'constructs')).map((file) => path.join('constructs', file)), path.join('scripts', 'build-cdktn.ts')];
-  const newer = sources.find((file) => fs.statSync(path.join(PROJECT, file)).mtimeMs > built);
+  const sources = [...fs.readdirSync(path.join(PROJECT_ROOT, 'constructs')).map((file) => path.join('constructs', file)), path.join('scripts', 'build-cdktn.ts')];
+  const newer = sources.find((file) => fs.statSync(path.join(PROJECT_ROOT, file)).mtimeMs > built);
   if (newer !== undefined) throw new Error(`${newer} changed after the last \`npm run build\`: run it first (npm test does)`);
 
   const framework = nodeRequire(name);
@@ -91,7 +91,7 @@ export function synthScenario(target: FrameworkTarget, options: ScenarioOptions 
       role: `arn:aws:iam::${ACCOUNT}:role/url-iam-demo-execution`,
       runtime: 'nodejs20.x',
       handler: 'index.handler',
-      filename: path.join(PROJECT, 'package.json'),
+      filename: path.join(PROJECT_ROOT, 'package.json'),
     });
     const { ProtectedFunctionUrl, IamFunctionUrl, FunctionInvokerRole, InvokerUser, InvokeMode } = target.constructs;
     new ProtectedFunctionUrl(stack as never, 'Api', {

@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { TEMP_PREFIX } from './temp-dir';
 
 /**
  * vitest globalSetup: the run's own temp dir, and the check that the run left nothing behind.
@@ -10,8 +9,11 @@ import { TEMP_PREFIX } from './temp-dir';
  * so everything that asks the OS for a temp dir (our tests, terraform, the provider, npm) writes
  * there and a crash cannot leave a state file or an invoker secret in the machine's /tmp. When the
  * run ends, the run FAILS if that folder is not empty (a test did not remove what it made), if a
- * file appeared beside the checkout (the old `../.terraform-cli.tfrc`), or if a folder with our
- * prefix is left in the machine's temp dir (the consumer projects live there).
+ * file appeared beside the checkout (the old `../.terraform-cli.tfrc`), or if anything is left in
+ * the run's own folder in the machine's temp dir (`lambda-url-iam-run-*`, where the consumer
+ * projects live, as they must be outside the repository). Only that folder is looked at there:
+ * other runs (other worktrees, CI) use the machine's temp dir at the same time, and a scan of it by
+ * name would report, and remove, their consumer projects while they install.
  */
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -34,6 +36,8 @@ export function appearedSince(before: Snapshot, keep: (name: string, full: strin
 export interface LeftoverWatch {
   readonly runTempDir: string;
   readonly sharedDir: string;
+  /** The run's own folder in the machine's temp dir, for what must live outside the repository. */
+  readonly osRunDir: string;
   /** Removes the run's folders and returns what was left behind (empty when the run was clean). */
   finish(): string[];
 }
@@ -49,19 +53,21 @@ export function watchForLeftovers(projectRoot: string, osTmp: string): LeftoverW
   const sharedDir = `${runTempDir}-shared`;
   fs.mkdirSync(sharedDir);
   const beside = snapshot(path.dirname(projectRoot));
-  const inOsTmp = snapshot(osTmp);
+  const osRunDir = fs.mkdtempSync(path.join(osTmp, 'lambda-url-iam-run-'));
   return {
     runTempDir,
     sharedDir,
+    osRunDir,
     finish() {
       const leftovers = [
         ...fs.readdirSync(runTempDir).map((name) => path.join(runTempDir, name)),
         // Files only: a folder appearing beside the checkout is another worktree, not us.
         ...appearedSince(beside, (_, full) => !fs.statSync(full).isDirectory()),
-        ...appearedSince(inOsTmp, (name) => name.startsWith(TEMP_PREFIX)),
+        ...fs.readdirSync(osRunDir).map((name) => path.join(osRunDir, name)),
       ];
       fs.rmSync(runTempDir, { recursive: true, force: true });
       fs.rmSync(sharedDir, { recursive: true, force: true });
+      fs.rmSync(osRunDir, { recursive: true, force: true });
       if (fs.readdirSync(base).length === 0) fs.rmdirSync(base);
       return leftovers;
     },
@@ -72,7 +78,7 @@ export default function setup(): () => void {
   const osTmp = os.tmpdir();
   const watch = watchForLeftovers(PROJECT_ROOT, osTmp);
   const saved = { TMPDIR: process.env.TMPDIR, TMP: process.env.TMP, TEMP: process.env.TEMP };
-  process.env.LAMBDA_URL_IAM_OS_TMPDIR = osTmp;
+  process.env.LAMBDA_URL_IAM_OS_TMPDIR = watch.osRunDir;
   process.env.LAMBDA_URL_IAM_TEST_SHARED = watch.sharedDir;
   process.env.TMPDIR = process.env.TMP = process.env.TEMP = watch.runTempDir;
   return () => {

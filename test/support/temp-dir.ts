@@ -25,9 +25,10 @@ export function useTempDir(prefix: string, base: () => string = os.tmpdir): () =
 }
 
 /**
- * The machine's temp dir as it was before the run redirected TMPDIR: for what must live outside
- * the repository, such as a consumer project (Node resolves packages up every parent folder, so
- * one inside the repository would quietly find the repository's node_modules).
+ * The run's own folder in the machine's temp dir (the one before the run redirected TMPDIR; the
+ * guard removes it and fails the run if anything is left in it): for what must live outside the
+ * repository, such as a consumer project (Node resolves packages up every parent folder, so one
+ * inside the repository would quietly find the repository's node_modules).
  */
 export function osTempDir(): string {
   return process.env.LAMBDA_URL_IAM_OS_TMPDIR ?? os.tmpdir();
