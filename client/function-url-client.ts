@@ -117,7 +117,7 @@ export class FunctionUrlClient {
     this.url = parts.url;
     const region = options.region ?? parts.region;
     if (region === undefined) {
-      throw new ClientOptionError('region', options.region, `must be given: the host ${parts.url.hostname} is not <url-id>.lambda-url.<region>.on.aws, so the signing region cannot be read from it`);
+      throw new ClientOptionError('region', options.region, `must be given: the host ${parts.url.hostname} is not <url-id>.lambda-url.<region>.on.aws (the url-id being 32 lower-case letters and digits), so the signing region cannot be read from it`);
     }
     if (!/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(region)) throw new ClientOptionError('region', region, 'must be an AWS region such as us-east-1');
     this.region = region;

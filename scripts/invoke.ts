@@ -12,7 +12,7 @@ import { MAX_PRESIGN_SECONDS, describeSignedRequest } from '../client/sigv4';
 const DEFAULT_MAX_TIME_SECONDS = 120;
 const CLI_STS_RETRIES = 2;
 
-export const HELP = `Usage: npm run invoke -- [options]
+export const HELP = `Usage: lambda-url-invoke [options]        (in a checkout of lambda-url-iam: npm run invoke -- [options])
 
 Calls an IAM-protected Lambda function URL: assumes the invoker role with STS (or uses the
 credentials you already hold), signs the request with SigV4 (service "lambda") and streams the
@@ -158,7 +158,7 @@ function parse(argv: string[]) {
     const message = (error as Error).message;
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       const flag = /'([^']+)'/.exec(message)?.[1] ?? '(unknown)';
-      throw new ClientOptionError(flag, undefined, 'is not an option of this command (see --help for the list)');
+      throw new ClientOptionError(flag, undefined, 'is not an option of this command');
     }
     if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
       const argument = /'([^']*)'/.exec(message)?.[1] ?? '';
@@ -168,7 +168,7 @@ function parse(argv: string[]) {
       const flag = /Option '(?:-\w, )?(--[\w-]+)/.exec(message)?.[1] ?? '(option)';
       if (OPTIONS[flag.slice(2) as keyof typeof OPTIONS]?.type === 'boolean') throw new ClientOptionError(flag, undefined, 'is a switch and takes no value');
       const next = argv[argv.indexOf(flag) + 1];
-      if (/ambiguous/.test(message) && next !== undefined) throw new ClientOptionError(flag, next, `takes a value that starts with "-" only as ${flag}=${next}; see --help for the values allowed`);
+      if (/ambiguous/.test(message) && next !== undefined) throw new ClientOptionError(flag, next, `takes a value that starts with "-" only as ${flag}=${next}`);
       throw new ClientOptionError(flag, undefined, 'needs a value');
     }
     throw error;
@@ -551,11 +551,40 @@ async function prove(io: CliIo, settings: Settings, credentials: CallerCredentia
   return passed ? EXIT_CODES.success : EXIT_CODES.proofFailed;
 }
 
+/**
+ * The library names its options (roleArn, sessionName…); a CLI user typed flags, so a usage error
+ * raised by the library is reported under the flag that carried the value.
+ */
+const FLAG_OF_LIBRARY_OPTION = new Map([
+  ['roleArn', '--role-arn'],
+  ['sessionName', '--session-name'],
+  ['externalId', '--external-id'],
+  ['durationSeconds', '--duration'],
+  ['sessionPolicy', '--session-policy'],
+  ['region', '--region'],
+  ['method', '--method'],
+  ['path', '--path'],
+  ['query', '--query'],
+  ['expiresInSeconds', '--presign'],
+  ['maxBodyBytes', '--max-bytes'],
+  ['timeoutMs', '--timeout'],
+  ['stsTimeoutMs', '--sts-timeout'],
+  ['retries', '--retries'],
+  ['header name', '-H header name'],
+]);
+
+function messageOf(error: unknown): string {
+  const text = (error as Error)?.message ?? String(error);
+  if (!(error instanceof ClientOptionError)) return text;
+  const flag = FLAG_OF_LIBRARY_OPTION.get(error.option);
+  return flag !== undefined && text.startsWith(`${error.option} `) ? `${flag}${text.slice(error.option.length)}` : text;
+}
+
 function reportError(io: CliIo, error: unknown, json: boolean, debug: boolean): number {
   const exitCode = (error as { exitCode?: number }).exitCode ?? EXIT_CODES.internal;
   const ownHints = (error as { hints?: unknown })?.hints;
   const hints = Array.isArray(ownHints) ? ownHints.filter((h): h is string => typeof h === 'string') : [];
-  const text = (error as Error)?.message ?? String(error);
+  const text = messageOf(error);
   const message = error instanceof ClientOptionError ? `usage: ${text} (see --help)` : exitCode === EXIT_CODES.internal ? `unexpected: ${text}${debug ? '' : ' (run with --debug for the stack trace)'}` : text;
   if (json) {
     io.stdout(`${JSON.stringify({ error: { type: (error as Error)?.name ?? 'Error', message: text, hints }, exitCode })}\n`);

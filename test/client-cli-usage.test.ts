@@ -70,6 +70,9 @@ describe('every usage error exits 2 with one line and no stack trace', () => {
     ['an Authorization header', () => [...URL_ARGS, '-H', 'Authorization: Bearer x'], /header name cannot be set: the SigV4 signer writes it.*\(got "Authorization"\)/],
     ['a Content-Length header (fetch computes it: 403)', () => [...URL_ARGS, '-H', 'Content-Length: 5'], /header name cannot be set: Node's fetch sets or refuses it itself.*\(got "Content-Length"\)/],
     ['a Transfer-Encoding header (fetch throws: was exit 5 after 3 attempts)', () => [...URL_ARGS, '-H', 'Transfer-Encoding: chunked'], /header name cannot be set: Node's fetch sets or refuses it itself/],
+    ['a bad --role-arn, named as the flag (not the library option roleArn)', () => ['--url', 'http://127.0.0.1:9/lambda-url/x/', '--region', 'us-east-1', '--role-arn', 'nope'], /^error: usage: --role-arn must be an IAM role ARN .*\(got "nope"\)/],
+    ['a bad --session-name, named as the flag', () => [...URL_ARGS, '--session-name', 'a'], /^error: usage: --session-name must be 2 to 64 characters/],
+    ['a function URL host that only looks like one, without --region', () => ['--url', 'https://abc.lambda-url.eu-west-1.on.aws/', '--role-arn', 'arn:aws:iam::111122223333:role/r'], /^error: usage: --region must be given: .*32 lower-case letters and digits/],
     ['a header without a colon', () => [...URL_ARGS, '-H', 'no-colon'], /-H must look like 'Name: value' \(got "no-colon"\)/],
     ['a URL that is not one', () => ['--url', 'not a url', '--role-arn', 'arn:aws:iam::111122223333:role/r'], /--url must be an absolute URL/],
     ['a missing outputs file', () => ['--outputs', path.join(temp.dir, 'missing.json')], /--outputs does not exist/],
@@ -87,6 +90,7 @@ describe('every usage error exits 2 with one line and no stack trace', () => {
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(message);
     expect(result.stderr).toMatch(/^error: usage: /);
+    expect(result.stderr).not.toMatch(/see --help.*see --help/);
     expect(result.stderr).not.toMatch(/\n\s+at |TypeError|RangeError|ERR_PARSE_ARGS|\(got undefined\)/);
   });
 
@@ -105,6 +109,8 @@ describe('every usage error exits 2 with one line and no stack trace', () => {
   it('--help shows the run-time bound, the STS timeout and the new modes', async () => {
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
+    // The installed bin is what most users run; `npm run invoke --` exists only in a checkout.
+    expect(help.stdout).toMatch(/^Usage: lambda-url-invoke \[options\]/);
     for (const option of ['--max-time', '--sts-timeout', '--max-bytes', '--no-assume-role', '--profile', '--presign', '--debug']) expect(help.stdout).toContain(option);
     expect(help.stdout).toMatch(/--max-time S\s+upper bound for the whole run, then exit 5 \(default 120/);
   });
