@@ -7,6 +7,7 @@ import { DEFAULT_OUTPUTS_FILE, DeploymentOutputs, readDeploymentOutputs } from '
 import { ClientOptionError, CredentialsUnavailableError, EXIT_CODES, FunctionUrlNetworkError } from '../client/errors';
 import { parseFunctionUrl } from '../client/function-url';
 import { CredentialSource, DEFAULT_MAX_BODY_BYTES, FunctionUrlClient, FunctionUrlClientOptions, InvokeRequest, InvokeResponse, explainRefusal, methodOf } from '../client/function-url-client';
+import { readFileAtMost } from '../client/bounded-file';
 import { MAX_PRESIGN_SECONDS, describeSignedRequest } from '../client/sigv4';
 
 const DEFAULT_MAX_TIME_SECONDS = 120;
@@ -189,12 +190,26 @@ function seconds(option: string, text: string | undefined, min: number, max: num
   return Number(text);
 }
 
-function readFileOption(option: string, file: string): string {
+/**
+ * Lambda refuses a request payload over 6 MB (Lambda quotas: "Invocation payload (request and
+ * response)", 6 MB for synchronous invocations, which a function URL call is), so a larger
+ * --data could only fail at AWS after the upload; reading it is bounded so a device or a FIFO
+ * (`--data @/dev/stdin`) cannot exhaust memory.
+ */
+const MAX_DATA_BYTES = 6 * 1024 * 1024;
+/** A session policy is at most 2048 characters (checked by the library); a file far larger is not one. */
+const MAX_SESSION_POLICY_FILE_BYTES = 64 * 1024;
+
+/** A file named by a flag, bounded, as bytes: a body is sent exactly as it is on disk (binary included). */
+function readFileOption(option: string, file: string, maxBytes: number, limit: string): Buffer {
+  let read: ReturnType<typeof readFileAtMost>;
   try {
-    return fs.readFileSync(file, 'utf8');
+    read = readFileAtMost(file, maxBytes);
   } catch (error) {
     throw new ClientOptionError(option, file, `cannot be read (${(error as NodeJS.ErrnoException).code})`);
   }
+  if ('tooLarge' in read) throw new ClientOptionError(option, file, `is larger than ${maxBytes} bytes: ${limit}`);
+  return read.bytes;
 }
 
 function settingsFrom(values: Values, env: NodeJS.ProcessEnv): Settings {
@@ -233,7 +248,7 @@ function settingsFrom(values: Values, env: NodeJS.ProcessEnv): Settings {
     externalId: values['external-id'] ?? env.INVOKE_EXTERNAL_ID ?? outputs?.externalId,
     sessionName: values['session-name'] ?? env.INVOKE_SESSION_NAME,
     durationSeconds: integer('--duration', values.duration ?? env.INVOKE_DURATION, 900, 43200),
-    sessionPolicy: sessionPolicyFile === undefined ? undefined : readFileOption('--session-policy', sessionPolicyFile),
+    sessionPolicy: sessionPolicyFile === undefined ? undefined : readFileOption('--session-policy', sessionPolicyFile, MAX_SESSION_POLICY_FILE_BYTES, 'a session policy is at most 2048 characters').toString('utf8'),
     stsRegion: values['sts-region'],
     stsTimeoutMs: integer('--sts-timeout', values['sts-timeout'], 1, 120_000),
     propagationWaitSeconds: integer('--propagation-wait', values['propagation-wait'] ?? env.INVOKE_PROPAGATION_WAIT, 0, 600),
@@ -255,7 +270,7 @@ function requestFrom(values: Values): InvokeRequest {
     headers.push([m[1], m[2]]);
   }
   const data = values.data;
-  const body = data === undefined ? undefined : data.startsWith('@') ? readFileOption('--data', data.slice(1)) : data;
+  const body = data === undefined ? undefined : data.startsWith('@') ? readFileOption('--data', data.slice(1), MAX_DATA_BYTES, 'Lambda refuses a function URL request payload over 6 MB') : data;
   return { method: values.method, path: values.path, query: values.query, headers, body };
 }
 
