@@ -48,7 +48,7 @@ What to send:
   --path /P               path below the function URL (default /)
   --query Q               query string, e.g. 'a=1&b=2'; a raw + is a space, %2B is a plus
                           (sent re-encoded as RFC 3986: space %20, plus %2B)
-  --data TEXT | @FILE     request body
+  --data TEXT | @FILE     request body (a file is sent byte for byte; at most 6 MiB)
   -H 'Name: value'        request header (repeatable)
   --timeout MS            per attempt, until the headers and then per pause in the body (default 10000)
   --retries N             retries for 5xx, 429 and network errors (default 2)
@@ -73,7 +73,7 @@ Secrets (secret keys, session tokens) are never printed, in any mode (a --presig
 one thing printed that grants access, and only because you asked for it).
 
 Exit codes: 0 success (2xx; --prove: every check as expected), 2 usage error, 3 HTTP error status
-or a body cut at --max-bytes, 4 authentication/authorization failure (403, AssumeRole refused),
+or a body cut at --max-bytes, 4 authentication/authorization failure (401/403, AssumeRole refused),
 5 network failure or timeout (URL, STS or --max-time), 6 --prove found a call that did not behave
 as expected, 1 unexpected error.`;
 
