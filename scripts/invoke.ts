@@ -344,6 +344,11 @@ async function run(values: Values, io: CliIo, repeat: number, intervalSeconds: n
     const exclusive = (['prove', 'presign', 'repeat'] as const).filter((mode) => values[mode] !== undefined && values[mode] !== false);
     if (exclusive.length > 1) throw new ClientOptionError(`--${exclusive[0]}`, undefined, `cannot be combined with --${exclusive[1]}`);
     const presignSeconds = integer('--presign', values.presign, 1, MAX_PRESIGN_SECONDS);
+    // A presigned URL signs only host, method, path, query and body: a header would be silently
+    // left out of what the URL's holder sends.
+    if (presignSeconds !== undefined && (values.header ?? []).length > 0) {
+      throw new ClientOptionError('-H', undefined, 'cannot be combined with --presign: a presigned URL carries no headers (it signs only the method, path, query and body)');
+    }
     const verbose = (line: string) => values.verbose && io.stderr(`· ${line}\n`);
     const maxBodyBytes = integer('--max-bytes', values['max-bytes'], 0, Number.MAX_SAFE_INTEGER) ?? DEFAULT_MAX_BODY_BYTES;
     const stsRegion = settings.stsRegion ?? settings.region ?? parseFunctionUrl(settings.url).region;

@@ -73,6 +73,7 @@ describe('every usage error exits 2 with one line and no stack trace', () => {
     ['a bad --role-arn, named as the flag (not the library option roleArn)', () => ['--url', 'http://127.0.0.1:9/lambda-url/x/', '--region', 'us-east-1', '--role-arn', 'nope'], /^error: usage: --role-arn must be an IAM role ARN .*\(got "nope"\)/],
     ['a bad --session-name, named as the flag', () => [...URL_ARGS, '--session-name', 'a'], /^error: usage: --session-name must be 2 to 64 characters/],
     ['a function URL host that only looks like one, without --region', () => ['--url', 'https://abc.lambda-url.eu-west-1.on.aws/', '--role-arn', 'arn:aws:iam::111122223333:role/r'], /^error: usage: --region must be given: .*32 lower-case letters and digits/],
+    ['-H with --presign (the header was silently left out of the URL)', () => [...URL_ARGS, '--presign', '60', '-H', 'x-custom: 1'], /^error: usage: -H cannot be combined with --presign: a presigned URL carries no headers/],
     ['a header without a colon', () => [...URL_ARGS, '-H', 'no-colon'], /-H must look like 'Name: value' \(got "no-colon"\)/],
     ['a URL that is not one', () => ['--url', 'not a url', '--role-arn', 'arn:aws:iam::111122223333:role/r'], /--url must be an absolute URL/],
     ['a missing outputs file', () => ['--outputs', path.join(temp.dir, 'missing.json')], /--outputs does not exist/],
