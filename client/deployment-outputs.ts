@@ -43,7 +43,10 @@ export function readDeploymentOutputs(file: string, select?: string, options: { 
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ClientOptionError('--outputs', file, `is not JSON (${(error as Error).message})`);
+    // Node's message quotes the text around the error ("..."cess_key":wJalrXUtnF"..."): in an
+    // outputs file that is the invoker secret. Only where it is, never what is there.
+    const at = /at position (\d+)/.exec((error as Error).message)?.[1];
+    throw new ClientOptionError('--outputs', file, `is not JSON (a syntax error${at === undefined ? '' : ` at character ${at}`}; its text is not shown, as it may hold the invoker secret)`);
   }
   // Iterative, with a depth limit: a file nested thousands of levels deep must be a usage error,
   // not a stack overflow. Keys are read as own properties only (a key "constructor" is data).
