@@ -108,6 +108,19 @@ interface Settings {
   outputs?: DeploymentOutputs;
 }
 
+/**
+ * Where a setting came from, as a usage error should name it: the flag when given, else the
+ * environment variable, else the outputs file (a bad value there is not a flag the user typed).
+ */
+function labelOf(flag: string, fromFlag: unknown, envName: string, env: NodeJS.ProcessEnv, outputsFile?: string): string {
+  if (fromFlag !== undefined) return flag;
+  if (env[envName] !== undefined) return envName;
+  return outputsFile !== undefined ? `${flag.slice(2)} (from ${outputsFile})` : flag;
+}
+
+/** Library option -> where its value came from in this run; read by `messageOf`. */
+const settingLabels = new Map<string, string>();
+
 const HEADER = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):\s?(.*)$/;
 
 /** Masks an access key id for display: AKIA…WXYZ. Key ids are not secret, but less is better. */
@@ -213,6 +226,7 @@ function readFileOption(option: string, file: string, maxBytes: number, limit: s
 }
 
 function settingsFrom(values: Values, env: NodeJS.ProcessEnv): Settings {
+  settingLabels.clear();
   const assumeRole = !values['no-assume-role'];
   if (!assumeRole) {
     for (const flag of ['role-arn', 'external-id', 'session-name', 'duration', 'session-policy', 'use-default-credentials'] as const) {
@@ -230,7 +244,12 @@ function settingsFrom(values: Values, env: NodeJS.ProcessEnv): Settings {
     outputs = readDeploymentOutputs(file, values['outputs-path'], { roleRequired: assumeRole });
   }
   const url = explicitUrl ?? outputs!.functionUrl;
-  parseFunctionUrl(url, '--url');
+  parseFunctionUrl(url, labelOf('--url', values.url, 'INVOKE_URL', env, outputsFile ?? DEFAULT_OUTPUTS_FILE));
+  const fileLabel = outputs === undefined ? undefined : outputsFile ?? DEFAULT_OUTPUTS_FILE;
+  settingLabels.set('roleArn', labelOf('--role-arn', values['role-arn'], 'INVOKE_ROLE_ARN', env, fileLabel));
+  settingLabels.set('region', labelOf('--region', values.region, 'INVOKE_REGION', env, fileLabel));
+  settingLabels.set('externalId', labelOf('--external-id', values['external-id'], 'INVOKE_EXTERNAL_ID', env, fileLabel));
+  settingLabels.set('sessionName', labelOf('--session-name', values['session-name'], 'INVOKE_SESSION_NAME', env));
   const roleArn = values['role-arn'] ?? env.INVOKE_ROLE_ARN ?? (outputs?.roleArn || undefined);
   if (roleArn === undefined && assumeRole) {
     const unread = outputs === undefined && fs.existsSync(DEFAULT_OUTPUTS_FILE);
@@ -247,11 +266,11 @@ function settingsFrom(values: Values, env: NodeJS.ProcessEnv): Settings {
     roleArn,
     externalId: values['external-id'] ?? env.INVOKE_EXTERNAL_ID ?? outputs?.externalId,
     sessionName: values['session-name'] ?? env.INVOKE_SESSION_NAME,
-    durationSeconds: integer('--duration', values.duration ?? env.INVOKE_DURATION, 900, 43200),
+    durationSeconds: integer(labelOf('--duration', values.duration, 'INVOKE_DURATION', env), values.duration ?? env.INVOKE_DURATION, 900, 43200),
     sessionPolicy: sessionPolicyFile === undefined ? undefined : readFileOption('--session-policy', sessionPolicyFile, MAX_SESSION_POLICY_FILE_BYTES, 'a session policy is at most 2048 characters').toString('utf8'),
     stsRegion: values['sts-region'],
     stsTimeoutMs: integer('--sts-timeout', values['sts-timeout'], 1, 120_000),
-    propagationWaitSeconds: integer('--propagation-wait', values['propagation-wait'] ?? env.INVOKE_PROPAGATION_WAIT, 0, 600),
+    propagationWaitSeconds: integer(labelOf('--propagation-wait', values['propagation-wait'], 'INVOKE_PROPAGATION_WAIT', env), values['propagation-wait'] ?? env.INVOKE_PROPAGATION_WAIT, 0, 600),
     assumeRole,
     profile,
     sourceCredentials: useOutputsKey ? { accessKeyId: outputs!.accessKeyId!, secretAccessKey: outputs!.secretAccessKey! } : undefined,
@@ -596,7 +615,7 @@ const FLAG_OF_LIBRARY_OPTION = new Map([
 function messageOf(error: unknown): string {
   const text = (error as Error)?.message ?? String(error);
   if (!(error instanceof ClientOptionError)) return text;
-  const flag = FLAG_OF_LIBRARY_OPTION.get(error.option);
+  const flag = settingLabels.get(error.option) ?? FLAG_OF_LIBRARY_OPTION.get(error.option);
   return flag !== undefined && text.startsWith(`${error.option} `) ? `${flag}${text.slice(error.option.length)}` : text;
 }
 

@@ -96,6 +96,17 @@ describe('every usage error exits 2 with one line and no stack trace', () => {
     expect(result.stderr).not.toMatch(/\n\s+at |TypeError|RangeError|ERR_PARSE_ARGS|\(got undefined\)/);
   });
 
+  it.each([
+    ['INVOKE_DURATION', () => [...URL_ARGS], { INVOKE_DURATION: 'abc' }, /^error: usage: INVOKE_DURATION must be a whole number from 900 to 43200 \(got "abc"\)/],
+    ['INVOKE_ROLE_ARN', () => URL_ARGS.slice(0, 4), { INVOKE_ROLE_ARN: 'nope' }, /^error: usage: INVOKE_ROLE_ARN must be an IAM role ARN/],
+    ['INVOKE_REGION', () => ['--url', 'http://127.0.0.1:9/lambda-url/x/', '--role-arn', 'arn:aws:iam::111122223333:role/r'], { INVOKE_REGION: 'mars' }, /^error: usage: INVOKE_REGION must be an AWS region/],
+    ['a region in the outputs file', () => ['--outputs', writeOutputs('bad-region.json', JSON.stringify({ s: { u: { function_url: 'http://127.0.0.1:9/lambda-url/x/', invoker_role_arn: 'arn:aws:iam::111122223333:role/r', region: 'mars' } } }))], {}, /^error: usage: region \(from .*bad-region\.json\) must be an AWS region/],
+  ])('a bad value from %s is named as such, not as a flag the user did not type', async (_, args, env, message) => {
+    const result = await cli(args(), env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+  });
+
   it('with --json the usage error is one JSON object on stdout', async () => {
     const result = await cli([...URL_ARGS, '--json', '--bogus']);
     expect(result.code).toBe(2);
