@@ -74,6 +74,7 @@ describe('every usage error exits 2 with one line and no stack trace', () => {
     ['a bad --session-name, named as the flag', () => [...URL_ARGS, '--session-name', 'a'], /^error: usage: --session-name must be 2 to 64 characters/],
     ['a function URL host that only looks like one, without --region', () => ['--url', 'https://abc.lambda-url.eu-west-1.on.aws/', '--role-arn', 'arn:aws:iam::111122223333:role/r'], /^error: usage: --region must be given: .*32 lower-case letters and digits/],
     ['-H with --presign (the header was silently left out of the URL)', () => [...URL_ARGS, '--presign', '60', '-H', 'x-custom: 1'], /^error: usage: -H cannot be combined with --presign: a presigned URL carries no headers/],
+    ['an AWS function URL over plain http (signature and session token in clear text)', () => ['--url', 'http://abcdefghijabcdefghijabcdefghij12.lambda-url.eu-west-1.on.aws/', '--role-arn', 'arn:aws:iam::111122223333:role/r'], /^error: usage: --url must use https: AWS function URLs are https:\/\/<url-id>\.lambda-url\.<region>\.on\.aws, and plain http would send/],
     ['a header without a colon', () => [...URL_ARGS, '-H', 'no-colon'], /-H must look like 'Name: value' \(got "no-colon"\)/],
     ['a URL that is not one', () => ['--url', 'not a url', '--role-arn', 'arn:aws:iam::111122223333:role/r'], /--url must be an absolute URL/],
     ['a missing outputs file', () => ['--outputs', path.join(temp.dir, 'missing.json')], /--outputs does not exist/],
