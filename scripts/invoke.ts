@@ -106,6 +106,24 @@ interface Settings {
   sourceCredentials?: AwsCredentialIdentity;
   sourceLabel: string;
   outputs?: DeploymentOutputs;
+  /** The outputs file read, if any. */
+  outputsFile?: string;
+}
+
+/**
+ * `cdktf deploy --outputs-file` writes the file with the default umask (0644 on most systems), so
+ * the invoker's secret key is readable by every user of the machine. Said once, with the fix.
+ */
+function warnIfSecretReadable(io: CliIo, settings: Settings): void {
+  if (settings.outputsFile === undefined || settings.outputs?.secretAccessKey === undefined || process.platform === 'win32') return;
+  let mode: number;
+  try {
+    mode = fs.statSync(settings.outputsFile).mode;
+  } catch {
+    return;
+  }
+  if ((mode & 0o077) === 0 || !fs.statSync(settings.outputsFile).isFile()) return;
+  io.stderr(`warning: ${settings.outputsFile} holds the invoker's secret access key and other users can read it (mode ${(mode & 0o777).toString(8)}); run: chmod 600 ${settings.outputsFile}\n`);
 }
 
 /**
@@ -278,6 +296,7 @@ function settingsFrom(values: Values, env: NodeJS.ProcessEnv): Settings {
       ? `the credentials you hold (AWS SDK default chain${profile ? `, profile "${profile}"` : ''}), without AssumeRole`
       : useOutputsKey ? `the invoker user's key ${maskKeyId(outputs!.accessKeyId!)} from the outputs (${outputs!.location})` : 'your own identity (AWS SDK default credential chain)',
     outputs,
+    outputsFile: outputs === undefined ? undefined : outputsFile ?? DEFAULT_OUTPUTS_FILE,
   };
 }
 
@@ -359,6 +378,7 @@ async function run(values: Values, io: CliIo, repeat: number, intervalSeconds: n
   const json = values.json;
   try {
     const settings = settingsFrom(values, io.env);
+    warnIfSecretReadable(io, settings);
     const request = requestFrom(values);
     const exclusive = (['prove', 'presign', 'repeat'] as const).filter((mode) => values[mode] !== undefined && values[mode] !== false);
     if (exclusive.length > 1) throw new ClientOptionError(`--${exclusive[0]}`, undefined, `cannot be combined with --${exclusive[1]}`);

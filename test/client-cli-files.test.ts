@@ -106,3 +106,27 @@ describe('--data @FILE sends the file byte for byte', () => {
     expect(JSON.parse(result.stdout)).toEqual({ length: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
   });
 });
+
+describe('an outputs file holding the invoker secret', () => {
+  const outputs = (mode: number) => {
+    const file = path.join(temp.dir, `outputs-${mode.toString(8)}.json`);
+    fs.writeFileSync(file, JSON.stringify({ s: { u: { function_url: url, invoker_role_arn: 'arn:aws:iam::111122223333:role/function_invoker', region: 'us-east-1', invoker_access_key_id: 'AKIAIOSFODNN7EXAMPLE', invoker_secret_access_key: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' } } }));
+    fs.chmodSync(file, mode);
+    return file;
+  };
+  // `-H` with `--presign` stops the run with a usage error right after the settings are read: no call.
+  const stopEarly = ['--presign', '60', '-H', 'x: 1'];
+
+  it('readable by other users (cdktf writes it 0644): a warning with the chmod that fixes it', async () => {
+    const file = outputs(0o644);
+    const result = await cli(['--outputs', file, ...stopEarly]);
+    expect(result.stderr).toContain(`warning: ${file} holds the invoker's secret access key and other users can read it (mode 644); run: chmod 600 ${file}`);
+    expect(result.stderr).not.toContain('wJalr');
+  });
+
+  it('owner-only (0600): no warning', async () => {
+    const result = await cli(['--outputs', outputs(0o600), ...stopEarly]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).not.toContain('warning');
+  });
+});
