@@ -116,13 +116,14 @@ interface Settings {
  */
 function warnIfSecretReadable(io: CliIo, settings: Settings): void {
   if (settings.outputsFile === undefined || settings.outputs?.secretAccessKey === undefined || process.platform === 'win32') return;
-  let mode: number;
+  let stat: fs.Stats;
   try {
-    mode = fs.statSync(settings.outputsFile).mode;
+    stat = fs.statSync(settings.outputsFile);
   } catch {
     return;
   }
-  if ((mode & 0o077) === 0 || !fs.statSync(settings.outputsFile).isFile()) return;
+  const mode = stat.mode;
+  if ((mode & 0o077) === 0 || !stat.isFile()) return;
   io.stderr(`warning: ${settings.outputsFile} holds the invoker's secret access key and other users can read it (mode ${(mode & 0o777).toString(8)}); run: chmod 600 ${settings.outputsFile}\n`);
 }
 
