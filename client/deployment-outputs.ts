@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import { readFileAtMost } from './bounded-file';
 import { ClientOptionError } from './errors';
 
 /** What the client reads from `cdktf deploy --outputs-file` / `cdktf output --outputs-file`. */
@@ -29,9 +29,9 @@ const MAX_OUTPUTS_DEPTH = 64;
 export function readDeploymentOutputs(file: string, select?: string, options: { roleRequired?: boolean } = {}): DeploymentOutputs {
   let text: string;
   try {
-    const size = fs.statSync(file).size;
-    if (size > MAX_OUTPUTS_BYTES) throw new ClientOptionError('--outputs', file, `is ${size} bytes; an outputs file is at most ${MAX_OUTPUTS_BYTES} bytes`);
-    text = fs.readFileSync(file, 'utf8');
+    const read = readFileAtMost(file, MAX_OUTPUTS_BYTES);
+    if ('tooLarge' in read) throw new ClientOptionError('--outputs', file, `is larger than ${MAX_OUTPUTS_BYTES} bytes, the most an outputs file may hold`);
+    text = read.bytes.toString('utf8');
   } catch (error) {
     if (error instanceof ClientOptionError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
@@ -43,7 +43,10 @@ export function readDeploymentOutputs(file: string, select?: string, options: { 
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ClientOptionError('--outputs', file, `is not JSON (${(error as Error).message})`);
+    // Node's message quotes the text around the error ("..."cess_key":wJalrXUtnF"..."): in an
+    // outputs file that is the invoker secret. Only where it is, never what is there.
+    const at = /at position (\d+)/.exec((error as Error).message)?.[1];
+    throw new ClientOptionError('--outputs', file, `is not JSON (a syntax error${at === undefined ? '' : ` at character ${at}`}; its text is not shown, as it may hold the invoker secret)`);
   }
   // Iterative, with a depth limit: a file nested thousands of levels deep must be a usage error,
   // not a stack overflow. Keys are read as own properties only (a key "constructor" is data).

@@ -117,7 +117,7 @@ export class FunctionUrlClient {
     this.url = parts.url;
     const region = options.region ?? parts.region;
     if (region === undefined) {
-      throw new ClientOptionError('region', options.region, `must be given: the host ${parts.url.hostname} is not <url-id>.lambda-url.<region>.on.aws, so the signing region cannot be read from it`);
+      throw new ClientOptionError('region', options.region, `must be given: the host ${parts.url.hostname} is not <url-id>.lambda-url.<region>.on.aws (the url-id being 32 lower-case letters and digits), so the signing region cannot be read from it`);
     }
     if (!/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(region)) throw new ClientOptionError('region', region, 'must be an AWS region such as us-east-1');
     this.region = region;
@@ -287,6 +287,20 @@ export class FunctionUrlClient {
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
+ * Headers the signer writes: a caller's copy in another letter case went out beside the signer's
+ * (`X-Amz-Security-Token: a, <token>` -> 403 InvalidClientTokenId) and a caller's
+ * x-amz-content-sha256 was signed in place of the body's hash (403 SignatureDoesNotMatch), so the
+ * call failed with a misleading "authorization failure" instead of a usage error.
+ */
+const SIGNER_HEADERS = new Set(['authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256']);
+/**
+ * Headers Node's fetch (undici 6, Node 20) owns: it throws UND_ERR_INVALID_ARG / NOT_SUPPORTED for
+ * transfer-encoding, keep-alive, upgrade and expect (seen as a "network failure", retried, exit 5),
+ * drops or recomputes content-length, and overwrites sec-fetch-mode after signing (403).
+ */
+const TRANSPORT_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'expect', 'sec-fetch-mode']);
+
+/**
  * Header pairs as they will be sent, checked first so a bad one is a usage error naming it and
  * not a TypeError from fetch. `__proto__` is refused: Node's fetch (undici) silently drops a
  * header of that name, so the request would arrive without a header it was signed with.
@@ -297,6 +311,8 @@ function checkedHeaders(headers: InvokeRequest['headers']): [string, string][] {
     if (typeof name !== 'string' || !HEADER_NAME.test(name)) throw new ClientOptionError('header name', name, "must be an HTTP token (letters, digits and !#$%&'*+.^_`|~-)");
     if (name.toLowerCase() === 'host') throw new ClientOptionError('header name', name, 'cannot be set: fetch sends the Host of the URL, and that is the one signed');
     if (name === '__proto__') throw new ClientOptionError('header name', name, "cannot be sent: Node's fetch drops a header of that name, so the signature would not match");
+    if (SIGNER_HEADERS.has(name.toLowerCase())) throw new ClientOptionError('header name', name, 'cannot be set: the SigV4 signer writes it for every attempt');
+    if (TRANSPORT_HEADERS.has(name.toLowerCase())) throw new ClientOptionError('header name', name, "cannot be set: Node's fetch sets or refuses it itself, so the signed value would not be the one sent");
     if (typeof value !== 'string' || /[\r\n\0]/.test(value)) throw new ClientOptionError(`header ${name}`, value, 'must be a string without CR, LF or NUL');
   }
   return pairs;

@@ -242,16 +242,26 @@ function isLambdaFunctionResource(value: unknown): value is LambdaFunctionResour
 function validateCors(check: PropChecker, cors: FunctionUrlCorsOptions | undefined): void {
   if (cors === undefined) return;
   check.integerInRange('cors.maxAge', cors.maxAge, 0, 86400, 'seconds');
+  // From JavaScript or JSON a single string slips in where a list belongs: iterated, it passed
+  // letter by letter and reached Terraform as a string ("set of string required" at plan).
+  for (const [prop, list] of [
+    ['cors.allowMethods', cors.allowMethods],
+    ['cors.allowOrigins', cors.allowOrigins],
+    ['cors.allowHeaders', cors.allowHeaders],
+    ['cors.exposeHeaders', cors.exposeHeaders],
+  ] as const) {
+    if (list !== undefined && !Array.isArray(list) && !isUnresolved(list)) check.fail(prop, list, 'must be a list of strings, e.g. ["https://app.example.com"]');
+  }
   for (const method of cors.allowMethods ?? []) check.oneOf('cors.allowMethods', method, CORS_METHODS);
   for (const [prop, list, maxItem] of [
     ['cors.allowOrigins', cors.allowOrigins, 253],
     ['cors.allowHeaders', cors.allowHeaders, 1024],
     ['cors.exposeHeaders', cors.exposeHeaders, 1024],
   ] as const) {
-    if (list === undefined) continue;
+    if (list === undefined || !Array.isArray(list)) continue;
     if (list.length > 100) check.fail(prop, list, 'may hold at most 100 entries');
     for (const item of list) {
-      if (!isUnresolved(item) && (item.length < 1 || item.length > maxItem || /\s/.test(item))) {
+      if (!isUnresolved(item) && (typeof item !== 'string' || item.length < 1 || item.length > maxItem || /\s/.test(item))) {
         check.fail(prop, item, `entries must be 1 to ${maxItem} characters without spaces`);
       }
     }

@@ -104,10 +104,14 @@ export class PropChecker {
 
   tags(prop: string, tags: Record<string, string> | undefined): void {
     if (tags === undefined) return;
+    if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) this.fail(prop, tags, 'must be an object of tag keys to values, e.g. { team: "payments" }');
     const entries = Object.entries(tags);
     if (entries.length > 50) this.fail(prop, tags, 'may hold at most 50 tags');
     for (const [key, value] of entries) {
       if (isUnresolved(key)) continue;
+      // A valid IAM tag key, but cdktf copies tags into a plain object, where assigning "__proto__"
+      // sets the prototype instead: the tag vanished from the synthesized JSON without a word.
+      if (key === '__proto__') this.fail(`${prop} key`, key, 'cannot be carried through cdktf (it copies tags into a plain object, where this key is dropped); choose another key');
       if (key.length < 1 || key.length > 128 || !TAG_TEXT.test(key) || /^aws:/i.test(key)) {
         this.fail(`${prop} key`, key, 'must be 1 to 128 characters of letters, digits, spaces and _ . : / = + - @, and must not start with "aws:"');
       }

@@ -7,12 +7,13 @@ import { DEFAULT_OUTPUTS_FILE, DeploymentOutputs, readDeploymentOutputs } from '
 import { ClientOptionError, CredentialsUnavailableError, EXIT_CODES, FunctionUrlNetworkError } from '../client/errors';
 import { parseFunctionUrl } from '../client/function-url';
 import { CredentialSource, DEFAULT_MAX_BODY_BYTES, FunctionUrlClient, FunctionUrlClientOptions, InvokeRequest, InvokeResponse, explainRefusal, methodOf } from '../client/function-url-client';
+import { readFileAtMost } from '../client/bounded-file';
 import { MAX_PRESIGN_SECONDS, describeSignedRequest } from '../client/sigv4';
 
 const DEFAULT_MAX_TIME_SECONDS = 120;
 const CLI_STS_RETRIES = 2;
 
-export const HELP = `Usage: npm run invoke -- [options]
+export const HELP = `Usage: lambda-url-invoke [options]        (in a checkout of lambda-url-iam: npm run invoke -- [options])
 
 Calls an IAM-protected Lambda function URL: assumes the invoker role with STS (or uses the
 credentials you already hold), signs the request with SigV4 (service "lambda") and streams the
@@ -47,7 +48,7 @@ What to send:
   --path /P               path below the function URL (default /)
   --query Q               query string, e.g. 'a=1&b=2'; a raw + is a space, %2B is a plus
                           (sent re-encoded as RFC 3986: space %20, plus %2B)
-  --data TEXT | @FILE     request body
+  --data TEXT | @FILE     request body (a file is sent byte for byte; at most 6 MiB)
   -H 'Name: value'        request header (repeatable)
   --timeout MS            per attempt, until the headers and then per pause in the body (default 10000)
   --retries N             retries for 5xx, 429 and network errors (default 2)
@@ -72,7 +73,7 @@ Secrets (secret keys, session tokens) are never printed, in any mode (a --presig
 one thing printed that grants access, and only because you asked for it).
 
 Exit codes: 0 success (2xx; --prove: every check as expected), 2 usage error, 3 HTTP error status
-or a body cut at --max-bytes, 4 authentication/authorization failure (403, AssumeRole refused),
+or a body cut at --max-bytes, 4 authentication/authorization failure (401/403, AssumeRole refused),
 5 network failure or timeout (URL, STS or --max-time), 6 --prove found a call that did not behave
 as expected, 1 unexpected error.`;
 
@@ -105,7 +106,39 @@ interface Settings {
   sourceCredentials?: AwsCredentialIdentity;
   sourceLabel: string;
   outputs?: DeploymentOutputs;
+  /** The outputs file read, if any. */
+  outputsFile?: string;
 }
+
+/**
+ * `cdktf deploy --outputs-file` writes the file with the default umask (0644 on most systems), so
+ * the invoker's secret key is readable by every user of the machine. Said once, with the fix.
+ */
+function warnIfSecretReadable(io: CliIo, settings: Settings): void {
+  if (settings.outputsFile === undefined || settings.outputs?.secretAccessKey === undefined || process.platform === 'win32') return;
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(settings.outputsFile);
+  } catch {
+    return;
+  }
+  const mode = stat.mode;
+  if ((mode & 0o077) === 0 || !stat.isFile()) return;
+  io.stderr(`warning: ${settings.outputsFile} holds the invoker's secret access key and other users can read it (mode ${(mode & 0o777).toString(8)}); run: chmod 600 ${settings.outputsFile}\n`);
+}
+
+/**
+ * Where a setting came from, as a usage error should name it: the flag when given, else the
+ * environment variable, else the outputs file (a bad value there is not a flag the user typed).
+ */
+function labelOf(flag: string, fromFlag: unknown, envName: string, env: NodeJS.ProcessEnv, outputsFile?: string): string {
+  if (fromFlag !== undefined) return flag;
+  if (env[envName] !== undefined) return envName;
+  return outputsFile !== undefined ? `${flag.slice(2)} (from ${outputsFile})` : flag;
+}
+
+/** Library option -> where its value came from in this run; read by `messageOf`. */
+const settingLabels = new Map<string, string>();
 
 const HEADER = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):\s?(.*)$/;
 
@@ -158,7 +191,7 @@ function parse(argv: string[]) {
     const message = (error as Error).message;
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       const flag = /'([^']+)'/.exec(message)?.[1] ?? '(unknown)';
-      throw new ClientOptionError(flag, undefined, 'is not an option of this command (see --help for the list)');
+      throw new ClientOptionError(flag, undefined, 'is not an option of this command');
     }
     if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
       const argument = /'([^']*)'/.exec(message)?.[1] ?? '';
@@ -168,7 +201,7 @@ function parse(argv: string[]) {
       const flag = /Option '(?:-\w, )?(--[\w-]+)/.exec(message)?.[1] ?? '(option)';
       if (OPTIONS[flag.slice(2) as keyof typeof OPTIONS]?.type === 'boolean') throw new ClientOptionError(flag, undefined, 'is a switch and takes no value');
       const next = argv[argv.indexOf(flag) + 1];
-      if (/ambiguous/.test(message) && next !== undefined) throw new ClientOptionError(flag, next, `takes a value that starts with "-" only as ${flag}=${next}; see --help for the values allowed`);
+      if (/ambiguous/.test(message) && next !== undefined) throw new ClientOptionError(flag, next, `takes a value that starts with "-" only as ${flag}=${next}`);
       throw new ClientOptionError(flag, undefined, 'needs a value');
     }
     throw error;
@@ -189,15 +222,30 @@ function seconds(option: string, text: string | undefined, min: number, max: num
   return Number(text);
 }
 
-function readFileOption(option: string, file: string): string {
+/**
+ * Lambda refuses a request payload over 6 MB (Lambda quotas: "Invocation payload (request and
+ * response)", 6 MB for synchronous invocations, which a function URL call is), so a larger
+ * --data could only fail at AWS after the upload; reading it is bounded so a device or a FIFO
+ * (`--data @/dev/stdin`) cannot exhaust memory.
+ */
+const MAX_DATA_BYTES = 6 * 1024 * 1024;
+/** A session policy is at most 2048 characters (checked by the library); a file far larger is not one. */
+const MAX_SESSION_POLICY_FILE_BYTES = 64 * 1024;
+
+/** A file named by a flag, bounded, as bytes: a body is sent exactly as it is on disk (binary included). */
+function readFileOption(option: string, file: string, maxBytes: number, limit: string): Buffer {
+  let read: ReturnType<typeof readFileAtMost>;
   try {
-    return fs.readFileSync(file, 'utf8');
+    read = readFileAtMost(file, maxBytes);
   } catch (error) {
     throw new ClientOptionError(option, file, `cannot be read (${(error as NodeJS.ErrnoException).code})`);
   }
+  if ('tooLarge' in read) throw new ClientOptionError(option, file, `is larger than ${maxBytes} bytes: ${limit}`);
+  return read.bytes;
 }
 
 function settingsFrom(values: Values, env: NodeJS.ProcessEnv): Settings {
+  settingLabels.clear();
   const assumeRole = !values['no-assume-role'];
   if (!assumeRole) {
     for (const flag of ['role-arn', 'external-id', 'session-name', 'duration', 'session-policy', 'use-default-credentials'] as const) {
@@ -215,7 +263,12 @@ function settingsFrom(values: Values, env: NodeJS.ProcessEnv): Settings {
     outputs = readDeploymentOutputs(file, values['outputs-path'], { roleRequired: assumeRole });
   }
   const url = explicitUrl ?? outputs!.functionUrl;
-  parseFunctionUrl(url, '--url');
+  parseFunctionUrl(url, labelOf('--url', values.url, 'INVOKE_URL', env, outputsFile ?? DEFAULT_OUTPUTS_FILE));
+  const fileLabel = outputs === undefined ? undefined : outputsFile ?? DEFAULT_OUTPUTS_FILE;
+  settingLabels.set('roleArn', labelOf('--role-arn', values['role-arn'], 'INVOKE_ROLE_ARN', env, fileLabel));
+  settingLabels.set('region', labelOf('--region', values.region, 'INVOKE_REGION', env, fileLabel));
+  settingLabels.set('externalId', labelOf('--external-id', values['external-id'], 'INVOKE_EXTERNAL_ID', env, fileLabel));
+  settingLabels.set('sessionName', labelOf('--session-name', values['session-name'], 'INVOKE_SESSION_NAME', env));
   const roleArn = values['role-arn'] ?? env.INVOKE_ROLE_ARN ?? (outputs?.roleArn || undefined);
   if (roleArn === undefined && assumeRole) {
     const unread = outputs === undefined && fs.existsSync(DEFAULT_OUTPUTS_FILE);
@@ -232,11 +285,11 @@ function settingsFrom(values: Values, env: NodeJS.ProcessEnv): Settings {
     roleArn,
     externalId: values['external-id'] ?? env.INVOKE_EXTERNAL_ID ?? outputs?.externalId,
     sessionName: values['session-name'] ?? env.INVOKE_SESSION_NAME,
-    durationSeconds: integer('--duration', values.duration ?? env.INVOKE_DURATION, 900, 43200),
-    sessionPolicy: sessionPolicyFile === undefined ? undefined : readFileOption('--session-policy', sessionPolicyFile),
+    durationSeconds: integer(labelOf('--duration', values.duration, 'INVOKE_DURATION', env), values.duration ?? env.INVOKE_DURATION, 900, 43200),
+    sessionPolicy: sessionPolicyFile === undefined ? undefined : readFileOption('--session-policy', sessionPolicyFile, MAX_SESSION_POLICY_FILE_BYTES, 'a session policy is at most 2048 characters').toString('utf8'),
     stsRegion: values['sts-region'],
     stsTimeoutMs: integer('--sts-timeout', values['sts-timeout'], 1, 120_000),
-    propagationWaitSeconds: integer('--propagation-wait', values['propagation-wait'] ?? env.INVOKE_PROPAGATION_WAIT, 0, 600),
+    propagationWaitSeconds: integer(labelOf('--propagation-wait', values['propagation-wait'], 'INVOKE_PROPAGATION_WAIT', env), values['propagation-wait'] ?? env.INVOKE_PROPAGATION_WAIT, 0, 600),
     assumeRole,
     profile,
     sourceCredentials: useOutputsKey ? { accessKeyId: outputs!.accessKeyId!, secretAccessKey: outputs!.secretAccessKey! } : undefined,
@@ -244,6 +297,7 @@ function settingsFrom(values: Values, env: NodeJS.ProcessEnv): Settings {
       ? `the credentials you hold (AWS SDK default chain${profile ? `, profile "${profile}"` : ''}), without AssumeRole`
       : useOutputsKey ? `the invoker user's key ${maskKeyId(outputs!.accessKeyId!)} from the outputs (${outputs!.location})` : 'your own identity (AWS SDK default credential chain)',
     outputs,
+    outputsFile: outputs === undefined ? undefined : outputsFile ?? DEFAULT_OUTPUTS_FILE,
   };
 }
 
@@ -255,7 +309,7 @@ function requestFrom(values: Values): InvokeRequest {
     headers.push([m[1], m[2]]);
   }
   const data = values.data;
-  const body = data === undefined ? undefined : data.startsWith('@') ? readFileOption('--data', data.slice(1)) : data;
+  const body = data === undefined ? undefined : data.startsWith('@') ? readFileOption('--data', data.slice(1), MAX_DATA_BYTES, 'Lambda refuses a function URL request payload over 6 MB') : data;
   return { method: values.method, path: values.path, query: values.query, headers, body };
 }
 
@@ -325,10 +379,16 @@ async function run(values: Values, io: CliIo, repeat: number, intervalSeconds: n
   const json = values.json;
   try {
     const settings = settingsFrom(values, io.env);
+    warnIfSecretReadable(io, settings);
     const request = requestFrom(values);
     const exclusive = (['prove', 'presign', 'repeat'] as const).filter((mode) => values[mode] !== undefined && values[mode] !== false);
     if (exclusive.length > 1) throw new ClientOptionError(`--${exclusive[0]}`, undefined, `cannot be combined with --${exclusive[1]}`);
     const presignSeconds = integer('--presign', values.presign, 1, MAX_PRESIGN_SECONDS);
+    // A presigned URL signs only host, method, path, query and body: a header would be silently
+    // left out of what the URL's holder sends.
+    if (presignSeconds !== undefined && (values.header ?? []).length > 0) {
+      throw new ClientOptionError('-H', undefined, 'cannot be combined with --presign: a presigned URL carries no headers (it signs only the method, path, query and body)');
+    }
     const verbose = (line: string) => values.verbose && io.stderr(`· ${line}\n`);
     const maxBodyBytes = integer('--max-bytes', values['max-bytes'], 0, Number.MAX_SAFE_INTEGER) ?? DEFAULT_MAX_BODY_BYTES;
     const stsRegion = settings.stsRegion ?? settings.region ?? parseFunctionUrl(settings.url).region;
@@ -551,11 +611,40 @@ async function prove(io: CliIo, settings: Settings, credentials: CallerCredentia
   return passed ? EXIT_CODES.success : EXIT_CODES.proofFailed;
 }
 
+/**
+ * The library names its options (roleArn, sessionName…); a CLI user typed flags, so a usage error
+ * raised by the library is reported under the flag that carried the value.
+ */
+const FLAG_OF_LIBRARY_OPTION = new Map([
+  ['roleArn', '--role-arn'],
+  ['sessionName', '--session-name'],
+  ['externalId', '--external-id'],
+  ['durationSeconds', '--duration'],
+  ['sessionPolicy', '--session-policy'],
+  ['region', '--region'],
+  ['method', '--method'],
+  ['path', '--path'],
+  ['query', '--query'],
+  ['expiresInSeconds', '--presign'],
+  ['maxBodyBytes', '--max-bytes'],
+  ['timeoutMs', '--timeout'],
+  ['stsTimeoutMs', '--sts-timeout'],
+  ['retries', '--retries'],
+  ['header name', '-H header name'],
+]);
+
+function messageOf(error: unknown): string {
+  const text = (error as Error)?.message ?? String(error);
+  if (!(error instanceof ClientOptionError)) return text;
+  const flag = settingLabels.get(error.option) ?? FLAG_OF_LIBRARY_OPTION.get(error.option);
+  return flag !== undefined && text.startsWith(`${error.option} `) ? `${flag}${text.slice(error.option.length)}` : text;
+}
+
 function reportError(io: CliIo, error: unknown, json: boolean, debug: boolean): number {
   const exitCode = (error as { exitCode?: number }).exitCode ?? EXIT_CODES.internal;
   const ownHints = (error as { hints?: unknown })?.hints;
   const hints = Array.isArray(ownHints) ? ownHints.filter((h): h is string => typeof h === 'string') : [];
-  const text = (error as Error)?.message ?? String(error);
+  const text = messageOf(error);
   const message = error instanceof ClientOptionError ? `usage: ${text} (see --help)` : exitCode === EXIT_CODES.internal ? `unexpected: ${text}${debug ? '' : ' (run with --debug for the stack trace)'}` : text;
   if (json) {
     io.stdout(`${JSON.stringify({ error: { type: (error as Error)?.name ?? 'Error', message: text, hints }, exitCode })}\n`);

@@ -61,11 +61,22 @@ describe('every usage error exits 2 with one line and no stack trace', () => {
     ['a malformed query', () => [...URL_ARGS, '--query', 'a=%zz'], /query must be a valid query string.*%zz/],
     ['a bad region', () => [...URL_ARGS.slice(0, 2), '--region', 'mars', ...URL_ARGS.slice(4)], /region must be an AWS region.*\(got "mars"\)/],
     ['a Host header', () => [...URL_ARGS, '-H', 'Host: evil.example'], /header name cannot be set: fetch sends the Host of the URL, and that is the one signed \(got "Host"\)/],
+    ['a mixed-case X-Amz-Security-Token header (went out beside the session token: 403)', () => [...URL_ARGS, '-H', 'X-Amz-Security-Token: zz'], /header name cannot be set: the SigV4 signer writes it for every attempt \(got "X-Amz-Security-Token"\)/],
+    ['an x-amz-content-sha256 header (signed in place of the body hash: 403)', () => [...URL_ARGS, '-H', 'x-amz-content-sha256: UNSIGNED-PAYLOAD'], /header name cannot be set: the SigV4 signer writes it/],
+    ['an Authorization header', () => [...URL_ARGS, '-H', 'Authorization: Bearer x'], /header name cannot be set: the SigV4 signer writes it.*\(got "Authorization"\)/],
+    ['a Content-Length header (fetch computes it: 403)', () => [...URL_ARGS, '-H', 'Content-Length: 5'], /header name cannot be set: Node's fetch sets or refuses it itself.*\(got "Content-Length"\)/],
+    ['a Transfer-Encoding header (fetch throws: was exit 5 after 3 attempts)', () => [...URL_ARGS, '-H', 'Transfer-Encoding: chunked'], /header name cannot be set: Node's fetch sets or refuses it itself/],
+    ['a bad --role-arn, named as the flag (not the library option roleArn)', () => ['--url', 'http://127.0.0.1:9/lambda-url/x/', '--region', 'us-east-1', '--role-arn', 'nope'], /^error: usage: --role-arn must be an IAM role ARN .*\(got "nope"\)/],
+    ['a bad --session-name, named as the flag', () => [...URL_ARGS, '--session-name', 'a'], /^error: usage: --session-name must be 2 to 64 characters/],
+    ['a function URL host that only looks like one, without --region', () => ['--url', 'https://abc.lambda-url.eu-west-1.on.aws/', '--role-arn', 'arn:aws:iam::111122223333:role/r'], /^error: usage: --region must be given: .*32 lower-case letters and digits/],
+    ['-H with --presign (the header was silently left out of the URL)', () => [...URL_ARGS, '--presign', '60', '-H', 'x-custom: 1'], /^error: usage: -H cannot be combined with --presign: a presigned URL carries no headers/],
+    ['an AWS function URL over plain http (signature and session token in clear text)', () => ['--url', 'http://abcdefghijabcdefghijabcdefghij12.lambda-url.eu-west-1.on.aws/', '--role-arn', 'arn:aws:iam::111122223333:role/r'], /^error: usage: --url must use https: AWS function URLs are https:\/\/<url-id>\.lambda-url\.<region>\.on\.aws, and plain http would send/],
     ['a header without a colon', () => [...URL_ARGS, '-H', 'no-colon'], /-H must look like 'Name: value' \(got "no-colon"\)/],
     ['a URL that is not one', () => ['--url', 'not a url', '--role-arn', 'arn:aws:iam::111122223333:role/r'], /--url must be an absolute URL/],
     ['a missing outputs file', () => ['--outputs', path.join(tempDir, 'missing.json')], /--outputs does not exist/],
     ['an outputs file that is a directory', () => ['--outputs', tempDir], /--outputs is a directory/],
     ['an outputs file that is not JSON', () => ['--outputs', writeOutputs('bad.json', '{"a":')], /--outputs is not JSON/],
+    ['an outputs file with a bare (unquoted) secret: not quoted back (Node\'s JSON error did)', () => ['--outputs', writeOutputs('bare-secret.json', '{"s":{"u":{"function_url":"http://127.0.0.1:9/","invoker_secret_access_key":wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY}}}')], /^error: usage: --outputs is not JSON \(a syntax error; its text is not shown(?![^]*wJalr)/],
     ['an outputs file nested 12,000 levels deep', () => ['--outputs', writeOutputs('deep.json', `${'{"a":'.repeat(12_000)}1${'}'.repeat(12_000)}`)], /--outputs nests objects more than 64 levels deep/],
     ['an outputs file without function_url', () => ['--outputs', writeOutputs('none.json', '{"constructor":{"toString":1}}')], /--outputs holds no function_url output/],
     ['an --outputs-path that matches nothing', () => ['--outputs', goodOutputs, '--outputs-path', 'other'], /--outputs-path matches none of s\.u/],
@@ -78,7 +89,19 @@ describe('every usage error exits 2 with one line and no stack trace', () => {
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(message);
     expect(result.stderr).toMatch(/^error: usage: /);
+    expect(result.stderr).not.toMatch(/see --help.*see --help/);
     expect(result.stderr).not.toMatch(/\n\s+at |TypeError|RangeError|ERR_PARSE_ARGS|\(got undefined\)/);
+  });
+
+  it.each([
+    ['INVOKE_DURATION', () => [...URL_ARGS], { INVOKE_DURATION: 'abc' }, /^error: usage: INVOKE_DURATION must be a whole number from 900 to 43200 \(got "abc"\)/],
+    ['INVOKE_ROLE_ARN', () => URL_ARGS.slice(0, 4), { INVOKE_ROLE_ARN: 'nope' }, /^error: usage: INVOKE_ROLE_ARN must be an IAM role ARN/],
+    ['INVOKE_REGION', () => ['--url', 'http://127.0.0.1:9/lambda-url/x/', '--role-arn', 'arn:aws:iam::111122223333:role/r'], { INVOKE_REGION: 'mars' }, /^error: usage: INVOKE_REGION must be an AWS region/],
+    ['a region in the outputs file', () => ['--outputs', writeOutputs('bad-region.json', JSON.stringify({ s: { u: { function_url: 'http://127.0.0.1:9/lambda-url/x/', invoker_role_arn: 'arn:aws:iam::111122223333:role/r', region: 'mars' } } }))], {}, /^error: usage: region \(from .*bad-region\.json\) must be an AWS region/],
+  ])('a bad value from %s is named as such, not as a flag the user did not type', async (_, args, env, message) => {
+    const result = await cli(args(), env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
   });
 
   it('with --json the usage error is one JSON object on stdout', async () => {
@@ -96,6 +119,8 @@ describe('every usage error exits 2 with one line and no stack trace', () => {
   it('--help shows the run-time bound, the STS timeout and the new modes', async () => {
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
+    // The installed bin is what most users run; `npm run invoke --` exists only in a checkout.
+    expect(help.stdout).toMatch(/^Usage: lambda-url-invoke \[options\]/);
     for (const option of ['--max-time', '--sts-timeout', '--max-bytes', '--no-assume-role', '--profile', '--presign', '--debug']) expect(help.stdout).toContain(option);
     expect(help.stdout).toMatch(/--max-time S\s+upper bound for the whole run, then exit 5 \(default 120/);
   });

@@ -79,7 +79,7 @@ describe('the client against the local stand-in', () => {
     ['the body', (url: string, init: RequestInit): [string, RequestInit] => [url, { ...init, body: '{"hello":"mallory"}' }]],
     ['the query', (url: string, init: RequestInit): [string, RequestInit] => [url.replace('a=1', 'a=2'), init]],
     ['the path', (url: string, init: RequestInit): [string, RequestInit] => [url.replace('/orders/', '/admin/'), init]],
-    ['a signed header', (url: string, init: RequestInit): [string, RequestInit] => [url, { ...init, headers: (init.headers as [string, string][]).map(([n, v]) => [n, n.toLowerCase() === 'x-amz-date' ? v.replace(/\d\dZ$/, '00Z') : v]) }]],
+    ['a signed header', (url: string, init: RequestInit): [string, RequestInit] => [url, { ...init, headers: (init.headers as [string, string][]).map(([n, v]) => [n, n.toLowerCase() === 'x-amz-date' ? v.replace(/\d\dZ$/, (seconds) => (seconds === '00Z' ? '01Z' : '00Z')) : v]) }]],
   ])('refuses a request whose %s was changed after signing (403)', async (_, change) => {
     const response = await client({ fetch: tamperingFetch(change) }).invoke({ method: 'POST', path: '/orders/42', query: 'a=1', body: '{"hello":"world"}' });
     expect(response.status).toBe(403);
