@@ -61,7 +61,7 @@ export async function benchClientAndStandIn(out: (line: string) => void, calls: 
 
     // 2. Calls per second: signed + IAM-checked, the same stand-in unauthenticated, a bare echo server.
     const signed = new FunctionUrlClient({ url: world.urls.echo, region: 'us-east-1', credentials, retries: 0 });
-    const open = new FunctionUrlClient({ url: world.urls.open, region: 'us-east-1', retries: 0 });
+    const open = new FunctionUrlClient({ url: world.urls.open, region: 'us-east-1', unsigned: true, retries: 0 });
     const echoUrl = `http://127.0.0.1:${echo.match[1]}/`;
     const body = (i: number) => ({ method: 'POST', body: `{"i":${i}}`, headers: { 'content-type': 'application/json' } });
     const variants = {

@@ -26,8 +26,13 @@ export function credentialSourceOf(input: CredentialsInput): CredentialSource {
 export interface FunctionUrlClientOptions {
   /** The function URL (the `function_url` output). */
   url: string;
-  /** Where signing credentials come from; `undefined` sends unsigned requests. */
+  /**
+   * Where signing credentials come from. Required to send a request unless `unsigned` is true: a
+   * forgotten option must not quietly turn into unsigned calls.
+   */
   credentials?: CredentialsInput;
+  /** Send requests without a signature (only to show that an AWS_IAM URL refuses them). @default false */
+  unsigned?: boolean;
   /** @default the region in the URL's host; required for other hosts */
   region?: string;
   /** @default "lambda" */
@@ -122,6 +127,7 @@ export class FunctionUrlClient {
     if (!/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(region)) throw new ClientOptionError('region', region, 'must be an AWS region such as us-east-1');
     this.region = region;
     this.service = options.service ?? LAMBDA_SERVICE;
+    if (options.unsigned === true && options.credentials !== undefined) throw new ClientOptionError('unsigned', true, 'cannot be combined with credentials: choose one');
     this.credentials = options.credentials === undefined ? undefined : credentialSourceOf(options.credentials);
     const timeout = options.timeoutMs ?? 10_000;
     if (!Number.isInteger(timeout) || timeout < 1 || timeout > 900_000) throw new ClientOptionError('timeoutMs', timeout, 'must be a whole number from 1 to 900000');
@@ -265,6 +271,9 @@ export class FunctionUrlClient {
   private async prepare(method: string, path: string, rawQuery: string, headerPairs: [string, string][], body: string | Uint8Array | undefined) {
     const url = `${this.url.origin}${path}${rawQuery === '' ? '' : `?${rawQuery}`}`;
     if (this.credentials === undefined) {
+      if (this.options.unsigned !== true) {
+        throw new ClientOptionError('credentials', undefined, 'are required to send a request: pass AssumeRoleCredentials, heldCredentials() or a credential provider function, or unsigned: true to send it without a signature (an AWS_IAM function URL answers 403)');
+      }
       return { url, headers: headerPairs, body };
     }
     const credentials = await this.credentials.getCredentials();

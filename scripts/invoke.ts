@@ -569,7 +569,7 @@ async function prove(io: CliIo, settings: Settings, credentials: CallerCredentia
   const request: InvokeRequest = { method: 'GET', path: '/prove', query: 'step=1' };
   const errorType = (r: InvokeResponse) => r.headers['x-amzn-errortype'] ?? '';
 
-  const unsigned = await new FunctionUrlClient({ ...clientOptions, credentials: undefined, onSigned: undefined }).invoke(request);
+  const unsigned = await new FunctionUrlClient({ ...clientOptions, credentials: undefined, unsigned: true, onSigned: undefined }).invoke(request);
   steps.push({ name: 'unsigned request', expected: '403', status: unsigned.status, passed: unsigned.status === 403, detail: `${unsigned.status} ${errorType(unsigned)}`.trim() });
 
   const userKey = settings.sourceCredentials ?? (settings.outputs?.accessKeyId && settings.outputs.secretAccessKey ? { accessKeyId: settings.outputs.accessKeyId, secretAccessKey: settings.outputs.secretAccessKey } : undefined);

