@@ -26,6 +26,11 @@ export interface VerificationSuccess {
   service: string;
   /** True when the signature came in the query string (a presigned URL). */
   presigned: boolean;
+  /**
+   * False when the signature covers `UNSIGNED-PAYLOAD` (a presigned URL, as botocore builds them):
+   * then whoever holds the URL chooses the body, and nothing in it may select what the request does.
+   */
+  payloadSigned: boolean;
 }
 
 export interface KnownKey {
@@ -111,22 +116,22 @@ export async function verifyRequest(
   // declared UNSIGNED-PAYLOAD; both are accepted, as AWS does for query authentication.
   const payloadHashes = claimedHash !== undefined ? [claimedHash] : claimed.presigned ? [bodyHash, UNSIGNED_PAYLOAD] : [bodyHash];
   const signer = verifierFor(authorization.accessKeyId, key.secretAccessKey);
-  let matches = false;
+  let matchedHash: string | undefined;
   try {
     for (const payloadHash of payloadHashes) {
       const signature = await signer.signatureOf(request, authorization, longDate, payloadHash, claimed.presigned);
-      if (timingSafeEqual(Buffer.from(signature, 'hex'), Buffer.from(authorization.signature, 'hex'))) matches = true;
+      if (timingSafeEqual(Buffer.from(signature, 'hex'), Buffer.from(authorization.signature, 'hex'))) matchedHash ??= payloadHash;
     }
   } catch (error) {
     return fail('IncompleteSignature', (error as Error).message);
   }
-  if (!matches) {
+  if (matchedHash === undefined) {
     return fail(
       'SignatureDoesNotMatch',
       'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
     );
   }
-  return { ok: true, accessKeyId: authorization.accessKeyId, sessionToken: token, region: authorization.region, service: authorization.service, presigned: claimed.presigned };
+  return { ok: true, accessKeyId: authorization.accessKeyId, sessionToken: token, region: authorization.region, service: authorization.service, presigned: claimed.presigned, payloadSigned: matchedHash !== UNSIGNED_PAYLOAD };
 }
 
 /**

@@ -45,12 +45,17 @@ export class Authorizer {
 
   /** Verifies the signature; resolves the principal or throws AWS's error for the failure. */
   async authenticate(request: HttpRequest, service: string, region?: string): Promise<Principal> {
+    return (await this.authenticateRequest(request, service, region)).principal;
+  }
+
+  /** As `authenticate`, also saying whether the signature covers the body (see VerificationSuccess.payloadSigned). */
+  async authenticateRequest(request: HttpRequest, service: string, region?: string): Promise<{ principal: Principal; payloadSigned: boolean }> {
     const result = await verifyRequest(request, (id) => this.lookupKey(id), { service, region, now: this.now() });
     if (!result.ok) {
       const status = result.code === 'MissingAuthenticationToken' ? 403 : result.code === 'IncompleteSignature' ? 400 : 403;
       throw new AwsError(result.code, result.message, status);
     }
-    return this.principalFor(result.accessKeyId);
+    return { principal: this.principalFor(result.accessKeyId), payloadSigned: result.payloadSigned };
   }
 
   principalFor(accessKeyId: string): Principal {

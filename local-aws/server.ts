@@ -138,12 +138,12 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     if (body === undefined) return errorFor(service, new AwsError('RequestEntityTooLargeException', `Request must be smaller than ${limit} bytes`, 413));
     try {
       const request = toHttpRequest({ method: req.method ?? 'GET', protocol: 'http:', hostname: (req.headers.host ?? '').replace(/:\d+$/, ''), path: rawPath, rawQuery, headers: headerPairs, body });
-      const principal = await authorizer.authenticate(request, service);
+      const { principal, payloadSigned } = await authorizer.authenticateRequest(request, service);
       const authorize = (action: string, resource: string) => authorizer.authorize(principal, action, resource, undefined, undefined, service === 'lambda' || service === 'logs' ? 'AccessDeniedException' : 'AccessDenied');
       switch (service) {
         case 'iam':
         case 'sts':
-          return await queryCall(service, body, rawQuery, req.headers['content-type'], principal);
+          return await queryCall(service, body, rawQuery, req.headers['content-type'], principal, payloadSigned);
         case 'lambda': {
           const unemulated = unemulatedLambdaAction(world, req.method ?? 'GET', rawPath);
           if (unemulated !== undefined) {
@@ -181,8 +181,14 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     }
   }
 
-  async function queryCall(service: 'iam' | 'sts', body: Buffer, rawQuery: string, contentType: string | undefined, principal: Principal): Promise<Answer> {
+  async function queryCall(service: 'iam' | 'sts', body: Buffer, rawQuery: string, contentType: string | undefined, principal: Principal, payloadSigned: boolean): Promise<Answer> {
     const namespace = service === 'iam' ? IAM_NAMESPACE : STS_NAMESPACE;
+    // A URL presigned with UNSIGNED-PAYLOAD (botocore's generate_presigned_url, EKS-style
+    // GetCallerIdentity tokens) signs its query, not its body: parameters read from the body would
+    // let whoever holds the URL replace the signed Action (GetCallerIdentity -> AssumeRole).
+    if (!payloadSigned && body.length > 0) {
+      throw new AwsError('IncompleteSignature', 'The request body is not covered by the signature (UNSIGNED-PAYLOAD): a presigned Query-protocol request takes its parameters from the signed query string only, and its body must be empty.', 400);
+    }
     if (body.length > 0 && contentType !== undefined && !/^application\/x-www-form-urlencoded/i.test(contentType)) {
       throw new AwsError('InvalidParameterValue', `Content-Type ${contentType} is not supported: the Query protocol takes application/x-www-form-urlencoded`);
     }

@@ -1,0 +1,79 @@
+import * as http from 'node:http';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsCredentialIdentity, HttpRequest as HttpRequestLike } from '@smithy/types';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toHttpRequest } from '../client/sigv4';
+import { DEFAULT_ADMIN_KEY } from '../local-aws/server';
+import { SeededWorld, seedWorld } from '../local-aws/fixtures';
+
+/**
+ * Attacks on the stand-in found in the review of issues 7-10: each test sends what a holder of
+ * someone else's signed request, or a client of this account, could send, and proves the
+ * stand-in is not more permissive than AWS.
+ */
+
+let world: SeededWorld;
+
+beforeAll(async () => {
+  world = await seedWorld();
+});
+afterAll(async () => {
+  await world.local.close();
+});
+
+const rfc3986 = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+function urlOf(request: HttpRequestLike): string {
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(request.query ?? {})) {
+    for (const v of Array.isArray(value) ? value : [value]) parts.push(`${rfc3986(key)}=${rfc3986(v as string)}`);
+  }
+  return `${world.local.endpoint}${request.path}${parts.length > 0 ? `?${parts.join('&')}` : ''}`;
+}
+
+/** Presigned with UNSIGNED-PAYLOAD, as botocore's generate_presigned_url does for every service. */
+async function presignUnsigned(service: string, credentials: AwsCredentialIdentity, rawQuery: string, method = 'GET'): Promise<string> {
+  const endpoint = new URL(world.local.endpoint);
+  const signer = new SignatureV4({ credentials, region: 'us-east-1', service, sha256: Hash.bind(null, 'sha256'), uriEscapePath: true });
+  const request = toHttpRequest({ method, protocol: 'http:', hostname: endpoint.hostname, port: Number(endpoint.port), path: '/', rawQuery, headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } });
+  return urlOf(await signer.presign(request));
+}
+
+/** A raw request (fetch refuses a GET with a body; a client need not). */
+function rawSend(url: string, method: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('a presigned Query-protocol URL whose payload is unsigned', () => {
+  it('cannot have its signed Action replaced by a form body: a GetCallerIdentity token is not an AssumeRole', async () => {
+    const url = await presignUnsigned('sts', world.userKey, 'Action=GetCallerIdentity&Version=2011-06-15');
+    const assume = `Action=AssumeRole&Version=2011-06-15&RoleArn=${encodeURIComponent(world.roleArn)}&RoleSessionName=stolen&ExternalId=${world.externalId}`;
+    const r = await rawSend(url, 'GET', assume);
+    expect(r.text).not.toContain('<SecretAccessKey>');
+    expect(r.status, r.text).toBe(400);
+    // The URL itself still works for what was signed.
+    const signed = await rawSend(url, 'GET', '');
+    expect(signed.status, signed.text).toBe(200);
+    expect(signed.text).toContain('GetCallerIdentityResult');
+  });
+
+  it('an admin URL presigned for IAM GetUser cannot create an access key', async () => {
+    const url = await presignUnsigned('iam', DEFAULT_ADMIN_KEY, 'Action=GetUser&Version=2010-05-08&UserName=lambda_invoker');
+    const r = await rawSend(url, 'GET', 'Action=CreateAccessKey&Version=2010-05-08&UserName=lambda_invoker');
+    expect(r.text).not.toContain('<SecretAccessKey>');
+    expect(r.status, r.text).toBe(400);
+    const post = await presignUnsigned('iam', DEFAULT_ADMIN_KEY, 'Action=GetUser&Version=2010-05-08&UserName=lambda_invoker', 'POST');
+    const r2 = await rawSend(post, 'POST', 'Action=CreateAccessKey&Version=2010-05-08&UserName=lambda_invoker');
+    expect(r2.text).not.toContain('<SecretAccessKey>');
+    expect(r2.status, r2.text).toBe(400);
+  });
+});
