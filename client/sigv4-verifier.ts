@@ -31,6 +31,8 @@ export interface VerificationSuccess {
    * then whoever holds the URL chooses the body, and nothing in it may select what the request does.
    */
   payloadSigned: boolean;
+  /** The lower-case names of the headers the signature covers. */
+  signedHeaders: string[];
 }
 
 export interface KnownKey {
@@ -131,7 +133,7 @@ export async function verifyRequest(
       'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
     );
   }
-  return { ok: true, accessKeyId: authorization.accessKeyId, sessionToken: token, region: authorization.region, service: authorization.service, presigned: claimed.presigned, payloadSigned: matchedHash !== UNSIGNED_PAYLOAD };
+  return { ok: true, accessKeyId: authorization.accessKeyId, sessionToken: token, region: authorization.region, service: authorization.service, presigned: claimed.presigned, payloadSigned: matchedHash !== UNSIGNED_PAYLOAD, signedHeaders: authorization.signedHeaders };
 }
 
 /**

@@ -48,14 +48,14 @@ export class Authorizer {
     return (await this.authenticateRequest(request, service, region)).principal;
   }
 
-  /** As `authenticate`, also saying whether the signature covers the body (see VerificationSuccess.payloadSigned). */
-  async authenticateRequest(request: HttpRequest, service: string, region?: string): Promise<{ principal: Principal; payloadSigned: boolean }> {
+  /** As `authenticate`, also saying what the signature covers: the body (see VerificationSuccess.payloadSigned) and which headers. */
+  async authenticateRequest(request: HttpRequest, service: string, region?: string): Promise<{ principal: Principal; payloadSigned: boolean; signedHeaders: string[] }> {
     const result = await verifyRequest(request, (id) => this.lookupKey(id), { service, region, now: this.now() });
     if (!result.ok) {
       const status = result.code === 'MissingAuthenticationToken' ? 403 : result.code === 'IncompleteSignature' ? 400 : 403;
       throw new AwsError(result.code, result.message, status);
     }
-    return { principal: this.principalFor(result.accessKeyId), payloadSigned: result.payloadSigned };
+    return { principal: this.principalFor(result.accessKeyId), payloadSigned: result.payloadSigned, signedHeaders: result.signedHeaders };
   }
 
   principalFor(accessKeyId: string): Principal {

@@ -138,7 +138,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     if (body === undefined) return errorFor(service, new AwsError('RequestEntityTooLargeException', `Request must be smaller than ${limit} bytes`, 413));
     try {
       const request = toHttpRequest({ method: req.method ?? 'GET', protocol: 'http:', hostname: (req.headers.host ?? '').replace(/:\d+$/, ''), path: rawPath, rawQuery, headers: headerPairs, body });
-      const { principal, payloadSigned } = await authorizer.authenticateRequest(request, service);
+      const { principal, payloadSigned, signedHeaders } = await authorizer.authenticateRequest(request, service);
       const authorize = (action: string, resource: string) => authorizer.authorize(principal, action, resource, undefined, undefined, service === 'lambda' || service === 'logs' ? 'AccessDeniedException' : 'AccessDenied');
       switch (service) {
         case 'iam':
@@ -155,6 +155,9 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
           return { status: answer.status, headers: { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() }, body: answer.body === undefined ? '' : JSON.stringify(answer.body) };
         }
         case 'logs': {
+          // X-Amz-Target chooses the operation: unsigned, whoever holds a signed request (or a
+          // presigned URL, where the SDK moves it into the query) could turn it into another one.
+          if (!signedHeaders.includes('x-amz-target')) throw new AwsError('IncompleteSignature', 'X-Amz-Target selects the operation and must be a signed header.', 400);
           const operation = String(target).replace(/^Logs_20140328\./, '');
           let input: unknown;
           try {

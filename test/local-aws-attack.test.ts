@@ -3,9 +3,9 @@ import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, HttpRequest as HttpRequestLike } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toHttpRequest } from '../client/sigv4';
+import { signRequest, toHttpRequest } from '../client/sigv4';
 import { DEFAULT_ADMIN_KEY } from '../local-aws/server';
-import { SeededWorld, seedWorld } from '../local-aws/fixtures';
+import { SeededWorld, callApi, seedWorld } from '../local-aws/fixtures';
 
 /**
  * Attacks on the stand-in found in the review of issues 7-10: each test sends what a holder of
@@ -75,5 +75,22 @@ describe('a presigned Query-protocol URL whose payload is unsigned', () => {
     const r2 = await rawSend(post, 'POST', 'Action=CreateAccessKey&Version=2010-05-08&UserName=lambda_invoker');
     expect(r2.text).not.toContain('<SecretAccessKey>');
     expect(r2.status, r2.text).toBe(400);
+  });
+});
+
+describe('a Logs request whose X-Amz-Target is not signed', () => {
+  it('is refused: a captured CreateLogGroup cannot be replayed as DeleteLogGroup', async () => {
+    const group = '/attack/target-unsigned';
+    const body = JSON.stringify({ logGroupName: group });
+    const created = await callApi(world.local, 'logs', { headers: { 'x-amz-target': 'Logs_20140328.CreateLogGroup', 'content-type': 'application/x-amz-json-1.1' }, body });
+    expect(created.status, created.text).toBe(200);
+    // Signed without the target (as a captured request whose signer left it out), sent with another one.
+    const endpoint = new URL(world.local.endpoint);
+    const signed = await signRequest({ method: 'POST', protocol: 'http:', hostname: endpoint.hostname, port: Number(endpoint.port), path: '/', headers: { 'content-type': 'application/x-amz-json-1.1' }, body }, DEFAULT_ADMIN_KEY, { region: 'us-east-1', service: 'logs' });
+    const headers = Object.fromEntries(Object.entries(signed.headers).filter(([name]) => name.toLowerCase() !== 'host'));
+    const r = await rawSend(world.local.endpoint + '/', 'POST', body, { ...headers, 'x-amz-target': 'Logs_20140328.DeleteLogGroup', 'content-type': 'application/x-amz-json-1.1' });
+    expect(r.status, r.text).toBe(400);
+    expect(r.text).toContain('X-Amz-Target');
+    expect(world.local.world.state.logGroups[group]).toBeDefined();
   });
 });
