@@ -1,7 +1,7 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import type { HttpRequest } from '@smithy/types';
 import { KnownKey, verifyRequest } from '../client/sigv4-verifier';
-import { sessionContext } from './session-context';
+import { roleOfSession, sessionContext } from './session-context';
 import { AwsError, Session, User, World } from './world';
 
 /**
@@ -71,7 +71,7 @@ export class Authorizer {
     if (session.issuedTo?.kind === 'root') return { kind: 'admin', arn: `arn:aws:iam::${this.world.accountId}:root`, accessKeyId, temporary: true };
     if (session.issuedTo?.kind === 'user') {
       const user = this.world.state.users[session.issuedTo.userName];
-      if (user === undefined) throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
+      if (user === undefined || (session.issuedTo.userId !== undefined && user.userId !== session.issuedTo.userId)) throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
       return { kind: 'user', arn: user.arn, accessKeyId, user, temporary: true };
     }
     return { kind: 'session', arn: session.assumedRoleArn, accessKeyId, session };
@@ -89,7 +89,7 @@ export class Authorizer {
       return [...Object.values(principal.user.inlinePolicies).map((d) => JSON.parse(d)), ...managed(principal.user.attachedPolicies)];
     }
     if (principal.kind === 'session') {
-      const role = this.world.state.roles[principal.session.roleName];
+      const role = roleOfSession(this.world, principal.session);
       if (role === undefined) return [];
       return [...Object.values(role.inlinePolicies).map((d) => JSON.parse(d)), ...managed(role.attachedPolicies)];
     }
@@ -97,7 +97,7 @@ export class Authorizer {
   }
 
   private boundary(principal: Principal): unknown[] | undefined {
-    const arn = principal.kind === 'user' ? principal.user.permissionsBoundary : principal.kind === 'session' ? this.world.state.roles[principal.session.roleName]?.permissionsBoundary : undefined;
+    const arn = principal.kind === 'user' ? principal.user.permissionsBoundary : principal.kind === 'session' ? roleOfSession(this.world, principal.session)?.permissionsBoundary : undefined;
     if (arn === undefined) return undefined;
     const policy = this.world.state.policies[arn];
     const version = policy?.versions.find((v) => v.versionId === policy.defaultVersionId);

@@ -228,6 +228,8 @@ export const IAM_OPERATIONS: Record<string, Operation> = dictionary<Operation>({
       throw new AwsError('DeleteConflict', 'Cannot delete entity, must delete access keys and policies first.', 409);
     }
     delete world.state.users[user.name];
+    // Its GetSessionToken sessions end with it, as the sessions of a deleted role do.
+    for (const [id, session] of Object.entries(world.state.sessions)) if (session.issuedTo?.kind === 'user' && session.issuedTo.userName === user.name) delete world.state.sessions[id];
     world.changed();
     return undefined;
   },

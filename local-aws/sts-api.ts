@@ -53,7 +53,7 @@ function getSessionToken(params: URLSearchParams, world: World, principal: Princ
     roleId: '',
     sessionName: '',
     assumedRoleArn: principal.arn,
-    issuedTo: root ? { kind: 'root' } : { kind: 'user', userName: principal.user.name },
+    issuedTo: root ? { kind: 'root' } : { kind: 'user', userName: principal.user.name, userId: principal.user.userId },
   };
   world.addSession(session, now);
   return [el('Credentials', [el('AccessKeyId', session.accessKeyId), el('SecretAccessKey', session.secretAccessKey), el('SessionToken', session.sessionToken), el('Expiration', session.expiration)])];

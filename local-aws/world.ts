@@ -78,7 +78,9 @@ export interface Session {
   transitiveTagKeys?: string[];
   sourceIdentity?: string;
   /** A GetSessionToken session: the user (or the root) it stands for; the role fields are then empty. */
-  issuedTo?: { kind: 'user'; userName: string } | { kind: 'root' };
+  // userId: a user deleted and recreated under the same name is another user (AWS keys
+  // credentials to the unique id), so the old user's sessions must not act as the new one.
+  issuedTo?: { kind: 'user'; userName: string; userId?: string } | { kind: 'root' };
 }
 
 export interface FunctionUrlConfig {

@@ -1,11 +1,14 @@
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as path from 'node:path';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, HttpRequest as HttpRequestLike } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest, toHttpRequest } from '../client/sigv4';
-import { DEFAULT_ADMIN_KEY } from '../local-aws/server';
-import { SeededWorld, callApi, seedWorld } from '../local-aws/fixtures';
+import { DEFAULT_ADMIN_KEY, startLocalAws } from '../local-aws/server';
+import { SeededWorld, callApi, query, seedWorld, xmlValue } from '../local-aws/fixtures';
+import { repoTempDir } from './support/repo-temp-dir';
 
 /**
  * Attacks on the stand-in found in the review of issues 7-10: each test sends what a holder of
@@ -92,5 +95,61 @@ describe('a Logs request whose X-Amz-Target is not signed', () => {
     expect(r.status, r.text).toBe(400);
     expect(r.text).toContain('X-Amz-Target');
     expect(world.local.world.state.logGroups[group]).toBeDefined();
+  });
+});
+
+const ADMIN_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
+const listFunctions = (local: { endpoint: string }, credentials: AwsCredentialIdentity) => callApi(local, 'lambda', { method: 'GET', path: '/2015-03-31/functions/' }, credentials);
+
+async function must(response: Promise<{ status: number; text: string }>): Promise<string> {
+  const r = await response;
+  expect(r.status, r.text).toBe(200);
+  return r.text;
+}
+
+describe('credentials of a deleted identity never act as a new one with the same name', () => {
+  it("a user's GetSessionToken credentials: deleted and recreated with admin rights, the old session is not admin", async () => {
+    const local = world.local;
+    await must(query(local, 'iam', { Action: 'CreateUser', UserName: 'reborn' }));
+    const keyXml = await must(query(local, 'iam', { Action: 'CreateAccessKey', UserName: 'reborn' }));
+    const key = { accessKeyId: xmlValue(keyXml, 'AccessKeyId'), secretAccessKey: xmlValue(keyXml, 'SecretAccessKey') };
+    const tokenXml = await must(query(local, 'sts', { Action: 'GetSessionToken' }, key));
+    const temporary = { accessKeyId: xmlValue(tokenXml, 'AccessKeyId'), secretAccessKey: xmlValue(tokenXml, 'SecretAccessKey'), sessionToken: xmlValue(tokenXml, 'SessionToken') };
+    expect((await listFunctions(local, temporary)).status).toBe(403);
+
+    await must(query(local, 'iam', { Action: 'DeleteAccessKey', UserName: 'reborn', AccessKeyId: key.accessKeyId }));
+    await must(query(local, 'iam', { Action: 'DeleteUser', UserName: 'reborn' }));
+    await must(query(local, 'iam', { Action: 'CreateUser', UserName: 'reborn' }));
+    await must(query(local, 'iam', { Action: 'PutUserPolicy', UserName: 'reborn', PolicyName: 'Admin', PolicyDocument: ADMIN_POLICY }));
+    const r = await listFunctions(local, temporary);
+    expect(r.status, r.text).toBe(403);
+  });
+
+  it('a role session replayed from the session journal after a crash gets nothing from a role recreated under its name', async () => {
+    const temp = repoTempDir('attack-journal');
+    try {
+      const snapshotFile = path.join(temp.dir, 'world.json');
+      let local = await startLocalAws({ snapshotFile });
+      try {
+        const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }] });
+        await must(query(local, 'iam', { Action: 'CreateRole', RoleName: 'phoenix', AssumeRolePolicyDocument: trust }));
+        const assumed = await must(query(local, 'sts', { Action: 'AssumeRole', RoleArn: 'arn:aws:iam::123456789012:role/phoenix', RoleSessionName: 'before' }));
+        const session = { accessKeyId: xmlValue(assumed, 'AccessKeyId'), secretAccessKey: xmlValue(assumed, 'SecretAccessKey'), sessionToken: xmlValue(assumed, 'SessionToken') };
+        const journal = fs.readFileSync(`${snapshotFile}.sessions`, 'utf8');
+        await must(query(local, 'iam', { Action: 'DeleteRole', RoleName: 'phoenix' }));
+        await must(query(local, 'iam', { Action: 'CreateRole', RoleName: 'phoenix', AssumeRolePolicyDocument: trust }));
+        await must(query(local, 'iam', { Action: 'PutRolePolicy', RoleName: 'phoenix', PolicyName: 'Admin', PolicyDocument: ADMIN_POLICY }));
+        await local.close();
+        // A crash between the snapshot's rename and the journal's removal leaves the old lines.
+        fs.writeFileSync(`${snapshotFile}.sessions`, journal, { mode: 0o600 });
+        local = await startLocalAws({ snapshotFile });
+        const r = await listFunctions(local, session);
+        expect(r.status, r.text).toBe(403);
+      } finally {
+        await local.close();
+      }
+    } finally {
+      temp.remove();
+    }
   });
 });
