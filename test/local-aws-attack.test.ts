@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
@@ -8,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest, toHttpRequest } from '../client/sigv4';
 import { DEFAULT_ADMIN_KEY, startLocalAws } from '../local-aws/server';
 import { SeededWorld, callApi, query, seedWorld, xmlValue } from '../local-aws/fixtures';
+import { HandlerRunner } from '../local-aws/handler-runner';
+import { buildZip } from '../local-aws/zip-writer';
 import { repoTempDir } from './support/repo-temp-dir';
 
 /**
@@ -148,6 +151,72 @@ describe('credentials of a deleted identity never act as a new one with the same
       } finally {
         await local.close();
       }
+    } finally {
+      temp.remove();
+    }
+  });
+});
+
+/** True while `pid` runs (a zombie waiting to be reaped has ended). */
+function running(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** True when `pid` still runs 2 s later (then it is killed: the test leaves nothing behind). */
+async function stillRunningAfter2s(pid: number): Promise<boolean> {
+  const until = Date.now() + 2000;
+  while (running(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  const left = running(pid);
+  if (left) process.kill(pid, 'SIGKILL');
+  return left;
+}
+
+const SPAWNER = `import { spawn } from 'node:child_process';
+export const handler = async () => { const child = spawn('sleep', ['120'], { stdio: 'ignore' }); child.unref(); return { pid: child.pid }; };`;
+
+describe('processes a handler starts', () => {
+  it('end with its environment: none is left running after the stand-in closes', async () => {
+    const runner = new HandlerRunner();
+    let pid = 0;
+    try {
+      const outcome = await runner.invoke(
+        { name: 'spawner', codeSha256: 'spawner-1', zipBase64: buildZip({ 'index.mjs': SPAWNER }).toString('base64'), handler: 'index.handler', runtime: 'nodejs20.x', environment: {}, timeoutSeconds: 10, memorySize: 128, arn: 'arn:aws:lambda:us-east-1:123456789012:function:spawner' },
+        {},
+        'request-1',
+      );
+      expect(outcome.ok, JSON.stringify(outcome)).toBe(true);
+      pid = (outcome as { result: { pid: number } }).result.pid;
+      expect(running(pid)).toBe(true);
+    } finally {
+      await runner.close();
+    }
+    expect(await stillRunningAfter2s(pid)).toBe(false);
+  });
+
+  it('end when the stand-in is gone without closing them (its end of their stdin closes)', async () => {
+    const temp = repoTempDir('attack-orphan');
+    try {
+      fs.writeFileSync(path.join(temp.dir, 'index.mjs'), SPAWNER);
+      const runtime = path.join(__dirname, '..', 'dist', 'local-aws', 'handler-process.js');
+      const fn = spawn(process.execPath, [runtime], { cwd: temp.dir, env: { LAMBDA_TASK_ROOT: temp.dir, _HANDLER: 'index.handler' }, stdio: ['pipe', 'ignore', 'ignore', 'pipe'], detached: true });
+      const line = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        fn.stdio[3]!.on('data', (chunk: Buffer) => {
+          text += chunk.toString('utf8');
+          if (text.includes('\n')) resolve(text);
+        });
+        fn.on('exit', () => reject(new Error(`the runtime exited: ${text}`)));
+        fn.stdin!.write(`${JSON.stringify({ id: 1, event: {}, context: { deadline: Date.now() + 10_000 } })}\n`);
+      });
+      const pid = (JSON.parse(line) as { result: { pid: number } }).result.pid;
+      expect(running(pid)).toBe(true);
+      fn.stdin!.end();
+      expect(await stillRunningAfter2s(pid)).toBe(false);
+      expect(await stillRunningAfter2s(fn.pid!)).toBe(false);
     } finally {
       temp.remove();
     }
