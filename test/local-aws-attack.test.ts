@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest, toHttpRequest } from '../client/sigv4';
 import { DEFAULT_ADMIN_KEY, startLocalAws } from '../local-aws/server';
 import { SeededWorld, callApi, query, seedWorld, xmlValue } from '../local-aws/fixtures';
+import { mapResult } from '../local-aws/function-url-api';
 import { HandlerRunner } from '../local-aws/handler-runner';
 import { buildZip } from '../local-aws/zip-writer';
 import { repoTempDir } from './support/repo-temp-dir';
@@ -220,5 +221,12 @@ describe('processes a handler starts', () => {
     } finally {
       temp.remove();
     }
+  });
+});
+
+describe("a function URL handler's statusCode", () => {
+  it('1xx (an interim answer that would leave the caller waiting for a final one) is a 502, 2xx-5xx pass', () => {
+    for (const statusCode of [100, 101, 102, 103, 199]) expect(mapResult({ statusCode, body: 'x' }, 'request').status, String(statusCode)).toBe(502);
+    for (const statusCode of [200, 204, 302, 404, 599]) expect(mapResult({ statusCode }, 'request').status).toBe(statusCode);
   });
 });
