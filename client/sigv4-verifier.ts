@@ -107,7 +107,9 @@ export async function verifyRequest(
   const key = lookupKey(authorization.accessKeyId);
   if (key === undefined) return fail('InvalidClientTokenId', 'The security token included in the request is invalid.');
   const token = claimed.sessionToken;
-  if (key.sessionToken !== undefined && token !== key.sessionToken) return fail('InvalidClientTokenId', 'The security token included in the request is invalid.');
+  // A long-term key (AKIA…) with any session token is refused as well: AWS answers that with
+  // InvalidClientTokenId (the classic stale AWS_SESSION_TOKEN next to new long-term keys).
+  if (token !== key.sessionToken) return fail('InvalidClientTokenId', 'The security token included in the request is invalid.');
   if (key.expiresAt !== undefined && now.getTime() >= key.expiresAt.getTime()) return fail('ExpiredToken', 'The security token included in the request is expired');
   const bodyHash = sha256Hex(request.body as string | Uint8Array | undefined);
   const claimedHash = claimed.claimedPayloadHash;

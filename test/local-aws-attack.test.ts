@@ -230,3 +230,15 @@ describe("a function URL handler's statusCode", () => {
     for (const statusCode of [200, 204, 302, 404, 599]) expect(mapResult({ statusCode }, 'request').status).toBe(statusCode);
   });
 });
+
+describe('a session token with a long-term key', () => {
+  it('is refused as on AWS (InvalidClientTokenId), in the header and in a presigned query', async () => {
+    const withToken = { ...world.userKey, sessionToken: 'IQoJb3JpZ2luX2VjEstale' };
+    const r = await query(world.local, 'sts', { Action: 'GetCallerIdentity' }, withToken);
+    expect(r.status, r.text).toBe(403);
+    expect(r.text).toContain('InvalidClientTokenId');
+    const presigned = await rawSend(await presignUnsigned('sts', withToken, 'Action=GetCallerIdentity&Version=2011-06-15'), 'GET', '');
+    expect(presigned.status, presigned.text).toBe(403);
+    expect((await query(world.local, 'sts', { Action: 'GetCallerIdentity' }, world.userKey)).status).toBe(200);
+  });
+});
