@@ -138,7 +138,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     if (body === undefined) return errorFor(service, new AwsError('RequestEntityTooLargeException', `Request must be smaller than ${limit} bytes`, 413));
     try {
       const request = toHttpRequest({ method: req.method ?? 'GET', protocol: 'http:', hostname: (req.headers.host ?? '').replace(/:\d+$/, ''), path: rawPath, rawQuery, headers: headerPairs, body });
-      const { principal, payloadSigned, signedHeaders } = await authorizer.authenticateRequest(request, service);
+      const { principal, payloadSigned, signedHeaders } = await authorizer.authenticateRequest(request, service, signingRegionOf(service, world.region));
       const authorize = (action: string, resource: string) => authorizer.authorize(principal, action, resource, undefined, undefined, service === 'lambda' || service === 'logs' ? 'AccessDeniedException' : 'AccessDenied');
       switch (service) {
         case 'iam':
@@ -270,6 +270,17 @@ const LAMBDA_AUTH_ERRORS: Record<string, string> = dictionary({
   ExpiredToken: 'ExpiredTokenException',
 });
 const LOGS_AUTH_ERRORS: Record<string, string> = dictionary({ ...LAMBDA_AUTH_ERRORS, AccessDenied: 'AccessDeniedException' });
+
+/**
+ * The region a request's credential scope must name, as AWS checks it ("Credential should be scoped
+ * to a valid region"): IAM is global and signed for us-east-1; Lambda and Logs for the emulated
+ * region; STS has a global endpoint and one per region, which one endpoint here cannot tell apart.
+ */
+function signingRegionOf(service: string, region: string): string | undefined {
+  if (service === 'iam') return 'us-east-1';
+  if (service === 'lambda' || service === 'logs') return region;
+  return undefined;
+}
 
 /** Which service a request is for: SigV4 scope first, then the protocol's own markers. */
 function serviceOf(req: http.IncomingMessage, rawPath: string, target: string | string[] | undefined): string {

@@ -242,3 +242,25 @@ describe('a session token with a long-term key', () => {
     expect((await query(world.local, 'sts', { Action: 'GetCallerIdentity' }, world.userKey)).status).toBe(200);
   });
 });
+
+describe('the credential scope region of API calls', () => {
+  it('is checked as AWS does: IAM us-east-1, Lambda and Logs the emulated region', async () => {
+    const endpoint = new URL(world.local.endpoint);
+    const send = async (service: 'iam' | 'lambda' | 'logs', region: string) => {
+      const request = service === 'iam'
+        ? { method: 'POST', path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=ListUsers&Version=2010-05-08' }
+        : service === 'lambda'
+          ? { method: 'GET', path: '/2015-03-31/functions/', headers: {}, body: '' }
+          : { method: 'POST', path: '/', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'Logs_20140328.DescribeLogGroups' }, body: '{}' };
+      const signed = await signRequest({ ...request, protocol: 'http:', hostname: endpoint.hostname, port: Number(endpoint.port) }, DEFAULT_ADMIN_KEY, { region, service });
+      const headers = Object.fromEntries(Object.entries(signed.headers).filter(([name]) => name.toLowerCase() !== 'host'));
+      return rawSend(`${world.local.endpoint}${request.path}`, request.method, request.body, headers);
+    };
+    for (const service of ['iam', 'lambda', 'logs'] as const) {
+      expect((await send(service, 'us-east-1')).status, service).toBe(200);
+      const r = await send(service, 'eu-west-1');
+      expect(r.status, `${service}: ${r.text}`).toBe(403);
+      expect(r.text).toContain('scoped to a valid region');
+    }
+  });
+});
