@@ -26,7 +26,23 @@ export interface JsonAnswer {
   body?: unknown;
 }
 
-const FUNCTION_NAME = /^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?([a-zA-Z0-9_-]{1,64})(:(\$LATEST|[a-zA-Z0-9_-]{1,128}))?$/;
+const FUNCTION_NAME = /^(arn:(?<partition>aws[a-z-]*):lambda:(?<region>[a-z0-9-]+):(?<account>\d{12}):function:)?(?<name>[a-zA-Z0-9_-]{1,64})(:(?<qualifier>\$LATEST|[a-zA-Z0-9_-]{1,128}))?$/;
+
+/**
+ * The unqualified ARN a function name or ARN names. An ARN keeps its own partition, region and
+ * account: another region's or account's function is another function (AWS would look there, or
+ * refuse), never this account's function of the same name.
+ */
+function namedFunctionArn(world: World, groups: Record<string, string | undefined>): string {
+  return `arn:${groups.partition ?? 'aws'}:lambda:${groups.region ?? world.region}:${groups.account ?? world.accountId}:function:${groups.name}`;
+}
+
+/** The function of this account an ARN from `namedFunctionArn` names, if it exists. */
+export function localFunction(world: World, unqualifiedArn: string): LambdaFunctionState | undefined {
+  const name = unqualifiedArn.split(':')[6];
+  const fn = world.state.functions[name];
+  return fn !== undefined && fn.arn === unqualifiedArn ? fn : undefined;
+}
 const NODE_RUNTIMES = ['nodejs18.x', 'nodejs20.x', 'nodejs22.x', 'nodejs24.x'];
 
 export const notFound = (message: string) => new AwsError('ResourceNotFoundException', message, 404);
@@ -59,9 +75,10 @@ function decodeSegment(text: string, field: string): string {
 function functionOf(world: World, nameOrArn: string): { fn: LambdaFunctionState; qualifier?: string } {
   const match = FUNCTION_NAME.exec(decodeSegment(nameOrArn, 'functionName'));
   if (match === null) throw invalid(`1 validation error detected: Value '${nameOrArn}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern`);
-  const fn = world.state.functions[match[2]];
-  if (fn === undefined) throw notFound(`Function not found: arn:aws:lambda:${world.region}:${world.accountId}:function:${match[2]}`);
-  return { fn, qualifier: match[4] };
+  const arn = namedFunctionArn(world, match.groups!);
+  const fn = localFunction(world, arn);
+  if (fn === undefined) throw notFound(`Function not found: ${arn}`);
+  return { fn, qualifier: match.groups!.qualifier };
 }
 
 export function configuration(fn: LambdaFunctionState): Record<string, unknown> {
@@ -406,9 +423,9 @@ export function functionArnFromName(world: World, pathName: string, queryQualifi
   }
   const match = FUNCTION_NAME.exec(decoded);
   if (match === null) return undefined;
-  const arn = `arn:aws:lambda:${world.region}:${world.accountId}:function:${match[2]}`;
+  const arn = namedFunctionArn(world, match.groups!);
   if (queryQualifier !== undefined && !/^(\$LATEST|[a-zA-Z0-9_-]{1,128})$/.test(queryQualifier)) return undefined;
-  const qualifier = match[4] ?? queryQualifier;
+  const qualifier = match.groups!.qualifier ?? queryQualifier;
   return qualifier ? `${arn}:${qualifier}` : arn;
 }
 

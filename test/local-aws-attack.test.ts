@@ -247,7 +247,7 @@ describe('the credential scope region of API calls', () => {
   it('is checked as AWS does: IAM us-east-1, Lambda and Logs the emulated region', async () => {
     const endpoint = new URL(world.local.endpoint);
     const send = async (service: 'iam' | 'lambda' | 'logs', region: string) => {
-      const request = service === 'iam'
+      const request: { method: string; path: string; headers: Record<string, string>; body: string } = service === 'iam'
         ? { method: 'POST', path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=ListUsers&Version=2010-05-08' }
         : service === 'lambda'
           ? { method: 'GET', path: '/2015-03-31/functions/', headers: {}, body: '' }
@@ -262,5 +262,23 @@ describe('the credential scope region of API calls', () => {
       expect(r.status, `${service}: ${r.text}`).toBe(403);
       expect(r.text).toContain('scoped to a valid region');
     }
+  });
+});
+
+describe('a function named by the ARN of another region or account', () => {
+  it('is not this account\'s function of the same name (Invoke, GetFunction, DeleteFunction)', async () => {
+    const name = Object.keys(world.urls)[0];
+    const local = `arn:aws:lambda:us-east-1:123456789012:function:${name}`;
+    for (const foreign of [`arn:aws:lambda:eu-west-1:123456789012:function:${name}`, `arn:aws:lambda:us-east-1:999999999999:function:${name}`]) {
+      const invoked = await callApi(world.local, 'lambda', { path: `/2015-03-31/functions/${encodeURIComponent(foreign)}/invocations`, body: '{}' });
+      expect(invoked.status, invoked.text).toBe(404);
+      expect(invoked.text).toContain(foreign);
+      const got = await callApi(world.local, 'lambda', { method: 'GET', path: `/2015-03-31/functions/${encodeURIComponent(foreign)}` });
+      expect(got.status, got.text).toBe(404);
+      const deleted = await callApi(world.local, 'lambda', { method: 'DELETE', path: `/2015-03-31/functions/${encodeURIComponent(foreign)}` });
+      expect(deleted.status, deleted.text).toBe(404);
+    }
+    expect((await callApi(world.local, 'lambda', { path: `/2015-03-31/functions/${encodeURIComponent(local)}/invocations`, body: '{}' })).status).toBe(200);
+    expect(world.local.world.state.functions[name]).toBeDefined();
   });
 });
