@@ -282,3 +282,21 @@ describe('a function named by the ARN of another region or account', () => {
     expect(world.local.world.state.functions[name]).toBeDefined();
   });
 });
+
+describe('DeleteAccessKey without a UserName', () => {
+  it("acts on the caller's own keys: a caller without rights learns nothing about whose key an id is, and the admin cannot delete a user's key by id alone", async () => {
+    const someone = await must(query(world.local, 'iam', { Action: 'CreateUser', UserName: 'key-owner' }));
+    expect(someone).toContain('key-owner');
+    const ownerKey = xmlValue(await must(query(world.local, 'iam', { Action: 'CreateAccessKey', UserName: 'key-owner' })), 'AccessKeyId');
+    const probe = async (accessKeyId: string) => query(world.local, 'iam', { Action: 'DeleteAccessKey', AccessKeyId: accessKeyId }, world.userKey);
+    const existing = await probe(ownerKey);
+    const missing = await probe('AKIAEXAMPLEMISSING00');
+    expect(existing.status).toBe(403);
+    expect(existing.text).not.toContain('key-owner');
+    expect(existing.text.replace(/<RequestId>[^<]*</, '')).toBe(missing.text.replace(/<RequestId>[^<]*</, ''));
+    const byAdmin = await query(world.local, 'iam', { Action: 'DeleteAccessKey', AccessKeyId: ownerKey });
+    expect(byAdmin.status, byAdmin.text).toBe(404);
+    expect(world.local.world.state.accessKeys[ownerKey]).toBeDefined();
+    await must(query(world.local, 'iam', { Action: 'DeleteAccessKey', AccessKeyId: ownerKey, UserName: 'key-owner' }));
+  });
+});
