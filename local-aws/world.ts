@@ -218,8 +218,13 @@ export class World {
       // A snapshot written by an older version may be 0644: it holds every live secret.
       fs.chmodSync(options.snapshotFile, 0o600);
       const state = reviveState(JSON.parse(fs.readFileSync(options.snapshotFile, 'utf8')) as WorldState);
-      for (const session of readSessionJournal(sessionJournalOf(options.snapshotFile))) state.sessions[session.accessKeyId] = session;
+      const journal = sessionJournalOf(options.snapshotFile);
+      const replayed = fs.existsSync(journal);
+      for (const session of readSessionJournal(journal)) state.sessions[session.accessKeyId] = session;
       const world = new World(state, options.snapshotFile);
+      // Folded into the snapshot at once: a line a crash cut short has no newline, and the next
+      // appended session would be glued to it and lost at the following start.
+      if (replayed) world.save();
       world.dropExpiredSessions(new Date());
       return world;
     }
@@ -271,7 +276,7 @@ export class World {
     this.save();
   }
 
-  private save(): void {
+  save(): void {
     if (this.snapshotFile === undefined) return;
     writeSnapshot(this.snapshotFile, JSON.stringify(this.state));
     // The full snapshot holds every session now; a crash before this line only replays duplicates.

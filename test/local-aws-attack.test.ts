@@ -7,7 +7,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, HttpRequest as HttpRequestLike } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest, toHttpRequest } from '../client/sigv4';
-import { DEFAULT_ADMIN_KEY, startLocalAws } from '../local-aws/server';
+import { DEFAULT_ADMIN_KEY, LocalAws, startLocalAws } from '../local-aws/server';
 import { SeededWorld, callApi, query, seedWorld, xmlValue } from '../local-aws/fixtures';
 import { mapResult } from '../local-aws/function-url-api';
 import { HandlerRunner } from '../local-aws/handler-runner';
@@ -298,5 +298,40 @@ describe('DeleteAccessKey without a UserName', () => {
     expect(byAdmin.status, byAdmin.text).toBe(404);
     expect(world.local.world.state.accessKeys[ownerKey]).toBeDefined();
     await must(query(world.local, 'iam', { Action: 'DeleteAccessKey', AccessKeyId: ownerKey, UserName: 'key-owner' }));
+  });
+});
+
+describe('the session journal after a crash', () => {
+  it('a line cut short by a crash does not swallow the session appended after the restart', async () => {
+    const temp = repoTempDir('attack-torn-journal');
+    try {
+      const snapshotFile = path.join(temp.dir, 'world.json');
+      const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }] });
+      const assume = async (local: { endpoint: string }) => {
+        const xml = await must(query(local, 'sts', { Action: 'AssumeRole', RoleArn: 'arn:aws:iam::123456789012:role/journaled', RoleSessionName: 'torn' }));
+        return { accessKeyId: xmlValue(xml, 'AccessKeyId'), secretAccessKey: xmlValue(xml, 'SecretAccessKey'), sessionToken: xmlValue(xml, 'SessionToken') };
+      };
+      let local: LocalAws | undefined;
+      const restart = async () => {
+        await local?.close();
+        local = undefined;
+        local = await startLocalAws({ snapshotFile });
+        return local;
+      };
+      try {
+        await must(query(await restart(), 'iam', { Action: 'CreateRole', RoleName: 'journaled', AssumeRolePolicyDocument: trust }));
+        await assume(local!);
+        await local!.close();
+        local = undefined;
+        fs.appendFileSync(`${snapshotFile}.sessions`, '{"accessKeyId":"ASIATORN');
+        const session = await assume(await restart());
+        const r = await query(await restart(), 'sts', { Action: 'GetCallerIdentity' }, session);
+        expect(r.status, r.text).toBe(200);
+      } finally {
+        await local?.close();
+      }
+    } finally {
+      temp.remove();
+    }
   });
 });
