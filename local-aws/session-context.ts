@@ -18,7 +18,12 @@ export function roleOfSession(world: World, session: Session): Role | undefined 
 export function sessionContext(world: World, session: Session): Record<string, string> {
   const context: Record<string, string> = Object.create(null);
   for (const tag of roleOfSession(world, session)?.tags ?? []) context[`aws:PrincipalTag/${tag.Key}`] = tag.Value;
-  for (const tag of session.tags ?? []) context[`aws:PrincipalTag/${tag.Key}`] = tag.Value;
+  for (const tag of session.tags ?? []) {
+    // Tag keys are case-insensitive: a session tag `team` replaces the role's `Team`, rather than
+    // leaving both for the evaluation to pick from.
+    for (const key of Object.keys(context)) if (key.toLowerCase() === `aws:principaltag/${tag.Key.toLowerCase()}`) delete context[key];
+    context[`aws:PrincipalTag/${tag.Key}`] = tag.Value;
+  }
   if (session.sourceIdentity !== undefined) context['aws:SourceIdentity'] = session.sourceIdentity;
   return context;
 }

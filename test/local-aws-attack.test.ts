@@ -335,3 +335,22 @@ describe('the session journal after a crash', () => {
     }
   });
 });
+
+describe('a session tag whose key differs from a role tag only in case', () => {
+  it('overrides that role tag (tag keys are case-insensitive): the role tag cannot still grant', async () => {
+    const local = world.local;
+    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: ['sts:AssumeRole', 'sts:TagSession'] }] });
+    await must(query(local, 'iam', { Action: 'CreateRole', RoleName: 'tagged', AssumeRolePolicyDocument: trust, 'Tags.member.1.Key': 'Team', 'Tags.member.1.Value': 'admin' }));
+    const byTeam = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:ListFunctions', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalTag/Team': 'admin' } } }] });
+    await must(query(local, 'iam', { Action: 'PutRolePolicy', RoleName: 'tagged', PolicyName: 'ByTeam', PolicyDocument: byTeam }));
+    const sessionWith = async (tags: Record<string, string>) => {
+      const xml = await must(query(local, 'sts', { Action: 'AssumeRole', RoleArn: 'arn:aws:iam::123456789012:role/tagged', RoleSessionName: 'tagged', ...tags }));
+      return { accessKeyId: xmlValue(xml, 'AccessKeyId'), secretAccessKey: xmlValue(xml, 'SecretAccessKey'), sessionToken: xmlValue(xml, 'SessionToken') };
+    };
+    expect((await listFunctions(local, await sessionWith({}))).status).toBe(200);
+    for (const key of ['Team', 'team', 'TEAM']) {
+      const r = await listFunctions(local, await sessionWith({ 'Tags.member.1.Key': key, 'Tags.member.1.Value': 'guest' }));
+      expect(r.status, `${key}: ${r.text}`).toBe(403);
+    }
+  });
+});
