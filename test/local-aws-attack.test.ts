@@ -354,3 +354,31 @@ describe('a session tag whose key differs from a role tag only in case', () => {
     }
   });
 });
+
+describe('Logs: another account\'s group ARN and malformed tags', () => {
+  const logs = (operation: string, input: unknown) =>
+    callApi(world.local, 'logs', { headers: { 'x-amz-target': `Logs_20140328.${operation}`, 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(input) });
+
+  it('a group ARN of another account or region is not this account\'s group of the same name', async () => {
+    expect((await logs('CreateLogGroup', { logGroupName: '/attack/foreign' })).status).toBe(200);
+    for (const arn of ['arn:aws:logs:us-east-1:999999999999:log-group:/attack/foreign', 'arn:aws:logs:eu-west-1:123456789012:log-group:/attack/foreign:*']) {
+      const r = await logs('TagResource', { resourceArn: arn, tags: { owner: 'someone-else' } });
+      expect(r.status, r.text).toBe(400);
+      expect(r.text).toContain('ResourceNotFoundException');
+    }
+    expect(world.local.world.state.logGroups['/attack/foreign'].tags.owner).toBeUndefined();
+    const own = await logs('TagResource', { resourceArn: 'arn:aws:logs:us-east-1:123456789012:log-group:/attack/foreign:*', tags: { owner: 'me' } });
+    expect(own.status, own.text).toBe(200);
+  });
+
+  it('tags that are not a map of strings are a 400 and store nothing', async () => {
+    for (const tags of [{ nested: { a: 1 } }, ['a'], 'text', null, { n: 1 }]) {
+      const created = await logs('CreateLogGroup', { logGroupName: '/attack/bad-tags', tags });
+      expect(created.status, JSON.stringify(tags)).toBe(400);
+      const tagged = await logs('TagResource', { resourceArn: 'arn:aws:logs:us-east-1:123456789012:log-group:/attack/foreign', tags });
+      expect(tagged.status, JSON.stringify(tags)).toBe(400);
+    }
+    expect(world.local.world.state.logGroups['/attack/bad-tags']).toBeUndefined();
+    expect(Object.keys(world.local.world.state.logGroups['/attack/foreign'].tags)).toEqual(['owner']);
+  });
+});
