@@ -382,3 +382,32 @@ describe('Logs: another account\'s group ARN and malformed tags', () => {
     expect(Object.keys(world.local.world.state.logGroups['/attack/foreign'].tags)).toEqual(['owner']);
   });
 });
+
+describe('CreateFunction environment variables', () => {
+  it('are refused as Lambda refuses them (reserved keys, bad names, non-strings, over 4 KB); nothing is created', async () => {
+    const create = (name: string, Environment: unknown) =>
+      callApi(world.local, 'lambda', {
+        path: '/2015-03-31/functions',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ FunctionName: name, Runtime: 'nodejs20.x', Role: 'arn:aws:iam::123456789012:role/exec', Handler: 'index.handler', Environment, Code: { ZipFile: buildZip({ 'index.mjs': 'export const handler = async () => 1;' }).toString('base64') } }),
+      });
+    const refused: [unknown, RegExp][] = [
+      [{ Variables: { AWS_ACCESS_KEY_ID: 'AKIAFAKE' } }, /reserved keys.*AWS_ACCESS_KEY_ID/],
+      [{ Variables: { AWS_REGION: 'eu-west-1' } }, /reserved keys.*AWS_REGION/],
+      [{ Variables: { 'NOT-A-NAME': 'x' } }, /regular expression pattern/],
+      [{ Variables: { _PRIVATE: 'x' } }, /regular expression pattern/],
+      [{ Variables: { COUNT: 3 } }, /must be a string/],
+      [{ Variables: 'A=1' }, /map of names/],
+      [{ Variables: { BIG: 'x'.repeat(4100) } }, /4KB/],
+    ];
+    for (const [environment, message] of refused) {
+      const r = await create('env-check', environment);
+      expect(r.status, `${JSON.stringify(environment).slice(0, 60)}: ${r.text}`).toBe(400);
+      expect(r.text).toMatch(message);
+      expect(world.local.world.state.functions['env-check']).toBeUndefined();
+    }
+    const ok = await create('env-check', { Variables: { GREETING: 'hi', NODE_OPTIONS: '--enable-source-maps' } });
+    expect(ok.status, ok.text).toBe(201);
+    await callApi(world.local, 'lambda', { method: 'DELETE', path: '/2015-03-31/functions/env-check' });
+  });
+});
