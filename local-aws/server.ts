@@ -241,10 +241,16 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     return { status: 500, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalFailure' }, body: JSON.stringify({ message: 'The local stand-in failed to handle the request.' }) };
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    });
+  } catch (error) {
+    // A port in use: the handlers' code directory (in the OS temp dir) must not be left behind.
+    await runner.close();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   endpoint = `http://${options.host ?? '127.0.0.1'}:${address.port}`;
   return {

@@ -411,3 +411,19 @@ describe('CreateFunction environment variables', () => {
     await callApi(world.local, 'lambda', { method: 'DELETE', path: '/2015-03-31/functions/env-check' });
   });
 });
+
+describe('a stand-in that cannot listen', () => {
+  it('throws and leaves nothing in the temp dir (the handlers\' code directory is removed)', async () => {
+    const temp = repoTempDir('attack-listen');
+    const tmpdir = process.env.TMPDIR;
+    try {
+      process.env.TMPDIR = temp.dir;
+      await expect(startLocalAws({ port: world.local.port })).rejects.toThrow(/EADDRINUSE/);
+      expect(fs.readdirSync(temp.dir)).toEqual([]);
+    } finally {
+      if (tmpdir === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmpdir;
+      temp.remove();
+    }
+  });
+});
