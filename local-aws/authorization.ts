@@ -115,8 +115,13 @@ export class Authorizer {
     switch (principal.kind) {
       case 'admin':
         return { ...base, 'aws:PrincipalArn': principal.arn, 'aws:PrincipalType': 'Account', 'aws:userid': this.world.accountId };
-      case 'user':
-        return { ...base, 'aws:PrincipalArn': principal.arn, 'aws:PrincipalType': 'User', 'aws:userid': principal.user.userId, 'aws:username': principal.user.name };
+      case 'user': {
+        // A user's own tags are aws:PrincipalTag/<key> (as a role's are for its sessions): without
+        // them a Deny conditioned on a tag the user carries would never apply.
+        const tags: Record<string, string> = Object.create(null);
+        for (const tag of principal.user.tags ?? []) tags[`aws:PrincipalTag/${tag.Key}`] = tag.Value;
+        return { ...base, ...tags, 'aws:PrincipalArn': principal.arn, 'aws:PrincipalType': 'User', 'aws:userid': principal.user.userId, 'aws:username': principal.user.name };
+      }
       case 'session':
         // For a role session, aws:PrincipalArn is the role's ARN, not the session's.
         return { ...base, ...sessionContext(this.world, principal.session), 'aws:PrincipalArn': principal.session.roleArn, 'aws:PrincipalType': 'AssumedRole', 'aws:userid': `${principal.session.roleId}:${principal.session.sessionName}` };

@@ -427,3 +427,23 @@ describe('a stand-in that cannot listen', () => {
     }
   });
 });
+
+describe("an IAM user's own tags", () => {
+  it('are aws:PrincipalTag/<key> in its requests: a Deny on a tag the user carries applies', async () => {
+    const local = world.local;
+    await must(query(local, 'iam', { Action: 'CreateUser', UserName: 'contractor', 'Tags.member.1.Key': 'Team', 'Tags.member.1.Value': 'contractor' }));
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: 'lambda:ListFunctions', Resource: '*' },
+        { Effect: 'Deny', Action: 'lambda:*', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalTag/Team': 'contractor' } } },
+      ],
+    });
+    await must(query(local, 'iam', { Action: 'PutUserPolicy', UserName: 'contractor', PolicyName: 'NotContractors', PolicyDocument: policy }));
+    const keyXml = await must(query(local, 'iam', { Action: 'CreateAccessKey', UserName: 'contractor' }));
+    const key = { accessKeyId: xmlValue(keyXml, 'AccessKeyId'), secretAccessKey: xmlValue(keyXml, 'SecretAccessKey') };
+    const r = await listFunctions(local, key);
+    expect(r.status, r.text).toBe(403);
+    expect(r.text).toContain('explicit deny');
+  });
+});
