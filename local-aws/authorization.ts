@@ -111,7 +111,15 @@ export class Authorizer {
    */
   principalContext(principal: Principal): Record<string, string> {
     // A principal of another account (a function policy may name one) carries its own account.
-    const base = { 'aws:PrincipalAccount': principal.arn.split(':')[4] || this.world.accountId, 'aws:SecureTransport': 'true', 'aws:RequestedRegion': this.world.region };
+    const issuedAt = this.world.state.sessions[principal.accessKeyId]?.issuedAt;
+    const base = {
+      'aws:PrincipalAccount': principal.arn.split(':')[4] || this.world.accountId,
+      'aws:SecureTransport': 'true',
+      'aws:RequestedRegion': this.world.region,
+      // Temporary credentials carry their issue time: the IAM console's "Revoke active sessions"
+      // is a Deny with DateLessThan on it, which would never apply without it.
+      ...(issuedAt === undefined ? {} : { 'aws:TokenIssueTime': issuedAt }),
+    };
     switch (principal.kind) {
       case 'admin':
         return { ...base, 'aws:PrincipalArn': principal.arn, 'aws:PrincipalType': 'Account', 'aws:userid': this.world.accountId };

@@ -66,6 +66,8 @@ export interface Session {
   secretAccessKey: string;
   sessionToken: string;
   expiration: string;
+  /** aws:TokenIssueTime: what "revoke older sessions" (DateLessThan on it) tests. Absent in sessions of older snapshots. */
+  issuedAt?: string;
   roleArn: string;
   roleName: string;
   roleId: string;

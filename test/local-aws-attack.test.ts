@@ -447,3 +447,23 @@ describe("an IAM user's own tags", () => {
     expect(r.text).toContain('explicit deny');
   });
 });
+
+describe('revoking older sessions (the IAM console\'s AWSRevokeOlderSessions policy)', () => {
+  it('a Deny with DateLessThan on aws:TokenIssueTime ends the sessions issued before that time', async () => {
+    const local = world.local;
+    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }] });
+    await must(query(local, 'iam', { Action: 'CreateRole', RoleName: 'revocable', AssumeRolePolicyDocument: trust }));
+    const allow = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:ListFunctions', Resource: '*' }] });
+    await must(query(local, 'iam', { Action: 'PutRolePolicy', RoleName: 'revocable', PolicyName: 'List', PolicyDocument: allow }));
+    const xml = await must(query(local, 'sts', { Action: 'AssumeRole', RoleArn: 'arn:aws:iam::123456789012:role/revocable', RoleSessionName: 'older' }));
+    const session = { accessKeyId: xmlValue(xml, 'AccessKeyId'), secretAccessKey: xmlValue(xml, 'SecretAccessKey'), sessionToken: xmlValue(xml, 'SessionToken') };
+    expect((await listFunctions(local, session)).status).toBe(200);
+    const revokeBefore = (time: string) =>
+      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': time } } }] });
+    await must(query(local, 'iam', { Action: 'PutRolePolicy', RoleName: 'revocable', PolicyName: 'AWSRevokeOlderSessions', PolicyDocument: revokeBefore(new Date(Date.now() + 60_000).toISOString()) }));
+    const revoked = await listFunctions(local, session);
+    expect(revoked.status, revoked.text).toBe(403);
+    await must(query(local, 'iam', { Action: 'PutRolePolicy', RoleName: 'revocable', PolicyName: 'AWSRevokeOlderSessions', PolicyDocument: revokeBefore('2000-01-01T00:00:00Z') }));
+    expect((await listFunctions(local, session)).status).toBe(200);
+  });
+});
