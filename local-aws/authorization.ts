@@ -111,7 +111,8 @@ export class Authorizer {
    */
   principalContext(principal: Principal): Record<string, string> {
     // A principal of another account (a function policy may name one) carries its own account.
-    const issuedAt = this.world.state.sessions[principal.accessKeyId]?.issuedAt;
+    const temporary = this.world.state.sessions[principal.accessKeyId];
+    const issuedAt = temporary?.issuedAt;
     const base = {
       'aws:PrincipalAccount': principal.arn.split(':')[4] || this.world.accountId,
       'aws:SecureTransport': 'true',
@@ -119,6 +120,9 @@ export class Authorizer {
       // Temporary credentials carry their issue time: the IAM console's "Revoke active sessions"
       // is a Deny with DateLessThan on it, which would never apply without it.
       ...(issuedAt === undefined ? {} : { 'aws:TokenIssueTime': issuedAt }),
+      // Present (false) for temporary credentials obtained without MFA, absent for long-term keys
+      // (IAM's global condition keys): a `Bool` Deny on it applies to sessions, as on AWS.
+      ...(temporary === undefined ? {} : { 'aws:MultiFactorAuthPresent': 'false' }),
     };
     switch (principal.kind) {
       case 'admin':

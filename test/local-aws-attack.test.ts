@@ -467,3 +467,29 @@ describe('revoking older sessions (the IAM console\'s AWSRevokeOlderSessions pol
     expect((await listFunctions(local, session)).status).toBe(200);
   });
 });
+
+describe('aws:MultiFactorAuthPresent', () => {
+  it('is false for temporary credentials (no MFA is emulated) and absent for long-term keys, as on AWS', async () => {
+    const local = world.local;
+    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }] });
+    await must(query(local, 'iam', { Action: 'CreateRole', RoleName: 'mfa-only', AssumeRolePolicyDocument: trust }));
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: 'lambda:ListFunctions', Resource: '*' },
+        { Effect: 'Deny', Action: '*', Resource: '*', Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'false' } } },
+      ],
+    });
+    await must(query(local, 'iam', { Action: 'PutRolePolicy', RoleName: 'mfa-only', PolicyName: 'NoMfaNoAccess', PolicyDocument: policy }));
+    const xml = await must(query(local, 'sts', { Action: 'AssumeRole', RoleArn: 'arn:aws:iam::123456789012:role/mfa-only', RoleSessionName: 'no-mfa' }));
+    const session = { accessKeyId: xmlValue(xml, 'AccessKeyId'), secretAccessKey: xmlValue(xml, 'SecretAccessKey'), sessionToken: xmlValue(xml, 'SessionToken') };
+    const r = await listFunctions(local, session);
+    expect(r.status, r.text).toBe(403);
+    expect(r.text).toContain('explicit deny');
+    // A long-term key carries no such key: the same Deny does not apply to a user.
+    await must(query(local, 'iam', { Action: 'CreateUser', UserName: 'long-term' }));
+    await must(query(local, 'iam', { Action: 'PutUserPolicy', UserName: 'long-term', PolicyName: 'NoMfaNoAccess', PolicyDocument: policy }));
+    const keyXml = await must(query(local, 'iam', { Action: 'CreateAccessKey', UserName: 'long-term' }));
+    expect((await listFunctions(local, { accessKeyId: xmlValue(keyXml, 'AccessKeyId'), secretAccessKey: xmlValue(keyXml, 'SecretAccessKey') })).status).toBe(200);
+  });
+});
