@@ -22,6 +22,9 @@ export interface AdminKey {
   secretAccessKey: string;
 }
 
+/** Policies that read the clock (condition keys are case-insensitive). */
+const TIME_KEYS = /aws:(CurrentTime|EpochTime)/i;
+
 const ALLOW_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 
 export type Decision = 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied';
@@ -163,10 +166,15 @@ export class Authorizer {
     // The policies are read now; a change while the simulation runs makes this result stale.
     const computedAt = this.world.generation;
     const boundary = this.boundary(principal);
+    const identity = principal.kind === 'admin' ? [ALLOW_ALL] : this.identityPolicies(principal);
+    // The time keys are set only when a policy of this decision reads them, and such a decision
+    // is not cached (it changes with the clock): a time-limited Deny must apply, as on AWS.
+    const timed = TIME_KEYS.test(JSON.stringify([identity, sessionPolicy ?? null, resourcePolicy ?? null, boundary ?? null]));
+    const clock: Record<string, string> = timed ? { 'aws:CurrentTime': this.now().toISOString().replace(/\.\d{3}Z$/, 'Z'), 'aws:EpochTime': String(Math.floor(this.now().getTime() / 1000)) } : {};
     const result = await runSimulation(
       {
-        request: { principal: principal.arn, action, resource: { resource, accountId: this.world.accountId }, contextVariables: { ...this.principalContext(principal), ...context } },
-        identityPolicies: (principal.kind === 'admin' ? [ALLOW_ALL] : this.identityPolicies(principal)).map((policy, i) => ({ name: `identity-${i}`, policy })),
+        request: { principal: principal.arn, action, resource: { resource, accountId: this.world.accountId }, contextVariables: { ...this.principalContext(principal), ...clock, ...context } },
+        identityPolicies: identity.map((policy, i) => ({ name: `identity-${i}`, policy })),
         sessionPolicy: sessionPolicy === undefined ? undefined : JSON.parse(sessionPolicy),
         resourcePolicy: resourcePolicy === undefined ? undefined : JSON.parse(resourcePolicy),
         permissionBoundaryPolicies: boundary?.map((policy, i) => ({ name: `boundary-${i}`, policy })),
@@ -179,7 +187,7 @@ export class Authorizer {
     const decision = result.overallResult as Decision;
     // A decision computed before a change is answered to the request that asked for it (which
     // arrived before the change) but never stored after it: it would outlive a revocation.
-    if (computedAt !== this.world.generation || this.cacheGeneration !== computedAt) return decision;
+    if (timed || computedAt !== this.world.generation || this.cacheGeneration !== computedAt) return decision;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(key, decision);
     return decision;

@@ -493,3 +493,21 @@ describe('aws:MultiFactorAuthPresent', () => {
     expect((await listFunctions(local, { accessKeyId: xmlValue(keyXml, 'AccessKeyId'), secretAccessKey: xmlValue(keyXml, 'SecretAccessKey') })).status).toBe(200);
   });
 });
+
+describe('a time-limited policy (aws:CurrentTime)', () => {
+  it('applies: a Deny after a date in the past refuses, an Allow until that date no longer allows', async () => {
+    const local = world.local;
+    await must(query(local, 'iam', { Action: 'CreateUser', UserName: 'expired-contractor' }));
+    const keyXml = await must(query(local, 'iam', { Action: 'CreateAccessKey', UserName: 'expired-contractor' }));
+    const key = { accessKeyId: xmlValue(keyXml, 'AccessKeyId'), secretAccessKey: xmlValue(keyXml, 'SecretAccessKey') };
+    const put = (statement: Record<string, unknown>[]) =>
+      must(query(local, 'iam', { Action: 'PutUserPolicy', UserName: 'expired-contractor', PolicyName: 'Timed', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statement }) }));
+    const allowList = { Effect: 'Allow', Action: 'lambda:ListFunctions', Resource: '*' };
+    await put([allowList, { Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateGreaterThan: { 'aws:CurrentTime': '2020-01-01T00:00:00Z' } } }]);
+    expect((await listFunctions(local, key)).status).toBe(403);
+    await put([{ ...allowList, Condition: { DateLessThan: { 'aws:CurrentTime': '2020-01-01T00:00:00Z' } } }]);
+    expect((await listFunctions(local, key)).status).toBe(403);
+    await put([{ ...allowList, Condition: { DateLessThan: { 'aws:EpochTime': String(Math.floor(Date.now() / 1000) + 3600) } } }]);
+    expect((await listFunctions(local, key)).status).toBe(200);
+  });
+});
