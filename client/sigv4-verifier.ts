@@ -25,6 +25,13 @@ export interface VerificationSuccess {
   service: string;
   /** True when the signature came in the query string (a presigned URL). */
   presigned: boolean;
+  /**
+   * False when the signature covers `UNSIGNED-PAYLOAD` (a presigned URL, as botocore builds them):
+   * then whoever holds the URL chooses the body, and nothing in it may select what the request does.
+   */
+  payloadSigned: boolean;
+  /** The lower-case names of the headers the signature covers. */
+  signedHeaders: string[];
 }
 
 export interface KnownKey {
@@ -99,7 +106,9 @@ export async function verifyRequest(
   const key = lookupKey(authorization.accessKeyId);
   if (key === undefined) return fail('InvalidClientTokenId', 'The security token included in the request is invalid.');
   const token = claimed.sessionToken;
-  if (key.sessionToken !== undefined && token !== key.sessionToken) return fail('InvalidClientTokenId', 'The security token included in the request is invalid.');
+  // A long-term key (AKIA…) with any session token is refused as well: AWS answers that with
+  // InvalidClientTokenId (the classic stale AWS_SESSION_TOKEN next to new long-term keys).
+  if (token !== key.sessionToken) return fail('InvalidClientTokenId', 'The security token included in the request is invalid.');
   if (key.expiresAt !== undefined && now.getTime() >= key.expiresAt.getTime()) return fail('ExpiredToken', 'The security token included in the request is expired');
   const bodyHash = sha256Hex(request.body as string | Uint8Array | undefined);
   const claimedHash = claimed.claimedPayloadHash;
@@ -110,22 +119,22 @@ export async function verifyRequest(
   // declared UNSIGNED-PAYLOAD; both are accepted, as AWS does for query authentication.
   const payloadHashes = claimedHash !== undefined ? [claimedHash] : claimed.presigned ? [bodyHash, UNSIGNED_PAYLOAD] : [bodyHash];
   const signer = verifierFor(authorization.accessKeyId, key.secretAccessKey);
-  let matches = false;
+  let matchedHash: string | undefined;
   try {
     for (const payloadHash of payloadHashes) {
       const { signature } = await signer.details(request, authorization, longDate, { payloadHash, presigned: claimed.presigned });
-      if (timingSafeEqual(Buffer.from(signature, 'hex'), Buffer.from(authorization.signature, 'hex'))) matches = true;
+      if (timingSafeEqual(Buffer.from(signature, 'hex'), Buffer.from(authorization.signature, 'hex'))) matchedHash ??= payloadHash;
     }
   } catch (error) {
     return fail('IncompleteSignature', (error as Error).message);
   }
-  if (!matches) {
+  if (matchedHash === undefined) {
     return fail(
       'SignatureDoesNotMatch',
       'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
     );
   }
-  return { ok: true, accessKeyId: authorization.accessKeyId, sessionToken: token, region: authorization.region, service: authorization.service, presigned: claimed.presigned };
+  return { ok: true, accessKeyId: authorization.accessKeyId, sessionToken: token, region: authorization.region, service: authorization.service, presigned: claimed.presigned, payloadSigned: matchedHash !== UNSIGNED_PAYLOAD, signedHeaders: authorization.signedHeaders };
 }
 
 /**

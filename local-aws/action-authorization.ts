@@ -41,12 +41,9 @@ export function iamActionResource(world: World, principal: Principal, action: st
     case 'ListAccessKeys':
     case 'CreateAccessKey':
     case 'DeleteAccessKey':
-      // Without a UserName these act on the caller itself (a user; the root otherwise).
-      if (userName === null) {
-        const key = action === 'DeleteAccessKey' ? world.state.accessKeys[params.get('AccessKeyId') ?? ''] : undefined;
-        if (key !== undefined) return userArnOf(world, key.userName);
-        return principal.arn;
-      }
+      // Without a UserName these act on the caller itself (a user; the root otherwise). Never on
+      // the owner of the AccessKeyId: a refusal naming that user would tell anyone whose key it is.
+      if (userName === null) return principal.arn;
       return userArnOf(world, userName);
   }
   if (roleName !== null) return roleArnOf(world, roleName);

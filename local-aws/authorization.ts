@@ -1,7 +1,7 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import type { HttpRequest } from '@smithy/types';
 import { KnownKey, verifyRequest } from '../client/sigv4-verifier';
-import { sessionContext } from './session-context';
+import { roleOfSession, sessionContext } from './session-context';
 import { AwsError, Session, User, World } from './world';
 
 /**
@@ -21,6 +21,9 @@ export interface AdminKey {
   accessKeyId: string;
   secretAccessKey: string;
 }
+
+/** Policies that read the clock (condition keys are case-insensitive). */
+const TIME_KEYS = /aws:(CurrentTime|EpochTime)/i;
 
 const ALLOW_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 
@@ -45,12 +48,17 @@ export class Authorizer {
 
   /** Verifies the signature; resolves the principal or throws AWS's error for the failure. */
   async authenticate(request: HttpRequest, service: string, region?: string): Promise<Principal> {
+    return (await this.authenticateRequest(request, service, region)).principal;
+  }
+
+  /** As `authenticate`, also saying what the signature covers: the body (see VerificationSuccess.payloadSigned) and which headers. */
+  async authenticateRequest(request: HttpRequest, service: string, region?: string): Promise<{ principal: Principal; payloadSigned: boolean; signedHeaders: string[] }> {
     const result = await verifyRequest(request, (id) => this.lookupKey(id), { service, region, now: this.now() });
     if (!result.ok) {
       const status = result.code === 'MissingAuthenticationToken' ? 403 : result.code === 'IncompleteSignature' ? 400 : 403;
       throw new AwsError(result.code, result.message, status);
     }
-    return this.principalFor(result.accessKeyId);
+    return { principal: this.principalFor(result.accessKeyId), payloadSigned: result.payloadSigned, signedHeaders: result.signedHeaders };
   }
 
   principalFor(accessKeyId: string): Principal {
@@ -66,7 +74,7 @@ export class Authorizer {
     if (session.issuedTo?.kind === 'root') return { kind: 'admin', arn: `arn:aws:iam::${this.world.accountId}:root`, accessKeyId, temporary: true };
     if (session.issuedTo?.kind === 'user') {
       const user = this.world.state.users[session.issuedTo.userName];
-      if (user === undefined) throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
+      if (user === undefined || (session.issuedTo.userId !== undefined && user.userId !== session.issuedTo.userId)) throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
       return { kind: 'user', arn: user.arn, accessKeyId, user, temporary: true };
     }
     return { kind: 'session', arn: session.assumedRoleArn, accessKeyId, session };
@@ -84,7 +92,7 @@ export class Authorizer {
       return [...Object.values(principal.user.inlinePolicies).map((d) => JSON.parse(d)), ...managed(principal.user.attachedPolicies)];
     }
     if (principal.kind === 'session') {
-      const role = this.world.state.roles[principal.session.roleName];
+      const role = roleOfSession(this.world, principal.session);
       if (role === undefined) return [];
       return [...Object.values(role.inlinePolicies).map((d) => JSON.parse(d)), ...managed(role.attachedPolicies)];
     }
@@ -92,7 +100,7 @@ export class Authorizer {
   }
 
   private boundary(principal: Principal): unknown[] | undefined {
-    const arn = principal.kind === 'user' ? principal.user.permissionsBoundary : principal.kind === 'session' ? this.world.state.roles[principal.session.roleName]?.permissionsBoundary : undefined;
+    const arn = principal.kind === 'user' ? principal.user.permissionsBoundary : principal.kind === 'session' ? roleOfSession(this.world, principal.session)?.permissionsBoundary : undefined;
     if (arn === undefined) return undefined;
     const policy = this.world.state.policies[arn];
     const version = policy?.versions.find((v) => v.versionId === policy.defaultVersionId);
@@ -106,12 +114,29 @@ export class Authorizer {
    */
   principalContext(principal: Principal): Record<string, string> {
     // A principal of another account (a function policy may name one) carries its own account.
-    const base = { 'aws:PrincipalAccount': principal.arn.split(':')[4] || this.world.accountId, 'aws:SecureTransport': 'true', 'aws:RequestedRegion': this.world.region };
+    const temporary = this.world.state.sessions[principal.accessKeyId];
+    const issuedAt = temporary?.issuedAt;
+    const base = {
+      'aws:PrincipalAccount': principal.arn.split(':')[4] || this.world.accountId,
+      'aws:SecureTransport': 'true',
+      'aws:RequestedRegion': this.world.region,
+      // Temporary credentials carry their issue time: the IAM console's "Revoke active sessions"
+      // is a Deny with DateLessThan on it, which would never apply without it.
+      ...(issuedAt === undefined ? {} : { 'aws:TokenIssueTime': issuedAt }),
+      // Present (false) for temporary credentials obtained without MFA, absent for long-term keys
+      // (IAM's global condition keys): a `Bool` Deny on it applies to sessions, as on AWS.
+      ...(temporary === undefined ? {} : { 'aws:MultiFactorAuthPresent': 'false' }),
+    };
     switch (principal.kind) {
       case 'admin':
         return { ...base, 'aws:PrincipalArn': principal.arn, 'aws:PrincipalType': 'Account', 'aws:userid': this.world.accountId };
-      case 'user':
-        return { ...base, 'aws:PrincipalArn': principal.arn, 'aws:PrincipalType': 'User', 'aws:userid': principal.user.userId, 'aws:username': principal.user.name };
+      case 'user': {
+        // A user's own tags are aws:PrincipalTag/<key> (as a role's are for its sessions): without
+        // them a Deny conditioned on a tag the user carries would never apply.
+        const tags: Record<string, string> = Object.create(null);
+        for (const tag of principal.user.tags ?? []) tags[`aws:PrincipalTag/${tag.Key}`] = tag.Value;
+        return { ...base, ...tags, 'aws:PrincipalArn': principal.arn, 'aws:PrincipalType': 'User', 'aws:userid': principal.user.userId, 'aws:username': principal.user.name };
+      }
       case 'session':
         // For a role session, aws:PrincipalArn is the role's ARN, not the session's.
         return { ...base, ...sessionContext(this.world, principal.session), 'aws:PrincipalArn': principal.session.roleArn, 'aws:PrincipalType': 'AssumedRole', 'aws:userid': `${principal.session.roleId}:${principal.session.sessionName}` };
@@ -141,10 +166,15 @@ export class Authorizer {
     // The policies are read now; a change while the simulation runs makes this result stale.
     const computedAt = this.world.generation;
     const boundary = this.boundary(principal);
+    const identity = principal.kind === 'admin' ? [ALLOW_ALL] : this.identityPolicies(principal);
+    // The time keys are set only when a policy of this decision reads them, and such a decision
+    // is not cached (it changes with the clock): a time-limited Deny must apply, as on AWS.
+    const timed = TIME_KEYS.test(JSON.stringify([identity, sessionPolicy ?? null, resourcePolicy ?? null, boundary ?? null]));
+    const clock: Record<string, string> = timed ? { 'aws:CurrentTime': this.now().toISOString().replace(/\.\d{3}Z$/, 'Z'), 'aws:EpochTime': String(Math.floor(this.now().getTime() / 1000)) } : {};
     const result = await runSimulation(
       {
-        request: { principal: principal.arn, action, resource: { resource, accountId: this.world.accountId }, contextVariables: { ...this.principalContext(principal), ...context } },
-        identityPolicies: (principal.kind === 'admin' ? [ALLOW_ALL] : this.identityPolicies(principal)).map((policy, i) => ({ name: `identity-${i}`, policy })),
+        request: { principal: principal.arn, action, resource: { resource, accountId: this.world.accountId }, contextVariables: { ...this.principalContext(principal), ...clock, ...context } },
+        identityPolicies: identity.map((policy, i) => ({ name: `identity-${i}`, policy })),
         sessionPolicy: sessionPolicy === undefined ? undefined : JSON.parse(sessionPolicy),
         resourcePolicy: resourcePolicy === undefined ? undefined : JSON.parse(resourcePolicy),
         permissionBoundaryPolicies: boundary?.map((policy, i) => ({ name: `boundary-${i}`, policy })),
@@ -157,7 +187,7 @@ export class Authorizer {
     const decision = result.overallResult as Decision;
     // A decision computed before a change is answered to the request that asked for it (which
     // arrived before the change) but never stored after it: it would outlive a revocation.
-    if (computedAt !== this.world.generation || this.cacheGeneration !== computedAt) return decision;
+    if (timed || computedAt !== this.world.generation || this.cacheGeneration !== computedAt) return decision;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(key, decision);
     return decision;

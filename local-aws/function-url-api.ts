@@ -192,7 +192,9 @@ export function mapResult(result: unknown, requestId: string): HttpAnswer {
   if (result !== null && typeof result === 'object' && 'statusCode' in (result as object)) {
     const r = result as { statusCode: unknown; headers?: Record<string, unknown>; body?: unknown; isBase64Encoded?: boolean; cookies?: string[] };
     const status = Number(r.statusCode);
-    if (!Number.isInteger(status) || status < 100 || status > 599) {
+    // 1xx is not a final answer: node:http sends it as an interim response and the caller then
+    // waits for one that never comes (101 would claim a protocol switch). Lambda's is a 502.
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
       return invalidResponse(base);
     }
     const headers: Record<string, string | string[]> = Object.create(null);

@@ -61,4 +61,14 @@ async function run(line: string): Promise<void> {
   }
 }
 
-createInterface({ input: process.stdin }).on('line', (line) => void run(line));
+createInterface({ input: process.stdin })
+  .on('line', (line) => void run(line))
+  // stdin closes when the stand-in is gone (even killed): end this process and what it started
+  // (its group: the stand-in starts it as a group leader), or they would run on without it.
+  .on('close', () => {
+    try {
+      process.kill(-process.pid, 'SIGKILL');
+    } catch {
+      process.exit(0);
+    }
+  });

@@ -152,6 +152,8 @@ export class HandlerRunner {
       env,
       // stdout/stderr are the function's logs (not emulated); fd 3 carries the results.
       stdio: ['pipe', 'ignore', 'ignore', 'pipe'],
+      // A process group of its own: what the handler spawns is ended with it (killProcessGroup).
+      detached: true,
       ...(as === undefined ? {} : { uid: as, gid: as }),
     });
     let child: ChildProcess;
@@ -256,7 +258,7 @@ export class HandlerRunner {
   /** Ends a process for `why`; its calls in flight fail with it now, not at their timeout. */
   private end(name: string, warm: WarmProcess, why: { errorType: string; errorMessage: string }): void {
     warm.endedBecause ??= why;
-    warm.child.kill('SIGKILL');
+    killProcessGroup(warm.child);
     this.fail(name, warm, why);
   }
 
@@ -280,12 +282,26 @@ export class HandlerRunner {
     const exits = [...this.processes.values()].map((warm) => new Promise<void>((resolve) => {
       if (warm.child.exitCode !== null || warm.child.signalCode !== null) return resolve();
       warm.child.once('exit', () => resolve());
-      warm.child.kill('SIGKILL');
+      killProcessGroup(warm.child);
     }));
     await Promise.all(exits);
     this.processes.clear();
     fs.rmSync(this.codeRoot, { recursive: true, force: true });
   }
+}
+
+/**
+ * Kills a function's process and every process it started that stayed in its group (a handler's
+ * `spawn('sleep', …)` would otherwise outlive the call and the stand-in). One that leaves the group
+ * (setsid, `detached: true`) is not reached: see local-aws/README.md.
+ */
+function killProcessGroup(child: ChildProcess): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+  child.kill('SIGKILL');
 }
 
 function walk(dir: string): string[] {

@@ -228,6 +228,8 @@ export const IAM_OPERATIONS: Record<string, Operation> = dictionary<Operation>({
       throw new AwsError('DeleteConflict', 'Cannot delete entity, must delete access keys and policies first.', 409);
     }
     delete world.state.users[user.name];
+    // Its GetSessionToken sessions end with it, as the sessions of a deleted role do.
+    for (const [id, session] of Object.entries(world.state.sessions)) if (session.issuedTo?.kind === 'user' && session.issuedTo.userName === user.name) delete world.state.sessions[id];
     world.changed();
     return undefined;
   },
@@ -248,10 +250,12 @@ export const IAM_OPERATIONS: Record<string, Operation> = dictionary<Operation>({
     const keys = Object.values(world.state.accessKeys).filter((k) => k.userName === user.name);
     return [el('AccessKeyMetadata', members(keys.map((k) => [el('UserName', k.userName), el('AccessKeyId', k.accessKeyId), el('Status', k.status), el('CreateDate', k.createDate)]))), el('IsTruncated', 'false')];
   },
-  async DeleteAccessKey(world, { params, authorize }) {
+  async DeleteAccessKey(world, { params, authorize, principal }) {
     const id = required(params, 'AccessKeyId');
     const key = world.state.accessKeys[id];
-    const userName = params.get('UserName') ?? key?.userName;
+    // AWS: "If you do not specify a user name, IAM determines the user name implicitly based on
+    // the AWS access key ID signing the request": the caller's own keys, not the key's owner's.
+    const userName = params.get('UserName') ?? (principal?.kind === 'user' ? principal.user.name : undefined);
     if (key === undefined || key.userName !== userName) throw noSuchEntity(`The Access Key with id ${id} cannot be found.`);
     await authorize('iam:DeleteAccessKey', userOf(world, key.userName).arn);
     delete world.state.accessKeys[id];

@@ -26,7 +26,23 @@ export interface JsonAnswer {
   body?: unknown;
 }
 
-const FUNCTION_NAME = /^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?([a-zA-Z0-9_-]{1,64})(:(\$LATEST|[a-zA-Z0-9_-]{1,128}))?$/;
+const FUNCTION_NAME = /^(arn:(?<partition>aws[a-z-]*):lambda:(?<region>[a-z0-9-]+):(?<account>\d{12}):function:)?(?<name>[a-zA-Z0-9_-]{1,64})(:(?<qualifier>\$LATEST|[a-zA-Z0-9_-]{1,128}))?$/;
+
+/**
+ * The unqualified ARN a function name or ARN names. An ARN keeps its own partition, region and
+ * account: another region's or account's function is another function (AWS would look there, or
+ * refuse), never this account's function of the same name.
+ */
+function namedFunctionArn(world: World, groups: Record<string, string | undefined>): string {
+  return `arn:${groups.partition ?? 'aws'}:lambda:${groups.region ?? world.region}:${groups.account ?? world.accountId}:function:${groups.name}`;
+}
+
+/** The function of this account an ARN from `namedFunctionArn` names, if it exists. */
+export function localFunction(world: World, unqualifiedArn: string): LambdaFunctionState | undefined {
+  const name = unqualifiedArn.split(':')[6];
+  const fn = world.state.functions[name];
+  return fn !== undefined && fn.arn === unqualifiedArn ? fn : undefined;
+}
 const NODE_RUNTIMES = ['nodejs18.x', 'nodejs20.x', 'nodejs22.x', 'nodejs24.x'];
 
 export const notFound = (message: string) => new AwsError('ResourceNotFoundException', message, 404);
@@ -56,12 +72,48 @@ function decodeSegment(text: string, field: string): string {
   }
 }
 
+/**
+ * Lambda's reserved environment variables ("cannot be set in your function configuration",
+ * Lambda developer guide, "Defined runtime environment variables"); the runtime sets them.
+ */
+const RESERVED_ENVIRONMENT_KEYS = new Set([
+  '_HANDLER', '_X_AMZN_TRACE_ID', 'AWS_DEFAULT_REGION', 'AWS_REGION', 'AWS_EXECUTION_ENV', 'AWS_LAMBDA_FUNCTION_NAME', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+  'AWS_LAMBDA_FUNCTION_VERSION', 'AWS_LAMBDA_INITIALIZATION_TYPE', 'AWS_LAMBDA_LOG_GROUP_NAME', 'AWS_LAMBDA_LOG_STREAM_NAME', 'AWS_ACCESS_KEY',
+  'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR',
+]);
+/** Lambda's quota on the environment: 4 KB for all keys and values together. */
+const MAX_ENVIRONMENT_BYTES = 4096;
+
+/** `Environment.Variables` as Lambda accepts it: keys `[a-zA-Z]([a-zA-Z0-9_])+`, string values, none reserved, ≤ 4 KB. */
+function environmentOf(environment: unknown): Record<string, string> {
+  if (environment === undefined || environment === null) return dictionary();
+  const variables = (environment as { Variables?: unknown }).Variables ?? {};
+  if (typeof environment !== 'object' || variables === null || typeof variables !== 'object' || Array.isArray(variables)) {
+    throw invalid('1 validation error detected: Environment.Variables must be a map of names to string values');
+  }
+  const result = dictionary<string>();
+  let size = 0;
+  for (const [key, value] of Object.entries(variables)) {
+    if (!/^[a-zA-Z]([a-zA-Z0-9_])+$/.test(key)) throw invalid(`1 validation error detected: Value at 'environment.variables' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+] (got ${JSON.stringify(key)})`);
+    if (typeof value !== 'string') throw invalid(`1 validation error detected: the value of environment variable ${key} must be a string`);
+    size += Buffer.byteLength(key) + Buffer.byteLength(value);
+    result[key] = value;
+  }
+  const reserved = Object.keys(result).filter((key) => RESERVED_ENVIRONMENT_KEYS.has(key));
+  if (reserved.length > 0) {
+    throw invalid(`Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(', ')}`);
+  }
+  if (size > MAX_ENVIRONMENT_BYTES) throw invalid(`Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: ${size} bytes`);
+  return result;
+}
+
 function functionOf(world: World, nameOrArn: string): { fn: LambdaFunctionState; qualifier?: string } {
   const match = FUNCTION_NAME.exec(decodeSegment(nameOrArn, 'functionName'));
   if (match === null) throw invalid(`1 validation error detected: Value '${nameOrArn}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern`);
-  const fn = world.state.functions[match[2]];
-  if (fn === undefined) throw notFound(`Function not found: arn:aws:lambda:${world.region}:${world.accountId}:function:${match[2]}`);
-  return { fn, qualifier: match[4] };
+  const arn = namedFunctionArn(world, match.groups!);
+  const fn = localFunction(world, arn);
+  if (fn === undefined) throw notFound(`Function not found: ${arn}`);
+  return { fn, qualifier: match.groups!.qualifier };
 }
 
 export function configuration(fn: LambdaFunctionState): Record<string, unknown> {
@@ -176,10 +228,11 @@ const ROUTES: Route[] = [
       const memorySize = input.MemorySize ?? 128;
       if (!Number.isInteger(timeout) || timeout < 1 || timeout > 900) throw invalid(`Value ${timeout} at 'timeout' failed to satisfy constraint: Member must have value between 1 and 900`);
       if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240) throw invalid(`Value ${memorySize} at 'memorySize' failed to satisfy constraint: Member must have value between 128 and 10240`);
+      const environment = environmentOf(input.Environment);
       const now = Date.now();
       const fn: LambdaFunctionState = {
         name, arn, role: input.Role, handler: input.Handler, runtime: input.Runtime, timeout, memorySize, description: input.Description ?? '',
-        environment: dictionary(input.Environment?.Variables ?? {}), zipBase64, codeSha256: sha256Base64(zip), codeSize: zip.length, lastModified: lambdaTime(now),
+        environment, zipBase64, codeSha256: sha256Base64(zip), codeSize: zip.length, lastModified: lambdaTime(now),
         revisionId: randomUUID(), createdAt: now, tags: dictionary(input.Tags ?? {}), architectures: input.Architectures ?? ['x86_64'], permissions: [], urls: dictionary(), aliases: dictionary(),
       };
       world.state.functions[name] = fn;
@@ -406,9 +459,9 @@ export function functionArnFromName(world: World, pathName: string, queryQualifi
   }
   const match = FUNCTION_NAME.exec(decoded);
   if (match === null) return undefined;
-  const arn = `arn:aws:lambda:${world.region}:${world.accountId}:function:${match[2]}`;
+  const arn = namedFunctionArn(world, match.groups!);
   if (queryQualifier !== undefined && !/^(\$LATEST|[a-zA-Z0-9_-]{1,128})$/.test(queryQualifier)) return undefined;
-  const qualifier = match[4] ?? queryQualifier;
+  const qualifier = match.groups!.qualifier ?? queryQualifier;
   return qualifier ? `${arn}:${qualifier}` : arn;
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Authorizer, Principal } from './authorization';
 import { HandlerRunner } from './handler-runner';
-import { functionArnFromName, notFound, resourcePolicyOf } from './lambda-api';
+import { functionArnFromName, localFunction, notFound, resourcePolicyOf } from './lambda-api';
 import { AwsError, World } from './world';
 
 /**
@@ -40,8 +40,7 @@ export async function invokeFunction(world: World, authorizer: Authorizer, runne
   if (resource === undefined) {
     throw new AwsError('InvalidParameterValueException', `1 validation error detected: the function name '${match[1]}' or the qualifier '${call.query.get('Qualifier') ?? ''}' does not satisfy Lambda's pattern ([a-zA-Z0-9_-]+, a qualifier \$LATEST or [a-zA-Z0-9_-]{1,128})`);
   }
-  const functionName = resource.split(':')[6];
-  const fn = world.state.functions[functionName];
+  const fn = localFunction(world, resource.split(':').slice(0, 7).join(':'));
   // Authorized on the ARN built from the request's name before the function is looked up, so a
   // caller without the right learns nothing about which functions exist.
   await authorizer.authorize(call.principal, 'lambda:InvokeFunction', resource, { 'lambda:InvokedViaFunctionUrl': 'false' }, fn === undefined ? undefined : resourcePolicyOf(fn), 'AccessDeniedException');

@@ -19,9 +19,19 @@ function groupOf(world: World, name: unknown): LogGroup {
   return group;
 }
 
+/** The group an ARN names: only this account's and region's (another's is another group, not one here). */
 function groupByArn(world: World, arn: unknown): LogGroup {
-  const name = typeof arn === 'string' ? arn.replace(/^arn:[^:]+:logs:[^:]+:\d{12}:log-group:/, '').replace(/:\*$/, '') : undefined;
+  const prefix = groupArn(world, '');
+  const name = typeof arn === 'string' && arn.startsWith(prefix) ? arn.slice(prefix.length).replace(/:\*$/, '') : undefined;
   return groupOf(world, name);
+}
+
+/** Tags as Logs takes them: an object of string values (a number, an array or null is the caller's 400, not stored). */
+function tagsOf(tags: unknown): Record<string, string> {
+  if (tags === undefined) return dictionary();
+  const valid = tags !== null && typeof tags === 'object' && !Array.isArray(tags) && Object.values(tags).every((value) => typeof value === 'string');
+  if (!valid) throw new AwsError('InvalidParameterException', '1 validation error detected: tags must be a map of tag keys to string values');
+  return dictionary(tags as Record<string, string>);
 }
 
 export async function logsOperation(world: World, call: LogsCall): Promise<unknown> {
@@ -32,7 +42,7 @@ export async function logsOperation(world: World, call: LogsCall): Promise<unkno
       if (typeof name !== 'string' || !/^[.\-_/#A-Za-z0-9]{1,512}$/.test(name)) throw new AwsError('InvalidParameterException', `1 validation error detected: Value '${name}' at 'logGroupName' failed to satisfy constraint`);
       await call.authorize('logs:CreateLogGroup', groupArn(world, name));
       if (world.state.logGroups[name] !== undefined) throw new AwsError('ResourceAlreadyExistsException', 'The specified log group already exists');
-      world.state.logGroups[name] = { name, arn: groupArn(world, name), creationTime: Date.now(), tags: dictionary(input.tags ?? {}) };
+      world.state.logGroups[name] = { name, arn: groupArn(world, name), creationTime: Date.now(), tags: tagsOf(input.tags) };
       world.changed();
       return {};
     }
@@ -74,7 +84,7 @@ export async function logsOperation(world: World, call: LogsCall): Promise<unkno
     case 'TagResource': {
       const group = groupByArn(world, input.resourceArn);
       await call.authorize('logs:TagResource', group.arn);
-      Object.assign(group.tags, input.tags ?? {});
+      Object.assign(group.tags, tagsOf(input.tags));
       world.changed();
       return {};
     }

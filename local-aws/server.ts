@@ -138,12 +138,12 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     if (body === undefined) return errorFor(service, new AwsError('RequestEntityTooLargeException', `Request must be smaller than ${limit} bytes`, 413));
     try {
       const request = toHttpRequest({ method: req.method ?? 'GET', protocol: 'http:', hostname: (req.headers.host ?? '').replace(/:\d+$/, ''), path: rawPath, rawQuery, headers: headerPairs, body });
-      const principal = await authorizer.authenticate(request, service);
+      const { principal, payloadSigned, signedHeaders } = await authorizer.authenticateRequest(request, service, signingRegionOf(service, world.region));
       const authorize = (action: string, resource: string) => authorizer.authorize(principal, action, resource, undefined, undefined, service === 'lambda' || service === 'logs' ? 'AccessDeniedException' : 'AccessDenied');
       switch (service) {
         case 'iam':
         case 'sts':
-          return await queryCall(service, body, rawQuery, req.headers['content-type'], principal);
+          return await queryCall(service, body, rawQuery, req.headers['content-type'], principal, payloadSigned);
         case 'lambda': {
           const unemulated = unemulatedLambdaAction(world, req.method ?? 'GET', rawPath);
           if (unemulated !== undefined) {
@@ -155,6 +155,9 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
           return { status: answer.status, headers: { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() }, body: answer.body === undefined ? '' : JSON.stringify(answer.body) };
         }
         case 'logs': {
+          // X-Amz-Target chooses the operation: unsigned, whoever holds a signed request (or a
+          // presigned URL, where the SDK moves it into the query) could turn it into another one.
+          if (!signedHeaders.includes('x-amz-target')) throw new AwsError('IncompleteSignature', 'X-Amz-Target selects the operation and must be a signed header.', 400);
           const operation = String(target).replace(/^Logs_20140328\./, '');
           let input: unknown;
           try {
@@ -181,8 +184,14 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     }
   }
 
-  async function queryCall(service: 'iam' | 'sts', body: Buffer, rawQuery: string, contentType: string | undefined, principal: Principal): Promise<Answer> {
+  async function queryCall(service: 'iam' | 'sts', body: Buffer, rawQuery: string, contentType: string | undefined, principal: Principal, payloadSigned: boolean): Promise<Answer> {
     const namespace = service === 'iam' ? IAM_NAMESPACE : STS_NAMESPACE;
+    // A URL presigned with UNSIGNED-PAYLOAD (botocore's generate_presigned_url, EKS-style
+    // GetCallerIdentity tokens) signs its query, not its body: parameters read from the body would
+    // let whoever holds the URL replace the signed Action (GetCallerIdentity -> AssumeRole).
+    if (!payloadSigned && body.length > 0) {
+      throw new AwsError('IncompleteSignature', 'The request body is not covered by the signature (UNSIGNED-PAYLOAD): a presigned Query-protocol request takes its parameters from the signed query string only, and its body must be empty.', 400);
+    }
     if (body.length > 0 && contentType !== undefined && !/^application\/x-www-form-urlencoded/i.test(contentType)) {
       throw new AwsError('InvalidParameterValue', `Content-Type ${contentType} is not supported: the Query protocol takes application/x-www-form-urlencoded`);
     }
@@ -232,10 +241,16 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     return { status: 500, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalFailure' }, body: JSON.stringify({ message: 'The local stand-in failed to handle the request.' }) };
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    });
+  } catch (error) {
+    // A port in use: the handlers' code directory (in the OS temp dir) must not be left behind.
+    await runner.close();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   endpoint = `http://${options.host ?? '127.0.0.1'}:${address.port}`;
   return {
@@ -261,6 +276,17 @@ const LAMBDA_AUTH_ERRORS: Record<string, string> = dictionary({
   ExpiredToken: 'ExpiredTokenException',
 });
 const LOGS_AUTH_ERRORS: Record<string, string> = dictionary({ ...LAMBDA_AUTH_ERRORS, AccessDenied: 'AccessDeniedException' });
+
+/**
+ * The region a request's credential scope must name, as AWS checks it ("Credential should be scoped
+ * to a valid region"): IAM is global and signed for us-east-1; Lambda and Logs for the emulated
+ * region; STS has a global endpoint and one per region, which one endpoint here cannot tell apart.
+ */
+function signingRegionOf(service: string, region: string): string | undefined {
+  if (service === 'iam') return 'us-east-1';
+  if (service === 'lambda' || service === 'logs') return region;
+  return undefined;
+}
 
 /** Which service a request is for: SigV4 scope first, then the protocol's own markers. */
 function serviceOf(req: http.IncomingMessage, rawPath: string, target: string | string[] | undefined): string {

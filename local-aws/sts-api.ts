@@ -53,18 +53,19 @@ function getSessionToken(params: URLSearchParams, world: World, principal: Princ
     roleId: '',
     sessionName: '',
     assumedRoleArn: principal.arn,
-    issuedTo: root ? { kind: 'root' } : { kind: 'user', userName: principal.user.name },
+    issuedTo: root ? { kind: 'root' } : { kind: 'user', userName: principal.user.name, userId: principal.user.userId },
   };
   world.addSession(session, now);
   return [el('Credentials', [el('AccessKeyId', session.accessKeyId), el('SecretAccessKey', session.secretAccessKey), el('SessionToken', session.sessionToken), el('Expiration', session.expiration)])];
 }
 
-function newSessionKeys(now: Date, durationSeconds: number): Pick<Session, 'accessKeyId' | 'secretAccessKey' | 'sessionToken' | 'expiration'> {
+function newSessionKeys(now: Date, durationSeconds: number): Pick<Session, 'accessKeyId' | 'secretAccessKey' | 'sessionToken' | 'expiration' | 'issuedAt'> {
   return {
     accessKeyId: newId('ASIA', 16),
     secretAccessKey: randomBytes(30).toString('base64'),
     sessionToken: `IQoJb3JpZ2luX2VjE${randomBytes(180).toString('base64')}`,
     expiration: new Date(now.getTime() + durationSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    issuedAt: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
   };
 }
 
@@ -150,6 +151,7 @@ async function assumeRole(params: URLSearchParams, world: World, authorizer: Aut
     secretAccessKey: randomBytes(30).toString('base64'),
     sessionToken: `IQoJb3JpZ2luX2VjE${randomBytes(180).toString('base64')}`,
     expiration: new Date(now.getTime() + duration * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    issuedAt: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
     roleArn: role.arn,
     roleName: role.name,
     roleId: role.roleId,

@@ -66,6 +66,8 @@ export interface Session {
   secretAccessKey: string;
   sessionToken: string;
   expiration: string;
+  /** aws:TokenIssueTime: what "revoke older sessions" (DateLessThan on it) tests. Absent in sessions of older snapshots. */
+  issuedAt?: string;
   roleArn: string;
   roleName: string;
   roleId: string;
@@ -78,7 +80,9 @@ export interface Session {
   transitiveTagKeys?: string[];
   sourceIdentity?: string;
   /** A GetSessionToken session: the user (or the root) it stands for; the role fields are then empty. */
-  issuedTo?: { kind: 'user'; userName: string } | { kind: 'root' };
+  // userId: a user deleted and recreated under the same name is another user (AWS keys
+  // credentials to the unique id), so the old user's sessions must not act as the new one.
+  issuedTo?: { kind: 'user'; userName: string; userId?: string } | { kind: 'root' };
 }
 
 export interface FunctionUrlConfig {
@@ -246,8 +250,13 @@ export class World {
       // A snapshot written by an older version may be 0644: it holds every live secret.
       fs.chmodSync(options.snapshotFile, 0o600);
       const state = readSnapshot(options.snapshotFile);
-      for (const session of readSessionJournal(sessionJournalOf(options.snapshotFile))) state.sessions[session.accessKeyId] = session;
+      const journal = sessionJournalOf(options.snapshotFile);
+      const replayed = fs.existsSync(journal);
+      for (const session of readSessionJournal(journal)) state.sessions[session.accessKeyId] = session;
       const world = new World(state, options.snapshotFile);
+      // Folded into the snapshot at once: a line a crash cut short has no newline, and the next
+      // appended session would be glued to it and lost at the following start.
+      if (replayed) world.save();
       world.dropExpiredSessions(new Date());
       return world;
     }
@@ -299,7 +308,7 @@ export class World {
     this.save();
   }
 
-  private save(): void {
+  save(): void {
     if (this.snapshotFile === undefined) return;
     writeSnapshot(this.snapshotFile, JSON.stringify(this.state));
     // The full snapshot holds every session now; a crash before this line only replays duplicates.

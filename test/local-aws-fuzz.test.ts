@@ -209,7 +209,9 @@ function checkInvariants(): void {
   }
   for (const [id, session] of Object.entries(state.sessions)) {
     expect(session.accessKeyId).toBe(id);
-    expect(state.roles[session.roleName], `session ${id} -> role ${session.roleName}`).toBeDefined();
+    // A GetSessionToken session stands for a user (which must exist) or the root, not a role.
+    if (session.issuedTo?.kind === 'user') expect(state.users[session.issuedTo.userName], `session ${id} -> user ${session.issuedTo.userName}`).toBeDefined();
+    else if (session.issuedTo === undefined) expect(state.roles[session.roleName], `session ${id} -> role ${session.roleName}`).toBeDefined();
   }
   for (const [arn, policy] of Object.entries(state.policies)) {
     expect(policy.arn).toBe(arn);
