@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { AwsCredentialIdentity } from '@smithy/types';
-import { signRequest } from '../client/sigv4';
+import type { AwsCredentialIdentity, HttpRequest as HttpRequestLike } from '@smithy/types';
+import { formatQuery, signRequest } from '../client/sigv4';
 import { DEFAULT_ADMIN_KEY, LocalAws, startLocalAws } from './server';
 import { buildZip } from './zip-writer';
 
@@ -127,4 +127,17 @@ export async function seed(local: StandIn, account = '123456789012'): Promise<Om
   const policyXml = await must(query(local, 'iam', { Action: 'CreatePolicy', PolicyName: 'InvokeSingleLambdaPolicy', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }));
   await must(query(local, 'iam', { Action: 'AttachRolePolicy', RoleName: 'function_invoker', PolicyArn: xmlValue(policyXml, 'Arn') }));
   return { userKey, roleArn, urls, externalId };
+}
+
+/**
+ * The URL a signed or presigned request goes to on the stand-in: its path, and its query in the
+ * canonical RFC 3986 encoding (repeated keys kept), so what is sent is what was signed.
+ */
+export function wireUrl(endpoint: string, request: HttpRequestLike): string {
+  const pairs: [string, string][] = [];
+  for (const [key, value] of Object.entries(request.query ?? {})) {
+    for (const v of Array.isArray(value) ? value : [value]) pairs.push([key, v as string]);
+  }
+  const query = formatQuery(pairs);
+  return `${endpoint}${request.path}${query === '' ? '' : `?${query}`}`;
 }

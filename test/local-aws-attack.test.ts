@@ -8,7 +8,7 @@ import type { AwsCredentialIdentity, HttpRequest as HttpRequestLike } from '@smi
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest, toHttpRequest } from '../client/sigv4';
 import { DEFAULT_ADMIN_KEY, LocalAws, startLocalAws } from '../local-aws/server';
-import { SeededWorld, callApi, query, seedWorld, xmlValue } from '../local-aws/fixtures';
+import { SeededWorld, callApi, query, seedWorld, xmlValue, wireUrl } from '../local-aws/fixtures';
 import { mapResult } from '../local-aws/function-url-api';
 import { HandlerRunner } from '../local-aws/handler-runner';
 import { buildZip } from '../local-aws/zip-writer';
@@ -31,15 +31,7 @@ afterAll(async () => {
   await world.local.close();
 });
 
-const rfc3986 = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-
-function urlOf(request: HttpRequestLike): string {
-  const parts: string[] = [];
-  for (const [key, value] of Object.entries(request.query ?? {})) {
-    for (const v of Array.isArray(value) ? value : [value]) parts.push(`${rfc3986(key)}=${rfc3986(v as string)}`);
-  }
-  return `${world.local.endpoint}${request.path}${parts.length > 0 ? `?${parts.join('&')}` : ''}`;
-}
+const urlOf = (request: HttpRequestLike) => wireUrl(world.local.endpoint, request);
 
 /** Presigned with UNSIGNED-PAYLOAD, as botocore's generate_presigned_url does for every service. */
 async function presignUnsigned(service: string, credentials: AwsCredentialIdentity, rawQuery: string, method = 'GET'): Promise<string> {
@@ -417,6 +409,16 @@ describe('a stand-in that cannot listen', () => {
   });
 });
 
+/** A role any principal of the account may assume, with one inline policy: a session of it. */
+async function sessionOfNewRole(roleName: string, policyName: string, policyDocument: string, sessionName: string): Promise<AwsCredentialIdentity> {
+  const local = world.local;
+  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }] });
+  await must(query(local, 'iam', { Action: 'CreateRole', RoleName: roleName, AssumeRolePolicyDocument: trust }));
+  await must(query(local, 'iam', { Action: 'PutRolePolicy', RoleName: roleName, PolicyName: policyName, PolicyDocument: policyDocument }));
+  const xml = await must(query(local, 'sts', { Action: 'AssumeRole', RoleArn: `arn:aws:iam::123456789012:role/${roleName}`, RoleSessionName: sessionName }));
+  return { accessKeyId: xmlValue(xml, 'AccessKeyId'), secretAccessKey: xmlValue(xml, 'SecretAccessKey'), sessionToken: xmlValue(xml, 'SessionToken') };
+}
+
 describe("an IAM user's own tags", () => {
   it('are aws:PrincipalTag/<key> in its requests: a Deny on a tag the user carries applies', async () => {
     const local = world.local;
@@ -440,12 +442,8 @@ describe("an IAM user's own tags", () => {
 describe('revoking older sessions (the IAM console\'s AWSRevokeOlderSessions policy)', () => {
   it('a Deny with DateLessThan on aws:TokenIssueTime ends the sessions issued before that time', async () => {
     const local = world.local;
-    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }] });
-    await must(query(local, 'iam', { Action: 'CreateRole', RoleName: 'revocable', AssumeRolePolicyDocument: trust }));
     const allow = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:ListFunctions', Resource: '*' }] });
-    await must(query(local, 'iam', { Action: 'PutRolePolicy', RoleName: 'revocable', PolicyName: 'List', PolicyDocument: allow }));
-    const xml = await must(query(local, 'sts', { Action: 'AssumeRole', RoleArn: 'arn:aws:iam::123456789012:role/revocable', RoleSessionName: 'older' }));
-    const session = { accessKeyId: xmlValue(xml, 'AccessKeyId'), secretAccessKey: xmlValue(xml, 'SecretAccessKey'), sessionToken: xmlValue(xml, 'SessionToken') };
+    const session = await sessionOfNewRole('revocable', 'List', allow, 'older');
     expect((await listFunctions(local, session)).status).toBe(200);
     const revokeBefore = (time: string) =>
       JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': time } } }] });
@@ -460,8 +458,6 @@ describe('revoking older sessions (the IAM console\'s AWSRevokeOlderSessions pol
 describe('aws:MultiFactorAuthPresent', () => {
   it('is false for temporary credentials (no MFA is emulated) and absent for long-term keys, as on AWS', async () => {
     const local = world.local;
-    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }] });
-    await must(query(local, 'iam', { Action: 'CreateRole', RoleName: 'mfa-only', AssumeRolePolicyDocument: trust }));
     const policy = JSON.stringify({
       Version: '2012-10-17',
       Statement: [
@@ -469,9 +465,7 @@ describe('aws:MultiFactorAuthPresent', () => {
         { Effect: 'Deny', Action: '*', Resource: '*', Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'false' } } },
       ],
     });
-    await must(query(local, 'iam', { Action: 'PutRolePolicy', RoleName: 'mfa-only', PolicyName: 'NoMfaNoAccess', PolicyDocument: policy }));
-    const xml = await must(query(local, 'sts', { Action: 'AssumeRole', RoleArn: 'arn:aws:iam::123456789012:role/mfa-only', RoleSessionName: 'no-mfa' }));
-    const session = { accessKeyId: xmlValue(xml, 'AccessKeyId'), secretAccessKey: xmlValue(xml, 'SecretAccessKey'), sessionToken: xmlValue(xml, 'SessionToken') };
+    const session = await sessionOfNewRole('mfa-only', 'NoMfaNoAccess', policy, 'no-mfa');
     const r = await listFunctions(local, session);
     expect(r.status, r.text).toBe(403);
     expect(r.text).toContain('explicit deny');

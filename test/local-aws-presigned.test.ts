@@ -4,7 +4,7 @@ import type { AwsCredentialIdentity, HttpRequest as HttpRequestLike } from '@smi
 import { AwsV4Signer } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest, toHttpRequest } from '../client/sigv4';
-import { SeededWorld, query, seedWorld, xmlValue } from '../local-aws/fixtures';
+import { SeededWorld, query, seedWorld, xmlValue, wireUrl } from '../local-aws/fixtures';
 
 /**
  * Query-string (presigned) SigV4 as @smithy/signature-v4's presign() produces it, on STS and on
@@ -24,15 +24,7 @@ afterAll(async () => {
   await world.local.close();
 });
 
-const rfc3986 = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-
-function urlOf(request: HttpRequestLike): string {
-  const parts: string[] = [];
-  for (const [key, value] of Object.entries(request.query ?? {})) {
-    for (const v of Array.isArray(value) ? value : [value]) parts.push(`${rfc3986(key)}=${rfc3986(v as string)}`);
-  }
-  return `${world.local.endpoint}${request.path}${parts.length > 0 ? `?${parts.join('&')}` : ''}`;
-}
+const urlOf = (request: HttpRequestLike) => wireUrl(world.local.endpoint, request);
 
 interface Presigning {
   service: 'sts' | 'lambda';
