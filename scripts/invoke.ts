@@ -255,6 +255,9 @@ function settingsFrom(values: Values, env: NodeJS.ProcessEnv): Settings {
   const outputsFile = values.outputs ?? env.INVOKE_OUTPUTS;
   const explicitUrl = values.url ?? env.INVOKE_URL;
   let outputs: DeploymentOutputs | undefined;
+  if (values['outputs-path'] !== undefined && outputsFile === undefined && explicitUrl !== undefined) {
+    throw new ClientOptionError('--outputs-path', values['outputs-path'], 'picks a deployment in an outputs file, and none is read when --url is given: add --outputs FILE, or drop --outputs-path');
+  }
   if (outputsFile !== undefined || explicitUrl === undefined) {
     const file = outputsFile ?? DEFAULT_OUTPUTS_FILE;
     if (outputsFile === undefined && !fs.existsSync(file)) {

@@ -79,6 +79,7 @@ describe('every usage error exits 2 with one line and no stack trace', () => {
     ['an outputs file with a bare (unquoted) secret: not quoted back (Node\'s JSON error did)', () => ['--outputs', writeOutputs('bare-secret.json', '{"s":{"u":{"function_url":"http://127.0.0.1:9/","invoker_secret_access_key":wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY}}}')], /^error: usage: --outputs is not JSON \(a syntax error; its text is not shown(?![^]*wJalr)/],
     ['an outputs file nested 12,000 levels deep', () => ['--outputs', writeOutputs('deep.json', `${'{"a":'.repeat(12_000)}1${'}'.repeat(12_000)}`)], /--outputs nests objects more than 64 levels deep/],
     ['an outputs file without function_url', () => ['--outputs', writeOutputs('none.json', '{"constructor":{"toString":1}}')], /--outputs holds no function_url output/],
+    ['--outputs-path with --url and no --outputs (no file is read, so it would be ignored)', () => [...URL_ARGS, '--outputs-path', 'stack.construct'], /^error: usage: --outputs-path picks a deployment in an outputs file, and none is read when --url is given/],
     ['an --outputs-path that matches nothing', () => ['--outputs', goodOutputs, '--outputs-path', 'other'], /--outputs-path matches none of s\.u/],
   ];
 
