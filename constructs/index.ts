@@ -1,3 +1,5 @@
+// First: a missing framework or provider is named, with the command that installs it.
+export { MissingFrameworkError } from './framework-check';
 export * from './iam-function-url';
 export * from './function-invoker-role';
 export * from './invoker-user';
