@@ -49,7 +49,7 @@ What to send:
   --query Q               query string, e.g. 'a=1&b=2'; a raw + is a space, %2B is a plus
                           (sent re-encoded as RFC 3986: space %20, plus %2B)
   --data TEXT | @FILE     request body (a file is sent byte for byte; at most 6 MiB)
-  -H 'Name: value'        request header (repeatable)
+  -H, --header 'N: v'     request header (repeatable)
   --timeout MS            per attempt, until the headers and then per pause in the body (default 10000)
   --retries N             retries for 5xx, 429 and network errors (default 2)
   --max-bytes N           read at most N bytes of the body, then stop with exit 3 (default ${DEFAULT_MAX_BODY_BYTES})
