@@ -152,6 +152,12 @@ describe('a cdktf project that installs the packed package', { timeout: 240_000 
     expect(clientLoads.filter((name: string) => /^(cdktf|constructs|@cdktf\/.*)$/.test(name))).toEqual([]);
   });
 
+  it('installs no CDK Terrain package: the other framework is an optional peer', () => {
+    const installed = ['cdktn', '@cdktn/provider-aws'].filter((name) => fs.existsSync(path.join(dir, 'node_modules', name)));
+    expect(installed).toEqual([]);
+    expect(fs.existsSync(path.join(dir, 'node_modules', 'cdktf'))).toBe(true);
+  });
+
   it('installs the lambda-url-invoke bin, which starts with plain node (no TypeScript)', async () => {
     const bin = path.join(dir, 'node_modules', '.bin', 'lambda-url-invoke');
     expect(fs.existsSync(path.join(dir, 'node_modules', 'typescript'))).toBe(false);
