@@ -66,7 +66,7 @@ const POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Al
 const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
 const policyText = fc.oneof(fc.constantFrom(POLICY, TRUST, '{"Statement":[{"Effect":"Maybe"}]}', '{', '[]', 'null'), text);
 
-const IAM_ACTIONS = ['CreateUser', 'GetUser', 'DeleteUser', 'ListGroupsForUser', 'CreateAccessKey', 'ListAccessKeys', 'DeleteAccessKey', 'PutUserPolicy', 'GetUserPolicy', 'ListUserPolicies', 'DeleteUserPolicy', 'ListAttachedUserPolicies', 'CreateRole', 'GetRole', 'UpdateRole', 'UpdateAssumeRolePolicy', 'DeleteRole', 'ListRolePolicies', 'ListAttachedRolePolicies', 'ListInstanceProfilesForRole', 'PutRolePolicy', 'GetRolePolicy', 'DeleteRolePolicy', 'CreatePolicy', 'GetPolicy', 'DeletePolicy', 'GetPolicyVersion', 'ListPolicyVersions', 'CreatePolicyVersion', 'DeletePolicyVersion', 'AttachRolePolicy', 'DetachRolePolicy', 'ListUsers', ...PROTO];
+const IAM_ACTIONS = ['CreateUser', 'GetUser', 'DeleteUser', 'ListGroupsForUser', 'CreateAccessKey', 'ListAccessKeys', 'DeleteAccessKey', 'PutUserPolicy', 'GetUserPolicy', 'ListUserPolicies', 'DeleteUserPolicy', 'ListAttachedUserPolicies', 'CreateRole', 'GetRole', 'UpdateRole', 'UpdateAssumeRolePolicy', 'DeleteRole', 'ListRolePolicies', 'ListAttachedRolePolicies', 'ListInstanceProfilesForRole', 'PutRolePolicy', 'GetRolePolicy', 'DeleteRolePolicy', 'CreatePolicy', 'GetPolicy', 'DeletePolicy', 'GetPolicyVersion', 'ListPolicyVersions', 'CreatePolicyVersion', 'DeletePolicyVersion', 'AttachRolePolicy', 'DetachRolePolicy', 'ListUsers', 'ListRoles', ...PROTO];
 const STS_ACTIONS = ['AssumeRole', 'GetCallerIdentity', 'GetSessionToken', ...PROTO];
 const QUERY_PARAMS = ['UserName', 'RoleName', 'PolicyName', 'PolicyArn', 'PolicyDocument', 'AssumeRolePolicyDocument', 'AccessKeyId', 'VersionId', 'SetAsDefault', 'Path', 'MaxSessionDuration', 'Description', 'PermissionsBoundary', 'Tags.member.1.Key', 'Tags.member.1.Value', 'RoleArn', 'RoleSessionName', 'ExternalId', 'DurationSeconds', 'Policy', 'Version', ...PROTO];
 const LOGS_OPERATIONS = ['CreateLogGroup', 'PutRetentionPolicy', 'DeleteRetentionPolicy', 'DescribeLogGroups', 'ListTagsForResource', 'ListTagsLogGroup', 'TagResource', 'UntagResource', 'DeleteLogGroup', ...PROTO];
@@ -75,6 +75,8 @@ const LAMBDA_ROUTES: [string, string][] = [
   ['GET', '/2020-06-30/functions/{name}/code-signing-config'], ['GET', '/2019-09-30/functions/{name}/concurrency'], ['GET', '/2017-03-31/tags/{name}'], ['DELETE', '/2015-03-31/functions/{name}'],
   ['POST', '/2021-10-31/functions/{name}/url'], ['GET', '/2021-10-31/functions/{name}/url'], ['PUT', '/2021-10-31/functions/{name}/url'], ['DELETE', '/2021-10-31/functions/{name}/url'],
   ['POST', '/2015-03-31/functions/{name}/policy'], ['GET', '/2015-03-31/functions/{name}/policy'], ['DELETE', '/2015-03-31/functions/{name}/policy/{sid}'],
+  // Added for the Invoke API and the list operations real tools call first.
+  ['POST', '/2015-03-31/functions/{name}/invocations'], ['GET', '/2015-03-31/functions'], ['GET', '/2015-03-31/functions/'], ['GET', '/2021-10-31/functions/{name}/urls'],
 ];
 
 const jsonValue: fc.Arbitrary<unknown> = fc.oneof(text, fc.integer(), fc.constant(null), fc.boolean(), fc.array(text, { maxLength: 3 }), fc.dictionary(fc.constantFrom(...PROTO, 'Key', 'x'), text, { maxKeys: 3 }));
@@ -99,8 +101,8 @@ interface FuzzRequest {
 
 const rawQuery = fc.array(fc.tuple(fc.oneof(fc.constantFrom(...PROTO, 'mode', 'x', 'Action', 'X-Amz-Signature', 'a+b'), segment), fc.oneof(text.map(encodeURIComponent), segment)), { maxLength: 4 })
   .map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join('&'));
-const headerName = fc.oneof(fc.constantFrom(...PROTO, 'x-amz-target', 'content-type', 'x-amz-security-token', 'cookie', 'x-trace'), fc.stringMatching(/^[a-z0-9-]{1,10}$/));
-const headerValue = fc.oneof(text.filter((v) => !/[\r\n\0]/.test(v)), fc.constantFrom('é ✓ non-ascii', 'a=1; __proto__=2', 'application/x-www-form-urlencoded', 'application/json', 'Logs_20140328.CreateLogGroup'));
+const headerName = fc.oneof(fc.constantFrom(...PROTO, 'x-amz-target', 'content-type', 'x-amz-security-token', 'cookie', 'x-trace', 'x-amz-invocation-type', 'x-amz-log-type', 'x-amz-client-context'), fc.stringMatching(/^[a-z0-9-]{1,10}$/));
+const headerValue = fc.oneof(text.filter((v) => !/[\r\n\0]/.test(v)), fc.constantFrom('é ✓ non-ascii', 'a=1; __proto__=2', 'application/x-www-form-urlencoded', 'application/json', 'Logs_20140328.CreateLogGroup', 'RequestResponse', 'Event', 'DryRun', 'Tail'));
 const extraHeaders = fc.array(fc.tuple(headerName, headerValue), { maxLength: 3 });
 const signAs = fc.constantFrom<'admin' | 'user' | 'session' | 'none'>('admin', 'user', 'session', 'session', 'none');
 
