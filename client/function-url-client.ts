@@ -374,8 +374,11 @@ function streamingResponse(response: Response, attempts: number, durationMs: num
     if (stream === null) return;
     try {
       for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
-        timer.touch();
+        // The timeout measures the server: while the reader holds a chunk (a slow stdout pipe
+        // applying backpressure) it is stopped, else a healthy answer would "break off".
+        timer.stop();
         yield chunk;
+        timer.touch();
       }
     } catch (error) {
       const reason = (error as { name?: string }).name === TIMEOUT_NAME ? `the answer paused for more than its timeout: ${(error as Error).message}` : networkReason(error, 0);
