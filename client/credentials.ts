@@ -255,11 +255,16 @@ export class AssumeRoleCredentials {
     this.sts = options.sts ?? createStsApi(this.stsRegion, options.sourceCredentials, options.stsEndpoint ?? stsEndpointFromEnv(), this.stsTimeoutMs);
   }
 
-  /** Valid credentials: cached, refreshed in the background near expiry, fetched when expired. */
-  async getCredentials(): Promise<TemporaryCredentials> {
+  /**
+   * Valid credentials: cached, refreshed in the background near expiry, fetched when expired.
+   * `validForSeconds` (a presigned URL's lifetime: AWS refuses it once the signing session has
+   * expired) also fetches a new session when the cached one ends sooner and a new one would not.
+   */
+  async getCredentials(options: { validForSeconds?: number } = {}): Promise<TemporaryCredentials> {
     const now = this.clock();
     const cached = this.cached;
-    if (cached !== undefined && now < cached.expiration.getTime() - EXPIRY_MARGIN_MS) {
+    const neededMs = Math.min(options.validForSeconds ?? 0, this.durationSeconds) * 1000;
+    if (cached !== undefined && now < cached.expiration.getTime() - EXPIRY_MARGIN_MS && now + neededMs <= cached.expiration.getTime()) {
       const refreshAt = cached.expiration.getTime() - (this.options.refreshBeforeExpirySeconds ?? 300) * 1000;
       if (now >= refreshAt) this.refreshInBackground(cached);
       return cached;

@@ -10,7 +10,8 @@ import { LAMBDA_SERVICE, MAX_PRESIGN_SECONDS, SignableRequest, SignatureFormatEr
  */
 
 export interface CredentialSource {
-  getCredentials(): Promise<AwsCredentialIdentity>;
+  /** `validForSeconds`: a source that can renew its session (AssumeRoleCredentials) returns one that lasts that long if it can. */
+  getCredentials(options?: { validForSeconds?: number }): Promise<AwsCredentialIdentity>;
 }
 
 /**
@@ -243,7 +244,7 @@ export class FunctionUrlClient {
     const method = methodOf(request);
     if (!METHODS.includes(method)) throw new ClientOptionError('method', request.method, `must be one of ${METHODS.join(', ')}`);
     const { path, rawQuery } = this.target(request);
-    const credentials = await this.credentials.getCredentials();
+    const credentials = await this.credentials.getCredentials({ validForSeconds: expiresIn });
     const signingDate = request.signingDate ?? new Date();
     if (credentials.expiration !== undefined) {
       const remaining = Math.floor((credentials.expiration.getTime() - signingDate.getTime()) / 1000);

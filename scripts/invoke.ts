@@ -490,7 +490,7 @@ function callerCredentials(settings: Settings, io: CliIo, stsRegion: string | un
     },
   });
   return {
-    getCredentials: () => assumed.getCredentials(),
+    getCredentials: (options) => assumed.getCredentials(options),
     assumeRoleCalls: () => assumed.assumeRoleCalls,
     expectedCaller: async () => ({ arn: (await assumed.getCredentials()).assumedRoleArn, how: 'the session AssumeRole returned' }),
   };

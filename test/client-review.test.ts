@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AssumeRoleCredentials, StsApi } from '../client/credentials';
 import { FunctionUrlClient } from '../client/function-url-client';
 
 /**
@@ -6,6 +7,7 @@ import { FunctionUrlClient } from '../client/function-url-client';
  */
 
 const URL_OF_FUNCTION = 'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws/';
+const ROLE_ARN = 'arn:aws:iam::111122223333:role/function_invoker';
 const KEY = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
 
 /**
@@ -59,5 +61,43 @@ describe('streaming: the idle timeout measures the server, not the reader', () =
       for await (const _ of response.body) void _;
     };
     await expect(read()).rejects.toThrow(/paused for more than its timeout/);
+  });
+});
+
+describe('presign: a session too short for the lifetime asked is renewed, not refused', () => {
+  function stsWithClock() {
+    let offsetMs = 0;
+    const clock = () => Date.now() + offsetMs;
+    const sts: StsApi = {
+      assumeRole: async (input) => ({
+        Credentials: { AccessKeyId: 'ASIAEXAMPLE00000001', SecretAccessKey: 'secret/for/presign/test', SessionToken: 'token-for-presign-test', Expiration: new Date(clock() + input.DurationSeconds * 1000) },
+        AssumedRoleUser: { Arn: 'arn:aws:sts::111122223333:assumed-role/function_invoker/s' },
+      }),
+    };
+    return { sts, clock, advance: (ms: number) => (offsetMs += ms) };
+  }
+
+  it('a cached session with 600 s left (before its refresh window) and a 900 s URL: AssumeRole again, then sign', async () => {
+    // Before the fix a long-running server presigning 15-minute URLs was refused for the 5 minutes
+    // of each hour between "600 s left" and the background refresh at 300 s left.
+    const { sts, clock, advance } = stsWithClock();
+    const credentials = new AssumeRoleCredentials({ roleArn: ROLE_ARN, sts, clock, durationSeconds: 3600 });
+    const client = new FunctionUrlClient({ url: URL_OF_FUNCTION, credentials });
+    await client.presign({ expiresInSeconds: 900, signingDate: new Date(clock()) });
+    expect(credentials.assumeRoleCalls).toBe(1);
+    advance(3000_000);
+    const signingDate = new Date(clock());
+    const presigned = await client.presign({ expiresInSeconds: 900, signingDate });
+    expect(credentials.assumeRoleCalls).toBe(2);
+    expect(presigned.expiresAt.getTime()).toBe(signingDate.getTime() + 900_000);
+    expect((await credentials.getCredentials()).expiration.getTime()).toBeGreaterThan(presigned.expiresAt.getTime());
+  });
+
+  it('a lifetime longer than a whole session is still refused, with one AssumeRole at most', async () => {
+    const { sts, clock } = stsWithClock();
+    const credentials = new AssumeRoleCredentials({ roleArn: ROLE_ARN, sts, clock, durationSeconds: 900 });
+    const client = new FunctionUrlClient({ url: URL_OF_FUNCTION, credentials });
+    await expect(client.presign({ expiresInSeconds: 1800, signingDate: new Date(clock()) })).rejects.toThrow(/remaining life of the credentials/);
+    expect(credentials.assumeRoleCalls).toBe(1);
   });
 });
