@@ -9,7 +9,8 @@ import { AssumeRoleError, ClientOptionError } from './errors';
  * One AssumeRole per credential lifetime. Credentials are refreshed in the background once they
  * are within `refreshBeforeExpirySeconds` of expiry (default 5 minutes), so a long-running caller
  * never sees an expired key; callers that arrive during a refresh share it, and a failed refresh
- * keeps the old credentials in use while they are still valid. Only expired credentials make a
+ * keeps the old credentials in use while they are still valid (the next background attempt comes
+ * 30 s later, not on every call). Only expired credentials make a
  * caller wait for STS.
  */
 
@@ -88,6 +89,8 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/([\u0021-\u007e]+\/)*[\w+=,.
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 /** Credentials closer than this to expiry are treated as expired (clock skew, request time). */
 const EXPIRY_MARGIN_MS = 15_000;
+/** After a failed background refresh, the next one waits this long (an expired session is fetched at once regardless). */
+const BACKGROUND_RETRY_PAUSE_MS = 30_000;
 
 /** Checks AssumeRole options like STS would, before any call. */
 export function validateAssumeRoleOptions(options: AssumeRoleOptions): void {
@@ -236,6 +239,7 @@ export class AssumeRoleCredentials {
   assumeRoleCalls = 0;
   private cached?: TemporaryCredentials;
   private inFlight?: Promise<TemporaryCredentials>;
+  private nextBackgroundRefreshAt = 0;
   private readonly sts: StsApi;
   private readonly clock: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -287,8 +291,11 @@ export class AssumeRoleCredentials {
   }
 
   private refreshInBackground(current: TemporaryCredentials): void {
-    if (this.inFlight !== undefined) return;
+    if (this.inFlight !== undefined || this.clock() < this.nextBackgroundRefreshAt) return;
     this.refresh().catch((error: unknown) => {
+      // Without a pause every call in the refresh window would start another AssumeRole at once:
+      // a loop hammers STS (and its throttling) while the current session is still good.
+      this.nextBackgroundRefreshAt = this.clock() + BACKGROUND_RETRY_PAUSE_MS;
       const code = error instanceof AssumeRoleError ? error.code : 'Error';
       this.options.onEvent?.({ type: 'refresh-failed', code, message: (error as Error).message, keptUntil: current.expiration });
     });

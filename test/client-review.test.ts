@@ -101,3 +101,34 @@ describe('presign: a session too short for the lifetime asked is renewed, not re
     expect(credentials.assumeRoleCalls).toBe(1);
   });
 });
+
+describe('background refresh: a failed one is not retried on every call', () => {
+  it('after a refused refresh, calls for the next 30 s use the current session without asking STS again', async () => {
+    // Before the fix every call in the refresh window started a new AssumeRole as soon as the last
+    // one had failed: a loop (--repeat, a server) hammered STS and printed a warning per call.
+    let now = 1_700_000_000_000;
+    let calls = 0;
+    const events: string[] = [];
+    const sts: StsApi = {
+      assumeRole: async () => {
+        calls++;
+        if (calls > 1) throw Object.assign(new Error('not authorized'), { name: 'AccessDenied' });
+        return { Credentials: { AccessKeyId: 'ASIAEXAMPLE00000001', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date(now + 3600_000) }, AssumedRoleUser: { Arn: 'arn:aws:sts::111122223333:assumed-role/function_invoker/s' } };
+      },
+    };
+    const credentials = new AssumeRoleCredentials({ roleArn: ROLE_ARN, sts, clock: () => now, sleep: async () => undefined, propagationWaitSeconds: 0, transientRetries: 0, onEvent: (e) => events.push(e.type) });
+    const first = await credentials.getCredentials();
+    now += 3400_000; // 200 s left: inside the default 300 s refresh window
+    for (let i = 0; i < 20; i++) {
+      expect(await credentials.getCredentials()).toBe(first);
+      await new Promise((resolve) => setImmediate(resolve));
+      now += 1000;
+    }
+    expect(calls).toBe(2);
+    expect(events.filter((e) => e === 'refresh-failed')).toHaveLength(1);
+    now += 15_000; // 35 s after the failure: try again
+    await credentials.getCredentials();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toBe(3);
+  });
+});

@@ -102,7 +102,12 @@ describe('AssumeRoleCredentials', () => {
     expect(await provider.getCredentials()).toBe(first);
     await flush();
     expect(events.some((e) => e.type === 'refresh-failed' && e.code === 'InternalFailure')).toBe(true);
-    // The next call still gets the valid old key at once and starts another refresh, which works.
+    // The next call still gets the valid old key at once, without asking STS again right away.
+    expect(await provider.getCredentials()).toBe(first);
+    await flush();
+    expect(sts.calls).toHaveLength(2);
+    // 30 s later a call starts another refresh, which works.
+    clock.now += 30 * 1000;
     expect(await provider.getCredentials()).toBe(first);
     await flush();
     expect((await provider.getCredentials()).accessKeyId).toBe('ASIA0000000000000003');
