@@ -324,6 +324,14 @@ function checkedHeaders(headers: InvokeRequest['headers']): [string, string][] {
     if (SIGNER_HEADERS.has(name.toLowerCase())) throw new ClientOptionError('header name', name, 'cannot be set: the SigV4 signer writes it for every attempt');
     if (TRANSPORT_HEADERS.has(name.toLowerCase())) throw new ClientOptionError('header name', name, "cannot be set: Node's fetch sets or refuses it itself, so the signed value would not be the one sent");
     if (typeof value !== 'string' || /[\r\n\0]/.test(value)) throw new ClientOptionError(`header ${name}`, value, 'must be a string without CR, LF or NUL');
+    // Node's fetch throws a TypeError above U+00FF and refuses DEL and control characters (both seen
+    // as network failures, retried, exit 5), and sends U+0080-U+00FF as one Latin-1 byte where the
+    // signature hashed its UTF-8 (403). The value itself is not shown: a header may carry a token.
+    const odd = /[^\t\x20-\x7e]/.exec(value);
+    if (odd !== null) {
+      const code = odd[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+      throw new ClientOptionError(`header ${name}`, undefined, `must be printable ASCII (and tab): the character at index ${odd.index} is U+${code}; encode other text (e.g. percent-encoding or base64)`);
+    }
   }
   return pairs;
 }

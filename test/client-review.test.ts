@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AssumeRoleCredentials, StsApi } from '../client/credentials';
 import { FunctionUrlClient } from '../client/function-url-client';
+import { runCli } from './support/invoke-cli-run';
 
 /**
  * Fresh-eyes review of the client: each test here failed before the fix it names.
@@ -130,5 +131,39 @@ describe('background refresh: a failed one is not retried on every call', () => 
     await credentials.getCredentials();
     await new Promise((resolve) => setImmediate(resolve));
     expect(calls).toBe(3);
+  });
+});
+
+describe('header values fetch cannot send as signed are usage errors', () => {
+  it.each([
+    ['a character above U+00FF (fetch threw a TypeError: seen as a network failure, retried, exit 5)', '€uro'],
+    ['a Latin-1 character (sent as one byte, signed as two UTF-8 bytes: 403)', 'café'],
+    ['DEL (undici refuses it: UND_ERR_INVALID_ARG, exit 5)', 'x\u007f'],
+  ])('%s', async (_, value) => {
+    let fetched = 0;
+    const fetchCounting = (async () => {
+      fetched++;
+      return new Response('ok');
+    }) as unknown as typeof fetch;
+    const client = new FunctionUrlClient({ url: URL_OF_FUNCTION, credentials: { getCredentials: async () => KEY }, retries: 0, fetch: fetchCounting });
+    await expect(client.invoke({ headers: { 'x-name': value } })).rejects.toThrow(/header x-name must be printable ASCII/);
+    expect(fetched).toBe(0);
+  });
+
+  it('a tab and visible ASCII are still sent', async () => {
+    const sent: [string, string][][] = [];
+    const fetchRecording = (async (_url: string, init: RequestInit) => {
+      sent.push(init.headers as [string, string][]);
+      return new Response('ok');
+    }) as unknown as typeof fetch;
+    const client = new FunctionUrlClient({ url: URL_OF_FUNCTION, credentials: { getCredentials: async () => KEY }, fetch: fetchRecording });
+    expect((await client.invoke({ headers: { 'x-name': 'a\tb ~!' } })).status).toBe(200);
+    expect(sent[0]).toContainEqual(['x-name', 'a\tb ~!']);
+  });
+
+  it('the CLI: exit 2 naming the header, before any STS call', async () => {
+    const run = await runCli(['--url', URL_OF_FUNCTION, '--role-arn', ROLE_ARN, '-H', 'X-Name: €uro'], { AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:9' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/header X-Name must be printable ASCII/);
   });
 });
