@@ -7,6 +7,9 @@ export interface FunctionUrlParts {
   region?: string;
 }
 
+/** The query parameters of SigV4 query-string authentication. */
+const PRESIGN_KEYS = new Set(['x-amz-algorithm', 'x-amz-credential', 'x-amz-signature', 'x-amz-security-token']);
+
 const FUNCTION_URL_HOST = /^([a-z0-9]{32})\.lambda-url\.([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d)\.on\.aws$/;
 
 /**
@@ -20,6 +23,12 @@ export function parseFunctionUrl(text: string, option = 'url'): FunctionUrlParts
     url = new URL(text);
   } catch {
     throw new ClientOptionError(option, text, 'must be an absolute URL such as https://abc…xyz.lambda-url.us-east-1.on.aws/');
+  }
+  // A presigned URL pasted here would be signed a second time (AWS refuses a request that carries
+  // both kinds of SigV4 authentication) and its session token would appear in every status line.
+  const presignedKeys = [...url.searchParams.keys()].filter((key) => PRESIGN_KEYS.has(key.toLowerCase()));
+  if (presignedKeys.length > 0) {
+    throw new ClientOptionError(option, undefined, `must be the function URL itself, not a presigned URL (it has ${presignedKeys.join(', ')}; not shown, as it holds a credential): call a presigned URL as it is, e.g. curl "$URL"`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ClientOptionError(option, text, 'must be an http(s) URL');
   if (url.username !== '' || url.password !== '') throw new ClientOptionError(option, '(URL with credentials)', 'must not contain a user name or password');

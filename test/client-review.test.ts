@@ -167,3 +167,31 @@ describe('header values fetch cannot send as signed are usage errors', () => {
     expect(run.stderr).toMatch(/header X-Name must be printable ASCII/);
   });
 });
+
+describe('a presigned URL given as the function URL', () => {
+  const TOKEN = 'FwoGZXIvYXdzEXAMPLETOKENvalue0123456789';
+  const presigned = `${URL_OF_FUNCTION}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAEXAMPLE%2F20260101%2Fus-east-1%2Flambda%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-Expires=60&X-Amz-Security-Token=${TOKEN}&X-Amz-SignedHeaders=host&X-Amz-Signature=${'a'.repeat(64)}`;
+
+  it('is a usage error in the library, naming the parameters and not their values', () => {
+    // Before: accepted, signed again on top (AWS refuses two SigV4 authentications) and its token
+    // printed in the CLI's status line.
+    expect(() => new FunctionUrlClient({ url: presigned, credentials: { getCredentials: async () => KEY } })).toThrow(/not a presigned URL \(it has X-Amz-Algorithm, X-Amz-Credential, X-Amz-Security-Token, X-Amz-Signature/);
+    let message = '';
+    try {
+      new FunctionUrlClient({ url: presigned, unsigned: true });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/presigned URL/);
+    expect(message).not.toContain(TOKEN);
+  });
+
+  it('the CLI: exit 2, and the token appears nowhere in its output (plain and --json)', async () => {
+    for (const extra of [[], ['--json'], ['--verbose', '--debug']]) {
+      const run = await runCli(['--url', presigned, '--role-arn', ROLE_ARN, ...extra], { AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:9' });
+      expect(run.code).toBe(2);
+      expect(`${run.stdout}${run.stderr}`).toMatch(/presigned URL/);
+      expect(`${run.stdout}${run.stderr}`).not.toContain(TOKEN);
+    }
+  });
+});
