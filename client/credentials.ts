@@ -267,7 +267,10 @@ export class AssumeRoleCredentials {
   async getCredentials(options: { validForSeconds?: number } = {}): Promise<TemporaryCredentials> {
     const now = this.clock();
     const cached = this.cached;
-    const neededMs = Math.min(options.validForSeconds ?? 0, this.durationSeconds) * 1000;
+    // A lifetime a fresh session could not cover either (it lasts durationSeconds from its issue)
+    // is left for the caller to refuse, rather than costing an AssumeRole per call.
+    const validForMs = (options.validForSeconds ?? 0) * 1000;
+    const neededMs = validForMs + EXPIRY_MARGIN_MS <= this.durationSeconds * 1000 ? validForMs : 0;
     if (cached !== undefined && now < cached.expiration.getTime() - EXPIRY_MARGIN_MS && now + neededMs <= cached.expiration.getTime()) {
       const refreshAt = cached.expiration.getTime() - (this.options.refreshBeforeExpirySeconds ?? 300) * 1000;
       if (now >= refreshAt) this.refreshInBackground(cached);

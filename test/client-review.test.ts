@@ -95,10 +95,12 @@ describe('presign: a session too short for the lifetime asked is renewed, not re
   });
 
   it('a lifetime longer than a whole session is still refused, with one AssumeRole at most', async () => {
-    const { sts, clock } = stsWithClock();
+    const { sts, clock, advance } = stsWithClock();
     const credentials = new AssumeRoleCredentials({ roleArn: ROLE_ARN, sts, clock, durationSeconds: 900 });
     const client = new FunctionUrlClient({ url: URL_OF_FUNCTION, credentials });
     await expect(client.presign({ expiresInSeconds: 1800, signingDate: new Date(clock()) })).rejects.toThrow(/remaining life of the credentials/);
+    advance(60_000);
+    await expect(client.presign({ expiresInSeconds: 890, signingDate: new Date(clock()) })).rejects.toThrow(/remaining life of the credentials/);
     expect(credentials.assumeRoleCalls).toBe(1);
   });
 });
