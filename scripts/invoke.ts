@@ -308,7 +308,12 @@ function requestFrom(values: Values): InvokeRequest {
   const headers: [string, string][] = [];
   for (const header of values.header ?? []) {
     const m = HEADER.exec(header);
-    if (m === null) throw new ClientOptionError('-H', header, "must look like 'Name: value'");
+    if (m === null) {
+      // Only what stands before the first colon or space is shown: the rest may be a token
+      // ("-H 'Authorization Bearer …'", the colon forgotten).
+      const name = /^[^:\s]*/.exec(header)![0];
+      throw new ClientOptionError('-H', undefined, `must look like 'Name: value' (got one starting ${JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name)}; its value is not shown)`);
+    }
     headers.push([m[1], m[2]]);
   }
   const data = values.data;

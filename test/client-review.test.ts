@@ -197,3 +197,13 @@ describe('a presigned URL given as the function URL', () => {
     }
   });
 });
+
+describe('a malformed -H does not echo its value', () => {
+  it('the colon forgotten after Authorization: exit 2 naming the header, the token nowhere', async () => {
+    const token = 'eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXRva2Vu.sig';
+    const run = await runCli(['--url', URL_OF_FUNCTION, '--role-arn', ROLE_ARN, '-H', `Authorization Bearer ${token}`], {});
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/-H must look like 'Name: value' \(got one starting "Authorization"/);
+    expect(`${run.stdout}${run.stderr}`).not.toContain(token);
+  });
+});
