@@ -61,7 +61,9 @@ export function readDeploymentOutputs(file: string, select?: string, options: { 
     const children = [...values].reverse();
     for (const [key, child] of children) pending.push({ node: child, at: [...at, key] });
   }
-  const matching = select === undefined ? found : found.filter((f) => f.location === select || f.location.endsWith(`.${select}`));
+  // An exact location wins over suffixes: "demo.Url" must not be ambiguous next to "eu.demo.Url".
+  const exact = found.filter((f) => f.location === select);
+  const matching = select === undefined ? found : exact.length > 0 ? exact : found.filter((f) => f.location.endsWith(`.${select}`));
   if (matching.length === 0) {
     throw new ClientOptionError(select === undefined ? '--outputs' : '--outputs-path', select ?? file, select === undefined
       ? 'holds no function_url output: is it the outputs file of a stack with a ProtectedFunctionUrl?'

@@ -1,7 +1,11 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AssumeRoleCredentials, StsApi } from '../client/credentials';
 import { FunctionUrlClient } from '../client/function-url-client';
+import { readDeploymentOutputs } from '../client/deployment-outputs';
 import { runCli } from './support/invoke-cli-run';
+import { useTempDir } from './support/temp-dir';
 
 /**
  * Fresh-eyes review of the client: each test here failed before the fix it names.
@@ -205,5 +209,27 @@ describe('a malformed -H does not echo its value', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/-H must look like 'Name: value' \(got one starting "Authorization"/);
     expect(`${run.stdout}${run.stderr}`).not.toContain(token);
+  });
+});
+
+describe('outputs files with several deployments', () => {
+  const temp = useTempDir('client-review-');
+  const deployment = (url: string) => ({ function_url: url, invoker_role_arn: ROLE_ARN });
+
+  it('--outputs-path naming one location exactly picks it, even when it is also the suffix of another', () => {
+    const file = path.join(temp(), 'outputs.json');
+    fs.writeFileSync(file, JSON.stringify({ demo: { Url: deployment('https://a.example/') }, eu: { demo: { Url: deployment('https://b.example/') } } }), { mode: 0o600 });
+    // Before: "must pick one of demo.Url, eu.demo.Url", with no way to pick demo.Url.
+    expect(readDeploymentOutputs(file, 'demo.Url').functionUrl).toBe('https://a.example/');
+    expect(readDeploymentOutputs(file, 'eu.demo.Url').functionUrl).toBe('https://b.example/');
+    expect(() => readDeploymentOutputs(file, 'Url')).toThrow(/must pick one of demo\.Url, eu\.demo\.Url/);
+  });
+
+  it('prototype-named keys are data: a deployment under "__proto__" or "constructor" is found and named', () => {
+    const file = path.join(temp(), 'outputs.json');
+    fs.writeFileSync(file, `{"__proto__":{"constructor":${JSON.stringify(deployment('https://c.example/'))}}}`, { mode: 0o600 });
+    const outputs = readDeploymentOutputs(file);
+    expect(outputs.location).toBe('__proto__.constructor');
+    expect(outputs.functionUrl).toBe('https://c.example/');
   });
 });
