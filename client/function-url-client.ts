@@ -428,10 +428,20 @@ function toResponse(response: StreamingResponse, body: Buffer, truncated: boolea
   return { status: response.status, headers: response.headers, body, text, json, truncated, attempts: response.attempts, durationMs };
 }
 
-/** Likely causes of a refusal, for people: the response's own message first. */
+/**
+ * Text from the answer as it may be shown on a terminal: control characters (ESC above all, which
+ * lets a hostile or spoofed server rewrite the screen or the title) become "?".
+ */
+function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
+/** Likely causes of a refusal, for people: the response's own message first (its control characters shown as "?"). */
 export function explainRefusal(response: InvokeResponse, context: { region: string; signed: boolean; temporary: boolean }): string[] {
-  const own = (response.json as { Message?: string; message?: string } | undefined)?.Message ?? (response.json as { message?: string } | undefined)?.message ?? response.text.slice(0, 300);
-  const errorType = response.headers['x-amzn-errortype'];
+  const body = response.json as { Message?: unknown; message?: unknown } | undefined;
+  const message = [body?.Message, body?.message].find((m): m is string => typeof m === 'string');
+  const own = printable((message ?? response.text).slice(0, 300));
+  const errorType = response.headers['x-amzn-errortype'] === undefined ? undefined : printable(response.headers['x-amzn-errortype']);
   const lines = [`The function URL answered ${response.status}${errorType ? ` (${errorType})` : ''}: ${own}`];
   if (response.status !== 403 && response.status !== 401) return lines;
   if (!context.signed) {

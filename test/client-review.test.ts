@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AssumeRoleCredentials, StsApi } from '../client/credentials';
-import { FunctionUrlClient } from '../client/function-url-client';
+import { FunctionUrlClient, InvokeResponse, explainRefusal } from '../client/function-url-client';
 import { readDeploymentOutputs } from '../client/deployment-outputs';
 import { runCli } from './support/invoke-cli-run';
 import { useTempDir } from './support/temp-dir';
@@ -231,5 +231,24 @@ describe('outputs files with several deployments', () => {
     const outputs = readDeploymentOutputs(file);
     expect(outputs.location).toBe('__proto__.constructor');
     expect(outputs.functionUrl).toBe('https://c.example/');
+  });
+});
+
+describe('a refusal explained on the terminal carries no control characters from the server', () => {
+  it('ESC sequences in the message, the plain text or x-amzn-ErrorType are shown as "?"', () => {
+    // Before: printed as they came, so a hostile server could clear the screen or fake a line.
+    const escape = '\u001b]0;owned\u0007\u001b[2J';
+    const base = { status: 403, body: Buffer.alloc(0), truncated: false, attempts: 1, durationMs: 1 };
+    const responses: InvokeResponse[] = [
+      { ...base, headers: { 'x-amzn-errortype': `Forbidden${escape}` }, text: '', json: { Message: `denied${escape}` } },
+      { ...base, headers: {}, text: `plain${escape}\r\nfake line`, json: undefined },
+      { ...base, headers: {}, text: '', json: { message: { nested: true } } },
+    ];
+    for (const response of responses) {
+      const text = explainRefusal(response, { region: 'us-east-1', signed: true, temporary: true }).join('\n');
+      expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+      expect(text).toMatch(/^The function URL answered 403/);
+      expect(text).not.toContain('[object Object]');
+    }
   });
 });
