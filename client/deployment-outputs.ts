@@ -78,12 +78,18 @@ export function readDeploymentOutputs(file: string, select?: string, options: { 
     return typeof value === 'string' && value !== '' ? value : undefined;
   };
   if (str('invoker_role_arn') === undefined && options.roleRequired !== false) throw new ClientOptionError('--outputs', file, `has no invoker_role_arn next to function_url at ${location}`);
+  const maxSession = values.get('max_session_duration');
+  // IAM's MaxSessionDuration range; any other value would surface later as a bad --duration the
+  // user never gave (it bounds the session asked for --presign).
+  if (maxSession !== undefined && !(Number.isInteger(maxSession) && (maxSession as number) >= 3600 && (maxSession as number) <= 43200)) {
+    throw new ClientOptionError('--outputs', file, `has max_session_duration ${JSON.stringify(maxSession)} at ${location}: a role's max session duration is a whole number of seconds from 3600 to 43200`);
+  }
   return {
     functionUrl: str('function_url')!,
     roleArn: str('invoker_role_arn') ?? '',
     region: str('region'),
     externalId: str('external_id'),
-    maxSessionDuration: typeof values.get('max_session_duration') === 'number' ? (values.get('max_session_duration') as number) : undefined,
+    maxSessionDuration: maxSession as number | undefined,
     accessKeyId: str('invoker_access_key_id'),
     secretAccessKey: str('invoker_secret_access_key'),
     location,

@@ -252,3 +252,21 @@ describe('a refusal explained on the terminal carries no control characters from
     }
   });
 });
+
+describe('an outputs file with an impossible max_session_duration', () => {
+  const temp = useTempDir('client-review-msd-');
+  it.each([[600], ['3600'], [1e9], [3600.5]])('%j is refused naming the field, not reported later as a bad --duration', (value) => {
+    const file = path.join(temp(), 'outputs.json');
+    fs.writeFileSync(file, JSON.stringify({ s: { u: { function_url: 'https://a.example/', invoker_role_arn: ROLE_ARN, max_session_duration: value } } }), { mode: 0o600 });
+    expect(() => readDeploymentOutputs(file)).toThrow(/has max_session_duration .* at s\.u: a role's max session duration is a whole number of seconds from 3600 to 43200/);
+  });
+
+  it('the CLI: --presign with such a file is exit 2 naming the file, not --duration', async () => {
+    const file = path.join(temp(), 'outputs.json');
+    fs.writeFileSync(file, JSON.stringify({ s: { u: { function_url: URL_OF_FUNCTION, invoker_role_arn: ROLE_ARN, max_session_duration: 600 } } }), { mode: 0o600 });
+    const run = await runCli(['--outputs', file, '--presign', '300'], {});
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/max_session_duration 600/);
+    expect(run.stderr).not.toMatch(/--duration/);
+  });
+});
