@@ -51,7 +51,8 @@ What to send:
   --data TEXT | @FILE     request body (a file is sent byte for byte; at most 6 MiB)
   -H, --header 'N: v'     request header (repeatable)
   --timeout MS            per attempt, until the headers and then per pause in the body (default 10000)
-  --retries N             retries for 5xx, 429 and network errors (default 2)
+  --retries N             retries for 5xx, 429 and network errors (default 2); a retried call
+                          may run the function twice: --retries 0 when it is not idempotent
   --max-bytes N           read at most N bytes of the body, then stop with exit 3 (default ${DEFAULT_MAX_BODY_BYTES})
   --max-time S            upper bound for the whole run, then exit 5 (default ${DEFAULT_MAX_TIME_SECONDS},
                           plus --repeat x --interval)

@@ -270,3 +270,10 @@ describe('an outputs file with an impossible max_session_duration', () => {
     expect(run.stderr).not.toMatch(/--duration/);
   });
 });
+
+describe('--help tells that retries can repeat a call', () => {
+  it('a retried call may run the function twice (a 5xx or a timeout can come after it ran)', async () => {
+    const run = await runCli(['--help']);
+    expect(run.stdout).toMatch(/--retries N .*\n.*may run the function twice: --retries 0 when it is not idempotent/);
+  });
+});
