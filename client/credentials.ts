@@ -240,6 +240,7 @@ export class AssumeRoleCredentials {
   private cached?: TemporaryCredentials;
   private inFlight?: Promise<TemporaryCredentials>;
   private nextBackgroundRefreshAt = 0;
+  private generation = 0;
   private readonly sts: StsApi;
   private readonly clock: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -282,13 +283,24 @@ export class AssumeRoleCredentials {
   /** Drops the cached credentials (e.g. after the role changed). */
   invalidate(): void {
     this.cached = undefined;
+    // A call already under way was asked for before the change: its answer must not be cached,
+    // and the next caller must not join it.
+    this.generation++;
+    this.inFlight = undefined;
   }
 
   private refresh(): Promise<TemporaryCredentials> {
     if (this.inFlight === undefined) {
-      this.inFlight = this.assumeWithRetries()
-        .then((credentials) => (this.cached = credentials))
-        .finally(() => (this.inFlight = undefined));
+      const generation = this.generation;
+      const call: Promise<TemporaryCredentials> = this.assumeWithRetries()
+        .then((credentials) => {
+          if (generation === this.generation) this.cached = credentials;
+          return credentials;
+        })
+        .finally(() => {
+          if (this.inFlight === call) this.inFlight = undefined;
+        });
+      this.inFlight = call;
     }
     return this.inFlight;
   }

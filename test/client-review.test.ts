@@ -277,3 +277,24 @@ describe('--help tells that retries can repeat a call', () => {
     expect(run.stdout).toMatch(/--retries N .*\n.*may run the function twice: --retries 0 when it is not idempotent/);
   });
 });
+
+describe('invalidate() during an AssumeRole under way', () => {
+  it('the answer asked for before invalidate() is not cached, and the next caller asks STS again', async () => {
+    // Before: the old call's session became the cache after invalidate(), and callers joined it.
+    const answers: ((value: Awaited<ReturnType<StsApi['assumeRole']>>) => void)[] = [];
+    const sts: StsApi = { assumeRole: () => new Promise((resolve) => answers.push(resolve)) };
+    const credentials = new AssumeRoleCredentials({ roleArn: ROLE_ARN, sts });
+    const answer = (id: string) => ({ Credentials: { AccessKeyId: id, SecretAccessKey: 's', SessionToken: 't', Expiration: new Date(Date.now() + 3600_000) }, AssumedRoleUser: { Arn: 'arn:aws:sts::111122223333:assumed-role/function_invoker/s' } });
+    const before = credentials.getCredentials();
+    await new Promise((resolve) => setImmediate(resolve));
+    credentials.invalidate();
+    const after = credentials.getCredentials();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(answers).toHaveLength(2);
+    answers[0](answer('ASIAOLD0000000000001'));
+    answers[1](answer('ASIANEW0000000000001'));
+    expect((await before).accessKeyId).toBe('ASIAOLD0000000000001');
+    expect((await after).accessKeyId).toBe('ASIANEW0000000000001');
+    expect((await credentials.getCredentials()).accessKeyId).toBe('ASIANEW0000000000001');
+  });
+});
