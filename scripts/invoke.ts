@@ -74,7 +74,7 @@ Secrets (secret keys, session tokens) are never printed, in any mode (a --presig
 one thing printed that grants access, and only because you asked for it).
 
 Exit codes: 0 success (2xx; --prove: every check as expected), 2 usage error, 3 HTTP error status
-or a body cut at --max-bytes, 4 authentication/authorization failure (401/403, AssumeRole refused),
+or a body cut at --max-bytes or by a closed stdout, 4 authentication/authorization failure (401/403, AssumeRole refused),
 5 network failure or timeout (URL, STS or --max-time), 6 --prove found a call that did not behave
 as expected, 1 unexpected error.`;
 
@@ -513,16 +513,30 @@ async function streamOne(io: CliIo, client: FunctionUrlClient, request: InvokeRe
   const refused = response.status === 401 || response.status === 403;
   const decoder = new TextDecoder();
   const write = io.stdoutBytes ?? ((chunk: Uint8Array): void => io.stdout(decoder.decode(chunk, { stream: true })));
+  /** False when stdout's reader has gone away (EPIPE, or the stream already destroyed by it). */
+  const deliver = async (bytes: Uint8Array): Promise<boolean> => {
+    try {
+      await write(bytes);
+      return true;
+    } catch (error) {
+      if (!['EPIPE', 'ERR_STREAM_DESTROYED'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+      return false;
+    }
+  };
   let written = 0;
   let last = 10;
   let cut = false;
+  let readerGone = false;
   // A refusal's body is kept (small, bounded) to explain it; a normal body is never held.
   const kept: Uint8Array[] = [];
   for await (const chunk of response.body) {
     const room = maxBodyBytes - written;
     const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
     if (part.length > 0) {
-      await write(part);
+      if (!(await deliver(part))) {
+        readerGone = true;
+        break;
+      }
       written += part.length;
       last = part[part.length - 1];
       if (refused && written <= 64 * 1024) kept.push(part);
@@ -532,9 +546,15 @@ async function streamOne(io: CliIo, client: FunctionUrlClient, request: InvokeRe
       break;
     }
   }
+  if (readerGone) {
+    // The reader went away (`| head`): stop reading, like a body cut at --max-bytes.
+    await response.cancel();
+    io.stderr(`error: stdout was closed after ${written} bytes of the body; the rest was not read.\n`);
+    return exitCodeFor(response.status) === EXIT_CODES.success ? EXIT_CODES.httpError : exitCodeFor(response.status);
+  }
   if (cut) await response.cancel();
   if (!io.stdoutBytes) io.stdout(decoder.decode());
-  if (written > 0 && last !== 10) await write(new Uint8Array([10]));
+  if (written > 0 && last !== 10) await deliver(new Uint8Array([10]));
   if (refused) {
     const body = Buffer.concat(kept);
     let parsed: unknown;
@@ -667,11 +687,19 @@ function reportError(io: CliIo, error: unknown, json: boolean, debug: boolean): 
 if (require.main === module) {
   // The SDK warns that its 2027 releases will need Node 22; this project targets Node 20 (see README).
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  process.stdout.on('error', () => undefined);
   runInvokeCli(process.argv.slice(2), {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
-    // A pipe to a slow reader buffers every write in memory unless we wait for 'drain'.
-    stdoutBytes: (chunk) => (process.stdout.write(chunk) ? undefined : new Promise<void>((resolve) => process.stdout.once('drain', resolve))),
+    // A pipe to a slow reader buffers every write in memory unless we wait for 'drain'; a reader
+    // that went away (`| head`) is an EPIPE for streamOne to handle, not an unhandled 'error' event
+    // (a stack trace).
+    stdoutBytes: (chunk) =>
+      new Promise<void>((resolve, reject) => {
+        const flushed = process.stdout.write(chunk, (error) => error && reject(error));
+        if (flushed) resolve();
+        else process.stdout.once('drain', resolve);
+      }),
     env: process.env,
   }).then((code) => {
     // Exit now: a call abandoned at --max-time may still hold a socket open.

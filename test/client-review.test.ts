@@ -1,4 +1,6 @@
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AssumeRoleCredentials, StsApi } from '../client/credentials';
@@ -296,5 +298,47 @@ describe('invalidate() during an AssumeRole under way', () => {
     expect((await before).accessKeyId).toBe('ASIAOLD0000000000001');
     expect((await after).accessKeyId).toBe('ASIANEW0000000000001');
     expect((await credentials.getCredentials()).accessKeyId).toBe('ASIANEW0000000000001');
+  });
+});
+
+describe('stdout closed by its reader (`| head`)', () => {
+  const temp = useTempDir('client-review-epipe-');
+  it('exit 3 with one line, the answer cancelled, no "unexpected" error or stack trace', async () => {
+    // Before: the EPIPE reached reportError as "unexpected: write EPIPE" (exit 1), and in the real
+    // process an unhandled 'error' event on stdout printed a stack trace.
+    let served = 0;
+    const chunk = Buffer.alloc(64 * 1024, 'a');
+    const server = http.createServer((_req, res) => {
+      res.on('error', () => undefined);
+      const pump = () => {
+        while (served < 400) {
+          served++;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      let writes = 0;
+      const closedAfterTwo = async () => {
+        if (++writes > 2) throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+      };
+      // Static keys in a profile: signing needs some credentials, this server never checks them.
+      const dir = temp();
+      fs.writeFileSync(path.join(dir, 'credentials'), `[static]\naws_access_key_id = ${KEY.accessKeyId}\naws_secret_access_key = ${KEY.secretAccessKey}\n`, { mode: 0o600 });
+      fs.writeFileSync(path.join(dir, 'config'), '[profile static]\nregion = us-east-1\n');
+      const env = { AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'credentials'), AWS_CONFIG_FILE: path.join(dir, 'config') };
+      const run = await runCli(['--url', url, '--region', 'us-east-1', '--no-assume-role', '--profile', 'static'], env, closedAfterTwo);
+      expect(run.stderr).toMatch(/error: stdout was closed after \d+ bytes of the body; the rest was not read/);
+      expect(run.stderr).not.toMatch(/unexpected|at .*\.ts:/);
+      expect(run.code).toBe(3);
+      expect(served).toBeLessThan(400);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
