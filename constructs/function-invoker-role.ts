@@ -78,6 +78,8 @@ export class FunctionInvokerRole extends Construct {
     check.integerInRange('maxSessionDuration', this.maxSessionDuration, 3600, 43200, 'seconds');
     check.pattern('permissionsBoundary', props.permissionsBoundary, MANAGED_POLICY_ARN, 20, 2048, 'a managed policy ARN (arn:<partition>:iam::<account or "aws">:policy/<name>)');
     check.tags('tags', props.tags);
+    check.list('trustedPrincipals', props.trustedPrincipals, '["arn:aws:iam::111122223333:role/on-call"]');
+    check.list('functionUrls', props.functionUrls, '[functionUrl]');
 
     for (const principal of props.trustedPrincipals ?? []) this.addTrustedPrincipal(principal);
     for (const url of props.functionUrls ?? []) this.grantInvokeUrl(url);

@@ -241,6 +241,9 @@ function isLambdaFunctionResource(value: unknown): value is LambdaFunctionResour
 
 function validateCors(check: PropChecker, cors: FunctionUrlCorsOptions | undefined): void {
   if (cors === undefined) return;
+  // null or a string from JSON crashed with a TypeError on `cors.maxAge`.
+  if (typeof cors !== 'object' || cors === null || Array.isArray(cors)) check.fail('cors', cors, 'must be an object of CORS settings, e.g. { allowOrigins: ["https://app.example.com"] }');
+  check.boolean('cors.allowCredentials', cors.allowCredentials);
   check.integerInRange('cors.maxAge', cors.maxAge, 0, 86400, 'seconds');
   // From JavaScript or JSON a single string slips in where a list belongs: iterated, it passed
   // letter by letter and reached Terraform as a string ("set of string required" at plan).

@@ -76,6 +76,21 @@ export class PropChecker {
     }
   }
 
+  /**
+   * From JavaScript, JSON or an environment variable a flag arrives as "false": truthy, so
+   * `createInvokerUser: "false"` created the user and its long-lived key it was meant to leave out.
+   */
+  boolean(prop: string, value: boolean | undefined): void {
+    if (value === undefined || typeof value === 'boolean' || Token.isUnresolved(value)) return;
+    this.fail(prop, value, 'must be true or false (a boolean, not a string or number)');
+  }
+
+  /** A single string where a list belongs was iterated letter by letter ("got \"a\""). */
+  list(prop: string, value: readonly unknown[] | undefined, example: string): void {
+    if (value === undefined || Array.isArray(value) || isUnresolved(value)) return;
+    this.fail(prop, value, `must be a list, e.g. ${example}`);
+  }
+
   oneOf<T extends string>(prop: string, value: T | undefined, allowed: readonly T[]): void {
     if (value === undefined || isUnresolved(value)) return;
     if (!allowed.includes(value)) this.fail(prop, value, `must be one of ${allowed.join(', ')}`);
