@@ -84,6 +84,8 @@ export class FunctionInvokerRole extends Construct {
     for (const principal of props.trustedPrincipals ?? []) this.addTrustedPrincipal(principal);
     for (const url of props.functionUrls ?? []) this.grantInvokeUrl(url);
 
+    check.uniqueIamName(this, 'role', props.roleName !== undefined ? 'roleName' : 'namePrefix + roleName', this.roleName);
+    check.uniqueIamName(this, 'policy', props.policyName !== undefined ? 'policyName' : 'namePrefix + policyName', policyName);
     const role = new IamRole(this, 'Role', {
       name: this.roleName,
       path,

@@ -73,6 +73,7 @@ export class InvokerUser extends Construct {
       }
     }
 
+    check.uniqueIamName(this, 'user', props.userName !== undefined ? 'userName' : 'namePrefix + userName', this.userName);
     const user = new IamUser(this, 'User', {
       name: this.userName,
       path: props.path ?? '/',

@@ -188,6 +188,22 @@ describe('missing wiring is refused at synth, before anything is written', () =>
     expect(filesUnder(outdir)).toEqual([]);
   });
 
+  it('two constructs of one stack with the same IAM name (which failed at apply, half created)', () => {
+    const app = new App({ outdir: temp() });
+    const stack = new TerraformStack(app, 'bad');
+    new ProtectedFunctionUrl(stack, 'Orders', { function: 'orders' });
+    expect(() => new ProtectedFunctionUrl(stack, 'Reports', { function: 'reports' })).toThrow(
+      /^FunctionInvokerRole at bad\/Reports\/InvokerRole: namePrefix \+ roleName must differ from the IAM role name bad\/Orders\/InvokerRole already uses in this stack .*set namePrefix or another name \(got "function_invoker"\)$/,
+    );
+    expect(() => new ProtectedFunctionUrl(stack, 'Billing', { function: 'billing', roleName: 'billing_invoker', policyName: 'invokeSINGLElambdaPolicy' })).toThrow(/policyName must differ from the IAM policy name bad\/Orders\/InvokerRole/);
+    expect(() => new ProtectedFunctionUrl(stack, 'Audit', { function: 'audit', roleName: 'audit_invoker', policyName: 'audit', userName: 'LAMBDA_INVOKER' })).toThrow(
+      /^InvokerUser at bad\/Audit\/InvokerUser: userName must differ from the IAM user name bad\/Orders\/InvokerUser already uses/,
+    );
+    // With a prefix each deployment has its own names; another stack (maybe another account) may reuse them.
+    expect(() => new ProtectedFunctionUrl(stack, 'Partner', { function: 'partner', namePrefix: 'partner-' })).not.toThrow();
+    expect(() => new ProtectedFunctionUrl(new TerraformStack(app, 'other'), 'Orders', { function: 'orders' })).not.toThrow();
+  });
+
   it('an invoker user alone names its role', () => {
     const app = new App({ outdir: temp() });
     const stack = new TerraformStack(app, 'bad');
