@@ -64,6 +64,15 @@ describe('the demo stack', () => {
     ]);
   });
 
+  // The simulator reads these policies by name; that they sit on the invoker user (and its key
+  // belongs to it) is what makes "the key may only assume the role" true in AWS.
+  it("puts the assume-role policy and the access key on the invoker user itself", () => {
+    const userRef = (attribute: string) => new RegExp(`^\\$\\{aws_iam_user\\.ProtectedUrl_InvokerUser_[A-F0-9]+\\.${attribute}\\}$`);
+    expect(stack.only('aws_iam_user_policy').user).toMatch(userRef('name'));
+    expect(stack.only('aws_iam_access_key').user).toMatch(userRef('name'));
+    expect(JSON.parse(Object.values(stack.resources('aws_iam_role')).find((r) => r.name === 'function_invoker')!.assume_role_policy).Statement[0].Principal.AWS).toMatch(userRef('arn'));
+  });
+
   it('attaches the invoke policy to the invoker role', () => {
     const attachment = stack.only('aws_iam_role_policy_attachment');
     expect(attachment.role).toMatch(/^\$\{aws_iam_role\.ProtectedUrl_InvokerRole_[A-F0-9]+\.name\}$/);
