@@ -70,6 +70,7 @@ const CASES: [string, Partial<ProtectedFunctionUrlProps>, string, string, RegExp
   ['trusted principal that is not an ARN', { trustedPrincipals: ['bob'] }, 'trustedPrincipals', '"bob"', /IAM principal ARN/],
   ['trusted principal with a short account', { trustedPrincipals: ['arn:aws:iam::1234:user/bob'] }, 'trustedPrincipals', '1234', /12-digit account/],
   ['trusted principal that is a service', { trustedPrincipals: ['lambda.amazonaws.com'] }, 'trustedPrincipals', 'lambda.amazonaws.com', /IAM principal ARN/],
+  ["cross-account invoker of the function's own account", { function: `arn:aws:lambda:us-east-1:111122223333:function:fn`, crossAccountInvokers: [`arn:aws:iam::111122223333:role/intern`] }, 'crossAccountInvoker', `"arn:aws:iam::111122223333:role/intern"`, /must belong to another account than the function's \(\d{12}\)/],
   ['cross-account invoker as a bare ID', { crossAccountInvokers: ['444455556666'] }, 'crossAccountInvoker', '444455556666', /not a bare account ID/],
   ['permissions boundary that is a role ARN', { permissionsBoundary: 'arn:aws:iam::111122223333:role/x' }, 'permissionsBoundary', 'role/x', /managed policy ARN/],
   ['function ARN with a bad region', { function: 'arn:aws:lambda:moon-1:111122223333:function:fn' }, 'function', 'moon-1', /Lambda function ARN/],
