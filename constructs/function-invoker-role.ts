@@ -10,7 +10,9 @@ import { EXTERNAL_ID, MANAGED_POLICY_ARN, PropChecker } from './prop-validation'
 /** Settings of the role session that callers must or may use; shared with the composite. */
 export interface FunctionInvokerRoleOptions {
   /**
-   * Prepended to the role and policy names, so two deployments in one account cannot collide.
+   * Prepended to the role and policy names (in ProtectedFunctionUrl also to the user's and its
+   * policy's), so two deployments in one account cannot collide. Two constructs of one stack may
+   * not end up with the same IAM name: that is refused at construction.
    * @default - no prefix
    */
   readonly namePrefix?: string;
@@ -18,7 +20,7 @@ export interface FunctionInvokerRoleOptions {
   readonly roleName?: string;
   /** Name of the customer-managed invoke policy. @default "InvokeSingleLambdaPolicy" */
   readonly policyName?: string;
-  /** IAM path of the role and the policy. @default "/" */
+  /** IAM path of the role and the policy (in ProtectedFunctionUrl also of the user). @default "/" */
   readonly path?: string;
   /**
    * When set, AssumeRole must present this `sts:ExternalId` (2 to 1224 characters). It guards a
@@ -78,10 +80,14 @@ export class FunctionInvokerRole extends Construct {
     check.integerInRange('maxSessionDuration', this.maxSessionDuration, 3600, 43200, 'seconds');
     check.pattern('permissionsBoundary', props.permissionsBoundary, MANAGED_POLICY_ARN, 20, 2048, 'a managed policy ARN (arn:<partition>:iam::<account or "aws">:policy/<name>)');
     check.tags('tags', props.tags);
+    check.list('trustedPrincipals', props.trustedPrincipals, '["arn:aws:iam::111122223333:role/on-call"]');
+    check.list('functionUrls', props.functionUrls, '[functionUrl]');
 
     for (const principal of props.trustedPrincipals ?? []) this.addTrustedPrincipal(principal);
     for (const url of props.functionUrls ?? []) this.grantInvokeUrl(url);
 
+    check.uniqueIamName(this, 'role', props.roleName !== undefined ? 'roleName' : 'namePrefix + roleName', this.roleName);
+    check.uniqueIamName(this, 'policy', props.policyName !== undefined ? 'policyName' : 'namePrefix + policyName', policyName);
     const role = new IamRole(this, 'Role', {
       name: this.roleName,
       path,

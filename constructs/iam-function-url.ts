@@ -172,7 +172,15 @@ export class IamFunctionUrl extends Construct {
    * FunctionInvokerRole need none of this: their session belongs to the function's account.
    */
   allowCrossAccountInvoker(principalArn: string): void {
-    new PropChecker('IamFunctionUrl', this.node.path).principalArn('crossAccountInvoker', principalArn);
+    const check = new PropChecker('IamFunctionUrl', this.node.path);
+    check.principalArn('crossAccountInvoker', principalArn);
+    // A resource policy alone grants a principal of the function's own account, without any
+    // identity policy; on hashicorp/aws 5.100 that includes the Invoke API. Such principals assume
+    // the FunctionInvokerRole instead (known only when the function was given by ARN).
+    const functionAccount = isUnresolved(this.functionArn) ? undefined : this.functionArn.split(':')[4];
+    if (functionAccount !== undefined && !isUnresolved(principalArn) && principalArn.split(':')[4] === functionAccount) {
+      check.fail('crossAccountInvoker', principalArn, `must belong to another account than the function's (${functionAccount}): principals of its own account get the URL through the FunctionInvokerRole (trustedPrincipals)`);
+    }
     if (this.crossAccountInvokers.has(principalArn)) return;
     this.crossAccountInvokers.add(principalArn);
     // Construct ids come from the principal: a different principal is a different permission
@@ -241,6 +249,9 @@ function isLambdaFunctionResource(value: unknown): value is LambdaFunctionResour
 
 function validateCors(check: PropChecker, cors: FunctionUrlCorsOptions | undefined): void {
   if (cors === undefined) return;
+  // null or a string from JSON crashed with a TypeError on `cors.maxAge`.
+  if (typeof cors !== 'object' || cors === null || Array.isArray(cors)) check.fail('cors', cors, 'must be an object of CORS settings, e.g. { allowOrigins: ["https://app.example.com"] }');
+  check.boolean('cors.allowCredentials', cors.allowCredentials);
   check.integerInRange('cors.maxAge', cors.maxAge, 0, 86400, 'seconds');
   // From JavaScript or JSON a single string slips in where a list belongs: iterated, it passed
   // letter by letter and reached Terraform as a string ("set of string required" at plan).

@@ -60,6 +60,7 @@ export class InvokerUser extends Construct {
     }
     const prefix = props.namePrefix ?? '';
     this.userName = `${prefix}${props.userName ?? 'lambda_invoker'}`;
+    check.boolean('createAccessKey', props.createAccessKey);
     const createAccessKey = props.createAccessKey ?? true;
     check.iamName(props.userName !== undefined ? 'userName' : 'namePrefix + userName', this.userName, 64);
     check.iamPath('path', props.path);
@@ -72,6 +73,7 @@ export class InvokerUser extends Construct {
       }
     }
 
+    check.uniqueIamName(this, 'user', props.userName !== undefined ? 'userName' : 'namePrefix + userName', this.userName);
     const user = new IamUser(this, 'User', {
       name: this.userName,
       path: props.path ?? '/',

@@ -1,4 +1,5 @@
-import { Token } from 'cdktf';
+import { IConstruct } from 'constructs';
+import { TerraformStack, Token } from 'cdktf';
 
 /**
  * A construct prop a user set to a value AWS (or this library) does not accept.
@@ -76,6 +77,21 @@ export class PropChecker {
     }
   }
 
+  /**
+   * From JavaScript, JSON or an environment variable a flag arrives as "false": truthy, so
+   * `createInvokerUser: "false"` created the user and its long-lived key it was meant to leave out.
+   */
+  boolean(prop: string, value: boolean | undefined): void {
+    if (value === undefined || typeof value === 'boolean' || Token.isUnresolved(value)) return;
+    this.fail(prop, value, 'must be true or false (a boolean, not a string or number)');
+  }
+
+  /** A single string where a list belongs was iterated letter by letter ("got \"a\""). */
+  list(prop: string, value: readonly unknown[] | undefined, example: string): void {
+    if (value === undefined || Array.isArray(value) || isUnresolved(value)) return;
+    this.fail(prop, value, `must be a list, e.g. ${example}`);
+  }
+
   oneOf<T extends string>(prop: string, value: T | undefined, allowed: readonly T[]): void {
     if (value === undefined || isUnresolved(value)) return;
     if (!allowed.includes(value)) this.fail(prop, value, `must be one of ${allowed.join(', ')}`);
@@ -102,6 +118,25 @@ export class PropChecker {
     }
   }
 
+  /**
+   * IAM role, user and managed policy names are unique in an account, whatever the path, and
+   * compared without case (IAM User Guide, "IAM object quotas and names"). Two constructs of one
+   * stack with the same name passed synth and failed at apply with EntityAlreadyExists, after
+   * Terraform had created half of the resources; so a stack may claim each name once.
+   */
+  uniqueIamName(scope: IConstruct, kind: 'role' | 'user' | 'policy', prop: string, name: string): void {
+    if (isUnresolved(name)) return;
+    const stack = TerraformStack.of(scope);
+    let claimed = IAM_NAMES_BY_STACK.get(stack);
+    if (claimed === undefined) IAM_NAMES_BY_STACK.set(stack, (claimed = new Map()));
+    const key = `${kind} ${name.toLowerCase()}`;
+    const owner = claimed.get(key);
+    if (owner !== undefined) {
+      this.fail(prop, name, `must differ from the IAM ${kind} name ${owner.path} already uses in this stack (IAM names are unique per account, ignoring case): set namePrefix or another name`);
+    }
+    claimed.set(key, { path: scope.node.path });
+  }
+
   tags(prop: string, tags: Record<string, string> | undefined): void {
     if (tags === undefined) return;
     if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) this.fail(prop, tags, 'must be an object of tag keys to values, e.g. { team: "payments" }');
@@ -122,6 +157,7 @@ export class PropChecker {
   }
 }
 
+const IAM_NAMES_BY_STACK = new WeakMap<TerraformStack, Map<string, { path: string }>>();
 const IAM_NAME = /^[\w+=,.@-]+$/;
 const IAM_PATH = /^(\/|\/[\u0021-\u007e]+\/)$/;
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;

@@ -62,8 +62,10 @@ export class ProtectedFunctionUrl extends Construct {
     super(scope, id);
     // From JavaScript the props may be left out; then the message names the missing `function`.
     props = props ?? ({} as ProtectedFunctionUrlProps);
-    const createUser = props.createInvokerUser ?? true;
     const check: PropChecker = new PropChecker('ProtectedFunctionUrl', this.node.path);
+    for (const prop of ['createInvokerUser', 'createAccessKey', 'outputs'] as const) check.boolean(prop, props[prop]);
+    check.list('crossAccountInvokers', props.crossAccountInvokers, '["arn:aws:iam::111122223333:role/partner"]');
+    const createUser = props.createInvokerUser ?? true;
     if (!createUser) {
       if ((props.trustedPrincipals ?? []).length === 0) {
         check.fail('trustedPrincipals', props.trustedPrincipals ?? [], 'must name at least one principal when createInvokerUser is false (nobody could assume the role)');

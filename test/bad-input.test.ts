@@ -70,6 +70,7 @@ const CASES: [string, Partial<ProtectedFunctionUrlProps>, string, string, RegExp
   ['trusted principal that is not an ARN', { trustedPrincipals: ['bob'] }, 'trustedPrincipals', '"bob"', /IAM principal ARN/],
   ['trusted principal with a short account', { trustedPrincipals: ['arn:aws:iam::1234:user/bob'] }, 'trustedPrincipals', '1234', /12-digit account/],
   ['trusted principal that is a service', { trustedPrincipals: ['lambda.amazonaws.com'] }, 'trustedPrincipals', 'lambda.amazonaws.com', /IAM principal ARN/],
+  ["cross-account invoker of the function's own account", { function: `arn:aws:lambda:us-east-1:111122223333:function:fn`, crossAccountInvokers: [`arn:aws:iam::111122223333:role/intern`] }, 'crossAccountInvoker', `"arn:aws:iam::111122223333:role/intern"`, /must belong to another account than the function's \(\d{12}\)/],
   ['cross-account invoker as a bare ID', { crossAccountInvokers: ['444455556666'] }, 'crossAccountInvoker', '444455556666', /not a bare account ID/],
   ['permissions boundary that is a role ARN', { permissionsBoundary: 'arn:aws:iam::111122223333:role/x' }, 'permissionsBoundary', 'role/x', /managed policy ARN/],
   ['function ARN with a bad region', { function: 'arn:aws:lambda:moon-1:111122223333:function:fn' }, 'function', 'moon-1', /Lambda function ARN/],
@@ -186,6 +187,22 @@ describe('missing wiring is refused at synth, before anything is written', () =>
     build(new TerraformStack(app, 'bad'));
     expect(() => app.synth()).toThrow(message);
     expect(filesUnder(outdir)).toEqual([]);
+  });
+
+  it('two constructs of one stack with the same IAM name (which failed at apply, half created)', () => {
+    const app = new App({ outdir: temp() });
+    const stack = new TerraformStack(app, 'bad');
+    new ProtectedFunctionUrl(stack, 'Orders', { function: 'orders' });
+    expect(() => new ProtectedFunctionUrl(stack, 'Reports', { function: 'reports' })).toThrow(
+      /^FunctionInvokerRole at bad\/Reports\/InvokerRole: namePrefix \+ roleName must differ from the IAM role name bad\/Orders\/InvokerRole already uses in this stack .*set namePrefix or another name \(got "function_invoker"\)$/,
+    );
+    expect(() => new ProtectedFunctionUrl(stack, 'Billing', { function: 'billing', roleName: 'billing_invoker', policyName: 'invokeSINGLElambdaPolicy' })).toThrow(/policyName must differ from the IAM policy name bad\/Orders\/InvokerRole/);
+    expect(() => new ProtectedFunctionUrl(stack, 'Audit', { function: 'audit', roleName: 'audit_invoker', policyName: 'audit', userName: 'LAMBDA_INVOKER' })).toThrow(
+      /^InvokerUser at bad\/Audit\/InvokerUser: userName must differ from the IAM user name bad\/Orders\/InvokerUser already uses/,
+    );
+    // With a prefix each deployment has its own names; another stack (maybe another account) may reuse them.
+    expect(() => new ProtectedFunctionUrl(stack, 'Partner', { function: 'partner', namePrefix: 'partner-' })).not.toThrow();
+    expect(() => new ProtectedFunctionUrl(new TerraformStack(app, 'other'), 'Orders', { function: 'orders' })).not.toThrow();
   });
 
   it('an invoker user alone names its role', () => {

@@ -89,6 +89,29 @@ describe('the cdktf and cdktn entries synthesize the same stack', () => {
     expect(messages[0]).toMatch(/^InvalidPropError: IamFunctionUrl at Stack\/Orders: function must be/);
     expect(messages[1]).toBe(messages[0]);
   });
+
+  it('refuses a flag given as a string and a second use of an IAM name the same way in both', () => {
+    const refusals = [cdktf, cdktn].map((target) => {
+      const stack = new target.TerraformStack(new target.App({ outdir: temp() }), 'Stack') as never;
+      const attempt = (build: () => unknown) => {
+        try {
+          build();
+        } catch (error) {
+          return `${(error as Error).name}: ${(error as Error).message}`;
+        }
+        return 'no error';
+      };
+      return [
+        attempt(() => new target.constructs.ProtectedFunctionUrl(stack, 'Flag', { function: 'flag', createAccessKey: 'false' as never })),
+        attempt(() => new target.constructs.ProtectedFunctionUrl(stack, 'Orders', { function: 'orders' })),
+        attempt(() => new target.constructs.ProtectedFunctionUrl(stack, 'Reports', { function: 'reports' })),
+      ];
+    });
+    expect(refusals[0][0]).toMatch(/^InvalidPropError: ProtectedFunctionUrl at Stack\/Flag: createAccessKey must be true or false/);
+    expect(refusals[0][1]).toBe('no error');
+    expect(refusals[0][2]).toMatch(/^InvalidPropError: FunctionInvokerRole at Stack\/Reports\/InvokerRole: namePrefix \+ roleName must differ/);
+    expect(refusals[1]).toEqual(refusals[0]);
+  });
 });
 
 describe('the cdktn build step', () => {

@@ -64,6 +64,15 @@ describe('the demo stack', () => {
     ]);
   });
 
+  // The simulator reads these policies by name; that they sit on the invoker user (and its key
+  // belongs to it) is what makes "the key may only assume the role" true in AWS.
+  it("puts the assume-role policy and the access key on the invoker user itself", () => {
+    const userRef = (attribute: string) => new RegExp(`^\\$\\{aws_iam_user\\.ProtectedUrl_InvokerUser_[A-F0-9]+\\.${attribute}\\}$`);
+    expect(stack.only('aws_iam_user_policy').user).toMatch(userRef('name'));
+    expect(stack.only('aws_iam_access_key').user).toMatch(userRef('name'));
+    expect(JSON.parse(Object.values(stack.resources('aws_iam_role')).find((r) => r.name === 'function_invoker')!.assume_role_policy).Statement[0].Principal.AWS).toMatch(userRef('arn'));
+  });
+
   it('attaches the invoke policy to the invoker role', () => {
     const attachment = stack.only('aws_iam_role_policy_attachment');
     expect(attachment.role).toMatch(/^\$\{aws_iam_role\.ProtectedUrl_InvokerRole_[A-F0-9]+\.name\}$/);
@@ -247,6 +256,27 @@ describe('InvokerUser', () => {
     const outputs = stack.outputsOf(['test', 'P']);
     expect(outputs.invoker_secret_access_key).toBeUndefined();
     expect(outputs.invoker_encrypted_secret_access_key).toMatchObject({ sensitive: true, value: expect.stringMatching(/\.encrypted_secret\}$/) });
+  });
+
+  // The demo stack passes every setting explicitly, so without this a changed default (a 12-hour
+  // session, a key left out, a prefix) would fail no test; the values are the documented @defaults.
+  it('synthesizes the documented defaults when only the function is given', () => {
+    const stack = synthStack((s) => {
+      new ProtectedFunctionUrl(s, 'P', { function: 'fn' });
+    });
+    expect(stack.only('aws_iam_role')).toMatchObject({ name: 'function_invoker', path: '/', max_session_duration: 3600 });
+    expect(stack.only('aws_iam_role').permissions_boundary).toBeUndefined();
+    expect(JSON.parse(stack.only('aws_iam_role').assume_role_policy).Statement[0].Condition).toBeUndefined();
+    expect(stack.only('aws_iam_policy')).toMatchObject({ name: 'InvokeSingleLambdaPolicy', path: '/' });
+    expect(stack.only('aws_iam_user')).toMatchObject({ name: 'lambda_invoker', path: '/' });
+    expect(stack.only('aws_iam_user_policy').name).toBe('AssumeFunctionInvokerRole');
+    expect(stack.only('aws_iam_access_key').pgp_key).toBeUndefined();
+    expect(stack.only('aws_lambda_function_url')).toMatchObject({ authorization_type: 'AWS_IAM', invoke_mode: 'BUFFERED' });
+    expect(stack.only('aws_lambda_function_url').cors).toBeUndefined();
+    expect(stack.only('aws_lambda_function_url').qualifier).toBeUndefined();
+    expect(stack.resources('aws_lambda_permission')).toEqual({});
+    const outputs = stack.outputsOf(['test', 'P']);
+    expect(Object.keys(outputs).sort()).toEqual(['function_arn', 'function_url', 'invoker_access_key_id', 'invoker_role_arn', 'invoker_secret_access_key', 'invoker_user_name', 'max_session_duration', 'region']);
   });
 
   it('creates no key when asked, and then outputs none', () => {

@@ -169,6 +169,12 @@ describe('IAM decisions for the demo stack without an external ID', () => {
   it('the invoker user assumes the role with no external ID', () => expectDecision(world.asUser('sts:AssumeRole', ROLE), 'Allowed'));
   it('another user still may not', () =>
     expectDecision({ principal: OTHER_USER, action: 'sts:AssumeRole', resource: ROLE, identityPolicies: [ADMIN_LIKE], resourcePolicy: world.trustPolicy }, 'ImplicitlyDenied'));
+  // Only sts:AssumeRole is granted, on both sides: session tags and a source identity would let
+  // the caller stamp attributes other policies may trust. Here, without an external ID, since the
+  // simulator knows no sts:ExternalId for these actions (with one, the trust statement's condition
+  // alone would refuse them and hide a widened Action).
+  it.each(['sts:TagSession', 'sts:SetSourceIdentity'])('the invoker user may not call %s on the role', (action) =>
+    expectDecision({ ...world.asUser(action, ROLE), resourcePolicy: world.trustPolicy }, 'ImplicitlyDenied'));
 });
 
 describe('IAM decisions for an aliased URL', () => {
