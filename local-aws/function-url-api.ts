@@ -3,7 +3,7 @@ import * as http from 'node:http';
 import { SignatureFormatError, headerBag, toHttpRequest } from '../client/sigv4';
 import { Authorizer } from './authorization';
 import { HandlerRunner } from './handler-runner';
-import { resourcePolicyOf } from './lambda-api';
+import { functionCodeOf, resourcePolicyOf } from './lambda-api';
 import { AwsError, FunctionUrlConfig, LambdaFunctionState, World, dictionary } from './world';
 
 /**
@@ -101,11 +101,7 @@ export async function invokeFunctionUrl(
   }
 
   const event = buildEvent(world, urlId, requestId, { ...request, rawPath }, caller);
-  const outcome = await runner.invoke(
-    { name: fn.name, codeSha256: fn.codeSha256, zipBase64: fn.zipBase64, handler: fn.handler, runtime: fn.runtime, environment: fn.environment, timeoutSeconds: fn.timeout, memorySize: fn.memorySize, arn: fn.arn },
-    event,
-    requestId,
-  );
+  const outcome = await runner.invoke(functionCodeOf(fn), event, requestId);
   if (!outcome.ok) {
     return { status: 502, headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId, 'x-amzn-errortype': outcome.kind === 'timeout' ? 'Sandbox.Timedout' : 'Unhandled' }, body: JSON.stringify({ Message: 'Internal Server Error' }) };
   }

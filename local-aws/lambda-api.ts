@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Principal } from './authorization';
+import type { FunctionCode } from './handler-runner';
 import { UnzippedSizeError, readZip } from './zip-archive';
 import { AwsError, FunctionUrlConfig, LambdaFunctionState, World, dictionary, sha256Base64 } from './world';
 
@@ -463,6 +464,11 @@ export function functionArnFromName(world: World, pathName: string, queryQualifi
   if (queryQualifier !== undefined && !/^(\$LATEST|[a-zA-Z0-9_-]{1,128})$/.test(queryQualifier)) return undefined;
   const qualifier = match.groups!.qualifier ?? queryQualifier;
   return qualifier ? `${arn}:${qualifier}` : arn;
+}
+
+/** What the handler runner needs of a function to run it (its function URL and the Invoke API alike). */
+export function functionCodeOf(fn: LambdaFunctionState): FunctionCode {
+  return { name: fn.name, codeSha256: fn.codeSha256, zipBase64: fn.zipBase64, handler: fn.handler, runtime: fn.runtime, environment: fn.environment, timeoutSeconds: fn.timeout, memorySize: fn.memorySize, arn: fn.arn };
 }
 
 /** The function's resource policy as a document (for IAM evaluation), or undefined without one. */

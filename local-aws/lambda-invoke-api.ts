@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Authorizer, Principal } from './authorization';
 import { HandlerRunner } from './handler-runner';
-import { functionArnFromName, localFunction, notFound, resourcePolicyOf } from './lambda-api';
+import { functionArnFromName, functionCodeOf, localFunction, notFound, resourcePolicyOf } from './lambda-api';
 import { AwsError, World } from './world';
 
 /**
@@ -67,11 +67,7 @@ export async function invokeFunction(world: World, authorizer: Authorizer, runne
   }
 
   const requestId = randomUUID();
-  const outcome = await runner.invoke(
-    { name: fn.name, codeSha256: fn.codeSha256, zipBase64: fn.zipBase64, handler: fn.handler, runtime: fn.runtime, environment: fn.environment, timeoutSeconds: fn.timeout, memorySize: fn.memorySize, arn: fn.arn },
-    event,
-    requestId,
-  );
+  const outcome = await runner.invoke(functionCodeOf(fn), event, requestId);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amzn-requestid': requestId, 'x-amz-executed-version': '$LATEST' };
   // A function error is still HTTP 200: Lambda reports it in X-Amz-Function-Error and the payload.
   if (!outcome.ok) {
