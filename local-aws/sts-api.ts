@@ -40,12 +40,7 @@ function getSessionToken(params: URLSearchParams, world: World, principal: Princ
   if (principal.kind === 'session' || principal.temporary === true) throw new AwsError('AccessDenied', 'Cannot call GetSessionToken with session credentials', 403);
   if (params.has('SerialNumber') || params.has('TokenCode')) throw new AwsError('InvalidParameterValue', 'MFA (SerialNumber, TokenCode) is not emulated by the local stand-in.');
   const root = principal.kind === 'admin';
-  const requested = params.get('DurationSeconds');
-  const max = root ? 3600 : 129600;
-  const duration = requested === null ? (root ? 3600 : 43200) : /^\d{1,6}$/.test(requested) ? Number(requested) : NaN;
-  if (!(duration >= 900 && duration <= max)) {
-    throw new AwsError('ValidationError', `1 validation error detected: Value '${requested}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and ${max}${root ? ' (the root: 3600)' : ''}`);
-  }
+  const duration = root ? integerParameter(params, 'DurationSeconds', 900, 3600, 3600) : integerParameter(params, 'DurationSeconds', 900, 129600, 43200);
   const session: Session = {
     ...newSessionKeys(now, duration),
     roleArn: '',
@@ -147,11 +142,7 @@ async function assumeRole(params: URLSearchParams, world: World, authorizer: Aut
   }
 
   const session: Session = {
-    accessKeyId: newId('ASIA', 16),
-    secretAccessKey: randomBytes(30).toString('base64'),
-    sessionToken: `IQoJb3JpZ2luX2VjE${randomBytes(180).toString('base64')}`,
-    expiration: new Date(now.getTime() + duration * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    issuedAt: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    ...newSessionKeys(now, duration),
     roleArn: role.arn,
     roleName: role.name,
     roleId: role.roleId,
