@@ -130,7 +130,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
 
     stats.apiCalls++;
     const target = req.headers['x-amz-target'];
-    const service = serviceOf(req, rawPath, target);
+    const service = serviceOf(req, rawPath, rawQuery, target);
     // Bounded before anything is parsed: only Lambda's CreateFunction carries a large body (a
     // base64 zip); every Query/JSON 1.1 call here fits in MAX_QUERY_BODY.
     const limit = service === 'lambda' ? MAX_API_BODY : MAX_QUERY_BODY;
@@ -289,7 +289,7 @@ function signingRegionOf(service: string, region: string): string | undefined {
 }
 
 /** Which service a request is for: SigV4 scope first, then the protocol's own markers. */
-function serviceOf(req: http.IncomingMessage, rawPath: string, target: string | string[] | undefined): string {
+function serviceOf(req: http.IncomingMessage, rawPath: string, rawQuery: string, target: string | string[] | undefined): string {
   const authorization = req.headers.authorization;
   if (typeof authorization === 'string') {
     try {
@@ -298,10 +298,12 @@ function serviceOf(req: http.IncomingMessage, rawPath: string, target: string | 
       // fall through to the protocol's markers
     }
   }
-  const credential = new URLSearchParams((req.url ?? '').split('?')[1] ?? '').get('X-Amz-Credential');
+  // The same query the request is verified and answered from (everything after the first "?").
+  const query = new URLSearchParams(rawQuery);
+  const credential = query.get('X-Amz-Credential');
   if (credential !== null && credential.split('/').length === 5) return credential.split('/')[3];
   if (typeof target === 'string' && target.startsWith('Logs_')) return 'logs';
   if (/^\/20\d\d-\d\d-\d\d\//.test(rawPath)) return 'lambda';
-  const action = new URLSearchParams((req.url ?? '').split('?')[1] ?? '').get('Action');
+  const action = query.get('Action');
   return action !== null && STS_ACTIONS.has(action) ? 'sts' : 'iam';
 }
