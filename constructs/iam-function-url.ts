@@ -261,7 +261,7 @@ function validateCors(check: PropChecker, cors: FunctionUrlCorsOptions | undefin
     ['cors.allowHeaders', cors.allowHeaders],
     ['cors.exposeHeaders', cors.exposeHeaders],
   ] as const) {
-    if (list !== undefined && !Array.isArray(list) && !isUnresolved(list)) check.fail(prop, list, 'must be a list of strings, e.g. ["https://app.example.com"]');
+    check.list(prop, list, '["https://app.example.com"]', 'a list of strings');
   }
   for (const method of cors.allowMethods ?? []) check.oneOf('cors.allowMethods', method, CORS_METHODS);
   for (const [prop, list, maxItem] of [

@@ -87,9 +87,9 @@ export class PropChecker {
   }
 
   /** A single string where a list belongs was iterated letter by letter ("got \"a\""). */
-  list(prop: string, value: readonly unknown[] | undefined, example: string): void {
+  list(prop: string, value: readonly unknown[] | undefined, example: string, what = 'a list'): void {
     if (value === undefined || Array.isArray(value) || isUnresolved(value)) return;
-    this.fail(prop, value, `must be a list, e.g. ${example}`);
+    this.fail(prop, value, `must be ${what}, e.g. ${example}`);
   }
 
   oneOf<T extends string>(prop: string, value: T | undefined, allowed: readonly T[]): void {
