@@ -138,9 +138,6 @@ function labelOf(flag: string, fromFlag: unknown, envName: string, env: NodeJS.P
   return outputsFile !== undefined ? `${flag.slice(2)} (from ${outputsFile})` : flag;
 }
 
-/** Library option -> where its value came from in this run; read by `messageOf`. */
-const settingLabels = new Map<string, string>();
-
 const HEADER = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):\s?(.*)$/;
 
 /** Masks an access key id for display: AKIA…WXYZ. Key ids are not secret, but less is better. */
@@ -245,8 +242,8 @@ function readFileOption(option: string, file: string, maxBytes: number, limit: s
   return read.bytes;
 }
 
-function settingsFrom(values: Values, env: NodeJS.ProcessEnv): Settings {
-  settingLabels.clear();
+/** `labels` receives, per library option, where this run's value came from (read by `messageOf`). */
+function settingsFrom(values: Values, env: NodeJS.ProcessEnv, labels: Map<string, string>): Settings {
   const assumeRole = !values['no-assume-role'];
   if (!assumeRole) {
     for (const flag of ['role-arn', 'external-id', 'session-name', 'duration', 'session-policy', 'use-default-credentials'] as const) {
@@ -269,10 +266,10 @@ function settingsFrom(values: Values, env: NodeJS.ProcessEnv): Settings {
   const url = explicitUrl ?? outputs!.functionUrl;
   parseFunctionUrl(url, labelOf('--url', values.url, 'INVOKE_URL', env, outputsFile ?? DEFAULT_OUTPUTS_FILE));
   const fileLabel = outputs === undefined ? undefined : outputsFile ?? DEFAULT_OUTPUTS_FILE;
-  settingLabels.set('roleArn', labelOf('--role-arn', values['role-arn'], 'INVOKE_ROLE_ARN', env, fileLabel));
-  settingLabels.set('region', labelOf('--region', values.region, 'INVOKE_REGION', env, fileLabel));
-  settingLabels.set('externalId', labelOf('--external-id', values['external-id'], 'INVOKE_EXTERNAL_ID', env, fileLabel));
-  settingLabels.set('sessionName', labelOf('--session-name', values['session-name'], 'INVOKE_SESSION_NAME', env));
+  labels.set('roleArn', labelOf('--role-arn', values['role-arn'], 'INVOKE_ROLE_ARN', env, fileLabel));
+  labels.set('region', labelOf('--region', values.region, 'INVOKE_REGION', env, fileLabel));
+  labels.set('externalId', labelOf('--external-id', values['external-id'], 'INVOKE_EXTERNAL_ID', env, fileLabel));
+  labels.set('sessionName', labelOf('--session-name', values['session-name'], 'INVOKE_SESSION_NAME', env));
   const roleArn = values['role-arn'] ?? env.INVOKE_ROLE_ARN ?? (outputs?.roleArn || undefined);
   if (roleArn === undefined && assumeRole) {
     const unread = outputs === undefined && fs.existsSync(DEFAULT_OUTPUTS_FILE);
@@ -386,8 +383,10 @@ export async function runInvokeCli(argv: string[], io: CliIo): Promise<number> {
 
 async function run(values: Values, io: CliIo, repeat: number, intervalSeconds: number): Promise<number> {
   const json = values.json;
+  // Per run, not per module: runs in one process (a service, the tests) must not name each other's sources.
+  const labels = new Map<string, string>();
   try {
-    const settings = settingsFrom(values, io.env);
+    const settings = settingsFrom(values, io.env, labels);
     warnIfSecretReadable(io, settings);
     const request = requestFrom(values);
     const exclusive = (['prove', 'presign', 'repeat'] as const).filter((mode) => values[mode] !== undefined && values[mode] !== false);
@@ -443,7 +442,7 @@ async function run(values: Values, io: CliIo, repeat: number, intervalSeconds: n
     if (json) io.stdout(`${JSON.stringify(repeat === 1 ? { ...(results[0] as object), assumeRoleCalls: credentials.assumeRoleCalls() } : { results, assumeRoleCalls: credentials.assumeRoleCalls() })}\n`);
     return exit;
   } catch (error) {
-    return reportError(io, error, json, values.debug);
+    return reportError(io, error, json, values.debug, labels);
   }
 }
 
@@ -662,18 +661,18 @@ const FLAG_OF_LIBRARY_OPTION = new Map([
   ['header name', '-H header name'],
 ]);
 
-function messageOf(error: unknown): string {
+function messageOf(error: unknown, labels?: Map<string, string>): string {
   const text = (error as Error)?.message ?? String(error);
   if (!(error instanceof ClientOptionError)) return text;
-  const flag = settingLabels.get(error.option) ?? FLAG_OF_LIBRARY_OPTION.get(error.option);
+  const flag = labels?.get(error.option) ?? FLAG_OF_LIBRARY_OPTION.get(error.option);
   return flag !== undefined && text.startsWith(`${error.option} `) ? `${flag}${text.slice(error.option.length)}` : text;
 }
 
-function reportError(io: CliIo, error: unknown, json: boolean, debug: boolean): number {
+function reportError(io: CliIo, error: unknown, json: boolean, debug: boolean, labels?: Map<string, string>): number {
   const exitCode = (error as { exitCode?: number }).exitCode ?? EXIT_CODES.internal;
   const ownHints = (error as { hints?: unknown })?.hints;
   const hints = Array.isArray(ownHints) ? ownHints.filter((h): h is string => typeof h === 'string') : [];
-  const text = messageOf(error);
+  const text = messageOf(error, labels);
   const message = error instanceof ClientOptionError ? `usage: ${text} (see --help)` : exitCode === EXIT_CODES.internal ? `unexpected: ${text}${debug ? '' : ' (run with --debug for the stack trace)'}` : text;
   if (json) {
     io.stdout(`${JSON.stringify({ error: { type: (error as Error)?.name ?? 'Error', message: text, hints }, exitCode })}\n`);
