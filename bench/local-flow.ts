@@ -8,7 +8,7 @@ import { projectRoot } from '../scripts/project-root';
 import { terraform, terraformEnv } from '../scripts/terraform-cli';
 import { synthDemo } from '../stacks/main';
 import { DEFAULT_ADMIN_KEY, startLocalAws } from '../local-aws/server';
-import { seed } from '../local-aws/fixtures';
+import { seed } from '../test/support/local-aws-fixtures';
 import { goal, median, peakRssMb, row, startChild, timeCommand } from './measure';
 
 /**

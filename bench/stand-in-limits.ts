@@ -2,8 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { callApi, query, seed, xmlValue } from '../local-aws/fixtures';
-import { buildZip } from '../local-aws/zip-writer';
+import { callApi, query, seed, xmlValue } from '../test/support/local-aws-fixtures';
+import { zipFiles } from '../constructs/zip-writer';
 import { median, peakRssMb, row, startChild } from './measure';
 
 /**
@@ -61,7 +61,7 @@ export async function benchStandInLimits(out: (line: string) => void): Promise<v
     for (let i = 0; i < SAMPLE; i++) later.push(await assume(`later-${i}`));
     const ratio = median(later) / median(first);
 
-    const zip = buildZip({ 'index.mjs': HOG }).toString('base64');
+    const zip = zipFiles({ 'index.mjs': HOG }).toString('base64');
     const created = await callApi(local, 'lambda', { path: '/2015-03-31/functions', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ FunctionName: 'hog', Runtime: 'nodejs20.x', Role: world.roleArn.replace('function_invoker', 'exec'), Handler: 'index.handler', MemorySize: 128, Timeout: 30, Code: { ZipFile: zip } }) });
     if (created.status !== 201) throw new Error(`CreateFunction answered ${created.status}: ${created.text}`);
     const url = JSON.parse((await callApi(local, 'lambda', { path: '/2021-10-31/functions/hog/url', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ AuthType: 'NONE' }) })).text).FunctionUrl as string;

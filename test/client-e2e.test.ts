@@ -6,7 +6,7 @@ import { AssumeRoleCredentials } from '../client/credentials';
 import { AssumeRoleError, FunctionUrlNetworkError } from '../client/errors';
 import { FunctionUrlClient } from '../client/function-url-client';
 import { signRequest } from '../client/sigv4';
-import { SeededWorld, seedWorld } from '../local-aws/fixtures';
+import { SeededWorld, seedWorld } from './support/local-aws-fixtures';
 import { runCli } from './support/invoke-cli-run';
 import { useTempDir } from './support/temp-dir';
 

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssumeRoleCredentials, heldCredentials } from '../client/credentials';
 import { FunctionUrlClient } from '../client/function-url-client';
-import { SeededWorld, seedWorld } from '../local-aws/fixtures';
+import { SeededWorld, seedWorld } from './support/local-aws-fixtures';
 import { runCli } from './support/invoke-cli-run';
 import { useTempDir } from './support/temp-dir';
 

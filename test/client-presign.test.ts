@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssumeRoleCredentials } from '../client/credentials';
 import { ClientOptionError } from '../client/errors';
 import { FunctionUrlClient, presignUrl } from '../client/function-url-client';
-import { SeededWorld, seedWorld } from '../local-aws/fixtures';
+import { SeededWorld, seedWorld } from './support/local-aws-fixtures';
 import { runCli, writeSeededOutputs } from './support/invoke-cli-run';
 import { useTempDir } from './support/temp-dir';
 

@@ -5,7 +5,8 @@ import { App, TerraformStack } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { readZip } from '../local-aws/zip-archive';
 import { handlerDirectory } from '../stacks/demo-stack';
-import { handlerPackage, zipDirectory } from '../stacks/handler-archive';
+import { zipDirectory } from '../constructs/zip-writer';
+import { handlerPackage } from '../stacks/handler-archive';
 import { useTempDir } from './support/temp-dir';
 
 describe('the demo handler package, zipped in-process', () => {

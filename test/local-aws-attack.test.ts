@@ -8,10 +8,10 @@ import type { AwsCredentialIdentity, HttpRequest as HttpRequestLike } from '@smi
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest, toHttpRequest } from '../client/sigv4';
 import { DEFAULT_ADMIN_KEY, LocalAws, startLocalAws } from '../local-aws/server';
-import { SeededWorld, callApi, query, seedWorld, xmlValue, wireUrl } from '../local-aws/fixtures';
+import { SeededWorld, callApi, query, seedWorld, xmlValue, wireUrl } from './support/local-aws-fixtures';
 import { mapResult } from '../local-aws/function-url-api';
 import { HandlerRunner } from '../local-aws/handler-runner';
-import { buildZip } from '../local-aws/zip-writer';
+import { zipFiles } from '../constructs/zip-writer';
 
 const makeTempDir = useTempDir('attack-');
 import { useTempDir } from './support/temp-dir';
@@ -175,7 +175,7 @@ describe('processes a handler starts', () => {
     let pid = 0;
     try {
       const outcome = await runner.invoke(
-        { name: 'spawner', codeSha256: 'spawner-1', zipBase64: buildZip({ 'index.mjs': SPAWNER }).toString('base64'), handler: 'index.handler', runtime: 'nodejs20.x', environment: {}, timeoutSeconds: 10, memorySize: 128, arn: 'arn:aws:lambda:us-east-1:123456789012:function:spawner' },
+        { name: 'spawner', codeSha256: 'spawner-1', zipBase64: zipFiles({ 'index.mjs': SPAWNER }).toString('base64'), handler: 'index.handler', runtime: 'nodejs20.x', environment: {}, timeoutSeconds: 10, memorySize: 128, arn: 'arn:aws:lambda:us-east-1:123456789012:function:spawner' },
         {},
         'request-1',
       );
@@ -371,7 +371,7 @@ describe('CreateFunction environment variables', () => {
       callApi(world.local, 'lambda', {
         path: '/2015-03-31/functions',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ FunctionName: name, Runtime: 'nodejs20.x', Role: 'arn:aws:iam::123456789012:role/exec', Handler: 'index.handler', Environment, Code: { ZipFile: buildZip({ 'index.mjs': 'export const handler = async () => 1;' }).toString('base64') } }),
+        body: JSON.stringify({ FunctionName: name, Runtime: 'nodejs20.x', Role: 'arn:aws:iam::123456789012:role/exec', Handler: 'index.handler', Environment, Code: { ZipFile: zipFiles({ 'index.mjs': 'export const handler = async () => 1;' }).toString('base64') } }),
       });
     const refused: [unknown, RegExp][] = [
       [{ Variables: { AWS_ACCESS_KEY_ID: 'AKIAFAKE' } }, /reserved keys.*AWS_ACCESS_KEY_ID/],

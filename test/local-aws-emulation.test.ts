@@ -7,7 +7,7 @@ import { FunctionUrlClient } from '../client/function-url-client';
 import type { Principal } from '../local-aws/authorization';
 import { resourcePolicyOf } from '../local-aws/lambda-api';
 import { dictionary } from '../local-aws/world';
-import { SeededWorld, callApi, query, seedWorld, xmlValue } from '../local-aws/fixtures';
+import { SeededWorld, callApi, query, seedWorld, xmlValue } from './support/local-aws-fixtures';
 import { DEFAULT_ADMIN_KEY } from '../local-aws/server';
 
 /**

@@ -7,10 +7,10 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssumeRoleCredentials } from '../client/credentials';
 import { signRequest } from '../client/sigv4';
-import { callApi, query, seed, xmlValue } from '../local-aws/fixtures';
+import { callApi, query, seed, xmlValue } from './support/local-aws-fixtures';
 import { DEFAULT_ADMIN_KEY, LocalAws, startLocalAws } from '../local-aws/server';
 import { WorldState } from '../local-aws/world';
-import { buildZip } from '../local-aws/zip-writer';
+import { zipFiles } from '../constructs/zip-writer';
 
 /**
  * Property test of the whole request pipeline (issue 8): random methods, paths (percent-encoding
@@ -43,7 +43,7 @@ beforeAll(async () => {
   const q = event.queryStringParameters ?? {};
   return { statusCode: Number(q.mode) || 200, headers: Object.fromEntries(Object.entries(q)), cookies: Object.values(q), body: JSON.stringify(event.headers), isBase64Encoded: 'x' in q };
 };`;
-  const created = await callApi(local, 'lambda', { path: '/2015-03-31/functions', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ FunctionName: 'reflect', Runtime: 'nodejs20.x', Role: seeded.roleArn.replace('function_invoker', 'exec'), Handler: 'index.handler', Code: { ZipFile: buildZip({ 'index.mjs': reflect }).toString('base64') } }) });
+  const created = await callApi(local, 'lambda', { path: '/2015-03-31/functions', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ FunctionName: 'reflect', Runtime: 'nodejs20.x', Role: seeded.roleArn.replace('function_invoker', 'exec'), Handler: 'index.handler', Code: { ZipFile: zipFiles({ 'index.mjs': reflect }).toString('base64') } }) });
   expect(created.status, created.text).toBe(201);
   const url = await callApi(local, 'lambda', { path: '/2021-10-31/functions/reflect/url', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ AuthType: 'NONE' }) });
   urlIds = [...Object.values(seeded.urls), JSON.parse(url.text).FunctionUrl as string].map((u) => new URL(u).pathname.split('/')[2]);
@@ -82,7 +82,7 @@ const LAMBDA_ROUTES: [string, string][] = [
 const jsonValue: fc.Arbitrary<unknown> = fc.oneof(text, fc.integer(), fc.constant(null), fc.boolean(), fc.array(text, { maxLength: 3 }), fc.dictionary(fc.constantFrom(...PROTO, 'Key', 'x'), text, { maxKeys: 3 }));
 const lambdaBody = fc.record({
   FunctionName: fc.constantFrom(...NAMES), Runtime: fc.constantFrom('nodejs20.x', 'python3.12', 'nodejs20.x'), Role: fc.constantFrom('arn:aws:iam::123456789012:role/exec', 'arn:aws:iam::123456789012:role/constructor'),
-  Handler: fc.constantFrom('index.handler', 'constructor.__proto__', ''), Code: fc.constantFrom({ ZipFile: buildZip({ 'index.mjs': 'export const handler = async () => 1;' }).toString('base64') }, { ZipFile: 'bm90IGEgemlw' }, {}),
+  Handler: fc.constantFrom('index.handler', 'constructor.__proto__', ''), Code: fc.constantFrom({ ZipFile: zipFiles({ 'index.mjs': 'export const handler = async () => 1;' }).toString('base64') }, { ZipFile: 'bm90IGEgemlw' }, {}),
   Timeout: fc.constantFrom(1, 0, 901, '3'), MemorySize: fc.constantFrom(128, 64, '128'), AuthType: fc.constantFrom('AWS_IAM', 'NONE', '__proto__'),
   StatementId: fc.constantFrom(...NAMES), Action: fc.constantFrom('lambda:InvokeFunctionUrl', 'lambda:InvokeFunction', 'x'), Principal: fc.constantFrom('*', '123456789012', 'arn:aws:iam::123456789012:root'),
   Environment: fc.constantFrom({ Variables: { __proto__: 'x' } }, { Variables: JSON.parse('{"__proto__":{"polluted":1}}') }, undefined), Tags: fc.dictionary(fc.constantFrom(...PROTO), text, { maxKeys: 2 }),

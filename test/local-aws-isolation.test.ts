@@ -4,10 +4,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createDeflateRaw } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callApi, query } from '../local-aws/fixtures';
+import { callApi, query } from './support/local-aws-fixtures';
 import { FunctionCode, HandlerRunner } from '../local-aws/handler-runner';
 import { LocalAws, startLocalAws } from '../local-aws/server';
-import { buildZip, zipOfDeflated } from '../local-aws/zip-writer';
+import { zipFiles, zipOfDeflated } from '../constructs/zip-writer';
 
 /**
  * Issue 8, defect 6: a deployed handler runs in a process of its own and cannot reach the
@@ -77,7 +77,7 @@ async function deployWithAdmin(name: string, code: string, admin: { accessKeyId:
   const created = await callApi(local, 'lambda', {
     path: '/2015-03-31/functions',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ FunctionName: name, Runtime: 'nodejs20.x', Role: `arn:aws:iam::${local.world.accountId}:role/exec`, Handler: 'index.handler', Timeout: 10, Code: { ZipFile: buildZip({ 'index.mjs': code }).toString('base64') }, ...settings }),
+    body: JSON.stringify({ FunctionName: name, Runtime: 'nodejs20.x', Role: `arn:aws:iam::${local.world.accountId}:role/exec`, Handler: 'index.handler', Timeout: 10, Code: { ZipFile: zipFiles({ 'index.mjs': code }).toString('base64') }, ...settings }),
   }, admin);
   expect(created.status, created.text).toBe(201);
   const url = await callApi(local, 'lambda', { path: `/2021-10-31/functions/${name}/url`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ AuthType: 'NONE' }) }, admin);
@@ -176,7 +176,7 @@ describe("HandlerRunner reports Lambda's error for each limit", () => {
   const runner = new HandlerRunner();
   afterAll(() => runner.close());
   const code = (name: string, source: string, memorySize = 128): FunctionCode => ({
-    name, codeSha256: `sha-${name}`, zipBase64: buildZip({ 'index.mjs': source }).toString('base64'), handler: 'index.handler', runtime: 'nodejs20.x', environment: {}, timeoutSeconds: 10, memorySize, arn: `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
+    name, codeSha256: `sha-${name}`, zipBase64: zipFiles({ 'index.mjs': source }).toString('base64'), handler: 'index.handler', runtime: 'nodejs20.x', environment: {}, timeoutSeconds: 10, memorySize, arn: `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
   });
 
   it.each([
@@ -201,10 +201,10 @@ describe('a root stand-in that may not switch users (a container without CAP_SET
     expect(setpriv.error, 'this test needs setpriv (Debian: apt-get install util-linux)').toBeUndefined();
     const dist = path.resolve(__dirname, '..', 'dist', 'local-aws');
     const script = `const { HandlerRunner } = require(${JSON.stringify(path.join(dist, 'handler-runner.js'))});
-const { buildZip } = require(${JSON.stringify(path.join(dist, 'zip-writer.js'))});
+const { zipFiles } = require(${JSON.stringify(path.join(dist, '..', 'constructs', 'zip-writer.js'))});
 (async () => {
   const runner = new HandlerRunner();
-  const code = { name: 'f', codeSha256: 's', zipBase64: buildZip({ 'index.mjs': 'export const handler = async () => process.getuid();' }).toString('base64'), handler: 'index.handler', runtime: 'nodejs20.x', environment: {}, timeoutSeconds: 5, memorySize: 128, arn: 'arn:aws:lambda:us-east-1:123456789012:function:f' };
+  const code = { name: 'f', codeSha256: 's', zipBase64: zipFiles({ 'index.mjs': 'export const handler = async () => process.getuid();' }).toString('base64'), handler: 'index.handler', runtime: 'nodejs20.x', environment: {}, timeoutSeconds: 5, memorySize: 128, arn: 'arn:aws:lambda:us-east-1:123456789012:function:f' };
   const outcome = await runner.invoke(code, {}, 'r');
   await runner.close();
   process.stdout.write(JSON.stringify({ outcome, separateUsers: runner.separateUsers }));

@@ -4,7 +4,7 @@ import type { AwsCredentialIdentity, HttpRequest as HttpRequestLike } from '@smi
 import { AwsV4Signer } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest, toHttpRequest } from '../client/sigv4';
-import { SeededWorld, query, seedWorld, xmlValue, wireUrl } from '../local-aws/fixtures';
+import { SeededWorld, query, seedWorld, xmlValue, wireUrl } from './support/local-aws-fixtures';
 
 /**
  * Query-string (presigned) SigV4 as @smithy/signature-v4's presign() produces it, on STS and on

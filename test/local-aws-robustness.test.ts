@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssumeRoleCredentials } from '../client/credentials';
 import { FunctionUrlClient } from '../client/function-url-client';
 import { describeSignedRequest, signRequest } from '../client/sigv4';
-import { SeededWorld, callApi, query, seed, seedWorld, xmlValue } from '../local-aws/fixtures';
+import { SeededWorld, callApi, query, seed, seedWorld, xmlValue } from './support/local-aws-fixtures';
 import { startLocalAws } from '../local-aws/server';
-import { buildZip } from '../local-aws/zip-writer';
+import { zipFiles } from '../constructs/zip-writer';
 
 /**
  * Issue 8, defects 1-5, 7 and 8: each case here failed (crash, 5xx, stale or wrong answer) on the
@@ -41,7 +41,7 @@ async function deployOpen(name: string, code: string, settings: Record<string, u
   const created = await callApi(world.local, 'lambda', {
     path: '/2015-03-31/functions',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ FunctionName: name, Runtime: 'nodejs20.x', Role: `arn:aws:iam::${account()}:role/exec`, Handler: 'index.handler', Timeout: 3, Code: { ZipFile: buildZip({ 'index.mjs': code }).toString('base64') }, ...settings }),
+    body: JSON.stringify({ FunctionName: name, Runtime: 'nodejs20.x', Role: `arn:aws:iam::${account()}:role/exec`, Handler: 'index.handler', Timeout: 3, Code: { ZipFile: zipFiles({ 'index.mjs': code }).toString('base64') }, ...settings }),
   });
   expect(created.status, created.text).toBe(201);
   const url = await callApi(world.local, 'lambda', { path: `/2021-10-31/functions/${name}/url`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ AuthType: 'NONE' }) });

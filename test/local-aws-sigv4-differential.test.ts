@@ -5,7 +5,7 @@ import * as http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAuthorization, signRequest, toHttpRequest } from '../client/sigv4';
 import { verifyRequest } from '../client/sigv4-verifier';
-import { SeededWorld, query, seedWorld, xmlValue } from '../local-aws/fixtures';
+import { SeededWorld, query, seedWorld, xmlValue } from './support/local-aws-fixtures';
 
 /**
  * Differential test of the stand-in's SigV4 verifier (client/sigv4-verifier.ts) against an

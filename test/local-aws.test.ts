@@ -7,8 +7,8 @@ import { AssumeRoleCredentials } from '../client/credentials';
 import { FunctionUrlClient } from '../client/function-url-client';
 import { signRequest } from '../client/sigv4';
 import { startLocalAws } from '../local-aws/server';
-import { SeededWorld, callApi, query, seedWorld, xmlValue } from '../local-aws/fixtures';
-import { buildZip } from '../local-aws/zip-writer';
+import { SeededWorld, callApi, query, seedWorld, xmlValue } from './support/local-aws-fixtures';
+import { zipFiles } from '../constructs/zip-writer';
 import { useTempDir } from './support/temp-dir';
 
 const temp = useTempDir('local-aws-');
@@ -267,7 +267,7 @@ describe('bad input gets AWS errors and the server stays up', () => {
     const badZip = await callApi(world.local, 'lambda', { path: '/2015-03-31/functions', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ FunctionName: 'broken', Runtime: 'nodejs20.x', Role: `arn:aws:iam::${account()}:role/exec`, Handler: 'index.handler', Code: { ZipFile: Buffer.from('not a zip').toString('base64') } }) });
     expect([badZip.status, badZip.headers.get('x-amzn-errortype')]).toEqual([400, 'InvalidParameterValueException']);
     expect(world.local.world.state.functions.broken).toBeUndefined();
-    const noRole = await callApi(world.local, 'lambda', { path: '/2015-03-31/functions', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ FunctionName: 'orphan', Runtime: 'nodejs20.x', Role: `arn:aws:iam::${account()}:role/none`, Handler: 'index.handler', Code: { ZipFile: buildZip({ 'index.mjs': '' }).toString('base64') } }) });
+    const noRole = await callApi(world.local, 'lambda', { path: '/2015-03-31/functions', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ FunctionName: 'orphan', Runtime: 'nodejs20.x', Role: `arn:aws:iam::${account()}:role/none`, Handler: 'index.handler', Code: { ZipFile: zipFiles({ 'index.mjs': '' }).toString('base64') } }) });
     expect(JSON.parse(noRole.text).message).toMatch(/cannot be assumed/);
     expect(world.local.world.state.functions.orphan).toBeUndefined();
   });

@@ -4,7 +4,7 @@ import { ClientOptionError } from '../client/errors';
 import { FunctionUrlClient } from '../client/function-url-client';
 import { canonicalQueryString, canonicalWirePath, canonicalWireQuery, describeSignedRequest, parseQuery, signRequest } from '../client/sigv4';
 import { verifyRequest } from '../client/sigv4-verifier';
-import { SeededWorld, seedWorld } from '../local-aws/fixtures';
+import { SeededWorld, seedWorld } from './support/local-aws-fixtures';
 import { runCli, writeSeededOutputs } from './support/invoke-cli-run';
 import { useTempDir } from './support/temp-dir';
 

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { SeededWorld } from '../../local-aws/fixtures';
+import type { SeededWorld } from './local-aws-fixtures';
 import { runInvokeCli } from '../../scripts/invoke';
 
 export interface CliRun {

@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AwsCredentialIdentity, HttpRequest as HttpRequestLike } from '@smithy/types';
-import { formatQuery, signRequest } from '../client/sigv4';
-import { DEFAULT_ADMIN_KEY, LocalAws, startLocalAws } from './server';
-import { buildZip } from './zip-writer';
+import { formatQuery, signRequest } from '../../client/sigv4';
+import { DEFAULT_ADMIN_KEY, LocalAws, startLocalAws } from '../../local-aws/server';
+import { zipFiles } from '../../constructs/zip-writer';
 
 /**
- * Fixtures for tests and the benchmark: signed calls to a stand-in's wire APIs, and a world with
+ * Fixtures for tests and the benchmark (compiled with the project for bench/): signed calls to a stand-in's wire APIs, and a world with
  * the constructs' design created through them (what `terraform apply` would create, in a second
  * rather than fifteen).
  */
@@ -61,7 +61,8 @@ export const handler = async (event, context) => {
 };
 
 function handlerDir(): string {
-  const candidates = [path.resolve(__dirname, '..', 'stacks', 'handler'), path.resolve(__dirname, '..', '..', 'stacks', 'handler')];
+  // From source (test/support) or compiled for the benchmark (dist/test/support): both two levels down.
+  const candidates = [path.resolve(__dirname, '..', '..', 'stacks', 'handler'), path.resolve(__dirname, '..', '..', '..', 'stacks', 'handler')];
   return candidates.find((dir) => fs.existsSync(path.join(dir, 'index.mjs')))!;
 }
 
@@ -114,7 +115,7 @@ export async function seed(local: StandIn, account = '123456789012'): Promise<Om
     await must(callApi(local, 'lambda', {
       path: '/2015-03-31/functions',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ FunctionName: name, Runtime: 'nodejs20.x', Role: `arn:aws:iam::${account}:role/exec`, Handler: 'index.handler', Timeout: name === 'contract' ? 1 : 3, Environment: { Variables: { GREETING: 'hi' } }, Code: { ZipFile: buildZip({ 'index.mjs': code }).toString('base64') } }),
+      body: JSON.stringify({ FunctionName: name, Runtime: 'nodejs20.x', Role: `arn:aws:iam::${account}:role/exec`, Handler: 'index.handler', Timeout: name === 'contract' ? 1 : 3, Environment: { Variables: { GREETING: 'hi' } }, Code: { ZipFile: zipFiles({ 'index.mjs': code }).toString('base64') } }),
     }));
     const urlAnswer = JSON.parse(await must(callApi(local, 'lambda', { path: `/2021-10-31/functions/${name}/url`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ AuthType: name === 'open' ? 'NONE' : 'AWS_IAM' }) })));
     urls[name] = urlAnswer.FunctionUrl;
