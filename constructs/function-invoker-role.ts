@@ -4,6 +4,7 @@ import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { IamFunctionUrl } from './iam-function-url';
+import { FunctionUrlInvokeGrant, InvokeGrantee } from './invoke-grant';
 import { PolicyStatement, policyDocument, renderPolicy } from './policy-document';
 import { EXTERNAL_ID, MANAGED_POLICY_ARN, PropChecker } from './prop-validation';
 
@@ -43,15 +44,16 @@ export interface FunctionInvokerRoleProps extends FunctionInvokerRoleOptions {
    * one must be there. @default - none
    */
   readonly trustedPrincipals?: string[];
-  /** Function URLs the role may invoke; more with `grantInvokeUrl`. @default - none */
+  /** Function URLs the role may invoke; more with `url.grantInvokeUrl(role)`. @default - none */
   readonly functionUrls?: IamFunctionUrl[];
 }
 
 /**
  * The `function_invoker` role: assumable only by the principals it trusts, and allowed only to
- * call the function URLs granted to it, through a customer-managed policy attached to it.
+ * call the function URLs granted to it (`url.grantInvokeUrl(role)`), through a customer-managed
+ * policy attached to it.
  */
-export class FunctionInvokerRole extends Construct {
+export class FunctionInvokerRole extends Construct implements InvokeGrantee {
   readonly roleName: string;
   readonly roleArn: string;
   readonly policyArn: string;
@@ -59,7 +61,7 @@ export class FunctionInvokerRole extends Construct {
   readonly maxSessionDuration: number;
 
   private readonly trustedPrincipals: string[] = [];
-  private readonly grantedUrls: IamFunctionUrl[] = [];
+  private readonly grants: FunctionUrlInvokeGrant[] = [];
   // Field initializers run after super(), so the node (and its path) exists here.
   private readonly check = new PropChecker('FunctionInvokerRole', this.node.path);
 
@@ -84,7 +86,7 @@ export class FunctionInvokerRole extends Construct {
     check.list('functionUrls', props.functionUrls, '[functionUrl]');
 
     for (const principal of props.trustedPrincipals ?? []) this.addTrustedPrincipal(principal);
-    for (const url of props.functionUrls ?? []) this.grantInvokeUrl(url);
+    for (const url of props.functionUrls ?? []) this.grantUrl(url);
 
     check.uniqueIamName(this, 'role', props.roleName !== undefined ? 'roleName' : 'namePrefix + roleName', this.roleName);
     check.uniqueIamName(this, 'policy', props.policyName !== undefined ? 'policyName' : 'namePrefix + policyName', policyName);
@@ -113,8 +115,8 @@ export class FunctionInvokerRole extends Construct {
         ...(this.trustedPrincipals.length === 0
           ? ['FunctionInvokerRole has no trusted principal: pass trustedPrincipals or call addTrustedPrincipal (nobody could assume it)']
           : []),
-        ...(this.grantedUrls.length === 0
-          ? ['FunctionInvokerRole has no function URL to invoke: pass functionUrls or call grantInvokeUrl (its policy would be empty)']
+        ...(this.grants.length === 0
+          ? ['FunctionInvokerRole has no function URL to invoke: pass functionUrls or call url.grantInvokeUrl(role) (its policy would be empty)']
           : []),
       ],
     });
@@ -127,17 +129,27 @@ export class FunctionInvokerRole extends Construct {
   }
 
   /**
-   * Allows the role's sessions to call `url`: one InvokeFunctionUrl + InvokeFunction statement
-   * pair per URL, each on that URL's exact ARN. Granting the same URL twice is a no-op.
+   * Allows the role's sessions to call `url`.
+   * @deprecated Write `url.grantInvokeUrl(role)`: the URL knows what to grant, the role is who.
    */
   grantInvokeUrl(url: IamFunctionUrl): void {
+    this.grantUrl(url);
+  }
+
+  /**
+   * Adds a URL's invoke statements to the role's policy (what `url.grantInvokeUrl(role)` calls).
+   * One grant per invoke ARN: granting the same URL twice is a no-op.
+   */
+  addInvokeGrant(grant: FunctionUrlInvokeGrant): void {
+    if (!this.grants.some((held) => held.invokeArn === grant.invokeArn)) this.grants.push(grant);
+  }
+
+  private grantUrl(url: IamFunctionUrl): void {
     const candidate = url as Partial<IamFunctionUrl> | undefined;
-    if (typeof candidate !== 'object' || candidate === null || typeof candidate.invokeStatements !== 'function' || typeof candidate.invokeArn !== 'string') {
+    if (typeof candidate !== 'object' || candidate === null || typeof candidate.grantInvokeUrl !== 'function' || typeof candidate.invokeArn !== 'string') {
       this.check.fail('functionUrls', url, 'must hold IamFunctionUrl constructs (the URLs the role may invoke)');
     }
-    if (!this.grantedUrls.some((granted) => granted === url || granted.invokeArn === url.invokeArn)) {
-      this.grantedUrls.push(url);
-    }
+    url.grantInvokeUrl(this);
   }
 
   /** The trust policy as data (for tests and simulators); rendered into the role at synth. */
@@ -153,9 +165,15 @@ export class FunctionInvokerRole extends Construct {
     ]);
   }
 
-  /** The invoke policy as data; rendered into the managed policy at synth. */
+  /**
+   * The invoke policy as data; rendered into the managed policy at synth. The statements of the
+   * second and later grants get a number after their Sid (`InvokeFunctionUrl2`): Sids must be
+   * unique within a policy.
+   */
   invokePolicy() {
-    const statements: PolicyStatement[] = this.grantedUrls.flatMap((url, index) => url.invokeStatements(index === 0 ? '' : String(index + 1)));
+    const statements: PolicyStatement[] = this.grants.flatMap((grant, index) =>
+      grant.statements.map((statement) => (index === 0 || statement.Sid === undefined ? statement : { ...statement, Sid: `${statement.Sid}${index + 1}` })),
+    );
     return policyDocument(statements);
   }
 }

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { Fn } from 'cdktf';
 import { LambdaFunctionUrl, LambdaFunctionUrlCors } from '@cdktf/provider-aws/lib/lambda-function-url';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import { FunctionUrlInvokeGrant, InvokeGrantee, isInvokeGrantee } from './invoke-grant';
 import { PolicyStatement } from './policy-document';
 import { ALIAS_NAME, FUNCTION_ARN, FUNCTION_NAME, PropChecker, isUnresolved } from './prop-validation';
 
@@ -132,10 +133,27 @@ export class IamFunctionUrl extends Construct {
   }
 
   /**
-   * The statements an identity policy needs to call this URL. Since October 2025 AWS checks two
-   * actions for a function URL call: `lambda:InvokeFunctionUrl` (with the URL's auth type) and
-   * `lambda:InvokeFunction` (flagged as coming through a function URL). A policy with only the
-   * first gets 403. `sidSuffix` keeps Sids unique when one policy covers several URLs.
+   * Allows `grantee` (a `FunctionInvokerRole`, or any other `InvokeGrantee`) to call this URL:
+   * its identity policy gets `invokeStatements()`, on exactly this URL's `invokeArn`. Granting
+   * the same grantee twice is a no-op. Returns what was granted.
+   */
+  grantInvokeUrl(grantee: InvokeGrantee): FunctionUrlInvokeGrant {
+    if (!isInvokeGrantee(grantee)) {
+      new PropChecker('IamFunctionUrl', this.node.path).fail('grantee', grantee, 'must be an InvokeGrantee, e.g. a FunctionInvokerRole (the principal that may call the URL)');
+    }
+    const grant: FunctionUrlInvokeGrant = { invokeArn: this.invokeArn, statements: this.invokeStatements() };
+    grantee.addInvokeGrant(grant);
+    return grant;
+  }
+
+  /**
+   * The statements an identity policy needs to call this URL, as data (for a policy of your own,
+   * a simulator, a test). AWS checks two actions for a function URL call since October 2025
+   * (Lambda Developer Guide, "Control access to Lambda function URLs"):
+   * `lambda:InvokeFunctionUrl` (with the URL's auth type) and `lambda:InvokeFunction` (flagged as
+   * coming through a function URL). A policy with only the first gets 403; the condition on the
+   * second keeps the Invoke API closed. `sidSuffix` keeps Sids unique when one policy covers
+   * several URLs.
    */
   invokeStatements(sidSuffix = ''): PolicyStatement[] {
     return [
@@ -249,12 +267,12 @@ function isLambdaFunctionResource(value: unknown): value is LambdaFunctionResour
 
 function validateCors(check: PropChecker, cors: FunctionUrlCorsOptions | undefined): void {
   if (cors === undefined) return;
-  // null or a string from JSON crashed with a TypeError on `cors.maxAge`.
+  // From JavaScript or JSON `cors` can be anything; its fields are read only once it is an object.
   if (typeof cors !== 'object' || cors === null || Array.isArray(cors)) check.fail('cors', cors, 'must be an object of CORS settings, e.g. { allowOrigins: ["https://app.example.com"] }');
   check.boolean('cors.allowCredentials', cors.allowCredentials);
   check.integerInRange('cors.maxAge', cors.maxAge, 0, 86400, 'seconds');
-  // From JavaScript or JSON a single string slips in where a list belongs: iterated, it passed
-  // letter by letter and reached Terraform as a string ("set of string required" at plan).
+  // The provider's CORS lists are sets of strings; a single string from JavaScript or JSON would
+  // reach Terraform as a string and fail at plan, so it is refused here.
   for (const [prop, list] of [
     ['cors.allowMethods', cors.allowMethods],
     ['cors.allowOrigins', cors.allowOrigins],

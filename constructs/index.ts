@@ -2,6 +2,7 @@
 export { MissingFrameworkError } from './framework-check';
 export * from './iam-function-url';
 export * from './function-invoker-role';
+export type { FunctionUrlInvokeGrant, InvokeGrantee } from './invoke-grant';
 export * from './invoker-user';
 export * from './protected-function-url';
 export * from './policy-document';

@@ -76,7 +76,9 @@ export class ProtectedFunctionUrl extends Construct {
     }
 
     this.functionUrl = new IamFunctionUrl(this, 'FunctionUrl', props);
-    this.role = new FunctionInvokerRole(this, 'InvokerRole', { ...props, functionUrls: [this.functionUrl] });
+    // The role's options are this construct's own props; the one URL it may call is granted by the URL.
+    this.role = new FunctionInvokerRole(this, 'InvokerRole', { ...props, functionUrls: undefined });
+    this.functionUrl.grantInvokeUrl(this.role);
     if (createUser) {
       this.user = new InvokerUser(this, 'InvokerUser', {
         role: this.role,

@@ -1,145 +1,10 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
-import { FunctionInvokerRole, IamFunctionUrl, InvokeMode, InvokerUser, ProtectedFunctionUrl } from '../constructs';
-import { ACCOUNT, synthDemo, synthStack } from './support/synthesized-stack';
+import { FunctionInvokerRole, FunctionUrlInvokeGrant, IamFunctionUrl, InvalidPropError, InvokeGrantee, InvokeMode, InvokerUser, ProtectedFunctionUrl } from '../constructs';
+import { ACCOUNT, synthStack } from './support/synthesized-stack';
 
-const FN_ARN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:url-iam-demo`;
-const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/function_invoker`;
 const USER_ARN = `arn:aws:iam::${ACCOUNT}:user/lambda_invoker`;
-
-describe('the demo stack', () => {
-  const stack = synthDemo();
-
-  it('creates exactly the resources of the design: function, logs, URL, role, policy, attachment, user, key, user policy', () => {
-    const counts = Object.fromEntries(Object.entries(stack.json.resource).map(([type, byId]) => [type, Object.keys(byId as object).length]));
-    expect(counts).toEqual({
-      aws_cloudwatch_log_group: 1,
-      aws_iam_access_key: 1,
-      aws_iam_policy: 1,
-      aws_iam_role: 2,
-      aws_iam_role_policy: 1,
-      aws_iam_role_policy_attachment: 1,
-      aws_iam_user: 1,
-      aws_iam_user_policy: 1,
-      aws_lambda_function: 1,
-      aws_lambda_function_url: 1,
-    });
-  });
-
-  it('makes the function URL AWS_IAM, buffered, for the demo function', () => {
-    const url = stack.only('aws_lambda_function_url');
-    expect(url.authorization_type).toBe('AWS_IAM');
-    expect(url.invoke_mode).toBe('BUFFERED');
-    expect(url.function_name).toBe('${aws_lambda_function.Function.function_name}');
-    expect(url.qualifier).toBeUndefined();
-  });
-
-  it('names the role, policy and user as the original design did', () => {
-    const role = stack.resources('aws_iam_role');
-    const invokerRole = Object.values(role).find((r) => r.name === 'function_invoker');
-    expect(invokerRole).toMatchObject({ path: '/', max_session_duration: 3600 });
-    expect(stack.only('aws_iam_policy').name).toBe('InvokeSingleLambdaPolicy');
-    expect(stack.only('aws_iam_user').name).toBe('lambda_invoker');
-  });
-
-  it('writes the invoke policy as the two statements AWS requires, on the function ARN only', () => {
-    const policy = stack.policy(stack.only('aws_iam_policy').policy);
-    expect(policy).toEqual({
-      Version: '2012-10-17',
-      Statement: [
-        { Sid: 'InvokeFunctionUrl', Effect: 'Allow', Action: 'lambda:InvokeFunctionUrl', Resource: FN_ARN, Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } } },
-        { Sid: 'InvokeFunctionViaUrl', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: FN_ARN, Condition: { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } } },
-      ],
-    });
-  });
-
-  it('lets only the invoker user assume the role, and the user do nothing but that', () => {
-    const role = Object.values(stack.resources('aws_iam_role')).find((r) => r.name === 'function_invoker')!;
-    expect(stack.policy(role.assume_role_policy).Statement).toEqual([
-      { Sid: 'AllowTrustedPrincipalsToAssume', Effect: 'Allow', Principal: { AWS: USER_ARN }, Action: 'sts:AssumeRole' },
-    ]);
-    expect(stack.policy(stack.only('aws_iam_user_policy').policy).Statement).toEqual([
-      { Sid: 'AssumeFunctionInvokerRoleOnly', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: ROLE_ARN },
-    ]);
-  });
-
-  // The simulator reads these policies by name; that they sit on the invoker user (and its key
-  // belongs to it) is what makes "the key may only assume the role" true in AWS.
-  it("puts the assume-role policy and the access key on the invoker user itself", () => {
-    const userRef = (attribute: string) => new RegExp(`^\\$\\{aws_iam_user\\.ProtectedUrl_InvokerUser_[A-F0-9]+\\.${attribute}\\}$`);
-    expect(stack.only('aws_iam_user_policy').user).toMatch(userRef('name'));
-    expect(stack.only('aws_iam_access_key').user).toMatch(userRef('name'));
-    expect(JSON.parse(Object.values(stack.resources('aws_iam_role')).find((r) => r.name === 'function_invoker')!.assume_role_policy).Statement[0].Principal.AWS).toMatch(userRef('arn'));
-  });
-
-  it('attaches the invoke policy to the invoker role', () => {
-    const attachment = stack.only('aws_iam_role_policy_attachment');
-    expect(attachment.role).toMatch(/^\$\{aws_iam_role\.ProtectedUrl_InvokerRole_[A-F0-9]+\.name\}$/);
-    expect(attachment.policy_arn).toMatch(/^\$\{aws_iam_policy\.ProtectedUrl_InvokerRole_InvokePolicy_[A-F0-9]+\.arn\}$/);
-  });
-
-  it('gives the function an execution role that may only write its own log group, which has a retention', () => {
-    const execRole = Object.values(stack.resources('aws_iam_role')).find((r) => r.name === 'url-iam-demo-execution')!;
-    expect(stack.policy(execRole.assume_role_policy).Statement).toEqual([
-      { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
-    ]);
-    expect(stack.policy(stack.only('aws_iam_role_policy').policy).Statement).toEqual([
-      { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/url-iam-demo:*` },
-    ]);
-    expect(stack.only('aws_cloudwatch_log_group')).toMatchObject({ name: '/aws/lambda/url-iam-demo', retention_in_days: 14 });
-    const fn = stack.only('aws_lambda_function');
-    expect(fn).toMatchObject({ runtime: 'nodejs22.x', handler: 'index.handler', depends_on: ['aws_cloudwatch_log_group.LogGroup'] });
-    expect(fn.filename).toMatch(/^assets\/HandlerCode\/[A-F0-9]+\/archive\.zip$/);
-  });
-
-  it('declares the outputs the client reads, with the secret marked sensitive', () => {
-    const outputs = stack.outputsOf(['lambda-url-iam-demo', 'ProtectedUrl']);
-    expect(Object.keys(outputs).sort()).toEqual(
-      ['function_arn', 'function_url', 'invoker_access_key_id', 'invoker_role_arn', 'invoker_secret_access_key', 'invoker_user_name', 'max_session_duration', 'region'].sort(),
-    );
-    expect(outputs.invoker_secret_access_key).toMatchObject({ sensitive: true, value: expect.stringMatching(/aws_iam_access_key\..+\.secret\}$/) });
-    for (const [name, output] of Object.entries(outputs)) if (name !== 'invoker_secret_access_key') expect(output.sensitive, name).toBe(false);
-    expect(outputs.region.value).toBe('${element(split(":", aws_lambda_function.Function.arn), 3)}');
-  });
-
-  it('applies the settings given in the environment: prefix, external ID, session length, region, runtime', () => {
-    const custom = synthDemo({ DEMO_NAME_PREFIX: 'team-a-', DEMO_EXTERNAL_ID: 'partner-4711', DEMO_MAX_SESSION_DURATION: '7200', DEMO_REGION: 'eu-west-1', DEMO_RUNTIME: 'nodejs20.x' });
-    expect(custom.only('aws_iam_user').name).toBe('team-a-lambda_invoker');
-    expect(custom.only('aws_iam_policy').name).toBe('team-a-InvokeSingleLambdaPolicy');
-    const role = Object.values(custom.resources('aws_iam_role')).find((r) => r.name === 'team-a-function_invoker')!;
-    expect(role.max_session_duration).toBe(7200);
-    expect(JSON.parse(role.assume_role_policy).Statement[0].Condition).toEqual({ StringEquals: { 'sts:ExternalId': 'partner-4711' } });
-    expect(custom.json.provider.aws[0].region).toBe('eu-west-1');
-    expect(custom.only('aws_lambda_function').runtime).toBe('nodejs20.x');
-    const outputs = custom.outputsOf(['lambda-url-iam-demo', 'ProtectedUrl']);
-    expect(outputs.external_id.value).toBe('partner-4711');
-    expect(outputs.max_session_duration.value).toBe(7200);
-  });
-
-  it('points every AWS API at one endpoint in local mode, and not otherwise', () => {
-    expect(stack.json.provider.aws[0].endpoints).toBeUndefined();
-    const local = synthDemo({ DEMO_AWS_ENDPOINT: 'http://127.0.0.1:4566' });
-    expect(local.json.provider.aws[0]).toMatchObject({
-      skip_credentials_validation: true,
-      skip_requesting_account_id: true,
-      skip_region_validation: true,
-      skip_metadata_api_check: 'true',
-      endpoints: [{ iam: 'http://127.0.0.1:4566', sts: 'http://127.0.0.1:4566', lambda: 'http://127.0.0.1:4566', cloudwatchlogs: 'http://127.0.0.1:4566' }],
-    });
-    expect(JSON.stringify(local.json.provider)).not.toMatch(/access_key|secret_key/);
-  });
-
-  it('stores state in an encrypted, locked S3 backend when asked', () => {
-    const s3 = synthDemo({ DEMO_BACKEND: 's3', DEMO_STATE_BUCKET: 'team-tf-state', DEMO_STATE_REGION: 'eu-central-1' });
-    expect(s3.json.terraform.backend).toEqual({
-      s3: { bucket: 'team-tf-state', key: 'lambda-url-iam-demo/terraform.tfstate', region: 'eu-central-1', encrypt: true, use_lockfile: true },
-    });
-    const withTable = synthDemo({ DEMO_BACKEND: 's3', DEMO_STATE_BUCKET: 'team-tf-state', DEMO_STATE_LOCK_TABLE: 'tf-locks' });
-    expect(withTable.json.terraform.backend.s3).toMatchObject({ dynamodb_table: 'tf-locks', region: 'us-east-1' });
-    expect(withTable.json.terraform.backend.s3.use_lockfile).toBeUndefined();
-  });
-});
 
 describe('IamFunctionUrl', () => {
   it('accepts a function by name, and derives the unqualified ARN from the URL resource', () => {
@@ -207,26 +72,71 @@ describe('IamFunctionUrl', () => {
   });
 });
 
-describe('FunctionInvokerRole', () => {
-  it('adds one statement pair per granted URL and none twice for the same URL', () => {
-    const stack = synthStack((s) => {
-      const fnA = new LambdaFunction(s, 'A', { functionName: 'a', role: 'arn:aws:iam::111122223333:role/x', runtime: 'nodejs22.x', handler: 'i.h', filename: 'a.zip' });
-      const urlA = new IamFunctionUrl(s, 'UrlA', { function: fnA });
-      const urlB = new IamFunctionUrl(s, 'UrlB', { function: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:b` });
-      const role = new FunctionInvokerRole(s, 'Role', { trustedPrincipals: [USER_ARN], functionUrls: [urlA] });
+const TWO_URL_POLICY = [
+  `InvokeFunctionUrl lambda:InvokeFunctionUrl arn:aws:lambda:us-east-1:${ACCOUNT}:function:a`,
+  `InvokeFunctionViaUrl lambda:InvokeFunction arn:aws:lambda:us-east-1:${ACCOUNT}:function:a`,
+  `InvokeFunctionUrl2 lambda:InvokeFunctionUrl arn:aws:lambda:us-east-1:${ACCOUNT}:function:b`,
+  `InvokeFunctionViaUrl2 lambda:InvokeFunction arn:aws:lambda:us-east-1:${ACCOUNT}:function:b`,
+];
+
+/** A role granted URL `a` by its props and URL `b` by `grant`, which also grants both again. */
+function synthTwoUrlRole(grant: (role: FunctionInvokerRole, urlA: IamFunctionUrl, urlB: IamFunctionUrl) => void) {
+  return synthStack((s) => {
+    const fnA = new LambdaFunction(s, 'A', { functionName: 'a', role: 'arn:aws:iam::111122223333:role/x', runtime: 'nodejs22.x', handler: 'i.h', filename: 'a.zip' });
+    const urlA = new IamFunctionUrl(s, 'UrlA', { function: fnA });
+    const urlB = new IamFunctionUrl(s, 'UrlB', { function: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:b` });
+    const role = new FunctionInvokerRole(s, 'Role', { trustedPrincipals: [USER_ARN], functionUrls: [urlA] });
+    grant(role, urlA, urlB);
+  });
+}
+
+describe('granting a function URL to a principal', () => {
+  it('url.grantInvokeUrl(role): one statement pair per URL, none twice for the same URL', () => {
+    const stack = synthTwoUrlRole((role, urlA, urlB) => {
+      urlB.grantInvokeUrl(role);
+      urlA.grantInvokeUrl(role);
+      urlB.grantInvokeUrl(role);
+    });
+    const policy = stack.policy(stack.only('aws_iam_policy').policy);
+    expect(policy.Statement.map((s: any) => `${s.Sid} ${s.Action} ${s.Resource}`)).toEqual(TWO_URL_POLICY);
+  });
+
+  it('role.grantInvokeUrl(url), the deprecated spelling, writes the same policy', () => {
+    const stack = synthTwoUrlRole((role, urlA, urlB) => {
       role.grantInvokeUrl(urlB);
       role.grantInvokeUrl(urlA);
       role.grantInvokeUrl(urlB);
     });
     const policy = stack.policy(stack.only('aws_iam_policy').policy);
-    expect(policy.Statement.map((s: any) => `${s.Sid} ${s.Action} ${s.Resource}`)).toEqual([
-      `InvokeFunctionUrl lambda:InvokeFunctionUrl arn:aws:lambda:us-east-1:${ACCOUNT}:function:a`,
-      `InvokeFunctionViaUrl lambda:InvokeFunction arn:aws:lambda:us-east-1:${ACCOUNT}:function:a`,
-      `InvokeFunctionUrl2 lambda:InvokeFunctionUrl arn:aws:lambda:us-east-1:${ACCOUNT}:function:b`,
-      `InvokeFunctionViaUrl2 lambda:InvokeFunction arn:aws:lambda:us-east-1:${ACCOUNT}:function:b`,
-    ]);
+    expect(policy.Statement.map((s: any) => `${s.Sid} ${s.Action} ${s.Resource}`)).toEqual(TWO_URL_POLICY);
   });
 
+  it('hands any InvokeGrantee the two statements of invokeStatements(), on the invoke ARN, as data', () => {
+    const received: FunctionUrlInvokeGrant[] = [];
+    const grantee: InvokeGrantee = { addInvokeGrant: (grant) => received.push(grant) };
+    synthStack((s) => {
+      const url = new IamFunctionUrl(s, 'Url', { function: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:orders`, qualifier: 'live' });
+      const returned = url.grantInvokeUrl(grantee);
+      expect(received).toEqual([returned]);
+      expect(returned.invokeArn).toBe(`arn:aws:lambda:us-east-1:${ACCOUNT}:function:orders:live`);
+      expect(returned.statements).toEqual(url.invokeStatements());
+      expect(returned.statements).toEqual([
+        { Sid: 'InvokeFunctionUrl', Effect: 'Allow', Action: 'lambda:InvokeFunctionUrl', Resource: returned.invokeArn, Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } } },
+        { Sid: 'InvokeFunctionViaUrl', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: returned.invokeArn, Condition: { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } } },
+      ]);
+    });
+  });
+
+  it('refuses a grantee that cannot take a grant, naming the URL construct', () => {
+    synthStack((s) => {
+      const url = new IamFunctionUrl(s, 'Url', { function: 'fn' });
+      expect(() => url.grantInvokeUrl('arn:aws:iam::111122223333:role/x' as never)).toThrow(InvalidPropError);
+      expect(() => url.grantInvokeUrl('arn:aws:iam::111122223333:role/x' as never)).toThrow(/^IamFunctionUrl at test\/Url: grantee must be an InvokeGrantee/);
+    });
+  });
+});
+
+describe('FunctionInvokerRole', () => {
   it('trusts several principals, each once, with path, boundary and tags', () => {
     const other = 'arn:aws:iam::444455556666:root';
     const stack = synthStack((s) => {

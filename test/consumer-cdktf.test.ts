@@ -42,7 +42,7 @@ const lambda = (id: string, name: string) =>
   new LambdaFunction(stack, id, { functionName: name, role: role.arn, runtime: 'nodejs22.x', handler: 'index.handler', filename: 'handler.zip' });
 const orders = new ProtectedFunctionUrl(stack, 'Orders', { function: lambda('OrdersFunction', 'orders'), namePrefix: 'orders-' });
 const reports = new IamFunctionUrl(stack, 'Reports', { function: lambda('ReportsFunction', 'reports') });
-orders.role.grantInvokeUrl(reports);
+reports.grantInvokeUrl(orders.role);
 app.synth();
 `;
 
