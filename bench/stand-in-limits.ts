@@ -7,7 +7,7 @@ import { zipFiles } from '../constructs/zip-writer';
 import { median, peakRssMb, row, startChild } from './measure';
 
 /**
- * The stand-in's limits (issue 8), measured on a stand-in in a child process with a snapshot file
+ * The stand-in's limits, measured on a stand-in in a child process with a snapshot file
  * (as the demo runs it), so its memory is its own:
  * - AssumeRole latency after 2,000 live sessions, as a ratio to the first ones (goal ≤ 1.2):
  *   a new session must not rewrite the snapshot or drop the decision cache;

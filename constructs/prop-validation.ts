@@ -78,15 +78,16 @@ export class PropChecker {
   }
 
   /**
-   * From JavaScript, JSON or an environment variable a flag arrives as "false": truthy, so
-   * `createInvokerUser: "false"` created the user and its long-lived key it was meant to leave out.
+   * A flag must be a boolean: from JavaScript, JSON or an environment variable it can arrive as
+   * the string "false", which is truthy (`createInvokerUser: "false"` would create the user and
+   * the long-lived key it was meant to leave out).
    */
   boolean(prop: string, value: boolean | undefined): void {
     if (value === undefined || typeof value === 'boolean' || Token.isUnresolved(value)) return;
     this.fail(prop, value, 'must be true or false (a boolean, not a string or number)');
   }
 
-  /** A single string where a list belongs was iterated letter by letter ("got \"a\""). */
+  /** A list must be an array: a single string would be iterated letter by letter. */
   list(prop: string, value: readonly unknown[] | undefined, example: string, what = 'a list'): void {
     if (value === undefined || Array.isArray(value) || isUnresolved(value)) return;
     this.fail(prop, value, `must be ${what}, e.g. ${example}`);
@@ -120,9 +121,9 @@ export class PropChecker {
 
   /**
    * IAM role, user and managed policy names are unique in an account, whatever the path, and
-   * compared without case (IAM User Guide, "IAM object quotas and names"). Two constructs of one
-   * stack with the same name passed synth and failed at apply with EntityAlreadyExists, after
-   * Terraform had created half of the resources; so a stack may claim each name once.
+   * compared without case (IAM User Guide, "IAM object quotas and names"). A second use in one
+   * stack would pass synth and fail at apply with EntityAlreadyExists, after Terraform created
+   * part of the stack; so a stack may claim each name once.
    */
   uniqueIamName(scope: IConstruct, kind: 'role' | 'user' | 'policy', prop: string, name: string): void {
     if (isUnresolved(name)) return;
@@ -145,7 +146,7 @@ export class PropChecker {
     for (const [key, value] of entries) {
       if (isUnresolved(key)) continue;
       // A valid IAM tag key, but cdktf copies tags into a plain object, where assigning "__proto__"
-      // sets the prototype instead: the tag vanished from the synthesized JSON without a word.
+      // sets the prototype instead: the tag would be missing from the synthesized JSON.
       if (key === '__proto__') this.fail(`${prop} key`, key, 'cannot be carried through cdktf (it copies tags into a plain object, where this key is dropped); choose another key');
       if (key.length < 1 || key.length > 128 || !TAG_TEXT.test(key) || /^aws:/i.test(key)) {
         this.fail(`${prop} key`, key, 'must be 1 to 128 characters of letters, digits, spaces and _ . : / = + - @, and must not start with "aws:"');

@@ -3,8 +3,8 @@ import * as path from 'node:path';
 
 /**
  * The checkout's root: the nearest folder above `from` whose package.json is ours. The same file
- * runs from source (scripts/, under vitest) and compiled (dist/scripts/), one level apart, so a
- * fixed `..` count wrote `.terraform-cli.tfrc` beside the checkout when loaded from source.
+ * runs from source (scripts/, under vitest) and compiled (dist/scripts/), one level apart, so no
+ * fixed `..` count is right for both.
  */
 export function projectRoot(from: string = __dirname): string {
   for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {

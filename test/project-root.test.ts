@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../scripts/project-root';
 import { PROJECT_ROOT } from './support/leftover-guard';
 
-// From source (scripts/) and compiled (dist/scripts/) the same code is one level apart; a fixed
-// `..` count put the demo's `.terraform-cli.tfrc` beside the checkout when run under vitest.
+// From source (scripts/) and compiled (dist/scripts/) the same code is one level apart, and the
+// files the scripts write (the demo's `.terraform-cli.tfrc`) must land in the checkout either way.
 describe('the project root the scripts write under', () => {
   it('is the checkout from source, from dist/ and from any folder inside it', () => {
     expect(projectRoot()).toBe(PROJECT_ROOT);

@@ -1,14 +1,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { App, TerraformStack, TerraformVariable } from 'cdktf';
+import { App, Testing, TerraformStack, TerraformVariable } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { FunctionInvokerRole, IamFunctionUrl, InvalidPropError, InvokerUser, ProtectedFunctionUrl, ProtectedFunctionUrlProps } from '../constructs';
-import { readDemoConfig } from '../stacks/demo-config';
 import { useTempDir } from './support/temp-dir';
 
-const temp = useTempDir('bad-input-');
+/**
+ * Every construct prop is checked when the construct is created (constructs/prop-validation.ts):
+ * a refusal is an InvalidPropError naming the construct's path, the prop, the value and the rule,
+ * and nothing is synthesized.
+ */
+
+const temp = useTempDir('prop-validation-');
 
 const USER = 'arn:aws:iam::111122223333:user/lambda_invoker';
 
@@ -162,7 +167,7 @@ describe('errors say where the construct is and what is missing', () => {
     ['InvokerUser without a role', (stack: TerraformStack) => new InvokerUser(stack, 'Bot', {} as never), 'InvokerUser at Stack/Bot: role is missing: it must be the FunctionInvokerRole this user may assume'],
     ['InvokerUser with a role ARN instead of the construct', (stack: TerraformStack) => new InvokerUser(stack, 'Bot', { role: 'arn:aws:iam::111122223333:role/x' as never }), 'InvokerUser at Stack/Bot: role must be the FunctionInvokerRole this user may assume (got "arn:aws:iam::111122223333:role/x")'],
     ['a role granted a URL name instead of the construct', (stack: TerraformStack) => new FunctionInvokerRole(stack, 'Role', { functionUrls: ['orders' as never] }), 'FunctionInvokerRole at Stack/Role: functionUrls must hold IamFunctionUrl constructs (the URLs the role may invoke) (got "orders")'],
-  ])('%s: a clear InvalidPropError, not a TypeError', (_, build, message) => {
+  ])('%s: a clear InvalidPropError naming the construct', (_, build, message) => {
     const thrown = thrownBy(build);
     expect(thrown.startsWith(message), thrown).toBe(true);
     expect(thrown).not.toContain('undefined');
@@ -189,7 +194,7 @@ describe('missing wiring is refused at synth, before anything is written', () =>
     expect(filesUnder(outdir)).toEqual([]);
   });
 
-  it('two constructs of one stack with the same IAM name (which failed at apply, half created)', () => {
+  it('two constructs of one stack with the same IAM name (unique per account, so it would fail at apply)', () => {
     const app = new App({ outdir: temp() });
     const stack = new TerraformStack(app, 'bad');
     new ProtectedFunctionUrl(stack, 'Orders', { function: 'orders' });
@@ -213,26 +218,54 @@ describe('missing wiring is refused at synth, before anything is written', () =>
   });
 });
 
-describe('bad demo settings are refused naming the variable', () => {
+/**
+ * Props from JavaScript or a JSON config file need not have the shapes TypeScript promises: a
+ * single string where a list belongs, a tag named __proto__. Each must be an InvalidPropError
+ * naming the prop, never a value that synthesizes wrong (or vanishes) and fails later at plan.
+ */
+
+function buildWithLooseProps(props: Record<string, unknown>): { error?: unknown; synth?: Record<string, any> } {
+  const stack = new TerraformStack(new App({ outdir: temp() }), 'Stack');
+  try {
+    new ProtectedFunctionUrl(stack, 'Api', { function: 'fn', ...props } as ProtectedFunctionUrlProps);
+  } catch (error) {
+    return { error };
+  }
+  return { synth: JSON.parse(Testing.synth(stack)) };
+}
+
+describe('prop shapes a JavaScript or JSON caller can get wrong', () => {
   it.each([
-    [{ DEMO_REGION: 'Europe' }, 'DEMO_REGION', /AWS region name/],
-    [{ DEMO_MAX_SESSION_DURATION: 'an hour' }, 'DEMO_MAX_SESSION_DURATION', /whole number/],
-    [{ DEMO_MAX_SESSION_DURATION: '60' }, 'DEMO_MAX_SESSION_DURATION', /from 3600 to 43200/],
-    [{ DEMO_BACKEND: 'gcs' }, 'DEMO_BACKEND', /one of local, s3/],
-    [{ DEMO_BACKEND: 's3' }, 'DEMO_STATE_BUCKET', /is required when the backend is s3/],
-    [{ DEMO_STATE_BUCKET: 'b' + 'x'.repeat(5) }, 'DEMO_STATE_BUCKET', /only applies to the s3 backend/],
-    [{ DEMO_LOG_RETENTION_DAYS: '10' }, 'DEMO_LOG_RETENTION_DAYS', /one of 1, 3, 5, 7, 14/],
-    [{ DEMO_RUNTIME: 'python3.12' }, 'DEMO_RUNTIME', /one of nodejs20.x/],
-    [{ DEMO_AWS_ENDPOINT: 'localhost:4566' }, 'DEMO_AWS_ENDPOINT', /http\(s\) URL/],
-    [{ DEMO_EXTERNAL_ID: 'x' }, 'DEMO_EXTERNAL_ID', /2 to 1224/],
-  ])('%j', (env, variable, rule) => {
-    expect(() => readDemoConfig(env, () => undefined)).toThrow(InvalidPropError);
-    expect(() => readDemoConfig(env, () => undefined)).toThrow(new RegExp(`${variable}.*${rule.source}`));
+    ['cors.allowOrigins as one string (Terraform wants a set of strings)', { cors: { allowOrigins: 'https://app.example.com' } }, /cors\.allowOrigins must be a list of strings.*\(got "https:\/\/app\.example\.com"\)/],
+    ['cors.allowMethods as one string (refused whole, not checked letter by letter)', { cors: { allowMethods: 'GET' } }, /cors\.allowMethods must be a list of strings.*\(got "GET"\)/],
+    ['cors.allowHeaders holding a number', { cors: { allowHeaders: [5] } }, /cors\.allowHeaders entries must be 1 to 1024 characters without spaces \(got 5\)/],
+    ['tags as a string (not split into tags "0", "1", …)', { tags: 'team=a' }, /tags must be an object of tag keys to values.*\(got "team=a"\)/],
+    ['a tag named __proto__ (cdktf would drop it from the synthesized JSON)', { tags: JSON.parse('{"__proto__":"y","team":"a"}') }, /tags key cannot be carried through cdktf.*\(got "__proto__"\)/],
+    ['createInvokerUser as "false" (truthy: it would create the user and its long-lived key)', { createInvokerUser: 'false', trustedPrincipals: ['arn:aws:iam::111122223333:root'] }, /ProtectedFunctionUrl at Stack\/Api: createInvokerUser must be true or false.*\(got "false"\)/],
+    ['createAccessKey as "false" (truthy: it would create a key whose secret lands in state)', { createAccessKey: 'false' }, /createAccessKey must be true or false.*\(got "false"\)/],
+    ['outputs as 0', { outputs: 0 }, /outputs must be true or false.*\(got 0\)/],
+    ['cors.allowCredentials as "yes"', { cors: { allowCredentials: 'yes' } }, /IamFunctionUrl at Stack\/Api\/FunctionUrl: cors\.allowCredentials must be true or false.*\(got "yes"\)/],
+    ['cors as null', { cors: null }, /cors must be an object of CORS settings.*\(got null\)/],
+    ['trustedPrincipals as one string (refused whole, not checked letter by letter)', { trustedPrincipals: 'arn:aws:iam::111122223333:root' }, /trustedPrincipals must be a list.*\(got "arn:aws:iam::111122223333:root"\)/],
+    ['crossAccountInvokers as one string (refused whole, not checked letter by letter)', { crossAccountInvokers: 'arn:aws:iam::111122223333:root' }, /crossAccountInvokers must be a list.*\(got "arn:aws:iam::111122223333:root"\)/],
+  ])('%s: InvalidPropError naming it', (_, props, message) => {
+    const { error } = buildWithLooseProps(props);
+    expect(error).toBeInstanceOf(InvalidPropError);
+    expect((error as Error).message).toMatch(message);
   });
 
-  it('reads cdktf context when the variable is not set, and the variable wins over it', () => {
-    const context = (key: string) => ({ region: 'eu-north-1', externalId: 'from-context' })[key];
-    expect(readDemoConfig({}, context)).toMatchObject({ region: 'eu-north-1', externalId: 'from-context' });
-    expect(readDemoConfig({ DEMO_REGION: 'ap-south-1' }, context).region).toBe('ap-south-1');
+  it('flags given as booleans are honoured: no user, no key, no outputs', () => {
+    const { synth, error } = buildWithLooseProps({ createInvokerUser: false, trustedPrincipals: ['arn:aws:iam::111122223333:root'], outputs: false, cors: { allowCredentials: true } });
+    expect(error).toBeUndefined();
+    expect(synth!.resource.aws_iam_user).toBeUndefined();
+    expect(synth!.resource.aws_iam_access_key).toBeUndefined();
+    expect(synth!.output).toBeUndefined();
+  });
+
+  it('the same props in their right shapes synthesize as given', () => {
+    const { synth, error } = buildWithLooseProps({ cors: { allowOrigins: ['https://app.example.com'], allowMethods: ['GET'], allowHeaders: ['x-a'] }, tags: { team: 'a', constructor: 'c' } });
+    expect(error).toBeUndefined();
+    expect(Object.values(synth!.resource.aws_lambda_function_url)[0]).toMatchObject({ cors: { allow_origins: ['https://app.example.com'], allow_methods: ['GET'], allow_headers: ['x-a'] } });
+    expect((Object.values(synth!.resource.aws_iam_role)[0] as { tags: unknown }).tags).toEqual({ team: 'a', constructor: 'c' });
   });
 });
