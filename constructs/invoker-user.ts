@@ -14,8 +14,8 @@ export interface InvokerUserOptions {
   /** @default "/" */
   readonly path?: string;
   /**
-   * Create an access key for the user. Its secret is stored in Terraform state (see the README's
-   * security notes); turn this off to create keys out of band.
+   * Create an access key for the user. Its secret is stored in Terraform state (see
+   * docs/security.md); turn this off to create keys out of band.
    * @default true
    */
   readonly createAccessKey?: boolean;

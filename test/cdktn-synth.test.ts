@@ -8,7 +8,7 @@ import { useTempDir } from './support/temp-dir';
 /**
  * One source, two entries: the cdktf entry and the CDK Terrain entry synthesize the same
  * Terraform, resource by resource. The only differences allowed are the documented ones
- * (README, "Using the constructs with CDK Terrain"): the provider version each prebuilt provider
+ * (docs/constructs.md, "CDK Terrain (cdktn)"): the provider version each prebuilt provider
  * package pins, and, with hashicorp/aws 6.28+, `invoked_via_function_url` on the cross-account
  * InvokeFunction permissions.
  */
