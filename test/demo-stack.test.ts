@@ -34,7 +34,7 @@ describe('the demo stack', () => {
     expect(url.qualifier).toBeUndefined();
   });
 
-  it('names the role, policy and user as the original design did', () => {
+  it('names the role function_invoker, its policy InvokeSingleLambdaPolicy and the user lambda_invoker', () => {
     const role = stack.resources('aws_iam_role');
     const invokerRole = Object.values(role).find((r) => r.name === 'function_invoker');
     expect(invokerRole).toMatchObject({ path: '/', max_session_duration: 3600 });

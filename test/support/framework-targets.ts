@@ -75,9 +75,9 @@ export interface ScenarioOptions {
 /**
  * One app that uses every construct and option the two entries could differ on: a function of
  * the stack behind ProtectedFunctionUrl (user, key, external ID, tags, CORS, a cross-account
- * invoker); an aliased URL of an existing function with its own role, a cross-account invoker and
- * a user whose secret is PGP-encrypted; and a streaming, aliased ProtectedFunctionUrl with no user,
- * a path, a permissions boundary and a longer session.
+ * invoker); an aliased URL of an existing function granted to its own role (url.grantInvokeUrl),
+ * with a cross-account invoker and a user whose secret is PGP-encrypted; and a streaming, aliased
+ * ProtectedFunctionUrl with no user, a path, a permissions boundary and a longer session.
  * Built the same way for both entries, so their synthesized JSON can be compared.
  */
 export function synthScenario(target: FrameworkTarget, options: ScenarioOptions = {}): SynthesizedStack {
@@ -106,8 +106,8 @@ export function synthScenario(target: FrameworkTarget, options: ScenarioOptions 
     const reportsRole = new FunctionInvokerRole(stack as never, 'ReportsRole', {
       namePrefix: 'reports-',
       trustedPrincipals: [`arn:aws:iam::${ACCOUNT}:role/reports-batch`],
-      functionUrls: [aliased],
     });
+    aliased.grantInvokeUrl(reportsRole);
     new InvokerUser(stack as never, 'Auditor', { role: reportsRole, userName: 'reports-auditor', pgpKey: 'keybase:auditor' });
     new ProtectedFunctionUrl(stack as never, 'OpsApi', {
       function: 'ops-tools',
