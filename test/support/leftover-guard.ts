@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { notRunChecks, notRunSummary } from './not-run';
 
 /**
  * vitest globalSetup: the run's own temp dir, and the check that the run left nothing behind.
@@ -77,7 +78,10 @@ export function watchForLeftovers(projectRoot: string, osTmp: string): LeftoverW
 export default function setup(): () => void {
   const osTmp = os.tmpdir();
   const watch = watchForLeftovers(PROJECT_ROOT, osTmp);
-  const saved = { TMPDIR: process.env.TMPDIR, TMP: process.env.TMP, TEMP: process.env.TEMP };
+  const saved = { TMPDIR: process.env.TMPDIR, TMP: process.env.TMP, TEMP: process.env.TEMP, NODE_DISABLE_COMPILE_CACHE: process.env.NODE_DISABLE_COMPILE_CACHE };
+  // Node >= 22.1 keeps a module compile cache in $TMPDIR/node-compile-cache when a program enables
+  // it (tsc does): in the run's temp dir that is a file left behind. Node's own switch turns it off.
+  process.env.NODE_DISABLE_COMPILE_CACHE = '1';
   process.env.LAMBDA_URL_IAM_OS_TMPDIR = watch.osRunDir;
   process.env.LAMBDA_URL_IAM_TEST_SHARED = watch.sharedDir;
   process.env.TMPDIR = process.env.TMP = process.env.TEMP = watch.runTempDir;
@@ -86,6 +90,9 @@ export default function setup(): () => void {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }
+    // Read before finish() removes the shared folder that holds them.
+    const notRun = notRunSummary(notRunChecks(watch.sharedDir));
+    if (notRun !== '') process.stdout.write(notRun);
     const leftovers = watch.finish();
     for (const full of leftovers) fs.rmSync(full, { recursive: true, force: true });
     if (leftovers.length > 0) {
