@@ -5,7 +5,7 @@ import * as http from 'node:http';
 import type * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runInvokeCli } from '../scripts/invoke';
+import { runInvokeCli } from '../scripts/invoke/run';
 import { useTempDir } from './support/temp-dir';
 
 /**

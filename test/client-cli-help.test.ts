@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runInvokeCli } from '../scripts/invoke';
+import { runInvokeCli } from '../scripts/invoke/run';
 import { PROJECT_ROOT } from './support/leftover-guard';
 
 /** The CLI reference's list of options (docs/cli.md) is the CLI's own `--help`, flag for flag. */

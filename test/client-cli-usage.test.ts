@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ClientOptionError } from '../client/errors';
 import { readDeploymentOutputs } from '../client/deployment-outputs';
-import { explainRefusal } from '../client/function-url-client';
+import { explainRefusal } from '../scripts/invoke/refusal';
 import { runCli } from './support/invoke-cli-run';
 import { useTempDir } from './support/temp-dir';
 
@@ -142,8 +142,8 @@ describe('messages that do not mislead', () => {
   });
 
   it('an absent value is not reported as "(got undefined)"', () => {
-    expect(new ClientOptionError('--url', undefined, 'is required').message).toBe('--url is required');
-    expect(new ClientOptionError('--retries', '11', 'must be at most 10').message).toBe('--retries must be at most 10 (got "11")');
+    expect(new ClientOptionError('url', undefined, 'is required').message).toBe('url is required');
+    expect(new ClientOptionError('retries', '11', 'must be at most 10').message).toBe('retries must be at most 10 (got "11")');
   });
 
   it('a refusal names the signing region as the one used, not as the function\'s', () => {
@@ -155,7 +155,7 @@ describe('messages that do not mislead', () => {
 
   it('outputs keys named like Object.prototype members are data, and a __proto__ key changes nothing', () => {
     const file = writeOutputs('proto.json', '{"__proto__":{"function_url":"http://evil/"},"constructor":{"function_url":"http://127.0.0.1:9/lambda-url/x/","invoker_role_arn":"arn:aws:iam::111122223333:role/r"}}');
-    expect(() => readDeploymentOutputs(file)).toThrow(/--outputs-path must pick one of __proto__, constructor/);
+    expect(() => readDeploymentOutputs(file)).toThrow(/^outputsPath must pick one of __proto__, constructor/);
     expect(readDeploymentOutputs(file, 'constructor')).toMatchObject({ functionUrl: 'http://127.0.0.1:9/lambda-url/x/', roleArn: 'arn:aws:iam::111122223333:role/r', location: 'constructor' });
   });
 });

@@ -150,7 +150,7 @@ describe('the client against the local stand-in', () => {
   it('AssumeRole without the external ID is refused, with hints on the trust policy and the external ID', async () => {
     const error = await credentials({ externalId: undefined }).getCredentials().catch((e) => e);
     expect(error).toBeInstanceOf(AssumeRoleError);
-    expect(error.code).toBe('AccessDenied');
+    expect(error.stsCode).toBe('AccessDenied');
     expect(error.hints.join(' ')).toMatch(/trust policy.*|external ID/);
   });
 

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssumeRoleCredentials } from '../client/credentials';
 import { AssumeRoleError } from '../client/errors';
+import { exitCodeOf } from '../scripts/invoke/errors';
 import { FunctionUrlClient } from '../client/function-url-client';
 import { runCli } from './support/invoke-cli-run';
 import { useTempDir } from './support/temp-dir';
@@ -64,7 +65,8 @@ describe('an endpoint that accepts the connection and never answers', () => {
     const credentials = new AssumeRoleCredentials({ roleArn: ROLE, sourceCredentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x' }, stsEndpoint: silent.url, stsTimeoutMs: 200, transientRetries: 1, sleep: async () => undefined });
     const error = await credentials.getCredentials().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AssumeRoleError);
-    expect(error).toMatchObject({ code: 'TimeoutError', exitCode: 5 });
+    expect(error).toMatchObject({ stsCode: 'TimeoutError', code: 'sts-unreachable' });
+    expect(exitCodeOf(error)).toBe(5);
     expect(credentials.assumeRoleCalls).toBe(2);
   });
 
@@ -85,13 +87,14 @@ describe('an endpoint that accepts the connection and never answers', () => {
 /** The CLI and the client transpiled (no type check) into `dir`, so a plain node process can run them. */
 function compileCli(dir: string): string {
   const root = path.resolve(__dirname, '..');
-  for (const relative of ['scripts/invoke.ts', ...fs.readdirSync(path.join(root, 'client')).filter((f) => f.endsWith('.ts')).map((f) => `client/${f}`)]) {
+  const sources = (folder: string) => fs.readdirSync(path.join(root, folder)).filter((f) => f.endsWith('.ts')).map((f) => `${folder}/${f}`);
+  for (const relative of [...sources('scripts/invoke'), ...sources('client')]) {
     const source = fs.readFileSync(path.join(root, relative), 'utf8');
     const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
     fs.mkdirSync(path.join(dir, path.dirname(relative)), { recursive: true });
     fs.writeFileSync(path.join(dir, relative.replace(/\.ts$/, '.js')), outputText);
   }
-  return path.join(dir, 'scripts', 'invoke.js');
+  return path.join(dir, 'scripts', 'invoke', 'run.js');
 }
 
 /** Runs node with `args`, counts stdout bytes (never keeping them) and reads the MAXRSS line it prints. */
@@ -158,7 +161,7 @@ describe('large bodies are streamed, and bounded by --max-bytes', () => {
   it('a 100 MB body piped through the CLI as a process: its peak RSS stays bounded', async () => {
     const dir = path.join(tempDir, 'cli');
     const invokeJs = compileCli(dir);
-    const runner = path.join(dir, 'run.js');
+    const runner = path.join(dir, 'run-measured.js');
     fs.writeFileSync(runner, [
       `const { runInvokeCli } = require(${JSON.stringify(invokeJs)});`,
       'const write = (chunk) => (process.stdout.write(chunk) ? undefined : new Promise((resolve) => process.stdout.once("drain", resolve)));',

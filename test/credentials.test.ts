@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AssumeRoleCredentials, AssumeRoleOptions, CredentialEvent, StsApi } from '../client/credentials';
 import { AssumeRoleError, ClientOptionError } from '../client/errors';
+import { exitCodeOf } from '../scripts/invoke/errors';
 
 const ROLE = 'arn:aws:iam::111122223333:role/function_invoker';
 
@@ -101,7 +102,7 @@ describe('AssumeRoleCredentials', () => {
     sts.failures.push(awsError('InternalFailure', 500));
     expect(await provider.getCredentials()).toBe(first);
     await flush();
-    expect(events.some((e) => e.type === 'refresh-failed' && e.code === 'InternalFailure')).toBe(true);
+    expect(events.some((e) => e.type === 'refresh-failed' && e.error instanceof AssumeRoleError && e.error.stsCode === 'InternalFailure')).toBe(true);
     // The next call still gets the valid old key at once, without asking STS again right away.
     expect(await provider.getCredentials()).toBe(first);
     await flush();
@@ -137,8 +138,9 @@ describe('AssumeRoleCredentials', () => {
     for (let i = 0; i < 50; i++) sts.failures.push(awsError('AccessDenied', 403));
     const error = await provider.getCredentials().catch((e) => e);
     expect(error).toBeInstanceOf(AssumeRoleError);
-    expect(error.code).toBe('AccessDenied');
-    expect(error.exitCode).toBe(4);
+    expect(error.stsCode).toBe('AccessDenied');
+    expect(error.code).toBe('assume-role-failed');
+    expect(exitCodeOf(error)).toBe(4);
     expect(error.hints.join(' ')).toMatch(/trust policy/);
     expect(error.hints.join(' ')).toMatch(/external ID/);
     expect(error.message).toMatch(/after retrying for \d+ s/);
@@ -151,7 +153,8 @@ describe('AssumeRoleCredentials', () => {
     for (let i = 0; i < 3; i++) sts.failures.push(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }));
     const error = await provider.getCredentials().catch((e) => e);
     expect(error).toBeInstanceOf(AssumeRoleError);
-    expect(error.exitCode).toBe(5);
+    expect(error.code).toBe('sts-unreachable');
+    expect(exitCodeOf(error)).toBe(5);
     expect(sts.calls).toHaveLength(3);
   });
 
@@ -159,7 +162,7 @@ describe('AssumeRoleCredentials', () => {
     const { sts, provider } = setup();
     sts.failures.push(awsError('ValidationError', 400));
     const error = await provider.getCredentials().catch((e) => e);
-    expect(error.code).toBe('ValidationError');
+    expect(error.stsCode).toBe('ValidationError');
     expect(error.hints[0]).toMatch(/max session duration/);
     expect(sts.calls).toHaveLength(1);
   });
@@ -200,7 +203,8 @@ describe('AssumeRoleCredentials', () => {
     const provider = new AssumeRoleCredentials({ roleArn: ROLE, sts: hanging, stsEndpoint: 'https://sts.example.test', stsTimeoutMs: 30, transientRetries: 2, sleep: async () => undefined, onEvent: (e) => events.push(e) });
     const error = await provider.getCredentials().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AssumeRoleError);
-    expect(error).toMatchObject({ code: 'TimeoutError', exitCode: 5 });
+    expect(error).toMatchObject({ stsCode: 'TimeoutError', code: 'sts-unreachable' });
+    expect(exitCodeOf(error)).toBe(5);
     expect((error as Error).message).toBe('AssumeRole failed (TimeoutError): STS at https://sts.example.test did not answer AssumeRole within 30 ms (3 attempt(s))');
     expect(provider.assumeRoleCalls).toBe(3);
     expect(events.filter((e) => e.type === 'retry').map((e) => (e as { code: string }).code)).toEqual(['TimeoutError', 'TimeoutError']);

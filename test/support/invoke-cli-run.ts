@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SeededWorld } from './local-aws-fixtures';
-import { runInvokeCli } from '../../scripts/invoke';
+import { runInvokeCli } from '../../scripts/invoke/run';
 
 export interface CliRun {
   readonly code: number;
