@@ -4,9 +4,6 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AssumeRoleCredentials } from '../client/credentials';
-import { AssumeRoleError } from '../client/errors';
-import { exitCodeOf } from '../scripts/invoke/errors';
 import { FunctionUrlClient } from '../client/function-url-client';
 import { runCli } from './support/invoke-cli-run';
 import { useTempDir } from './support/temp-dir';
@@ -59,15 +56,6 @@ describe('an endpoint that accepts the connection and never answers', () => {
     expect(result.stderr).toMatch(/--sts-timeout/);
     // 3 attempts of 300 ms and two backoffs (250 + 500 ms), with room for a loaded machine.
     expect(result.ms).toBeLessThan(6000);
-  });
-
-  it('STS through the library: an AssumeRoleError with exit code 5 after the retries', async () => {
-    const credentials = new AssumeRoleCredentials({ roleArn: ROLE, sourceCredentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x' }, stsEndpoint: silent.url, stsTimeoutMs: 200, transientRetries: 1, sleep: async () => undefined });
-    const error = await credentials.getCredentials().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(AssumeRoleError);
-    expect(error).toMatchObject({ stsCode: 'TimeoutError', code: 'sts-unreachable' });
-    expect(exitCodeOf(error)).toBe(5);
-    expect(credentials.assumeRoleCalls).toBe(2);
   });
 
   it('the function URL: --max-time bounds the whole run even with a long --timeout', async () => {
