@@ -33,4 +33,4 @@ export function credentialSourceOf(input: CredentialsInput): CredentialSource {
 export * from './assume-role';
 export * from './held-credentials';
 export * from './refreshing-credentials';
-export * from './sts';
+export { DEFAULT_STS_TIMEOUT_MS, StsApi, StsTimeoutError, createStsApi, getCallerIdentity, stsEndpointFromEnv, stsEndpointLabel } from './sts';

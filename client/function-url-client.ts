@@ -84,7 +84,8 @@ export class FunctionUrlClient {
   private readonly credentials?: CredentialSource;
   private readonly timeoutMs: number;
   private readonly retries: number;
-  private readonly maxBodyBytes: number;
+  /** What `invoke()` reads of a body at most: `maxBodyBytes`, or its default. */
+  readonly maxBodyBytes: number;
 
   constructor(private readonly options: FunctionUrlClientOptions) {
     const parts = parseFunctionUrl(options.url);

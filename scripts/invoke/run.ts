@@ -1,5 +1,5 @@
 import { ClientOptionError, FunctionUrlNetworkError } from '../../client/errors';
-import { DEFAULT_MAX_BODY_BYTES, FunctionUrlClient, FunctionUrlClientOptions, InvokeRequest } from '../../client/function-url-client';
+import { FunctionUrlClient, FunctionUrlClientOptions, InvokeRequest } from '../../client/function-url-client';
 import type { InvokeResponse } from '../../client/responses';
 import { parseCommandLine } from './command-line';
 import { CallerCredentials, callerCredentials } from './credentials';
@@ -76,7 +76,7 @@ async function run(sources: OptionSources, io: CliIo, calls: Calls): Promise<Exi
   const json = sources.value('json') === true;
   if (sources.value('prove')) return prove(io, settings, credentials, clientOptions, json);
   if (presignSeconds !== undefined) return presign(io, client, request, presignSeconds, json);
-  return invoke(io, { client, request, credentials, json, maxBodyBytes: sources.value('maxBytes') ?? DEFAULT_MAX_BODY_BYTES }, calls);
+  return invoke(io, { client, request, credentials, json }, calls);
 }
 
 /** The --presign lifetime, after the checks that the modes and the request allow one. */
@@ -108,7 +108,6 @@ interface Invocation {
   request: InvokeRequest;
   credentials: CallerCredentials;
   json: boolean;
-  maxBodyBytes: number;
 }
 
 /** The default mode: one call, or --repeat N, the body streamed (or one JSON result object); stops at the first failure. */
@@ -126,7 +125,7 @@ async function invoke(io: CliIo, invocation: Invocation, calls: Calls): Promise<
       results.push(resultObject(response));
       exit = exitCodeOfAnswer(response.status, !response.truncated);
     } else {
-      exit = await streamOne(io, client, request, invocation.maxBodyBytes);
+      exit = await streamOne(io, client, request);
     }
   }
   const assumeRoleCalls = credentials.assumeRoleCalls();

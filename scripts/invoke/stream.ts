@@ -14,10 +14,11 @@ export interface StreamIo {
 const MAX_KEPT_REFUSAL_BYTES = 64 * 1024;
 
 /**
- * One call with the body streamed to stdout as it arrives, at most `maxBodyBytes` of it. The
- * status line and explanations go to stderr, so stdout is exactly the body.
+ * One call with the body streamed to stdout as it arrives, at most the client's `maxBodyBytes` of
+ * it. The status line and explanations go to stderr, so stdout is exactly the body.
  */
-export async function streamOne(io: StreamIo, client: FunctionUrlClient, request: InvokeRequest, maxBodyBytes: number): Promise<ExitCode> {
+export async function streamOne(io: StreamIo, client: FunctionUrlClient, request: InvokeRequest): Promise<ExitCode> {
+  const maxBodyBytes = client.maxBodyBytes;
   const response = await client.invokeStreaming(request);
   const target = client.target(request);
   io.stderr(`${methodOf(request)} ${client.url.origin}${target.path}${target.rawQuery ? `?${target.rawQuery}` : ''} -> ${response.status} (${response.durationMs.toFixed(0)} ms to the headers, ${response.attempts} attempt${response.attempts === 1 ? '' : 's'})\n`);
