@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 
 /**
  * Reads at most `maxBytes` of a file, or says it is larger. `fs.statSync(file).size` cannot be the
- * guard: a device, a FIFO or a process substitution (`--data @/dev/stdin`, `<(…)`) reports size 0,
- * and `readFileSync` then reads until memory runs out (`--outputs /dev/zero` aborted Node with
+ * guard: a device, a FIFO or a process substitution (/dev/stdin, `<(…)`) reports size 0, and
+ * `readFileSync` then reads until memory runs out (on /dev/zero, until Node aborts with
  * std::bad_alloc). Not a package export: the CLI and the outputs reader share it.
  */
 export function readFileAtMost(file: string, maxBytes: number): { bytes: Buffer } | { tooLarge: true } {

@@ -1,50 +1,81 @@
 /**
- * Errors the client raises for things a user can cause or fix. Each carries an exit code for the
- * CLI and, where it helps, the likely causes.
+ * Errors the client raises for things a user can cause or fix. Each carries a `code` a program can
+ * branch on, the offending option as data where there is one, and `hints` (likely causes) that name
+ * library options in backticks (`externalId`) and deployment outputs by their names
+ * (`external_id`), so a command-line program can show its own flag in place of an option name.
  */
 
-export const EXIT_CODES = {
-  success: 0,
-  internal: 1,
-  usage: 2,
-  httpError: 3,
-  authFailure: 4,
-  network: 5,
-  proofFailed: 6,
-} as const;
+export type ClientErrorCode =
+  /** An option has a value that cannot work: `option`, `value` and `rule` say which, what and why. */
+  | 'invalid-option'
+  /** STS answered AssumeRole with a refusal, or with an error that retrying did not cure. */
+  | 'assume-role-failed'
+  /** STS could not be reached, or did not answer in time, after the retries. */
+  | 'sts-unreachable'
+  /** A credential source (the AWS SDK's chain, a provider function) had no credentials to give. */
+  | 'credentials-unavailable'
+  /** The function URL could not be reached, did not answer in time, or its answer broke off. */
+  | 'network';
 
-/** A client option with a value that cannot work; names the option, the value and the rule. */
-export class ClientOptionError extends TypeError {
-  readonly exitCode = EXIT_CODES.usage;
-  constructor(readonly option: string, readonly value: unknown, readonly rule: string) {
-    // An absent value has nothing to show: "(got undefined)" only adds noise.
-    super(value === undefined ? `${option} ${rule}` : `${option} ${rule} (got ${typeof value === 'string' ? JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value) : String(value)})`);
+/** What every error in this file has; `isClientError` tells them from other errors. */
+export interface ClientError extends Error {
+  readonly code: ClientErrorCode;
+  readonly hints: readonly string[];
+}
+
+export function isClientError(error: unknown): error is ClientError {
+  return error instanceof ClientOptionError || error instanceof AssumeRoleError || error instanceof CredentialsUnavailableError || error instanceof FunctionUrlNetworkError;
+}
+
+/**
+ * "<subject> <rule> (got <value>)": one sentence naming what is wrong, the value and what is allowed.
+ * An absent value has nothing to show ("(got undefined)" only adds noise); a long one is cut.
+ */
+export function describeOptionProblem(subject: string, value: unknown, rule: string): string {
+  if (value === undefined) return `${subject} ${rule}`;
+  const shown = typeof value === 'string' ? JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value) : String(value);
+  return `${subject} ${rule} (got ${shown})`;
+}
+
+/**
+ * An option with a value that cannot work; a TypeError, as aws4fetch's constructor checks are.
+ * `option` is the option's name (`roleArn`, `headers`, `outputsFile`); `about` narrows it to a part
+ * of the option when the rule is about that part ("header name", "header X-Name").
+ */
+export class ClientOptionError extends TypeError implements ClientError {
+  readonly code = 'invalid-option';
+  readonly hints: readonly string[] = [];
+  readonly about?: string;
+  constructor(readonly option: string, readonly value: unknown, readonly rule: string, options: { about?: string } = {}) {
+    super(describeOptionProblem(options.about ?? option, value, rule));
     this.name = 'ClientOptionError';
+    this.about = options.about;
   }
 }
 
-/** STS refused or failed AssumeRole; `hints` says where to look. */
-export class AssumeRoleError extends Error {
-  readonly exitCode: number;
-  constructor(readonly code: string, message: string, readonly hints: string[], options?: { cause?: unknown; network?: boolean }) {
-    super(`AssumeRole failed (${code}): ${message}`, { cause: options?.cause });
+/** STS refused or failed AssumeRole; `stsCode` is STS's own error code, `hints` says where to look. */
+export class AssumeRoleError extends Error implements ClientError {
+  readonly code: 'assume-role-failed' | 'sts-unreachable';
+  constructor(readonly stsCode: string, message: string, readonly hints: readonly string[], options: { cause?: unknown; unreachable?: boolean } = {}) {
+    super(`AssumeRole failed (${stsCode}): ${message}`, { cause: options.cause });
     this.name = 'AssumeRoleError';
-    this.exitCode = options?.network ? EXIT_CODES.network : EXIT_CODES.authFailure;
+    this.code = options.unreachable === true ? 'sts-unreachable' : 'assume-role-failed';
   }
 }
 
-/** No signing credentials could be had from the AWS SDK's chain (`--no-assume-role` / `heldCredentials`). */
-export class CredentialsUnavailableError extends Error {
-  readonly exitCode = EXIT_CODES.authFailure;
-  constructor(message: string, readonly hints: string[], options?: { cause?: unknown }) {
+/** A credential source had nothing to sign with (e.g. the AWS SDK's chain found no credentials). */
+export class CredentialsUnavailableError extends Error implements ClientError {
+  readonly code = 'credentials-unavailable';
+  constructor(message: string, readonly hints: readonly string[], options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'CredentialsUnavailableError';
   }
 }
 
-/** The function URL could not be reached (after retries), or did not answer in time. */
-export class FunctionUrlNetworkError extends Error {
-  readonly exitCode = EXIT_CODES.network;
+/** The function URL could not be reached (after retries), did not answer in time, or broke off. */
+export class FunctionUrlNetworkError extends Error implements ClientError {
+  readonly code = 'network';
+  readonly hints: readonly string[] = [];
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'FunctionUrlNetworkError';

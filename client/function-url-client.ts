@@ -1,6 +1,9 @@
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, HttpRequest } from '@smithy/types';
-import { ClientOptionError, EXIT_CODES, FunctionUrlNetworkError } from './errors';
+import type { AwsCredentialIdentity, HttpRequest } from '@smithy/types';
+import { CredentialSource, CredentialsInput, credentialSourceOf } from './credentials';
+import { ClientOptionError, FunctionUrlNetworkError } from './errors';
 import { parseFunctionUrl } from './function-url';
+import { checkedHeaders } from './request-headers';
+import { IdleTimer, InvokeResponse, StreamingResponse, TIMEOUT_NAME, bufferedResponse, networkReason, streamingResponse } from './responses';
 import { LAMBDA_SERVICE, MAX_PRESIGN_SECONDS, SignableRequest, SignatureFormatError, canonicalWirePath, canonicalWireQuery, formatQuery, presignRequest, presignedQuery, signRequest } from './sigv4';
 
 /**
@@ -8,21 +11,6 @@ import { LAMBDA_SERVICE, MAX_PRESIGN_SECONDS, SignableRequest, SignatureFormatEr
  * applies a timeout, retries 5xx / 429 / network errors with exponential backoff and full jitter,
  * and returns every HTTP answer (a 403 is an answer, not an exception) with its timing.
  */
-
-export interface CredentialSource {
-  /** `validForSeconds`: a source that can renew its session (AssumeRoleCredentials) returns one that lasts that long if it can. */
-  getCredentials(options?: { validForSeconds?: number }): Promise<AwsCredentialIdentity>;
-}
-
-/**
- * Anything that yields signing credentials: an `AssumeRoleCredentials`, or a provider function of
- * the AWS SDK (`fromNodeProviderChain()`, `fromIni({ profile })`, …), which refreshes itself.
- */
-export type CredentialsInput = CredentialSource | AwsCredentialIdentityProvider;
-
-export function credentialSourceOf(input: CredentialsInput): CredentialSource {
-  return typeof input === 'function' ? { getCredentials: () => input() } : input;
-}
 
 export interface FunctionUrlClientOptions {
   /** The function URL (the `function_url` output). */
@@ -38,9 +26,9 @@ export interface FunctionUrlClientOptions {
   region?: string;
   /** @default "lambda" */
   service?: string;
-  /** Per attempt: until the response headers, then for each pause between body chunks. @default 10000 */
+  /** Per attempt: until the response headers, then for each pause between body chunks; 1 to 900000. @default 10000 */
   timeoutMs?: number;
-  /** Retries after the first attempt for 5xx, 429 and network errors. @default 2 */
+  /** Retries after the first attempt for 5xx, 429 and network errors; 0 to 10. @default 2 */
   retries?: number;
   /** `invoke()` reads at most this many body bytes and marks the response `truncated`. @default 10 MiB */
   maxBodyBytes?: number;
@@ -48,7 +36,7 @@ export interface FunctionUrlClientOptions {
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
-  /** Called with each signed request (for --verbose); never log its secrets. */
+  /** Called with each signed request (to show what was signed); never log its secrets. */
   onSigned?: (request: HttpRequest, credentials: AwsCredentialIdentity) => void | Promise<void>;
 }
 
@@ -64,31 +52,6 @@ export interface InvokeRequest {
   query?: string | Record<string, string | string[]> | [string, string][];
   headers?: Record<string, string> | [string, string][];
   body?: string | Uint8Array;
-}
-
-export interface InvokeResponse {
-  status: number;
-  /** Response headers (null prototype; a repeated header is joined with ", "). */
-  headers: Record<string, string>;
-  body: Buffer;
-  text: string;
-  /** The parsed body when it is JSON (and complete), else undefined. */
-  json?: unknown;
-  /** The body had more than `maxBodyBytes`; `body` holds the first `maxBodyBytes`. */
-  truncated: boolean;
-  attempts: number;
-  durationMs: number;
-}
-
-/** An answer whose body has not been read: iterate `body` once, or `cancel()` it. */
-export interface StreamingResponse {
-  status: number;
-  headers: Record<string, string>;
-  attempts: number;
-  /** Until the response headers arrived. */
-  durationMs: number;
-  body: AsyncIterable<Uint8Array>;
-  cancel(): Promise<void>;
 }
 
 export interface PresignRequest {
@@ -109,14 +72,20 @@ export interface PresignedUrl {
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+export const DEFAULT_TIMEOUT_MS = 10_000;
+export const DEFAULT_RETRIES = 2;
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
-const TIMEOUT_NAME = 'TimeoutError';
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 
 export class FunctionUrlClient {
   readonly url: URL;
   readonly region: string;
   private readonly service: string;
   private readonly credentials?: CredentialSource;
+  private readonly timeoutMs: number;
+  private readonly retries: number;
+  /** What `invoke()` reads of a body at most: `maxBodyBytes`, or its default. */
+  readonly maxBodyBytes: number;
 
   constructor(private readonly options: FunctionUrlClientOptions) {
     const parts = parseFunctionUrl(options.url);
@@ -125,17 +94,17 @@ export class FunctionUrlClient {
     if (region === undefined) {
       throw new ClientOptionError('region', options.region, `must be given: the host ${parts.url.hostname} is not <url-id>.lambda-url.<region>.on.aws (the url-id being 32 lower-case letters and digits), so the signing region cannot be read from it`);
     }
-    if (!/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(region)) throw new ClientOptionError('region', region, 'must be an AWS region such as us-east-1');
+    if (!REGION.test(region)) throw new ClientOptionError('region', region, 'must be an AWS region such as us-east-1');
     this.region = region;
     this.service = options.service ?? LAMBDA_SERVICE;
     if (options.unsigned === true && options.credentials !== undefined) throw new ClientOptionError('unsigned', true, 'cannot be combined with credentials: choose one');
     this.credentials = options.credentials === undefined ? undefined : credentialSourceOf(options.credentials);
-    const timeout = options.timeoutMs ?? 10_000;
-    if (!Number.isInteger(timeout) || timeout < 1 || timeout > 900_000) throw new ClientOptionError('timeoutMs', timeout, 'must be a whole number from 1 to 900000');
-    const retries = options.retries ?? 2;
-    if (!Number.isInteger(retries) || retries < 0 || retries > 10) throw new ClientOptionError('retries', retries, 'must be a whole number from 0 to 10');
-    const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0) throw new ClientOptionError('maxBodyBytes', maxBodyBytes, 'must be a whole number of bytes, 0 or more');
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (!Number.isInteger(this.timeoutMs) || this.timeoutMs < 1 || this.timeoutMs > 900_000) throw new ClientOptionError('timeoutMs', this.timeoutMs, 'must be a whole number from 1 to 900000');
+    this.retries = options.retries ?? DEFAULT_RETRIES;
+    if (!Number.isInteger(this.retries) || this.retries < 0 || this.retries > 10) throw new ClientOptionError('retries', this.retries, 'must be a whole number from 0 to 10');
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    if (!Number.isSafeInteger(this.maxBodyBytes) || this.maxBodyBytes < 0) throw new ClientOptionError('maxBodyBytes', this.maxBodyBytes, 'must be a whole number of bytes, 0 or more');
   }
 
   /**
@@ -146,7 +115,7 @@ export class FunctionUrlClient {
     const base = this.url.pathname.replace(/\/$/, '');
     const extra = request.path ?? '/';
     if (typeof extra !== 'string' || !extra.startsWith('/')) throw new ClientOptionError('path', extra, 'must start with "/"');
-    if (/[?#]/.test(extra)) throw new ClientOptionError('path', extra, 'must not contain "?" or "#": give the query as query (--query), and percent-encode a literal ? or # (%3F, %23)');
+    if (/[?#]/.test(extra)) throw new ClientOptionError('path', extra, 'must not contain "?" or "#": give the query as `query`, and percent-encode a literal ? or # (%3F, %23)');
     // Joined as text, not resolved against the origin: a path "//x" is a path, not a host.
     const resolved = new URL(`${this.url.origin}${base}${extra}`);
     const query = request.query;
@@ -173,14 +142,13 @@ export class FunctionUrlClient {
   async invoke(request: InvokeRequest = {}): Promise<InvokeResponse> {
     const started = performance.now();
     const response = await this.invokeStreaming(request);
-    const limit = this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     const chunks: Uint8Array[] = [];
     let length = 0;
     let truncated = false;
     for await (const chunk of response.body) {
-      if (length + chunk.length > limit) {
-        chunks.push(chunk.subarray(0, limit - length));
-        length = limit;
+      if (length + chunk.length > this.maxBodyBytes) {
+        chunks.push(chunk.subarray(0, this.maxBodyBytes - length));
+        length = this.maxBodyBytes;
         truncated = true;
         break;
       }
@@ -188,7 +156,7 @@ export class FunctionUrlClient {
       length += chunk.length;
     }
     if (truncated) await response.cancel();
-    return toResponse(response, Buffer.concat(chunks, length), truncated, performance.now() - started);
+    return bufferedResponse(response, Buffer.concat(chunks, length), truncated, performance.now() - started);
   }
 
   /**
@@ -196,23 +164,19 @@ export class FunctionUrlClient {
    * (nothing is buffered). Retries happen before any body is handed out.
    */
   async invokeStreaming(request: InvokeRequest = {}): Promise<StreamingResponse> {
-    const method = methodOf(request);
-    if (!METHODS.includes(method)) throw new ClientOptionError('method', request.method, `must be one of ${METHODS.join(', ')}`);
+    const method = checkedMethod(request);
     const { path, rawQuery } = this.target(request);
-    // Checked before any call (STS included), so a bad header costs nothing.
     const headerPairs = checkedHeaders(request.headers);
     const fetchImpl = this.options.fetch ?? fetch;
-    const retries = this.options.retries ?? 2;
-    const timeoutMs = this.options.timeoutMs ?? 10_000;
     const started = performance.now();
     let lastError: unknown;
-    for (let attempt = 1; attempt <= retries + 1; attempt++) {
+    for (let attempt = 1; attempt <= this.retries + 1; attempt++) {
       const wire = await this.prepare(method, path, rawQuery, headerPairs, request.body);
       const controller = new AbortController();
-      const timer = new IdleTimer(timeoutMs, () => controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, TIMEOUT_NAME)));
+      const timer = new IdleTimer(this.timeoutMs, () => controller.abort(new DOMException(`no answer within ${this.timeoutMs} ms`, TIMEOUT_NAME)));
       try {
         const response = await fetchImpl(wire.url, { method, headers: wire.headers, body: wire.body, signal: controller.signal, redirect: 'manual' });
-        if ((response.status >= 500 || response.status === 429) && attempt <= retries) {
+        if ((response.status >= 500 || response.status === 429) && attempt <= this.retries) {
           timer.stop();
           await response.body?.cancel().catch(() => undefined);
           await this.backoff(attempt, response.headers.get('retry-after'));
@@ -222,13 +186,13 @@ export class FunctionUrlClient {
       } catch (error) {
         timer.stop();
         lastError = error;
-        if (attempt <= retries) {
+        if (attempt <= this.retries) {
           await this.backoff(attempt, null);
           continue;
         }
       }
     }
-    throw new FunctionUrlNetworkError(`Could not reach ${this.url.origin} after ${retries + 1} attempt(s): ${networkReason(lastError, timeoutMs)}`, { cause: lastError });
+    throw new FunctionUrlNetworkError(`Could not reach ${this.url.origin} after ${this.retries + 1} attempt(s): ${networkReason(lastError, this.timeoutMs)}`, { cause: lastError });
   }
 
   /**
@@ -241,8 +205,7 @@ export class FunctionUrlClient {
       throw new ClientOptionError('expiresInSeconds', expiresIn, `must be a whole number of seconds from 1 to ${MAX_PRESIGN_SECONDS} (SigV4's limit for presigned URLs)`);
     }
     if (this.credentials === undefined) throw new ClientOptionError('credentials', undefined, 'are required to presign a URL');
-    const method = methodOf(request);
-    if (!METHODS.includes(method)) throw new ClientOptionError('method', request.method, `must be one of ${METHODS.join(', ')}`);
+    const method = checkedMethod(request);
     const { path, rawQuery } = this.target(request);
     const credentials = await this.credentials.getCredentials({ validForSeconds: expiresIn });
     const signingDate = request.signingDate ?? new Date();
@@ -294,48 +257,6 @@ export class FunctionUrlClient {
   }
 }
 
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
-/**
- * Headers the signer writes: a caller's copy in another letter case went out beside the signer's
- * (`X-Amz-Security-Token: a, <token>` -> 403 InvalidClientTokenId) and a caller's
- * x-amz-content-sha256 was signed in place of the body's hash (403 SignatureDoesNotMatch), so the
- * call failed with a misleading "authorization failure" instead of a usage error.
- */
-const SIGNER_HEADERS = new Set(['authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256']);
-/**
- * Headers Node's fetch (undici 6, Node 20) owns: it throws UND_ERR_INVALID_ARG / NOT_SUPPORTED for
- * transfer-encoding, keep-alive, upgrade and expect (seen as a "network failure", retried, exit 5),
- * drops or recomputes content-length, and overwrites sec-fetch-mode after signing (403).
- */
-const TRANSPORT_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'expect', 'sec-fetch-mode']);
-
-/**
- * Header pairs as they will be sent, checked first so a bad one is a usage error naming it and
- * not a TypeError from fetch. `__proto__` is refused: Node's fetch (undici) silently drops a
- * header of that name, so the request would arrive without a header it was signed with.
- */
-function checkedHeaders(headers: InvokeRequest['headers']): [string, string][] {
-  const pairs: [string, string][] = headers === undefined ? [] : Array.isArray(headers) ? headers : Object.entries(headers);
-  for (const [name, value] of pairs) {
-    if (typeof name !== 'string' || !HEADER_NAME.test(name)) throw new ClientOptionError('header name', name, "must be an HTTP token (letters, digits and !#$%&'*+.^_`|~-)");
-    if (name.toLowerCase() === 'host') throw new ClientOptionError('header name', name, 'cannot be set: fetch sends the Host of the URL, and that is the one signed');
-    if (name === '__proto__') throw new ClientOptionError('header name', name, "cannot be sent: Node's fetch drops a header of that name, so the signature would not match");
-    if (SIGNER_HEADERS.has(name.toLowerCase())) throw new ClientOptionError('header name', name, 'cannot be set: the SigV4 signer writes it for every attempt');
-    if (TRANSPORT_HEADERS.has(name.toLowerCase())) throw new ClientOptionError('header name', name, "cannot be set: Node's fetch sets or refuses it itself, so the signed value would not be the one sent");
-    if (typeof value !== 'string' || /[\r\n\0]/.test(value)) throw new ClientOptionError(`header ${name}`, value, 'must be a string without CR, LF or NUL');
-    // Node's fetch throws a TypeError above U+00FF and refuses DEL and control characters (both seen
-    // as network failures, retried, exit 5), and sends U+0080-U+00FF as one Latin-1 byte where the
-    // signature hashed its UTF-8 (403). The value itself is not shown: a header may carry a token.
-    const odd = /[^\t\x20-\x7e]/.exec(value);
-    if (odd !== null) {
-      const code = odd[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-      throw new ClientOptionError(`header ${name}`, undefined, `must be printable ASCII (and tab): the character at index ${odd.index} is U+${code}; encode other text (e.g. percent-encoding or base64)`);
-    }
-  }
-  return pairs;
-}
-
 /** Presigns one request to a function URL; see `FunctionUrlClient.presign`. */
 export function presignUrl(options: Pick<FunctionUrlClientOptions, 'url' | 'region' | 'service'> & { credentials: CredentialsInput } & PresignRequest): Promise<PresignedUrl> {
   const { url, region, service, credentials, ...request } = options;
@@ -347,117 +268,12 @@ export function methodOf(request: Pick<InvokeRequest, 'method' | 'body'>): strin
   return (request.method ?? (request.body !== undefined ? 'POST' : 'GET')).toUpperCase();
 }
 
-/** Aborts when `ms` pass without a `touch()`: a deadline for the headers, then for each pause in the body. */
-class IdleTimer {
-  private handle?: NodeJS.Timeout;
-  constructor(private readonly ms: number, private readonly onIdle: () => void) {
-    this.touch();
-  }
-  touch(): void {
-    this.stop();
-    // Unref'd: a response nobody reads must not keep the process alive for the timeout.
-    this.handle = setTimeout(this.onIdle, this.ms).unref();
-  }
-  stop(): void {
-    if (this.handle !== undefined) clearTimeout(this.handle);
-    this.handle = undefined;
-  }
-}
-
-function networkReason(error: unknown, timeoutMs: number): string {
-  const cause = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (cause?.name === TIMEOUT_NAME) return `no answer within ${timeoutMs} ms`;
-  return cause?.cause?.code ?? cause?.cause?.message ?? cause?.message ?? String(error);
-}
-
-function streamingResponse(response: Response, attempts: number, durationMs: number, timer: IdleTimer, controller: AbortController, origin: string): StreamingResponse {
-  const headers: Record<string, string> = Object.create(null);
-  // Repeated headers (Set-Cookie above all) are joined, never overwritten.
-  response.headers.forEach((value, name) => (headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`));
-  let consumed = false;
-  const stream = response.body;
-  if (stream === null) timer.stop();
-  async function* chunks(): AsyncGenerator<Uint8Array> {
-    if (consumed) throw new Error('the response body can be read once');
-    consumed = true;
-    if (stream === null) return;
-    try {
-      for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
-        // The timeout measures the server: while the reader holds a chunk (a slow stdout pipe
-        // applying backpressure) it is stopped, else a healthy answer would "break off".
-        timer.stop();
-        yield chunk;
-        timer.touch();
-      }
-    } catch (error) {
-      const reason = (error as { name?: string }).name === TIMEOUT_NAME ? `the answer paused for more than its timeout: ${(error as Error).message}` : networkReason(error, 0);
-      throw new FunctionUrlNetworkError(`The answer from ${origin} broke off: ${reason}`, { cause: error });
-    } finally {
-      timer.stop();
-    }
-  }
-  return {
-    status: response.status,
-    headers,
-    attempts,
-    durationMs,
-    body: { [Symbol.asyncIterator]: chunks },
-    cancel: async () => {
-      timer.stop();
-      consumed = true;
-      controller.abort();
-      await stream?.cancel().catch(() => undefined);
-    },
-  };
+function checkedMethod(request: Pick<InvokeRequest, 'method' | 'body'>): string {
+  const method = methodOf(request);
+  if (!METHODS.includes(method)) throw new ClientOptionError('method', request.method, `must be one of ${METHODS.join(', ')}`);
+  return method;
 }
 
 function queryRecordPairs(query: Record<string, string | string[]>): [string, string][] {
   return Object.entries(query).flatMap(([key, value]) => (Array.isArray(value) ? value : [value]).map((v): [string, string] => [key, v]));
 }
-
-function toResponse(response: StreamingResponse, body: Buffer, truncated: boolean, durationMs: number): InvokeResponse {
-  const text = body.toString('utf8');
-  let json: unknown;
-  if (!truncated && (/json/i.test(response.headers['content-type'] ?? '') || /^\s*[{[]/.test(text))) {
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-  }
-  return { status: response.status, headers: response.headers, body, text, json, truncated, attempts: response.attempts, durationMs };
-}
-
-/**
- * Text from the answer as it may be shown on a terminal: control characters (ESC above all, which
- * lets a hostile or spoofed server rewrite the screen or the title) become "?".
- */
-function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-}
-
-/** Likely causes of a refusal, for people: the response's own message first (its control characters shown as "?"). */
-export function explainRefusal(response: InvokeResponse, context: { region: string; signed: boolean; temporary: boolean }): string[] {
-  const body = response.json as { Message?: unknown; message?: unknown } | undefined;
-  const message = [body?.Message, body?.message].find((m): m is string => typeof m === 'string');
-  const own = printable((message ?? response.text).slice(0, 300));
-  const errorType = response.headers['x-amzn-errortype'] === undefined ? undefined : printable(response.headers['x-amzn-errortype']);
-  const lines = [`The function URL answered ${response.status}${errorType ? ` (${errorType})` : ''}: ${own}`];
-  if (response.status !== 403 && response.status !== 401) return lines;
-  if (!context.signed) {
-    lines.push('The request was not signed: an AWS_IAM function URL refuses every unsigned request.');
-    return lines;
-  }
-  lines.push(
-    'Likely causes:',
-    '- The identity policy must allow BOTH lambda:InvokeFunctionUrl (lambda:FunctionUrlAuthType = AWS_IAM) and lambda:InvokeFunction (lambda:InvokedViaFunctionUrl = true) on this function; since October 2025 AWS checks both.',
-    `- The request was signed for service "lambda" and region "${context.region}"; that must be the region the function is in (a function URL's host names it: <id>.lambda-url.<region>.on.aws).`,
-    "- This machine's clock must be within 5 minutes of AWS's (X-Amz-Date).",
-    context.temporary
-      ? '- Temporary credentials must be sent with their session token and must not have expired or been revoked.'
-      : '- A long-lived IAM user key is refused unless that user may invoke the function; the invoker user may only assume the role.',
-  );
-  return lines;
-}
-
-export { EXIT_CODES };

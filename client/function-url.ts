@@ -17,7 +17,8 @@ const FUNCTION_URL_HOST = /^([a-z0-9]{32})\.lambda-url\.([a-z]{2}(?:-gov|-iso[a-
  * other host (a proxy, a custom domain, the local stand-in) is accepted, and then the region must
  * be given.
  */
-export function parseFunctionUrl(text: string, option = 'url'): FunctionUrlParts {
+export function parseFunctionUrl(text: string): FunctionUrlParts {
+  const option = 'url';
   let url: URL;
   try {
     url = new URL(text);

@@ -48,8 +48,8 @@ const PRESIGNED_PARAMS = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', '
 
 /**
  * How far a request's X-Amz-Date may be from the server's clock. STS allows 15 minutes, every
- * other service 5 (observed against AWS in the issue-8 attack run; STS is also why presigned
- * GetCallerIdentity URLs, e.g. EKS tokens, live 15 minutes: aws/aws-sdk-go#2167).
+ * other service 5 (measured against AWS with requests signed off the clock; STS's allowance is
+ * also why presigned GetCallerIdentity URLs, e.g. EKS tokens, live 15 minutes: aws/aws-sdk-go#2167).
  */
 export function allowedClockSkewMs(service: string): number {
   return (service === 'sts' ? 15 : 5) * 60 * 1000;

@@ -238,7 +238,7 @@ export interface SignatureDetails {
 }
 
 /**
- * SignatureV4 with one addition: the canonical request etc. of a signed request (for `--verbose`,
+ * SignatureV4 with one addition: the canonical request etc. of a signed request (to show what was signed,
  * the test vectors and the verifier in sigv4-verifier.ts).
  */
 export class RequestSigner extends SignatureV4 {

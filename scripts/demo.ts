@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_ADMIN_KEY, LocalAws, startLocalAws } from '../local-aws/server';
 import { synthDemo } from '../stacks/main';
-import { runInvokeCli } from './invoke';
+import { runInvokeCli } from './invoke/run';
 import { projectRoot } from './project-root';
 import { cdktfOutputsFile, deployedResources, findProviderMirror, initIfNeeded, readStateFile, terraform, terraformEnv } from './terraform-cli';
 

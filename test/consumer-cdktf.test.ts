@@ -90,7 +90,8 @@ function expectedFiles(): string[] {
     fs.readdirSync(path.join(PROJECT_ROOT, folder)).filter((f) => f.endsWith('.ts')).flatMap((f) => [`dist/${folder}/${f.replace(/\.ts$/, '.js')}`, `dist/${folder}/${f.replace(/\.ts$/, '.d.ts')}`]);
   // dist/cdktn is dist/constructs with cdktf's module names renamed to cdktn's (scripts/build-cdktn.ts).
   const cdktn = compiled('constructs').map((file) => file.replace('dist/constructs/', 'dist/cdktn/'));
-  return ['LICENSE', 'README.md', 'package.json', ...compiled('constructs'), ...cdktn, ...compiled('client'), 'dist/scripts/invoke.js', 'dist/scripts/invoke.d.ts'].sort();
+  // The bin, dist/scripts/invoke/main.js, and the modules it loads.
+  return ['LICENSE', 'README.md', 'package.json', ...compiled('constructs'), ...cdktn, ...compiled('client'), ...compiled('scripts/invoke')].sort();
 }
 
 describe('a cdktf project that installs the packed package', { timeout: 240_000 }, () => {

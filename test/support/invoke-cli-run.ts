@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SeededWorld } from './local-aws-fixtures';
-import { runInvokeCli } from '../../scripts/invoke';
+import { runInvokeCli } from '../../scripts/invoke/run';
 
 export interface CliRun {
   readonly code: number;
@@ -15,7 +15,7 @@ export interface CliRun {
  * it sees (not merged with process.env), so a test names every variable the run depends on.
  * `stdoutBytes`, when given, receives the response body as bytes instead of `stdout`.
  */
-export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, stdoutBytes?: (chunk: Uint8Array) => void): Promise<CliRun> {
+export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, stdoutBytes?: (chunk: Uint8Array) => void | Promise<void>): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const started = Date.now();
@@ -25,9 +25,9 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, stdout
 
 /**
  * A cdktf outputs file (0600: it holds the invoker's secret) for the seeded world's echo URL, as
- * `--outputs` reads it; returns its path.
+ * `--outputs` reads it, with `changes` to its outputs; returns its path.
  */
-export function writeSeededOutputs(dir: string, world: SeededWorld): string {
+export function writeSeededOutputs(dir: string, world: SeededWorld, changes: Record<string, unknown> = {}): string {
   const file = path.join(dir, 'outputs.json');
   const outputs = {
     function_url: world.urls.echo,
@@ -36,6 +36,7 @@ export function writeSeededOutputs(dir: string, world: SeededWorld): string {
     external_id: world.externalId,
     invoker_access_key_id: world.userKey.accessKeyId,
     invoker_secret_access_key: world.userKey.secretAccessKey,
+    ...changes,
   };
   fs.writeFileSync(file, JSON.stringify({ s: { u: outputs } }), { mode: 0o600 });
   return file;

@@ -5,7 +5,8 @@ import * as http from 'node:http';
 import type * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runInvokeCli } from '../scripts/invoke';
+import { runCli } from './support/invoke-cli-run';
+import { STATIC_PROFILE_ARGS, staticProfileEnv } from './support/static-profile';
 import { useTempDir } from './support/temp-dir';
 
 /**
@@ -35,21 +36,14 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/lambda-url/files/`;
-  fs.writeFileSync(path.join(dir, 'credentials'), '[static]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n', { mode: 0o600 });
-  fs.writeFileSync(path.join(dir, 'config'), '[profile static]\nregion = us-east-1\n');
-  credentialsEnv = { AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'credentials'), AWS_CONFIG_FILE: path.join(dir, 'config') };
+  credentialsEnv = staticProfileEnv(dir);
 });
 afterAll(async () => {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
 });
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runInvokeCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env });
-  return { code, stdout, stderr };
-}
+const cli = runCli;
 
 /**
  * A FIFO that a child process fills with `bytes` zero bytes, then closes. Returns once the writer
@@ -82,7 +76,7 @@ describe('files named by flags are read bounded', () => {
 
   it('--data @FIFO over Lambda\'s 6 MB request payload: exit 2 before any call', async () => {
     const fifo = await fifoWith('data.fifo', 7 * 1024 * 1024);
-    const result = await cli(['--url', url, '--region', 'us-east-1', '--no-assume-role', '--profile', 'static', '--data', `@${fifo.file}`], credentialsEnv);
+    const result = await cli(['--url', url, ...STATIC_PROFILE_ARGS, '--data', `@${fifo.file}`], credentialsEnv);
     await fifo.done;
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^error: usage: --data is larger than 6291456 bytes: Lambda refuses a function URL request payload over 6 MB/);
@@ -102,7 +96,7 @@ describe('--data @FILE sends the file byte for byte', () => {
     const bytes = Buffer.from([0xff, 0xfe, 0x00, 0x80, 0xc3, 0x28, 0x0a, 0x41]);
     const file = path.join(dir, 'body.bin');
     fs.writeFileSync(file, bytes);
-    const result = await cli(['--url', url, '--region', 'us-east-1', '--no-assume-role', '--profile', 'static', '--data', `@${file}`], credentialsEnv);
+    const result = await cli(['--url', url, ...STATIC_PROFILE_ARGS, '--data', `@${file}`], credentialsEnv);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({ length: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
   });

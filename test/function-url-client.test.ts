@@ -1,33 +1,23 @@
-import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssumeRoleCredentials } from '../client/credentials';
-import { AssumeRoleError, FunctionUrlNetworkError } from '../client/errors';
+import { AssumeRoleError, ClientOptionError, FunctionUrlNetworkError } from '../client/errors';
 import { FunctionUrlClient } from '../client/function-url-client';
 import { signRequest } from '../client/sigv4';
 import { SeededWorld, seedWorld } from './support/local-aws-fixtures';
-import { runCli } from './support/invoke-cli-run';
-import { useTempDir } from './support/temp-dir';
-
-const temp = useTempDir('client-e2e-');
+import { BodyServer, findClosedPort, startBodyServer } from './support/loopback-servers';
+import { STATIC_KEY } from './support/static-profile';
 
 /**
- * The client end to end against the local stand-in for AWS: real STS (AWS_ENDPOINT_URL_STS),
- * real SigV4 verification and IAM evaluation at the function URL.
+ * The sending layer, FunctionUrlClient: against the local stand-in for AWS (real STS through
+ * AWS_ENDPOINT_URL_STS, real SigV4 verification and IAM evaluation at the function URL), and
+ * against stub fetches and loopback servers for what the stand-in does not play (pauses, large
+ * bodies, unreachable hosts).
  */
+
+const URL_OF_FUNCTION = 'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws/';
 
 let world: SeededWorld;
 let closedPort: number;
-
-/** A loopback port nothing listens on (fetch refuses well-known ones like 9 outright). */
-async function findClosedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 let clockOffsetMs = 0;
 const now = () => new Date(Date.now() + clockOffsetMs);
 
@@ -150,7 +140,7 @@ describe('the client against the local stand-in', () => {
   it('AssumeRole without the external ID is refused, with hints on the trust policy and the external ID', async () => {
     const error = await credentials({ externalId: undefined }).getCredentials().catch((e) => e);
     expect(error).toBeInstanceOf(AssumeRoleError);
-    expect(error.code).toBe('AccessDenied');
+    expect(error.stsCode).toBe('AccessDenied');
     expect(error.hints.join(' ')).toMatch(/trust policy.*|external ID/);
   });
 
@@ -169,6 +159,7 @@ describe('the client against the local stand-in', () => {
     const unreachable = new FunctionUrlClient({ url: `http://127.0.0.1:${closedPort}/lambda-url/x/`, region: 'us-east-1', unsigned: true, retries: 2, sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 });
     const error = await unreachable.invoke().catch((e) => e);
     expect(error).toBeInstanceOf(FunctionUrlNetworkError);
+    expect(error.code).toBe('network');
     expect(error.message).toMatch(/after 3 attempt\(s\): ECONNREFUSED/);
     expect(sleeps).toEqual([100, 200]);
   });
@@ -189,88 +180,98 @@ describe('the client against the local stand-in', () => {
   });
 });
 
-describe('the invoke CLI against the local stand-in', () => {
-  let outputsFile: string;
-  beforeAll(() => {
-    outputsFile = path.join(temp(), 'outputs.json');
-    fs.writeFileSync(outputsFile, JSON.stringify({
-      'lambda-url-iam-demo': { ProtectedUrl: {
-        function_url: world.urls.echo, invoker_role_arn: world.roleArn, region: 'us-east-1', external_id: world.externalId,
-        invoker_access_key_id: world.userKey.accessKeyId, invoker_secret_access_key: world.userKey.secretAccessKey, max_session_duration: 3600,
-      } },
-    }));
+describe('a client without credentials', () => {
+  it('refuses to send: a forgotten option is not quietly an unsigned call', async () => {
+    const sent: string[] = [];
+    const client = new FunctionUrlClient({ url: URL_OF_FUNCTION, fetch: (async (input: string) => { sent.push(input); return new Response('x'); }) as unknown as typeof fetch });
+    const call = client.invoke({ path: '/orders' });
+    await expect(call).rejects.toBeInstanceOf(ClientOptionError);
+    await expect(call).rejects.toMatchObject({ code: 'invalid-option', option: 'credentials' });
+    await expect(call).rejects.toThrow(/credentials are required to send a request.*unsigned: true/);
+    expect(sent).toEqual([]);
   });
 
-  const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { AWS_ENDPOINT_URL_STS: world.local.endpoint, ...env });
-
-  it('--prove passes: unsigned 403, user key 403, assumed role 200 with the caller', async () => {
-    const result = await cli(['--outputs', outputsFile, '--prove']);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/PASS\s+unsigned request/);
-    expect(result.stdout).toMatch(/PASS\s+signed with the invoker user's own key/);
-    expect(result.stdout).toMatch(/PASS\s+signed with the assumed role .*assumed-role\/function_invoker\//);
+  it('sends unsigned only when asked, and never with credentials as well', async () => {
+    const sent: Headers[] = [];
+    const fetchStub = (async (_: string, init: RequestInit) => { sent.push(new Headers(init.headers)); return new Response('{}', { status: 403 }); }) as unknown as typeof fetch;
+    const response = await new FunctionUrlClient({ url: URL_OF_FUNCTION, unsigned: true, retries: 0, fetch: fetchStub }).invoke({});
+    expect(response.status).toBe(403);
+    expect(sent[0].has('authorization')).toBe(false);
+    expect(() => new FunctionUrlClient({ url: URL_OF_FUNCTION, unsigned: true, credentials: async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' }) })).toThrow(/unsigned cannot be combined with credentials/);
   });
+});
 
-  it('--prove fails (exit 6) when the deployment lets the user key in', async () => {
-    const file = outputsFile.replace('outputs.json', 'open.json');
-    const open = JSON.parse(fs.readFileSync(outputsFile, 'utf8'));
-    open['lambda-url-iam-demo'].ProtectedUrl.function_url = world.urls.other; // the session may not call it
-    fs.writeFileSync(file, JSON.stringify(open));
-    const result = await cli(['--outputs', file, '--prove']);
-    expect(result.code).toBe(6);
-    expect(result.stdout).toMatch(/FAIL\s+signed with the assumed role/);
-  });
+/**
+ * A fetch whose answer has its whole body ready: the server never pauses. Like Node's fetch, an
+ * abort of the request's signal errors the body (and drops what was not read yet).
+ */
+function fetchWithReadyBody(chunks: string[]): typeof fetch {
+  return (async (_url: string, init: RequestInit) => {
+    const pending = [...chunks];
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        init.signal?.addEventListener('abort', () => controller.error(init.signal!.reason));
+      },
+      pull(controller) {
+        const next = pending.shift();
+        if (next === undefined) controller.close();
+        else controller.enqueue(new TextEncoder().encode(next));
+      },
+    }, { highWaterMark: 0 });
+    return new Response(body, { status: 200 });
+  }) as unknown as typeof fetch;
+}
 
-  it('--repeat calls STS once; --json prints one result object', async () => {
-    const repeated = await cli(['--outputs', outputsFile, '--repeat', '5']);
-    expect(repeated.code).toBe(0);
-    expect(repeated.stderr).toContain('5 call(s); STS AssumeRole was called 1 time(s)');
-    expect(repeated.stdout.trim().split('\n').map((line) => JSON.parse(line).caller.userArn)).toHaveLength(5);
-    const json = await cli(['--outputs', outputsFile, '--json', '--data', 'ping', '-H', 'content-type: text/plain', '--path', '/x']);
-    const parsed = JSON.parse(json.stdout);
-    expect(parsed).toMatchObject({ status: 200, body: { body: 'ping', path: '/x' }, assumeRoleCalls: 1, timing: { attempts: 1 } });
-  });
-
-  it('distinct exit codes: 4 for a refusal, 2 for usage errors, 5 for a network failure', async () => {
-    expect((await cli(['--outputs', outputsFile, '--url', world.urls.other])).code).toBe(4);
-    expect((await cli(['--outputs', outputsFile, '--duration', '60'])).code).toBe(2);
-    expect((await cli(['--url', 'not a url', '--role-arn', world.roleArn])).code).toBe(2);
-    expect((await cli(['--outputs', '/nonexistent/outputs.json'])).code).toBe(2);
-    expect((await cli(['--outputs', outputsFile, '-H', 'no-colon'])).code).toBe(2);
-    const network = await cli(['--outputs', outputsFile, '--url', `http://127.0.0.1:${closedPort}/lambda-url/x/`, '--retries', '0']);
-    expect(network.code).toBe(5);
-    expect(network.stderr).toMatch(/ECONNREFUSED/);
-    const denied = await cli(['--outputs', outputsFile, '--external-id', 'wrong-id', '--propagation-wait', '0']);
-    expect(denied.code).toBe(4);
-    expect(denied.stderr).toMatch(/external ID/);
-  });
-
-  it('never prints a secret or a session token, in any mode', async () => {
-    const tokens: string[] = [];
-    const runs = [
-      await cli(['--outputs', outputsFile, '--verbose', '--data', 'x']),
-      await cli(['--outputs', outputsFile, '--verbose', '--json']),
-      await cli(['--outputs', outputsFile, '--prove', '--verbose']),
-      await cli(['--outputs', outputsFile, '--prove', '--json']),
-      await cli(['--outputs', outputsFile, '--repeat', '2', '--verbose']),
-      await cli(['--outputs', outputsFile, '--url', world.urls.other, '--verbose']),
-      await cli(['--outputs', outputsFile, '--external-id', 'wrong-id', '--json', '--propagation-wait', '0']),
-    ];
-    for (const [, session] of Object.entries(world.local.world.state.sessions)) tokens.push(session.sessionToken, session.secretAccessKey);
-    expect(tokens.length).toBeGreaterThan(4);
-    const everything = runs.map((r) => r.stdout + r.stderr).join('\n');
-    expect(everything).toContain('canonical request');
-    expect(everything).toContain('<session token redacted>');
-    for (const secret of [world.userKey.secretAccessKey, ...tokens]) expect(everything).not.toContain(secret);
-    expect(everything).not.toContain(world.userKey.accessKeyId);
-  });
-
-  it('--help documents every option and the exit codes', async () => {
-    const help = await cli(['--help']);
-    expect(help.code).toBe(0);
-    for (const option of ['--outputs', '--url', '--role-arn', '--external-id', '--session-name', '--duration', '--session-policy', '--region', '--method', '--data', '-H', '--query', '--prove', '--repeat', '--interval', '--json', '--verbose']) {
-      expect(help.stdout).toContain(option);
+describe('streaming: the idle timeout measures the server, not the reader', () => {
+  it('a reader slower than the timeout (a pipe to a slow consumer, backpressure) still gets the whole body', async () => {
+    const client = new FunctionUrlClient({ url: URL_OF_FUNCTION, credentials: { getCredentials: async () => STATIC_KEY }, timeoutMs: 50, retries: 0, fetch: fetchWithReadyBody(['first ', 'second ', 'third']) });
+    const response = await client.invokeStreaming();
+    const received: string[] = [];
+    for await (const chunk of response.body) {
+      received.push(Buffer.from(chunk).toString('utf8'));
+      await new Promise((resolve) => setTimeout(resolve, 150));
     }
-    expect(help.stdout).toMatch(/Exit codes/);
+    expect(received.join('')).toBe('first second third');
+  });
+
+  it('a server that pauses longer than the timeout mid-body is still cut off', async () => {
+    const fetchPausing = (async (_url: string, init: RequestInit) => {
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('first'));
+          init.signal?.addEventListener('abort', () => controller.error(init.signal!.reason));
+        },
+      });
+      return new Response(body, { status: 200 });
+    }) as unknown as typeof fetch;
+    const client = new FunctionUrlClient({ url: URL_OF_FUNCTION, credentials: { getCredentials: async () => STATIC_KEY }, timeoutMs: 50, retries: 0, fetch: fetchPausing });
+    const response = await client.invokeStreaming();
+    const read = async () => {
+      for await (const _ of response.body) void _;
+    };
+    await expect(read()).rejects.toThrow(/paused for more than its timeout/);
+  });
+});
+
+describe('bodies: invoke() reads at most maxBodyBytes; invokeStreaming() hands the body out as it comes', () => {
+  let server: BodyServer;
+  beforeAll(async () => {
+    server = await startBodyServer();
+  });
+  afterAll(() => server.close());
+
+  it('a 3 MiB body: invoke() keeps 100 bytes and says it was truncated; invokeStreaming() yields it all, in chunks', async () => {
+    const client = new FunctionUrlClient({ url: server.url, region: 'us-east-1', maxBodyBytes: 100, unsigned: true });
+    const bounded = await client.invoke({ query: 'mb=3' });
+    expect([bounded.body.length, bounded.truncated]).toEqual([100, true]);
+    const streaming = await client.invokeStreaming({ query: 'mb=3' });
+    let chunks = 0;
+    let total = 0;
+    for await (const chunk of streaming.body) {
+      chunks++;
+      total += chunk.length;
+    }
+    expect(total).toBe(3 * 1024 * 1024);
+    expect(chunks).toBeGreaterThan(1);
   });
 });

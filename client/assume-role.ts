@@ -1,0 +1,226 @@
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type { CredentialSource, Credentials } from './credentials';
+import { AssumeRoleError, ClientOptionError, CredentialsUnavailableError } from './errors';
+import { RefreshEvent, RefreshingCredentials, refreshingCredentials } from './refreshing-credentials';
+import { DEFAULT_STS_TIMEOUT_MS, StsApi, StsAttempts, StsTimeoutError, createStsApi, isNetworkError, isTransientStsError, retryStsCall, stsEndpointFromEnv, stsEndpointLabel, stsErrorCode, stsRegionOf, withStsTimeout } from './sts';
+
+/**
+ * The AssumeRole source: temporary credentials for the invoker role, one AssumeRole per session
+ * (cached and refreshed by `refreshingCredentials`). Options are checked as STS would check them,
+ * before any call; a failure is explained (trust policy, external ID, the source key, the role's
+ * max session duration).
+ */
+
+export interface TemporaryCredentials extends Credentials {
+  readonly sessionToken: string;
+  readonly expiration: Date;
+  /** arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION */
+  readonly assumedRoleArn: string;
+}
+
+export type CredentialEvent =
+  | { type: 'assume-role'; roleArn: string; sessionName: string; durationSeconds: number }
+  | { type: 'assumed'; assumedRoleArn: string; expiration: Date }
+  | { type: 'retry'; reason: 'iam-propagation' | 'transient'; code: string; attempt: number; waitMs: number }
+  | RefreshEvent;
+
+export interface AssumeRoleOptions {
+  roleArn: string;
+  /** `[\w+=,.@-]{2,64}`; shows up in CloudTrail and in the function's caller ARN. @default "lambda-url-invoke-<epoch seconds>" */
+  sessionName?: string;
+  /** 900 to 43200, and at most the role's max session duration. @default 3600 */
+  durationSeconds?: number;
+  /** The external ID the role's trust policy requires. @default none */
+  externalId?: string;
+  /** A scope-down session policy (JSON text, at most 2048 characters): the session gets the intersection. */
+  sessionPolicy?: string;
+  /** Region of the STS endpoint (regional endpoints). @default AWS_REGION, else us-east-1 */
+  stsRegion?: string;
+  /**
+   * Who calls AssumeRole: the invoker user's key (from the deployment outputs), or your own
+   * identity through the AWS SDK's default chain (env, profile, SSO) when undefined.
+   */
+  sourceCredentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** @default a client from @aws-sdk/client-sts, honouring AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL */
+  sts?: StsApi;
+  /** STS endpoint URL. @default AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL, else AWS's regional endpoint */
+  stsEndpoint?: string;
+  /**
+   * How long one STS call may take before it is abandoned (and retried like any transient
+   * failure): an endpoint that accepts the connection and never answers must not hang the caller.
+   * @default 10000
+   */
+  stsTimeoutMs?: number;
+  /** At least 60, and less than the session duration. @default 300 */
+  refreshBeforeExpirySeconds?: number;
+  /** How long AccessDenied / InvalidClientTokenId are retried right after a deploy (IAM is eventually consistent). @default 20 */
+  propagationWaitSeconds?: number;
+  /** Retries of throttling, 5xx and network errors. @default 4 */
+  transientRetries?: number;
+  onEvent?: (event: CredentialEvent) => void;
+  /** For tests: the time in ms and how to wait. */
+  clock?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export const DEFAULT_SESSION_DURATION_SECONDS = 3600;
+export const DEFAULT_PROPAGATION_WAIT_SECONDS = 20;
+export const DEFAULT_STS_TRANSIENT_RETRIES = 4;
+const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/([\u0021-\u007e]+\/)*[\w+=,.@-]{1,64}$/;
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+
+/** Checks AssumeRole options like STS would (AWS STS API reference, AssumeRole), before any call. */
+export function validateAssumeRoleOptions(options: AssumeRoleOptions): void {
+  if (typeof options.roleArn !== 'string' || !ROLE_ARN.test(options.roleArn)) {
+    throw new ClientOptionError('roleArn', options.roleArn, 'must be an IAM role ARN such as arn:aws:iam::111122223333:role/function_invoker');
+  }
+  if (options.sessionName !== undefined && !SESSION_NAME.test(options.sessionName)) {
+    throw new ClientOptionError('sessionName', options.sessionName, 'must be 2 to 64 characters of letters, digits and + = , . @ _ -');
+  }
+  const duration = options.durationSeconds ?? DEFAULT_SESSION_DURATION_SECONDS;
+  if (!Number.isInteger(duration) || duration < 900 || duration > 43200) {
+    throw new ClientOptionError('durationSeconds', duration, 'must be a whole number of seconds from 900 to 43200 (and at most the role’s max session duration)');
+  }
+  if (options.externalId !== undefined && !EXTERNAL_ID.test(options.externalId)) {
+    throw new ClientOptionError('externalId', options.externalId, 'must be 2 to 1224 characters of letters, digits and + = , . @ : / _ -');
+  }
+  if (options.sessionPolicy !== undefined) validateSessionPolicy(options.sessionPolicy);
+  const stsTimeout = options.stsTimeoutMs;
+  if (stsTimeout !== undefined && (!Number.isInteger(stsTimeout) || stsTimeout < 1 || stsTimeout > 120_000)) {
+    throw new ClientOptionError('stsTimeoutMs', stsTimeout, 'must be a whole number of milliseconds from 1 to 120000');
+  }
+  const refresh = options.refreshBeforeExpirySeconds;
+  if (refresh !== undefined && (!(refresh >= 60) || refresh >= duration)) {
+    throw new ClientOptionError('refreshBeforeExpirySeconds', refresh, `must be at least 60 and less than the session duration (${duration} s)`);
+  }
+}
+
+/** A session policy is a JSON policy document of at most 2048 characters (AWS STS API reference, AssumeRole: Policy). */
+function validateSessionPolicy(policy: string): void {
+  if (policy.length > 2048) throw new ClientOptionError('sessionPolicy', `${policy.length} characters`, 'must be at most 2048 characters');
+  try {
+    const parsed = JSON.parse(policy);
+    if (typeof parsed !== 'object' || parsed === null || !('Statement' in parsed)) throw new Error('no Statement');
+  } catch (error) {
+    throw new ClientOptionError('sessionPolicy', policy, `must be a JSON IAM policy document with a Statement (${(error as Error).message})`);
+  }
+}
+
+/** The same as `new AssumeRoleCredentials(options)`. */
+export function assumeRoleCredentials(options: AssumeRoleOptions): AssumeRoleCredentials {
+  return new AssumeRoleCredentials(options);
+}
+
+/** AssumeRole as a credential source: `refreshingCredentials` around one AssumeRole (with its retries). */
+export class AssumeRoleCredentials implements CredentialSource<TemporaryCredentials> {
+  readonly sessionName: string;
+  readonly durationSeconds: number;
+  private calls = 0;
+  private readonly cache: RefreshingCredentials<TemporaryCredentials>;
+  private readonly sts: StsApi;
+  private readonly stsEndpoint: string;
+  private readonly stsTimeoutMs: number;
+  private readonly clock: () => number;
+
+  constructor(private readonly options: AssumeRoleOptions) {
+    validateAssumeRoleOptions(options);
+    this.clock = options.clock ?? Date.now;
+    this.sessionName = options.sessionName ?? `lambda-url-invoke-${Math.floor(this.clock() / 1000)}`;
+    this.durationSeconds = options.durationSeconds ?? DEFAULT_SESSION_DURATION_SECONDS;
+    this.stsTimeoutMs = options.stsTimeoutMs ?? DEFAULT_STS_TIMEOUT_MS;
+    const stsRegion = stsRegionOf(options.stsRegion);
+    const endpoint = options.stsEndpoint ?? stsEndpointFromEnv();
+    this.stsEndpoint = stsEndpointLabel(stsRegion, endpoint);
+    this.sts = options.sts ?? createStsApi(stsRegion, options.sourceCredentials, endpoint, this.stsTimeoutMs);
+    this.cache = refreshingCredentials(() => this.assumeWithRetries(), { refreshBeforeExpirySeconds: options.refreshBeforeExpirySeconds, onEvent: options.onEvent, clock: this.clock });
+  }
+
+  /** AssumeRole calls made (successful or not, retries included), for tests and the benchmark. */
+  get assumeRoleCalls(): number {
+    return this.calls;
+  }
+
+  /** See `RefreshingCredentials.getCredentials`. */
+  getCredentials(options: { validForSeconds?: number } = {}): Promise<TemporaryCredentials> {
+    return this.cache.getCredentials(options);
+  }
+
+  /** Drops the cached session (e.g. after the role changed); an AssumeRole under way is not cached. */
+  invalidate(): void {
+    this.cache.invalidate();
+  }
+
+  private assumeWithRetries(): Promise<TemporaryCredentials> {
+    const options = this.options;
+    return retryStsCall(() => this.assumeOnce(), {
+      transientRetries: options.transientRetries ?? DEFAULT_STS_TRANSIENT_RETRIES,
+      propagationWaitSeconds: options.propagationWaitSeconds ?? DEFAULT_PROPAGATION_WAIT_SECONDS,
+      clock: this.clock,
+      sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      onRetry: (retry) => options.onEvent?.({ type: 'retry', ...retry }),
+    }, (error, tried) => explainAssumeRoleFailure(error, { ...options, durationSeconds: this.durationSeconds, stsEndpoint: this.stsEndpoint }, tried));
+  }
+
+  private async assumeOnce(): Promise<TemporaryCredentials> {
+    this.calls++;
+    const { roleArn, externalId, sessionPolicy, onEvent } = this.options;
+    onEvent?.({ type: 'assume-role', roleArn, sessionName: this.sessionName, durationSeconds: this.durationSeconds });
+    // Bounded here as well as in createStsApi, so an injected StsApi cannot hang the caller either.
+    const answer = await withStsTimeout(this.stsEndpoint, 'AssumeRole', this.stsTimeoutMs, (abortSignal) =>
+      this.sts.assumeRole({ RoleArn: roleArn, RoleSessionName: this.sessionName, DurationSeconds: this.durationSeconds, ExternalId: externalId, Policy: sessionPolicy }, { abortSignal }),
+    );
+    const c = answer.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !(c.Expiration instanceof Date)) {
+      throw new AssumeRoleError('InvalidResponse', 'STS answered without complete credentials', ['Check that the STS endpoint is STS (AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL, or `stsEndpoint`).']);
+    }
+    const credentials: TemporaryCredentials = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration, assumedRoleArn: answer.AssumedRoleUser?.Arn ?? '' };
+    onEvent?.({ type: 'assumed', assumedRoleArn: credentials.assumedRoleArn, expiration: credentials.expiration });
+    return credentials;
+  }
+}
+
+/** The likely causes of each refusal, per STS's error codes (AWS STS API reference, AssumeRole: Errors). */
+function explainAssumeRoleFailure(error: unknown, options: AssumeRoleOptions & { durationSeconds: number; stsEndpoint: string }, tried: StsAttempts): AssumeRoleError {
+  if (error instanceof AssumeRoleError) return error;
+  if (error instanceof StsTimeoutError) {
+    return new AssumeRoleError('TimeoutError', `${error.message} (${tried.attempts} attempt(s))`, [
+      `Check that ${error.endpoint} is reachable from here (proxy, firewall, VPC endpoint), and AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL if set; \`stsTimeoutMs\` sets the limit per call.`,
+    ], { cause: error, unreachable: true });
+  }
+  const code = error instanceof CredentialsUnavailableError ? 'CredentialsProviderError' : stsErrorCode(error);
+  const message = (error as Error)?.message ?? String(error);
+  const waited = tried.waitedSeconds >= 1 ? ` (still refused after retrying for ${Math.round(tried.waitedSeconds)} s: IAM changes take a few seconds to reach STS after a deploy)` : '';
+  const hints = (...lines: string[]) => new AssumeRoleError(code, `${message}${code === 'AccessDenied' || code === 'InvalidClientTokenId' || code === 'SignatureDoesNotMatch' ? waited : ''}`, lines, { cause: error });
+  switch (code) {
+    case 'AccessDenied':
+      return hints(
+        `The role's trust policy must name the caller (the invoker user, or a principal in trustedPrincipals) for ${options.roleArn}.`,
+        options.externalId === undefined
+          ? 'If the role requires an external ID, pass it (`externalId`, the external_id output).'
+          : 'The external ID must be exactly the one in the trust policy (the external_id output).',
+        "The caller's own policy must allow sts:AssumeRole on that role ARN.",
+        'With a session policy: it must be valid and at most 2048 characters.',
+      );
+    case 'InvalidClientTokenId':
+    case 'SignatureDoesNotMatch':
+      return hints(
+        'The source access key is unknown, inactive or was rotated: read the current invoker_access_key_id / secret from the deployment outputs.',
+        'A key created seconds ago may not be usable yet (IAM propagation).',
+      );
+    case 'ExpiredToken':
+      return hints('The source credentials (your own session) have expired: log in again (e.g. aws sso login).');
+    case 'ValidationError':
+      return hints(`DurationSeconds (${options.durationSeconds}) must not exceed the role's max session duration (the max_session_duration output).`);
+    case 'MalformedPolicyDocument':
+    case 'PackedPolicyTooLarge':
+      return hints('The session policy must be a valid IAM policy; AWS packs it and may refuse it even under 2048 characters.');
+    case 'CredentialsProviderError':
+      return hints('No source credentials: give the deployment outputs (invoker key), or configure the AWS SDK (AWS_PROFILE, env, SSO).');
+    default:
+      return new AssumeRoleError(code, message, isNetworkError(error) || isTransientStsError(error) ? [`Could not reach STS at ${options.stsEndpoint}; check the network and AWS_ENDPOINT_URL_STS.`] : [], {
+        cause: error,
+        unreachable: isNetworkError(error),
+      });
+  }
+}

@@ -1,0 +1,104 @@
+import { AssumeRoleCredentials, CredentialEvent } from '../../client/assume-role';
+import type { CredentialSource } from '../../client/credentials';
+import { AssumeRoleError, isClientError } from '../../client/errors';
+import { heldCredentials } from '../../client/held-credentials';
+import { getCallerIdentity, stsEndpointFromEnv } from '../../client/sts';
+import { CLI_STS_RETRIES } from './options';
+import { maskKeyId } from './redaction';
+import type { Settings } from './settings';
+
+/** Where the signing credentials come from, and what the CLI reports about them. */
+export interface CallerCredentials extends CredentialSource {
+  /** In --verbose: "a session of ROLE, AssumeRole by the invoker user's key AKIA…WXYZ …". */
+  readonly description: string;
+  assumeRoleCalls(): number;
+  /** The ARN the function should see as caller, when it can be known. */
+  expectedCaller(): Promise<{ arn?: string; how: string }>;
+}
+
+export interface CredentialsContext {
+  env: NodeJS.ProcessEnv;
+  /** Retries and refresh failures: always shown. */
+  notice: (line: string) => void;
+  /** The other steps: --verbose. */
+  verbose: (line: string) => void;
+  /** The --presign lifetime, which the session must outlive. */
+  presignSeconds?: number;
+}
+
+/**
+ * The credentials the CLI signs with: those held, as they are (--no-assume-role), or a session of
+ * the role, assumed with the invoker key from the outputs or with your own identity (both through
+ * the AWS SDK's chain, so a profile with role_arn gets the STS endpoint and timeouts too).
+ */
+export function callerCredentials(settings: Settings, context: CredentialsContext): CallerCredentials {
+  const stsEndpoint = stsEndpointFromEnv(context.env);
+  const held = heldCredentials({ profile: settings.profile, credentialsFile: context.env.AWS_SHARED_CREDENTIALS_FILE, configFile: context.env.AWS_CONFIG_FILE, stsRegion: settings.stsRegion, stsEndpoint, stsTimeoutMs: settings.stsTimeoutMs });
+  const chain = `AWS SDK default chain${settings.profile ? `, profile "${settings.profile}"` : ''}`;
+  if (!settings.assumeRole) {
+    return {
+      description: `the credentials you hold (${chain}), without AssumeRole`,
+      getCredentials: held,
+      assumeRoleCalls: () => 0,
+      expectedCaller: async () => {
+        try {
+          const identity = await getCallerIdentity(held, { region: settings.stsRegion, endpoint: stsEndpoint, timeoutMs: settings.stsTimeoutMs });
+          return { arn: identity.arn, how: 'from STS GetCallerIdentity with the same credentials' };
+        } catch (error) {
+          return { how: `not checked: GetCallerIdentity failed (${(error as Error).message})` };
+        }
+      },
+    };
+  }
+  const assumed = new AssumeRoleCredentials({
+    roleArn: settings.roleArn!,
+    sessionName: settings.sessionName,
+    durationSeconds: sessionSecondsFor(settings, context.presignSeconds),
+    externalId: settings.externalId,
+    sessionPolicy: settings.sessionPolicy,
+    stsRegion: settings.stsRegion,
+    sourceCredentials: settings.useInvokerKey ? settings.invokerKey : held,
+    stsEndpoint,
+    stsTimeoutMs: settings.stsTimeoutMs,
+    transientRetries: CLI_STS_RETRIES,
+    propagationWaitSeconds: settings.propagationWaitSeconds,
+    onEvent: (event) => (event.type === 'retry' || event.type === 'refresh-failed' ? context.notice : context.verbose)(describeEvent(event)),
+  });
+  const source = settings.useInvokerKey ? `the invoker user's key ${maskKeyId(settings.invokerKey!.accessKeyId)} from the outputs (${settings.outputs!.location})` : 'your own identity (AWS SDK default credential chain)';
+  return {
+    description: `a session of ${settings.roleArn}, AssumeRole by ${source}${settings.externalId ? ', with the external ID' : ''}${settings.sessionPolicy ? ', with a session policy' : ''}`,
+    getCredentials: (options) => assumed.getCredentials(options),
+    assumeRoleCalls: () => assumed.assumeRoleCalls,
+    expectedCaller: async () => ({ arn: (await assumed.getCredentials()).assumedRoleArn, how: 'the session AssumeRole returned' }),
+  };
+}
+
+/**
+ * The session length asked for: as given, else for --presign one that outlives the URL (a presigned
+ * URL cannot outlive the session that signed it), up to the role's max session duration (from the
+ * outputs; AWS's default for a role is 3600 s).
+ */
+function sessionSecondsFor(settings: Settings, presignSeconds: number | undefined): number | undefined {
+  if (settings.durationSeconds !== undefined || presignSeconds === undefined) return settings.durationSeconds;
+  return Math.min(settings.outputs?.maxSessionDuration ?? 3600, Math.max(900, presignSeconds + 60));
+}
+
+function describeEvent(event: CredentialEvent): string {
+  switch (event.type) {
+    case 'assume-role':
+      return `assuming ${event.roleArn} as session "${event.sessionName}" for ${event.durationSeconds} s`;
+    case 'assumed':
+      return `assumed ${event.assumedRoleArn}; the session expires at ${event.expiration.toISOString()}`;
+    case 'retry':
+      return event.reason === 'iam-propagation'
+        ? `STS said ${event.code}; IAM may still be propagating after a deploy, retrying in ${(event.waitMs / 1000).toFixed(1)} s`
+        : `STS said ${event.code}; retrying in ${(event.waitMs / 1000).toFixed(1)} s`;
+    case 'refresh-failed':
+      return `refreshing the session failed (${failureCode(event.error)}); the current one stays in use until ${event.keptUntil.toISOString()}`;
+  }
+}
+
+function failureCode(error: unknown): string {
+  if (error instanceof AssumeRoleError) return error.stsCode;
+  return isClientError(error) ? error.code : ((error as Error)?.name ?? 'Error');
+}
