@@ -1,5 +1,6 @@
 import { Authorizer, Principal } from './authorization';
-import { AwsError, World } from './world';
+import { AwsError } from './aws-error';
+import { World } from './world';
 
 /**
  * Authorization by the request's action name, before any entity is looked up (AWS's order):
@@ -68,7 +69,7 @@ function roleArnOf(world: World, name: string): string {
  */
 export async function authorizeAction(authorizer: Authorizer, principal: Principal, action: string, resource: string, deniedCode: string, version: string, unknownCode = 'InvalidAction'): Promise<void> {
   try {
-    await authorizer.authorize(principal, action, resource, undefined, undefined, deniedCode);
+    await authorizer.authorize(principal, action, resource, { deniedCode });
   } catch (error) {
     if (!(error instanceof AwsError) || error.code !== 'InternalFailure') throw error;
     if (/invalid\.action/.test(error.message)) throw new AwsError(unknownCode, `Could not find operation ${action.split(':')[1]} for version ${version}`);
@@ -76,7 +77,7 @@ export async function authorizeAction(authorizer: Authorizer, principal: Princip
     // simulator cannot match it, so the right is checked on every resource; the operation itself
     // then refuses the name.
     if (resource === '*') throw error;
-    await authorizer.authorize(principal, action, '*', undefined, undefined, deniedCode);
+    await authorizer.authorize(principal, action, '*', { deniedCode });
   }
 }
 

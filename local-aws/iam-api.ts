@@ -1,13 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { validateIdentityPolicy, validateTrustPolicy } from '@cloud-copilot/iam-policy';
 import type { Principal } from './authorization';
-import { AwsError, ManagedPolicy, Role, Tag, User, World, dictionary, isoNow, newId, noSuchEntity } from './world';
+import { AwsError, noSuchEntity } from './aws-error';
+import { ManagedPolicy, Role, Tag, User, World, dictionary, isoNow, newId } from './world';
 import { el, members } from './xml';
+import { fieldName, integerParameter, required, tagParameters } from './query-parameters';
 
 /**
- * IAM over the Query protocol: the operations the hashicorp/aws provider 5.100 issues for users,
- * access keys, user/role inline policies, roles, managed policies and attachments (see
- * ../shared/notes/aws-provider-5.100-api-calls.md), with AWS's validation and error codes.
+ * IAM over the Query protocol, with AWS's validation and error codes: the operations the
+ * hashicorp/aws provider 5.100 issues for aws_iam_user, aws_iam_access_key, aws_iam_user_policy,
+ * aws_iam_role, aws_iam_policy and aws_iam_role_policy_attachment (observed from its request log:
+ * CreateX, then the GetX and ListX reads on every plan, ListX checks before DeleteX), and the reads other
+ * tools call first (ListUsers, ListRoles, GetUser without UserName).
  */
 
 export interface QueryCall {
@@ -23,19 +27,9 @@ type Operation = (world: World, call: QueryCall) => Promise<string[] | undefined
 const NAME = /^[\w+=,.@-]+$/;
 const PATH = /^(\/|\/[\u0021-\u007e]+\/)$/;
 
-function required(params: URLSearchParams, name: string): string {
-  const value = params.get(name);
-  if (value === null || value === '') throw new AwsError('ValidationError', `1 validation error detected: Value null at '${lowerFirst(name)}' failed to satisfy constraint: Member must not be null`);
-  return value;
-}
-
-function lowerFirst(text: string): string {
-  return text.charAt(0).toLowerCase() + text.slice(1);
-}
-
 function checkName(value: string, field: string, max: number): string {
   if (value.length > max || !NAME.test(value)) {
-    throw new AwsError('ValidationError', `1 validation error detected: Value '${value}' at '${lowerFirst(field)}' failed to satisfy constraint: Member must have length less than or equal to ${max} and satisfy regular expression pattern: [\\w+=,.@-]+`);
+    throw new AwsError('ValidationError', `1 validation error detected: Value '${value}' at '${fieldName(field)}' failed to satisfy constraint: Member must have length less than or equal to ${max} and satisfy regular expression pattern: [\\w+=,.@-]+`);
   }
   return value;
 }
@@ -44,21 +38,6 @@ function checkPath(value: string | null): string {
   const p = value ?? '/';
   if (p.length > 512 || !PATH.test(p)) throw new AwsError('ValidationError', `The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.`);
   return p;
-}
-
-/**
- * A whole-number Query parameter within AWS's range, or AWS's ValidationError naming the field,
- * the value and the bound. Strict digits: Number() would take "1e3", "0x10" or " 3600 ".
- */
-export function integerParameter(params: URLSearchParams, name: string, min: number, max: number, fallback: number): number {
-  const text = params.get(name);
-  if (text === null) return fallback;
-  const field = lowerFirst(name);
-  if (!/^-?\d{1,15}$/.test(text)) throw new AwsError('ValidationError', `1 validation error detected: Value '${text}' at '${field}' failed to satisfy constraint: Member must be a whole number from ${min} to ${max}`);
-  const value = Number(text);
-  if (value < min) throw new AwsError('ValidationError', `1 validation error detected: Value '${text}' at '${field}' failed to satisfy constraint: Member must have value greater than or equal to ${min}`);
-  if (value > max) throw new AwsError('ValidationError', `1 validation error detected: Value '${text}' at '${field}' failed to satisfy constraint: Member must have value less than or equal to ${max}`);
-  return value;
 }
 
 /**
@@ -86,10 +65,7 @@ function checkPolicyDocument(text: string, kind: 'identity' | 'trust', field: st
 }
 
 function parseTags(params: URLSearchParams): Tag[] {
-  const tags: Tag[] = [];
-  for (let i = 1; params.has(`Tags.member.${i}.Key`); i++) {
-    tags.push({ Key: params.get(`Tags.member.${i}.Key`)!, Value: params.get(`Tags.member.${i}.Value`) ?? '' });
-  }
+  const tags = tagParameters(params);
   if (tags.length > 50) throw new AwsError('LimitExceeded', 'Cannot exceed quota for TagsPerEntity: 50', 409);
   return tags;
 }

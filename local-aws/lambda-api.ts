@@ -2,7 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Principal } from './authorization';
 import type { FunctionCode } from './handler-runner';
 import { UnzippedSizeError, readZip } from './zip-archive';
-import { AwsError, FunctionUrlConfig, LambdaFunctionState, World, dictionary, sha256Base64 } from './world';
+import { AwsError } from './aws-error';
+import { FunctionUrlConfig, LambdaFunctionState, World, dictionary, sha256Base64 } from './world';
 
 /**
  * Lambda's REST-JSON control plane: functions (zip upload, configuration, versions, code-signing

@@ -3,7 +3,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Authorizer, Principal } from './authorization';
 import { HandlerRunner } from './handler-runner';
 import { functionArnFromName, functionCodeOf, localFunction, notFound, resourcePolicyOf } from './lambda-api';
-import { AwsError, World } from './world';
+import { AwsError } from './aws-error';
+import { World } from './world';
 
 /**
  * Lambda's Invoke API (`POST /2015-03-31/functions/{name}/invocations`), synchronous
@@ -43,7 +44,7 @@ export async function invokeFunction(world: World, authorizer: Authorizer, runne
   const fn = localFunction(world, resource.split(':').slice(0, 7).join(':'));
   // Authorized on the ARN built from the request's name before the function is looked up, so a
   // caller without the right learns nothing about which functions exist.
-  await authorizer.authorize(call.principal, 'lambda:InvokeFunction', resource, { 'lambda:InvokedViaFunctionUrl': 'false' }, fn === undefined ? undefined : resourcePolicyOf(fn), 'AccessDeniedException');
+  await authorizer.authorize(call.principal, 'lambda:InvokeFunction', resource, { context: { 'lambda:InvokedViaFunctionUrl': 'false' }, resourcePolicy: fn === undefined ? undefined : resourcePolicyOf(fn), deniedCode: 'AccessDeniedException' });
   if (fn === undefined) throw notFound(`Function not found: ${resource}`);
   const qualifier = resource.split(':')[7];
   if (qualifier !== undefined && qualifier !== '$LATEST' && fn.aliases[qualifier] === undefined) throw notFound(`Function not found: ${resource}`);

@@ -1,4 +1,5 @@
-import { AwsError, LogGroup, World, dictionary } from './world';
+import { AwsError } from './aws-error';
+import { LogGroup, World, dictionary } from './world';
 
 /** CloudWatch Logs (JSON 1.1, X-Amz-Target Logs_20140328.*): just log groups, for the demo's own. */
 

@@ -11,7 +11,8 @@ import { lambdaOperation } from './lambda-api';
 import { INVOKE_PATH, invokeFunction } from './lambda-invoke-api';
 import { logsOperation } from './logs-api';
 import { stsOperation } from './sts-api';
-import { AwsError, World, dictionary } from './world';
+import { AwsError } from './aws-error';
+import { World, dictionary } from './world';
 import { IAM_NAMESPACE, STS_NAMESPACE, queryError, queryResponse } from './xml';
 
 /**
@@ -139,7 +140,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     try {
       const request = toHttpRequest({ method: req.method ?? 'GET', protocol: 'http:', hostname: (req.headers.host ?? '').replace(/:\d+$/, ''), path: rawPath, rawQuery, headers: headerPairs, body });
       const { principal, payloadSigned, signedHeaders } = await authorizer.authenticateRequest(request, service, signingRegionOf(service, world.region));
-      const authorize = (action: string, resource: string) => authorizer.authorize(principal, action, resource, undefined, undefined, service === 'lambda' || service === 'logs' ? 'AccessDeniedException' : 'AccessDenied');
+      const authorize = (action: string, resource: string) => authorizer.authorize(principal, action, resource, { deniedCode: service === 'lambda' || service === 'logs' ? 'AccessDeniedException' : 'AccessDenied' });
       switch (service) {
         case 'iam':
         case 'sts':
@@ -203,7 +204,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     const version = service === 'iam' ? '2010-05-08' : '2011-06-15';
     checkActionName(action, version);
     const deniedCode = 'AccessDenied';
-    const authorize = (iamAction: string, resource: string) => authorizer.authorize(principal, iamAction, resource, undefined, undefined, deniedCode);
+    const authorize = (iamAction: string, resource: string) => authorizer.authorize(principal, iamAction, resource, { deniedCode });
     const requestId = randomUUID();
     if (principal.kind !== 'session' && principal.temporary === true && (service === 'iam' || !STS_FOR_TEMPORARY_USERS.has(action))) {
       throw new AwsError('AccessDenied', `${service === 'iam' ? 'IAM' : 'STS'} ${action} cannot be called with GetSessionToken credentials without MFA (MFA is not emulated here).`, 403);

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { validateSessionPolicy } from '@cloud-copilot/iam-policy';
 import { Authorizer, Principal } from './authorization';
-import { AwsError, Session, Tag, World, newId } from './world';
-import { integerParameter } from './iam-api';
+import { AwsError } from './aws-error';
+import { Session, Tag, World, newId } from './world';
+import { integerParameter, listParameter, tagParameters } from './query-parameters';
 import { el } from './xml';
 
 /** STS over the Query protocol: AssumeRole, GetSessionToken and GetCallerIdentity, with AWS's rules. */
@@ -89,7 +90,7 @@ async function assumeRole(params: URLSearchParams, world: World, authorizer: Aut
   }
   const policyArns = sessionPolicyArns(params);
   const tags = sessionTags(params);
-  const transitiveTagKeys = listParam(params, 'TransitiveTagKeys');
+  const transitiveTagKeys = listParameter(params, 'TransitiveTagKeys');
   for (const key of transitiveTagKeys) {
     if (!tags.some((t) => t.Key.toLowerCase() === key.toLowerCase())) throw new AwsError('InvalidParameterValue', `The transitive tag key ${key} is not one of the session tags.`);
   }
@@ -162,18 +163,11 @@ async function assumeRole(params: URLSearchParams, world: World, authorizer: Aut
   ];
 }
 
-/** `Name.member.N` values of a Query list parameter, in order. */
-function listParam(params: URLSearchParams, name: string): string[] {
-  const values: string[] = [];
-  for (let i = 1; params.has(`${name}.member.${i}`); i++) values.push(params.get(`${name}.member.${i}`)!);
-  return values;
-}
-
 /** AssumeRole `Tags.member.N.Key/Value`: at most 50, AWS's character set, no key twice (keys are case-insensitive). */
 function sessionTags(params: URLSearchParams): Tag[] {
   const tags: Tag[] = [];
-  for (let i = 1; params.has(`Tags.member.${i}.Key`); i++) {
-    const tag = { Key: params.get(`Tags.member.${i}.Key`)!, Value: params.get(`Tags.member.${i}.Value`) ?? '' };
+  for (const [index, tag] of tagParameters(params).entries()) {
+    const i = index + 1;
     if (!TAG_KEY.test(tag.Key)) throw new AwsError('ValidationError', `1 validation error detected: Value '${tag.Key}' at 'tags.${i}.member.key' failed to satisfy constraint: Member must have length between 1 and 128 and satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+`);
     if (!TAG_VALUE.test(tag.Value)) throw new AwsError('ValidationError', `1 validation error detected: Value at 'tags.${i}.member.value' failed to satisfy constraint: Member must have length less than or equal to 256 and satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*`);
     if (tags.some((t) => t.Key.toLowerCase() === tag.Key.toLowerCase())) throw new AwsError('InvalidParameterValue', `Duplicate tag keys found. Please note that Tag keys are case insensitive: ${tag.Key}.`);

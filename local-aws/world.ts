@@ -66,7 +66,7 @@ export interface Session {
   secretAccessKey: string;
   sessionToken: string;
   expiration: string;
-  /** aws:TokenIssueTime: what "revoke older sessions" (DateLessThan on it) tests. Absent in sessions of older snapshots. */
+  /** aws:TokenIssueTime: what "revoke older sessions" (DateLessThan on it) tests. Optional: a snapshot's session may lack it. */
   issuedAt?: string;
   roleArn: string;
   roleName: string;
@@ -139,16 +139,6 @@ export interface WorldState {
   functions: Record<string, LambdaFunctionState>;
   logGroups: Record<string, LogGroup>;
 }
-
-/** An AWS error: code, HTTP status and message, as the wire APIs render it. */
-export class AwsError extends Error {
-  constructor(readonly code: string, message: string, readonly status = 400, readonly type: 'Sender' | 'Receiver' = 'Sender') {
-    super(message);
-    this.name = code;
-  }
-}
-
-export const noSuchEntity = (what: string) => new AwsError('NoSuchEntity', what, 404);
 
 export function newId(prefix: string, length = 17): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -247,7 +237,7 @@ export class World {
 
   static open(options: { accountId: string; region: string; snapshotFile?: string }): World {
     if (options.snapshotFile !== undefined && fs.existsSync(options.snapshotFile)) {
-      // A snapshot written by an older version may be 0644: it holds every live secret.
+      // The snapshot holds every live secret: owner-only, whatever mode the file had.
       fs.chmodSync(options.snapshotFile, 0o600);
       const state = readSnapshot(options.snapshotFile);
       const journal = sessionJournalOf(options.snapshotFile);
