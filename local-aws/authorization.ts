@@ -3,7 +3,8 @@ import type { HttpRequest } from '@smithy/types';
 import { KnownKey, verifyRequest } from '../client/sigv4-verifier';
 import { roleOfSession, sessionContext } from './session-context';
 import { AwsError } from './aws-error';
-import { Session, User, World } from './world';
+import { World } from './world';
+import { Session, User } from './world-state';
 
 /**
  * One authentication and authorization pipeline for every request the stand-in receives:

@@ -5,7 +5,8 @@ import { Authorizer } from './authorization';
 import { HandlerRunner } from './handler-runner';
 import { functionCodeOf, resourcePolicyOf } from './lambda-api';
 import { AwsError } from './aws-error';
-import { FunctionUrlConfig, LambdaFunctionState, World, dictionary } from './world';
+import { World } from './world';
+import { FunctionUrlConfig, LambdaFunctionState, dictionary } from './world-state';
 
 /**
  * The data plane: a request to `/lambda-url/<url-id>/<path>` is what AWS receives at

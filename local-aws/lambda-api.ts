@@ -3,7 +3,8 @@ import { Principal } from './authorization';
 import type { FunctionCode } from './handler-runner';
 import { UnzippedSizeError, readZip } from './zip-archive';
 import { AwsError } from './aws-error';
-import { FunctionUrlConfig, LambdaFunctionState, World, dictionary, sha256Base64 } from './world';
+import { World } from './world';
+import { FunctionUrlConfig, LambdaFunctionState, dictionary, sha256Base64 } from './world-state';
 
 /**
  * Lambda's REST-JSON control plane: functions (zip upload, configuration, versions, code-signing
@@ -39,12 +40,6 @@ function namedFunctionArn(world: World, groups: Record<string, string | undefine
   return `arn:${groups.partition ?? 'aws'}:lambda:${groups.region ?? world.region}:${groups.account ?? world.accountId}:function:${groups.name}`;
 }
 
-/** The function of this account an ARN from `namedFunctionArn` names, if it exists. */
-export function localFunction(world: World, unqualifiedArn: string): LambdaFunctionState | undefined {
-  const name = unqualifiedArn.split(':')[6];
-  const fn = world.state.functions[name];
-  return fn !== undefined && fn.arn === unqualifiedArn ? fn : undefined;
-}
 const NODE_RUNTIMES = ['nodejs18.x', 'nodejs20.x', 'nodejs22.x', 'nodejs24.x'];
 
 export const notFound = (message: string) => new AwsError('ResourceNotFoundException', message, 404);
@@ -113,9 +108,7 @@ function functionOf(world: World, nameOrArn: string): { fn: LambdaFunctionState;
   const match = FUNCTION_NAME.exec(decodeSegment(nameOrArn, 'functionName'));
   if (match === null) throw invalid(`1 validation error detected: Value '${nameOrArn}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern`);
   const arn = namedFunctionArn(world, match.groups!);
-  const fn = localFunction(world, arn);
-  if (fn === undefined) throw notFound(`Function not found: ${arn}`);
-  return { fn, qualifier: match.groups!.qualifier };
+  return { fn: world.lambdaFunction(arn), qualifier: match.groups!.qualifier };
 }
 
 export function configuration(fn: LambdaFunctionState): Record<string, unknown> {
@@ -209,13 +202,9 @@ const ROUTES: Route[] = [
       if (!/^[a-zA-Z0-9_-]{1,64}$/.test(name)) throw invalid(`1 validation error detected: Value '${name}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+`);
       const arn = `arn:aws:lambda:${world.region}:${world.accountId}:function:${name}`;
       await call.authorize('lambda:CreateFunction', arn);
-      if (world.state.functions[name] !== undefined) throw new AwsError('ResourceConflictException', `Function already exist: ${name}`, 409);
       if (input.PackageType !== undefined && input.PackageType !== 'Zip') throw invalid('The local stand-in supports PackageType Zip only.');
       if (!NODE_RUNTIMES.includes(input.Runtime)) throw invalid(`The runtime parameter of ${input.Runtime} is not supported by the local stand-in (Node.js runtimes only: ${NODE_RUNTIMES.join(', ')}).`);
-      const roleName = String(input.Role ?? '').split('/').pop() ?? '';
-      const role = world.state.roles[roleName];
-      // Only a role that truly does not exist is refused: the provider retries this error while IAM propagates.
-      if (role === undefined || role.arn !== input.Role) throw invalid('The role defined for the function cannot be assumed by Lambda.');
+      if (typeof input.Role !== 'string') throw invalid('The role defined for the function cannot be assumed by Lambda.');
       if (typeof input.Handler !== 'string' || !/^[^\s]{1,128}$/.test(input.Handler)) throw invalid(`Value '${input.Handler}' at 'handler' failed to satisfy constraint`);
       const zipBase64 = input.Code?.ZipFile;
       if (typeof zipBase64 !== 'string') throw invalid('Please provide a source for function code (Code.ZipFile; S3 and images are not emulated).');
@@ -237,9 +226,7 @@ const ROUTES: Route[] = [
         environment, zipBase64, codeSha256: sha256Base64(zip), codeSize: zip.length, lastModified: lambdaTime(now),
         revisionId: randomUUID(), createdAt: now, tags: dictionary(input.Tags ?? {}), architectures: input.Architectures ?? ['x86_64'], permissions: [], urls: dictionary(), aliases: dictionary(),
       };
-      world.state.functions[name] = fn;
-      world.changed();
-      return { status: 201, body: configuration(fn) };
+      return { status: 201, body: configuration(world.createFunction(fn)) };
     },
   },
   {
@@ -309,8 +296,7 @@ const ROUTES: Route[] = [
     async handle(world, call, m) {
       const { fn } = functionOf(world, m[1]);
       await call.authorize('lambda:DeleteFunction', fn.arn);
-      delete world.state.functions[fn.name];
-      world.changed();
+      world.deleteFunction(fn);
       call.onFunctionDeleted?.(fn.name);
       return { status: 204 };
     },
@@ -326,11 +312,8 @@ const ROUTES: Route[] = [
       await call.authorize('lambda:CreateFunctionUrlConfig', qualifier ? `${fn.arn}:${qualifier}` : fn.arn);
       if (input.AuthType !== 'AWS_IAM' && input.AuthType !== 'NONE') throw invalid(`1 validation error detected: Value '${input.AuthType}' at 'authType' failed to satisfy constraint: Member must satisfy enum value set: [NONE, AWS_IAM]`);
       if (qualifier !== undefined && qualifier !== '$LATEST' && fn.aliases[qualifier] === undefined && /^\d+$/.test(qualifier)) throw invalid('Function URLs can point at an alias, not at a version.');
-      if (fn.urls[qualifier ?? ''] !== undefined) throw new AwsError('ResourceConflictException', `Failed to create function url config for [functionArn = ${fn.arn}]. Error message:  FunctionUrlConfig exists for this Lambda function`, 409);
       const now = new Date().toISOString();
-      const url: FunctionUrlConfig = { urlId: randomBytes(16).toString('hex'), qualifier, authType: input.AuthType, invokeMode: input.InvokeMode ?? 'BUFFERED', cors: input.Cors, creationTime: now, lastModifiedTime: now };
-      fn.urls[qualifier ?? ''] = url;
-      world.changed();
+      const url = world.createFunctionUrl(fn, { urlId: randomBytes(16).toString('hex'), qualifier, authType: input.AuthType, invokeMode: input.InvokeMode ?? 'BUFFERED', cors: input.Cors, creationTime: now, lastModifiedTime: now });
       return { status: 201, body: urlAnswer(fn, url, call.urlBase, false) };
     },
   },
@@ -342,9 +325,7 @@ const ROUTES: Route[] = [
       const { fn } = functionOf(world, m[1]);
       const qualifier = call.query.get('Qualifier') ?? '';
       await call.authorize('lambda:GetFunctionUrlConfig', qualifier ? `${fn.arn}:${qualifier}` : fn.arn);
-      const url = fn.urls[qualifier];
-      if (url === undefined) throw notFound('The resource you requested does not exist.');
-      return { status: 200, body: urlAnswer(fn, url, call.urlBase, true) };
+      return { status: 200, body: urlAnswer(fn, world.functionUrl(fn, qualifier), call.urlBase, true) };
     },
   },
   {
@@ -356,11 +337,9 @@ const ROUTES: Route[] = [
       const qualifier = call.query.get('Qualifier') ?? '';
       const input = parseJson(call.body);
       await call.authorize('lambda:UpdateFunctionUrlConfig', qualifier ? `${fn.arn}:${qualifier}` : fn.arn);
-      const url = fn.urls[qualifier];
-      if (url === undefined) throw notFound('The resource you requested does not exist.');
+      const url = world.functionUrl(fn, qualifier);
       if (input.AuthType !== undefined && input.AuthType !== 'AWS_IAM' && input.AuthType !== 'NONE') throw invalid(`Value '${input.AuthType}' at 'authType' failed to satisfy constraint`);
-      Object.assign(url, { authType: input.AuthType ?? url.authType, invokeMode: input.InvokeMode ?? url.invokeMode, cors: input.Cors ?? url.cors, lastModifiedTime: new Date().toISOString() });
-      world.changed();
+      world.updateFunctionUrl(fn, qualifier, { authType: input.AuthType ?? url.authType, invokeMode: input.InvokeMode ?? url.invokeMode, cors: input.Cors ?? url.cors, lastModifiedTime: new Date().toISOString() });
       return { status: 200, body: urlAnswer(fn, url, call.urlBase, true) };
     },
   },
@@ -372,9 +351,7 @@ const ROUTES: Route[] = [
       const { fn } = functionOf(world, m[1]);
       const qualifier = call.query.get('Qualifier') ?? '';
       await call.authorize('lambda:DeleteFunctionUrlConfig', qualifier ? `${fn.arn}:${qualifier}` : fn.arn);
-      if (fn.urls[qualifier] === undefined) throw notFound('The resource you requested does not exist.');
-      delete fn.urls[qualifier];
-      world.changed();
+      world.deleteFunctionUrl(fn, qualifier);
       return { status: 204 };
     },
   },
@@ -391,7 +368,6 @@ const ROUTES: Route[] = [
       for (const field of ['StatementId', 'Action', 'Principal']) if (typeof input[field] !== 'string' || input[field] === '') throw invalid(`${field} is required.`);
       if (!/^[a-zA-Z0-9-_]{1,100}$/.test(input.StatementId)) throw invalid(`Value '${input.StatementId}' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)`);
       if (!/^(lambda:[*a-zA-Z]+|\*)$/.test(input.Action)) throw invalid(`Value '${input.Action}' at 'action' failed to satisfy constraint`);
-      if (fn.permissions.some((s) => s.Sid === input.StatementId)) throw new AwsError('ResourceConflictException', `The statement id (${input.StatementId}) provided already exists. Please provide a new statement id, or remove the existing statement.`, 409);
       const conditions: Record<string, Record<string, string>> = {};
       // AWS refuses each URL condition on any other action than the one it is about.
       if (input.FunctionUrlAuthType !== undefined && input.Action !== 'lambda:InvokeFunctionUrl') {
@@ -408,9 +384,7 @@ const ROUTES: Route[] = [
       if (input.SourceArn) conditions.ArnLike = { 'AWS:SourceArn': input.SourceArn };
       if (input.PrincipalOrgID) conditions.StringEquals = { ...(conditions.StringEquals ?? {}), 'aws:PrincipalOrgID': input.PrincipalOrgID };
       const statement = { Sid: input.StatementId, Effect: 'Allow', Principal: principalOf(input.Principal), Action: input.Action, Resource: resource, ...(Object.keys(conditions).length > 0 ? { Condition: conditions } : {}) };
-      fn.permissions.push(statement);
-      fn.revisionId = randomUUID();
-      world.changed();
+      world.addPermission(fn, statement);
       return { status: 201, body: { Statement: JSON.stringify(statement) } };
     },
   },
@@ -437,11 +411,7 @@ const ROUTES: Route[] = [
       const sid = decodeSegment(m[2], 'statementId');
       const resource = qualifier ? `${fn.arn}:${qualifier}` : fn.arn;
       await call.authorize('lambda:RemovePermission', resource);
-      const before = fn.permissions.length;
-      fn.permissions = fn.permissions.filter((s) => !(s.Sid === sid && s.Resource === resource));
-      if (fn.permissions.length === before) throw notFound(`Statement ${sid} is not found in resource policy.`);
-      fn.revisionId = randomUUID();
-      world.changed();
+      world.removePermission(fn, sid, resource);
       return { status: 204 };
     },
   },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Authorizer, Principal } from './authorization';
 import { HandlerRunner } from './handler-runner';
-import { functionArnFromName, functionCodeOf, localFunction, notFound, resourcePolicyOf } from './lambda-api';
+import { functionArnFromName, functionCodeOf, notFound, resourcePolicyOf } from './lambda-api';
 import { AwsError } from './aws-error';
 import { World } from './world';
 
@@ -41,7 +41,7 @@ export async function invokeFunction(world: World, authorizer: Authorizer, runne
   if (resource === undefined) {
     throw new AwsError('InvalidParameterValueException', `1 validation error detected: the function name '${match[1]}' or the qualifier '${call.query.get('Qualifier') ?? ''}' does not satisfy Lambda's pattern ([a-zA-Z0-9_-]+, a qualifier \$LATEST or [a-zA-Z0-9_-]{1,128})`);
   }
-  const fn = localFunction(world, resource.split(':').slice(0, 7).join(':'));
+  const fn = world.findFunction(resource.split(':').slice(0, 7).join(':'));
   // Authorized on the ARN built from the request's name before the function is looked up, so a
   // caller without the right learns nothing about which functions exist.
   await authorizer.authorize(call.principal, 'lambda:InvokeFunction', resource, { context: { 'lambda:InvokedViaFunctionUrl': 'false' }, resourcePolicy: fn === undefined ? undefined : resourcePolicyOf(fn), deniedCode: 'AccessDeniedException' });

@@ -1,5 +1,6 @@
 import { AwsError } from './aws-error';
-import { LogGroup, World, dictionary } from './world';
+import { World } from './world';
+import { dictionary } from './world-state';
 
 /** CloudWatch Logs (JSON 1.1, X-Amz-Target Logs_20140328.*): just log groups, for the demo's own. */
 
@@ -10,22 +11,6 @@ export interface LogsCall {
 }
 
 const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
-
-const groupArn = (world: World, name: string) => `arn:aws:logs:${world.region}:${world.accountId}:log-group:${name}`;
-const notFound = () => new AwsError('ResourceNotFoundException', 'The specified log group does not exist.', 400);
-
-function groupOf(world: World, name: unknown): LogGroup {
-  const group = typeof name === 'string' ? world.state.logGroups[name] : undefined;
-  if (group === undefined) throw notFound();
-  return group;
-}
-
-/** The group an ARN names: only this account's and region's (another's is another group, not one here). */
-function groupByArn(world: World, arn: unknown): LogGroup {
-  const prefix = groupArn(world, '');
-  const name = typeof arn === 'string' && arn.startsWith(prefix) ? arn.slice(prefix.length).replace(/:\*$/, '') : undefined;
-  return groupOf(world, name);
-}
 
 /** Tags as Logs takes them: an object of string values (a number, an array or null is the caller's 400, not stored). */
 function tagsOf(tags: unknown): Record<string, string> {
@@ -41,25 +26,21 @@ export async function logsOperation(world: World, call: LogsCall): Promise<unkno
     case 'CreateLogGroup': {
       const name = input.logGroupName;
       if (typeof name !== 'string' || !/^[.\-_/#A-Za-z0-9]{1,512}$/.test(name)) throw new AwsError('InvalidParameterException', `1 validation error detected: Value '${name}' at 'logGroupName' failed to satisfy constraint`);
-      await call.authorize('logs:CreateLogGroup', groupArn(world, name));
-      if (world.state.logGroups[name] !== undefined) throw new AwsError('ResourceAlreadyExistsException', 'The specified log group already exists');
-      world.state.logGroups[name] = { name, arn: groupArn(world, name), creationTime: Date.now(), tags: tagsOf(input.tags) };
-      world.changed();
+      await call.authorize('logs:CreateLogGroup', world.logGroupArn(name));
+      world.createLogGroup(name, tagsOf(input.tags));
       return {};
     }
     case 'PutRetentionPolicy': {
-      const group = groupOf(world, input.logGroupName);
+      const group = world.logGroup(input.logGroupName);
       await call.authorize('logs:PutRetentionPolicy', group.arn);
       if (!RETENTION_DAYS.includes(input.retentionInDays)) throw new AwsError('InvalidParameterException', `1 validation error detected: Value '${input.retentionInDays}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [${RETENTION_DAYS.join(', ')}]`);
-      group.retentionInDays = input.retentionInDays;
-      world.changed();
+      world.setRetention(group, input.retentionInDays);
       return {};
     }
     case 'DeleteRetentionPolicy': {
-      const group = groupOf(world, input.logGroupName);
+      const group = world.logGroup(input.logGroupName);
       await call.authorize('logs:DeleteRetentionPolicy', group.arn);
-      delete group.retentionInDays;
-      world.changed();
+      world.setRetention(group, undefined);
       return {};
     }
     case 'DescribeLogGroups': {
@@ -73,34 +54,31 @@ export async function logsOperation(world: World, call: LogsCall): Promise<unkno
       return { logGroups: groups };
     }
     case 'ListTagsForResource': {
-      const group = groupByArn(world, input.resourceArn);
+      const group = world.logGroupByArn(input.resourceArn);
       await call.authorize('logs:ListTagsForResource', group.arn);
       return { tags: group.tags };
     }
     case 'ListTagsLogGroup': {
-      const group = groupOf(world, input.logGroupName);
+      const group = world.logGroup(input.logGroupName);
       await call.authorize('logs:ListTagsLogGroup', group.arn);
       return { tags: group.tags };
     }
     case 'TagResource': {
-      const group = groupByArn(world, input.resourceArn);
+      const group = world.logGroupByArn(input.resourceArn);
       await call.authorize('logs:TagResource', group.arn);
-      Object.assign(group.tags, tagsOf(input.tags));
-      world.changed();
+      world.tagLogGroup(group, tagsOf(input.tags));
       return {};
     }
     case 'UntagResource': {
-      const group = groupByArn(world, input.resourceArn);
+      const group = world.logGroupByArn(input.resourceArn);
       await call.authorize('logs:UntagResource', group.arn);
-      for (const key of Array.isArray(input.tagKeys) ? input.tagKeys : []) delete group.tags[String(key)];
-      world.changed();
+      world.untagLogGroup(group, Array.isArray(input.tagKeys) ? input.tagKeys.map(String) : []);
       return {};
     }
     case 'DeleteLogGroup': {
-      const group = groupOf(world, input.logGroupName);
+      const group = world.logGroup(input.logGroupName);
       await call.authorize('logs:DeleteLogGroup', group.arn);
-      delete world.state.logGroups[group.name];
-      world.changed();
+      world.deleteLogGroup(group);
       return {};
     }
     default:

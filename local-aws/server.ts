@@ -12,7 +12,8 @@ import { INVOKE_PATH, invokeFunction } from './lambda-invoke-api';
 import { logsOperation } from './logs-api';
 import { stsOperation } from './sts-api';
 import { AwsError } from './aws-error';
-import { World, dictionary } from './world';
+import { World } from './world';
+import { dictionary } from './world-state';
 import { IAM_NAMESPACE, STS_NAMESPACE, queryError, queryResponse } from './xml';
 
 /**

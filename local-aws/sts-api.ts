@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { validateSessionPolicy } from '@cloud-copilot/iam-policy';
 import { Authorizer, Principal } from './authorization';
 import { AwsError } from './aws-error';
-import { Session, Tag, World, newId } from './world';
+import { World } from './world';
+import { Session, Tag, newId } from './world-state';
 import { integerParameter, listParameter, tagParameters } from './query-parameters';
 import { el } from './xml';
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FunctionUrlClient } from '../client/function-url-client';
 import type { Principal } from '../local-aws/authorization';
 import { resourcePolicyOf } from '../local-aws/lambda-api';
-import { dictionary } from '../local-aws/world';
+import { dictionary } from '../local-aws/world-state';
 import { SeededWorld, callApi, query, seedWorld, xmlValue } from './support/local-aws-fixtures';
 import { DEFAULT_ADMIN_KEY } from '../local-aws/server';
 

@@ -9,7 +9,7 @@ import { AssumeRoleCredentials } from '../client/credentials';
 import { signRequest } from '../client/sigv4';
 import { callApi, query, seed, xmlValue } from './support/local-aws-fixtures';
 import { DEFAULT_ADMIN_KEY, LocalAws, startLocalAws } from '../local-aws/server';
-import { WorldState } from '../local-aws/world';
+import { WorldState } from '../local-aws/world-state';
 import { zipFiles } from '../constructs/zip-writer';
 
 /**

@@ -112,21 +112,20 @@ describe('2. a decision computed before a change is never stored after it', () =
     const echoArn = `arn:aws:lambda:us-east-1:${account()}:function:echo`;
     const decideUrl = () => authorizer.decide(principal, 'lambda:InvokeFunctionUrl', echoArn, { 'lambda:FunctionUrlAuthType': 'AWS_IAM' });
     const role = state.roles.function_invoker;
-    const attached = role.attachedPolicies;
-    world.local.world.changed(); // a fresh generation: nothing cached for this request
+    const attached = role.attachedPolicies.map((arn) => world.local.world.policy(arn));
+    // A change no decision depends on: a fresh generation, nothing cached for this request.
+    world.local.world.updateRole(role, { maxSessionDuration: role.maxSessionDuration });
     try {
       // The first call's simulation is in flight when the policy is detached; a third call by
       // another principal then starts the new generation's cache.
       const first = decideUrl();
-      role.attachedPolicies = [];
-      world.local.world.changed();
+      for (const policy of attached) world.local.world.detachRolePolicy(role, policy.arn);
       const third = authorizer.decide(userPrincipal, 'iam:GetUser', `arn:aws:iam::${account()}:user/lambda_invoker`);
       expect(await first).toBe('Allowed'); // asked before the change: answered as before it
       await third;
       expect(await decideUrl()).toBe('ImplicitlyDenied');
     } finally {
-      role.attachedPolicies = attached;
-      world.local.world.changed();
+      for (const policy of attached) world.local.world.attachRolePolicy(role, policy);
     }
     expect(await decideUrl()).toBe('Allowed');
   });

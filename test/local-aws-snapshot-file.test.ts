@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startLocalAws } from '../local-aws/server';
-import { SnapshotError } from '../local-aws/world';
+import { SnapshotError } from '../local-aws/snapshot';
 import { projectRoot } from '../scripts/project-root';
 import { useTempDir } from './support/temp-dir';
 
