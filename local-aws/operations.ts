@@ -90,12 +90,15 @@ export interface Found {
 
 const NO_LABELS: ReadonlyMap<string, string> = new Map();
 
+/** What names an operation in a request: its Action (Query), its method and path (REST-JSON), its X-Amz-Target (JSON 1.1). */
+export type RequestKey = { action: string } | { method: string; path: string } | { target: string };
+
 /**
  * The operation a request names: by `Action` (Query), method and path (REST-JSON) or
  * `X-Amz-Target` (JSON 1.1), in the table first, then in the unemulated list. Undefined when
  * neither has it.
  */
-export function findOperation(service: ServiceName, request: { action: string } | { method: string; path: string } | { target: string }): Found | undefined {
+export function findOperation(service: ServiceName, request: RequestKey): Found | undefined {
   for (const operation of EVERY_OPERATION) {
     if (operation.service !== service) continue;
     const labels = matches(operation.match, request);
@@ -105,7 +108,7 @@ export function findOperation(service: ServiceName, request: { action: string } 
 }
 
 /** The labels a match captures from the request (none for Query and JSON 1.1), or undefined when it is another operation. */
-function matches(match: Match, request: { action: string } | { method: string; path: string } | { target: string }): ReadonlyMap<string, string> | undefined {
+export function matches(match: Match, request: RequestKey): ReadonlyMap<string, string> | undefined {
   switch (match.protocol) {
     case 'query':
       return 'action' in request && request.action === match.action ? NO_LABELS : undefined;

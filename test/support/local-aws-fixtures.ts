@@ -39,6 +39,32 @@ export function query(local: StandIn, service: 'iam' | 'sts', params: Record<str
   return callApi(local, service, { body: new URLSearchParams({ Version: service === 'iam' ? '2010-05-08' : '2011-06-15', ...params }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' } }, credentials);
 }
 
+/** Calls a CloudWatch Logs operation (JSON 1.1) with `input` as its body. */
+export function logs(local: StandIn, operation: string, input: unknown, credentials?: AwsCredentialIdentity) {
+  return callApi(local, 'logs', { headers: { 'x-amz-target': `Logs_20140328.${operation}`, 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(input) }, credentials);
+}
+
+/** The credentials in an STS answer (AssumeRole, GetSessionToken) or a CreateAccessKey answer. */
+export function credentialsIn(xml: string): AwsCredentialIdentity {
+  const sessionToken = /<SessionToken>/.test(xml) ? { sessionToken: xmlValue(xml, 'SessionToken') } : {};
+  return { accessKeyId: xmlValue(xml, 'AccessKeyId'), secretAccessKey: xmlValue(xml, 'SecretAccessKey'), ...sessionToken };
+}
+
+/** Creates a user (admin key), with an inline policy when one is given, and an access key for it. */
+export async function userWithKey(local: StandIn, userName: string, policy?: unknown, tags: Record<string, string> = {}): Promise<AwsCredentialIdentity> {
+  const tagParameters = Object.fromEntries(Object.entries(tags).flatMap(([key, value], i) => [[`Tags.member.${i + 1}.Key`, key], [`Tags.member.${i + 1}.Value`, value]]));
+  await mustSucceed(query(local, 'iam', { Action: 'CreateUser', UserName: userName, ...tagParameters }));
+  if (policy !== undefined) await mustSucceed(query(local, 'iam', { Action: 'PutUserPolicy', UserName: userName, PolicyName: 'Policy', PolicyDocument: JSON.stringify(policy) }));
+  return credentialsIn(await mustSucceed(query(local, 'iam', { Action: 'CreateAccessKey', UserName: userName })));
+}
+
+/** The answer's text; throws with the status and text unless it is a 2xx. */
+export async function mustSucceed(response: Promise<{ status: number; text: string }>): Promise<string> {
+  const r = await response;
+  if (r.status < 200 || r.status >= 300) throw new Error(`expected success, got ${r.status}: ${r.text}`);
+  return r.text;
+}
+
 export function xmlValue(xml: string, tag: string): string {
   const m = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml);
   if (m === null) throw new Error(`no <${tag}> in ${xml.slice(0, 300)}`);
