@@ -1,8 +1,11 @@
+import { IAMClient, ListGroupsCommand, ListUsersCommand } from '@aws-sdk/client-iam';
+import { GetFunctionCommand, InvokeCommand, LambdaClient, ListAliasesCommand, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Operation, UnemulatedOperation } from '../local-aws/operation';
 import { OPERATIONS, RequestKey, UNEMULATED_OPERATIONS, matches } from '../local-aws/operations';
-import { SeededWorld, callApi, query, seedWorld, userWithKey, xmlValue } from './support/local-aws-fixtures';
+import { DEFAULT_ADMIN_KEY } from '../local-aws/server';
+import { SeededWorld, callApi, logs, query, sdkConfig, sdkOutcome, seededSession, userWithKey, xmlValue } from './support/local-aws-fixtures';
 
 /**
  * The table of operations is the one source of "who may call this": every operation is authorized
@@ -12,11 +15,15 @@ import { SeededWorld, callApi, query, seedWorld, userWithKey, xmlValue } from '.
  */
 
 let world: SeededWorld;
+let session: AwsCredentialIdentity;
 let operator: AwsCredentialIdentity;
 const account = () => world.local.world.accountId;
+const clientConfig = (credentials: AwsCredentialIdentity) => sdkConfig(world.local, credentials);
+const lambda = (credentials: AwsCredentialIdentity = DEFAULT_ADMIN_KEY) => new LambdaClient(clientConfig(credentials));
+const iam = (credentials: AwsCredentialIdentity = DEFAULT_ADMIN_KEY) => new IAMClient(clientConfig(credentials));
 
 beforeAll(async () => {
-  world = await seedWorld();
+  ({ world, session } = await seededSession('emulation'));
   // A role this account's principals may assume when their identity policies allow it.
   const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account()}:root` }, Action: 'sts:AssumeRole' }] });
   expect((await query(world.local, 'iam', { Action: 'CreateRole', RoleName: 'open-trust', AssumeRolePolicyDocument: trust })).status).toBe(200);
@@ -145,5 +152,61 @@ describe('the unemulated operations', () => {
       const unknown = await callApi(world.local, service, request, operator);
       expect(await refusalOf(service, unknown), `${operation.name}: ${unknown.text}`).toEqual([400, service === 'lambda' ? 'UnknownOperationException' : 'InvalidAction']);
     }
+  });
+});
+
+describe('authorization comes first', () => {
+  it('a caller without iam:CreateRole gets AccessDenied before its document is parsed', async () => {
+    const r = await query(world.local, 'iam', { Action: 'CreateRole', RoleName: 'sneaky', AssumeRolePolicyDocument: '{"not": "a policy"' }, world.userKey);
+    expect([r.status, xmlValue(r.text, 'Code')]).toEqual([403, 'AccessDenied']);
+    const policy = await query(world.local, 'iam', { Action: 'CreatePolicy', PolicyName: 'sneaky', PolicyDocument: '{' }, world.userKey);
+    expect([policy.status, xmlValue(policy.text, 'Code')]).toEqual([403, 'AccessDenied']);
+  });
+
+  it('a caller without rights gets AccessDenied for a missing user, role or function exactly as for an existing one', async () => {
+    for (const [existing, missing] of [
+      [{ Action: 'GetUser', UserName: 'lambda_invoker' }, { Action: 'GetUser', UserName: 'nobody' }],
+      [{ Action: 'GetRole', RoleName: 'function_invoker' }, { Action: 'GetRole', RoleName: 'no_role' }],
+      [{ Action: 'ListAttachedRolePolicies', RoleName: 'function_invoker' }, { Action: 'ListAttachedRolePolicies', RoleName: 'no_role' }],
+      [{ Action: 'DeleteUser', UserName: 'lambda_invoker' }, { Action: 'DeleteUser', UserName: 'nobody' }],
+    ] as Record<string, string>[][]) {
+      for (const params of [existing, missing]) {
+        const r = await query(world.local, 'iam', params, world.userKey);
+        expect([r.status, xmlValue(r.text, 'Code')], JSON.stringify(params)).toEqual([403, 'AccessDenied']);
+      }
+      const admin = await query(world.local, 'iam', missing);
+      expect([admin.status, xmlValue(admin.text, 'Code')]).toEqual([404, 'NoSuchEntity']);
+    }
+    for (const name of ['echo', 'no-such-function']) {
+      expect(await sdkOutcome(lambda(session).send(new GetFunctionCommand({ FunctionName: name })))).toBe('403 AccessDeniedException');
+      expect(await sdkOutcome(lambda(session).send(new InvokeCommand({ FunctionName: name })))).toBe('403 AccessDeniedException');
+    }
+    expect(await sdkOutcome(lambda().send(new GetFunctionCommand({ FunctionName: 'no-such-function' })))).toBe('404 ResourceNotFoundException');
+    expect((await logs(world.local, 'CreateLogGroup', { logGroupName: '/aws/lambda/echo' })).status).toBe(200);
+    for (const name of ['/aws/lambda/echo', '/aws/lambda/no-such-group']) {
+      const r = await logs(world.local, 'PutRetentionPolicy', { logGroupName: name, retentionInDays: 7 }, session);
+      expect([r.status, JSON.parse(r.text).__type], name).toEqual([403, 'AccessDeniedException']);
+    }
+    expect(JSON.parse((await logs(world.local, 'PutRetentionPolicy', { logGroupName: '/aws/lambda/no-such-group', retentionInDays: 7 })).text).__type).toBe('ResourceNotFoundException');
+    expect(JSON.parse((await logs(world.local, 'GetLogEvents', { logGroupName: '/aws/lambda/echo' }, session)).text).__type).toBe('AccessDeniedException');
+    expect(JSON.parse((await logs(world.local, 'GetLogEvents', { logGroupName: '/aws/lambda/echo' })).text).__type).toBe('UnknownOperationException');
+    expect(await sdkOutcome(lambda().send(new InvokeCommand({ FunctionName: 'no-such-function' })))).toBe('404 ResourceNotFoundException');
+  });
+
+  it('an operation the stand-in does not emulate is AccessDenied for a caller without the right; only the admin learns it is not emulated', async () => {
+    // IAM's model has no AccessDenied shape: the SDK names the error by its code.
+    expect(await sdkOutcome(iam(world.userKey).send(new ListGroupsCommand({})))).toBe('403 AccessDenied');
+    expect(await sdkOutcome(iam(world.userKey).send(new ListUsersCommand({})))).toBe('403 AccessDenied');
+    const zip = new TextEncoder().encode('not a zip');
+    expect(await sdkOutcome(lambda(session).send(new UpdateFunctionCodeCommand({ FunctionName: 'echo', ZipFile: zip })))).toBe('403 AccessDeniedException');
+    expect(await sdkOutcome(lambda(session).send(new ListAliasesCommand({ FunctionName: 'echo' })))).toBe('403 AccessDeniedException');
+    expect(await sdkOutcome(lambda().send(new UpdateFunctionCodeCommand({ FunctionName: 'echo', ZipFile: zip })))).toBe('400 UnknownOperationException');
+    const admin = await query(world.local, 'iam', { Action: 'ListGroups' });
+    expect([admin.status, xmlValue(admin.text, 'Code')]).toEqual([400, 'InvalidAction']);
+    const sts = await query(world.local, 'sts', { Action: 'GetFederationToken', Name: 'x' }, session);
+    expect([sts.status, xmlValue(sts.text, 'Code')]).toEqual([403, 'AccessDenied']);
+    // A name no AWS service has is not an operation at all: InvalidAction for everyone.
+    const bogus = await query(world.local, 'iam', { Action: 'NoSuchOperationAnywhere' }, world.userKey);
+    expect([bogus.status, xmlValue(bogus.text, 'Code')]).toEqual([400, 'InvalidAction']);
   });
 });
