@@ -4,7 +4,7 @@ import { Authorizer, Principal } from './authorization';
 import { AwsError } from './aws-error';
 import type { HandlerRunner } from './handler-runner';
 import { LOGS_TARGET_PREFIX } from './logs-api';
-import { JsonOperation, Operation, OperationCall, OperationRequest, QueryOperation, RestOperation, ServiceName, UnemulatedOperation } from './operation';
+import { Operation, OperationCall, OperationRequest, QueryOperation, RestOperation, ServiceName, UnemulatedOperation } from './operation';
 import { RefusalCodes, authorizeOperation, checkActionName } from './operation-authorization';
 import { Found, findOperation, unemulatedByName } from './operations';
 import { World } from './world';
@@ -88,13 +88,14 @@ export async function dispatch(service: ServiceName, request: ApiRequest, verifi
       return (await backend.authorizer.decide(verification.principal, action, resource, options.context, options.resourcePolicy)) === 'Allowed';
     },
   };
-  return render(operation, call);
+  return handleAndRender(operation, call);
 }
 
 const isQuery = (operation: Operation): operation is QueryOperation => operation.match.protocol === 'query';
 const isRest = (operation: Operation): operation is RestOperation => operation.match.protocol === 'rest-json';
 
-async function render(operation: Operation, call: OperationCall): Promise<Answer> {
+/** Runs the handler and renders its result in the operation's protocol. */
+async function handleAndRender(operation: Operation, call: OperationCall): Promise<Answer> {
   if (isQuery(operation)) {
     const result = await operation.handle(call);
     const requestId = randomUUID();
@@ -105,7 +106,7 @@ async function render(operation: Operation, call: OperationCall): Promise<Answer
     if ('payload' in answer) return { status: answer.status, headers: answer.headers, body: answer.payload };
     return { status: answer.status, headers: { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() }, body: answer.json === undefined ? '' : JSON.stringify(answer.json) };
   }
-  const result = await (operation as JsonOperation).handle(call);
+  const result = await operation.handle(call);
   return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() }, body: JSON.stringify(result) };
 }
 
