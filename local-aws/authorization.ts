@@ -2,7 +2,9 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import type { HttpRequest } from '@smithy/types';
 import { KnownKey, verifyRequest } from '../client/sigv4-verifier';
 import { roleOfSession, sessionContext } from './session-context';
-import { AwsError, Session, User, World } from './world';
+import { AwsError } from './aws-error';
+import { World } from './world';
+import { Session, User } from './world-state';
 
 /**
  * One authentication and authorization pipeline for every request the stand-in receives:
@@ -28,6 +30,15 @@ const TIME_KEYS = /aws:(CurrentTime|EpochTime)/i;
 const ALLOW_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 
 export type Decision = 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied';
+
+export interface AuthorizeOptions {
+  /** Condition keys the request sets besides the caller's (e.g. `sts:ExternalId`). */
+  context?: Record<string, string | string[]>;
+  /** The resource's own policy (a role's trust policy, a function's policy), as JSON. */
+  resourcePolicy?: string;
+  /** The protocol's code for a refusal: `AccessDenied` (Query), `AccessDeniedException` (REST-JSON, JSON 1.1). @default 'AccessDenied' */
+  deniedCode?: string;
+}
 
 export class Authorizer {
   /** Simulations run, and decisions answered from the cache, for the benchmark and tests. */
@@ -193,8 +204,9 @@ export class Authorizer {
     return decision;
   }
 
-  /** Throws AWS's AccessDenied unless allowed. */
-  async authorize(principal: Principal, action: string, resource: string, context?: Record<string, string | string[]>, resourcePolicy?: string, code = 'AccessDenied'): Promise<void> {
+  /** Throws AWS's AccessDenied (`deniedCode`: the protocol's name for it) unless allowed. */
+  async authorize(principal: Principal, action: string, resource: string, options: AuthorizeOptions = {}): Promise<void> {
+    const { context, resourcePolicy, deniedCode: code = 'AccessDenied' } = options;
     const decision = await this.decide(principal, action, resource, context, resourcePolicy);
     if (decision !== 'Allowed') {
       const why = decision === 'ExplicitlyDenied' ? 'with an explicit deny' : `because no ${resourcePolicy ? 'identity-based or resource-based' : 'identity-based'} policy allows the ${action} action`;

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_ADMIN_KEY, startLocalAws } from './server';
-import { SnapshotError } from './world';
+import { SnapshotError } from './snapshot';
 
 const HELP = `Usage: npm run local-aws -- [options]
 

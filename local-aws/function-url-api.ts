@@ -4,7 +4,9 @@ import { SignatureFormatError, headerBag, toHttpRequest } from '../client/sigv4'
 import { Authorizer } from './authorization';
 import { HandlerRunner } from './handler-runner';
 import { functionCodeOf, resourcePolicyOf } from './lambda-api';
-import { AwsError, FunctionUrlConfig, LambdaFunctionState, World, dictionary } from './world';
+import { AwsError } from './aws-error';
+import { World } from './world';
+import { FunctionUrlConfig, LambdaFunctionState, dictionary } from './world-state';
 
 /**
  * The data plane: a request to `/lambda-url/<url-id>/<path>` is what AWS receives at

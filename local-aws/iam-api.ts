@@ -1,41 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import { validateIdentityPolicy, validateTrustPolicy } from '@cloud-copilot/iam-policy';
-import type { Principal } from './authorization';
-import { AwsError, ManagedPolicy, Role, Tag, User, World, dictionary, isoNow, newId, noSuchEntity } from './world';
+import { AwsError, noSuchEntity } from './aws-error';
+import { OperationAuthorization, QueryOperation, everyResource } from './operation';
+import { fieldName, integerParameter, required, tagParameters } from './query-parameters';
+import { InlinePolicyOwner, World } from './world';
+import { ManagedPolicy, Role, Tag, User } from './world-state';
 import { el, members } from './xml';
 
 /**
- * IAM over the Query protocol: the operations the hashicorp/aws provider 5.100 issues for users,
- * access keys, user/role inline policies, roles, managed policies and attachments (see
- * ../shared/notes/aws-provider-5.100-api-calls.md), with AWS's validation and error codes.
+ * IAM over the Query protocol, with AWS's validation and error codes: the operations the
+ * hashicorp/aws provider 5.100 issues for aws_iam_user, aws_iam_access_key, aws_iam_user_policy,
+ * aws_iam_role, aws_iam_policy and aws_iam_role_policy_attachment (observed from its request log:
+ * CreateX, then the GetX and ListX reads on every plan, ListX checks before DeleteX), and the reads other
+ * tools call first (ListUsers, ListRoles, GetUser without UserName).
  */
-
-export interface QueryCall {
-  params: URLSearchParams;
-  /** Throws AccessDenied unless the caller may do `action` on `resource`. */
-  authorize(action: string, resource: string): Promise<void>;
-  /** The caller (GetUser without a UserName answers for it). */
-  principal?: Principal;
-}
-
-type Operation = (world: World, call: QueryCall) => Promise<string[] | undefined>;
 
 const NAME = /^[\w+=,.@-]+$/;
 const PATH = /^(\/|\/[\u0021-\u007e]+\/)$/;
 
-function required(params: URLSearchParams, name: string): string {
-  const value = params.get(name);
-  if (value === null || value === '') throw new AwsError('ValidationError', `1 validation error detected: Value null at '${lowerFirst(name)}' failed to satisfy constraint: Member must not be null`);
-  return value;
-}
-
-function lowerFirst(text: string): string {
-  return text.charAt(0).toLowerCase() + text.slice(1);
-}
-
 function checkName(value: string, field: string, max: number): string {
   if (value.length > max || !NAME.test(value)) {
-    throw new AwsError('ValidationError', `1 validation error detected: Value '${value}' at '${lowerFirst(field)}' failed to satisfy constraint: Member must have length less than or equal to ${max} and satisfy regular expression pattern: [\\w+=,.@-]+`);
+    throw new AwsError('ValidationError', `1 validation error detected: Value '${value}' at '${fieldName(field)}' failed to satisfy constraint: Member must have length less than or equal to ${max} and satisfy regular expression pattern: [\\w+=,.@-]+`);
   }
   return value;
 }
@@ -44,21 +29,6 @@ function checkPath(value: string | null): string {
   const p = value ?? '/';
   if (p.length > 512 || !PATH.test(p)) throw new AwsError('ValidationError', `The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.`);
   return p;
-}
-
-/**
- * A whole-number Query parameter within AWS's range, or AWS's ValidationError naming the field,
- * the value and the bound. Strict digits: Number() would take "1e3", "0x10" or " 3600 ".
- */
-export function integerParameter(params: URLSearchParams, name: string, min: number, max: number, fallback: number): number {
-  const text = params.get(name);
-  if (text === null) return fallback;
-  const field = lowerFirst(name);
-  if (!/^-?\d{1,15}$/.test(text)) throw new AwsError('ValidationError', `1 validation error detected: Value '${text}' at '${field}' failed to satisfy constraint: Member must be a whole number from ${min} to ${max}`);
-  const value = Number(text);
-  if (value < min) throw new AwsError('ValidationError', `1 validation error detected: Value '${text}' at '${field}' failed to satisfy constraint: Member must have value greater than or equal to ${min}`);
-  if (value > max) throw new AwsError('ValidationError', `1 validation error detected: Value '${text}' at '${field}' failed to satisfy constraint: Member must have value less than or equal to ${max}`);
-  return value;
 }
 
 /**
@@ -86,10 +56,7 @@ function checkPolicyDocument(text: string, kind: 'identity' | 'trust', field: st
 }
 
 function parseTags(params: URLSearchParams): Tag[] {
-  const tags: Tag[] = [];
-  for (let i = 1; params.has(`Tags.member.${i}.Key`); i++) {
-    tags.push({ Key: params.get(`Tags.member.${i}.Key`)!, Value: params.get(`Tags.member.${i}.Value`) ?? '' });
-  }
+  const tags = tagParameters(params);
   if (tags.length > 50) throw new AwsError('LimitExceeded', 'Cannot exceed quota for TagsPerEntity: 50', 409);
   return tags;
 }
@@ -113,9 +80,11 @@ function renderPolicy(policy: ManagedPolicy, attachmentCount: number): string[] 
     el('CreateDate', policy.createDate), el('UpdateDate', policy.updateDate), renderTags(policy.tags)];
 }
 
+type Handler = QueryOperation['handle'];
+
 /** ListUsers / ListRoles: every entity under PathPrefix (default `/`), one page (MaxItems is not emulated). */
-function listOperation(kind: 'Users' | 'Roles'): Operation {
-  return async (world, { params }) => {
+function listEntities(kind: 'Users' | 'Roles'): Handler {
+  return async ({ request: { params }, world }) => {
     const prefix = params.get('PathPrefix') ?? '/';
     const entities = kind === 'Users' ? Object.values(world.state.users) : Object.values(world.state.roles);
     const render = (entity: User | Role) => (kind === 'Users' ? renderUser(entity as User) : renderRole(entity as Role));
@@ -123,296 +92,267 @@ function listOperation(kind: 'Users' | 'Roles'): Operation {
   };
 }
 
-export function userOf(world: World, name: string): User {
-  const user = world.state.users[name];
-  if (user === undefined) throw noSuchEntity(`The user with name ${name} cannot be found.`);
-  return user;
-}
-
-export function roleOf(world: World, name: string): Role {
-  const role = world.state.roles[name];
-  if (role === undefined) throw noSuchEntity(`The role with name ${name} cannot be found.`);
-  return role;
-}
-
-function policyOf(world: World, arn: string): ManagedPolicy {
-  const policy = world.state.policies[arn];
-  if (policy === undefined) throw noSuchEntity(`Policy ${arn} does not exist or is not attachable.`);
-  return policy;
-}
-
-function attachmentCount(world: World, arn: string): number {
-  return [...Object.values(world.state.roles), ...Object.values(world.state.users)].filter((e) => e.attachedPolicies.includes(arn)).length;
-}
-
-const userArn = (world: World, path: string, name: string) => `arn:aws:iam::${world.accountId}:user${path}${name}`;
-const roleArn = (world: World, path: string, name: string) => `arn:aws:iam::${world.accountId}:role${path}${name}`;
-
 /**
  * Put/Get/List/Delete of inline policies: the same four operations for users and roles, with
- * AWS's names (PutUserPolicy, ListRolePolicies, …), authorized on the entity's ARN.
+ * AWS's names (PutUserPolicy, ListRolePolicies, …).
  */
-function inlinePolicyOperations(kind: 'User' | 'Role'): Record<string, Operation> {
-  const entityOf = (world: World, params: URLSearchParams): User | Role =>
-    kind === 'User' ? userOf(world, required(params, 'UserName')) : roleOf(world, required(params, 'RoleName'));
-  const missing = (name: string) => noSuchEntity(`The ${kind.toLowerCase()} policy with name ${name} cannot be found.`);
+function inlinePolicyHandlers(kind: InlinePolicyOwner): Record<'put' | 'get' | 'list' | 'remove', Handler> {
+  const ownerOf = (world: World, params: URLSearchParams): User | Role => (kind === 'User' ? world.user(required(params, 'UserName')) : world.role(required(params, 'RoleName')));
   return {
-    async [`Put${kind}Policy`](world: World, { params, authorize }: QueryCall) {
-      const entity = entityOf(world, params);
-      await authorize(`iam:Put${kind}Policy`, entity.arn);
+    async put({ request: { params }, world }) {
+      const owner = ownerOf(world, params);
       const name = checkName(required(params, 'PolicyName'), 'PolicyName', 128);
-      entity.inlinePolicies[name] = checkPolicyDocument(required(params, 'PolicyDocument'), 'identity', 'policyDocument');
-      world.changed();
+      world.putInlinePolicy(owner, name, checkPolicyDocument(required(params, 'PolicyDocument'), 'identity', 'policyDocument'));
       return undefined;
     },
-    async [`Get${kind}Policy`](world: World, { params, authorize }: QueryCall) {
-      const entity = entityOf(world, params);
+    async get({ request: { params }, world }) {
+      const owner = ownerOf(world, params);
       const name = required(params, 'PolicyName');
-      await authorize(`iam:Get${kind}Policy`, entity.arn);
-      const document = entity.inlinePolicies[name];
-      if (document === undefined) throw missing(name);
-      return [el(`${kind}Name`, entity.name), el('PolicyName', name), el('PolicyDocument', encodeURIComponent(document))];
+      const document = owner.inlinePolicies[name];
+      if (document === undefined) throw noSuchEntity(`The ${kind.toLowerCase()} policy with name ${name} cannot be found.`);
+      return [el(`${kind}Name`, owner.name), el('PolicyName', name), el('PolicyDocument', encodeURIComponent(document))];
     },
-    async [`List${kind}Policies`](world: World, { params, authorize }: QueryCall) {
-      const entity = entityOf(world, params);
-      await authorize(`iam:List${kind}Policies`, entity.arn);
-      return [el('PolicyNames', members(Object.keys(entity.inlinePolicies).map((n) => [n]))), el('IsTruncated', 'false')];
+    async list({ request: { params }, world }) {
+      const owner = ownerOf(world, params);
+      return [el('PolicyNames', members(Object.keys(owner.inlinePolicies).map((n) => [n]))), el('IsTruncated', 'false')];
     },
-    async [`Delete${kind}Policy`](world: World, { params, authorize }: QueryCall) {
-      const entity = entityOf(world, params);
-      const name = required(params, 'PolicyName');
-      await authorize(`iam:Delete${kind}Policy`, entity.arn);
-      if (entity.inlinePolicies[name] === undefined) throw missing(name);
-      delete entity.inlinePolicies[name];
-      world.changed();
+    async remove({ request: { params }, world }) {
+      const owner = ownerOf(world, params);
+      world.deleteInlinePolicy(kind, owner, required(params, 'PolicyName'));
       return undefined;
     },
   };
 }
 
-export const IAM_OPERATIONS: Record<string, Operation> = dictionary<Operation>({
-  ...inlinePolicyOperations('User'),
-  ...inlinePolicyOperations('Role'),
-  async CreateUser(world, { params, authorize }) {
-    const name = checkName(required(params, 'UserName'), 'UserName', 64);
-    const path = checkPath(params.get('Path'));
-    await authorize('iam:CreateUser', userArn(world, path, name));
-    if (Object.keys(world.state.users).some((n) => n.toLowerCase() === name.toLowerCase())) throw new AwsError('EntityAlreadyExists', `User with name ${name} already exists.`, 409);
-    const user: User = { name, path, arn: userArn(world, path, name), userId: newId('AIDA'), createDate: isoNow(), tags: parseTags(params), permissionsBoundary: params.get('PermissionsBoundary') ?? undefined, inlinePolicies: dictionary(), attachedPolicies: [] };
-    world.state.users[name] = user;
-    world.changed();
-    return [el('User', renderUser(user))];
-  },
-  async GetUser(world, { params, authorize, principal }) {
-    const name = params.get('UserName') ?? (principal?.kind === 'user' ? principal.user.name : null);
-    // Without a UserName AWS answers for the caller: a user, or the root (whose answer is how the
-    // provider learns the account id); a role session must name a user.
-    if (name === null && principal?.kind === 'admin') return [el('User', [el('UserId', world.accountId), el('Arn', principal.arn), el('CreateDate', '2020-01-01T00:00:00Z')])];
-    if (name === null) throw new AwsError('ValidationError', 'Must specify userName when calling with non-User credentials');
-    const user = userOf(world, name);
-    await authorize('iam:GetUser', user.arn);
-    return [el('User', renderUser(user))];
-  },
-  ListUsers: listOperation('Users'),
-  ListRoles: listOperation('Roles'),
-  async ListGroupsForUser(world, { params, authorize }) {
-    const user = userOf(world, required(params, 'UserName'));
-    await authorize('iam:ListGroupsForUser', user.arn);
-    return [el('Groups', []), el('IsTruncated', 'false')];
-  },
-  async DeleteUser(world, { params, authorize }) {
-    const user = userOf(world, required(params, 'UserName'));
-    await authorize('iam:DeleteUser', user.arn);
-    const keys = Object.values(world.state.accessKeys).filter((k) => k.userName === user.name);
-    if (keys.length > 0 || Object.keys(user.inlinePolicies).length > 0 || user.attachedPolicies.length > 0) {
-      throw new AwsError('DeleteConflict', 'Cannot delete entity, must delete access keys and policies first.', 409);
-    }
-    delete world.state.users[user.name];
-    // Its GetSessionToken sessions end with it, as the sessions of a deleted role do.
-    for (const [id, session] of Object.entries(world.state.sessions)) if (session.issuedTo?.kind === 'user' && session.issuedTo.userName === user.name) delete world.state.sessions[id];
-    world.changed();
-    return undefined;
-  },
-  async CreateAccessKey(world, { params, authorize }) {
-    const user = userOf(world, required(params, 'UserName'));
-    await authorize('iam:CreateAccessKey', user.arn);
-    if (Object.values(world.state.accessKeys).filter((k) => k.userName === user.name).length >= 2) {
-      throw new AwsError('LimitExceeded', 'Cannot exceed quota for AccessKeysPerUser: 2', 409);
-    }
-    const key = { accessKeyId: newId('AKIA', 16), secretAccessKey: randomSecret(), userName: user.name, status: 'Active' as const, createDate: isoNow() };
-    world.state.accessKeys[key.accessKeyId] = key;
-    world.changed();
-    return [el('AccessKey', [el('UserName', key.userName), el('AccessKeyId', key.accessKeyId), el('Status', key.status), el('SecretAccessKey', key.secretAccessKey), el('CreateDate', key.createDate)])];
-  },
-  async ListAccessKeys(world, { params, authorize }) {
-    const user = userOf(world, required(params, 'UserName'));
-    await authorize('iam:ListAccessKeys', user.arn);
-    const keys = Object.values(world.state.accessKeys).filter((k) => k.userName === user.name);
-    return [el('AccessKeyMetadata', members(keys.map((k) => [el('UserName', k.userName), el('AccessKeyId', k.accessKeyId), el('Status', k.status), el('CreateDate', k.createDate)]))), el('IsTruncated', 'false')];
-  },
-  async DeleteAccessKey(world, { params, authorize, principal }) {
-    const id = required(params, 'AccessKeyId');
-    const key = world.state.accessKeys[id];
-    // AWS: "If you do not specify a user name, IAM determines the user name implicitly based on
-    // the AWS access key ID signing the request": the caller's own keys, not the key's owner's.
-    const userName = params.get('UserName') ?? (principal?.kind === 'user' ? principal.user.name : undefined);
-    if (key === undefined || key.userName !== userName) throw noSuchEntity(`The Access Key with id ${id} cannot be found.`);
-    await authorize('iam:DeleteAccessKey', userOf(world, key.userName).arn);
-    delete world.state.accessKeys[id];
-    world.changed();
-    return undefined;
-  },
-  async CreateRole(world, { params, authorize }) {
-    const name = checkName(required(params, 'RoleName'), 'RoleName', 64);
-    const path = checkPath(params.get('Path'));
-    const maxSessionDuration = integerParameter(params, 'MaxSessionDuration', 3600, 43200, 3600);
-    // Authorized before the document is parsed: a caller without the right costs no parsing.
-    await authorize('iam:CreateRole', roleArn(world, path, name));
-    const trust = checkPolicyDocument(required(params, 'AssumeRolePolicyDocument'), 'trust', 'assumeRolePolicyDocument');
-    if (Object.keys(world.state.roles).some((n) => n.toLowerCase() === name.toLowerCase())) throw new AwsError('EntityAlreadyExists', `Role with name ${name} already exists.`, 409);
-    const role: Role = { name, path, arn: roleArn(world, path, name), roleId: newId('AROA'), createDate: isoNow(), assumeRolePolicyDocument: trust, description: params.get('Description') ?? undefined,
-      maxSessionDuration, permissionsBoundary: params.get('PermissionsBoundary') ?? undefined, tags: parseTags(params), inlinePolicies: dictionary(), attachedPolicies: [] };
-    world.state.roles[name] = role;
-    world.changed();
-    return [el('Role', renderRole(role))];
-  },
-  async GetRole(world, { params, authorize }) {
-    const role = roleOf(world, required(params, 'RoleName'));
-    await authorize('iam:GetRole', role.arn);
-    return [el('Role', renderRole(role))];
-  },
-  async UpdateAssumeRolePolicy(world, { params, authorize }) {
-    const role = roleOf(world, required(params, 'RoleName'));
-    await authorize('iam:UpdateAssumeRolePolicy', role.arn);
-    const trust = checkPolicyDocument(required(params, 'PolicyDocument'), 'trust', 'policyDocument');
-    role.assumeRolePolicyDocument = trust;
-    world.changed();
-    return undefined;
-  },
-  async UpdateRole(world, { params, authorize }) {
-    const role = roleOf(world, required(params, 'RoleName'));
-    await authorize('iam:UpdateRole', role.arn);
-    const maxSessionDuration = integerParameter(params, 'MaxSessionDuration', 3600, 43200, role.maxSessionDuration);
-    const description = params.get('Description');
-    if (description !== null && description.length > 1000) throw new AwsError('ValidationError', `1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 1000`);
-    role.maxSessionDuration = maxSessionDuration;
-    if (description !== null) role.description = description;
-    world.changed();
-    return undefined;
-  },
-  async ListAttachedRolePolicies(world, { params, authorize }) {
-    const role = roleOf(world, required(params, 'RoleName'));
-    await authorize('iam:ListAttachedRolePolicies', role.arn);
-    const attached = role.attachedPolicies.map((arn) => [el('PolicyName', world.state.policies[arn]?.name ?? arn.split('/').pop()!), el('PolicyArn', arn)]);
-    return [el('AttachedPolicies', members(attached)), el('IsTruncated', 'false')];
-  },
-  async ListInstanceProfilesForRole(world, { params, authorize }) {
-    const role = roleOf(world, required(params, 'RoleName'));
-    await authorize('iam:ListInstanceProfilesForRole', role.arn);
-    return [el('InstanceProfiles', []), el('IsTruncated', 'false')];
-  },
-  async DeleteRole(world, { params, authorize }) {
-    const role = roleOf(world, required(params, 'RoleName'));
-    await authorize('iam:DeleteRole', role.arn);
-    if (role.attachedPolicies.length > 0 || Object.keys(role.inlinePolicies).length > 0) {
-      throw new AwsError('DeleteConflict', 'Cannot delete entity, must detach all policies first.', 409);
-    }
-    delete world.state.roles[role.name];
-    for (const [id, session] of Object.entries(world.state.sessions)) if (session.roleName === role.name) delete world.state.sessions[id];
-    world.changed();
-    return undefined;
-  },
-  async CreatePolicy(world, { params, authorize }) {
-    const name = checkName(required(params, 'PolicyName'), 'PolicyName', 128);
-    const path = checkPath(params.get('Path'));
-    const arn = `arn:aws:iam::${world.accountId}:policy${path}${name}`;
-    await authorize('iam:CreatePolicy', arn);
-    const document = checkPolicyDocument(required(params, 'PolicyDocument'), 'identity', 'policyDocument');
-    if (Object.values(world.state.policies).some((p) => p.name.toLowerCase() === name.toLowerCase() && p.path === path)) {
-      throw new AwsError('EntityAlreadyExists', `A policy called ${name} already exists. Duplicate names are not allowed.`, 409);
-    }
-    const now = isoNow();
-    const policy: ManagedPolicy = { name, path, arn, policyId: newId('ANPA'), createDate: now, updateDate: now, description: params.get('Description') ?? undefined,
-      defaultVersionId: 'v1', versions: [{ versionId: 'v1', document, createDate: now }], tags: parseTags(params) };
-    world.state.policies[arn] = policy;
-    world.changed();
-    return [el('Policy', renderPolicy(policy, 0))];
-  },
-  async GetPolicy(world, { params, authorize }) {
-    const policy = policyOf(world, required(params, 'PolicyArn'));
-    await authorize('iam:GetPolicy', policy.arn);
-    return [el('Policy', renderPolicy(policy, attachmentCount(world, policy.arn)))];
-  },
-  async GetPolicyVersion(world, { params, authorize }) {
-    const policy = policyOf(world, required(params, 'PolicyArn'));
-    const versionId = required(params, 'VersionId');
-    await authorize('iam:GetPolicyVersion', policy.arn);
-    const version = policy.versions.find((v) => v.versionId === versionId);
-    if (version === undefined) throw noSuchEntity(`Policy ${policy.arn} version ${versionId} does not exist or is not attachable.`);
-    return [el('PolicyVersion', [el('Document', encodeURIComponent(version.document)), el('VersionId', version.versionId), el('IsDefaultVersion', String(version.versionId === policy.defaultVersionId)), el('CreateDate', version.createDate)])];
-  },
-  async ListPolicyVersions(world, { params, authorize }) {
-    const policy = policyOf(world, required(params, 'PolicyArn'));
-    await authorize('iam:ListPolicyVersions', policy.arn);
-    return [el('Versions', members(policy.versions.map((v) => [el('VersionId', v.versionId), el('IsDefaultVersion', String(v.versionId === policy.defaultVersionId)), el('CreateDate', v.createDate)]))), el('IsTruncated', 'false')];
-  },
-  async CreatePolicyVersion(world, { params, authorize }) {
-    const policy = policyOf(world, required(params, 'PolicyArn'));
-    await authorize('iam:CreatePolicyVersion', policy.arn);
-    const document = checkPolicyDocument(required(params, 'PolicyDocument'), 'identity', 'policyDocument');
-    if (policy.versions.length >= 5) throw new AwsError('LimitExceeded', 'A managed policy can have up to 5 versions.', 409);
-    const versionId = `v${Math.max(...policy.versions.map((v) => Number(v.versionId.slice(1)))) + 1}`;
-    const now = isoNow();
-    policy.versions.push({ versionId, document, createDate: now });
-    if (params.get('SetAsDefault') === 'true') policy.defaultVersionId = versionId;
-    policy.updateDate = now;
-    world.changed();
-    return [el('PolicyVersion', [el('VersionId', versionId), el('IsDefaultVersion', String(policy.defaultVersionId === versionId)), el('CreateDate', now)])];
-  },
-  async DeletePolicyVersion(world, { params, authorize }) {
-    const policy = policyOf(world, required(params, 'PolicyArn'));
-    const versionId = required(params, 'VersionId');
-    await authorize('iam:DeletePolicyVersion', policy.arn);
-    if (versionId === policy.defaultVersionId) throw new AwsError('DeleteConflict', 'Cannot delete the default version of a policy.', 409);
-    const before = policy.versions.length;
-    policy.versions = policy.versions.filter((v) => v.versionId !== versionId);
-    if (policy.versions.length === before) throw noSuchEntity(`Policy ${policy.arn} version ${versionId} does not exist.`);
-    world.changed();
-    return undefined;
-  },
-  async DeletePolicy(world, { params, authorize }) {
-    const policy = policyOf(world, required(params, 'PolicyArn'));
-    await authorize('iam:DeletePolicy', policy.arn);
-    if (attachmentCount(world, policy.arn) > 0) throw new AwsError('DeleteConflict', 'Cannot delete a policy attached to entities.', 409);
-    delete world.state.policies[policy.arn];
-    world.changed();
-    return undefined;
-  },
-  async AttachRolePolicy(world, { params, authorize }) {
-    const role = roleOf(world, required(params, 'RoleName'));
-    const policy = policyOf(world, required(params, 'PolicyArn'));
-    await authorize('iam:AttachRolePolicy', role.arn);
-    if (!role.attachedPolicies.includes(policy.arn)) role.attachedPolicies.push(policy.arn);
-    world.changed();
-    return undefined;
-  },
-  async DetachRolePolicy(world, { params, authorize }) {
-    const role = roleOf(world, required(params, 'RoleName'));
-    const arn = required(params, 'PolicyArn');
-    await authorize('iam:DetachRolePolicy', role.arn);
-    if (!role.attachedPolicies.includes(arn)) throw noSuchEntity(`Policy ${arn} was not found.`);
-    role.attachedPolicies = role.attachedPolicies.filter((a) => a !== arn);
-    world.changed();
-    return undefined;
-  },
-  async ListAttachedUserPolicies(world, { params, authorize }) {
-    const user = userOf(world, required(params, 'UserName'));
-    await authorize('iam:ListAttachedUserPolicies', user.arn);
-    return [el('AttachedPolicies', members(user.attachedPolicies.map((arn) => [el('PolicyName', arn.split('/').pop()!), el('PolicyArn', arn)]))), el('IsTruncated', 'false')];
-  },
-});
+const createUser: Handler = async ({ request: { params }, world }) => {
+  const name = checkName(required(params, 'UserName'), 'UserName', 64);
+  const path = checkPath(params.get('Path'));
+  const user = world.createUser({ name, path, tags: parseTags(params), permissionsBoundary: params.get('PermissionsBoundary') ?? undefined });
+  return [el('User', renderUser(user))];
+};
+
+const getUser: Handler = async ({ request: { params }, world, principal }) => {
+  const name = params.get('UserName') ?? (principal.kind === 'user' ? principal.user.name : null);
+  // Without a UserName AWS answers for the caller: a user, or the root (whose answer is how the
+  // provider learns the account id); a role session must name a user.
+  if (name === null && principal.kind === 'admin') return [el('User', [el('UserId', world.accountId), el('Arn', principal.arn), el('CreateDate', '2020-01-01T00:00:00Z')])];
+  if (name === null) throw new AwsError('ValidationError', 'Must specify userName when calling with non-User credentials');
+  return [el('User', renderUser(world.user(name)))];
+};
+
+const listGroupsForUser: Handler = async ({ request: { params }, world }) => {
+  world.user(required(params, 'UserName'));
+  return [el('Groups', []), el('IsTruncated', 'false')];
+};
+
+const deleteUser: Handler = async ({ request: { params }, world }) => {
+  world.deleteUser(required(params, 'UserName'));
+  return undefined;
+};
+
+const createAccessKey: Handler = async ({ request: { params }, world }) => {
+  const key = world.createAccessKey(required(params, 'UserName'), randomSecret());
+  return [el('AccessKey', [el('UserName', key.userName), el('AccessKeyId', key.accessKeyId), el('Status', key.status), el('SecretAccessKey', key.secretAccessKey), el('CreateDate', key.createDate)])];
+};
+
+const listAccessKeys: Handler = async ({ request: { params }, world }) => {
+  const user = world.user(required(params, 'UserName'));
+  const keys = world.accessKeysOf(user.name);
+  return [el('AccessKeyMetadata', members(keys.map((k) => [el('UserName', k.userName), el('AccessKeyId', k.accessKeyId), el('Status', k.status), el('CreateDate', k.createDate)]))), el('IsTruncated', 'false')];
+};
+
+const deleteAccessKey: Handler = async ({ request: { params }, world, principal }) => {
+  const id = required(params, 'AccessKeyId');
+  // AWS: "If you do not specify a user name, IAM determines the user name implicitly based on
+  // the AWS access key ID signing the request": the caller's own keys, not the key's owner's.
+  world.deleteAccessKey(id, params.get('UserName') ?? (principal.kind === 'user' ? principal.user.name : undefined));
+  return undefined;
+};
+
+const createRole: Handler = async ({ request: { params }, world }) => {
+  const name = checkName(required(params, 'RoleName'), 'RoleName', 64);
+  const path = checkPath(params.get('Path'));
+  const maxSessionDuration = integerParameter(params, 'MaxSessionDuration', 3600, 43200, 3600);
+  const trust = checkPolicyDocument(required(params, 'AssumeRolePolicyDocument'), 'trust', 'assumeRolePolicyDocument');
+  const role = world.createRole({ name, path, assumeRolePolicyDocument: trust, description: params.get('Description') ?? undefined, maxSessionDuration, permissionsBoundary: params.get('PermissionsBoundary') ?? undefined, tags: parseTags(params) });
+  return [el('Role', renderRole(role))];
+};
+
+const getRole: Handler = async ({ request: { params }, world }) => [el('Role', renderRole(world.role(required(params, 'RoleName'))))];
+
+const updateAssumeRolePolicy: Handler = async ({ request: { params }, world }) => {
+  const role = world.role(required(params, 'RoleName'));
+  world.updateAssumeRolePolicy(role, checkPolicyDocument(required(params, 'PolicyDocument'), 'trust', 'policyDocument'));
+  return undefined;
+};
+
+const updateRole: Handler = async ({ request: { params }, world }) => {
+  const role = world.role(required(params, 'RoleName'));
+  const maxSessionDuration = integerParameter(params, 'MaxSessionDuration', 3600, 43200, role.maxSessionDuration);
+  const description = params.get('Description');
+  if (description !== null && description.length > 1000) throw new AwsError('ValidationError', `1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 1000`);
+  world.updateRole(role, { maxSessionDuration, description: description ?? undefined });
+  return undefined;
+};
+
+const listAttachedRolePolicies: Handler = async ({ request: { params }, world }) => {
+  const role = world.role(required(params, 'RoleName'));
+  const attached = role.attachedPolicies.map((arn) => [el('PolicyName', world.state.policies[arn]?.name ?? arn.split('/').pop()!), el('PolicyArn', arn)]);
+  return [el('AttachedPolicies', members(attached)), el('IsTruncated', 'false')];
+};
+
+const listInstanceProfilesForRole: Handler = async ({ request: { params }, world }) => {
+  world.role(required(params, 'RoleName'));
+  return [el('InstanceProfiles', []), el('IsTruncated', 'false')];
+};
+
+const deleteRole: Handler = async ({ request: { params }, world }) => {
+  world.deleteRole(required(params, 'RoleName'));
+  return undefined;
+};
+
+const createPolicy: Handler = async ({ request: { params }, world }) => {
+  const name = checkName(required(params, 'PolicyName'), 'PolicyName', 128);
+  const path = checkPath(params.get('Path'));
+  const document = checkPolicyDocument(required(params, 'PolicyDocument'), 'identity', 'policyDocument');
+  const policy = world.createPolicy({ name, path, document, description: params.get('Description') ?? undefined, tags: parseTags(params) });
+  return [el('Policy', renderPolicy(policy, 0))];
+};
+
+const getPolicy: Handler = async ({ request: { params }, world }) => {
+  const policy = world.policy(required(params, 'PolicyArn'));
+  return [el('Policy', renderPolicy(policy, world.attachmentCount(policy.arn)))];
+};
+
+const getPolicyVersion: Handler = async ({ request: { params }, world }) => {
+  const policy = world.policy(required(params, 'PolicyArn'));
+  const versionId = required(params, 'VersionId');
+  const version = policy.versions.find((v) => v.versionId === versionId);
+  if (version === undefined) throw noSuchEntity(`Policy ${policy.arn} version ${versionId} does not exist or is not attachable.`);
+  return [el('PolicyVersion', [el('Document', encodeURIComponent(version.document)), el('VersionId', version.versionId), el('IsDefaultVersion', String(version.versionId === policy.defaultVersionId)), el('CreateDate', version.createDate)])];
+};
+
+const listPolicyVersions: Handler = async ({ request: { params }, world }) => {
+  const policy = world.policy(required(params, 'PolicyArn'));
+  return [el('Versions', members(policy.versions.map((v) => [el('VersionId', v.versionId), el('IsDefaultVersion', String(v.versionId === policy.defaultVersionId)), el('CreateDate', v.createDate)]))), el('IsTruncated', 'false')];
+};
+
+const createPolicyVersion: Handler = async ({ request: { params }, world }) => {
+  const policy = world.policy(required(params, 'PolicyArn'));
+  const document = checkPolicyDocument(required(params, 'PolicyDocument'), 'identity', 'policyDocument');
+  const version = world.createPolicyVersion(policy, document, params.get('SetAsDefault') === 'true');
+  return [el('PolicyVersion', [el('VersionId', version.versionId), el('IsDefaultVersion', String(policy.defaultVersionId === version.versionId)), el('CreateDate', version.createDate)])];
+};
+
+const deletePolicyVersion: Handler = async ({ request: { params }, world }) => {
+  const policy = world.policy(required(params, 'PolicyArn'));
+  world.deletePolicyVersion(policy, required(params, 'VersionId'));
+  return undefined;
+};
+
+const deletePolicy: Handler = async ({ request: { params }, world }) => {
+  world.deletePolicy(world.policy(required(params, 'PolicyArn')));
+  return undefined;
+};
+
+const attachRolePolicy: Handler = async ({ request: { params }, world }) => {
+  const role = world.role(required(params, 'RoleName'));
+  world.attachRolePolicy(role, world.policy(required(params, 'PolicyArn')));
+  return undefined;
+};
+
+const detachRolePolicy: Handler = async ({ request: { params }, world }) => {
+  const role = world.role(required(params, 'RoleName'));
+  world.detachRolePolicy(role, required(params, 'PolicyArn'));
+  return undefined;
+};
+
+const listAttachedUserPolicies: Handler = async ({ request: { params }, world }) => {
+  const user = world.user(required(params, 'UserName'));
+  return [el('AttachedPolicies', members(user.attachedPolicies.map((arn) => [el('PolicyName', arn.split('/').pop()!), el('PolicyArn', arn)]))), el('IsTruncated', 'false')];
+};
 
 function randomSecret(): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
   return Array.from(randomBytes(40), (b) => alphabet[b % alphabet.length]).join('');
 }
+
+// ---- the resources IAM authorizes on ------------------------------------------------------
+
+type Resource = OperationAuthorization['resource'];
+
+/** The existing entity's ARN (its path is part of it), or the one the name would have at path `/`; `*` without a name. */
+function entityArn(world: World, kind: 'user' | 'role', name: string | null): string {
+  if (name === null) return '*';
+  const existing = kind === 'user' ? world.state.users[name] : world.state.roles[name];
+  return existing?.arn ?? world.iamArn(kind, '/', name);
+}
+
+const namedUser: Resource = ({ request, world }) => entityArn(world, 'user', request.params.get('UserName'));
+const namedRole: Resource = ({ request, world }) => entityArn(world, 'role', request.params.get('RoleName'));
+const namedPolicy: Resource = ({ request }) => request.params.get('PolicyArn') ?? '*';
+
+/**
+ * Without a UserName, GetUser and the access key operations act on the caller itself (a user; the
+ * root otherwise). Never on the owner of an AccessKeyId: a refusal naming that user would tell
+ * anyone whose key it is.
+ */
+const namedUserOrCaller: Resource = (input) => (input.request.params.get('UserName') === null ? input.principal.arn : namedUser(input));
+
+/** What a Create operation would make: the ARN from its Path (default `/`) and name parameters, as given. */
+const newEntity = (kind: 'user' | 'role' | 'policy', nameParameter: string): Resource => ({ request, world }) => world.iamArn(kind, request.params.get('Path') ?? '/', request.params.get(nameParameter) ?? '');
+
+/** For an IAM action that is not emulated: the entity its parameters name (a role, a user, a policy), else `*`. */
+export const namedIamEntity: Resource = (input) => {
+  const { params } = input.request;
+  if (params.has('RoleName')) return namedRole(input);
+  if (params.has('UserName')) return namedUser(input);
+  return namedPolicy(input);
+};
+
+// ---- the table ------------------------------------------------------------------------------
+
+/** An IAM operation: action `iam:<name>`; no IAM operation takes GetSessionToken credentials obtained without MFA. */
+function iam(name: string, resource: Resource, handle: Handler): QueryOperation {
+  return { service: 'iam', name, match: { protocol: 'query', action: name }, action: `iam:${name}`, resource, credentials: 'not-session-token', handle };
+}
+
+const userPolicies = inlinePolicyHandlers('User');
+const rolePolicies = inlinePolicyHandlers('Role');
+
+export const IAM_OPERATIONS: QueryOperation[] = [
+  iam('CreateUser', newEntity('user', 'UserName'), createUser),
+  iam('GetUser', namedUserOrCaller, getUser),
+  iam('ListUsers', everyResource, listEntities('Users')),
+  iam('ListGroupsForUser', namedUser, listGroupsForUser),
+  iam('DeleteUser', namedUser, deleteUser),
+  iam('CreateAccessKey', namedUserOrCaller, createAccessKey),
+  iam('ListAccessKeys', namedUserOrCaller, listAccessKeys),
+  iam('DeleteAccessKey', namedUserOrCaller, deleteAccessKey),
+  iam('PutUserPolicy', namedUser, userPolicies.put),
+  iam('GetUserPolicy', namedUser, userPolicies.get),
+  iam('ListUserPolicies', namedUser, userPolicies.list),
+  iam('DeleteUserPolicy', namedUser, userPolicies.remove),
+  iam('ListAttachedUserPolicies', namedUser, listAttachedUserPolicies),
+  iam('CreateRole', newEntity('role', 'RoleName'), createRole),
+  iam('GetRole', namedRole, getRole),
+  iam('ListRoles', everyResource, listEntities('Roles')),
+  iam('UpdateRole', namedRole, updateRole),
+  iam('UpdateAssumeRolePolicy', namedRole, updateAssumeRolePolicy),
+  iam('DeleteRole', namedRole, deleteRole),
+  iam('PutRolePolicy', namedRole, rolePolicies.put),
+  iam('GetRolePolicy', namedRole, rolePolicies.get),
+  iam('ListRolePolicies', namedRole, rolePolicies.list),
+  iam('DeleteRolePolicy', namedRole, rolePolicies.remove),
+  iam('ListAttachedRolePolicies', namedRole, listAttachedRolePolicies),
+  iam('ListInstanceProfilesForRole', namedRole, listInstanceProfilesForRole),
+  iam('AttachRolePolicy', namedRole, attachRolePolicy),
+  iam('DetachRolePolicy', namedRole, detachRolePolicy),
+  iam('CreatePolicy', newEntity('policy', 'PolicyName'), createPolicy),
+  iam('GetPolicy', namedPolicy, getPolicy),
+  iam('DeletePolicy', namedPolicy, deletePolicy),
+  iam('GetPolicyVersion', namedPolicy, getPolicyVersion),
+  iam('ListPolicyVersions', namedPolicy, listPolicyVersions),
+  iam('CreatePolicyVersion', namedPolicy, createPolicyVersion),
+  iam('DeletePolicyVersion', namedPolicy, deletePolicyVersion),
+];

@@ -1,31 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Principal } from './authorization';
+import { AwsError } from './aws-error';
 import type { FunctionCode } from './handler-runner';
+import { AuthorizationInput, OperationAuthorization, OperationRequest, RestOperation, everyResource } from './operation';
+import { World } from './world';
+import { FunctionUrlConfig, LambdaFunctionState, dictionary, sha256Base64 } from './world-state';
 import { UnzippedSizeError, readZip } from './zip-archive';
-import { AwsError, FunctionUrlConfig, LambdaFunctionState, World, dictionary, sha256Base64 } from './world';
 
 /**
  * Lambda's REST-JSON control plane: functions (zip upload, configuration, versions, code-signing
  * lookup, concurrency, tags), function URLs and resource policies (aws_lambda_permission).
  */
-
-export interface LambdaCall {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  body: Buffer;
-  principal: Principal;
-  authorize(action: string, resource: string): Promise<void>;
-  /** Base of function URLs served by this stand-in, e.g. http://127.0.0.1:4566 */
-  urlBase: string;
-  /** Called when a function is deleted, so its warm worker can be stopped. */
-  onFunctionDeleted?: (name: string) => void;
-}
-
-export interface JsonAnswer {
-  status: number;
-  body?: unknown;
-}
 
 const FUNCTION_NAME = /^(arn:(?<partition>aws[a-z-]*):lambda:(?<region>[a-z0-9-]+):(?<account>\d{12}):function:)?(?<name>[a-zA-Z0-9_-]{1,64})(:(?<qualifier>\$LATEST|[a-zA-Z0-9_-]{1,128}))?$/;
 
@@ -38,12 +22,6 @@ function namedFunctionArn(world: World, groups: Record<string, string | undefine
   return `arn:${groups.partition ?? 'aws'}:lambda:${groups.region ?? world.region}:${groups.account ?? world.accountId}:function:${groups.name}`;
 }
 
-/** The function of this account an ARN from `namedFunctionArn` names, if it exists. */
-export function localFunction(world: World, unqualifiedArn: string): LambdaFunctionState | undefined {
-  const name = unqualifiedArn.split(':')[6];
-  const fn = world.state.functions[name];
-  return fn !== undefined && fn.arn === unqualifiedArn ? fn : undefined;
-}
 const NODE_RUNTIMES = ['nodejs18.x', 'nodejs20.x', 'nodejs22.x', 'nodejs24.x'];
 
 export const notFound = (message: string) => new AwsError('ResourceNotFoundException', message, 404);
@@ -51,17 +29,6 @@ const invalid = (message: string) => new AwsError('InvalidParameterValueExceptio
 
 function lambdaTime(ms: number): string {
   return new Date(ms).toISOString().replace('Z', '+0000');
-}
-
-function parseJson(body: Buffer): Record<string, any> {
-  if (body.length === 0) return {};
-  try {
-    const parsed = JSON.parse(body.toString('utf8'));
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-    return parsed;
-  } catch {
-    throw new AwsError('SerializationException', 'Could not parse request body into json: the body is not a JSON object', 400);
-  }
 }
 
 /** A path segment as the caller meant it; malformed percent-encoding is the caller's 400, not a crash. */
@@ -108,15 +75,6 @@ function environmentOf(environment: unknown): Record<string, string> {
   return result;
 }
 
-function functionOf(world: World, nameOrArn: string): { fn: LambdaFunctionState; qualifier?: string } {
-  const match = FUNCTION_NAME.exec(decodeSegment(nameOrArn, 'functionName'));
-  if (match === null) throw invalid(`1 validation error detected: Value '${nameOrArn}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern`);
-  const arn = namedFunctionArn(world, match.groups!);
-  const fn = localFunction(world, arn);
-  if (fn === undefined) throw notFound(`Function not found: ${arn}`);
-  return { fn, qualifier: match.groups!.qualifier };
-}
-
 export function configuration(fn: LambdaFunctionState): Record<string, unknown> {
   return {
     FunctionName: fn.name,
@@ -160,11 +118,6 @@ export function functionUrlOf(urlBase: string, urlId: string): string {
   return `${urlBase}/lambda-url/${urlId}/`;
 }
 
-function policyDocument(fn: LambdaFunctionState, qualifier: string | undefined) {
-  const resource = qualifier ? `${fn.arn}:${qualifier}` : fn.arn;
-  return fn.permissions.filter((s) => s.Resource === resource);
-}
-
 /** Principal as AWS writes it into a function policy. */
 function principalOf(principal: string): unknown {
   if (principal === '*') return '*';
@@ -173,298 +126,217 @@ function principalOf(principal: string): unknown {
   return { Service: principal };
 }
 
-/**
- * `action`: the IAM action of a route that names a function in its path; it is authorized on the
- * ARN built from that name before the function is looked up (see lambdaOperation).
- */
-type Route = { pattern: RegExp; method: string; action?: string; handle: (world: World, call: LambdaCall, m: RegExpExecArray) => Promise<JsonAnswer> };
+type Handler = RestOperation['handle'];
 
-const ROUTES: Route[] = [
-  {
-    method: 'GET',
-    pattern: /^\/2015-03-31\/functions\/?$/,
-    async handle(world, call) {
-      // A wildcard-only action in IAM: it is authorized on "*". One page: Marker/MaxItems are not emulated.
-      await call.authorize('lambda:ListFunctions', '*');
-      return { status: 200, body: { Functions: Object.values(world.state.functions).map(configuration) } };
-    },
-  },
-  {
-    method: 'GET',
-    pattern: /^\/2021-10-31\/functions\/([^/]+)\/urls\/?$/,
-    action: 'lambda:ListFunctionUrlConfigs',
-    async handle(world, call, m) {
-      const { fn } = functionOf(world, m[1]);
-      await call.authorize('lambda:ListFunctionUrlConfigs', fn.arn);
-      return { status: 200, body: { FunctionUrlConfigs: Object.values(fn.urls).map((url) => urlAnswer(fn, url, call.urlBase, true)) } };
-    },
-  },
-  {
-    method: 'POST',
-    pattern: /^\/2015-03-31\/functions\/?$/,
-    async handle(world, call) {
-      const input = parseJson(call.body);
-      const name = String(input.FunctionName ?? '');
-      if (!/^[a-zA-Z0-9_-]{1,64}$/.test(name)) throw invalid(`1 validation error detected: Value '${name}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+`);
-      const arn = `arn:aws:lambda:${world.region}:${world.accountId}:function:${name}`;
-      await call.authorize('lambda:CreateFunction', arn);
-      if (world.state.functions[name] !== undefined) throw new AwsError('ResourceConflictException', `Function already exist: ${name}`, 409);
-      if (input.PackageType !== undefined && input.PackageType !== 'Zip') throw invalid('The local stand-in supports PackageType Zip only.');
-      if (!NODE_RUNTIMES.includes(input.Runtime)) throw invalid(`The runtime parameter of ${input.Runtime} is not supported by the local stand-in (Node.js runtimes only: ${NODE_RUNTIMES.join(', ')}).`);
-      const roleName = String(input.Role ?? '').split('/').pop() ?? '';
-      const role = world.state.roles[roleName];
-      // Only a role that truly does not exist is refused: the provider retries this error while IAM propagates.
-      if (role === undefined || role.arn !== input.Role) throw invalid('The role defined for the function cannot be assumed by Lambda.');
-      if (typeof input.Handler !== 'string' || !/^[^\s]{1,128}$/.test(input.Handler)) throw invalid(`Value '${input.Handler}' at 'handler' failed to satisfy constraint`);
-      const zipBase64 = input.Code?.ZipFile;
-      if (typeof zipBase64 !== 'string') throw invalid('Please provide a source for function code (Code.ZipFile; S3 and images are not emulated).');
-      const zip = Buffer.from(zipBase64, 'base64');
-      try {
-        readZip(zip);
-      } catch (error) {
-        if (error instanceof UnzippedSizeError) throw invalid(error.message);
-        throw invalid(`Could not unzip uploaded file. Please check your file, then try to upload again. (${(error as Error).message})`);
-      }
-      const timeout = input.Timeout ?? 3;
-      const memorySize = input.MemorySize ?? 128;
-      if (!Number.isInteger(timeout) || timeout < 1 || timeout > 900) throw invalid(`Value ${timeout} at 'timeout' failed to satisfy constraint: Member must have value between 1 and 900`);
-      if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240) throw invalid(`Value ${memorySize} at 'memorySize' failed to satisfy constraint: Member must have value between 128 and 10240`);
-      const environment = environmentOf(input.Environment);
-      const now = Date.now();
-      const fn: LambdaFunctionState = {
-        name, arn, role: input.Role, handler: input.Handler, runtime: input.Runtime, timeout, memorySize, description: input.Description ?? '',
-        environment, zipBase64, codeSha256: sha256Base64(zip), codeSize: zip.length, lastModified: lambdaTime(now),
-        revisionId: randomUUID(), createdAt: now, tags: dictionary(input.Tags ?? {}), architectures: input.Architectures ?? ['x86_64'], permissions: [], urls: dictionary(), aliases: dictionary(),
-      };
-      world.state.functions[name] = fn;
-      world.changed();
-      return { status: 201, body: configuration(fn) };
-    },
-  },
-  {
-    method: 'GET',
-    pattern: /^\/2015-03-31\/functions\/([^/]+)\/?$/,
-    action: 'lambda:GetFunction',
-    async handle(world, call, m) {
-      const { fn } = functionOf(world, m[1]);
-      await call.authorize('lambda:GetFunction', fn.arn);
-      return { status: 200, body: { Configuration: configuration(fn), Code: { RepositoryType: 'S3', Location: `${call.urlBase}/_code/${fn.name}` }, Tags: fn.tags } };
-    },
-  },
-  {
-    method: 'GET',
-    pattern: /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/,
-    action: 'lambda:GetFunctionConfiguration',
-    async handle(world, call, m) {
-      const { fn } = functionOf(world, m[1]);
-      await call.authorize('lambda:GetFunctionConfiguration', fn.arn);
-      return { status: 200, body: configuration(fn) };
-    },
-  },
-  {
-    method: 'GET',
-    pattern: /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/,
-    action: 'lambda:ListVersionsByFunction',
-    async handle(world, call, m) {
-      const { fn } = functionOf(world, m[1]);
-      await call.authorize('lambda:ListVersionsByFunction', fn.arn);
-      return { status: 200, body: { Versions: [configuration(fn)] } };
-    },
-  },
-  {
-    method: 'GET',
-    pattern: /^\/2020-06-30\/functions\/([^/]+)\/code-signing-config\/?$/,
-    action: 'lambda:GetFunctionCodeSigningConfig',
-    async handle(world, call, m) {
-      const { fn } = functionOf(world, m[1]);
-      await call.authorize('lambda:GetFunctionCodeSigningConfig', fn.arn);
-      return { status: 200, body: { FunctionName: fn.name, CodeSigningConfigArn: '' } };
-    },
-  },
-  {
-    method: 'GET',
-    pattern: /^\/2019-09-30\/functions\/([^/]+)\/concurrency\/?$/,
-    action: 'lambda:GetFunctionConcurrency',
-    async handle(world, call, m) {
-      const { fn } = functionOf(world, m[1]);
-      await call.authorize('lambda:GetFunctionConcurrency', fn.arn);
-      return { status: 200, body: {} };
-    },
-  },
-  {
-    method: 'GET',
-    pattern: /^\/2017-03-31\/tags\/(.+)$/,
-    action: 'lambda:ListTags',
-    async handle(world, call, m) {
-      const { fn } = functionOf(world, m[1]);
-      await call.authorize('lambda:ListTags', fn.arn);
-      return { status: 200, body: { Tags: fn.tags } };
-    },
-  },
-  {
-    method: 'DELETE',
-    pattern: /^\/2015-03-31\/functions\/([^/]+)\/?$/,
-    action: 'lambda:DeleteFunction',
-    async handle(world, call, m) {
-      const { fn } = functionOf(world, m[1]);
-      await call.authorize('lambda:DeleteFunction', fn.arn);
-      delete world.state.functions[fn.name];
-      world.changed();
-      call.onFunctionDeleted?.(fn.name);
-      return { status: 204 };
-    },
-  },
-  {
-    method: 'POST',
-    pattern: /^\/2021-10-31\/functions\/([^/]+)\/url\/?$/,
-    action: 'lambda:CreateFunctionUrlConfig',
-    async handle(world, call, m) {
-      const { fn } = functionOf(world, m[1]);
-      const qualifier = call.query.get('Qualifier') ?? undefined;
-      const input = parseJson(call.body);
-      await call.authorize('lambda:CreateFunctionUrlConfig', qualifier ? `${fn.arn}:${qualifier}` : fn.arn);
-      if (input.AuthType !== 'AWS_IAM' && input.AuthType !== 'NONE') throw invalid(`1 validation error detected: Value '${input.AuthType}' at 'authType' failed to satisfy constraint: Member must satisfy enum value set: [NONE, AWS_IAM]`);
-      if (qualifier !== undefined && qualifier !== '$LATEST' && fn.aliases[qualifier] === undefined && /^\d+$/.test(qualifier)) throw invalid('Function URLs can point at an alias, not at a version.');
-      if (fn.urls[qualifier ?? ''] !== undefined) throw new AwsError('ResourceConflictException', `Failed to create function url config for [functionArn = ${fn.arn}]. Error message:  FunctionUrlConfig exists for this Lambda function`, 409);
-      const now = new Date().toISOString();
-      const url: FunctionUrlConfig = { urlId: randomBytes(16).toString('hex'), qualifier, authType: input.AuthType, invokeMode: input.InvokeMode ?? 'BUFFERED', cors: input.Cors, creationTime: now, lastModifiedTime: now };
-      fn.urls[qualifier ?? ''] = url;
-      world.changed();
-      return { status: 201, body: urlAnswer(fn, url, call.urlBase, false) };
-    },
-  },
-  {
-    method: 'GET',
-    pattern: /^\/2021-10-31\/functions\/([^/]+)\/url\/?$/,
-    action: 'lambda:GetFunctionUrlConfig',
-    async handle(world, call, m) {
-      const { fn } = functionOf(world, m[1]);
-      const qualifier = call.query.get('Qualifier') ?? '';
-      await call.authorize('lambda:GetFunctionUrlConfig', qualifier ? `${fn.arn}:${qualifier}` : fn.arn);
-      const url = fn.urls[qualifier];
-      if (url === undefined) throw notFound('The resource you requested does not exist.');
-      return { status: 200, body: urlAnswer(fn, url, call.urlBase, true) };
-    },
-  },
-  {
-    method: 'PUT',
-    pattern: /^\/2021-10-31\/functions\/([^/]+)\/url\/?$/,
-    action: 'lambda:UpdateFunctionUrlConfig',
-    async handle(world, call, m) {
-      const { fn } = functionOf(world, m[1]);
-      const qualifier = call.query.get('Qualifier') ?? '';
-      const input = parseJson(call.body);
-      await call.authorize('lambda:UpdateFunctionUrlConfig', qualifier ? `${fn.arn}:${qualifier}` : fn.arn);
-      const url = fn.urls[qualifier];
-      if (url === undefined) throw notFound('The resource you requested does not exist.');
-      if (input.AuthType !== undefined && input.AuthType !== 'AWS_IAM' && input.AuthType !== 'NONE') throw invalid(`Value '${input.AuthType}' at 'authType' failed to satisfy constraint`);
-      Object.assign(url, { authType: input.AuthType ?? url.authType, invokeMode: input.InvokeMode ?? url.invokeMode, cors: input.Cors ?? url.cors, lastModifiedTime: new Date().toISOString() });
-      world.changed();
-      return { status: 200, body: urlAnswer(fn, url, call.urlBase, true) };
-    },
-  },
-  {
-    method: 'DELETE',
-    pattern: /^\/2021-10-31\/functions\/([^/]+)\/url\/?$/,
-    action: 'lambda:DeleteFunctionUrlConfig',
-    async handle(world, call, m) {
-      const { fn } = functionOf(world, m[1]);
-      const qualifier = call.query.get('Qualifier') ?? '';
-      await call.authorize('lambda:DeleteFunctionUrlConfig', qualifier ? `${fn.arn}:${qualifier}` : fn.arn);
-      if (fn.urls[qualifier] === undefined) throw notFound('The resource you requested does not exist.');
-      delete fn.urls[qualifier];
-      world.changed();
-      return { status: 204 };
-    },
-  },
-  {
-    method: 'POST',
-    pattern: /^\/2015-03-31\/functions\/([^/]+)\/policy\/?$/,
-    action: 'lambda:AddPermission',
-    async handle(world, call, m) {
-      const { fn } = functionOf(world, m[1]);
-      const qualifier = call.query.get('Qualifier') ?? undefined;
-      const input = parseJson(call.body);
-      const resource = qualifier ? `${fn.arn}:${qualifier}` : fn.arn;
-      await call.authorize('lambda:AddPermission', resource);
-      for (const field of ['StatementId', 'Action', 'Principal']) if (typeof input[field] !== 'string' || input[field] === '') throw invalid(`${field} is required.`);
-      if (!/^[a-zA-Z0-9-_]{1,100}$/.test(input.StatementId)) throw invalid(`Value '${input.StatementId}' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)`);
-      if (!/^(lambda:[*a-zA-Z]+|\*)$/.test(input.Action)) throw invalid(`Value '${input.Action}' at 'action' failed to satisfy constraint`);
-      if (fn.permissions.some((s) => s.Sid === input.StatementId)) throw new AwsError('ResourceConflictException', `The statement id (${input.StatementId}) provided already exists. Please provide a new statement id, or remove the existing statement.`, 409);
-      const conditions: Record<string, Record<string, string>> = {};
-      // AWS refuses each URL condition on any other action than the one it is about.
-      if (input.FunctionUrlAuthType !== undefined && input.Action !== 'lambda:InvokeFunctionUrl') {
-        throw invalid(`FunctionUrlAuthType is only supported for the lambda:InvokeFunctionUrl action, not ${input.Action}.`);
-      }
-      if (input.InvokedViaFunctionUrl !== undefined && typeof input.InvokedViaFunctionUrl !== 'boolean') throw invalid(`Value '${input.InvokedViaFunctionUrl}' at 'invokedViaFunctionUrl' failed to satisfy constraint: Member must be a boolean`);
-      if (input.InvokedViaFunctionUrl !== undefined && input.Action !== 'lambda:InvokeFunction') {
-        throw invalid(`InvokedViaFunctionUrl is only supported for the lambda:InvokeFunction action, not ${input.Action}.`);
-      }
-      if (input.FunctionUrlAuthType) conditions.StringEquals = { 'lambda:FunctionUrlAuthType': input.FunctionUrlAuthType };
-      // AWS renders InvokedViaFunctionUrl=true as this Bool condition (provider 6.28's invoked_via_function_url).
-      if (input.InvokedViaFunctionUrl === true) conditions.Bool = { 'lambda:InvokedViaFunctionUrl': 'true' };
-      if (input.SourceAccount) conditions.StringEquals = { ...(conditions.StringEquals ?? {}), 'AWS:SourceAccount': input.SourceAccount };
-      if (input.SourceArn) conditions.ArnLike = { 'AWS:SourceArn': input.SourceArn };
-      if (input.PrincipalOrgID) conditions.StringEquals = { ...(conditions.StringEquals ?? {}), 'aws:PrincipalOrgID': input.PrincipalOrgID };
-      const statement = { Sid: input.StatementId, Effect: 'Allow', Principal: principalOf(input.Principal), Action: input.Action, Resource: resource, ...(Object.keys(conditions).length > 0 ? { Condition: conditions } : {}) };
-      fn.permissions.push(statement);
-      fn.revisionId = randomUUID();
-      world.changed();
-      return { status: 201, body: { Statement: JSON.stringify(statement) } };
-    },
-  },
-  {
-    method: 'GET',
-    pattern: /^\/2015-03-31\/functions\/([^/]+)\/policy\/?$/,
-    action: 'lambda:GetPolicy',
-    async handle(world, call, m) {
-      const { fn } = functionOf(world, m[1]);
-      const qualifier = call.query.get('Qualifier') ?? undefined;
-      await call.authorize('lambda:GetPolicy', qualifier ? `${fn.arn}:${qualifier}` : fn.arn);
-      const statements = policyDocument(fn, qualifier);
-      if (statements.length === 0) throw notFound('The resource you requested does not exist.');
-      return { status: 200, body: { Policy: JSON.stringify({ Version: '2012-10-17', Id: 'default', Statement: statements }), RevisionId: fn.revisionId } };
-    },
-  },
-  {
-    method: 'DELETE',
-    pattern: /^\/2015-03-31\/functions\/([^/]+)\/policy\/([^/]+)\/?$/,
-    action: 'lambda:RemovePermission',
-    async handle(world, call, m) {
-      const { fn } = functionOf(world, m[1]);
-      const qualifier = call.query.get('Qualifier') ?? undefined;
-      const sid = decodeSegment(m[2], 'statementId');
-      const resource = qualifier ? `${fn.arn}:${qualifier}` : fn.arn;
-      await call.authorize('lambda:RemovePermission', resource);
-      const before = fn.permissions.length;
-      fn.permissions = fn.permissions.filter((s) => !(s.Sid === sid && s.Resource === resource));
-      if (fn.permissions.length === before) throw notFound(`Statement ${sid} is not found in resource policy.`);
-      fn.revisionId = randomUUID();
-      world.changed();
-      return { status: 204 };
-    },
-  },
-];
+// ---- the function a request names ---------------------------------------------------------
 
-/**
- * The ARN a function name, partial or full ARN in a request path stands for (qualified when a
- * qualifier is given), built without looking the function up; undefined for a malformed name,
- * which the operation refuses with its validation error.
- */
-export function functionArnFromName(world: World, pathName: string, queryQualifier?: string): string | undefined {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(pathName);
-  } catch {
-    return undefined;
-  }
-  const match = FUNCTION_NAME.exec(decoded);
-  if (match === null) return undefined;
-  const arn = namedFunctionArn(world, match.groups!);
-  if (queryQualifier !== undefined && !/^(\$LATEST|[a-zA-Z0-9_-]{1,128})$/.test(queryQualifier)) return undefined;
-  const qualifier = match.groups!.qualifier ?? queryQualifier;
-  return qualifier ? `${arn}:${qualifier}` : arn;
+/** A function named by a request: its unqualified ARN, and the qualifier (an alias, `$LATEST`, a version) when one is given. */
+export interface FunctionTarget {
+  unqualifiedArn: string;
+  qualifier?: string;
+  /** The ARN authorized: qualified when a qualifier is given (a grant on the function does not cover its aliases, nor the reverse). */
+  arn: string;
 }
+
+const QUALIFIER = /^(\$LATEST|[a-zA-Z0-9_-]{1,128})$/;
+
+/**
+ * The function the route label `label` names (a name, a partial or a full ARN) with its
+ * qualifier: the name's own (`echo:live`), else the Qualifier parameter. Built without looking the
+ * function up; an AwsError (InvalidParameterValueException) for a name or qualifier Lambda refuses.
+ */
+export function readFunctionTarget(world: World, request: OperationRequest, label = 'FunctionName'): FunctionTarget | AwsError {
+  const raw = request.pathParams.get(label) ?? '';
+  let name: string;
+  try {
+    name = decodeURIComponent(raw);
+  } catch {
+    return invalid(`1 validation error detected: Value '${raw}' at 'functionName' is not valid percent-encoding`);
+  }
+  const match = FUNCTION_NAME.exec(name);
+  if (match === null) return invalid(`1 validation error detected: Value '${raw}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern`);
+  const parameter = request.params.get('Qualifier') ?? undefined;
+  if (parameter !== undefined && !QUALIFIER.test(parameter)) return invalid(`1 validation error detected: Value '${parameter}' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)`);
+  const unqualifiedArn = namedFunctionArn(world, match.groups!);
+  const qualifier = match.groups!.qualifier ?? parameter;
+  return { unqualifiedArn, qualifier, arn: qualifier ? `${unqualifiedArn}:${qualifier}` : unqualifiedArn };
+}
+
+/** The function target of a request whose authorization found one, or the request's 400. */
+export function functionTarget(call: AuthorizationInput, label = 'FunctionName'): FunctionTarget {
+  const target = readFunctionTarget(call.world, call.request, label);
+  if (target instanceof AwsError) throw target;
+  return target;
+}
+
+/**
+ * The function a request names, as Lambda authorizes it: the (qualified) ARN built from the name
+ * before the function is looked up, so a caller without the right gets 403 whether the function
+ * exists or not. A name Lambda refuses is authorized on `*`; the operation then refuses it.
+ */
+export const namedFunction =
+  (label = 'FunctionName'): OperationAuthorization['resource'] =>
+  ({ world, request }) => {
+    const target = readFunctionTarget(world, request, label);
+    return target instanceof AwsError ? '*' : target.arn;
+  };
+
+/** The function a request names, which must exist (ResourceNotFoundException). */
+function targetFunction(call: AuthorizationInput, label?: string): { fn: LambdaFunctionState; target: FunctionTarget } {
+  const target = functionTarget(call, label);
+  return { fn: call.world.lambdaFunction(target.unqualifiedArn), target };
+}
+
+// ---- functions ------------------------------------------------------------------------------
+
+/** One page: Marker and MaxItems are not emulated. */
+const listFunctions: Handler = async ({ world }) => ({ status: 200, json: { Functions: Object.values(world.state.functions).map(configuration) } });
+
+const createFunction: Handler = async ({ request, world }) => {
+  const input = request.json();
+  const name = String(input.FunctionName ?? '');
+  if (!/^[a-zA-Z0-9_-]{1,64}$/.test(name)) throw invalid(`1 validation error detected: Value '${name}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+`);
+  if (input.PackageType !== undefined && input.PackageType !== 'Zip') throw invalid('The local stand-in supports PackageType Zip only.');
+  if (!NODE_RUNTIMES.includes(input.Runtime)) throw invalid(`The runtime parameter of ${input.Runtime} is not supported by the local stand-in (Node.js runtimes only: ${NODE_RUNTIMES.join(', ')}).`);
+  if (typeof input.Role !== 'string') throw invalid('The role defined for the function cannot be assumed by Lambda.');
+  if (typeof input.Handler !== 'string' || !/^[^\s]{1,128}$/.test(input.Handler)) throw invalid(`Value '${input.Handler}' at 'handler' failed to satisfy constraint`);
+  const zipBase64 = input.Code?.ZipFile;
+  if (typeof zipBase64 !== 'string') throw invalid('Please provide a source for function code (Code.ZipFile; S3 and images are not emulated).');
+  const zip = Buffer.from(zipBase64, 'base64');
+  try {
+    readZip(zip);
+  } catch (error) {
+    if (error instanceof UnzippedSizeError) throw invalid(error.message);
+    throw invalid(`Could not unzip uploaded file. Please check your file, then try to upload again. (${(error as Error).message})`);
+  }
+  const timeout = input.Timeout ?? 3;
+  const memorySize = input.MemorySize ?? 128;
+  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 900) throw invalid(`Value ${timeout} at 'timeout' failed to satisfy constraint: Member must have value between 1 and 900`);
+  if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240) throw invalid(`Value ${memorySize} at 'memorySize' failed to satisfy constraint: Member must have value between 128 and 10240`);
+  const environment = environmentOf(input.Environment);
+  const now = Date.now();
+  const fn = world.createFunction({
+    name, arn: functionArn(world, name), role: input.Role, handler: input.Handler, runtime: input.Runtime, timeout, memorySize, description: input.Description ?? '',
+    environment, zipBase64, codeSha256: sha256Base64(zip), codeSize: zip.length, lastModified: lambdaTime(now),
+    revisionId: randomUUID(), createdAt: now, tags: dictionary(input.Tags ?? {}), architectures: input.Architectures ?? ['x86_64'], permissions: [], urls: dictionary(), aliases: dictionary(),
+  });
+  return { status: 201, json: configuration(fn) };
+};
+
+/** CreateFunction names its function in the body: that name's ARN, `*` for a name Lambda refuses (the operation then refuses it). */
+const functionInBody: OperationAuthorization['resource'] = ({ world, request }) => {
+  const name = request.json().FunctionName;
+  return typeof name === 'string' && /^[a-zA-Z0-9_-]{1,64}$/.test(name) ? functionArn(world, name) : '*';
+};
+
+const functionArn = (world: World, name: string) => `arn:aws:lambda:${world.region}:${world.accountId}:function:${name}`;
+
+const getFunction: Handler = async (call) => {
+  const { fn } = targetFunction(call);
+  return { status: 200, json: { Configuration: configuration(fn), Code: { RepositoryType: 'S3', Location: `${call.urlBase}/_code/${fn.name}` }, Tags: fn.tags } };
+};
+
+const getFunctionConfiguration: Handler = async (call) => ({ status: 200, json: configuration(targetFunction(call).fn) });
+
+const listVersionsByFunction: Handler = async (call) => ({ status: 200, json: { Versions: [configuration(targetFunction(call).fn)] } });
+
+const getFunctionCodeSigningConfig: Handler = async (call) => ({ status: 200, json: { FunctionName: targetFunction(call).fn.name, CodeSigningConfigArn: '' } });
+
+const getFunctionConcurrency: Handler = async (call) => {
+  targetFunction(call);
+  return { status: 200, json: {} };
+};
+
+const listTags: Handler = async (call) => ({ status: 200, json: { Tags: targetFunction(call, 'Resource').fn.tags } });
+
+const deleteFunction: Handler = async (call) => {
+  const { fn } = targetFunction(call);
+  call.world.deleteFunction(fn);
+  // Its warm process ends with it.
+  call.runner.discard(fn.name);
+  return { status: 204 };
+};
+
+// ---- function URLs --------------------------------------------------------------------------
+
+const createFunctionUrlConfig: Handler = async (call) => {
+  const { fn, target } = targetFunction(call);
+  const { qualifier } = target;
+  const input = call.request.json();
+  if (input.AuthType !== 'AWS_IAM' && input.AuthType !== 'NONE') throw invalid(`1 validation error detected: Value '${input.AuthType}' at 'authType' failed to satisfy constraint: Member must satisfy enum value set: [NONE, AWS_IAM]`);
+  if (qualifier !== undefined && qualifier !== '$LATEST' && fn.aliases[qualifier] === undefined && /^\d+$/.test(qualifier)) throw invalid('Function URLs can point at an alias, not at a version.');
+  const now = new Date().toISOString();
+  const url = call.world.createFunctionUrl(fn, { urlId: randomBytes(16).toString('hex'), qualifier, authType: input.AuthType, invokeMode: input.InvokeMode ?? 'BUFFERED', cors: input.Cors, creationTime: now, lastModifiedTime: now });
+  return { status: 201, json: urlAnswer(fn, url, call.urlBase, false) };
+};
+
+const getFunctionUrlConfig: Handler = async (call) => {
+  const { fn, target } = targetFunction(call);
+  return { status: 200, json: urlAnswer(fn, call.world.functionUrl(fn, target.qualifier ?? ''), call.urlBase, true) };
+};
+
+const updateFunctionUrlConfig: Handler = async (call) => {
+  const { fn, target } = targetFunction(call);
+  const qualifier = target.qualifier ?? '';
+  const input = call.request.json();
+  const url = call.world.functionUrl(fn, qualifier);
+  if (input.AuthType !== undefined && input.AuthType !== 'AWS_IAM' && input.AuthType !== 'NONE') throw invalid(`Value '${input.AuthType}' at 'authType' failed to satisfy constraint`);
+  call.world.updateFunctionUrl(fn, qualifier, { authType: input.AuthType ?? url.authType, invokeMode: input.InvokeMode ?? url.invokeMode, cors: input.Cors ?? url.cors, lastModifiedTime: new Date().toISOString() });
+  return { status: 200, json: urlAnswer(fn, url, call.urlBase, true) };
+};
+
+const deleteFunctionUrlConfig: Handler = async (call) => {
+  const { fn, target } = targetFunction(call);
+  call.world.deleteFunctionUrl(fn, target.qualifier ?? '');
+  return { status: 204 };
+};
+
+const listFunctionUrlConfigs: Handler = async (call) => {
+  const { fn } = targetFunction(call);
+  return { status: 200, json: { FunctionUrlConfigs: Object.values(fn.urls).map((url) => urlAnswer(fn, url, call.urlBase, true)) } };
+};
+
+// ---- the function's policy ------------------------------------------------------------------
+
+const addPermission: Handler = async (call) => {
+  const { fn, target } = targetFunction(call);
+  const input = call.request.json();
+  for (const field of ['StatementId', 'Action', 'Principal']) if (typeof input[field] !== 'string' || input[field] === '') throw invalid(`${field} is required.`);
+  if (!/^[a-zA-Z0-9-_]{1,100}$/.test(input.StatementId)) throw invalid(`Value '${input.StatementId}' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)`);
+  if (!/^(lambda:[*a-zA-Z]+|\*)$/.test(input.Action)) throw invalid(`Value '${input.Action}' at 'action' failed to satisfy constraint`);
+  const conditions: Record<string, Record<string, string>> = {};
+  // AWS refuses each URL condition on any other action than the one it is about.
+  if (input.FunctionUrlAuthType !== undefined && input.Action !== 'lambda:InvokeFunctionUrl') {
+    throw invalid(`FunctionUrlAuthType is only supported for the lambda:InvokeFunctionUrl action, not ${input.Action}.`);
+  }
+  if (input.InvokedViaFunctionUrl !== undefined && typeof input.InvokedViaFunctionUrl !== 'boolean') throw invalid(`Value '${input.InvokedViaFunctionUrl}' at 'invokedViaFunctionUrl' failed to satisfy constraint: Member must be a boolean`);
+  if (input.InvokedViaFunctionUrl !== undefined && input.Action !== 'lambda:InvokeFunction') {
+    throw invalid(`InvokedViaFunctionUrl is only supported for the lambda:InvokeFunction action, not ${input.Action}.`);
+  }
+  if (input.FunctionUrlAuthType) conditions.StringEquals = { 'lambda:FunctionUrlAuthType': input.FunctionUrlAuthType };
+  // AWS renders InvokedViaFunctionUrl=true as this Bool condition (provider 6.28's invoked_via_function_url).
+  if (input.InvokedViaFunctionUrl === true) conditions.Bool = { 'lambda:InvokedViaFunctionUrl': 'true' };
+  if (input.SourceAccount) conditions.StringEquals = { ...(conditions.StringEquals ?? {}), 'AWS:SourceAccount': input.SourceAccount };
+  if (input.SourceArn) conditions.ArnLike = { 'AWS:SourceArn': input.SourceArn };
+  if (input.PrincipalOrgID) conditions.StringEquals = { ...(conditions.StringEquals ?? {}), 'aws:PrincipalOrgID': input.PrincipalOrgID };
+  const statement = { Sid: input.StatementId as string, Effect: 'Allow', Principal: principalOf(input.Principal), Action: input.Action, Resource: target.arn, ...(Object.keys(conditions).length > 0 ? { Condition: conditions } : {}) };
+  call.world.addPermission(fn, statement);
+  return { status: 201, json: { Statement: JSON.stringify(statement) } };
+};
+
+const getPolicy: Handler = async (call) => {
+  const { fn, target } = targetFunction(call);
+  const statements = fn.permissions.filter((s) => s.Resource === target.arn);
+  if (statements.length === 0) throw notFound('The resource you requested does not exist.');
+  return { status: 200, json: { Policy: JSON.stringify({ Version: '2012-10-17', Id: 'default', Statement: statements }), RevisionId: fn.revisionId } };
+};
+
+const removePermission: Handler = async (call) => {
+  const { fn, target } = targetFunction(call);
+  const sid = decodeSegment(call.request.pathParams.get('StatementId') ?? '', 'statementId');
+  call.world.removePermission(fn, sid, target.arn);
+  return { status: 204 };
+};
 
 /** What the handler runner needs of a function to run it (its function URL and the Invoke API alike). */
 export function functionCodeOf(fn: LambdaFunctionState): FunctionCode {
@@ -476,17 +348,30 @@ export function resourcePolicyOf(fn: LambdaFunctionState): string | undefined {
   return fn.permissions.length === 0 ? undefined : JSON.stringify({ Version: '2012-10-17', Statement: fn.permissions });
 }
 
-export async function lambdaOperation(world: World, call: LambdaCall): Promise<JsonAnswer> {
-  for (const route of ROUTES) {
-    const m = route.pattern.exec(call.path);
-    if (m === null || route.method !== call.method) continue;
-    // AWS authorizes before it looks the function up: a caller without the right gets 403
-    // whether the function exists or not, never a 404 that reveals which names exist.
-    if (route.action !== undefined) {
-      const resource = functionArnFromName(world, m[1], call.query.get('Qualifier') ?? undefined);
-      if (resource !== undefined) await call.authorize(route.action, resource);
-    }
-    return route.handle(world, call, m);
-  }
-  throw new AwsError('UnknownOperationException', `Unknown operation ${call.method} ${call.path}`, 400);
+// ---- the table ------------------------------------------------------------------------------
+
+/** A Lambda operation: action `lambda:<name>`, on the function its path names unless said otherwise. */
+function lambda(name: string, method: string, route: string, handle: Handler, resource = namedFunction()): RestOperation {
+  return { service: 'lambda', name, match: { protocol: 'rest-json', method, route }, action: `lambda:${name}`, resource, handle };
 }
+
+export const LAMBDA_CONTROL_OPERATIONS: RestOperation[] = [
+  // ListFunctions is a wildcard-only action in IAM: it is authorized on "*".
+  lambda('ListFunctions', 'GET', '/2015-03-31/functions', listFunctions, everyResource),
+  lambda('CreateFunction', 'POST', '/2015-03-31/functions', createFunction, functionInBody),
+  lambda('GetFunction', 'GET', '/2015-03-31/functions/{FunctionName}', getFunction),
+  lambda('DeleteFunction', 'DELETE', '/2015-03-31/functions/{FunctionName}', deleteFunction),
+  lambda('GetFunctionConfiguration', 'GET', '/2015-03-31/functions/{FunctionName}/configuration', getFunctionConfiguration),
+  lambda('ListVersionsByFunction', 'GET', '/2015-03-31/functions/{FunctionName}/versions', listVersionsByFunction),
+  lambda('GetFunctionCodeSigningConfig', 'GET', '/2020-06-30/functions/{FunctionName}/code-signing-config', getFunctionCodeSigningConfig),
+  lambda('GetFunctionConcurrency', 'GET', '/2019-09-30/functions/{FunctionName}/concurrency', getFunctionConcurrency),
+  lambda('ListTags', 'GET', '/2017-03-31/tags/{Resource+}', listTags, namedFunction('Resource')),
+  lambda('CreateFunctionUrlConfig', 'POST', '/2021-10-31/functions/{FunctionName}/url', createFunctionUrlConfig),
+  lambda('GetFunctionUrlConfig', 'GET', '/2021-10-31/functions/{FunctionName}/url', getFunctionUrlConfig),
+  lambda('UpdateFunctionUrlConfig', 'PUT', '/2021-10-31/functions/{FunctionName}/url', updateFunctionUrlConfig),
+  lambda('DeleteFunctionUrlConfig', 'DELETE', '/2021-10-31/functions/{FunctionName}/url', deleteFunctionUrlConfig),
+  lambda('ListFunctionUrlConfigs', 'GET', '/2021-10-31/functions/{FunctionName}/urls', listFunctionUrlConfigs),
+  lambda('AddPermission', 'POST', '/2015-03-31/functions/{FunctionName}/policy', addPermission),
+  lambda('GetPolicy', 'GET', '/2015-03-31/functions/{FunctionName}/policy', getPolicy),
+  lambda('RemovePermission', 'DELETE', '/2015-03-31/functions/{FunctionName}/policy/{StatementId}', removePermission),
+];

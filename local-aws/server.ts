@@ -1,23 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignatureFormatError, parseAuthorization, toHttpRequest } from '../client/sigv4';
-import { authorizeAction, checkActionName, iamActionResource, logsActionResource, unemulatedLambdaAction } from './action-authorization';
-import { AdminKey, Authorizer, Principal } from './authorization';
+import { AdminKey, Authorizer } from './authorization';
+import { AwsError } from './aws-error';
+import { Answer, dispatch, errorAnswer, isServiceName } from './dispatch';
 import { MAX_PAYLOAD_BYTES, URL_PREFIX, invokeFunctionUrl, payloadTooLarge } from './function-url-api';
 import { HandlerRunner } from './handler-runner';
-import { IAM_OPERATIONS } from './iam-api';
-import { lambdaOperation } from './lambda-api';
-import { INVOKE_PATH, invokeFunction } from './lambda-invoke-api';
-import { logsOperation } from './logs-api';
-import { stsOperation } from './sts-api';
-import { AwsError, World, dictionary } from './world';
-import { IAM_NAMESPACE, STS_NAMESPACE, queryError, queryResponse } from './xml';
+import { operationNames } from './operations';
+import { World } from './world';
 
 /**
  * The local stand-in for AWS: one HTTP server on loopback for IAM, STS, Lambda, CloudWatch Logs
- * and the function URLs. Every request goes through the same pipeline: body read (bounded),
- * SigV4 verified, principal resolved, IAM evaluated, operation applied.
+ * and the function URLs. Every API request goes through the same pipeline: body read (bounded),
+ * SigV4 verified, principal resolved, then dispatch.ts: the operation found in the table
+ * (operations.ts), authorized once from its declaration, handled, rendered in its protocol.
  */
 
 export interface LocalAwsOptions {
@@ -43,10 +39,8 @@ export const DEFAULT_ADMIN_KEY: AdminKey = { accessKeyId: 'AKIALOCALAWSADMIN000'
 const MAX_API_BODY = 70 * 1024 * 1024;
 /** IAM's largest parameter is a 131072-character policy document, ≤ 3 bytes each when percent-encoded. */
 const MAX_QUERY_BODY = 1024 * 1024;
-const STS_SELF_AUTHORIZED = new Set(['GetCallerIdentity', 'AssumeRole', 'GetSessionToken']);
-/** What GetSessionToken credentials may call without MFA: no IAM, and of STS only these. */
-const STS_FOR_TEMPORARY_USERS = new Set(['GetCallerIdentity', 'AssumeRole']);
-const STS_ACTIONS = new Set(['AssumeRole', 'GetCallerIdentity', 'GetSessionToken', 'AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML', 'GetFederationToken', 'DecodeAuthorizationMessage', 'GetAccessKeyInfo']);
+/** The STS operations, emulated or not: a Query request naming one is STS's, any other IAM's. */
+const STS_ACTIONS = operationNames('sts');
 
 export interface LocalAws {
   endpoint: string;
@@ -56,12 +50,6 @@ export interface LocalAws {
   /** Requests answered, by kind, for reports. */
   stats: { apiCalls: number; urlInvocations: number; handlingMs: number };
   close(): Promise<void>;
-}
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[]>;
-  body: string | Buffer;
 }
 
 export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
@@ -135,105 +123,17 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     // base64 zip); every Query/JSON 1.1 call here fits in MAX_QUERY_BODY.
     const limit = service === 'lambda' ? MAX_API_BODY : MAX_QUERY_BODY;
     const body = await readBody(req, limit);
-    if (body === undefined) return errorFor(service, new AwsError('RequestEntityTooLargeException', `Request must be smaller than ${limit} bytes`, 413));
+    if (body === undefined) return errorAnswer(service, new AwsError('RequestEntityTooLargeException', `Request must be smaller than ${limit} bytes`, 413));
     try {
       const request = toHttpRequest({ method: req.method ?? 'GET', protocol: 'http:', hostname: (req.headers.host ?? '').replace(/:\d+$/, ''), path: rawPath, rawQuery, headers: headerPairs, body });
-      const { principal, payloadSigned, signedHeaders } = await authorizer.authenticateRequest(request, service, signingRegionOf(service, world.region));
-      const authorize = (action: string, resource: string) => authorizer.authorize(principal, action, resource, undefined, undefined, service === 'lambda' || service === 'logs' ? 'AccessDeniedException' : 'AccessDenied');
-      switch (service) {
-        case 'iam':
-        case 'sts':
-          return await queryCall(service, body, rawQuery, req.headers['content-type'], principal, payloadSigned);
-        case 'lambda': {
-          const unemulated = unemulatedLambdaAction(world, req.method ?? 'GET', rawPath);
-          if (unemulated !== undefined) {
-            await authorizeAction(authorizer, principal, unemulated.action, unemulated.resource, 'AccessDeniedException', '2015-03-31', 'UnknownOperationException');
-            throw new AwsError('UnknownOperationException', `${unemulated.action} is not emulated by the local stand-in.`, 400);
-          }
-          if (INVOKE_PATH.test(rawPath)) return await invokeFunction(world, authorizer, runner, { method: req.method ?? 'GET', path: rawPath, query: new URLSearchParams(rawQuery), headers: req.headers, body, principal });
-          const answer = await lambdaOperation(world, { method: req.method ?? 'GET', path: rawPath, query: new URLSearchParams(rawQuery), body, principal, authorize, urlBase: endpoint, onFunctionDeleted: (name) => runner.discard(name) });
-          return { status: answer.status, headers: { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() }, body: answer.body === undefined ? '' : JSON.stringify(answer.body) };
-        }
-        case 'logs': {
-          // X-Amz-Target chooses the operation: unsigned, whoever holds a signed request (or a
-          // presigned URL, where the SDK moves it into the query) could turn it into another one.
-          if (!signedHeaders.includes('x-amz-target')) throw new AwsError('IncompleteSignature', 'X-Amz-Target selects the operation and must be a signed header.', 400);
-          const operation = String(target).replace(/^Logs_20140328\./, '');
-          let input: unknown;
-          try {
-            input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
-          } catch {
-            throw new AwsError('SerializationException', 'The request body is not valid JSON');
-          }
-          // JSON 1.1 takes an object; `null`, a number or an array is the caller's error.
-          if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new AwsError('SerializationException', 'The request body must be a JSON object');
-          // Authorized by the operation's name on the group its input names, before the group is
-          // looked up: no ResourceNotFoundException for a caller without the right.
-          if (!/^[A-Z][A-Za-z]{0,127}$/.test(operation)) throw new AwsError('UnknownOperationException', `Unknown operation ${operation}`);
-          await authorizeAction(authorizer, principal, `logs:${operation}`, logsActionResource(world, input), 'AccessDeniedException', '2014-03-28', 'UnknownOperationException');
-          const answer = await logsOperation(world, { operation, input: input as Record<string, any>, authorize });
-          return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() }, body: JSON.stringify(answer) };
-        }
-        default:
-          throw new AwsError('UnknownOperationException', `No service of this stand-in answers ${req.method} ${rawPath}`, 404);
-      }
+      const verification = await authorizer.authenticateRequest(request, service, signingRegionOf(service, world.region));
+      if (!isServiceName(service)) throw new AwsError('UnknownOperationException', `No service of this stand-in answers ${req.method} ${rawPath}`, 404);
+      return await dispatch(service, { method: req.method ?? 'GET', rawPath, rawQuery, headers: req.headers, body }, verification, { world, authorizer, runner, urlBase: endpoint, now: now() });
     } catch (error) {
-      if (error instanceof AwsError) return errorFor(service, error);
-      if (error instanceof SignatureFormatError) return errorFor(service, new AwsError('IncompleteSignature', error.message));
+      if (error instanceof AwsError) return errorAnswer(service, error);
+      if (error instanceof SignatureFormatError) return errorAnswer(service, new AwsError('IncompleteSignature', error.message));
       throw error;
     }
-  }
-
-  async function queryCall(service: 'iam' | 'sts', body: Buffer, rawQuery: string, contentType: string | undefined, principal: Principal, payloadSigned: boolean): Promise<Answer> {
-    const namespace = service === 'iam' ? IAM_NAMESPACE : STS_NAMESPACE;
-    // A URL presigned with UNSIGNED-PAYLOAD (botocore's generate_presigned_url, EKS-style
-    // GetCallerIdentity tokens) signs its query, not its body: parameters read from the body would
-    // let whoever holds the URL replace the signed Action (GetCallerIdentity -> AssumeRole).
-    if (!payloadSigned && body.length > 0) {
-      throw new AwsError('IncompleteSignature', 'The request body is not covered by the signature (UNSIGNED-PAYLOAD): a presigned Query-protocol request takes its parameters from the signed query string only, and its body must be empty.', 400);
-    }
-    if (body.length > 0 && contentType !== undefined && !/^application\/x-www-form-urlencoded/i.test(contentType)) {
-      throw new AwsError('InvalidParameterValue', `Content-Type ${contentType} is not supported: the Query protocol takes application/x-www-form-urlencoded`);
-    }
-    // The Query protocol takes its parameters from a form body (POST) or from the query string
-    // (GET, and presigned URLs, whose signature covers the query).
-    const params = new URLSearchParams(body.length > 0 ? body.toString('utf8') : rawQuery);
-    const action = params.get('Action');
-    if (action === null) throw new AwsError('MissingAction', 'Could not find an Action in the request');
-    const version = service === 'iam' ? '2010-05-08' : '2011-06-15';
-    checkActionName(action, version);
-    const deniedCode = 'AccessDenied';
-    const authorize = (iamAction: string, resource: string) => authorizer.authorize(principal, iamAction, resource, undefined, undefined, deniedCode);
-    const requestId = randomUUID();
-    if (principal.kind !== 'session' && principal.temporary === true && (service === 'iam' || !STS_FOR_TEMPORARY_USERS.has(action))) {
-      throw new AwsError('AccessDenied', `${service === 'iam' ? 'IAM' : 'STS'} ${action} cannot be called with GetSessionToken credentials without MFA (MFA is not emulated here).`, 403);
-    }
-    // GetCallerIdentity needs no permission; AssumeRole is decided with the role's trust policy
-    // inside; every other action is authorized by its name before anything is looked up.
-    if (service === 'sts' ? !STS_SELF_AUTHORIZED.has(action) : true) {
-      const resource = service === 'iam' ? iamActionResource(world, principal, action, params) : '*';
-      await authorizeAction(authorizer, principal, `${service}:${action}`, resource, deniedCode, version);
-    }
-    if (service === 'sts') {
-      const result = await stsOperation(action, params, world, authorizer, principal, now());
-      return { status: 200, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId }, body: queryResponse(action, namespace, requestId, result) };
-    }
-    const operation = IAM_OPERATIONS[action];
-    if (operation === undefined) throw new AwsError('InvalidAction', `Could not find operation ${action} for version 2010-05-08`);
-    const result = await operation(world, { params, authorize, principal });
-    return { status: 200, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId }, body: queryResponse(action, namespace, requestId, result) };
-  }
-
-  function errorFor(service: string, error: AwsError): Answer {
-    const requestId = randomUUID();
-    if (service === 'iam' || service === 'sts') {
-      return { status: error.status, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId }, body: queryError(service === 'iam' ? IAM_NAMESPACE : STS_NAMESPACE, error.type, error.code, error.message, requestId) };
-    }
-    const code = service === 'lambda' ? LAMBDA_AUTH_ERRORS[error.code] ?? error.code : service === 'logs' ? LOGS_AUTH_ERRORS[error.code] ?? error.code : error.code;
-    if (service === 'logs') {
-      return { status: error.status === 404 ? 400 : error.status, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId }, body: JSON.stringify({ __type: code, message: error.message }) };
-    }
-    return { status: error.status, headers: { 'content-type': 'application/json', 'x-amzn-errortype': code, 'x-amzn-requestid': requestId }, body: JSON.stringify({ Type: error.type === 'Sender' ? 'User' : 'Service', message: error.message }) };
   }
 
   function internalError(error: unknown): Answer {
@@ -266,16 +166,6 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     },
   };
 }
-
-const LAMBDA_AUTH_ERRORS: Record<string, string> = dictionary({
-  MissingAuthenticationToken: 'MissingAuthenticationTokenException',
-  InvalidClientTokenId: 'UnrecognizedClientException',
-  SignatureDoesNotMatch: 'InvalidSignatureException',
-  RequestExpired: 'InvalidSignatureException',
-  IncompleteSignature: 'IncompleteSignatureException',
-  ExpiredToken: 'ExpiredTokenException',
-});
-const LOGS_AUTH_ERRORS: Record<string, string> = dictionary({ ...LAMBDA_AUTH_ERRORS, AccessDenied: 'AccessDeniedException' });
 
 /**
  * The region a request's credential scope must name, as AWS checks it ("Credential should be scoped

@@ -1,4 +1,5 @@
-import { Role, Session, World } from './world';
+import { World } from './world';
+import { Role, Session } from './world-state';
 
 /**
  * The role a session was issued for, or undefined once that role is gone. A role deleted and

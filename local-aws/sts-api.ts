@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { validateSessionPolicy } from '@cloud-copilot/iam-policy';
-import { Authorizer, Principal } from './authorization';
-import { AwsError, Session, Tag, World, newId } from './world';
-import { integerParameter } from './iam-api';
+import { AwsError } from './aws-error';
+import { AuthorizationInput, QueryOperation, everyResource } from './operation';
+import { integerParameter, listParameter, tagParameters } from './query-parameters';
+import { World } from './world';
+import { Role, Session, Tag, newId } from './world-state';
 import { el } from './xml';
 
 /** STS over the Query protocol: AssumeRole, GetSessionToken and GetCallerIdentity, with AWS's rules. */
+
+type Handler = QueryOperation['handle'];
 
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const SOURCE_IDENTITY = /^[\w+=,.@-]{2,64}$/;
@@ -13,31 +17,19 @@ const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 
-export async function stsOperation(action: string, params: URLSearchParams, world: World, authorizer: Authorizer, principal: Principal, now: Date): Promise<string[]> {
-  switch (action) {
-    case 'GetCallerIdentity':
-      return callerIdentity(world, principal);
-    case 'AssumeRole':
-      return assumeRole(params, world, authorizer, principal, now);
-    case 'GetSessionToken':
-      return getSessionToken(params, world, principal, now);
-    default:
-      throw new AwsError('InvalidAction', `Could not find operation ${action} for version 2011-06-15`);
-  }
-}
-
-function callerIdentity(world: World, principal: Principal): string[] {
+const getCallerIdentity: Handler = async ({ world, principal }) => {
   const userId = principal.kind === 'admin' ? world.accountId : principal.kind === 'user' ? principal.user.userId : `${principal.session.roleId}:${principal.session.sessionName}`;
   return [el('UserId', userId), el('Account', world.accountId), el('Arn', principal.arn)];
-}
+};
 
 /**
  * GetSessionToken for a user or the root (no permission needed, like AWS): temporary credentials
  * that act as the caller, 900 s to 36 h (the root: at most 1 h), default 12 h (root 1 h). MFA
  * (SerialNumber/TokenCode) is not emulated and refused loudly.
  */
-function getSessionToken(params: URLSearchParams, world: World, principal: Principal, now: Date): string[] {
-  if (principal.kind === 'session' || principal.temporary === true) throw new AwsError('AccessDenied', 'Cannot call GetSessionToken with session credentials', 403);
+const getSessionToken: Handler = async ({ request: { params }, world, principal, now }) => {
+  // Declared for long-term keys only: a user's or the root's.
+  if (principal.kind === 'session') throw new Error('GetSessionToken reached its handler with role session credentials');
   if (params.has('SerialNumber') || params.has('TokenCode')) throw new AwsError('InvalidParameterValue', 'MFA (SerialNumber, TokenCode) is not emulated by the local stand-in.');
   const root = principal.kind === 'admin';
   const duration = root ? integerParameter(params, 'DurationSeconds', 900, 3600, 3600) : integerParameter(params, 'DurationSeconds', 900, 129600, 43200);
@@ -52,7 +44,7 @@ function getSessionToken(params: URLSearchParams, world: World, principal: Princ
   };
   world.addSession(session, now);
   return [el('Credentials', [el('AccessKeyId', session.accessKeyId), el('SecretAccessKey', session.secretAccessKey), el('SessionToken', session.sessionToken), el('Expiration', session.expiration)])];
-}
+};
 
 function newSessionKeys(now: Date, durationSeconds: number): Pick<Session, 'accessKeyId' | 'secretAccessKey' | 'sessionToken' | 'expiration' | 'issuedAt'> {
   return {
@@ -64,10 +56,19 @@ function newSessionKeys(now: Date, durationSeconds: number): Pick<Session, 'acce
   };
 }
 
-async function assumeRole(params: URLSearchParams, world: World, authorizer: Authorizer, principal: Principal, now: Date): Promise<string[]> {
+/**
+ * The role a RoleArn names, when it exists under exactly that ARN: its trust policy decides, with
+ * the caller's identity policies, who may assume it. Without one nobody may: AWS answers
+ * AccessDenied, not NoSuchEntity, for a role that does not exist.
+ */
+function assumableRole(world: World, roleArn: string): Role | undefined {
+  const role = world.state.roles[roleArn.split('/').pop() ?? ''];
+  return role !== undefined && role.arn === roleArn ? role : undefined;
+}
+
+const assumeRole: Handler = async ({ request: { params }, world, principal, now, isAlsoAllowed }) => {
   const roleArn = params.get('RoleArn') ?? '';
   const sessionName = params.get('RoleSessionName') ?? '';
-  if (roleArn.length < 20) throw new AwsError('ValidationError', `1 validation error detected: Value '${roleArn}' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20`);
   if (!SESSION_NAME.test(sessionName)) {
     throw new AwsError('ValidationError', `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]* and have length between 2 and 64`);
   }
@@ -89,7 +90,7 @@ async function assumeRole(params: URLSearchParams, world: World, authorizer: Aut
   }
   const policyArns = sessionPolicyArns(params);
   const tags = sessionTags(params);
-  const transitiveTagKeys = listParam(params, 'TransitiveTagKeys');
+  const transitiveTagKeys = listParameter(params, 'TransitiveTagKeys');
   for (const key of transitiveTagKeys) {
     if (!tags.some((t) => t.Key.toLowerCase() === key.toLowerCase())) throw new AwsError('InvalidParameterValue', `The transitive tag key ${key} is not one of the session tags.`);
   }
@@ -99,13 +100,10 @@ async function assumeRole(params: URLSearchParams, world: World, authorizer: Aut
   }
   const duration = integerParameter(params, 'DurationSeconds', 900, 43200, 3600);
 
-  const roleName = roleArn.split('/').pop() ?? '';
-  const role = world.state.roles[roleName];
-  const denied = () => new AwsError('AccessDenied', `User: ${principal.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
-  // AWS answers AccessDenied, not NoSuchEntity, for a role that does not exist.
-  if (role === undefined || role.arn !== roleArn) throw denied();
-  const context: Record<string, string> = externalId === undefined ? {} : { 'sts:ExternalId': externalId };
-  if ((await authorizer.decide(principal, 'sts:AssumeRole', role.arn, context, role.assumeRolePolicyDocument)) !== 'Allowed') throw denied();
+  // Authorized with its trust policy before the handler ran; gone since, it is refused as a role that never was.
+  const role = assumableRole(world, roleArn);
+  if (role === undefined) throw new AwsError('AccessDenied', `User: ${principal.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
+  const context = externalIdContext(params);
   // Looked up only now, so a caller the trust policy refuses learns nothing about which policies exist.
   const sessionPolicies = sessionPolicyDocuments(policyArns, world, policy);
   // Chained sessions keep the source identity and the transitive tags of the session they come
@@ -125,13 +123,13 @@ async function assumeRole(params: URLSearchParams, world: World, authorizer: Aut
   if (sessionTagsToSet.length > 0) {
     const tagContext: Record<string, string | string[]> = { ...context, 'aws:TagKeys': sessionTagsToSet.map((t) => t.Key) };
     for (const tag of sessionTagsToSet) tagContext[`aws:RequestTag/${tag.Key}`] = tag.Value;
-    if ((await authorizer.decide(principal, 'sts:TagSession', role.arn, tagContext, role.assumeRolePolicyDocument)) !== 'Allowed') {
+    if (!(await isAlsoAllowed('sts:TagSession', role.arn, { context: tagContext, resourcePolicy: role.assumeRolePolicyDocument }))) {
       throw new AwsError('AccessDenied', `User: ${principal.arn} is not authorized to perform: sts:TagSession on resource: ${roleArn}`, 403);
     }
   }
   const effectiveSourceIdentity = sourceIdentity ?? parent?.sourceIdentity;
   if (effectiveSourceIdentity !== undefined) {
-    if ((await authorizer.decide(principal, 'sts:SetSourceIdentity', role.arn, { ...context, 'sts:SourceIdentity': effectiveSourceIdentity }, role.assumeRolePolicyDocument)) !== 'Allowed') {
+    if (!(await isAlsoAllowed('sts:SetSourceIdentity', role.arn, { context: { ...context, 'sts:SourceIdentity': effectiveSourceIdentity }, resourcePolicy: role.assumeRolePolicyDocument }))) {
       throw new AwsError('AccessDenied', `User: ${principal.arn} is not authorized to perform: sts:SetSourceIdentity on resource: ${roleArn}`, 403);
     }
   }
@@ -160,20 +158,13 @@ async function assumeRole(params: URLSearchParams, world: World, authorizer: Aut
     ...(sessionPolicies === undefined && sessionTagsToSet.length === 0 ? [] : [el('PackedPolicySize', Math.min(100, Math.ceil(((sessionPolicies?.length ?? 0) / 2048) * 100)))]),
     ...(effectiveSourceIdentity === undefined ? [] : [el('SourceIdentity', effectiveSourceIdentity)]),
   ];
-}
-
-/** `Name.member.N` values of a Query list parameter, in order. */
-function listParam(params: URLSearchParams, name: string): string[] {
-  const values: string[] = [];
-  for (let i = 1; params.has(`${name}.member.${i}`); i++) values.push(params.get(`${name}.member.${i}`)!);
-  return values;
-}
+};
 
 /** AssumeRole `Tags.member.N.Key/Value`: at most 50, AWS's character set, no key twice (keys are case-insensitive). */
 function sessionTags(params: URLSearchParams): Tag[] {
   const tags: Tag[] = [];
-  for (let i = 1; params.has(`Tags.member.${i}.Key`); i++) {
-    const tag = { Key: params.get(`Tags.member.${i}.Key`)!, Value: params.get(`Tags.member.${i}.Value`) ?? '' };
+  for (const [index, tag] of tagParameters(params).entries()) {
+    const i = index + 1;
     if (!TAG_KEY.test(tag.Key)) throw new AwsError('ValidationError', `1 validation error detected: Value '${tag.Key}' at 'tags.${i}.member.key' failed to satisfy constraint: Member must have length between 1 and 128 and satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+`);
     if (!TAG_VALUE.test(tag.Value)) throw new AwsError('ValidationError', `1 validation error detected: Value at 'tags.${i}.member.value' failed to satisfy constraint: Member must have length less than or equal to 256 and satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*`);
     if (tags.some((t) => t.Key.toLowerCase() === tag.Key.toLowerCase())) throw new AwsError('InvalidParameterValue', `Duplicate tag keys found. Please note that Tag keys are case insensitive: ${tag.Key}.`);
@@ -219,3 +210,29 @@ function sessionPolicyDocuments(arns: string[], world: World, inline: string | u
   }
   return JSON.stringify({ Version: '2012-10-17', Statement: statements });
 }
+
+/** `sts:ExternalId`, set when the request carries an ExternalId (a trust policy's condition reads it). */
+function externalIdContext(params: URLSearchParams): Record<string, string> {
+  const externalId = params.get('ExternalId');
+  return externalId === null ? {} : { 'sts:ExternalId': externalId };
+}
+
+function sts(name: string, declaration: Omit<QueryOperation, 'service' | 'name' | 'match' | 'action'>): QueryOperation {
+  return { service: 'sts', name, match: { protocol: 'query', action: name }, action: `sts:${name}`, ...declaration };
+}
+
+export const STS_OPERATIONS: QueryOperation[] = [
+  // "No permissions are required to perform this operation" (STS API reference): even an explicit Deny does not stop it.
+  sts('GetCallerIdentity', { resource: everyResource, requiresPermission: false, credentials: 'any', handle: getCallerIdentity }),
+  // No permission either; AWS refuses it to temporary credentials ("Cannot call GetSessionToken with session credentials").
+  sts('GetSessionToken', { resource: everyResource, requiresPermission: false, credentials: 'long-term', handle: getSessionToken }),
+  // Decided on the role with its trust policy, for a caller of this account as for one of another.
+  sts('AssumeRole', {
+    resource: ({ request }) => request.params.get('RoleArn') ?? '',
+    resourcePolicy: ({ request, world }: AuthorizationInput) => assumableRole(world, request.params.get('RoleArn') ?? '')?.assumeRolePolicyDocument,
+    resourcePolicyRequired: true,
+    context: ({ request }) => externalIdContext(request.params),
+    credentials: 'any',
+    handle: assumeRole,
+  }),
+];

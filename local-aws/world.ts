@@ -1,297 +1,40 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { AwsError, noSuchEntity } from './aws-error';
+import { appendToJournal, loadSnapshot, saveSnapshot } from './snapshot';
+import { AccessKey, FunctionUrlConfig, LambdaFunctionState, LogGroup, ManagedPolicy, Role, Session, Tag, User, WorldState, dictionary, emptyState, isoNow, newId } from './world-state';
 
 /**
- * The emulated account: IAM users, keys, roles, policies, STS sessions, Lambda functions with
- * URLs and permissions, and log groups. Every operation the wire APIs offer is a method here,
- * validated first and applied in one step, so a failed call never leaves half a resource.
+ * The emulated account, as moto's backends hold one: every state change the wire APIs make is a
+ * method here. A method checks what the state decides (the entity exists, the name is free, the
+ * quota allows it) before it changes anything, then applies the change in one step (`commit`):
+ * the generation the decision cache keys on is bumped and the snapshot written. A failed call
+ * leaves nothing behind. The wire APIs parse requests, check their format and render answers.
  */
 
-export interface Tag {
-  Key: string;
-  Value: string;
-}
+/** Sessions that expired less than this ago are kept, so a call with one gets ExpiredToken (as on AWS) rather than InvalidClientTokenId. */
+const EXPIRED_SESSION_GRACE_MS = 60 * 60 * 1000;
 
-export interface User {
-  name: string;
-  path: string;
-  arn: string;
-  userId: string;
-  createDate: string;
-  tags: Tag[];
-  permissionsBoundary?: string;
-  inlinePolicies: Record<string, string>;
-  attachedPolicies: string[];
-}
+/** IAM's quotas (IAM and STS quotas, IAM User Guide). */
+const ACCESS_KEYS_PER_USER = 2;
+const VERSIONS_PER_POLICY = 5;
 
-export interface AccessKey {
-  accessKeyId: string;
-  secretAccessKey: string;
-  userName: string;
-  status: 'Active' | 'Inactive';
-  createDate: string;
-}
+export type InlinePolicyOwner = 'User' | 'Role';
 
-export interface Role {
-  name: string;
-  path: string;
-  arn: string;
-  roleId: string;
-  createDate: string;
-  assumeRolePolicyDocument: string;
-  description?: string;
-  maxSessionDuration: number;
-  permissionsBoundary?: string;
-  tags: Tag[];
-  inlinePolicies: Record<string, string>;
-  attachedPolicies: string[];
-}
-
-export interface ManagedPolicy {
-  name: string;
-  path: string;
-  arn: string;
-  policyId: string;
-  createDate: string;
-  updateDate: string;
-  description?: string;
-  defaultVersionId: string;
-  versions: { versionId: string; document: string; createDate: string }[];
-  tags: Tag[];
-}
-
-export interface Session {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken: string;
-  expiration: string;
-  /** aws:TokenIssueTime: what "revoke older sessions" (DateLessThan on it) tests. Absent in sessions of older snapshots. */
-  issuedAt?: string;
-  roleArn: string;
-  roleName: string;
-  roleId: string;
-  sessionName: string;
-  assumedRoleArn: string;
-  /** Inline Policy and the documents of PolicyArns, merged at AssumeRole (their statements together). */
-  sessionPolicy?: string;
-  /** Session tags (AssumeRole Tags), the keys passed on to chained sessions, and SourceIdentity. */
-  tags?: Tag[];
-  transitiveTagKeys?: string[];
-  sourceIdentity?: string;
-  /** A GetSessionToken session: the user (or the root) it stands for; the role fields are then empty. */
-  // userId: a user deleted and recreated under the same name is another user (AWS keys
-  // credentials to the unique id), so the old user's sessions must not act as the new one.
-  issuedTo?: { kind: 'user'; userName: string; userId?: string } | { kind: 'root' };
-}
-
-export interface FunctionUrlConfig {
-  urlId: string;
-  qualifier?: string;
-  authType: 'AWS_IAM' | 'NONE';
-  invokeMode: string;
-  cors?: Record<string, unknown>;
-  creationTime: string;
-  lastModifiedTime: string;
-}
-
-export interface LambdaFunctionState {
-  name: string;
-  arn: string;
-  role: string;
-  handler: string;
-  runtime: string;
-  timeout: number;
-  memorySize: number;
-  description: string;
-  environment: Record<string, string>;
-  zipBase64: string;
-  codeSha256: string;
-  codeSize: number;
-  lastModified: string;
-  revisionId: string;
-  createdAt: number;
-  tags: Record<string, string>;
-  architectures: string[];
-  /** Resource-based policy statements (aws_lambda_permission). */
-  permissions: Record<string, unknown>[];
-  /** Function URL configs by qualifier ("" = unqualified). */
-  urls: Record<string, FunctionUrlConfig>;
-  aliases: Record<string, { name: string; functionVersion: string }>;
-}
-
-export interface LogGroup {
-  name: string;
-  arn: string;
-  retentionInDays?: number;
-  creationTime: number;
-  tags: Record<string, string>;
-}
-
-export interface WorldState {
-  accountId: string;
-  region: string;
-  users: Record<string, User>;
-  accessKeys: Record<string, AccessKey>;
-  roles: Record<string, Role>;
-  policies: Record<string, ManagedPolicy>;
-  sessions: Record<string, Session>;
-  functions: Record<string, LambdaFunctionState>;
-  logGroups: Record<string, LogGroup>;
-}
-
-/** An AWS error: code, HTTP status and message, as the wire APIs render it. */
-export class AwsError extends Error {
-  constructor(readonly code: string, message: string, readonly status = 400, readonly type: 'Sender' | 'Receiver' = 'Sender') {
-    super(message);
-    this.name = code;
-  }
-}
-
-export const noSuchEntity = (what: string) => new AwsError('NoSuchEntity', what, 404);
-
-export function newId(prefix: string, length = 17): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const bytes = randomBytes(length);
-  let id = prefix;
-  for (let i = 0; i < length; i++) id += alphabet[bytes[i] % alphabet.length];
-  return id;
-}
-
-export function isoNow(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-/**
- * A record keyed by names that come from callers (users, roles, policy ARNs, statement ids, tags):
- * null prototype, so `constructor`, `toString` or `__proto__` are ordinary names, never a lookup
- * into Object.prototype.
- */
-export function dictionary<T>(entries?: Record<string, T>): Record<string, T> {
-  const record: Record<string, T> = Object.create(null);
-  if (entries !== undefined) for (const key of Object.keys(entries)) record[key] = entries[key];
-  return record;
-}
-
-export function emptyState(accountId: string, region: string): WorldState {
-  return { accountId, region, users: dictionary(), accessKeys: dictionary(), roles: dictionary(), policies: dictionary(), sessions: dictionary(), functions: dictionary(), logGroups: dictionary() };
-}
-
-/** A snapshot file that cannot be used: its message names the file and what to do. */
-export class SnapshotError extends Error {
-  constructor(file: string, reason: string) {
-    super(`the snapshot file ${file} cannot be used: ${reason}. Fix it, or remove it to start with an empty account.`);
-    this.name = 'SnapshotError';
-  }
-}
-
-const SNAPSHOT_RECORDS = ['users', 'accessKeys', 'roles', 'policies', 'sessions', 'functions', 'logGroups'] as const;
-
-function readSnapshot(file: string): WorldState {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new SnapshotError(file, (error as Error).message);
-  }
-  const isRecord = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value);
-  if (!isRecord(parsed)) throw new SnapshotError(file, 'it does not hold a JSON object');
-  const state = parsed as Record<string, unknown>;
-  if (typeof state.accountId !== 'string' || typeof state.region !== 'string') throw new SnapshotError(file, 'it has no accountId and region');
-  for (const name of SNAPSHOT_RECORDS) {
-    const record = state[name];
-    if (record !== undefined && (!isRecord(record) || !Object.values(record as object).every(isRecord))) {
-      throw new SnapshotError(file, `its "${name}" is not an object of entries`);
-    }
-  }
-  return reviveState(parsed as WorldState);
-}
-
-/** A snapshot read back from JSON, with every caller-keyed record made null-prototype again. */
-function reviveState(parsed: WorldState): WorldState {
-  const records = <T>(record: Record<string, T> | undefined, each?: (value: T) => void): Record<string, T> => {
-    const revived = dictionary(record ?? {});
-    if (each !== undefined) for (const key of Object.keys(revived)) each(revived[key]);
-    return revived;
-  };
-  const withInline = (entity: { inlinePolicies: Record<string, string> }) => {
-    entity.inlinePolicies = records(entity.inlinePolicies);
-  };
-  return {
-    accountId: parsed.accountId,
-    region: parsed.region,
-    users: records(parsed.users, withInline),
-    accessKeys: records(parsed.accessKeys),
-    roles: records(parsed.roles, withInline),
-    policies: records(parsed.policies),
-    sessions: records(parsed.sessions),
-    functions: records(parsed.functions, (fn) => {
-      fn.environment = records(fn.environment);
-      fn.tags = records(fn.tags);
-      fn.urls = records(fn.urls);
-      fn.aliases = records(fn.aliases);
-    }),
-    logGroups: records(parsed.logGroups, (group) => {
-      group.tags = records(group.tags);
-    }),
-  };
-}
-
-/**
- * Holds the state, bumps `generation` on every change (authorization caches key on it) and
- * writes the snapshot file, when one is configured, after each change (atomically: temp + rename).
- */
 export class World {
+  /** Bumped by every change an IAM decision may depend on (authorization caches key on it). */
   generation = 0;
-  constructor(public state: WorldState, private readonly snapshotFile?: string) {}
-
-  static open(options: { accountId: string; region: string; snapshotFile?: string }): World {
-    if (options.snapshotFile !== undefined && fs.existsSync(options.snapshotFile)) {
-      // A snapshot written by an older version may be 0644: it holds every live secret.
-      fs.chmodSync(options.snapshotFile, 0o600);
-      const state = readSnapshot(options.snapshotFile);
-      const journal = sessionJournalOf(options.snapshotFile);
-      const replayed = fs.existsSync(journal);
-      for (const session of readSessionJournal(journal)) state.sessions[session.accessKeyId] = session;
-      const world = new World(state, options.snapshotFile);
-      // Folded into the snapshot at once: a line a crash cut short has no newline, and the next
-      // appended session would be glued to it and lost at the following start.
-      if (replayed) world.save();
-      world.dropExpiredSessions(new Date());
-      return world;
-    }
-    return new World(emptyState(options.accountId, options.region), options.snapshotFile);
-  }
-
-  /**
-   * Adds an STS session. No IAM decision depends on a new access key, so the decision cache
-   * stays; the snapshot gets one appended line, not a rewrite of every session there is.
-   */
-  addSession(session: Session, now: Date): void {
-    this.dropExpiredSessions(now);
-    this.state.sessions[session.accessKeyId] = session;
-    if (this.snapshotFile !== undefined) appendSession(sessionJournalOf(this.snapshotFile), session);
-  }
-
   private nextSweep = 0;
 
-  /**
-   * Forgets sessions that expired over an hour ago (until then a call with one gets ExpiredToken,
-   * as on AWS, which a client answers by refreshing). At most once a minute: the sweep is O(sessions).
-   */
-  dropExpiredSessions(now: Date): void {
-    if (now.getTime() < this.nextSweep) return;
-    this.nextSweep = now.getTime() + 60_000;
-    const cutoff = now.getTime() - EXPIRED_SESSION_GRACE_MS;
-    let dropped = 0;
-    for (const id of Object.keys(this.state.sessions)) {
-      if (Date.parse(this.state.sessions[id].expiration) <= cutoff) {
-        delete this.state.sessions[id];
-        dropped++;
-      }
-    }
-    // No decision depends on a dead key (it fails authentication first): the cache stays.
-    if (dropped > 0) this.save();
+  constructor(readonly state: WorldState, private readonly snapshotFile?: string) {}
+
+  static open(options: { accountId: string; region: string; snapshotFile?: string }): World {
+    if (options.snapshotFile === undefined || !fs.existsSync(options.snapshotFile)) return new World(emptyState(options.accountId, options.region), options.snapshotFile);
+    const { state, journalReplayed } = loadSnapshot(options.snapshotFile);
+    const world = new World(state, options.snapshotFile);
+    if (journalReplayed) world.save();
+    world.dropExpiredSessions(new Date());
+    return world;
   }
 
   get accountId(): string {
@@ -302,64 +45,330 @@ export class World {
     return this.state.region;
   }
 
-  /** Applies a change: the mutation runs only after all validation inside `change` passed. */
-  changed(): void {
-    this.generation++;
-    this.save();
-  }
-
-  save(): void {
-    if (this.snapshotFile === undefined) return;
-    writeSnapshot(this.snapshotFile, JSON.stringify(this.state));
-    // The full snapshot holds every session now; a crash before this line only replays duplicates.
-    fs.rmSync(sessionJournalOf(this.snapshotFile), { force: true });
-  }
-
   /** True when nothing but the bootstrap admin exists (after a full destroy). */
   isEmpty(): boolean {
     const s = this.state;
     return [s.users, s.accessKeys, s.roles, s.policies, s.functions, s.logGroups].every((r) => Object.keys(r).length === 0);
   }
-}
 
-/**
- * Writes the snapshot atomically (temp + rename) and readable by its owner only: it holds the
- * invoker's secret key and every live session secret. A directory this creates is 0700.
- */
-export function writeSnapshot(file: string, text: string): void {
-  const directory = path.dirname(file);
-  if (!fs.existsSync(directory)) fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
-  const temp = `${file}.${process.pid}.tmp`;
-  // 'wx' with the mode: the file is created 0600, never briefly wider; a temp left by a crash goes first.
-  fs.rmSync(temp, { force: true });
-  fs.writeFileSync(temp, text, { mode: 0o600, flag: 'wx' });
-  fs.renameSync(temp, file);
-}
+  // ---- IAM: lookups ----------------------------------------------------------------------
 
-const EXPIRED_SESSION_GRACE_MS = 60 * 60 * 1000;
-
-/** Sessions issued since the last full snapshot, one JSON line each, next to it. */
-const sessionJournalOf = (snapshotFile: string) => `${snapshotFile}.sessions`;
-
-function appendSession(journal: string, session: Session): void {
-  fs.appendFileSync(journal, `${JSON.stringify(session)}\n`, { mode: 0o600 });
-}
-
-function readSessionJournal(journal: string): Session[] {
-  if (!fs.existsSync(journal)) return [];
-  fs.chmodSync(journal, 0o600);
-  const sessions: Session[] = [];
-  for (const line of fs.readFileSync(journal, 'utf8').split('\n')) {
-    if (line === '') continue;
-    try {
-      sessions.push(JSON.parse(line) as Session);
-    } catch {
-      // a line cut short by a crash: that session was never answered to its caller
-    }
+  user(name: string): User {
+    const user = this.state.users[name];
+    if (user === undefined) throw noSuchEntity(`The user with name ${name} cannot be found.`);
+    return user;
   }
-  return sessions;
-}
 
-export function sha256Base64(data: Buffer): string {
-  return createHash('sha256').update(data).digest('base64');
+  role(name: string): Role {
+    const role = this.state.roles[name];
+    if (role === undefined) throw noSuchEntity(`The role with name ${name} cannot be found.`);
+    return role;
+  }
+
+  policy(arn: string): ManagedPolicy {
+    const policy = this.state.policies[arn];
+    if (policy === undefined) throw noSuchEntity(`Policy ${arn} does not exist or is not attachable.`);
+    return policy;
+  }
+
+  /** The ARN IAM gives an entity of this account: a user's or role's path is part of it. */
+  iamArn(kind: 'user' | 'role' | 'policy', path: string, name: string): string {
+    return `arn:aws:iam::${this.accountId}:${kind}${path}${name}`;
+  }
+
+  accessKeysOf(userName: string): AccessKey[] {
+    return Object.values(this.state.accessKeys).filter((key) => key.userName === userName);
+  }
+
+  /** How many users and roles have the policy attached. */
+  attachmentCount(arn: string): number {
+    return [...Object.values(this.state.roles), ...Object.values(this.state.users)].filter((entity) => entity.attachedPolicies.includes(arn)).length;
+  }
+
+  // ---- IAM: changes ----------------------------------------------------------------------
+
+  createUser(input: { name: string; path: string; tags: Tag[]; permissionsBoundary?: string }): User {
+    // IAM names are unique case-insensitively (IAM User Guide, "IAM identifiers").
+    if (Object.keys(this.state.users).some((n) => n.toLowerCase() === input.name.toLowerCase())) throw new AwsError('EntityAlreadyExists', `User with name ${input.name} already exists.`, 409);
+    const user: User = { ...input, arn: this.iamArn('user', input.path, input.name), userId: newId('AIDA'), createDate: isoNow(), inlinePolicies: dictionary(), attachedPolicies: [] };
+    return this.commit(() => (this.state.users[user.name] = user));
+  }
+
+  /** Deletes a user without keys or policies (DeleteConflict otherwise); its GetSessionToken sessions end with it. */
+  deleteUser(name: string): void {
+    const user = this.user(name);
+    if (this.accessKeysOf(user.name).length > 0 || Object.keys(user.inlinePolicies).length > 0 || user.attachedPolicies.length > 0) {
+      throw new AwsError('DeleteConflict', 'Cannot delete entity, must delete access keys and policies first.', 409);
+    }
+    this.commit(() => {
+      delete this.state.users[user.name];
+      this.dropSessions((session) => session.issuedTo?.kind === 'user' && session.issuedTo.userName === user.name);
+    });
+  }
+
+  createAccessKey(userName: string, secretAccessKey: string): AccessKey {
+    const user = this.user(userName);
+    if (this.accessKeysOf(user.name).length >= ACCESS_KEYS_PER_USER) throw new AwsError('LimitExceeded', `Cannot exceed quota for AccessKeysPerUser: ${ACCESS_KEYS_PER_USER}`, 409);
+    const key: AccessKey = { accessKeyId: newId('AKIA', 16), secretAccessKey, userName: user.name, status: 'Active', createDate: isoNow() };
+    return this.commit(() => (this.state.accessKeys[key.accessKeyId] = key));
+  }
+
+  /** Deletes a key of `userName`; a key of any other user is NoSuchEntity, as a key that does not exist. */
+  deleteAccessKey(accessKeyId: string, userName: string | undefined): void {
+    const key = this.state.accessKeys[accessKeyId];
+    if (key === undefined || key.userName !== userName) throw noSuchEntity(`The Access Key with id ${accessKeyId} cannot be found.`);
+    this.commit(() => delete this.state.accessKeys[accessKeyId]);
+  }
+
+  putInlinePolicy(owner: User | Role, policyName: string, document: string): void {
+    this.commit(() => (owner.inlinePolicies[policyName] = document));
+  }
+
+  deleteInlinePolicy(kind: InlinePolicyOwner, owner: User | Role, policyName: string): void {
+    if (owner.inlinePolicies[policyName] === undefined) throw noSuchEntity(`The ${kind.toLowerCase()} policy with name ${policyName} cannot be found.`);
+    this.commit(() => delete owner.inlinePolicies[policyName]);
+  }
+
+  createRole(input: { name: string; path: string; assumeRolePolicyDocument: string; description?: string; maxSessionDuration: number; permissionsBoundary?: string; tags: Tag[] }): Role {
+    if (Object.keys(this.state.roles).some((n) => n.toLowerCase() === input.name.toLowerCase())) throw new AwsError('EntityAlreadyExists', `Role with name ${input.name} already exists.`, 409);
+    const role: Role = { ...input, arn: this.iamArn('role', input.path, input.name), roleId: newId('AROA'), createDate: isoNow(), inlinePolicies: dictionary(), attachedPolicies: [] };
+    return this.commit(() => (this.state.roles[role.name] = role));
+  }
+
+  updateRole(role: Role, changes: { maxSessionDuration: number; description?: string }): void {
+    this.commit(() => {
+      role.maxSessionDuration = changes.maxSessionDuration;
+      if (changes.description !== undefined) role.description = changes.description;
+    });
+  }
+
+  updateAssumeRolePolicy(role: Role, document: string): void {
+    this.commit(() => (role.assumeRolePolicyDocument = document));
+  }
+
+  /** Deletes a role without policies (DeleteConflict otherwise); its sessions end with it. */
+  deleteRole(name: string): void {
+    const role = this.role(name);
+    if (role.attachedPolicies.length > 0 || Object.keys(role.inlinePolicies).length > 0) throw new AwsError('DeleteConflict', 'Cannot delete entity, must detach all policies first.', 409);
+    this.commit(() => {
+      delete this.state.roles[role.name];
+      this.dropSessions((session) => session.roleName === role.name);
+    });
+  }
+
+  createPolicy(input: { name: string; path: string; document: string; description?: string; tags: Tag[] }): ManagedPolicy {
+    if (Object.values(this.state.policies).some((p) => p.name.toLowerCase() === input.name.toLowerCase() && p.path === input.path)) {
+      throw new AwsError('EntityAlreadyExists', `A policy called ${input.name} already exists. Duplicate names are not allowed.`, 409);
+    }
+    const now = isoNow();
+    const policy: ManagedPolicy = {
+      name: input.name, path: input.path, arn: this.iamArn('policy', input.path, input.name), policyId: newId('ANPA'), createDate: now, updateDate: now,
+      description: input.description, defaultVersionId: 'v1', versions: [{ versionId: 'v1', document: input.document, createDate: now }], tags: input.tags,
+    };
+    return this.commit(() => (this.state.policies[policy.arn] = policy));
+  }
+
+  createPolicyVersion(policy: ManagedPolicy, document: string, setAsDefault: boolean): { versionId: string; createDate: string } {
+    if (policy.versions.length >= VERSIONS_PER_POLICY) throw new AwsError('LimitExceeded', `A managed policy can have up to ${VERSIONS_PER_POLICY} versions.`, 409);
+    const version = { versionId: `v${Math.max(...policy.versions.map((v) => Number(v.versionId.slice(1)))) + 1}`, document, createDate: isoNow() };
+    return this.commit(() => {
+      policy.versions.push(version);
+      if (setAsDefault) policy.defaultVersionId = version.versionId;
+      policy.updateDate = version.createDate;
+      return version;
+    });
+  }
+
+  deletePolicyVersion(policy: ManagedPolicy, versionId: string): void {
+    if (versionId === policy.defaultVersionId) throw new AwsError('DeleteConflict', 'Cannot delete the default version of a policy.', 409);
+    if (!policy.versions.some((v) => v.versionId === versionId)) throw noSuchEntity(`Policy ${policy.arn} version ${versionId} does not exist.`);
+    this.commit(() => (policy.versions = policy.versions.filter((v) => v.versionId !== versionId)));
+  }
+
+  deletePolicy(policy: ManagedPolicy): void {
+    if (this.attachmentCount(policy.arn) > 0) throw new AwsError('DeleteConflict', 'Cannot delete a policy attached to entities.', 409);
+    this.commit(() => delete this.state.policies[policy.arn]);
+  }
+
+  attachRolePolicy(role: Role, policy: ManagedPolicy): void {
+    this.commit(() => {
+      if (!role.attachedPolicies.includes(policy.arn)) role.attachedPolicies.push(policy.arn);
+    });
+  }
+
+  detachRolePolicy(role: Role, arn: string): void {
+    if (!role.attachedPolicies.includes(arn)) throw noSuchEntity(`Policy ${arn} was not found.`);
+    this.commit(() => (role.attachedPolicies = role.attachedPolicies.filter((a) => a !== arn)));
+  }
+
+  // ---- STS -------------------------------------------------------------------------------
+
+  /**
+   * Adds an STS session. No IAM decision depends on a new access key, so the generation stays
+   * (the decision cache is kept); the snapshot gets one appended line, not a rewrite of every
+   * session there is.
+   */
+  addSession(session: Session, now: Date): void {
+    this.dropExpiredSessions(now);
+    this.state.sessions[session.accessKeyId] = session;
+    if (this.snapshotFile !== undefined) appendToJournal(this.snapshotFile, session);
+  }
+
+  /**
+   * Forgets sessions that expired over an hour ago (until then a call with one gets ExpiredToken,
+   * as on AWS, which a client answers by refreshing). At most once a minute: the sweep is O(sessions).
+   */
+  dropExpiredSessions(now: Date): void {
+    if (now.getTime() < this.nextSweep) return;
+    this.nextSweep = now.getTime() + 60_000;
+    const cutoff = now.getTime() - EXPIRED_SESSION_GRACE_MS;
+    // No decision depends on a dead key (it fails authentication first): the generation stays.
+    if (this.dropSessions((session) => Date.parse(session.expiration) <= cutoff) > 0) this.save();
+  }
+
+  // ---- Lambda ----------------------------------------------------------------------------
+
+  /** The function of this account an unqualified ARN names, if it exists (another region's or account's is not one of these). */
+  findFunction(unqualifiedArn: string): LambdaFunctionState | undefined {
+    const fn = this.state.functions[unqualifiedArn.split(':')[6]];
+    return fn !== undefined && fn.arn === unqualifiedArn ? fn : undefined;
+  }
+
+  lambdaFunction(unqualifiedArn: string): LambdaFunctionState {
+    const fn = this.findFunction(unqualifiedArn);
+    if (fn === undefined) throw new AwsError('ResourceNotFoundException', `Function not found: ${unqualifiedArn}`, 404);
+    return fn;
+  }
+
+  /**
+   * Creates a function whose configuration the caller validated. Only a role that truly does not
+   * exist is refused: the hashicorp/aws provider retries this error while IAM propagates.
+   */
+  createFunction(fn: LambdaFunctionState): LambdaFunctionState {
+    if (this.state.functions[fn.name] !== undefined) throw new AwsError('ResourceConflictException', `Function already exist: ${fn.name}`, 409);
+    const role = this.state.roles[fn.role.split('/').pop() ?? ''];
+    if (role === undefined || role.arn !== fn.role) throw new AwsError('InvalidParameterValueException', 'The role defined for the function cannot be assumed by Lambda.');
+    return this.commit(() => (this.state.functions[fn.name] = fn));
+  }
+
+  deleteFunction(fn: LambdaFunctionState): void {
+    this.commit(() => delete this.state.functions[fn.name]);
+  }
+
+  /** `qualifier` "" is the unqualified function's URL. */
+  functionUrl(fn: LambdaFunctionState, qualifier: string): FunctionUrlConfig {
+    const url = fn.urls[qualifier];
+    if (url === undefined) throw new AwsError('ResourceNotFoundException', 'The resource you requested does not exist.', 404);
+    return url;
+  }
+
+  createFunctionUrl(fn: LambdaFunctionState, url: FunctionUrlConfig): FunctionUrlConfig {
+    if (fn.urls[url.qualifier ?? ''] !== undefined) {
+      throw new AwsError('ResourceConflictException', `Failed to create function url config for [functionArn = ${fn.arn}]. Error message:  FunctionUrlConfig exists for this Lambda function`, 409);
+    }
+    return this.commit(() => (fn.urls[url.qualifier ?? ''] = url));
+  }
+
+  updateFunctionUrl(fn: LambdaFunctionState, qualifier: string, changes: Pick<FunctionUrlConfig, 'authType' | 'invokeMode' | 'cors' | 'lastModifiedTime'>): FunctionUrlConfig {
+    const url = this.functionUrl(fn, qualifier);
+    return this.commit(() => Object.assign(url, changes));
+  }
+
+  deleteFunctionUrl(fn: LambdaFunctionState, qualifier: string): void {
+    this.functionUrl(fn, qualifier);
+    this.commit(() => delete fn.urls[qualifier]);
+  }
+
+  /** Adds a statement to the function's policy; its Sid must be new. A new RevisionId, as every policy change on Lambda. */
+  addPermission(fn: LambdaFunctionState, statement: Record<string, unknown> & { Sid: string }): void {
+    if (fn.permissions.some((s) => s.Sid === statement.Sid)) {
+      throw new AwsError('ResourceConflictException', `The statement id (${statement.Sid}) provided already exists. Please provide a new statement id, or remove the existing statement.`, 409);
+    }
+    this.commit(() => {
+      fn.permissions.push(statement);
+      fn.revisionId = randomUUID();
+    });
+  }
+
+  /** Removes the statement `sid` on `resource` (the function, or one qualifier of it). */
+  removePermission(fn: LambdaFunctionState, sid: string, resource: string): void {
+    if (!fn.permissions.some((s) => s.Sid === sid && s.Resource === resource)) throw new AwsError('ResourceNotFoundException', `Statement ${sid} is not found in resource policy.`, 404);
+    this.commit(() => {
+      fn.permissions = fn.permissions.filter((s) => !(s.Sid === sid && s.Resource === resource));
+      fn.revisionId = randomUUID();
+    });
+  }
+
+  // ---- CloudWatch Logs -------------------------------------------------------------------
+
+  logGroupArn(name: string): string {
+    return `arn:aws:logs:${this.region}:${this.accountId}:log-group:${name}`;
+  }
+
+  /** Logs answers a missing group with ResourceNotFoundException and HTTP 400 (JSON 1.1 protocol). */
+  logGroup(name: unknown): LogGroup {
+    const group = typeof name === 'string' ? this.state.logGroups[name] : undefined;
+    if (group === undefined) throw new AwsError('ResourceNotFoundException', 'The specified log group does not exist.', 400);
+    return group;
+  }
+
+  /** The group an ARN names (with or without its `:*`): only this account's and region's, another's is not one here. */
+  logGroupByArn(arn: unknown): LogGroup {
+    const prefix = this.logGroupArn('');
+    return this.logGroup(typeof arn === 'string' && arn.startsWith(prefix) ? arn.slice(prefix.length).replace(/:\*$/, '') : undefined);
+  }
+
+  createLogGroup(name: string, tags: Record<string, string>): LogGroup {
+    if (this.state.logGroups[name] !== undefined) throw new AwsError('ResourceAlreadyExistsException', 'The specified log group already exists');
+    const group: LogGroup = { name, arn: this.logGroupArn(name), creationTime: Date.now(), tags };
+    return this.commit(() => (this.state.logGroups[name] = group));
+  }
+
+  /** `retentionInDays` undefined: kept forever (DeleteRetentionPolicy). */
+  setRetention(group: LogGroup, retentionInDays: number | undefined): void {
+    this.commit(() => {
+      if (retentionInDays === undefined) delete group.retentionInDays;
+      else group.retentionInDays = retentionInDays;
+    });
+  }
+
+  tagLogGroup(group: LogGroup, tags: Record<string, string>): void {
+    this.commit(() => Object.assign(group.tags, tags));
+  }
+
+  untagLogGroup(group: LogGroup, keys: string[]): void {
+    this.commit(() => {
+      for (const key of keys) delete group.tags[key];
+    });
+  }
+
+  deleteLogGroup(group: LogGroup): void {
+    this.commit(() => delete this.state.logGroups[group.name]);
+  }
+
+  // ---- applying and persisting -----------------------------------------------------------
+
+  /** Applies a change whose checks all passed, then bumps the generation and writes the snapshot. */
+  private commit<T>(apply: () => T): T {
+    const result = apply();
+    this.generation++;
+    this.save();
+    return result;
+  }
+
+  /** Removes the sessions `matches` selects; how many there were. */
+  private dropSessions(matches: (session: Session) => boolean): number {
+    let dropped = 0;
+    for (const id of Object.keys(this.state.sessions)) {
+      if (matches(this.state.sessions[id])) {
+        delete this.state.sessions[id];
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
+  private save(): void {
+    if (this.snapshotFile !== undefined) saveSnapshot(this.snapshotFile, this.state);
+  }
 }

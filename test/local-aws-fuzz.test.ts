@@ -5,15 +5,14 @@ import * as path from 'node:path';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AssumeRoleCredentials } from '../client/credentials';
 import { signRequest } from '../client/sigv4';
-import { callApi, query, seed, xmlValue } from './support/local-aws-fixtures';
-import { DEFAULT_ADMIN_KEY, LocalAws, startLocalAws } from '../local-aws/server';
-import { WorldState } from '../local-aws/world';
+import { deployFunction, query, seededSession, xmlValue } from './support/local-aws-fixtures';
+import { DEFAULT_ADMIN_KEY, LocalAws } from '../local-aws/server';
+import { WorldState } from '../local-aws/world-state';
 import { zipFiles } from '../constructs/zip-writer';
 
 /**
- * Property test of the whole request pipeline (issue 8): random methods, paths (percent-encoding
+ * Property test of the whole request pipeline: random methods, paths (percent-encoding
  * valid and not), queries, headers (prototype names, CR/LF, non-ASCII), bodies and protocol
  * payloads for every emulated operation, signed with each kind of key or not, sent as raw bytes.
  * After every request: no 5xx for client input (a function URL's 502 is Lambda's answer for a
@@ -33,9 +32,8 @@ let urlIds: string[];
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fuzz-'));
   snapshotFile = path.join(dir, 'world.json');
-  local = await startLocalAws({ snapshotFile });
-  const seeded = await seed(local);
-  const session = await new AssumeRoleCredentials({ roleArn: seeded.roleArn, externalId: seeded.externalId, sourceCredentials: seeded.userKey, stsEndpoint: local.endpoint, sessionName: 'fuzz', propagationWaitSeconds: 0 }).getCredentials();
+  const { world: seeded, session } = await seededSession('fuzz', { snapshotFile });
+  local = seeded.local;
   keys = { admin: DEFAULT_ADMIN_KEY, user: seeded.userKey, session };
   // A function that reflects the query into its response headers, cookies and status: the
   // handler's output is client input too.
@@ -43,10 +41,8 @@ beforeAll(async () => {
   const q = event.queryStringParameters ?? {};
   return { statusCode: Number(q.mode) || 200, headers: Object.fromEntries(Object.entries(q)), cookies: Object.values(q), body: JSON.stringify(event.headers), isBase64Encoded: 'x' in q };
 };`;
-  const created = await callApi(local, 'lambda', { path: '/2015-03-31/functions', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ FunctionName: 'reflect', Runtime: 'nodejs20.x', Role: seeded.roleArn.replace('function_invoker', 'exec'), Handler: 'index.handler', Code: { ZipFile: zipFiles({ 'index.mjs': reflect }).toString('base64') } }) });
-  expect(created.status, created.text).toBe(201);
-  const url = await callApi(local, 'lambda', { path: '/2021-10-31/functions/reflect/url', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ AuthType: 'NONE' }) });
-  urlIds = [...Object.values(seeded.urls), JSON.parse(url.text).FunctionUrl as string].map((u) => new URL(u).pathname.split('/')[2]);
+  const url = await deployFunction(local, 'reflect', reflect);
+  urlIds = [...Object.values(seeded.urls), url].map((u) => new URL(u).pathname.split('/')[2]);
 });
 afterAll(async () => {
   await local?.close();

@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as path from 'node:path';
 import type { AwsCredentialIdentity, HttpRequest as HttpRequestLike } from '@smithy/types';
 import { formatQuery, signRequest } from '../../client/sigv4';
-import { DEFAULT_ADMIN_KEY, LocalAws, startLocalAws } from '../../local-aws/server';
+import { DEFAULT_ADMIN_KEY, LocalAws, LocalAwsOptions, startLocalAws } from '../../local-aws/server';
 import { zipFiles } from '../../constructs/zip-writer';
 
 /**
@@ -37,6 +38,66 @@ export async function callApi(
 
 export function query(local: StandIn, service: 'iam' | 'sts', params: Record<string, string>, credentials?: AwsCredentialIdentity) {
   return callApi(local, service, { body: new URLSearchParams({ Version: service === 'iam' ? '2010-05-08' : '2011-06-15', ...params }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' } }, credentials);
+}
+
+/** Calls a CloudWatch Logs operation (JSON 1.1) with `input` as its body. */
+export function logs(local: StandIn, operation: string, input: unknown, credentials?: AwsCredentialIdentity) {
+  return callApi(local, 'logs', { headers: { 'x-amz-target': `Logs_20140328.${operation}`, 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(input) }, credentials);
+}
+
+/** The credentials in an STS answer (AssumeRole, GetSessionToken) or a CreateAccessKey answer. */
+export function credentialsIn(xml: string): AwsCredentialIdentity {
+  const sessionToken = /<SessionToken>/.test(xml) ? { sessionToken: xmlValue(xml, 'SessionToken') } : {};
+  return { accessKeyId: xmlValue(xml, 'AccessKeyId'), secretAccessKey: xmlValue(xml, 'SecretAccessKey'), ...sessionToken };
+}
+
+/** Creates a user (admin key), with an inline policy when one is given, and an access key for it. */
+export async function userWithKey(local: StandIn, userName: string, policy?: unknown, tags: Record<string, string> = {}): Promise<AwsCredentialIdentity> {
+  const tagParameters = Object.fromEntries(Object.entries(tags).flatMap(([key, value], i) => [[`Tags.member.${i + 1}.Key`, key], [`Tags.member.${i + 1}.Value`, value]]));
+  await mustSucceed(query(local, 'iam', { Action: 'CreateUser', UserName: userName, ...tagParameters }));
+  if (policy !== undefined) await mustSucceed(query(local, 'iam', { Action: 'PutUserPolicy', UserName: userName, PolicyName: 'Policy', PolicyDocument: JSON.stringify(policy) }));
+  return credentialsIn(await mustSucceed(query(local, 'iam', { Action: 'CreateAccessKey', UserName: userName })));
+}
+
+/** The answer's text; throws with the status and text unless the status is `expected`. */
+export async function mustSucceed(response: Promise<{ status: number; text: string }>, expected = 200): Promise<string> {
+  const r = await response;
+  if (r.status !== expected) throw new Error(`expected ${expected}, got ${r.status}: ${r.text}`);
+  return r.text;
+}
+
+/** The configuration of an AWS SDK v3 client that calls the stand-in once per command (no retries). */
+export function sdkConfig(local: StandIn, credentials: AwsCredentialIdentity) {
+  return { endpoint: local.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 };
+}
+
+/** The HTTP status and error name an AWS SDK v3 client reports for a command (`403 AccessDeniedException`), or 'ok'. */
+export async function sdkOutcome(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'ok';
+  } catch (error) {
+    const e = error as { name: string; $metadata?: { httpStatusCode?: number } };
+    return `${e.$metadata?.httpStatusCode} ${e.name}`;
+  }
+}
+
+/** Sends a request with node:http, a form body by default (fetch refuses a GET with a body; a client need not). */
+export function rawSend(url: string, method: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** An XML element's text with the entities the stand-in escapes turned back. */
+export function xmlText(xml: string, tag: string): string {
+  return xmlValue(xml, tag).replace(/&apos;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
 export function xmlValue(xml: string, tag: string): string {
@@ -80,9 +141,40 @@ export interface SeededWorld {
  * external ID), the two-statement invoke policy on the "echo" function, and a "contract" function
  * (for the handler contract) whose URL the role may also call, and an "other" one it may not.
  */
-export async function seedWorld(options: { now?: () => Date } = {}): Promise<SeededWorld> {
-  const local = await startLocalAws({ now: options.now });
+export async function seedWorld(options: Pick<LocalAwsOptions, 'now' | 'snapshotFile'> = {}): Promise<SeededWorld> {
+  const local = await startLocalAws(options);
   return { local, ...(await seed(local, local.world.accountId)) };
+}
+
+export interface SeededSession {
+  world: SeededWorld;
+  /** A session of the seeded role, assumed by the invoker user with the external ID (what the client gets). */
+  session: AwsCredentialIdentity;
+}
+
+/** A seeded world (see seedWorld) and a session of its role named `sessionName`. */
+export async function seededSession(sessionName: string, options: Pick<LocalAwsOptions, 'now' | 'snapshotFile'> = {}): Promise<SeededSession> {
+  const world = await seedWorld(options);
+  const xml = await mustSucceed(query(world.local, 'sts', { Action: 'AssumeRole', RoleArn: world.roleArn, RoleSessionName: sessionName, ExternalId: world.externalId }, world.userKey));
+  return { world, session: credentialsIn(xml) };
+}
+
+/**
+ * Deploys `code` as `index.mjs` of function `name` (Node.js 20, role `exec` of the default
+ * account, 3 s) with a function URL, signed with the admin key unless `credentials` are given;
+ * `settings` overrides or adds CreateFunction fields. Returns the URL.
+ */
+export async function deployFunction(
+  local: StandIn,
+  name: string,
+  code: string,
+  options: { settings?: Record<string, unknown>; authType?: 'NONE' | 'AWS_IAM'; credentials?: AwsCredentialIdentity } = {},
+): Promise<string> {
+  const json = { 'content-type': 'application/json' };
+  const fn = { FunctionName: name, Runtime: 'nodejs20.x', Role: 'arn:aws:iam::123456789012:role/exec', Handler: 'index.handler', Timeout: 3, Code: { ZipFile: zipFiles({ 'index.mjs': code }).toString('base64') }, ...options.settings };
+  await mustSucceed(callApi(local, 'lambda', { path: '/2015-03-31/functions', headers: json, body: JSON.stringify(fn) }, options.credentials), 201);
+  const url = await mustSucceed(callApi(local, 'lambda', { path: `/2021-10-31/functions/${name}/url`, headers: json, body: JSON.stringify({ AuthType: options.authType ?? 'NONE' }) }, options.credentials), 201);
+  return JSON.parse(url).FunctionUrl;
 }
 
 /**

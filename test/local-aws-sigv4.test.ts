@@ -1,27 +1,30 @@
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
+import * as http from 'node:http';
 import type { AwsCredentialIdentity, HttpRequest as HttpRequestLike } from '@smithy/types';
 import { AwsV4Signer } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest, toHttpRequest } from '../client/sigv4';
-import { SeededWorld, query, seedWorld, xmlValue, wireUrl } from './support/local-aws-fixtures';
+import { DEFAULT_ADMIN_KEY } from '../local-aws/server';
+import { SeededWorld, query, rawSend, seededSession, wireUrl, xmlValue } from './support/local-aws-fixtures';
 
 /**
- * Query-string (presigned) SigV4 as @smithy/signature-v4's presign() produces it, on STS and on
- * function URLs; the Query API by GET; STS's 15 minutes of clock skew (others 5); and the one
- * reading of a raw `+` in a query shared by the verifier and the handler's event.
+ * SigV4 as the stand-in verifies it (client/sigv4-verifier.ts, in local-aws/authorization.ts and
+ * dispatch.ts): the header form and the query-string (presigned) form as @smithy/signature-v4's
+ * presign() produces it, on STS, IAM, Logs and function URLs; the Query API by GET; each
+ * service's clock skew and credential scope region; what the signature must cover (the body of a
+ * Query request, the operation's X-Amz-Target); and the one reading of a raw `+` in a query shared
+ * by the verifier and the handler's event.
  */
 
 let world: SeededWorld;
 let session: AwsCredentialIdentity;
 
 beforeAll(async () => {
-  world = await seedWorld();
-  const r = await query(world.local, 'sts', { Action: 'AssumeRole', RoleArn: world.roleArn, RoleSessionName: 'presigned', ExternalId: world.externalId }, world.userKey);
-  session = { accessKeyId: xmlValue(r.text, 'AccessKeyId'), secretAccessKey: xmlValue(r.text, 'SecretAccessKey'), sessionToken: xmlValue(r.text, 'SessionToken') };
+  ({ world, session } = await seededSession('presigned'));
 });
 afterAll(async () => {
-  await world.local.close();
+  await world?.local.close();
 });
 
 const urlOf = (request: HttpRequestLike) => wireUrl(world.local.endpoint, request);
@@ -198,5 +201,103 @@ describe("a raw '+' in a query is a space for the verifier and for the handler a
   it('raw + signed as a literal plus is refused: no request is read one way by the verifier and another by the handler', async () => {
     expect((await call('q=a+b', 'q=a%2Bb')).status).toBe(403);
     expect((await call('q=a%2Bb', 'q=a%20b')).status).toBe(403);
+  });
+});
+
+/** Presigned with UNSIGNED-PAYLOAD, as botocore's generate_presigned_url does for every service. */
+async function presignUnsigned(service: string, credentials: AwsCredentialIdentity, rawQuery: string, method = 'GET'): Promise<string> {
+  const endpoint = new URL(world.local.endpoint);
+  const signer = new SignatureV4({ credentials, region: 'us-east-1', service, sha256: Hash.bind(null, 'sha256'), uriEscapePath: true });
+  const request = toHttpRequest({ method, protocol: 'http:', hostname: endpoint.hostname, port: Number(endpoint.port), path: '/', rawQuery, headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } });
+  return urlOf(await signer.presign(request));
+}
+
+describe('a presigned Query-protocol URL whose payload is unsigned', () => {
+  it('cannot have its signed Action replaced by a form body: a GetCallerIdentity token is not an AssumeRole', async () => {
+    const url = await presignUnsigned('sts', world.userKey, 'Action=GetCallerIdentity&Version=2011-06-15');
+    const assume = `Action=AssumeRole&Version=2011-06-15&RoleArn=${encodeURIComponent(world.roleArn)}&RoleSessionName=stolen&ExternalId=${world.externalId}`;
+    const r = await rawSend(url, 'GET', assume);
+    expect(r.text).not.toContain('<SecretAccessKey>');
+    expect(r.status, r.text).toBe(400);
+    // The URL itself still works for what was signed.
+    const signed = await rawSend(url, 'GET', '');
+    expect(signed.status, signed.text).toBe(200);
+    expect(signed.text).toContain('GetCallerIdentityResult');
+  });
+
+  it('an admin URL presigned for IAM GetUser cannot create an access key', async () => {
+    const url = await presignUnsigned('iam', DEFAULT_ADMIN_KEY, 'Action=GetUser&Version=2010-05-08&UserName=lambda_invoker');
+    const r = await rawSend(url, 'GET', 'Action=CreateAccessKey&Version=2010-05-08&UserName=lambda_invoker');
+    expect(r.text).not.toContain('<SecretAccessKey>');
+    expect(r.status, r.text).toBe(400);
+    const post = await presignUnsigned('iam', DEFAULT_ADMIN_KEY, 'Action=GetUser&Version=2010-05-08&UserName=lambda_invoker', 'POST');
+    const r2 = await rawSend(post, 'POST', 'Action=CreateAccessKey&Version=2010-05-08&UserName=lambda_invoker');
+    expect(r2.text).not.toContain('<SecretAccessKey>');
+    expect(r2.status, r2.text).toBe(400);
+  });
+});
+
+describe('header-signed requests', () => {
+  it('a header sent twice is signed and verified as one, joined with ","', async () => {
+    const url = new URL(world.local.endpoint);
+    const body = 'Action=GetCallerIdentity&Version=2011-06-15';
+    const headers: [string, string][] = [['content-type', 'application/x-www-form-urlencoded'], ['x-amz-meta-tag', 'a'], ['x-amz-meta-tag', 'b']];
+    const signed = await signRequest({ method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', headers, body }, world.userKey, { region: 'us-east-1', service: 'sts' });
+    expect(signed.headers.authorization).toContain('x-amz-meta-tag');
+    // fetch would merge the two lines into one "a, b"; node:http sends them as two header lines
+    // (with raw headers it adds no Host of its own, so the signed one goes along).
+    const wire = [...Object.entries(signed.headers).filter(([n]) => n !== 'x-amz-meta-tag'), ...headers.slice(1)].flat();
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: url.hostname, port: Number(url.port), method: 'POST', path: '/', headers: wire }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(status).toBe(200);
+  });
+
+  it("a request replayed outside STS's 15-minute window is refused", async () => {
+    const url = new URL(world.local.endpoint);
+    const body = 'Action=GetCallerIdentity&Version=2011-06-15';
+    const old = await signRequest({ method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }, world.userKey, { region: 'us-east-1', service: 'sts', signingDate: new Date(Date.now() - 16 * 60_000) });
+    const r = await fetch(`${world.local.endpoint}/`, { method: 'POST', body, headers: Object.entries(old.headers).filter(([n]) => n !== 'host') });
+    expect(r.status).toBe(403);
+    expect(await r.text()).toMatch(/RequestExpired/);
+  });
+});
+
+describe('a session token with a long-term key', () => {
+  it('is refused as on AWS (InvalidClientTokenId), in the header and in a presigned query', async () => {
+    const withToken = { ...world.userKey, sessionToken: 'IQoJb3JpZ2luX2VjEstale' };
+    const r = await query(world.local, 'sts', { Action: 'GetCallerIdentity' }, withToken);
+    expect(r.status, r.text).toBe(403);
+    expect(r.text).toContain('InvalidClientTokenId');
+    const presigned = await rawSend(await presignUnsigned('sts', withToken, 'Action=GetCallerIdentity&Version=2011-06-15'), 'GET', '');
+    expect(presigned.status, presigned.text).toBe(403);
+    expect((await query(world.local, 'sts', { Action: 'GetCallerIdentity' }, world.userKey)).status).toBe(200);
+  });
+});
+
+describe('the credential scope region of API calls', () => {
+  it('is checked as AWS does: IAM us-east-1, Lambda and Logs the emulated region', async () => {
+    const endpoint = new URL(world.local.endpoint);
+    const send = async (service: 'iam' | 'lambda' | 'logs', region: string) => {
+      const request: { method: string; path: string; headers: Record<string, string>; body: string } = service === 'iam'
+        ? { method: 'POST', path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=ListUsers&Version=2010-05-08' }
+        : service === 'lambda'
+          ? { method: 'GET', path: '/2015-03-31/functions/', headers: {}, body: '' }
+          : { method: 'POST', path: '/', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'Logs_20140328.DescribeLogGroups' }, body: '{}' };
+      const signed = await signRequest({ ...request, protocol: 'http:', hostname: endpoint.hostname, port: Number(endpoint.port) }, DEFAULT_ADMIN_KEY, { region, service });
+      const headers = Object.fromEntries(Object.entries(signed.headers).filter(([name]) => name.toLowerCase() !== 'host'));
+      return rawSend(`${world.local.endpoint}${request.path}`, request.method, request.body, headers);
+    };
+    for (const service of ['iam', 'lambda', 'logs'] as const) {
+      expect((await send(service, 'us-east-1')).status, service).toBe(200);
+      const r = await send(service, 'eu-west-1');
+      expect(r.status, `${service}: ${r.text}`).toBe(403);
+      expect(r.text).toContain('scoped to a valid region');
+    }
   });
 });

@@ -1,20 +1,21 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createDeflateRaw } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callApi, query } from './support/local-aws-fixtures';
+import { deployFunction, query } from './support/local-aws-fixtures';
 import { FunctionCode, HandlerRunner } from '../local-aws/handler-runner';
 import { LocalAws, startLocalAws } from '../local-aws/server';
-import { zipFiles, zipOfDeflated } from '../constructs/zip-writer';
+import { zipFiles } from '../constructs/zip-writer';
+import { useTempDir } from './support/temp-dir';
 
 /**
- * Issue 8, defect 6: a deployed handler runs in a process of its own and cannot reach the
- * stand-in (its environment, argv, snapshot, other functions' code, its process) nor exhaust it
- * (memory, response size, unzipped size).
+ * Running handlers (local-aws/handler-runner.ts, handler-process.ts): each function runs in a
+ * process of its own and cannot reach the stand-in (its environment, argv, snapshot, other
+ * functions' code, its process) nor exhaust it (memory, response size); what it starts ends with it.
  */
 
+const makeTempDir = useTempDir('handler-runner-');
 const ADMIN_SECRET = 'isolation-admin-secret-0123456789';
 /** Functions run as users of their own only when the stand-in can switch users (root). */
 const separateUsers = process.getuid?.() === 0;
@@ -74,15 +75,7 @@ afterAll(async () => {
 });
 
 async function deployWithAdmin(name: string, code: string, admin: { accessKeyId: string; secretAccessKey: string }, settings: Record<string, unknown> = {}): Promise<string> {
-  const created = await callApi(local, 'lambda', {
-    path: '/2015-03-31/functions',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ FunctionName: name, Runtime: 'nodejs20.x', Role: `arn:aws:iam::${local.world.accountId}:role/exec`, Handler: 'index.handler', Timeout: 10, Code: { ZipFile: zipFiles({ 'index.mjs': code }).toString('base64') }, ...settings }),
-  }, admin);
-  expect(created.status, created.text).toBe(201);
-  const url = await callApi(local, 'lambda', { path: `/2021-10-31/functions/${name}/url`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ AuthType: 'NONE' }) }, admin);
-  expect(url.status, url.text).toBe(201);
-  return JSON.parse(url.text).FunctionUrl;
+  return deployFunction(local, name, code, { settings: { Timeout: 10, ...settings }, credentials: admin });
 }
 
 const alive = async () => (await fetch(`${local.endpoint}/_local/health`)).status === 200;
@@ -215,40 +208,64 @@ const { zipFiles } = require(${JSON.stringify(path.join(dist, '..', 'constructs'
   });
 });
 
-describe("Lambda's unzipped size limit is checked while inflating", () => {
-  /** `size` bytes of zeros, deflated in a stream (the test never holds them either). */
-  async function deflatedZeros(size: number): Promise<Buffer> {
-    const deflate = createDeflateRaw({ level: 9 });
-    const chunks: Buffer[] = [];
-    deflate.on('data', (c: Buffer) => chunks.push(c));
-    const done = new Promise((resolve) => deflate.on('end', resolve));
-    const block = Buffer.alloc(1024 * 1024);
-    for (let written = 0; written < size; written += block.length) {
-      if (!deflate.write(block)) await new Promise((resolve) => deflate.once('drain', resolve));
-    }
-    deflate.end();
-    await done;
-    return Buffer.concat(chunks);
+/** True while `pid` runs (a zombie waiting to be reaped has ended). */
+function running(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0] !== 'Z';
+  } catch {
+    return false;
   }
+}
 
-  it('a package declaring 300 MB unzipped is refused with AWS message; one that lies about its size is refused without inflating it', async () => {
-    const admin = { accessKeyId: 'AKIALOCALAWSADMIN000', secretAccessKey: ADMIN_SECRET };
-    const bomb = await deflatedZeros(300 * 1024 * 1024);
-    expect(bomb.length).toBeLessThan(1024 * 1024);
-    const create = (name: string, zip: Buffer) => callApi(local, 'lambda', {
-      path: '/2015-03-31/functions',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ FunctionName: name, Runtime: 'nodejs20.x', Role: `arn:aws:iam::${local.world.accountId}:role/exec`, Handler: 'index.handler', Code: { ZipFile: zip.toString('base64') } }),
-    }, admin);
-    const honest = await create('honest-bomb', zipOfDeflated([{ name: 'index.mjs', deflated: bomb, size: 300 * 1024 * 1024 }]));
-    expect([honest.status, honest.headers.get('x-amzn-errortype')]).toEqual([400, 'InvalidParameterValueException']);
-    expect(JSON.parse(honest.text).message).toBe('Unzipped size must be smaller than 262144000 bytes');
-    const before = process.memoryUsage().rss;
-    const liar = await create('lying-bomb', zipOfDeflated([{ name: 'index.mjs', deflated: bomb, size: 1024 }]));
-    expect([liar.status, liar.headers.get('x-amzn-errortype')]).toEqual([400, 'InvalidParameterValueException']);
-    expect(JSON.parse(liar.text).message).toMatch(/inflates to more than its declared 1024 bytes/);
-    expect(process.memoryUsage().rss - before).toBeLessThan(100 * 1024 * 1024);
-    expect(local.world.state.functions['honest-bomb']).toBeUndefined();
-    expect(local.world.state.functions['lying-bomb']).toBeUndefined();
+/** True when `pid` still runs 2 s later (then it is killed: the test leaves nothing behind). */
+async function stillRunningAfter2s(pid: number): Promise<boolean> {
+  const until = Date.now() + 2000;
+  while (running(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  const left = running(pid);
+  if (left) process.kill(pid, 'SIGKILL');
+  return left;
+}
+
+const SPAWNER = `import { spawn } from 'node:child_process';
+export const handler = async () => { const child = spawn('sleep', ['120'], { stdio: 'ignore' }); child.unref(); return { pid: child.pid }; };`;
+
+describe('processes a handler starts', () => {
+  it('end with its environment: none is left running after the stand-in closes', async () => {
+    const runner = new HandlerRunner();
+    let pid = 0;
+    try {
+      const outcome = await runner.invoke(
+        { name: 'spawner', codeSha256: 'spawner-1', zipBase64: zipFiles({ 'index.mjs': SPAWNER }).toString('base64'), handler: 'index.handler', runtime: 'nodejs20.x', environment: {}, timeoutSeconds: 10, memorySize: 128, arn: 'arn:aws:lambda:us-east-1:123456789012:function:spawner' },
+        {},
+        'request-1',
+      );
+      expect(outcome.ok, JSON.stringify(outcome)).toBe(true);
+      pid = (outcome as { result: { pid: number } }).result.pid;
+      expect(running(pid)).toBe(true);
+    } finally {
+      await runner.close();
+    }
+    expect(await stillRunningAfter2s(pid)).toBe(false);
+  });
+
+  it('end when the stand-in is gone without closing them (its end of their stdin closes)', async () => {
+    const temp = { dir: makeTempDir() }; // removed after the file, pass or fail
+    fs.writeFileSync(path.join(temp.dir, 'index.mjs'), SPAWNER);
+    const runtime = path.join(__dirname, '..', 'dist', 'local-aws', 'handler-process.js');
+    const fn = spawn(process.execPath, [runtime], { cwd: temp.dir, env: { LAMBDA_TASK_ROOT: temp.dir, _HANDLER: 'index.handler' }, stdio: ['pipe', 'ignore', 'ignore', 'pipe'], detached: true });
+    const line = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      fn.stdio[3]!.on('data', (chunk: Buffer) => {
+        text += chunk.toString('utf8');
+        if (text.includes('\n')) resolve(text);
+      });
+      fn.on('exit', () => reject(new Error(`the runtime exited: ${text}`)));
+      fn.stdin!.write(`${JSON.stringify({ id: 1, event: {}, context: { deadline: Date.now() + 10_000 } })}\n`);
+    });
+    const pid = (JSON.parse(line) as { result: { pid: number } }).result.pid;
+    expect(running(pid)).toBe(true);
+    fn.stdin!.end();
+    expect(await stillRunningAfter2s(pid)).toBe(false);
+    expect(await stillRunningAfter2s(fn.pid!)).toBe(false);
   });
 });

@@ -1,0 +1,139 @@
+import { GetUserCommand, IAMClient, ListRolesCommand, ListUsersCommand } from '@aws-sdk/client-iam';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ADMIN_KEY } from '../local-aws/server';
+import { SeededWorld, mustSucceed, query, sdkConfig, seedWorld, xmlText, xmlValue } from './support/local-aws-fixtures';
+
+/**
+ * IAM over the Query protocol (local-aws/iam-api.ts and the World's IAM methods): AWS's
+ * validation, conflicts and lookups, answered to the admin key (authorization: see
+ * local-aws-operations.test.ts and local-aws-authorization.test.ts).
+ */
+
+let world: SeededWorld;
+
+beforeAll(async () => {
+  world = await seedWorld();
+});
+afterAll(async () => {
+  await world?.local.close();
+});
+
+const account = () => world.local.world.accountId;
+const clientConfig = (credentials: AwsCredentialIdentity) => sdkConfig(world.local, credentials);
+const iam = (credentials: AwsCredentialIdentity = DEFAULT_ADMIN_KEY) => new IAMClient(clientConfig(credentials));
+const NAMES = ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__'];
+
+describe('the read operations tools call first', () => {
+  it('ListUsers and ListRoles answer the admin through the SDK', async () => {
+    const users = await iam().send(new ListUsersCommand({}));
+    expect(users.Users?.map((u) => u.UserName)).toContain('lambda_invoker');
+    const roles = await iam().send(new ListRolesCommand({}));
+    expect(roles.Roles?.map((r) => r.RoleName).sort()).toEqual(expect.arrayContaining(['exec', 'function_invoker']));
+    expect(roles.Roles?.find((r) => r.RoleName === 'function_invoker')?.Arn).toBe(world.roleArn);
+  });
+
+  it('GetUser without a UserName resolves the caller: the user itself, or the root for the admin', async () => {
+    await query(world.local, 'iam', { Action: 'PutUserPolicy', UserName: 'lambda_invoker', PolicyName: 'SelfRead', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:GetUser', Resource: `arn:aws:iam::${account()}:user/lambda_invoker` }] }) });
+    try {
+      const self = await iam(world.userKey).send(new GetUserCommand({}));
+      expect(self.User?.Arn).toBe(`arn:aws:iam::${account()}:user/lambda_invoker`);
+    } finally {
+      await query(world.local, 'iam', { Action: 'DeleteUserPolicy', UserName: 'lambda_invoker', PolicyName: 'SelfRead' });
+    }
+    const root = await iam().send(new GetUserCommand({}));
+    expect(root.User?.Arn).toBe(`arn:aws:iam::${account()}:root`);
+    expect(root.User?.UserId).toBe(account());
+  });
+});
+
+describe('conflicts and missing entities', () => {
+  it('answers conflicts like AWS: duplicates, and deleting what is still in use', async () => {
+    const dup = await query(world.local, 'iam', { Action: 'CreateUser', UserName: 'LAMBDA_INVOKER' });
+    expect([dup.status, xmlValue(dup.text, 'Code')]).toEqual([409, 'EntityAlreadyExists']);
+    const userWithKey = await query(world.local, 'iam', { Action: 'DeleteUser', UserName: 'lambda_invoker' });
+    expect([userWithKey.status, xmlValue(userWithKey.text, 'Code')]).toEqual([409, 'DeleteConflict']);
+    const roleWithPolicy = await query(world.local, 'iam', { Action: 'DeleteRole', RoleName: 'function_invoker' });
+    expect(xmlValue(roleWithPolicy.text, 'Code')).toBe('DeleteConflict');
+    const missing = await query(world.local, 'iam', { Action: 'GetRole', RoleName: 'nope' });
+    expect([missing.status, xmlValue(missing.text, 'Code')]).toEqual([404, 'NoSuchEntity']);
+  });
+
+  it('a failed create leaves nothing behind', async () => {
+    const badTrust = await query(world.local, 'iam', { Action: 'CreateRole', RoleName: 'half', AssumeRolePolicyDocument: '{"Statement":[{"Effect":"Maybe"}]}' });
+    expect(xmlValue(badTrust.text, 'Code')).toBe('MalformedPolicyDocument');
+    expect(world.local.world.state.roles.half).toBeUndefined();
+  });
+
+  it.each(NAMES)('entity operations on a missing user or role named %s answer NoSuchEntity, not 500', async (name) => {
+    const cases: Record<string, string>[] = [
+      { Action: 'GetUser', UserName: name },
+      { Action: 'DeleteUser', UserName: name },
+      { Action: 'PutUserPolicy', UserName: name, PolicyName: 'p', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] }) },
+      { Action: 'GetUserPolicy', UserName: 'lambda_invoker', PolicyName: name },
+      { Action: 'GetRole', RoleName: name },
+      { Action: 'GetPolicy', PolicyArn: name },
+      { Action: 'DeleteAccessKey', AccessKeyId: name },
+    ];
+    for (const params of cases) {
+      const r = await query(world.local, 'iam', params);
+      expect([r.status, xmlValue(r.text, 'Code')], JSON.stringify(params)).toEqual([404, 'NoSuchEntity']);
+    }
+  });
+
+  it('AttachRolePolicy PolicyArn=constructor is refused and the role can still be deleted', async () => {
+    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+    expect((await query(world.local, 'iam', { Action: 'CreateRole', RoleName: 'proto-role', AssumeRolePolicyDocument: trust })).status).toBe(200);
+    for (const arn of NAMES) {
+      const r = await query(world.local, 'iam', { Action: 'AttachRolePolicy', RoleName: 'proto-role', PolicyArn: arn });
+      expect([r.status, xmlValue(r.text, 'Code')], arn).toEqual([404, 'NoSuchEntity']);
+    }
+    expect((await query(world.local, 'iam', { Action: 'DeleteRole', RoleName: 'proto-role' })).status).toBe(200);
+  });
+});
+
+describe('DeleteAccessKey without a UserName', () => {
+  it("acts on the caller's own keys: a caller without rights learns nothing about whose key an id is, and the admin cannot delete a user's key by id alone", async () => {
+    const someone = await mustSucceed(query(world.local, 'iam', { Action: 'CreateUser', UserName: 'key-owner' }));
+    expect(someone).toContain('key-owner');
+    const ownerKey = xmlValue(await mustSucceed(query(world.local, 'iam', { Action: 'CreateAccessKey', UserName: 'key-owner' })), 'AccessKeyId');
+    const probe = async (accessKeyId: string) => query(world.local, 'iam', { Action: 'DeleteAccessKey', AccessKeyId: accessKeyId }, world.userKey);
+    const existing = await probe(ownerKey);
+    const missing = await probe('AKIAEXAMPLEMISSING00');
+    expect(existing.status).toBe(403);
+    expect(existing.text).not.toContain('key-owner');
+    expect(existing.text.replace(/<RequestId>[^<]*</, '')).toBe(missing.text.replace(/<RequestId>[^<]*</, ''));
+    const byAdmin = await query(world.local, 'iam', { Action: 'DeleteAccessKey', AccessKeyId: ownerKey });
+    expect(byAdmin.status, byAdmin.text).toBe(404);
+    expect(world.local.world.state.accessKeys[ownerKey]).toBeDefined();
+    await mustSucceed(query(world.local, 'iam', { Action: 'DeleteAccessKey', AccessKeyId: ownerKey, UserName: 'key-owner' }));
+  });
+});
+
+describe('parameters are validated as AWS validates them', () => {
+  it('a policy document over 131072 characters is a ValidationError, before it is parsed', async () => {
+    const long = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*', Sid: 'x'.repeat(140_000) }] });
+    const r = await query(world.local, 'iam', { Action: 'CreatePolicy', PolicyName: 'long', PolicyDocument: long });
+    expect([r.status, xmlValue(r.text, 'Code')]).toEqual([400, 'ValidationError']);
+    expect(xmlText(r.text, 'Message')).toMatch(/less than or equal to 131072/);
+  });
+
+  it.each([
+    ['abc', /Value 'abc' at 'maxSessionDuration'.*whole number/],
+    ['999999', /Value '999999' at 'maxSessionDuration'.*less than or equal to 43200/],
+    ['3599', /Value '3599' at 'maxSessionDuration'.*greater than or equal to 3600/],
+    ['1e4', /Value '1e4' at 'maxSessionDuration'/],
+    ['3600.5', /Value '3600.5' at 'maxSessionDuration'/],
+  ])('UpdateRole MaxSessionDuration=%s is refused and the role keeps its value', async (value, message) => {
+    const r = await query(world.local, 'iam', { Action: 'UpdateRole', RoleName: 'exec', MaxSessionDuration: value });
+    expect([r.status, xmlValue(r.text, 'Code')]).toEqual([400, 'ValidationError']);
+    expect(xmlText(r.text, 'Message')).toMatch(message);
+    expect(world.local.world.state.roles.exec.maxSessionDuration).toBe(3600);
+  });
+
+  it('UpdateRole with a valid MaxSessionDuration stores the number', async () => {
+    expect((await query(world.local, 'iam', { Action: 'UpdateRole', RoleName: 'exec', MaxSessionDuration: '7200' })).status).toBe(200);
+    expect(world.local.world.state.roles.exec.maxSessionDuration).toBe(7200);
+    expect((await query(world.local, 'iam', { Action: 'UpdateRole', RoleName: 'exec', MaxSessionDuration: '3600' })).status).toBe(200);
+  });
+});
