@@ -65,7 +65,7 @@ beforeAll(async () => {
   if (q.mode === 'heap') { const keep = []; for (let i = 0; i < 2048; i++) keep.push(new Array(131072).fill(i)); return { statusCode: 200, body: String(keep.length) }; }
   if (q.mode === 'buffer') { const b = Buffer.alloc(2 * 1024 * 1024 * 1024 - 1); b.fill(1); return { statusCode: 200, body: String(b.length) }; }
   if (q.mode === 'big') return { statusCode: 200, body: 'x'.repeat(50 * 1024 * 1024) };
-  if (q.mode === 'pipe') { const fs = await import('node:fs'); fs.writeSync(3, 'y'.repeat(8 * 1024 * 1024)); await new Promise((r) => setTimeout(r, 5000)); }
+  if (q.mode === 'pipe') { const fs = await import('node:fs'); fs.writeSync(3, 'y'.repeat(8 * 1024 * 1024)); await new Promise((r) => setTimeout(r, 30000)); }
   return { statusCode: 200, body: 'fine' };
 };`, admin, { MemorySize: 128 });
 });
@@ -160,7 +160,8 @@ describe('a handler cannot hold up or exhaust the stand-in', () => {
     const started = performance.now();
     const r = await fetch(`${urls.hog}?mode=pipe`);
     expect(r.status).toBe(502);
-    expect(performance.now() - started).toBeLessThan(4000);
+    // Cut off at the bound, well before the function's own 10 s timeout would end it.
+    expect(performance.now() - started).toBeLessThan(8000);
     expect(await alive()).toBe(true);
   });
 });
