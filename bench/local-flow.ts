@@ -30,12 +30,14 @@ async function throughput(total: number, concurrency: number, call: (i: number) 
   let next = 0;
   let failures = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < total) {
-      const i = next++;
-      if ((await call(i)) !== 200) failures++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const i = next++;
+        if ((await call(i)) !== 200) failures++;
+      }
+    }),
+  );
   const seconds = (performance.now() - started) / 1000;
   if (failures > 0) throw new Error(`${failures} of ${total} calls did not answer 200`);
   return total / seconds;
@@ -47,15 +49,34 @@ export async function benchClientAndStandIn(out: (line: string) => void, calls: 
   try {
     const endpoint = standIn.match[1];
     const world = await seed({ endpoint });
-    const credentials = new AssumeRoleCredentials({ roleArn: world.roleArn, externalId: world.externalId, sourceCredentials: world.userKey, stsEndpoint: endpoint, sessionName: 'bench' });
+    const credentials = new AssumeRoleCredentials({
+      roleArn: world.roleArn,
+      externalId: world.externalId,
+      sourceCredentials: world.userKey,
+      stsEndpoint: endpoint,
+      sessionName: 'bench',
+    });
     const session = await credentials.getCredentials();
 
     // 1. Client overhead per call without the network: build the request and sign it.
     const url = new URL(world.urls.echo);
     const iterations = 5000;
-    let started = performance.now();
+    const started = performance.now();
     for (let i = 0; i < iterations; i++) {
-      await signRequest({ method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: `${url.pathname}orders/${i}`, rawQuery: 'a=1&b=2', headers: { 'content-type': 'application/json' }, body: `{"i":${i}}` }, session, { region: 'us-east-1', service: 'lambda' });
+      await signRequest(
+        {
+          method: 'POST',
+          protocol: 'http:',
+          hostname: url.hostname,
+          port: Number(url.port),
+          path: `${url.pathname}orders/${i}`,
+          rawQuery: 'a=1&b=2',
+          headers: { 'content-type': 'application/json' },
+          body: `{"i":${i}}`,
+        },
+        session,
+        { region: 'us-east-1', service: 'lambda' },
+      );
     }
     const signUs = ((performance.now() - started) / iterations) * 1000;
 
@@ -67,21 +88,32 @@ export async function benchClientAndStandIn(out: (line: string) => void, calls: 
     const variants = {
       signed: (i: number) => signed.invoke(body(i)).then((r) => r.status),
       open: (i: number) => open.invoke(body(i)).then((r) => r.status),
-      echo: (i: number) => fetch(echoUrl, { method: 'POST', body: `{"i":${i}}` }).then(async (r) => (await r.arrayBuffer(), r.status)),
+      echo: (i: number) =>
+        fetch(echoUrl, { method: 'POST', body: `{"i":${i}}` }).then(async (r) => {
+          await r.arrayBuffer();
+          return r.status;
+        }),
     };
     // Warm up every path (worker, caches, JIT), then alternate the variants over three rounds
     // and keep each one's median, so a noisy moment on this 2-core machine hits all alike.
     for (const call of Object.values(variants)) await throughput(1000, 20, call);
     const rounds: Record<keyof typeof variants, number[]> = { signed: [], open: [], echo: [] };
     for (let round = 0; round < 3; round++) {
-      for (const [name, call] of Object.entries(variants) as [keyof typeof variants, (i: number) => Promise<number>][]) rounds[name].push(await throughput(calls, 20, call));
+      for (const [name, call] of Object.entries(variants) as [keyof typeof variants, (i: number) => Promise<number>][])
+        rounds[name].push(await throughput(calls, 20, call));
     }
     const signedRate = median(rounds.signed);
     const openRate = median(rounds.open);
     const echoRate = median(rounds.echo);
 
     // 3. AssumeRole calls per 1,000 invocations with a fresh credential provider.
-    const fresh = new AssumeRoleCredentials({ roleArn: world.roleArn, externalId: world.externalId, sourceCredentials: world.userKey, stsEndpoint: endpoint, sessionName: 'bench-1000' });
+    const fresh = new AssumeRoleCredentials({
+      roleArn: world.roleArn,
+      externalId: world.externalId,
+      sourceCredentials: world.userKey,
+      stsEndpoint: endpoint,
+      sessionName: 'bench-1000',
+    });
     const counted = new FunctionUrlClient({ url: world.urls.echo, region: 'us-east-1', credentials: fresh, retries: 0 });
     await throughput(1000, 20, async (i) => (await counted.invoke(body(i))).status);
 
@@ -90,17 +122,29 @@ export async function benchClientAndStandIn(out: (line: string) => void, calls: 
     const rss = peakRssMb(standIn.child.pid!);
 
     out('Client (client)\n');
-    out(row('build + sign one request (no network)', `${signUs.toFixed(0)} µs`) + '\n');
-    out(row(`signed calls/s, cached credentials (${calls} calls, 20 in flight, median of 3)`, signedRate.toFixed(0)) + '\n');
-    out(row('baseline: same stand-in, AuthType NONE URL, unsigned', openRate.toFixed(0)) + '\n');
-    out(row('ratio signed / unauthenticated', (signedRate / openRate).toFixed(2), '(1.00 = signing and IAM cost nothing)') + '\n');
-    out(row('AssumeRole calls per 1,000 invocations', String(fresh.assumeRoleCalls), fresh.assumeRoleCalls === 1 ? '(goal: 1, met)' : '(goal: 1, NOT met)') + '\n');
+    out(`${row('build + sign one request (no network)', `${signUs.toFixed(0)} µs`)}\n`);
+    out(`${row(`signed calls/s, cached credentials (${calls} calls, 20 in flight, median of 3)`, signedRate.toFixed(0))}\n`);
+    out(`${row('baseline: same stand-in, AuthType NONE URL, unsigned', openRate.toFixed(0))}\n`);
+    out(`${row('ratio signed / unauthenticated', (signedRate / openRate).toFixed(2), '(1.00 = signing and IAM cost nothing)')}\n`);
+    out(
+      `${row(
+        'AssumeRole calls per 1,000 invocations',
+        String(fresh.assumeRoleCalls),
+        fresh.assumeRoleCalls === 1 ? '(goal: 1, met)' : '(goal: 1, NOT met)',
+      )}\n`,
+    );
     out('Local stand-in for AWS (local-aws)\n');
-    out(row('signed, IAM-checked invocations/s through the stand-in', signedRate.toFixed(0)) + '\n');
-    out(row('baseline: node:http echo server, unauthenticated', echoRate.toFixed(0)) + '\n');
+    out(`${row('signed, IAM-checked invocations/s through the stand-in', signedRate.toFixed(0))}\n`);
+    out(`${row('baseline: node:http echo server, unauthenticated', echoRate.toFixed(0))}\n`);
     const ratio = signedRate / echoRate;
-    out(row('ratio stand-in / echo server', ratio.toFixed(2), ratio >= 0.5 ? '(goal ≥ 0.5, met)' : '(goal ≥ 0.5, NOT met)') + '\n');
-    out(row('stand-in peak RSS, after 200 concurrent invocations', rss === undefined ? 'n/a' : `${rss.toFixed(0)} MB`, rss === undefined ? '' : rss <= 200 ? '(goal ≤ 200 MB, met)' : '(goal ≤ 200 MB, NOT met)') + '\n');
+    out(`${row('ratio stand-in / echo server', ratio.toFixed(2), ratio >= 0.5 ? '(goal ≥ 0.5, met)' : '(goal ≥ 0.5, NOT met)')}\n`);
+    out(
+      `${row(
+        'stand-in peak RSS, after 200 concurrent invocations',
+        rss === undefined ? 'n/a' : `${rss.toFixed(0)} MB`,
+        rss === undefined ? '' : rss <= 200 ? '(goal ≤ 200 MB, met)' : '(goal ≤ 200 MB, NOT met)',
+      )}\n`,
+    );
   } finally {
     standIn.child.kill();
     echo.child.kill();
@@ -123,13 +167,21 @@ export async function benchDemo(out: (line: string) => void, runs: number): Prom
   }
   const last = await runDemo({ workDir: path.join(ROOT, '.demo'), out: () => undefined, err: () => undefined });
   out(`npm run demo, end to end (median of ${runs})\n`);
-  out(row('npm run demo, whole process', `${(median(demo) / 1000).toFixed(1)} s`) + '\n');
-  out(row('baseline: bare terraform init + apply + destroy', `${(median(floor) / 1000).toFixed(1)} s`, '(same stack, same stand-in)') + '\n');
+  out(`${row('npm run demo, whole process', `${(median(demo) / 1000).toFixed(1)} s`)}\n`);
+  out(
+    `${row('baseline: bare terraform init + apply + destroy', `${(median(floor) / 1000).toFixed(1)} s`, '(same stack, same stand-in)')}\n`,
+  );
   const ratio = median(demo) / median(floor);
-  out(row('ratio demo / bare terraform', ratio.toFixed(2), goal(ratio, 1.15)) + '\n');
+  out(`${row('ratio demo / bare terraform', ratio.toFixed(2), goal(ratio, 1.15))}\n`);
   out('  one more demo run, step by step:\n');
-  for (const step of last.steps) out(row(`    ${step.name}`, `${(step.ms / 1000).toFixed(1)} s`, step.ok ? '' : 'FAILED') + '\n');
-  out(row('stand-in request handling (all requests)', `${(last.standIn.handlingMs / 1000).toFixed(2)} s`, goal(last.standIn.handlingMs / 1000, 1, ' s')) + '\n');
+  for (const step of last.steps) out(`${row(`    ${step.name}`, `${(step.ms / 1000).toFixed(1)} s`, step.ok ? '' : 'FAILED')}\n`);
+  out(
+    `${row(
+      'stand-in request handling (all requests)',
+      `${(last.standIn.handlingMs / 1000).toFixed(2)} s`,
+      goal(last.standIn.handlingMs / 1000, 1, ' s'),
+    )}\n`,
+  );
 }
 
 async function terraformFloor(): Promise<number> {
@@ -137,9 +189,19 @@ async function terraformFloor(): Promise<number> {
   const work = fs.mkdtempSync(path.join(ROOT, '.bench', 'floor-'));
   const local = await startLocalAws();
   try {
-    const stack = synthDemo(path.join(work, 'cdktf.out'), { ...process.env, DEMO_AWS_ENDPOINT: local.endpoint, DEMO_STATE_PATH: path.join(work, 'terraform.tfstate') });
+    const stack = synthDemo(path.join(work, 'cdktf.out'), {
+      ...process.env,
+      DEMO_AWS_ENDPOINT: local.endpoint,
+      DEMO_STATE_PATH: path.join(work, 'terraform.tfstate'),
+    });
     const cwd = path.join(work, 'cdktf.out', 'stacks', stack);
-    const env = { ...terraformEnv(work), AWS_ACCESS_KEY_ID: DEFAULT_ADMIN_KEY.accessKeyId, AWS_SECRET_ACCESS_KEY: DEFAULT_ADMIN_KEY.secretAccessKey, AWS_SESSION_TOKEN: '', AWS_PROFILE: '' };
+    const env = {
+      ...terraformEnv(work),
+      AWS_ACCESS_KEY_ID: DEFAULT_ADMIN_KEY.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: DEFAULT_ADMIN_KEY.secretAccessKey,
+      AWS_SESSION_TOKEN: '',
+      AWS_PROFILE: '',
+    };
     const started = performance.now();
     await terraform(['init', '-input=false', '-no-color'], { cwd, env });
     await terraform(['apply', '-auto-approve', '-input=false', '-no-color'], { cwd, env });

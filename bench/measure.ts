@@ -1,4 +1,4 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 
 /** Wall time in ms of one `node` process running `script` (with `-e`), whole process. */
@@ -36,7 +36,8 @@ export function timeCommand(command: string, args: string[], options: { cwd: str
   const started = process.hrtime.bigint();
   const result = spawnSync(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status}): ${result.stderr?.toString() ?? result.error}`);
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status}): ${result.stderr?.toString() ?? result.error}`);
   return ms;
 }
 
@@ -46,7 +47,11 @@ export function goal(value: number, limit: number, unit = ''): string {
 }
 
 /** Starts `node args` and resolves once its stdout matches `ready` (a line saying where it listens). */
-export function startChild(args: string[], ready: RegExp, env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+export function startChild(
+  args: string[],
+  ready: RegExp,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
     let seen = '';

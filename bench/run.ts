@@ -42,7 +42,10 @@ function importScript(specifier: string): string {
  * node_modules, the same versions a consumer's lock would hold).
  */
 function installedBin(dir: string): string {
-  const packed = spawnSync('npm', ['pack', '--json', '--pack-destination', dir, '--logs-max=0', '--loglevel=error'], { cwd: ROOT, encoding: 'utf8' });
+  const packed = spawnSync('npm', ['pack', '--json', '--pack-destination', dir, '--logs-max=0', '--loglevel=error'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   if (packed.status !== 0) throw new Error(`npm pack failed: ${packed.stderr}`);
   const tarball = path.join(dir, JSON.parse(packed.stdout.slice(packed.stdout.indexOf('[')))[0].filename);
   const packageDir = path.join(dir, 'node_modules', 'lambda-url-iam');
@@ -65,7 +68,9 @@ async function main(): Promise<void> {
   try {
     const outdir = path.join(work, 'cdktf.out');
     const env = { ...process.env, CDKTF_OUTDIR: outdir, DEMO_STATE_PATH: path.join(work, 'state.tfstate') };
-    out(`Benchmark (${RUNS} runs each, median; node ${process.version}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'})\n\n`);
+    out(
+      `Benchmark (${RUNS} runs each, median; node ${process.version}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'})\n\n`,
+    );
 
     // Warm the file-system cache once for every variant so none pays for a cold disk.
     timeNodeProcess(synthScript("require('@cdktf/provider-aws');"), env, ROOT);
@@ -74,26 +79,41 @@ async function main(): Promise<void> {
 
     const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     const baseline = median(repeat(RUNS, () => timeNodeProcess(synthScript("require('@cdktf/provider-aws');"), env, ROOT)));
-    const synthProcess = median(repeat(RUNS, () => timeCommand(process.execPath, [path.join(DIST, 'stacks', 'main.js')], { cwd: ROOT, env })));
+    const synthProcess = median(
+      repeat(RUNS, () => timeCommand(process.execPath, [path.join(DIST, 'stacks', 'main.js')], { cwd: ROOT, env })),
+    );
     const npmSynth = median(repeat(RUNS, () => timeCommand('npm', ['run', '--silent', 'synth'], { cwd: ROOT, env })));
-    const cdktfSynth = median(repeat(RUNS, () => timeCommand('npx', ['--no-install', 'cdktf', 'synth'], { cwd: ROOT, env: { ...process.env, CHECKPOINT_DISABLE: '1' } })));
+    const cdktfSynth = median(
+      repeat(RUNS, () =>
+        timeCommand('npx', ['--no-install', 'cdktf', 'synth'], { cwd: ROOT, env: { ...process.env, CHECKPOINT_DISABLE: '1' } }),
+      ),
+    );
     const npmInvoke = median(repeat(RUNS, () => timeCommand('npm', ['run', '--silent', 'invoke', '--', '--help'], { cwd: ROOT })));
     const binHelp = median(repeat(RUNS, () => timeCommand(bin, ['--help'], { cwd: work })));
 
     out('Commands, whole process, nothing changed since the last build\n');
-    out(row('baseline: synth process + provider-aws root import', seconds(baseline)) + '\n');
-    out(row('npm run synth', seconds(npmSynth), `ratio ${(npmSynth / baseline).toFixed(2)} ${goal(+(npmSynth / baseline).toFixed(2), 0.4)}`) + '\n');
-    out(row('node dist/stacks/main.js (the synth process)', seconds(synthProcess), `ratio ${(synthProcess / baseline).toFixed(2)} ${goal(+(synthProcess / baseline).toFixed(2), 0.12)}`) + '\n');
-    out(row('npx cdktf synth', seconds(cdktfSynth), `ratio ${(cdktfSynth / baseline).toFixed(2)}`) + '\n');
-    out(row('npm run invoke -- --help', seconds(npmInvoke), goal(+(npmInvoke / 1000).toFixed(2), 1, ' s')) + '\n');
-    out(row('installed bin: lambda-url-invoke --help', seconds(binHelp), goal(+(binHelp / 1000).toFixed(2), 0.3, ' s')) + '\n');
+    out(`${row('baseline: synth process + provider-aws root import', seconds(baseline))}\n`);
+    out(
+      row('npm run synth', seconds(npmSynth), `ratio ${(npmSynth / baseline).toFixed(2)} ${goal(+(npmSynth / baseline).toFixed(2), 0.4)}`) +
+        '\n',
+    );
+    out(
+      `${row(
+        'node dist/stacks/main.js (the synth process)',
+        seconds(synthProcess),
+        `ratio ${(synthProcess / baseline).toFixed(2)} ${goal(+(synthProcess / baseline).toFixed(2), 0.12)}`,
+      )}\n`,
+    );
+    out(`${row('npx cdktf synth', seconds(cdktfSynth), `ratio ${(cdktfSynth / baseline).toFixed(2)}`)}\n`);
+    out(`${row('npm run invoke -- --help', seconds(npmInvoke), goal(+(npmInvoke / 1000).toFixed(2), 1, ' s'))}\n`);
+    out(`${row('installed bin: lambda-url-invoke --help', seconds(binHelp), goal(+(binHelp / 1000).toFixed(2), 0.3, ' s'))}\n`);
 
     const importOurs = median(repeat(RUNS, () => reportedByNodeProcess(importScript(path.join(DIST, 'constructs', 'index.js')), ROOT)));
     const importBaseline = median(repeat(RUNS, () => reportedByNodeProcess(importScript('@cdktf/provider-aws'), ROOT)));
     out('Imports\n');
-    out(row('import constructs module', `${importOurs.toFixed(0)} ms`) + '\n');
-    out(row('baseline: import @cdktf/provider-aws root', `${importBaseline.toFixed(0)} ms`) + '\n');
-    out(row('ratio ours / baseline', (importOurs / importBaseline).toFixed(2), '(lower is better)') + '\n');
+    out(`${row('import constructs module', `${importOurs.toFixed(0)} ms`)}\n`);
+    out(`${row('baseline: import @cdktf/provider-aws root', `${importBaseline.toFixed(0)} ms`)}\n`);
+    out(`${row('ratio ours / baseline', (importOurs / importBaseline).toFixed(2), '(lower is better)')}\n`);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -14,7 +14,11 @@ import { median, row } from './measure';
  */
 
 const ORIGIN = 'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws';
-const CREDENTIALS = { accessKeyId: 'ASIAEXAMPLEEXAMPLE00', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'IQoJb3JpZ2luX2VjEXAMPLE'.repeat(20) };
+const CREDENTIALS = {
+  accessKeyId: 'ASIAEXAMPLEEXAMPLE00',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+  sessionToken: 'IQoJb3JpZ2luX2VjEXAMPLE'.repeat(20),
+};
 const GOAL_US = 100;
 
 // One bodiless answer for every call: creating a Response costs tens of µs, which is not signing.
@@ -27,7 +31,10 @@ async function perCallUs(iterations: number, call: (i: number) => Promise<unknow
   return ((performance.now() - started) / iterations) * 1000;
 }
 
-export async function benchSigning(out: (line: string) => void, iterations = Number(process.env.BENCH_SIGN_ITERATIONS ?? 5000)): Promise<void> {
+export async function benchSigning(
+  out: (line: string) => void,
+  iterations = Number(process.env.BENCH_SIGN_ITERATIONS ?? 5000),
+): Promise<void> {
   const client = new FunctionUrlClient({ url: `${ORIGIN}/`, credentials: async () => CREDENTIALS, retries: 0, fetch: answerAtOnce });
   const signedFetch = createSignedFetcher({ service: 'lambda', region: 'us-east-1', credentials: CREDENTIALS, fetch: answerAtOnce });
   const body = (i: number) => `{"order":${i}}`;
@@ -35,14 +42,41 @@ export async function benchSigning(out: (line: string) => void, iterations = Num
 
   const variants = {
     // The whole client path: canonical wire form, credentials, signing, headers for fetch, the (stub) send.
-    'project: FunctionUrlClient.invoke': (i: number) => client.invoke({ method: 'POST', path: `/orders/${i}`, query: 'a=1&b=x y', headers: { 'content-type': 'application/json' }, body: body(i) }),
+    'project: FunctionUrlClient.invoke': (i: number) =>
+      client.invoke({
+        method: 'POST',
+        path: `/orders/${i}`,
+        query: 'a=1&b=x y',
+        headers: { 'content-type': 'application/json' },
+        body: body(i),
+      }),
     'project: target() + signRequest': (i: number) => {
       const wire = client.target({ path: `/orders/${i}`, query: 'a=1&b=x y' });
-      return signRequest({ method: 'POST', hostname, path: wire.path, rawQuery: wire.rawQuery, headers: { 'content-type': 'application/json' }, body: body(i) }, CREDENTIALS, { region: 'us-east-1', service: 'lambda' });
+      return signRequest(
+        {
+          method: 'POST',
+          hostname,
+          path: wire.path,
+          rawQuery: wire.rawQuery,
+          headers: { 'content-type': 'application/json' },
+          body: body(i),
+        },
+        CREDENTIALS,
+        { region: 'us-east-1', service: 'lambda' },
+      );
     },
     'aws4fetch: AwsV4Signer.sign': (i: number) =>
-      new AwsV4Signer({ url: `${ORIGIN}/orders/${i}?a=1&b=x%20y`, method: 'POST', headers: { 'content-type': 'application/json' }, body: body(i), ...CREDENTIALS, service: 'lambda', region: 'us-east-1' }).sign(),
-    'aws-sigv4-fetch: signed fetcher': (i: number) => signedFetch(`${ORIGIN}/orders/${i}?a=1&b=x%20y`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(i) }),
+      new AwsV4Signer({
+        url: `${ORIGIN}/orders/${i}?a=1&b=x%20y`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: body(i),
+        ...CREDENTIALS,
+        service: 'lambda',
+        region: 'us-east-1',
+      }).sign(),
+    'aws-sigv4-fetch: signed fetcher': (i: number) =>
+      signedFetch(`${ORIGIN}/orders/${i}?a=1&b=x%20y`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(i) }),
   };
   type Name = keyof typeof variants;
   const names = Object.keys(variants) as Name[];
@@ -54,11 +88,22 @@ export async function benchSigning(out: (line: string) => void, iterations = Num
 
   const buildAndSign = us['project: target() + signRequest'];
   out(`Signing: build + sign one request, no network (${iterations} calls x 3 rounds, median)\n`);
-  for (const name of names) out(row(name, `${us[name].toFixed(1)} µs`) + '\n');
+  for (const name of names) out(`${row(name, `${us[name].toFixed(1)} µs`)}\n`);
   // Like for like: signing alone vs aws4fetch's signer; the whole call path vs aws-sigv4-fetch's fetcher.
-  out(row('ratio project build+sign / aws4fetch sign', (buildAndSign / us['aws4fetch: AwsV4Signer.sign']).toFixed(2), '(lower is better)') + '\n');
-  out(row('ratio project invoke / aws-sigv4-fetch fetcher', (us['project: FunctionUrlClient.invoke'] / us['aws-sigv4-fetch: signed fetcher']).toFixed(2), '(lower is better)') + '\n');
-  out(row(`goal: project build + sign ≤ ${GOAL_US} µs`, buildAndSign <= GOAL_US ? 'met' : 'MISSED', `(${buildAndSign.toFixed(1)} µs)`) + '\n');
+  out(
+    row('ratio project build+sign / aws4fetch sign', (buildAndSign / us['aws4fetch: AwsV4Signer.sign']).toFixed(2), '(lower is better)') +
+      '\n',
+  );
+  out(
+    `${row(
+      'ratio project invoke / aws-sigv4-fetch fetcher',
+      (us['project: FunctionUrlClient.invoke'] / us['aws-sigv4-fetch: signed fetcher']).toFixed(2),
+      '(lower is better)',
+    )}\n`,
+  );
+  out(
+    `${row(`goal: project build + sign ≤ ${GOAL_US} µs`, buildAndSign <= GOAL_US ? 'met' : 'MISSED', `(${buildAndSign.toFixed(1)} µs)`)}\n`,
+  );
 }
 
 if (require.main === module) {

@@ -24,7 +24,11 @@ const WARM_UP = 200;
 async function startStandIn(snapshotFile: string): Promise<{ child: ChildProcess; endpoint: string }> {
   const env = { ...process.env };
   delete env.LOCAL_AWS_ADMIN_SECRET; // the fixtures sign with the default admin key
-  const { child, match } = await startChild([path.join(DIST, 'local-aws', 'cli.js'), '--port', '0', '--snapshot', snapshotFile], /listening on (http:\/\/127\.0\.0\.1:\d+)/, env);
+  const { child, match } = await startChild(
+    [path.join(DIST, 'local-aws', 'cli.js'), '--port', '0', '--snapshot', snapshotFile],
+    /listening on (http:\/\/127\.0\.0\.1:\d+)/,
+    env,
+  );
   return { child, endpoint: match[1] };
 }
 
@@ -43,7 +47,12 @@ export async function benchStandInLimits(out: (line: string) => void): Promise<v
     const world = await seed(local);
     const assume = async (name: string) => {
       const started = performance.now();
-      const r = await query(local, 'sts', { Action: 'AssumeRole', RoleArn: world.roleArn, RoleSessionName: name, ExternalId: world.externalId }, world.userKey);
+      const r = await query(
+        local,
+        'sts',
+        { Action: 'AssumeRole', RoleArn: world.roleArn, RoleSessionName: name, ExternalId: world.externalId },
+        world.userKey,
+      );
       if (r.status !== 200) throw new Error(`AssumeRole answered ${r.status}: ${r.text}`);
       return performance.now() - started;
     };
@@ -51,20 +60,42 @@ export async function benchStandInLimits(out: (line: string) => void): Promise<v
     const first: number[] = [];
     for (let i = 0; i < SAMPLE; i++) first.push(await assume(`first-${i}`));
     let issued = WARM_UP + SAMPLE;
-    await Promise.all(Array.from({ length: 20 }, async (_, lane) => {
-      while (issued < SESSIONS) {
-        issued++;
-        await assume(`fill-${lane}-${issued}`);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 20 }, async (_, lane) => {
+        while (issued < SESSIONS) {
+          issued++;
+          await assume(`fill-${lane}-${issued}`);
+        }
+      }),
+    );
     const later: number[] = [];
     for (let i = 0; i < SAMPLE; i++) later.push(await assume(`later-${i}`));
     const ratio = median(later) / median(first);
 
     const zip = zipFiles({ 'index.mjs': HOG }).toString('base64');
-    const created = await callApi(local, 'lambda', { path: '/2015-03-31/functions', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ FunctionName: 'hog', Runtime: 'nodejs20.x', Role: world.roleArn.replace('function_invoker', 'exec'), Handler: 'index.handler', MemorySize: 128, Timeout: 30, Code: { ZipFile: zip } }) });
+    const created = await callApi(local, 'lambda', {
+      path: '/2015-03-31/functions',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        FunctionName: 'hog',
+        Runtime: 'nodejs20.x',
+        Role: world.roleArn.replace('function_invoker', 'exec'),
+        Handler: 'index.handler',
+        MemorySize: 128,
+        Timeout: 30,
+        Code: { ZipFile: zip },
+      }),
+    });
     if (created.status !== 201) throw new Error(`CreateFunction answered ${created.status}: ${created.text}`);
-    const url = JSON.parse((await callApi(local, 'lambda', { path: '/2021-10-31/functions/hog/url', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ AuthType: 'NONE' }) })).text).FunctionUrl as string;
+    const url = JSON.parse(
+      (
+        await callApi(local, 'lambda', {
+          path: '/2021-10-31/functions/hog/url',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ AuthType: 'NONE' }),
+        })
+      ).text,
+    ).FunctionUrl as string;
     const answers: string[] = [];
     for (const mode of ['heap', 'buffer']) {
       const started = performance.now();
@@ -77,13 +108,22 @@ export async function benchStandInLimits(out: (line: string) => void): Promise<v
     const stillUp = who.status === 200 && xmlValue(who.text, 'Account') !== '';
 
     out('\nLocal stand-in limits (local-aws)\n');
-    out(row(`AssumeRole latency, first ${SAMPLE} (median)`, `${median(first).toFixed(2)} ms`) + '\n');
-    out(row(`AssumeRole latency after ${SESSIONS} sessions (median)`, `${median(later).toFixed(2)} ms`) + '\n');
-    out(row(`ratio after ${SESSIONS} / first`, ratio.toFixed(2), ratio <= 1.2 ? '(goal ≤ 1.2, met)' : '(goal ≤ 1.2, NOT met)') + '\n');
+    out(`${row(`AssumeRole latency, first ${SAMPLE} (median)`, `${median(first).toFixed(2)} ms`)}\n`);
+    out(`${row(`AssumeRole latency after ${SESSIONS} sessions (median)`, `${median(later).toFixed(2)} ms`)}\n`);
+    out(`${row(`ratio after ${SESSIONS} / first`, ratio.toFixed(2), ratio <= 1.2 ? '(goal ≤ 1.2, met)' : '(goal ≤ 1.2, NOT met)')}\n`);
     const bothRefused = answers.every((a) => / 502 /.test(a));
-    out(row('handler allocating 2 GB (MemorySize 128)', answers.join(', '), bothRefused ? "(Lambda's 502)" : '(expected 502, NOT met)') + '\n');
+    out(
+      row('handler allocating 2 GB (MemorySize 128)', answers.join(', '), bothRefused ? "(Lambda's 502)" : '(expected 502, NOT met)') +
+        '\n',
+    );
     const rssMet = rss !== undefined && rss < 300 && stillUp;
-    out(row('stand-in peak RSS, whole run', rss === undefined ? 'n/a' : `${rss.toFixed(0)} MB`, rss === undefined ? '' : rssMet ? '(goal < 300 MB, met)' : '(goal < 300 MB and still up, NOT met)') + '\n');
+    out(
+      `${row(
+        'stand-in peak RSS, whole run',
+        rss === undefined ? 'n/a' : `${rss.toFixed(0)} MB`,
+        rss === undefined ? '' : rssMet ? '(goal < 300 MB, met)' : '(goal < 300 MB and still up, NOT met)',
+      )}\n`,
+    );
   } finally {
     // SIGTERM: the stand-in ends its handler processes and removes their files before it exits.
     await new Promise((resolve) => {

@@ -1,8 +1,22 @@
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { CredentialSource, Credentials } from './credentials';
 import { AssumeRoleError, ClientOptionError, CredentialsUnavailableError } from './errors';
-import { RefreshEvent, RefreshingCredentials, refreshingCredentials } from './refreshing-credentials';
-import { DEFAULT_STS_TIMEOUT_MS, StsApi, StsAttempts, StsTimeoutError, createStsApi, isNetworkError, isTransientStsError, retryStsCall, stsEndpointFromEnv, stsEndpointLabel, stsErrorCode, stsRegionOf, withStsTimeout } from './sts';
+import { type RefreshEvent, type RefreshingCredentials, refreshingCredentials } from './refreshing-credentials';
+import {
+  DEFAULT_STS_TIMEOUT_MS,
+  type StsApi,
+  type StsAttempts,
+  StsTimeoutError,
+  createStsApi,
+  isNetworkError,
+  isTransientStsError,
+  retryStsCall,
+  stsEndpointFromEnv,
+  stsEndpointLabel,
+  stsErrorCode,
+  stsRegionOf,
+  withStsTimeout,
+} from './sts';
 
 /**
  * The AssumeRole source: temporary credentials for the invoker role, one AssumeRole per session
@@ -73,14 +87,22 @@ const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 /** Checks AssumeRole options like STS would (AWS STS API reference, AssumeRole), before any call. */
 export function validateAssumeRoleOptions(options: AssumeRoleOptions): void {
   if (typeof options.roleArn !== 'string' || !ROLE_ARN.test(options.roleArn)) {
-    throw new ClientOptionError('roleArn', options.roleArn, 'must be an IAM role ARN such as arn:aws:iam::111122223333:role/function_invoker');
+    throw new ClientOptionError(
+      'roleArn',
+      options.roleArn,
+      'must be an IAM role ARN such as arn:aws:iam::111122223333:role/function_invoker',
+    );
   }
   if (options.sessionName !== undefined && !SESSION_NAME.test(options.sessionName)) {
     throw new ClientOptionError('sessionName', options.sessionName, 'must be 2 to 64 characters of letters, digits and + = , . @ _ -');
   }
   const duration = options.durationSeconds ?? DEFAULT_SESSION_DURATION_SECONDS;
   if (!Number.isInteger(duration) || duration < 900 || duration > 43200) {
-    throw new ClientOptionError('durationSeconds', duration, 'must be a whole number of seconds from 900 to 43200 (and at most the role’s max session duration)');
+    throw new ClientOptionError(
+      'durationSeconds',
+      duration,
+      'must be a whole number of seconds from 900 to 43200 (and at most the role’s max session duration)',
+    );
   }
   if (options.externalId !== undefined && !EXTERNAL_ID.test(options.externalId)) {
     throw new ClientOptionError('externalId', options.externalId, 'must be 2 to 1224 characters of letters, digits and + = , . @ : / _ -');
@@ -92,7 +114,11 @@ export function validateAssumeRoleOptions(options: AssumeRoleOptions): void {
   }
   const refresh = options.refreshBeforeExpirySeconds;
   if (refresh !== undefined && (!(refresh >= 60) || refresh >= duration)) {
-    throw new ClientOptionError('refreshBeforeExpirySeconds', refresh, `must be at least 60 and less than the session duration (${duration} s)`);
+    throw new ClientOptionError(
+      'refreshBeforeExpirySeconds',
+      refresh,
+      `must be at least 60 and less than the session duration (${duration} s)`,
+    );
   }
 }
 
@@ -103,7 +129,11 @@ function validateSessionPolicy(policy: string): void {
     const parsed = JSON.parse(policy);
     if (typeof parsed !== 'object' || parsed === null || !('Statement' in parsed)) throw new Error('no Statement');
   } catch (error) {
-    throw new ClientOptionError('sessionPolicy', policy, `must be a JSON IAM policy document with a Statement (${(error as Error).message})`);
+    throw new ClientOptionError(
+      'sessionPolicy',
+      policy,
+      `must be a JSON IAM policy document with a Statement (${(error as Error).message})`,
+    );
   }
 }
 
@@ -133,7 +163,11 @@ export class AssumeRoleCredentials implements CredentialSource<TemporaryCredenti
     const endpoint = options.stsEndpoint ?? stsEndpointFromEnv();
     this.stsEndpoint = stsEndpointLabel(stsRegion, endpoint);
     this.sts = options.sts ?? createStsApi(stsRegion, options.sourceCredentials, endpoint, this.stsTimeoutMs);
-    this.cache = refreshingCredentials(() => this.assumeWithRetries(), { refreshBeforeExpirySeconds: options.refreshBeforeExpirySeconds, onEvent: options.onEvent, clock: this.clock });
+    this.cache = refreshingCredentials(() => this.assumeWithRetries(), {
+      refreshBeforeExpirySeconds: options.refreshBeforeExpirySeconds,
+      onEvent: options.onEvent,
+      clock: this.clock,
+    });
   }
 
   /** AssumeRole calls made (successful or not, retries included), for tests and the benchmark. */
@@ -153,13 +187,18 @@ export class AssumeRoleCredentials implements CredentialSource<TemporaryCredenti
 
   private assumeWithRetries(): Promise<TemporaryCredentials> {
     const options = this.options;
-    return retryStsCall(() => this.assumeOnce(), {
-      transientRetries: options.transientRetries ?? DEFAULT_STS_TRANSIENT_RETRIES,
-      propagationWaitSeconds: options.propagationWaitSeconds ?? DEFAULT_PROPAGATION_WAIT_SECONDS,
-      clock: this.clock,
-      sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-      onRetry: (retry) => options.onEvent?.({ type: 'retry', ...retry }),
-    }, (error, tried) => explainAssumeRoleFailure(error, { ...options, durationSeconds: this.durationSeconds, stsEndpoint: this.stsEndpoint }, tried));
+    return retryStsCall(
+      () => this.assumeOnce(),
+      {
+        transientRetries: options.transientRetries ?? DEFAULT_STS_TRANSIENT_RETRIES,
+        propagationWaitSeconds: options.propagationWaitSeconds ?? DEFAULT_PROPAGATION_WAIT_SECONDS,
+        clock: this.clock,
+        sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+        onRetry: (retry) => options.onEvent?.({ type: 'retry', ...retry }),
+      },
+      (error, tried) =>
+        explainAssumeRoleFailure(error, { ...options, durationSeconds: this.durationSeconds, stsEndpoint: this.stsEndpoint }, tried),
+    );
   }
 
   private async assumeOnce(): Promise<TemporaryCredentials> {
@@ -168,30 +207,65 @@ export class AssumeRoleCredentials implements CredentialSource<TemporaryCredenti
     onEvent?.({ type: 'assume-role', roleArn, sessionName: this.sessionName, durationSeconds: this.durationSeconds });
     // Bounded here as well as in createStsApi, so an injected StsApi cannot hang the caller either.
     const answer = await withStsTimeout(this.stsEndpoint, 'AssumeRole', this.stsTimeoutMs, (abortSignal) =>
-      this.sts.assumeRole({ RoleArn: roleArn, RoleSessionName: this.sessionName, DurationSeconds: this.durationSeconds, ExternalId: externalId, Policy: sessionPolicy }, { abortSignal }),
+      this.sts.assumeRole(
+        {
+          RoleArn: roleArn,
+          RoleSessionName: this.sessionName,
+          DurationSeconds: this.durationSeconds,
+          ExternalId: externalId,
+          Policy: sessionPolicy,
+        },
+        { abortSignal },
+      ),
     );
     const c = answer.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !(c.Expiration instanceof Date)) {
-      throw new AssumeRoleError('InvalidResponse', 'STS answered without complete credentials', ['Check that the STS endpoint is STS (AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL, or `stsEndpoint`).']);
+      throw new AssumeRoleError('InvalidResponse', 'STS answered without complete credentials', [
+        'Check that the STS endpoint is STS (AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL, or `stsEndpoint`).',
+      ]);
     }
-    const credentials: TemporaryCredentials = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration, assumedRoleArn: answer.AssumedRoleUser?.Arn ?? '' };
+    const credentials: TemporaryCredentials = {
+      accessKeyId: c.AccessKeyId,
+      secretAccessKey: c.SecretAccessKey,
+      sessionToken: c.SessionToken,
+      expiration: c.Expiration,
+      assumedRoleArn: answer.AssumedRoleUser?.Arn ?? '',
+    };
     onEvent?.({ type: 'assumed', assumedRoleArn: credentials.assumedRoleArn, expiration: credentials.expiration });
     return credentials;
   }
 }
 
 /** The likely causes of each refusal, per STS's error codes (AWS STS API reference, AssumeRole: Errors). */
-function explainAssumeRoleFailure(error: unknown, options: AssumeRoleOptions & { durationSeconds: number; stsEndpoint: string }, tried: StsAttempts): AssumeRoleError {
+function explainAssumeRoleFailure(
+  error: unknown,
+  options: AssumeRoleOptions & { durationSeconds: number; stsEndpoint: string },
+  tried: StsAttempts,
+): AssumeRoleError {
   if (error instanceof AssumeRoleError) return error;
   if (error instanceof StsTimeoutError) {
-    return new AssumeRoleError('TimeoutError', `${error.message} (${tried.attempts} attempt(s))`, [
-      `Check that ${error.endpoint} is reachable from here (proxy, firewall, VPC endpoint), and AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL if set; \`stsTimeoutMs\` sets the limit per call.`,
-    ], { cause: error, unreachable: true });
+    return new AssumeRoleError(
+      'TimeoutError',
+      `${error.message} (${tried.attempts} attempt(s))`,
+      [
+        `Check that ${error.endpoint} is reachable from here (proxy, firewall, VPC endpoint), and AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL if set; \`stsTimeoutMs\` sets the limit per call.`,
+      ],
+      { cause: error, unreachable: true },
+    );
   }
   const code = error instanceof CredentialsUnavailableError ? 'CredentialsProviderError' : stsErrorCode(error);
   const message = (error as Error)?.message ?? String(error);
-  const waited = tried.waitedSeconds >= 1 ? ` (still refused after retrying for ${Math.round(tried.waitedSeconds)} s: IAM changes take a few seconds to reach STS after a deploy)` : '';
-  const hints = (...lines: string[]) => new AssumeRoleError(code, `${message}${code === 'AccessDenied' || code === 'InvalidClientTokenId' || code === 'SignatureDoesNotMatch' ? waited : ''}`, lines, { cause: error });
+  const waited =
+    tried.waitedSeconds >= 1
+      ? ` (still refused after retrying for ${Math.round(tried.waitedSeconds)} s: IAM changes take a few seconds to reach STS after a deploy)`
+      : '';
+  const hints = (...lines: string[]) =>
+    new AssumeRoleError(
+      code,
+      `${message}${code === 'AccessDenied' || code === 'InvalidClientTokenId' || code === 'SignatureDoesNotMatch' ? waited : ''}`,
+      lines,
+      { cause: error },
+    );
   switch (code) {
     case 'AccessDenied':
       return hints(
@@ -211,16 +285,25 @@ function explainAssumeRoleFailure(error: unknown, options: AssumeRoleOptions & {
     case 'ExpiredToken':
       return hints('The source credentials (your own session) have expired: log in again (e.g. aws sso login).');
     case 'ValidationError':
-      return hints(`DurationSeconds (${options.durationSeconds}) must not exceed the role's max session duration (the max_session_duration output).`);
+      return hints(
+        `DurationSeconds (${options.durationSeconds}) must not exceed the role's max session duration (the max_session_duration output).`,
+      );
     case 'MalformedPolicyDocument':
     case 'PackedPolicyTooLarge':
       return hints('The session policy must be a valid IAM policy; AWS packs it and may refuse it even under 2048 characters.');
     case 'CredentialsProviderError':
       return hints('No source credentials: give the deployment outputs (invoker key), or configure the AWS SDK (AWS_PROFILE, env, SSO).');
     default:
-      return new AssumeRoleError(code, message, isNetworkError(error) || isTransientStsError(error) ? [`Could not reach STS at ${options.stsEndpoint}; check the network and AWS_ENDPOINT_URL_STS.`] : [], {
-        cause: error,
-        unreachable: isNetworkError(error),
-      });
+      return new AssumeRoleError(
+        code,
+        message,
+        isNetworkError(error) || isTransientStsError(error)
+          ? [`Could not reach STS at ${options.stsEndpoint}; check the network and AWS_ENDPOINT_URL_STS.`]
+          : [],
+        {
+          cause: error,
+          unreachable: isNetworkError(error),
+        },
+      );
   }
 }

@@ -33,4 +33,12 @@ export function credentialSourceOf(input: CredentialsInput): CredentialSource {
 export * from './assume-role';
 export * from './held-credentials';
 export * from './refreshing-credentials';
-export { DEFAULT_STS_TIMEOUT_MS, StsApi, StsTimeoutError, createStsApi, getCallerIdentity, stsEndpointFromEnv, stsEndpointLabel } from './sts';
+export {
+  DEFAULT_STS_TIMEOUT_MS,
+  StsApi,
+  StsTimeoutError,
+  createStsApi,
+  getCallerIdentity,
+  stsEndpointFromEnv,
+  stsEndpointLabel,
+} from './sts';

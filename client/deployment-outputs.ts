@@ -45,12 +45,17 @@ export function readDeploymentOutputs(file: string, select?: string, options: { 
     const value = values.get(OUTPUT_NAMES[field]);
     return typeof value === 'string' && value !== '' ? value : undefined;
   };
-  if (str('roleArn') === undefined && options.roleRequired !== false) throw new ClientOptionError('outputsFile', file, `has no invoker_role_arn next to function_url at ${location}`);
+  if (str('roleArn') === undefined && options.roleRequired !== false)
+    throw new ClientOptionError('outputsFile', file, `has no invoker_role_arn next to function_url at ${location}`);
   const maxSession = values.get(OUTPUT_NAMES.maxSessionDuration);
   // IAM's MaxSessionDuration range (IAM API reference, CreateRole); any other value would surface
   // later as a bad session duration the user never gave (it bounds the session a presigned URL asks for).
   if (maxSession !== undefined && !(Number.isInteger(maxSession) && (maxSession as number) >= 3600 && (maxSession as number) <= 43200)) {
-    throw new ClientOptionError('outputsFile', file, `has max_session_duration ${JSON.stringify(maxSession)} at ${location}: a role's max session duration is a whole number of seconds from 3600 to 43200`);
+    throw new ClientOptionError(
+      'outputsFile',
+      file,
+      `has max_session_duration ${JSON.stringify(maxSession)} at ${location}: a role's max session duration is a whole number of seconds from 3600 to 43200`,
+    );
   }
   return {
     functionUrl: str('functionUrl')!,
@@ -68,14 +73,21 @@ function readOutputsJson(file: string): unknown {
   let text: string;
   try {
     const read = readFileAtMost(file, MAX_OUTPUTS_BYTES);
-    if ('tooLarge' in read) throw new ClientOptionError('outputsFile', file, `is larger than ${MAX_OUTPUTS_BYTES} bytes, the most an outputs file may hold`);
+    if ('tooLarge' in read)
+      throw new ClientOptionError('outputsFile', file, `is larger than ${MAX_OUTPUTS_BYTES} bytes, the most an outputs file may hold`);
     text = read.bytes.toString('utf8');
   } catch (error) {
     if (error instanceof ClientOptionError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ClientOptionError('outputsFile', file, code === 'ENOENT'
-      ? 'does not exist: deploy with `npx cdktf deploy --outputs-file outputs.json --outputs-file-include-sensitive-outputs` (or `npm run demo` locally), or give the function URL and the role ARN instead'
-      : code === 'EISDIR' ? 'is a directory, not an outputs file' : `cannot be read (${code})`);
+    throw new ClientOptionError(
+      'outputsFile',
+      file,
+      code === 'ENOENT'
+        ? 'does not exist: deploy with `npx cdktf deploy --outputs-file outputs.json --outputs-file-include-sensitive-outputs` (or `npm run demo` locally), or give the function URL and the role ARN instead'
+        : code === 'EISDIR'
+          ? 'is a directory, not an outputs file'
+          : `cannot be read (${code})`,
+    );
   }
   try {
     return JSON.parse(text);
@@ -83,7 +95,11 @@ function readOutputsJson(file: string): unknown {
     // Node's message quotes the text around the error ("..."cess_key":wJalrXUtnF"..."): in an
     // outputs file that is the invoker secret. Only where it is, never what is there.
     const at = /at position (\d+)/.exec((error as Error).message)?.[1];
-    throw new ClientOptionError('outputsFile', file, `is not JSON (a syntax error${at === undefined ? '' : ` at character ${at}`}; its text is not shown, as it may hold the invoker secret)`);
+    throw new ClientOptionError(
+      'outputsFile',
+      file,
+      `is not JSON (a syntax error${at === undefined ? '' : ` at character ${at}`}; its text is not shown, as it may hold the invoker secret)`,
+    );
   }
 }
 
@@ -104,7 +120,12 @@ function deploymentsIn(json: unknown, file: string): Deployment[] {
   while (pending.length > 0) {
     const { node, at } = pending.pop()!;
     if (typeof node !== 'object' || node === null || Array.isArray(node)) continue;
-    if (at.length > MAX_OUTPUTS_DEPTH) throw new ClientOptionError('outputsFile', file, `nests objects more than ${MAX_OUTPUTS_DEPTH} levels deep (at ${at.slice(0, 4).join('.')}…); an outputs file is stack -> construct -> output`);
+    if (at.length > MAX_OUTPUTS_DEPTH)
+      throw new ClientOptionError(
+        'outputsFile',
+        file,
+        `nests objects more than ${MAX_OUTPUTS_DEPTH} levels deep (at ${at.slice(0, 4).join('.')}…); an outputs file is stack -> construct -> output`,
+      );
     const values = new Map(Object.entries(node));
     if (typeof values.get(OUTPUT_NAMES.functionUrl) === 'string') found.push({ location: at.join('.'), values });
     const children = [...values].reverse();
@@ -119,9 +140,13 @@ function selectDeployment(found: Deployment[], select: string | undefined, file:
   const exact = found.filter((f) => f.location === select);
   const matching = select === undefined ? found : exact.length > 0 ? exact : found.filter((f) => f.location.endsWith(`.${select}`));
   if (matching.length === 0) {
-    throw new ClientOptionError(select === undefined ? 'outputsFile' : 'outputsPath', select ?? file, select === undefined
-      ? 'holds no function_url output: is it the outputs file of a stack with a ProtectedFunctionUrl?'
-      : `matches none of ${found.map((f) => f.location).join(', ') || 'the (no) deployments in the file'}`);
+    throw new ClientOptionError(
+      select === undefined ? 'outputsFile' : 'outputsPath',
+      select ?? file,
+      select === undefined
+        ? 'holds no function_url output: is it the outputs file of a stack with a ProtectedFunctionUrl?'
+        : `matches none of ${found.map((f) => f.location).join(', ') || 'the (no) deployments in the file'}`,
+    );
   }
   if (matching.length > 1) {
     throw new ClientOptionError('outputsPath', select ?? '(none)', `must pick one of ${matching.map((f) => f.location).join(', ')}`);

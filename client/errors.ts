@@ -24,7 +24,12 @@ export interface ClientError extends Error {
 }
 
 export function isClientError(error: unknown): error is ClientError {
-  return error instanceof ClientOptionError || error instanceof AssumeRoleError || error instanceof CredentialsUnavailableError || error instanceof FunctionUrlNetworkError;
+  return (
+    error instanceof ClientOptionError ||
+    error instanceof AssumeRoleError ||
+    error instanceof CredentialsUnavailableError ||
+    error instanceof FunctionUrlNetworkError
+  );
 }
 
 /**
@@ -46,7 +51,12 @@ export class ClientOptionError extends TypeError implements ClientError {
   readonly code = 'invalid-option';
   readonly hints: readonly string[] = [];
   readonly about?: string;
-  constructor(readonly option: string, readonly value: unknown, readonly rule: string, options: { about?: string } = {}) {
+  constructor(
+    readonly option: string,
+    readonly value: unknown,
+    readonly rule: string,
+    options: { about?: string } = {},
+  ) {
     super(describeOptionProblem(options.about ?? option, value, rule));
     this.name = 'ClientOptionError';
     this.about = options.about;
@@ -56,7 +66,12 @@ export class ClientOptionError extends TypeError implements ClientError {
 /** STS refused or failed AssumeRole; `stsCode` is STS's own error code, `hints` says where to look. */
 export class AssumeRoleError extends Error implements ClientError {
   readonly code: 'assume-role-failed' | 'sts-unreachable';
-  constructor(readonly stsCode: string, message: string, readonly hints: readonly string[], options: { cause?: unknown; unreachable?: boolean } = {}) {
+  constructor(
+    readonly stsCode: string,
+    message: string,
+    readonly hints: readonly string[],
+    options: { cause?: unknown; unreachable?: boolean } = {},
+  ) {
     super(`AssumeRole failed (${stsCode}): ${message}`, { cause: options.cause });
     this.name = 'AssumeRoleError';
     this.code = options.unreachable === true ? 'sts-unreachable' : 'assume-role-failed';
@@ -66,7 +81,11 @@ export class AssumeRoleError extends Error implements ClientError {
 /** A credential source had nothing to sign with (e.g. the AWS SDK's chain found no credentials). */
 export class CredentialsUnavailableError extends Error implements ClientError {
   readonly code = 'credentials-unavailable';
-  constructor(message: string, readonly hints: readonly string[], options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly hints: readonly string[],
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'CredentialsUnavailableError';
   }

@@ -1,10 +1,29 @@
 import type { AwsCredentialIdentity, HttpRequest } from '@smithy/types';
-import { CredentialSource, CredentialsInput, credentialSourceOf } from './credentials';
+import { type CredentialSource, type CredentialsInput, credentialSourceOf } from './credentials';
 import { ClientOptionError, FunctionUrlNetworkError } from './errors';
 import { parseFunctionUrl } from './function-url';
 import { checkedHeaders } from './request-headers';
-import { IdleTimer, InvokeResponse, StreamingResponse, TIMEOUT_NAME, bufferedResponse, networkReason, streamingResponse } from './responses';
-import { LAMBDA_SERVICE, MAX_PRESIGN_SECONDS, SignableRequest, SignatureFormatError, canonicalWirePath, canonicalWireQuery, formatQuery, presignRequest, presignedQuery, signRequest } from './sigv4';
+import {
+  IdleTimer,
+  type InvokeResponse,
+  type StreamingResponse,
+  TIMEOUT_NAME,
+  bufferedResponse,
+  networkReason,
+  streamingResponse,
+} from './responses';
+import {
+  LAMBDA_SERVICE,
+  MAX_PRESIGN_SECONDS,
+  type SignableRequest,
+  SignatureFormatError,
+  canonicalWirePath,
+  canonicalWireQuery,
+  formatQuery,
+  presignRequest,
+  presignedQuery,
+  signRequest,
+} from './sigv4';
 
 /**
  * Layer 3 of the client: sending. Signs every attempt afresh (new date, current credentials),
@@ -92,19 +111,27 @@ export class FunctionUrlClient {
     this.url = parts.url;
     const region = options.region ?? parts.region;
     if (region === undefined) {
-      throw new ClientOptionError('region', options.region, `must be given: the host ${parts.url.hostname} is not <url-id>.lambda-url.<region>.on.aws (the url-id being 32 lower-case letters and digits), so the signing region cannot be read from it`);
+      throw new ClientOptionError(
+        'region',
+        options.region,
+        `must be given: the host ${parts.url.hostname} is not <url-id>.lambda-url.<region>.on.aws (the url-id being 32 lower-case letters and digits), so the signing region cannot be read from it`,
+      );
     }
     if (!REGION.test(region)) throw new ClientOptionError('region', region, 'must be an AWS region such as us-east-1');
     this.region = region;
     this.service = options.service ?? LAMBDA_SERVICE;
-    if (options.unsigned === true && options.credentials !== undefined) throw new ClientOptionError('unsigned', true, 'cannot be combined with credentials: choose one');
+    if (options.unsigned === true && options.credentials !== undefined)
+      throw new ClientOptionError('unsigned', true, 'cannot be combined with credentials: choose one');
     this.credentials = options.credentials === undefined ? undefined : credentialSourceOf(options.credentials);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    if (!Number.isInteger(this.timeoutMs) || this.timeoutMs < 1 || this.timeoutMs > 900_000) throw new ClientOptionError('timeoutMs', this.timeoutMs, 'must be a whole number from 1 to 900000');
+    if (!Number.isInteger(this.timeoutMs) || this.timeoutMs < 1 || this.timeoutMs > 900_000)
+      throw new ClientOptionError('timeoutMs', this.timeoutMs, 'must be a whole number from 1 to 900000');
     this.retries = options.retries ?? DEFAULT_RETRIES;
-    if (!Number.isInteger(this.retries) || this.retries < 0 || this.retries > 10) throw new ClientOptionError('retries', this.retries, 'must be a whole number from 0 to 10');
+    if (!Number.isInteger(this.retries) || this.retries < 0 || this.retries > 10)
+      throw new ClientOptionError('retries', this.retries, 'must be a whole number from 0 to 10');
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    if (!Number.isSafeInteger(this.maxBodyBytes) || this.maxBodyBytes < 0) throw new ClientOptionError('maxBodyBytes', this.maxBodyBytes, 'must be a whole number of bytes, 0 or more');
+    if (!Number.isSafeInteger(this.maxBodyBytes) || this.maxBodyBytes < 0)
+      throw new ClientOptionError('maxBodyBytes', this.maxBodyBytes, 'must be a whole number of bytes, 0 or more');
   }
 
   /**
@@ -115,13 +142,23 @@ export class FunctionUrlClient {
     const base = this.url.pathname.replace(/\/$/, '');
     const extra = request.path ?? '/';
     if (typeof extra !== 'string' || !extra.startsWith('/')) throw new ClientOptionError('path', extra, 'must start with "/"');
-    if (/[?#]/.test(extra)) throw new ClientOptionError('path', extra, 'must not contain "?" or "#": give the query as `query`, and percent-encode a literal ? or # (%3F, %23)');
+    if (/[?#]/.test(extra))
+      throw new ClientOptionError(
+        'path',
+        extra,
+        'must not contain "?" or "#": give the query as `query`, and percent-encode a literal ? or # (%3F, %23)',
+      );
     // Joined as text, not resolved against the origin: a path "//x" is a path, not a host.
     const resolved = new URL(`${this.url.origin}${base}${extra}`);
     const query = request.query;
     let more: string;
     try {
-      more = query === undefined ? '' : typeof query === 'string' ? canonicalWireQuery(query.replace(/^\?/, '')) : formatQuery(Array.isArray(query) ? query : queryRecordPairs(query));
+      more =
+        query === undefined
+          ? ''
+          : typeof query === 'string'
+            ? canonicalWireQuery(query.replace(/^\?/, ''))
+            : formatQuery(Array.isArray(query) ? query : queryRecordPairs(query));
     } catch (error) {
       throw new ClientOptionError('query', query, `must be a valid query string: ${(error as Error).message}`);
     }
@@ -173,9 +210,17 @@ export class FunctionUrlClient {
     for (let attempt = 1; attempt <= this.retries + 1; attempt++) {
       const wire = await this.prepare(method, path, rawQuery, headerPairs, request.body);
       const controller = new AbortController();
-      const timer = new IdleTimer(this.timeoutMs, () => controller.abort(new DOMException(`no answer within ${this.timeoutMs} ms`, TIMEOUT_NAME)));
+      const timer = new IdleTimer(this.timeoutMs, () =>
+        controller.abort(new DOMException(`no answer within ${this.timeoutMs} ms`, TIMEOUT_NAME)),
+      );
       try {
-        const response = await fetchImpl(wire.url, { method, headers: wire.headers, body: wire.body, signal: controller.signal, redirect: 'manual' });
+        const response = await fetchImpl(wire.url, {
+          method,
+          headers: wire.headers,
+          body: wire.body,
+          signal: controller.signal,
+          redirect: 'manual',
+        });
         if ((response.status >= 500 || response.status === 429) && attempt <= this.retries) {
           timer.stop();
           await response.body?.cancel().catch(() => undefined);
@@ -188,11 +233,13 @@ export class FunctionUrlClient {
         lastError = error;
         if (attempt <= this.retries) {
           await this.backoff(attempt, null);
-          continue;
         }
       }
     }
-    throw new FunctionUrlNetworkError(`Could not reach ${this.url.origin} after ${this.retries + 1} attempt(s): ${networkReason(lastError, this.timeoutMs)}`, { cause: lastError });
+    throw new FunctionUrlNetworkError(
+      `Could not reach ${this.url.origin} after ${this.retries + 1} attempt(s): ${networkReason(lastError, this.timeoutMs)}`,
+      { cause: lastError },
+    );
   }
 
   /**
@@ -202,7 +249,11 @@ export class FunctionUrlClient {
   async presign(request: PresignRequest): Promise<PresignedUrl> {
     const expiresIn = request.expiresInSeconds;
     if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_PRESIGN_SECONDS) {
-      throw new ClientOptionError('expiresInSeconds', expiresIn, `must be a whole number of seconds from 1 to ${MAX_PRESIGN_SECONDS} (SigV4's limit for presigned URLs)`);
+      throw new ClientOptionError(
+        'expiresInSeconds',
+        expiresIn,
+        `must be a whole number of seconds from 1 to ${MAX_PRESIGN_SECONDS} (SigV4's limit for presigned URLs)`,
+      );
     }
     if (this.credentials === undefined) throw new ClientOptionError('credentials', undefined, 'are required to presign a URL');
     const method = checkedMethod(request);
@@ -212,14 +263,33 @@ export class FunctionUrlClient {
     if (credentials.expiration !== undefined) {
       const remaining = Math.floor((credentials.expiration.getTime() - signingDate.getTime()) / 1000);
       if (expiresIn > remaining) {
-        throw new ClientOptionError('expiresInSeconds', expiresIn, `must be at most the remaining life of the credentials (${Math.max(remaining, 0)} s, until ${credentials.expiration.toISOString()}): AWS refuses a presigned URL once the session that signed it has expired`);
+        throw new ClientOptionError(
+          'expiresInSeconds',
+          expiresIn,
+          `must be at most the remaining life of the credentials (${Math.max(remaining, 0)} s, until ${credentials.expiration.toISOString()}): AWS refuses a presigned URL once the session that signed it has expired`,
+        );
       }
     }
-    const signed = await presignRequest(this.signable(method, path, rawQuery, request.body), credentials, { region: this.region, service: this.service, expiresInSeconds: expiresIn, signingDate });
-    return { url: `${this.url.origin}${path}?${presignedQuery(signed.query ?? {})}`, method, expiresAt: new Date(signingDate.getTime() + expiresIn * 1000) };
+    const signed = await presignRequest(this.signable(method, path, rawQuery, request.body), credentials, {
+      region: this.region,
+      service: this.service,
+      expiresInSeconds: expiresIn,
+      signingDate,
+    });
+    return {
+      url: `${this.url.origin}${path}?${presignedQuery(signed.query ?? {})}`,
+      method,
+      expiresAt: new Date(signingDate.getTime() + expiresIn * 1000),
+    };
   }
 
-  private signable(method: string, path: string, rawQuery: string, body: string | Uint8Array | undefined, headers?: [string, string][]): SignableRequest {
+  private signable(
+    method: string,
+    path: string,
+    rawQuery: string,
+    body: string | Uint8Array | undefined,
+    headers?: [string, string][],
+  ): SignableRequest {
     return {
       method,
       protocol: this.url.protocol as 'https:' | 'http:',
@@ -232,16 +302,29 @@ export class FunctionUrlClient {
     };
   }
 
-  private async prepare(method: string, path: string, rawQuery: string, headerPairs: [string, string][], body: string | Uint8Array | undefined) {
+  private async prepare(
+    method: string,
+    path: string,
+    rawQuery: string,
+    headerPairs: [string, string][],
+    body: string | Uint8Array | undefined,
+  ) {
     const url = `${this.url.origin}${path}${rawQuery === '' ? '' : `?${rawQuery}`}`;
     if (this.credentials === undefined) {
       if (this.options.unsigned !== true) {
-        throw new ClientOptionError('credentials', undefined, 'are required to send a request: pass AssumeRoleCredentials, heldCredentials() or a credential provider function, or unsigned: true to send it without a signature (an AWS_IAM function URL answers 403)');
+        throw new ClientOptionError(
+          'credentials',
+          undefined,
+          'are required to send a request: pass AssumeRoleCredentials, heldCredentials() or a credential provider function, or unsigned: true to send it without a signature (an AWS_IAM function URL answers 403)',
+        );
       }
       return { url, headers: headerPairs, body };
     }
     const credentials = await this.credentials.getCredentials();
-    const signed = await signRequest(this.signable(method, path, rawQuery, body, headerPairs), credentials, { region: this.region, service: this.service });
+    const signed = await signRequest(this.signable(method, path, rawQuery, body, headerPairs), credentials, {
+      region: this.region,
+      service: this.service,
+    });
     await this.options.onSigned?.(signed, credentials);
     // fetch sets Host itself, from the same URL, so the signed value is what goes on the wire.
     const headers = Object.entries(signed.headers).filter(([name]) => name.toLowerCase() !== 'host');
@@ -258,7 +341,9 @@ export class FunctionUrlClient {
 }
 
 /** Presigns one request to a function URL; see `FunctionUrlClient.presign`. */
-export function presignUrl(options: Pick<FunctionUrlClientOptions, 'url' | 'region' | 'service'> & { credentials: CredentialsInput } & PresignRequest): Promise<PresignedUrl> {
+export function presignUrl(
+  options: Pick<FunctionUrlClientOptions, 'url' | 'region' | 'service'> & { credentials: CredentialsInput } & PresignRequest,
+): Promise<PresignedUrl> {
   const { url, region, service, credentials, ...request } = options;
   return new FunctionUrlClient({ url, region, service, credentials }).presign(request);
 }

@@ -29,15 +29,25 @@ export function parseFunctionUrl(text: string): FunctionUrlParts {
   // both kinds of SigV4 authentication) and its session token would appear in every status line.
   const presignedKeys = [...url.searchParams.keys()].filter((key) => PRESIGN_KEYS.has(key.toLowerCase()));
   if (presignedKeys.length > 0) {
-    throw new ClientOptionError(option, undefined, `must be the function URL itself, not a presigned URL (it has ${presignedKeys.join(', ')}; not shown, as it holds a credential): call a presigned URL as it is, e.g. curl "$URL"`);
+    throw new ClientOptionError(
+      option,
+      undefined,
+      `must be the function URL itself, not a presigned URL (it has ${presignedKeys.join(', ')}; not shown, as it holds a credential): call a presigned URL as it is, e.g. curl "$URL"`,
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ClientOptionError(option, text, 'must be an http(s) URL');
-  if (url.username !== '' || url.password !== '') throw new ClientOptionError(option, '(URL with credentials)', 'must not contain a user name or password');
+  if (url.username !== '' || url.password !== '')
+    throw new ClientOptionError(option, '(URL with credentials)', 'must not contain a user name or password');
   const match = FUNCTION_URL_HOST.exec(url.hostname);
   if (match === null) return { url };
   // AWS documents the endpoint as https://<url-id>.lambda-url.<region>.on.aws (Lambda developer
   // guide, "Lambda function URLs"); over http the signed request and its session token would cross
   // the network in clear text. Plain http stays allowed for other hosts: the local stand-in, proxies.
-  if (url.protocol !== 'https:') throw new ClientOptionError(option, text, 'must use https: AWS function URLs are https://<url-id>.lambda-url.<region>.on.aws, and plain http would send the signed request and session token in clear text');
+  if (url.protocol !== 'https:')
+    throw new ClientOptionError(
+      option,
+      text,
+      'must use https: AWS function URLs are https://<url-id>.lambda-url.<region>.on.aws, and plain http would send the signed request and session token in clear text',
+    );
   return { url, urlId: match[1], region: match[2] };
 }

@@ -42,9 +42,13 @@ export function heldCredentials(options: HeldCredentialsOptions = {}): () => Pro
     try {
       return await chain();
     } catch (error) {
-      throw new CredentialsUnavailableError(`no usable credentials from the AWS SDK's default chain${options.profile ? ` (profile "${options.profile}")` : ''}: ${(error as Error).message}`, [
-        'The credentials you already hold are used as they are: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, AWS_PROFILE or `profile` (a profile with role_arn + source_profile, SSO, web identity).',
-      ], { cause: error });
+      throw new CredentialsUnavailableError(
+        `no usable credentials from the AWS SDK's default chain${options.profile ? ` (profile "${options.profile}")` : ''}: ${(error as Error).message}`,
+        [
+          'The credentials you already hold are used as they are: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, AWS_PROFILE or `profile` (a profile with role_arn + source_profile, SSO, web identity).',
+        ],
+        { cause: error },
+      );
     }
   };
 }

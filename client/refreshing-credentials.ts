@@ -44,7 +44,10 @@ const EXPIRY_MARGIN_MS = 15_000;
 /** After a failed background refresh, the next one waits this long (expired credentials are fetched at once regardless). */
 const BACKGROUND_RETRY_PAUSE_MS = 30_000;
 
-export function refreshingCredentials<C extends Credentials>(fetchCredentials: () => Promise<C>, options: RefreshingCredentialsOptions = {}): RefreshingCredentials<C> {
+export function refreshingCredentials<C extends Credentials>(
+  fetchCredentials: () => Promise<C>,
+  options: RefreshingCredentialsOptions = {},
+): RefreshingCredentials<C> {
   return new CredentialCache(fetchCredentials, options);
 }
 
@@ -64,9 +67,13 @@ class CredentialCache<C extends Credentials> implements RefreshingCredentials<C>
   private readonly refreshBeforeMs: number;
   private readonly clock: () => number;
 
-  constructor(private readonly fetchCredentials: () => Promise<C>, private readonly options: RefreshingCredentialsOptions) {
+  constructor(
+    private readonly fetchCredentials: () => Promise<C>,
+    private readonly options: RefreshingCredentialsOptions,
+  ) {
     const refreshBefore = options.refreshBeforeExpirySeconds ?? DEFAULT_REFRESH_BEFORE_EXPIRY_SECONDS;
-    if (!Number.isFinite(refreshBefore) || refreshBefore < 0) throw new ClientOptionError('refreshBeforeExpirySeconds', refreshBefore, 'must be a number of seconds, 0 or more');
+    if (!Number.isFinite(refreshBefore) || refreshBefore < 0)
+      throw new ClientOptionError('refreshBeforeExpirySeconds', refreshBefore, 'must be a number of seconds, 0 or more');
     this.refreshBeforeMs = refreshBefore * 1000;
     this.clock = options.clock ?? Date.now;
   }
@@ -102,7 +109,8 @@ class CredentialCache<C extends Credentials> implements RefreshingCredentials<C>
       const call: Promise<C> = this.fetchCredentials()
         .then((credentials) => {
           const expiresAt = credentials.expiration?.getTime();
-          if (generation === this.generation) this.cached = { credentials, lifetimeMs: expiresAt === undefined ? undefined : expiresAt - startedAt };
+          if (generation === this.generation)
+            this.cached = { credentials, lifetimeMs: expiresAt === undefined ? undefined : expiresAt - startedAt };
           return credentials;
         })
         .finally(() => {

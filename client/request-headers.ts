@@ -20,7 +20,15 @@ const SIGNER_HEADERS = new Set(['authorization', 'x-amz-date', 'x-amz-security-t
  * transfer-encoding, keep-alive, upgrade and expect, drops or recomputes content-length, and
  * overwrites sec-fetch-mode after signing (403).
  */
-const TRANSPORT_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'expect', 'sec-fetch-mode']);
+const TRANSPORT_HEADERS = new Set([
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'expect',
+  'sec-fetch-mode',
+]);
 
 /**
  * Header pairs as they will be sent. `__proto__` is refused: Node's fetch (undici) silently drops a
@@ -42,18 +50,25 @@ function checkName(name: unknown): void {
   if (lower === 'host') throw refuse('cannot be set: fetch sends the Host of the URL, and that is the one signed');
   if (name === '__proto__') throw refuse("cannot be sent: Node's fetch drops a header of that name, so the signature would not match");
   if (SIGNER_HEADERS.has(lower)) throw refuse('cannot be set: the SigV4 signer writes it for every attempt');
-  if (TRANSPORT_HEADERS.has(lower)) throw refuse("cannot be set: Node's fetch sets or refuses it itself, so the signed value would not be the one sent");
+  if (TRANSPORT_HEADERS.has(lower))
+    throw refuse("cannot be set: Node's fetch sets or refuses it itself, so the signed value would not be the one sent");
 }
 
 function checkValue(name: string, value: unknown): void {
   const about = `header ${name}`;
-  if (typeof value !== 'string' || /[\r\n\0]/.test(value)) throw new ClientOptionError('headers', value, 'must be a string without CR, LF or NUL', { about });
+  if (typeof value !== 'string' || /[\r\n\0]/.test(value))
+    throw new ClientOptionError('headers', value, 'must be a string without CR, LF or NUL', { about });
   // Node's fetch throws a TypeError above U+00FF and refuses DEL and control characters, and sends
   // U+0080-U+00FF as one Latin-1 byte where the signature hashed its UTF-8 (403). The value itself
   // is not shown: a header may carry a token.
   const odd = /[^\t\x20-\x7e]/.exec(value);
   if (odd !== null) {
     const code = odd[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-    throw new ClientOptionError('headers', undefined, `must be printable ASCII (and tab): the character at index ${odd.index} is U+${code}; encode other text (e.g. percent-encoding or base64)`, { about });
+    throw new ClientOptionError(
+      'headers',
+      undefined,
+      `must be printable ASCII (and tab): the character at index ${odd.index} is U+${code}; encode other text (e.g. percent-encoding or base64)`,
+      { about },
+    );
   }
 }

@@ -35,7 +35,10 @@ export const TIMEOUT_NAME = 'TimeoutError';
 /** Aborts when `ms` pass without a `touch()`: a deadline for the headers, then for each pause in the body. */
 export class IdleTimer {
   private handle?: NodeJS.Timeout;
-  constructor(private readonly ms: number, private readonly onIdle: () => void) {
+  constructor(
+    private readonly ms: number,
+    private readonly onIdle: () => void,
+  ) {
     this.touch();
   }
   touch(): void {
@@ -56,10 +59,19 @@ export function networkReason(error: unknown, timeoutMs: number): string {
 }
 
 /** The fetch answer as a StreamingResponse whose body is bounded by `timer` and read once. */
-export function streamingResponse(response: Response, attempts: number, durationMs: number, timer: IdleTimer, controller: AbortController, origin: string): StreamingResponse {
+export function streamingResponse(
+  response: Response,
+  attempts: number,
+  durationMs: number,
+  timer: IdleTimer,
+  controller: AbortController,
+  origin: string,
+): StreamingResponse {
   const headers: Record<string, string> = Object.create(null);
   // Repeated headers (Set-Cookie above all) are joined, never overwritten.
-  response.headers.forEach((value, name) => (headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`));
+  response.headers.forEach((value, name) => {
+    headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+  });
   let consumed = false;
   const stream = response.body;
   if (stream === null) timer.stop();
@@ -76,7 +88,10 @@ export function streamingResponse(response: Response, attempts: number, duration
         timer.touch();
       }
     } catch (error) {
-      const reason = (error as { name?: string }).name === TIMEOUT_NAME ? `the answer paused for more than its timeout: ${(error as Error).message}` : networkReason(error, 0);
+      const reason =
+        (error as { name?: string }).name === TIMEOUT_NAME
+          ? `the answer paused for more than its timeout: ${(error as Error).message}`
+          : networkReason(error, 0);
       throw new FunctionUrlNetworkError(`The answer from ${origin} broke off: ${reason}`, { cause: error });
     } finally {
       timer.stop();
@@ -101,7 +116,12 @@ export function streamingResponse(response: Response, attempts: number, duration
  * A streamed answer with (the first bytes of) its body, as `invoke()` returns it: the text, and the
  * parsed JSON when the body is complete and JSON (by its content type, or by its first character).
  */
-export function bufferedResponse(response: Pick<StreamingResponse, 'status' | 'headers' | 'attempts'>, body: Buffer, truncated: boolean, durationMs: number): InvokeResponse {
+export function bufferedResponse(
+  response: Pick<StreamingResponse, 'status' | 'headers' | 'attempts'>,
+  body: Buffer,
+  truncated: boolean,
+  durationMs: number,
+): InvokeResponse {
   const text = body.toString('utf8');
   let json: unknown;
   if (!truncated && (/json/i.test(response.headers['content-type'] ?? '') || /^\s*[{[]/.test(text))) {

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { HttpRequest as HttpRequestLike, QueryParameterBag } from '@smithy/types';
-import { ParsedAuthorization, RequestSigner, formatAmzDate, headerValue, parseAmzDate, parseAuthorization, sha256Hex } from './sigv4';
+import { type ParsedAuthorization, RequestSigner, formatAmzDate, headerValue, parseAmzDate, parseAuthorization, sha256Hex } from './sigv4';
 
 /**
  * The SigV4 verifier: checks a received request like AWS does. The local stand-in for AWS uses it;
@@ -13,7 +13,14 @@ import { ParsedAuthorization, RequestSigner, formatAmzDate, headerValue, parseAm
 /** Why a request's signature was not accepted; `code` is AWS's error code for it. */
 export interface VerificationFailure {
   ok: false;
-  code: 'MissingAuthenticationToken' | 'IncompleteSignature' | 'InvalidClientTokenId' | 'SignatureDoesNotMatch' | 'ExpiredToken' | 'RequestExpired' | 'InvalidSignatureException';
+  code:
+    | 'MissingAuthenticationToken'
+    | 'IncompleteSignature'
+    | 'InvalidClientTokenId'
+    | 'SignatureDoesNotMatch'
+    | 'ExpiredToken'
+    | 'RequestExpired'
+    | 'InvalidSignatureException';
   message: string;
 }
 
@@ -44,7 +51,16 @@ export interface KnownKey {
 const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 /** SigV4's bound on X-Amz-Expires: a signing key is valid for seven days. */
 const MAX_PRESIGNED_SECONDS = 7 * 24 * 60 * 60;
-const PRESIGNED_PARAMS = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature', 'X-Amz-Security-Token', 'X-Amz-Content-Sha256'];
+const PRESIGNED_PARAMS = [
+  'X-Amz-Algorithm',
+  'X-Amz-Credential',
+  'X-Amz-Date',
+  'X-Amz-Expires',
+  'X-Amz-SignedHeaders',
+  'X-Amz-Signature',
+  'X-Amz-Security-Token',
+  'X-Amz-Content-Sha256',
+];
 
 /**
  * How far a request's X-Amz-Date may be from the server's clock. STS allows 15 minutes, every
@@ -86,7 +102,8 @@ export async function verifyRequest(
   if ('ok' in claimed) return claimed;
   const { authorization, longDate } = claimed;
   if (!authorization.signedHeaders.includes('host')) return fail('IncompleteSignature', "'Host' must be a signed header.");
-  if (!claimed.presigned && !authorization.signedHeaders.includes('x-amz-date')) return fail('IncompleteSignature', 'X-Amz-Date must be sent and signed.');
+  if (!claimed.presigned && !authorization.signedHeaders.includes('x-amz-date'))
+    return fail('IncompleteSignature', 'X-Amz-Date must be sent and signed.');
   let signedAt: Date;
   try {
     signedAt = parseAmzDate(longDate);
@@ -96,7 +113,8 @@ export async function verifyRequest(
   if (longDate.slice(0, 8) !== authorization.date) {
     return fail('SignatureDoesNotMatch', `Credential should be scoped to a valid date: ${authorization.date} vs ${longDate.slice(0, 8)}.`);
   }
-  if (authorization.service !== expected.service) return fail('SignatureDoesNotMatch', `Credential should be scoped to correct service: '${expected.service}'.`);
+  if (authorization.service !== expected.service)
+    return fail('SignatureDoesNotMatch', `Credential should be scoped to correct service: '${expected.service}'.`);
   if (expected.region !== undefined && authorization.region !== expected.region) {
     return fail('SignatureDoesNotMatch', `Credential should be scoped to a valid region, not '${authorization.region}'.`);
   }
@@ -109,7 +127,8 @@ export async function verifyRequest(
   // A long-term key (AKIA…) with any session token is refused as well: AWS answers that with
   // InvalidClientTokenId (the classic stale AWS_SESSION_TOKEN next to new long-term keys).
   if (token !== key.sessionToken) return fail('InvalidClientTokenId', 'The security token included in the request is invalid.');
-  if (key.expiresAt !== undefined && now.getTime() >= key.expiresAt.getTime()) return fail('ExpiredToken', 'The security token included in the request is expired');
+  if (key.expiresAt !== undefined && now.getTime() >= key.expiresAt.getTime())
+    return fail('ExpiredToken', 'The security token included in the request is expired');
   const bodyHash = sha256Hex(request.body as string | Uint8Array | undefined);
   const claimedHash = claimed.claimedPayloadHash;
   if (claimedHash !== undefined && claimedHash !== bodyHash && !(claimed.presigned && claimedHash === UNSIGNED_PAYLOAD)) {
@@ -134,7 +153,16 @@ export async function verifyRequest(
       'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
     );
   }
-  return { ok: true, accessKeyId: authorization.accessKeyId, sessionToken: token, region: authorization.region, service: authorization.service, presigned: claimed.presigned, payloadSigned: matchedHash !== UNSIGNED_PAYLOAD, signedHeaders: authorization.signedHeaders };
+  return {
+    ok: true,
+    accessKeyId: authorization.accessKeyId,
+    sessionToken: token,
+    region: authorization.region,
+    service: authorization.service,
+    presigned: claimed.presigned,
+    payloadSigned: matchedHash !== UNSIGNED_PAYLOAD,
+    signedHeaders: authorization.signedHeaders,
+  };
 }
 
 /**
@@ -148,12 +176,23 @@ function checkTime(claimed: ClaimedSignature, signedAt: Date, now: Date, service
   const age = now.getTime() - signedAt.getTime();
   if (!claimed.presigned || service === 'sts') {
     if (Math.abs(age) > skew) {
-      return fail('RequestExpired', `Signature expired: ${claimed.longDate} is now earlier or later than ${skew / 60_000} minutes from ${formatAmzDate(now)}.`);
+      return fail(
+        'RequestExpired',
+        `Signature expired: ${claimed.longDate} is now earlier or later than ${skew / 60_000} minutes from ${formatAmzDate(now)}.`,
+      );
     }
     return undefined;
   }
-  if (-age > skew) return fail('RequestExpired', `Request is not yet valid: ${claimed.longDate} is later than ${skew / 60_000} minutes from ${formatAmzDate(now)}.`);
-  if (age > (claimed.expiresSeconds ?? 0) * 1000) return fail('RequestExpired', `Request has expired: signed at ${claimed.longDate}, valid for ${claimed.expiresSeconds} seconds, now ${formatAmzDate(now)}.`);
+  if (-age > skew)
+    return fail(
+      'RequestExpired',
+      `Request is not yet valid: ${claimed.longDate} is later than ${skew / 60_000} minutes from ${formatAmzDate(now)}.`,
+    );
+  if (age > (claimed.expiresSeconds ?? 0) * 1000)
+    return fail(
+      'RequestExpired',
+      `Request has expired: signed at ${claimed.longDate}, valid for ${claimed.expiresSeconds} seconds, now ${formatAmzDate(now)}.`,
+    );
   return undefined;
 }
 
@@ -163,7 +202,10 @@ function claimedSignature(request: HttpRequestLike): ClaimedSignature | Verifica
   const query: QueryParameterBag = request.query ?? Object.create(null);
   const algorithm = query['X-Amz-Algorithm'];
   if (header !== undefined && algorithm !== undefined) {
-    return fail('IncompleteSignature', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified.');
+    return fail(
+      'IncompleteSignature',
+      'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified.',
+    );
   }
   if (header !== undefined) {
     let authorization: ParsedAuthorization;
@@ -174,7 +216,13 @@ function claimedSignature(request: HttpRequestLike): ClaimedSignature | Verifica
     }
     const longDate = headerValue(request.headers, 'x-amz-date');
     if (longDate === undefined) return fail('IncompleteSignature', 'X-Amz-Date must be sent and signed.');
-    return { authorization, longDate, sessionToken: headerValue(request.headers, 'x-amz-security-token'), claimedPayloadHash: headerValue(request.headers, 'x-amz-content-sha256'), presigned: false };
+    return {
+      authorization,
+      longDate,
+      sessionToken: headerValue(request.headers, 'x-amz-security-token'),
+      claimedPayloadHash: headerValue(request.headers, 'x-amz-content-sha256'),
+      presigned: false,
+    };
   }
   if (algorithm === undefined) return fail('MissingAuthenticationToken', 'Missing Authentication Token');
   return presignedSignature(request, query);
@@ -184,21 +232,37 @@ function presignedSignature(request: HttpRequestLike, query: QueryParameterBag):
   const params: Record<string, string | undefined> = Object.create(null);
   for (const name of PRESIGNED_PARAMS) {
     const value = query[name];
-    if (Array.isArray(value)) return fail('IncompleteSignature', `The query parameter ${name} is given ${value.length} times; it must be given once.`);
+    if (Array.isArray(value))
+      return fail('IncompleteSignature', `The query parameter ${name} is given ${value.length} times; it must be given once.`);
     params[name] = value ?? undefined;
   }
-  if (params['X-Amz-Algorithm'] !== 'AWS4-HMAC-SHA256') return fail('IncompleteSignature', `X-Amz-Algorithm ${JSON.stringify(params['X-Amz-Algorithm'])} is not supported: only AWS4-HMAC-SHA256.`);
-  const missing = ['X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature'].filter((name) => params[name] === undefined || params[name] === '');
-  if (missing.length > 0) return fail('IncompleteSignature', `AWS query-string parameters must include ${missing.join(', ')}. Re-examine the query-string parameters.`);
+  if (params['X-Amz-Algorithm'] !== 'AWS4-HMAC-SHA256')
+    return fail(
+      'IncompleteSignature',
+      `X-Amz-Algorithm ${JSON.stringify(params['X-Amz-Algorithm'])} is not supported: only AWS4-HMAC-SHA256.`,
+    );
+  const missing = ['X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature'].filter(
+    (name) => params[name] === undefined || params[name] === '',
+  );
+  if (missing.length > 0)
+    return fail(
+      'IncompleteSignature',
+      `AWS query-string parameters must include ${missing.join(', ')}. Re-examine the query-string parameters.`,
+    );
   const expires = params['X-Amz-Expires']!;
   const expiresSeconds = /^\d{1,7}$/.test(expires) ? Number(expires) : NaN;
   if (!(expiresSeconds >= 1 && expiresSeconds <= MAX_PRESIGNED_SECONDS)) {
-    return fail('IncompleteSignature', `X-Amz-Expires ${JSON.stringify(expires)} must be an integer from 1 to ${MAX_PRESIGNED_SECONDS} (seven days).`);
+    return fail(
+      'IncompleteSignature',
+      `X-Amz-Expires ${JSON.stringify(expires)} must be an integer from 1 to ${MAX_PRESIGNED_SECONDS} (seven days).`,
+    );
   }
   let authorization: ParsedAuthorization;
   try {
     // The same fields as the header form, so one parser checks the scope and the signature's shape.
-    authorization = parseAuthorization(`AWS4-HMAC-SHA256 Credential=${params['X-Amz-Credential']}, SignedHeaders=${params['X-Amz-SignedHeaders']}, Signature=${params['X-Amz-Signature']}`);
+    authorization = parseAuthorization(
+      `AWS4-HMAC-SHA256 Credential=${params['X-Amz-Credential']}, SignedHeaders=${params['X-Amz-SignedHeaders']}, Signature=${params['X-Amz-Signature']}`,
+    );
   } catch (error) {
     return fail('IncompleteSignature', (error as Error).message.replace('the Authorization header', 'the presigned query'));
   }

@@ -100,7 +100,11 @@ export function canonicalWireQuery(rawQuery: string | undefined): string {
     if (part === '') continue;
     const eq = part.indexOf('=');
     // A bare key stays bare (`?flag`): it signs as `flag=` either way, and the function sees what the caller wrote.
-    parts.push(eq === -1 ? encodeRfc3986(decodeQueryComponent(part)) : `${encodeRfc3986(decodeQueryComponent(part.slice(0, eq)))}=${encodeRfc3986(decodeQueryComponent(part.slice(eq + 1)))}`);
+    parts.push(
+      eq === -1
+        ? encodeRfc3986(decodeQueryComponent(part))
+        : `${encodeRfc3986(decodeQueryComponent(part.slice(0, eq)))}=${encodeRfc3986(decodeQueryComponent(part.slice(eq + 1)))}`,
+    );
   }
   return parts.join('&');
 }
@@ -243,7 +247,14 @@ export interface SignatureDetails {
  */
 export class RequestSigner extends SignatureV4 {
   constructor(credentials: AwsCredentialIdentity, options: { region: string; service: string; applyChecksum?: boolean }) {
-    super({ credentials, region: options.region, service: options.service, sha256: Hash.bind(null, 'sha256'), uriEscapePath: true, applyChecksum: options.applyChecksum ?? false });
+    super({
+      credentials,
+      region: options.region,
+      service: options.service,
+      sha256: Hash.bind(null, 'sha256'),
+      uriEscapePath: true,
+      applyChecksum: options.applyChecksum ?? false,
+    });
   }
 
   /** Smithy's canonical request with the canonical query replaced by `canonicalQueryString`'s. */
@@ -253,7 +264,13 @@ export class RequestSigner extends SignatureV4 {
 
   private canonicalRequest(request: HttpRequest, canonicalHeaders: HeaderBag, payloadHash: string, presigned: boolean): string {
     // Smithy's method and path lines (its path normalization is AWS's for non-S3 services).
-    const lines = super.createCanonicalRequest(Object.assign(Object.create(Object.getPrototypeOf(request)), request, { query: {} }), canonicalHeaders, payloadHash).split('\n');
+    const lines = super
+      .createCanonicalRequest(
+        Object.assign(Object.create(Object.getPrototypeOf(request)), request, { query: {} }),
+        canonicalHeaders,
+        payloadHash,
+      )
+      .split('\n');
     lines[2] = canonicalQueryString(request.query, presigned);
     return lines.join('\n');
   }
@@ -264,7 +281,12 @@ export class RequestSigner extends SignatureV4 {
    * x-amz-content-sha256 or its body's unless given (a verifier tries the ones AWS accepts);
    * `presigned` leaves the query's own X-Amz-Signature out.
    */
-  async details(request: HttpRequestLike, authorization: ParsedAuthorization, longDate: string, options: { payloadHash?: string; presigned?: boolean } = {}): Promise<SignatureDetails> {
+  async details(
+    request: HttpRequestLike,
+    authorization: ParsedAuthorization,
+    longDate: string,
+    options: { payloadHash?: string; presigned?: boolean } = {},
+  ): Promise<SignatureDetails> {
     const canonicalHeaders: HeaderBag = Object.create(null);
     const byLowerName = new Map(Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value]));
     for (const name of authorization.signedHeaders) {
@@ -272,11 +294,16 @@ export class RequestSigner extends SignatureV4 {
       if (value === undefined) throw new SignatureFormatError(`the signed header "${name}" is not in the request`);
       canonicalHeaders[name] = value.trim().replace(/\s+/g, ' ');
     }
-    const payloadHash = options.payloadHash ?? byLowerName.get('x-amz-content-sha256') ?? sha256Hex(request.body as string | Uint8Array | undefined);
+    const payloadHash =
+      options.payloadHash ?? byLowerName.get('x-amz-content-sha256') ?? sha256Hex(request.body as string | Uint8Array | undefined);
     const canonicalRequest = this.canonicalRequest(request as HttpRequest, canonicalHeaders, payloadHash, options.presigned ?? false);
     const scope = createScope(authorization.date, authorization.region, authorization.service);
     const stringToSign = await this.createStringToSign(longDate, scope, canonicalRequest, 'AWS4-HMAC-SHA256');
-    const signature = await this.sign(stringToSign, { signingDate: parseAmzDate(longDate), signingRegion: authorization.region, signingService: authorization.service });
+    const signature = await this.sign(stringToSign, {
+      signingDate: parseAmzDate(longDate),
+      signingRegion: authorization.region,
+      signingService: authorization.service,
+    });
     return { canonicalRequest, stringToSign, signature };
   }
 }
@@ -287,9 +314,18 @@ export class RequestSigner extends SignatureV4 {
  */
 const signers = new WeakMap<AwsCredentialIdentity, Map<string, RequestSigner>>();
 
-function signerFor(credentials: AwsCredentialIdentity, region: string, service: string, applyChecksum: boolean, withToken: boolean): RequestSigner {
+function signerFor(
+  credentials: AwsCredentialIdentity,
+  region: string,
+  service: string,
+  applyChecksum: boolean,
+  withToken: boolean,
+): RequestSigner {
   let byOptions = signers.get(credentials);
-  if (byOptions === undefined) signers.set(credentials, (byOptions = new Map()));
+  if (byOptions === undefined) {
+    byOptions = new Map();
+    signers.set(credentials, byOptions);
+  }
   const key = `${region}|${service}|${applyChecksum}|${withToken}`;
   let signer = byOptions.get(key);
   if (signer === undefined) {
@@ -301,7 +337,11 @@ function signerFor(credentials: AwsCredentialIdentity, region: string, service: 
 }
 
 /** Signs `request` for `options.service` (default: Lambda) with `credentials`. */
-export async function signRequest(request: SignableRequest, credentials: AwsCredentialIdentity, options: SigningOptions): Promise<HttpRequestLike> {
+export async function signRequest(
+  request: SignableRequest,
+  credentials: AwsCredentialIdentity,
+  options: SigningOptions,
+): Promise<HttpRequestLike> {
   const hasBody = request.body !== undefined && request.body.length > 0;
   const signBody = options.signBody ?? hasBody;
   const signSessionToken = options.signSessionToken ?? true;
@@ -319,9 +359,16 @@ export const MAX_PRESIGN_SECONDS = 604_800;
  * the query, only `host` is signed, and the payload hash is that of `request.body` (none: the
  * empty body), so whoever holds the URL can send exactly that request until it expires.
  */
-export async function presignRequest(request: SignableRequest, credentials: AwsCredentialIdentity, options: SigningOptions & { expiresInSeconds: number }): Promise<HttpRequestLike> {
+export async function presignRequest(
+  request: SignableRequest,
+  credentials: AwsCredentialIdentity,
+  options: SigningOptions & { expiresInSeconds: number },
+): Promise<HttpRequestLike> {
   const signer = signerFor(credentials, options.region, options.service, false, true);
-  return signer.presign(toHttpRequest({ ...request, headers: undefined }), { expiresIn: options.expiresInSeconds, signingDate: options.signingDate });
+  return signer.presign(toHttpRequest({ ...request, headers: undefined }), {
+    expiresIn: options.expiresInSeconds,
+    signingDate: options.signingDate,
+  });
 }
 
 /** The query of a presigned request as it goes on the wire: canonical order and encoding, the signature last. */
@@ -351,5 +398,8 @@ export function parseAmzDate(longDate: string): Date {
 }
 
 export function formatAmzDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }

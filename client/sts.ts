@@ -51,11 +51,23 @@ export function createStsApi(
   endpoint: string | undefined = stsEndpointFromEnv(),
   timeoutMs = DEFAULT_STS_TIMEOUT_MS,
 ): StsApi & { getCallerIdentity(): Promise<{ Arn?: string; Account?: string }> } {
-  const client = new STSClient({ region, credentials: sourceCredentials, endpoint, maxAttempts: 1, requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs } });
+  const client = new STSClient({
+    region,
+    credentials: sourceCredentials,
+    endpoint,
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
+  });
   const label = stsEndpointLabel(region, endpoint);
   return {
-    assumeRole: (input, options) => withStsTimeout(label, 'AssumeRole', timeoutMs, (abortSignal) => client.send(new AssumeRoleCommand(input), { abortSignal: anySignal(abortSignal, options?.abortSignal) })),
-    getCallerIdentity: () => withStsTimeout(label, 'GetCallerIdentity', timeoutMs, (abortSignal) => client.send(new GetCallerIdentityCommand({}), { abortSignal })),
+    assumeRole: (input, options) =>
+      withStsTimeout(label, 'AssumeRole', timeoutMs, (abortSignal) =>
+        client.send(new AssumeRoleCommand(input), { abortSignal: anySignal(abortSignal, options?.abortSignal) }),
+      ),
+    getCallerIdentity: () =>
+      withStsTimeout(label, 'GetCallerIdentity', timeoutMs, (abortSignal) =>
+        client.send(new GetCallerIdentityCommand({}), { abortSignal }),
+      ),
   };
 }
 
@@ -71,7 +83,11 @@ export async function getCallerIdentity(
 /** The error of an STS call that did not answer in time; retried as transient, reported as unreachable. */
 export class StsTimeoutError extends Error {
   readonly code = 'TimeoutError';
-  constructor(readonly endpoint: string, readonly operation: string, readonly timeoutMs: number) {
+  constructor(
+    readonly endpoint: string,
+    readonly operation: string,
+    readonly timeoutMs: number,
+  ) {
     super(`STS at ${endpoint} did not answer ${operation} within ${timeoutMs} ms`);
     this.name = 'TimeoutError';
   }
@@ -81,7 +97,12 @@ export class StsTimeoutError extends Error {
  * Runs `call` with an abort signal that fires after `timeoutMs`, and settles by then whatever
  * `call` does with the signal (a fake or a custom StsApi may ignore it).
  */
-export async function withStsTimeout<T>(endpoint: string, operation: string, timeoutMs: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withStsTimeout<T>(
+  endpoint: string,
+  operation: string,
+  timeoutMs: number,
+  call: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -125,7 +146,11 @@ export interface StsAttempts {
  * because a role or key created seconds ago may not have reached STS yet. The last failure is
  * thrown as `explain` turns it.
  */
-export async function retryStsCall<T>(call: () => Promise<T>, policy: StsRetryPolicy, explain: (error: unknown, tried: StsAttempts) => Error): Promise<T> {
+export async function retryStsCall<T>(
+  call: () => Promise<T>,
+  policy: StsRetryPolicy,
+  explain: (error: unknown, tried: StsAttempts) => Error,
+): Promise<T> {
   const started = policy.clock();
   let transientAttempts = 0;
   for (let attempt = 1; ; attempt++) {
@@ -134,9 +159,12 @@ export async function retryStsCall<T>(call: () => Promise<T>, policy: StsRetryPo
     } catch (error) {
       const code = stsErrorCode(error);
       const waitMs = Math.min(8000, 250 * 2 ** (attempt - 1));
-      const reason = isTransientStsError(error) && transientAttempts < policy.transientRetries ? 'transient'
-        : isPropagationRefusal(code) && policy.clock() + waitMs - started <= policy.propagationWaitSeconds * 1000 ? 'iam-propagation'
-          : undefined;
+      const reason =
+        isTransientStsError(error) && transientAttempts < policy.transientRetries
+          ? 'transient'
+          : isPropagationRefusal(code) && policy.clock() + waitMs - started <= policy.propagationWaitSeconds * 1000
+            ? 'iam-propagation'
+            : undefined;
       if (reason === undefined) throw explain(error, { waitedSeconds: (policy.clock() - started) / 1000, attempts: transientAttempts + 1 });
       if (reason === 'transient') transientAttempts++;
       policy.onRetry?.({ reason, code, attempt, waitMs });
@@ -155,7 +183,17 @@ export function stsErrorCode(error: unknown): string {
   return e?.Code ?? (e?.name && e.name !== 'Error' ? e.name : undefined) ?? e?.code ?? 'Error';
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'TimeoutError', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'TimeoutError',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 export function isNetworkError(error: unknown): boolean {
   const e = error as { code?: string; name?: string; cause?: { code?: string } };
@@ -166,5 +204,9 @@ export function isNetworkError(error: unknown): boolean {
 export function isTransientStsError(error: unknown): boolean {
   const code = stsErrorCode(error);
   const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-  return /Throttl|RequestLimitExceeded|TooManyRequests|ServiceUnavailable|InternalFailure|IDPCommunicationError/.test(code) || (status !== undefined && status >= 500) || isNetworkError(error);
+  return (
+    /Throttl|RequestLimitExceeded|TooManyRequests|ServiceUnavailable|InternalFailure|IDPCommunicationError/.test(code) ||
+    (status !== undefined && status >= 500) ||
+    isNetworkError(error)
+  );
 }

@@ -3,9 +3,9 @@ import { Lazy } from 'cdktf';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
-import { IamFunctionUrl } from './iam-function-url';
-import { FunctionUrlInvokeGrant, InvokeGrantee } from './invoke-grant';
-import { PolicyStatement, policyDocument, renderPolicy } from './policy-document';
+import type { IamFunctionUrl } from './iam-function-url';
+import type { FunctionUrlInvokeGrant, InvokeGrantee } from './invoke-grant';
+import { type PolicyStatement, policyDocument, renderPolicy } from './policy-document';
 import { EXTERNAL_ID, MANAGED_POLICY_ARN, PropChecker } from './prop-validation';
 
 /** Settings of the role session that callers must or may use; shared with the composite. */
@@ -80,7 +80,14 @@ export class FunctionInvokerRole extends Construct implements InvokeGrantee {
     check.iamPath('path', path);
     check.pattern('externalId', this.externalId, EXTERNAL_ID, 2, 1224, 'letters, digits and + = , . @ : / _ -');
     check.integerInRange('maxSessionDuration', this.maxSessionDuration, 3600, 43200, 'seconds');
-    check.pattern('permissionsBoundary', props.permissionsBoundary, MANAGED_POLICY_ARN, 20, 2048, 'a managed policy ARN (arn:<partition>:iam::<account or "aws">:policy/<name>)');
+    check.pattern(
+      'permissionsBoundary',
+      props.permissionsBoundary,
+      MANAGED_POLICY_ARN,
+      20,
+      2048,
+      'a managed policy ARN (arn:<partition>:iam::<account or "aws">:policy/<name>)',
+    );
     check.tags('tags', props.tags);
     check.list('trustedPrincipals', props.trustedPrincipals, '["arn:aws:iam::111122223333:role/on-call"]');
     check.list('functionUrls', props.functionUrls, '[functionUrl]');
@@ -116,7 +123,9 @@ export class FunctionInvokerRole extends Construct implements InvokeGrantee {
           ? ['FunctionInvokerRole has no trusted principal: pass trustedPrincipals or call addTrustedPrincipal (nobody could assume it)']
           : []),
         ...(this.grants.length === 0
-          ? ['FunctionInvokerRole has no function URL to invoke: pass functionUrls or call url.grantInvokeUrl(role) (its policy would be empty)']
+          ? [
+              'FunctionInvokerRole has no function URL to invoke: pass functionUrls or call url.grantInvokeUrl(role) (its policy would be empty)',
+            ]
           : []),
       ],
     });
@@ -146,7 +155,12 @@ export class FunctionInvokerRole extends Construct implements InvokeGrantee {
 
   private grantUrl(url: IamFunctionUrl): void {
     const candidate = url as Partial<IamFunctionUrl> | undefined;
-    if (typeof candidate !== 'object' || candidate === null || typeof candidate.grantInvokeUrl !== 'function' || typeof candidate.invokeArn !== 'string') {
+    if (
+      typeof candidate !== 'object' ||
+      candidate === null ||
+      typeof candidate.grantInvokeUrl !== 'function' ||
+      typeof candidate.invokeArn !== 'string'
+    ) {
       this.check.fail('functionUrls', url, 'must hold IamFunctionUrl constructs (the URLs the role may invoke)');
     }
     url.grantInvokeUrl(this);
@@ -172,7 +186,9 @@ export class FunctionInvokerRole extends Construct implements InvokeGrantee {
    */
   invokePolicy() {
     const statements: PolicyStatement[] = this.grants.flatMap((grant, index) =>
-      grant.statements.map((statement) => (index === 0 || statement.Sid === undefined ? statement : { ...statement, Sid: `${statement.Sid}${index + 1}` })),
+      grant.statements.map((statement) =>
+        index === 0 || statement.Sid === undefined ? statement : { ...statement, Sid: `${statement.Sid}${index + 1}` },
+      ),
     );
     return policyDocument(statements);
   }

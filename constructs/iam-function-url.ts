@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { Fn } from 'cdktf';
-import { LambdaFunctionUrl, LambdaFunctionUrlCors } from '@cdktf/provider-aws/lib/lambda-function-url';
+import { LambdaFunctionUrl, type LambdaFunctionUrlCors } from '@cdktf/provider-aws/lib/lambda-function-url';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
-import { FunctionUrlInvokeGrant, InvokeGrantee, isInvokeGrantee } from './invoke-grant';
-import { PolicyStatement } from './policy-document';
+import { type FunctionUrlInvokeGrant, type InvokeGrantee, isInvokeGrantee } from './invoke-grant';
+import type { PolicyStatement } from './policy-document';
 import { ALIAS_NAME, FUNCTION_ARN, FUNCTION_NAME, PropChecker, isUnresolved } from './prop-validation';
 
 /** How the function URL returns the response. */
@@ -139,7 +139,11 @@ export class IamFunctionUrl extends Construct {
    */
   grantInvokeUrl(grantee: InvokeGrantee): FunctionUrlInvokeGrant {
     if (!isInvokeGrantee(grantee)) {
-      new PropChecker('IamFunctionUrl', this.node.path).fail('grantee', grantee, 'must be an InvokeGrantee, e.g. a FunctionInvokerRole (the principal that may call the URL)');
+      new PropChecker('IamFunctionUrl', this.node.path).fail(
+        'grantee',
+        grantee,
+        'must be an InvokeGrantee, e.g. a FunctionInvokerRole (the principal that may call the URL)',
+      );
     }
     const grant: FunctionUrlInvokeGrant = { invokeArn: this.invokeArn, statements: this.invokeStatements() };
     grantee.addInvokeGrant(grant);
@@ -197,7 +201,11 @@ export class IamFunctionUrl extends Construct {
     // the FunctionInvokerRole instead (known only when the function was given by ARN).
     const functionAccount = isUnresolved(this.functionArn) ? undefined : this.functionArn.split(':')[4];
     if (functionAccount !== undefined && !isUnresolved(principalArn) && principalArn.split(':')[4] === functionAccount) {
-      check.fail('crossAccountInvoker', principalArn, `must belong to another account than the function's (${functionAccount}): principals of its own account get the URL through the FunctionInvokerRole (trustedPrincipals)`);
+      check.fail(
+        'crossAccountInvoker',
+        principalArn,
+        `must belong to another account than the function's (${functionAccount}): principals of its own account get the URL through the FunctionInvokerRole (trustedPrincipals)`,
+      );
     }
     if (this.crossAccountInvokers.has(principalArn)) return;
     this.crossAccountInvokers.add(principalArn);
@@ -231,7 +239,14 @@ interface ResolvedTarget {
 }
 
 function resolveTarget(check: PropChecker, props: IamFunctionUrlProps): ResolvedTarget {
-  check.pattern('qualifier', props.qualifier, ALIAS_NAME, 1, 128, 'an alias name: letters, digits, - and _, not all digits (function URLs point at an alias, never at a version)');
+  check.pattern(
+    'qualifier',
+    props.qualifier,
+    ALIAS_NAME,
+    1,
+    128,
+    'an alias name: letters, digits, - and _, not all digits (function URLs point at an alias, never at a version)',
+  );
   const fn: unknown = props.function;
   if (isLambdaFunctionResource(fn)) {
     return { functionName: fn.functionName, functionArn: fn.arn, qualifier: props.qualifier };
@@ -242,12 +257,23 @@ function resolveTarget(check: PropChecker, props: IamFunctionUrlProps): Resolved
   if (isUnresolved(fn)) return { functionName: fn, qualifier: props.qualifier };
   if (fn.startsWith('arn:')) {
     if (!FUNCTION_ARN.test(fn)) {
-      check.fail('function', fn, 'must be a Lambda function ARN: arn:<partition>:lambda:<region>:<12-digit account>:function:<name>[:<alias>]');
+      check.fail(
+        'function',
+        fn,
+        'must be a Lambda function ARN: arn:<partition>:lambda:<region>:<12-digit account>:function:<name>[:<alias>]',
+      );
     }
     const parts = fn.split(':');
     const arnQualifier = parts[7];
     if (arnQualifier !== undefined) {
-      check.pattern('function', arnQualifier, ALIAS_NAME, 1, 128, 'an alias after the function name (function URLs point at an alias, never at a version or $LATEST)');
+      check.pattern(
+        'function',
+        arnQualifier,
+        ALIAS_NAME,
+        1,
+        128,
+        'an alias after the function name (function URLs point at an alias, never at a version or $LATEST)',
+      );
       if (props.qualifier !== undefined && props.qualifier !== arnQualifier) {
         check.fail('qualifier', props.qualifier, `must match the alias in the function ARN ("${arnQualifier}") or be left out`);
       }
@@ -262,13 +288,18 @@ function resolveTarget(check: PropChecker, props: IamFunctionUrlProps): Resolved
 function isLambdaFunctionResource(value: unknown): value is LambdaFunctionResource {
   if (typeof value !== 'object' || value === null) return false;
   const resource = value as Partial<Record<keyof LambdaFunctionResource, unknown>>;
-  return resource.terraformResourceType === 'aws_lambda_function' && typeof resource.functionName === 'string' && typeof resource.arn === 'string';
+  return (
+    resource.terraformResourceType === 'aws_lambda_function' &&
+    typeof resource.functionName === 'string' &&
+    typeof resource.arn === 'string'
+  );
 }
 
 function validateCors(check: PropChecker, cors: FunctionUrlCorsOptions | undefined): void {
   if (cors === undefined) return;
   // From JavaScript or JSON `cors` can be anything; its fields are read only once it is an object.
-  if (typeof cors !== 'object' || cors === null || Array.isArray(cors)) check.fail('cors', cors, 'must be an object of CORS settings, e.g. { allowOrigins: ["https://app.example.com"] }');
+  if (typeof cors !== 'object' || cors === null || Array.isArray(cors))
+    check.fail('cors', cors, 'must be an object of CORS settings, e.g. { allowOrigins: ["https://app.example.com"] }');
   check.boolean('cors.allowCredentials', cors.allowCredentials);
   check.integerInRange('cors.maxAge', cors.maxAge, 0, 86400, 'seconds');
   // The provider's CORS lists are sets of strings; a single string from JavaScript or JSON would

@@ -1,4 +1,4 @@
-import { PolicyStatement } from './policy-document';
+import type { PolicyStatement } from './policy-document';
 
 /**
  * What `IamFunctionUrl.grantInvokeUrl` hands to a grantee: the identity-policy statements that

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { IamAccessKey } from '@cdktf/provider-aws/lib/iam-access-key';
 import { IamUser } from '@cdktf/provider-aws/lib/iam-user';
 import { IamUserPolicy } from '@cdktf/provider-aws/lib/iam-user-policy';
-import { FunctionInvokerRole } from './function-invoker-role';
+import type { FunctionInvokerRole } from './function-invoker-role';
 import { policyDocument, renderPolicy } from './policy-document';
 import { MANAGED_POLICY_ARN, PropChecker, isUnresolved } from './prop-validation';
 
@@ -64,10 +64,18 @@ export class InvokerUser extends Construct {
     const createAccessKey = props.createAccessKey ?? true;
     check.iamName(props.userName !== undefined ? 'userName' : 'namePrefix + userName', this.userName, 64);
     check.iamPath('path', props.path);
-    check.pattern('permissionsBoundary', props.permissionsBoundary, MANAGED_POLICY_ARN, 20, 2048, 'a managed policy ARN (arn:<partition>:iam::<account or "aws">:policy/<name>)');
+    check.pattern(
+      'permissionsBoundary',
+      props.permissionsBoundary,
+      MANAGED_POLICY_ARN,
+      20,
+      2048,
+      'a managed policy ARN (arn:<partition>:iam::<account or "aws">:policy/<name>)',
+    );
     check.tags('tags', props.tags);
     if (props.pgpKey !== undefined) {
-      if (!createAccessKey) check.fail('pgpKey', props.pgpKey, 'needs createAccessKey: true (there is no secret to encrypt without an access key)');
+      if (!createAccessKey)
+        check.fail('pgpKey', props.pgpKey, 'needs createAccessKey: true (there is no secret to encrypt without an access key)');
       if (!isUnresolved(props.pgpKey) && !/^(keybase:[a-zA-Z0-9_-]{1,64}|[A-Za-z0-9+/=\s]{64,})$/.test(props.pgpKey)) {
         check.fail('pgpKey', props.pgpKey, 'must be "keybase:<username>" or a base64-encoded PGP public key (binary, not ASCII-armored)');
       }

@@ -1,4 +1,4 @@
-import { IConstruct } from 'constructs';
+import type { IConstruct } from 'constructs';
 import { TerraformStack, Token } from 'cdktf';
 
 /**
@@ -18,7 +18,9 @@ export class InvalidPropError extends Error {
     readonly constructPath?: string,
   ) {
     const where = constructPath === undefined || constructPath === '' ? construct : `${construct} at ${constructPath}:`;
-    const missing = allowed.startsWith('must') ? `${where} ${prop} is missing: it ${allowed}` : `${where} ${prop} ${allowed} (it is not set)`;
+    const missing = allowed.startsWith('must')
+      ? `${where} ${prop} is missing: it ${allowed}`
+      : `${where} ${prop} ${allowed} (it is not set)`;
     super(value === undefined ? missing : `${where} ${prop} ${allowed} (got ${describe(value)})`);
     this.name = 'InvalidPropError';
   }
@@ -112,10 +114,18 @@ export class PropChecker {
   principalArn(prop: string, value: string): void {
     if (isUnresolved(value)) return;
     if (/^\d{12}$/.test(value)) {
-      this.fail(prop, value, `must be an ARN, not a bare account ID: write "arn:aws:iam::${value}:root" (AWS rewrites a bare ID to that ARN, and the Terraform AWS provider then plans a replacement on every run, hashicorp/terraform-provider-aws#30722)`);
+      this.fail(
+        prop,
+        value,
+        `must be an ARN, not a bare account ID: write "arn:aws:iam::${value}:root" (AWS rewrites a bare ID to that ARN, and the Terraform AWS provider then plans a replacement on every run, hashicorp/terraform-provider-aws#30722)`,
+      );
     }
     if (!PRINCIPAL_ARN.test(value)) {
-      this.fail(prop, value, 'must be an IAM principal ARN: arn:<partition>:iam::<12-digit account>:root, …:user/<name>, …:role/<name>, or arn:<partition>:sts::<account>:assumed-role/<role>/<session>');
+      this.fail(
+        prop,
+        value,
+        'must be an IAM principal ARN: arn:<partition>:iam::<12-digit account>:root, …:user/<name>, …:role/<name>, or arn:<partition>:sts::<account>:assumed-role/<role>/<session>',
+      );
     }
   }
 
@@ -129,27 +139,44 @@ export class PropChecker {
     if (isUnresolved(name)) return;
     const stack = TerraformStack.of(scope);
     let claimed = IAM_NAMES_BY_STACK.get(stack);
-    if (claimed === undefined) IAM_NAMES_BY_STACK.set(stack, (claimed = new Map()));
+    if (claimed === undefined) {
+      claimed = new Map();
+      IAM_NAMES_BY_STACK.set(stack, claimed);
+    }
     const key = `${kind} ${name.toLowerCase()}`;
     const owner = claimed.get(key);
     if (owner !== undefined) {
-      this.fail(prop, name, `must differ from the IAM ${kind} name ${owner.path} already uses in this stack (IAM names are unique per account, ignoring case): set namePrefix or another name`);
+      this.fail(
+        prop,
+        name,
+        `must differ from the IAM ${kind} name ${owner.path} already uses in this stack (IAM names are unique per account, ignoring case): set namePrefix or another name`,
+      );
     }
     claimed.set(key, { path: scope.node.path });
   }
 
   tags(prop: string, tags: Record<string, string> | undefined): void {
     if (tags === undefined) return;
-    if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) this.fail(prop, tags, 'must be an object of tag keys to values, e.g. { team: "payments" }');
+    if (typeof tags !== 'object' || tags === null || Array.isArray(tags))
+      this.fail(prop, tags, 'must be an object of tag keys to values, e.g. { team: "payments" }');
     const entries = Object.entries(tags);
     if (entries.length > 50) this.fail(prop, tags, 'may hold at most 50 tags');
     for (const [key, value] of entries) {
       if (isUnresolved(key)) continue;
       // A valid IAM tag key, but cdktf copies tags into a plain object, where assigning "__proto__"
       // sets the prototype instead: the tag would be missing from the synthesized JSON.
-      if (key === '__proto__') this.fail(`${prop} key`, key, 'cannot be carried through cdktf (it copies tags into a plain object, where this key is dropped); choose another key');
+      if (key === '__proto__')
+        this.fail(
+          `${prop} key`,
+          key,
+          'cannot be carried through cdktf (it copies tags into a plain object, where this key is dropped); choose another key',
+        );
       if (key.length < 1 || key.length > 128 || !TAG_TEXT.test(key) || /^aws:/i.test(key)) {
-        this.fail(`${prop} key`, key, 'must be 1 to 128 characters of letters, digits, spaces and _ . : / = + - @, and must not start with "aws:"');
+        this.fail(
+          `${prop} key`,
+          key,
+          'must be 1 to 128 characters of letters, digits, spaces and _ . : / = + - @, and must not start with "aws:"',
+        );
       }
       if (!isUnresolved(value) && (typeof value !== 'string' || value.length > 256 || !TAG_TEXT.test(value))) {
         this.fail(`${prop}["${key}"]`, value, 'must be 0 to 256 characters of letters, digits, spaces and _ . : / = + - @');

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { TerraformOutput } from 'cdktf';
-import { FunctionInvokerRole, FunctionInvokerRoleOptions } from './function-invoker-role';
-import { IamFunctionUrl, IamFunctionUrlProps } from './iam-function-url';
+import { FunctionInvokerRole, type FunctionInvokerRoleOptions } from './function-invoker-role';
+import { IamFunctionUrl, type IamFunctionUrlProps } from './iam-function-url';
 import { InvokerUser } from './invoker-user';
 import { PropChecker } from './prop-validation';
 
@@ -68,10 +68,15 @@ export class ProtectedFunctionUrl extends Construct {
     const createUser = props.createInvokerUser ?? true;
     if (!createUser) {
       if ((props.trustedPrincipals ?? []).length === 0) {
-        check.fail('trustedPrincipals', props.trustedPrincipals ?? [], 'must name at least one principal when createInvokerUser is false (nobody could assume the role)');
+        check.fail(
+          'trustedPrincipals',
+          props.trustedPrincipals ?? [],
+          'must name at least one principal when createInvokerUser is false (nobody could assume the role)',
+        );
       }
       for (const prop of ['userName', 'pgpKey', 'createAccessKey'] as const) {
-        if (props[prop] !== undefined) check.fail(prop, props[prop], 'has no effect when createInvokerUser is false: remove it, or create the user');
+        if (props[prop] !== undefined)
+          check.fail(prop, props[prop], 'has no effect when createInvokerUser is false: remove it, or create the user');
       }
     }
 
@@ -108,8 +113,9 @@ export class ProtectedFunctionUrl extends Construct {
     const user = this.user;
     if (user === undefined) return;
     output(names.userName, user.userName, 'IAM user whose only right is to assume the role.');
-    if (user.accessKeyId !== undefined) output(names.accessKeyId, user.accessKeyId, "Access key id of the invoker user.");
-    if (user.secretAccessKey !== undefined) output(names.secretAccessKey, user.secretAccessKey, 'Secret access key of the invoker user.', true);
+    if (user.accessKeyId !== undefined) output(names.accessKeyId, user.accessKeyId, 'Access key id of the invoker user.');
+    if (user.secretAccessKey !== undefined)
+      output(names.secretAccessKey, user.secretAccessKey, 'Secret access key of the invoker user.', true);
     if (user.encryptedSecretAccessKey !== undefined) {
       output(names.encryptedSecretAccessKey, user.encryptedSecretAccessKey, 'The secret access key, encrypted with pgpKey (base64).', true);
     }

@@ -41,7 +41,10 @@ export function zipEntries(entries: ZipEntry[], method: 'stored' | 'deflated' = 
 
 /** name -> UTF-8 text as a deflated zip (handler fixtures). */
 export function zipFiles(files: Record<string, string>): Buffer {
-  return zipEntries(Object.entries(files).map(([name, text]) => ({ name, data: Buffer.from(text, 'utf8') })), 'deflated');
+  return zipEntries(
+    Object.entries(files).map(([name, text]) => ({ name, data: Buffer.from(text, 'utf8') })),
+    'deflated',
+  );
 }
 
 /** Every file under `directory` (sorted, `/`-separated names) as a zip of stored entries. */

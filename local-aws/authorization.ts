@@ -1,10 +1,10 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import type { HttpRequest } from '@smithy/types';
-import { KnownKey, verifyRequest } from '../client/sigv4-verifier';
+import { type KnownKey, verifyRequest } from '../client/sigv4-verifier';
 import { roleOfSession, sessionContext } from './session-context';
 import { AwsError } from './aws-error';
-import { World } from './world';
-import { Session, User } from './world-state';
+import type { World } from './world';
+import type { Session, User } from './world-state';
 
 /**
  * One authentication and authorization pipeline for every request the stand-in receives:
@@ -46,14 +46,19 @@ export class Authorizer {
   private cache = new Map<string, Decision>();
   private cacheGeneration = -1;
 
-  constructor(private readonly world: World, private readonly admin: AdminKey, private readonly now: () => Date = () => new Date()) {}
+  constructor(
+    private readonly world: World,
+    private readonly admin: AdminKey,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   lookupKey(accessKeyId: string): KnownKey | undefined {
     if (accessKeyId === this.admin.accessKeyId) return { secretAccessKey: this.admin.secretAccessKey };
     const key = this.world.state.accessKeys[accessKeyId];
     if (key !== undefined) return key.status === 'Active' ? { secretAccessKey: key.secretAccessKey } : undefined;
     const session = this.world.state.sessions[accessKeyId];
-    if (session !== undefined) return { secretAccessKey: session.secretAccessKey, sessionToken: session.sessionToken, expiresAt: new Date(session.expiration) };
+    if (session !== undefined)
+      return { secretAccessKey: session.secretAccessKey, sessionToken: session.sessionToken, expiresAt: new Date(session.expiration) };
     return undefined;
   }
 
@@ -63,7 +68,11 @@ export class Authorizer {
   }
 
   /** As `authenticate`, also saying what the signature covers: the body (see VerificationSuccess.payloadSigned) and which headers. */
-  async authenticateRequest(request: HttpRequest, service: string, region?: string): Promise<{ principal: Principal; payloadSigned: boolean; signedHeaders: string[] }> {
+  async authenticateRequest(
+    request: HttpRequest,
+    service: string,
+    region?: string,
+  ): Promise<{ principal: Principal; payloadSigned: boolean; signedHeaders: string[] }> {
     const result = await verifyRequest(request, (id) => this.lookupKey(id), { service, region, now: this.now() });
     if (!result.ok) {
       const status = result.code === 'MissingAuthenticationToken' ? 403 : result.code === 'IncompleteSignature' ? 400 : 403;
@@ -82,10 +91,12 @@ export class Authorizer {
     }
     const session = this.world.state.sessions[accessKeyId];
     if (session === undefined) throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
-    if (session.issuedTo?.kind === 'root') return { kind: 'admin', arn: `arn:aws:iam::${this.world.accountId}:root`, accessKeyId, temporary: true };
+    if (session.issuedTo?.kind === 'root')
+      return { kind: 'admin', arn: `arn:aws:iam::${this.world.accountId}:root`, accessKeyId, temporary: true };
     if (session.issuedTo?.kind === 'user') {
       const user = this.world.state.users[session.issuedTo.userName];
-      if (user === undefined || (session.issuedTo.userId !== undefined && user.userId !== session.issuedTo.userId)) throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
+      if (user === undefined || (session.issuedTo.userId !== undefined && user.userId !== session.issuedTo.userId))
+        throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
       return { kind: 'user', arn: user.arn, accessKeyId, user, temporary: true };
     }
     return { kind: 'session', arn: session.assumedRoleArn, accessKeyId, session };
@@ -111,7 +122,12 @@ export class Authorizer {
   }
 
   private boundary(principal: Principal): unknown[] | undefined {
-    const arn = principal.kind === 'user' ? principal.user.permissionsBoundary : principal.kind === 'session' ? roleOfSession(this.world, principal.session)?.permissionsBoundary : undefined;
+    const arn =
+      principal.kind === 'user'
+        ? principal.user.permissionsBoundary
+        : principal.kind === 'session'
+          ? roleOfSession(this.world, principal.session)?.permissionsBoundary
+          : undefined;
     if (arn === undefined) return undefined;
     const policy = this.world.state.policies[arn];
     const version = policy?.versions.find((v) => v.versionId === policy.defaultVersionId);
@@ -146,11 +162,24 @@ export class Authorizer {
         // them a Deny conditioned on a tag the user carries would never apply.
         const tags: Record<string, string> = Object.create(null);
         for (const tag of principal.user.tags ?? []) tags[`aws:PrincipalTag/${tag.Key}`] = tag.Value;
-        return { ...base, ...tags, 'aws:PrincipalArn': principal.arn, 'aws:PrincipalType': 'User', 'aws:userid': principal.user.userId, 'aws:username': principal.user.name };
+        return {
+          ...base,
+          ...tags,
+          'aws:PrincipalArn': principal.arn,
+          'aws:PrincipalType': 'User',
+          'aws:userid': principal.user.userId,
+          'aws:username': principal.user.name,
+        };
       }
       case 'session':
         // For a role session, aws:PrincipalArn is the role's ARN, not the session's.
-        return { ...base, ...sessionContext(this.world, principal.session), 'aws:PrincipalArn': principal.session.roleArn, 'aws:PrincipalType': 'AssumedRole', 'aws:userid': `${principal.session.roleId}:${principal.session.sessionName}` };
+        return {
+          ...base,
+          ...sessionContext(this.world, principal.session),
+          'aws:PrincipalArn': principal.session.roleArn,
+          'aws:PrincipalType': 'AssumedRole',
+          'aws:userid': `${principal.session.roleId}:${principal.session.sessionName}`,
+        };
     }
   }
 
@@ -158,7 +187,13 @@ export class Authorizer {
    * The IAM decision for `principal` doing `action` on `resource`. The admin key (Terraform's)
    * is the account root and always allowed. Decisions are cached until the world changes.
    */
-  async decide(principal: Principal, action: string, resource: string, context: Record<string, string | string[]> = {}, resourcePolicy?: string): Promise<Decision> {
+  async decide(
+    principal: Principal,
+    action: string,
+    resource: string,
+    context: Record<string, string | string[]> = {},
+    resourcePolicy?: string,
+  ): Promise<Decision> {
     // The admin key is the account root: every identity permission, but a role's trust policy
     // still decides whether it may assume that role.
     if (principal.kind === 'admin' && !(action === 'sts:AssumeRole' && resourcePolicy !== undefined)) return 'Allowed';
@@ -181,10 +216,22 @@ export class Authorizer {
     // The time keys are set only when a policy of this decision reads them, and such a decision
     // is not cached (it changes with the clock): a time-limited Deny must apply, as on AWS.
     const timed = TIME_KEYS.test(JSON.stringify([identity, sessionPolicy ?? null, resourcePolicy ?? null, boundary ?? null]));
-    const clock: Record<string, string> = timed ? { 'aws:CurrentTime': this.now().toISOString().replace(/\.\d{3}Z$/, 'Z'), 'aws:EpochTime': String(Math.floor(this.now().getTime() / 1000)) } : {};
+    const clock: Record<string, string> = timed
+      ? {
+          'aws:CurrentTime': this.now()
+            .toISOString()
+            .replace(/\.\d{3}Z$/, 'Z'),
+          'aws:EpochTime': String(Math.floor(this.now().getTime() / 1000)),
+        }
+      : {};
     const result = await runSimulation(
       {
-        request: { principal: principal.arn, action, resource: { resource, accountId: this.world.accountId }, contextVariables: { ...this.principalContext(principal), ...clock, ...context } },
+        request: {
+          principal: principal.arn,
+          action,
+          resource: { resource, accountId: this.world.accountId },
+          contextVariables: { ...this.principalContext(principal), ...clock, ...context },
+        },
         identityPolicies: identity.map((policy, i) => ({ name: `identity-${i}`, policy })),
         sessionPolicy: sessionPolicy === undefined ? undefined : JSON.parse(sessionPolicy),
         resourcePolicy: resourcePolicy === undefined ? undefined : JSON.parse(resourcePolicy),
@@ -194,7 +241,8 @@ export class Authorizer {
       },
       {},
     );
-    if (result.resultType === 'error') throw new AwsError('InternalFailure', `policy evaluation failed: ${result.errors.message}`, 500, 'Receiver');
+    if (result.resultType === 'error')
+      throw new AwsError('InternalFailure', `policy evaluation failed: ${result.errors.message}`, 500, 'Receiver');
     const decision = result.overallResult as Decision;
     // A decision computed before a change is answered to the request that asked for it (which
     // arrived before the change) but never stored after it: it would outlive a revocation.
@@ -209,7 +257,10 @@ export class Authorizer {
     const { context, resourcePolicy, deniedCode: code = 'AccessDenied' } = options;
     const decision = await this.decide(principal, action, resource, context, resourcePolicy);
     if (decision !== 'Allowed') {
-      const why = decision === 'ExplicitlyDenied' ? 'with an explicit deny' : `because no ${resourcePolicy ? 'identity-based or resource-based' : 'identity-based'} policy allows the ${action} action`;
+      const why =
+        decision === 'ExplicitlyDenied'
+          ? 'with an explicit deny'
+          : `because no ${resourcePolicy ? 'identity-based or resource-based' : 'identity-based'} policy allows the ${action} action`;
       throw new AwsError(code, `User: ${principal.arn} is not authorized to perform: ${action} on resource: ${resource} ${why}`, 403);
     }
   }

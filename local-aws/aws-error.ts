@@ -1,6 +1,11 @@
 /** An AWS error: code, HTTP status and message, as the wire protocols render it. */
 export class AwsError extends Error {
-  constructor(readonly code: string, message: string, readonly status = 400, readonly type: 'Sender' | 'Receiver' = 'Sender') {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+    readonly type: 'Sender' | 'Receiver' = 'Sender',
+  ) {
     super(message);
     this.name = code;
   }

@@ -36,12 +36,24 @@ async function main(): Promise<void> {
     return;
   }
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535 (got ${JSON.stringify(values.port)})`);
-  if (!/^\d{12}$/.test(values['account-id']!)) throw new UsageError(`--account-id must be 12 digits (got ${JSON.stringify(values['account-id'])})`);
-  if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(values.region!)) throw new UsageError(`--region must be a region name such as us-east-1 (got ${JSON.stringify(values.region)})`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be a whole number from 0 to 65535 (got ${JSON.stringify(values.port)})`);
+  if (!/^\d{12}$/.test(values['account-id']!))
+    throw new UsageError(`--account-id must be 12 digits (got ${JSON.stringify(values['account-id'])})`);
+  if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(values.region!))
+    throw new UsageError(`--region must be a region name such as us-east-1 (got ${JSON.stringify(values.region)})`);
   const adminKey = { ...DEFAULT_ADMIN_KEY, secretAccessKey: process.env.LOCAL_AWS_ADMIN_SECRET || DEFAULT_ADMIN_KEY.secretAccessKey };
-  const local = await startLocalAws({ port, snapshotFile: values.snapshot, accountId: values['account-id'], region: values.region, adminKey, log: values.log ? (line) => process.stdout.write(`${line}\n`) : undefined });
-  process.stdout.write(`local AWS listening on ${local.endpoint} (account ${local.world.accountId}, ${local.world.region})\nbootstrap access key id: ${adminKey.accessKeyId}\n`);
+  const local = await startLocalAws({
+    port,
+    snapshotFile: values.snapshot,
+    accountId: values['account-id'],
+    region: values.region,
+    adminKey,
+    log: values.log ? (line) => process.stdout.write(`${line}\n`) : undefined,
+  });
+  process.stdout.write(
+    `local AWS listening on ${local.endpoint} (account ${local.world.accountId}, ${local.world.region})\nbootstrap access key id: ${adminKey.accessKeyId}\n`,
+  );
   const stop = () => void local.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

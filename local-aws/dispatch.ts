@@ -1,13 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { Authorizer, Principal } from './authorization';
+import type { Authorizer, Principal } from './authorization';
 import { AwsError } from './aws-error';
 import type { HandlerRunner } from './handler-runner';
 import { LOGS_TARGET_PREFIX } from './logs-api';
-import { Operation, OperationCall, OperationRequest, QueryOperation, RestOperation, ServiceName, UnemulatedOperation } from './operation';
-import { RefusalCodes, authorizeOperation, checkActionName } from './operation-authorization';
-import { Found, findOperation, unemulatedByName } from './operations';
-import { World } from './world';
+import type {
+  JsonBody,
+  Operation,
+  OperationCall,
+  OperationRequest,
+  QueryOperation,
+  RestOperation,
+  ServiceName,
+  UnemulatedOperation,
+} from './operation';
+import { type RefusalCodes, authorizeOperation, checkActionName } from './operation-authorization';
+import { type Found, findOperation, unemulatedByName } from './operations';
+import type { World } from './world';
 import { dictionary } from './world-state';
 import { IAM_NAMESPACE, STS_NAMESPACE, queryError, queryResponse } from './xml';
 
@@ -66,7 +75,7 @@ const REFUSALS: Record<Protocol, Omit<RefusalCodes, 'version'>> = {
 };
 
 export function isServiceName(service: string): service is ServiceName {
-  return Object.prototype.hasOwnProperty.call(SERVICES, service);
+  return Object.hasOwn(SERVICES, service);
 }
 
 /** Answers an authenticated API request: read by its protocol, authorized from its declaration, handled, rendered. */
@@ -84,8 +93,11 @@ export async function dispatch(service: ServiceName, request: ApiRequest, verifi
     urlBase: backend.urlBase,
     runner: backend.runner,
     async isAlsoAllowed(action, resource, options = {}) {
-      if (action === operation.action) throw new Error(`${operation.name} asked again for its own action ${action}: it is authorized once, from its declaration`);
-      return (await backend.authorizer.decide(verification.principal, action, resource, options.context, options.resourcePolicy)) === 'Allowed';
+      if (action === operation.action)
+        throw new Error(`${operation.name} asked again for its own action ${action}: it is authorized once, from its declaration`);
+      return (
+        (await backend.authorizer.decide(verification.principal, action, resource, options.context, options.resourcePolicy)) === 'Allowed'
+      );
     },
   };
   return handleAndRender(operation, call);
@@ -99,15 +111,27 @@ async function handleAndRender(operation: Operation, call: OperationCall): Promi
   if (isQuery(operation)) {
     const result = await operation.handle(call);
     const requestId = randomUUID();
-    return { status: 200, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId }, body: queryResponse(operation.match.action, namespaceOf(operation.service), requestId, result) };
+    return {
+      status: 200,
+      headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
+      body: queryResponse(operation.match.action, namespaceOf(operation.service), requestId, result),
+    };
   }
   if (isRest(operation)) {
     const answer = await operation.handle(call);
     if ('payload' in answer) return { status: answer.status, headers: answer.headers, body: answer.payload };
-    return { status: answer.status, headers: { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() }, body: answer.json === undefined ? '' : JSON.stringify(answer.json) };
+    return {
+      status: answer.status,
+      headers: { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() },
+      body: answer.json === undefined ? '' : JSON.stringify(answer.json),
+    };
   }
   const result = await operation.handle(call);
-  return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() }, body: JSON.stringify(result) };
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() },
+    body: JSON.stringify(result),
+  };
 }
 
 /** The XML namespace of a Query-protocol service's answers. */
@@ -128,17 +152,24 @@ function notEmulated(protocol: Protocol, operation: UnemulatedOperation, version
 interface ReadRequest {
   found: Found;
   params: URLSearchParams;
-  json: () => Record<string, any>;
+  json: () => JsonBody;
 }
 
-function readRequest(service: ServiceName, protocol: Protocol, version: string, request: ApiRequest, verification: Verification): ReadRequest {
+function readRequest(
+  service: ServiceName,
+  protocol: Protocol,
+  version: string,
+  request: ApiRequest,
+  verification: Verification,
+): ReadRequest {
   switch (protocol) {
     case 'query':
       return readQueryRequest(service as 'iam' | 'sts', version, request, verification);
     case 'rest-json': {
       const found = findOperation(service, { method: request.method, path: request.rawPath });
       // A route no operation has names no action: nothing to authorize.
-      if (found === undefined) throw new AwsError('UnknownOperationException', `Unknown operation ${request.method} ${request.rawPath}`, 400);
+      if (found === undefined)
+        throw new AwsError('UnknownOperationException', `Unknown operation ${request.method} ${request.rawPath}`, 400);
       return { found, params: new URLSearchParams(request.rawQuery), json: lazyJsonBody(request.body) };
     }
     case 'json':
@@ -156,11 +187,18 @@ function readQueryRequest(service: 'iam' | 'sts', version: string, request: ApiR
   // GetCallerIdentity tokens) signs its query, not its body: parameters read from the body would
   // let whoever holds the URL replace the signed Action (GetCallerIdentity -> AssumeRole).
   if (!verification.payloadSigned && body.length > 0) {
-    throw new AwsError('IncompleteSignature', 'The request body is not covered by the signature (UNSIGNED-PAYLOAD): a presigned Query-protocol request takes its parameters from the signed query string only, and its body must be empty.', 400);
+    throw new AwsError(
+      'IncompleteSignature',
+      'The request body is not covered by the signature (UNSIGNED-PAYLOAD): a presigned Query-protocol request takes its parameters from the signed query string only, and its body must be empty.',
+      400,
+    );
   }
   const contentType = request.headers['content-type'];
   if (body.length > 0 && contentType !== undefined && !/^application\/x-www-form-urlencoded/i.test(contentType)) {
-    throw new AwsError('InvalidParameterValue', `Content-Type ${contentType} is not supported: the Query protocol takes application/x-www-form-urlencoded`);
+    throw new AwsError(
+      'InvalidParameterValue',
+      `Content-Type ${contentType} is not supported: the Query protocol takes application/x-www-form-urlencoded`,
+    );
   }
   const params = new URLSearchParams(body.length > 0 ? body.toString('utf8') : request.rawQuery);
   const action = params.get('Action');
@@ -174,7 +212,8 @@ function readQueryRequest(service: 'iam' | 'sts', version: string, request: ApiR
 function readJsonRequest(request: ApiRequest, verification: Verification): ReadRequest {
   // X-Amz-Target chooses the operation: unsigned, whoever holds a signed request (or a presigned
   // URL, where the SDK moves it into the query) could turn it into another one.
-  if (!verification.signedHeaders.includes('x-amz-target')) throw new AwsError('IncompleteSignature', 'X-Amz-Target selects the operation and must be a signed header.', 400);
+  if (!verification.signedHeaders.includes('x-amz-target'))
+    throw new AwsError('IncompleteSignature', 'X-Amz-Target selects the operation and must be a signed header.', 400);
   const name = String(request.headers['x-amz-target']).replace(new RegExp(`^${LOGS_TARGET_PREFIX.replace('.', '\\.')}`), '');
   let input: unknown;
   try {
@@ -183,22 +222,30 @@ function readJsonRequest(request: ApiRequest, verification: Verification): ReadR
     throw new AwsError('SerializationException', 'The request body is not valid JSON');
   }
   // JSON 1.1 takes an object; `null`, a number or an array is the caller's error.
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new AwsError('SerializationException', 'The request body must be a JSON object');
+  if (input === null || typeof input !== 'object' || Array.isArray(input))
+    throw new AwsError('SerializationException', 'The request body must be a JSON object');
   if (!/^[A-Z][A-Za-z]{0,127}$/.test(name)) throw new AwsError('UnknownOperationException', `Unknown operation ${name}`);
-  const found = findOperation('logs', { target: `${LOGS_TARGET_PREFIX}${name}` }) ?? { operation: unemulatedByName('logs', name), pathParams: new Map() };
-  return { found, params: new URLSearchParams(), json: () => input as Record<string, any> };
+  const found = findOperation('logs', { target: `${LOGS_TARGET_PREFIX}${name}` }) ?? {
+    operation: unemulatedByName('logs', name),
+    pathParams: new Map(),
+  };
+  return { found, params: new URLSearchParams(), json: () => input as JsonBody };
 }
 
 /** A REST-JSON body as an object, parsed on first use (an empty body is `{}`). */
-function lazyJsonBody(body: Buffer): () => Record<string, any> {
-  let parsed: Record<string, any> | undefined;
+function lazyJsonBody(body: Buffer): () => JsonBody {
+  let parsed: JsonBody | undefined;
   return () => {
     if (parsed !== undefined) return parsed;
-    if (body.length === 0) return (parsed = {});
+    if (body.length === 0) {
+      parsed = {};
+      return parsed;
+    }
     try {
       const value = JSON.parse(body.toString('utf8'));
       if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
-      return (parsed = value as Record<string, any>);
+      parsed = value as JsonBody;
+      return parsed;
     } catch {
       throw new AwsError('SerializationException', 'Could not parse request body into json: the body is not a JSON object', 400);
     }
@@ -209,14 +256,31 @@ function lazyJsonBody(body: Buffer): () => Record<string, any> {
 export function errorAnswer(service: string, error: AwsError): Answer {
   const requestId = randomUUID();
   if (service === 'iam' || service === 'sts') {
-    return { status: error.status, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId }, body: queryError(namespaceOf(service), error.type, error.code, error.message, requestId) };
+    return {
+      status: error.status,
+      headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
+      body: queryError(namespaceOf(service), error.type, error.code, error.message, requestId),
+    };
   }
-  const code = service === 'lambda' ? LAMBDA_AUTH_ERRORS[error.code] ?? error.code : service === 'logs' ? LOGS_AUTH_ERRORS[error.code] ?? error.code : error.code;
+  const code =
+    service === 'lambda'
+      ? (LAMBDA_AUTH_ERRORS[error.code] ?? error.code)
+      : service === 'logs'
+        ? (LOGS_AUTH_ERRORS[error.code] ?? error.code)
+        : error.code;
   if (service === 'logs') {
     // JSON 1.1 answers a missing resource with 400 (ResourceNotFoundException).
-    return { status: error.status === 404 ? 400 : error.status, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId }, body: JSON.stringify({ __type: code, message: error.message }) };
+    return {
+      status: error.status === 404 ? 400 : error.status,
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId },
+      body: JSON.stringify({ __type: code, message: error.message }),
+    };
   }
-  return { status: error.status, headers: { 'content-type': 'application/json', 'x-amzn-errortype': code, 'x-amzn-requestid': requestId }, body: JSON.stringify({ Type: error.type === 'Sender' ? 'User' : 'Service', message: error.message }) };
+  return {
+    status: error.status,
+    headers: { 'content-type': 'application/json', 'x-amzn-errortype': code, 'x-amzn-requestid': requestId },
+    body: JSON.stringify({ Type: error.type === 'Sender' ? 'User' : 'Service', message: error.message }),
+  };
 }
 
 /** The signature errors as Lambda's REST-JSON names them. */

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import { SignatureFormatError, headerBag, toHttpRequest } from '../client/sigv4';
-import { Authorizer } from './authorization';
-import { HandlerRunner } from './handler-runner';
+import type { Authorizer, Principal } from './authorization';
+import type { HandlerRunner } from './handler-runner';
 import { functionCodeOf, resourcePolicyOf } from './lambda-api';
 import { AwsError } from './aws-error';
-import { World } from './world';
-import { FunctionUrlConfig, LambdaFunctionState, dictionary } from './world-state';
+import type { World } from './world';
+import { type FunctionUrlConfig, type LambdaFunctionState, dictionary } from './world-state';
 
 /**
  * The data plane: a request to `/lambda-url/<url-id>/<path>` is what AWS receives at
@@ -25,11 +25,17 @@ export interface HttpAnswer {
   body: Buffer | string;
 }
 
-const FORBIDDEN = 'Forbidden. For troubleshooting Function URL authorization issues, see: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html';
+const FORBIDDEN =
+  'Forbidden. For troubleshooting Function URL authorization issues, see: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html';
 
 /** Lambda's answer to a function URL request over MAX_PAYLOAD_BYTES (the server stops reading there). */
 export function payloadTooLarge(requestId: string = randomUUID()): HttpAnswer {
-  return jsonAnswer(413, 'RequestEntityTooLargeException', { Message: `Request must be smaller than ${MAX_PAYLOAD_BYTES} bytes for the InvokeFunction operation` }, requestId);
+  return jsonAnswer(
+    413,
+    'RequestEntityTooLargeException',
+    { Message: `Request must be smaller than ${MAX_PAYLOAD_BYTES} bytes for the InvokeFunction operation` },
+    requestId,
+  );
 }
 
 function jsonAnswer(status: number, errorType: string | undefined, body: unknown, requestId: string): HttpAnswer {
@@ -70,7 +76,8 @@ export async function invokeFunctionUrl(
   // segments before signing, so "/lambda-url/B/../A/x" is signed as A's. On AWS the URL id is in
   // the signed host and cannot be changed by the path at all.
   const normalized = normalizePath(request.rawPath);
-  if (!normalized.startsWith(URL_PREFIX)) return jsonAnswer(404, 'ResourceNotFoundException', { Message: 'No function URL at this path' }, requestId);
+  if (!normalized.startsWith(URL_PREFIX))
+    return jsonAnswer(404, 'ResourceNotFoundException', { Message: 'No function URL at this path' }, requestId);
   const rest = normalized.slice(URL_PREFIX.length);
   const slash = rest.indexOf('/');
   const urlId = slash === -1 ? rest : rest.slice(0, slash);
@@ -81,12 +88,21 @@ export async function invokeFunctionUrl(
 
   let caller: Record<string, string | null> | undefined;
   if (url.authType === 'AWS_IAM') {
-    let principal;
+    let principal: Principal;
     try {
-      const signable = toHttpRequest({ method: request.method, protocol: 'http:', hostname: request.host.replace(/:\d+$/, ''), path: request.rawPath, rawQuery: request.rawQuery, headers: request.headers, body: request.body });
+      const signable = toHttpRequest({
+        method: request.method,
+        protocol: 'http:',
+        hostname: request.host.replace(/:\d+$/, ''),
+        path: request.rawPath,
+        rawQuery: request.rawQuery,
+        headers: request.headers,
+        body: request.body,
+      });
       principal = await authorizer.authenticate(signable, 'lambda', world.region);
     } catch (error) {
-      if (error instanceof SignatureFormatError) return jsonAnswer(403, 'IncompleteSignatureException', { Message: error.message }, requestId);
+      if (error instanceof SignatureFormatError)
+        return jsonAnswer(403, 'IncompleteSignatureException', { Message: error.message }, requestId);
       if (!(error instanceof AwsError)) throw error;
       const [errorType, message] = SIGNATURE_ERRORS[error.code] ?? ['AccessDeniedException', 'Forbidden'];
       return jsonAnswer(403, errorType, { Message: message ?? error.message }, requestId);
@@ -98,14 +114,35 @@ export async function invokeFunctionUrl(
       authorizer.decide(principal, 'lambda:InvokeFunction', invokeArn, { 'lambda:InvokedViaFunctionUrl': 'true' }, resourcePolicy),
     ]);
     if (viaUrl !== 'Allowed' || invoke !== 'Allowed') return jsonAnswer(403, 'AccessDeniedException', { Message: FORBIDDEN }, requestId);
-    const callerId = principal.kind === 'session' ? `${principal.session.roleId}:${principal.session.sessionName}` : principal.kind === 'user' ? principal.user.userId : world.accountId;
-    caller = { accessKey: principal.accessKeyId, accountId: world.accountId, callerId, cognitoIdentity: null, principalOrgId: null, userArn: principal.arn, userId: callerId };
+    const callerId =
+      principal.kind === 'session'
+        ? `${principal.session.roleId}:${principal.session.sessionName}`
+        : principal.kind === 'user'
+          ? principal.user.userId
+          : world.accountId;
+    caller = {
+      accessKey: principal.accessKeyId,
+      accountId: world.accountId,
+      callerId,
+      cognitoIdentity: null,
+      principalOrgId: null,
+      userArn: principal.arn,
+      userId: callerId,
+    };
   }
 
   const event = buildEvent(world, urlId, requestId, { ...request, rawPath }, caller);
   const outcome = await runner.invoke(functionCodeOf(fn), event, requestId);
   if (!outcome.ok) {
-    return { status: 502, headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId, 'x-amzn-errortype': outcome.kind === 'timeout' ? 'Sandbox.Timedout' : 'Unhandled' }, body: JSON.stringify({ Message: 'Internal Server Error' }) };
+    return {
+      status: 502,
+      headers: {
+        'content-type': 'application/json',
+        'x-amzn-requestid': requestId,
+        'x-amzn-errortype': outcome.kind === 'timeout' ? 'Sandbox.Timedout' : 'Unhandled',
+      },
+      body: JSON.stringify({ Message: 'Internal Server Error' }),
+    };
   }
   return mapResult(outcome.result, requestId);
 }
@@ -129,7 +166,13 @@ function joinHeaders(headers: [string, string][]): Map<string, string> {
   return new Map(Object.entries(headerBag(headers.map(([name, value]): [string, string] => [name.toLowerCase(), value]))));
 }
 
-function buildEvent(world: World, urlId: string, requestId: string, request: { method: string; rawPath: string; rawQuery: string; headers: [string, string][]; body: Buffer; sourceIp: string }, caller: Record<string, string | null> | undefined) {
+function buildEvent(
+  world: World,
+  urlId: string,
+  requestId: string,
+  request: { method: string; rawPath: string; rawQuery: string; headers: [string, string][]; body: Buffer; sourceIp: string },
+  caller: Record<string, string | null> | undefined,
+) {
   const headers = joinHeaders(request.headers);
   const cookies = headers.get('cookie')?.split(/;\s*/).filter(Boolean);
   headers.delete('cookie');
@@ -166,7 +209,13 @@ function buildEvent(world: World, urlId: string, requestId: string, request: { m
       ...(caller ? { authorizer: { iam: caller } } : {}),
       domainName,
       domainPrefix: urlId,
-      http: { method: request.method, path: request.rawPath, protocol: 'HTTP/1.1', sourceIp: request.sourceIp, userAgent: headers.get('user-agent') ?? '' },
+      http: {
+        method: request.method,
+        path: request.rawPath,
+        protocol: 'HTTP/1.1',
+        sourceIp: request.sourceIp,
+        userAgent: headers.get('user-agent') ?? '',
+      },
       requestId,
       routeKey: '$default',
       stage: '$default',
@@ -188,7 +237,13 @@ function formatRequestTime(date: Date): string {
 export function mapResult(result: unknown, requestId: string): HttpAnswer {
   const base = { 'x-amzn-requestid': requestId };
   if (result !== null && typeof result === 'object' && 'statusCode' in (result as object)) {
-    const r = result as { statusCode: unknown; headers?: Record<string, unknown>; body?: unknown; isBase64Encoded?: boolean; cookies?: string[] };
+    const r = result as {
+      statusCode: unknown;
+      headers?: Record<string, unknown>;
+      body?: unknown;
+      isBase64Encoded?: boolean;
+      cookies?: string[];
+    };
     const status = Number(r.statusCode);
     // 1xx is not a final answer: node:http sends it as an interim response and the caller then
     // waits for one that never comes (101 would claim a protocol switch). Lambda's is a 502.
@@ -219,7 +274,11 @@ export function mapResult(result: unknown, requestId: string): HttpAnswer {
 const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'trailer']);
 
 function invalidResponse(base: Record<string, string>): HttpAnswer {
-  return { status: 502, headers: { ...base, 'content-type': 'application/json', 'x-amzn-errortype': 'InvalidResponse' }, body: JSON.stringify({ Message: 'Internal Server Error' }) };
+  return {
+    status: 502,
+    headers: { ...base, 'content-type': 'application/json', 'x-amzn-errortype': 'InvalidResponse' },
+    body: JSON.stringify({ Message: 'Internal Server Error' }),
+  };
 }
 
 /** True when node:http would send every header as given (its own validators, not a copy of them). */

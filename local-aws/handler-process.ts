@@ -17,7 +17,7 @@ const results = fs.createWriteStream('', { fd: 3 });
 
 // TypeScript's CommonJS output would turn import() into require(), which cannot load .mjs
 // handlers; this keeps a real dynamic import.
-const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<Record<string, any>>;
+const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<Record<string, unknown>>;
 
 const taskRoot = process.env.LAMBDA_TASK_ROOT ?? process.cwd();
 const handlerName = process.env._HANDLER ?? 'index.handler';
@@ -30,9 +30,11 @@ async function loadHandler(): Promise<(event: unknown, context: unknown) => unkn
   const file = ['.mjs', '.js', '.cjs'].map((ext) => `${base}${ext}`).find((candidate) => fs.existsSync(candidate));
   if (file === undefined) throw Object.assign(new Error(`Cannot find module '${moduleName}'`), { name: 'Runtime.ImportModuleError' });
   const loaded = await importModule(pathToFileURL(file).href);
-  const fn = loaded[exportName] ?? loaded.default?.[exportName];
-  if (typeof fn !== 'function') throw Object.assign(new Error(`${moduleName}.${exportName} is undefined or not exported`), { name: 'Runtime.HandlerNotFound' });
-  return fn;
+  const fallback = loaded.default as Record<string, unknown> | undefined;
+  const fn = loaded[exportName] ?? fallback?.[exportName];
+  if (typeof fn !== 'function')
+    throw Object.assign(new Error(`${moduleName}.${exportName} is undefined or not exported`), { name: 'Runtime.HandlerNotFound' });
+  return fn as (event: unknown, context: unknown) => unknown;
 }
 
 const ready = loadHandler();
@@ -51,7 +53,12 @@ async function run(line: string): Promise<void> {
     const result = await fn(message.event, context);
     const payload = JSON.stringify(result) ?? 'null';
     if (Buffer.byteLength(payload) > MAX_RESPONSE_BYTES) {
-      reply({ id: message.id, ok: false, errorType: 'Function.ResponseSizeTooLarge', errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).` });
+      reply({
+        id: message.id,
+        ok: false,
+        errorType: 'Function.ResponseSizeTooLarge',
+        errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`,
+      });
       return;
     }
     results.write(`{"id":${message.id},"ok":true,"result":${payload}}\n`);

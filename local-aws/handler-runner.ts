@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -83,30 +83,56 @@ export class HandlerRunner {
 
   async invoke(code: FunctionCode, event: unknown, requestId: string): Promise<InvocationOutcome> {
     if (!/^nodejs\d+\.x$/.test(code.runtime)) {
-      return { ok: false, kind: 'error', errorType: 'Runtime.Unsupported', errorMessage: `The local stand-in runs Node.js handlers only, not ${code.runtime}`, durationMs: 0 };
+      return {
+        ok: false,
+        kind: 'error',
+        errorType: 'Runtime.Unsupported',
+        errorMessage: `The local stand-in runs Node.js handlers only, not ${code.runtime}`,
+        durationMs: 0,
+      };
     }
     const started = performance.now();
     let warm: WarmProcess;
     try {
       warm = this.warmProcess(code);
     } catch (error) {
-      return { ok: false, kind: 'error', errorType: 'Runtime.ImportModuleError', errorMessage: (error as Error).message, durationMs: performance.now() - started };
+      return {
+        ok: false,
+        kind: 'error',
+        errorType: 'Runtime.ImportModuleError',
+        errorMessage: (error as Error).message,
+        durationMs: performance.now() - started,
+      };
     }
     const id = this.nextId++;
     const deadline = Date.now() + code.timeoutSeconds * 1000;
     return new Promise<InvocationOutcome>((resolve) => {
       const timer = setTimeout(() => {
         warm.pending.delete(id);
-        this.end(code.name, warm, { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${code.timeoutSeconds.toFixed(2)} seconds` });
+        this.end(code.name, warm, {
+          errorType: 'Sandbox.Timedout',
+          errorMessage: `Task timed out after ${code.timeoutSeconds.toFixed(2)} seconds`,
+        });
         resolve({ ok: false, kind: 'timeout', durationMs: performance.now() - started });
       }, code.timeoutSeconds * 1000);
       warm.pending.set(id, (message) => {
         clearTimeout(timer);
         const durationMs = performance.now() - started;
-        resolve(message.ok ? { ok: true, result: message.result, durationMs } : { ok: false, kind: 'error', errorType: message.errorType, errorMessage: message.errorMessage, durationMs });
+        resolve(
+          message.ok
+            ? { ok: true, result: message.result, durationMs }
+            : { ok: false, kind: 'error', errorType: message.errorType, errorMessage: message.errorMessage, durationMs },
+        );
       });
       this.watchMemory(code, warm);
-      const context = { awsRequestId: requestId, functionName: code.name, functionVersion: '$LATEST', invokedFunctionArn: code.arn, memoryLimitInMB: String(code.memorySize), deadline };
+      const context = {
+        awsRequestId: requestId,
+        functionName: code.name,
+        functionVersion: '$LATEST',
+        invokedFunctionArn: code.arn,
+        memoryLimitInMB: String(code.memorySize),
+        deadline,
+      };
       (warm.child.stdin as Writable).write(`${JSON.stringify({ id, event, context })}\n`);
     });
   }
@@ -147,15 +173,16 @@ export class HandlerRunner {
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
       AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${code.name}`,
     };
-    const start = (as: number | undefined) => spawn(process.execPath, [`--max-old-space-size=${code.memorySize}`, this.runtimeFile], {
-      cwd: codeDir,
-      env,
-      // stdout/stderr are the function's logs (not emulated); fd 3 carries the results.
-      stdio: ['pipe', 'ignore', 'ignore', 'pipe'],
-      // A process group of its own: what the handler spawns is ended with it (killProcessGroup).
-      detached: true,
-      ...(as === undefined ? {} : { uid: as, gid: as }),
-    });
+    const start = (as: number | undefined) =>
+      spawn(process.execPath, [`--max-old-space-size=${code.memorySize}`, this.runtimeFile], {
+        cwd: codeDir,
+        env,
+        // stdout/stderr are the function's logs (not emulated); fd 3 carries the results.
+        stdio: ['pipe', 'ignore', 'ignore', 'pipe'],
+        // A process group of its own: what the handler spawns is ended with it (killProcessGroup).
+        detached: true,
+        ...(as === undefined ? {} : { uid: as, gid: as }),
+      });
     let child: ChildProcess;
     try {
       child = start(uid);
@@ -169,9 +196,14 @@ export class HandlerRunner {
     child.stdin!.on('error', () => undefined); // a process that died mid-write is reported by 'exit'
     child.on('error', (error) => this.fail(code.name, warm, { errorType: 'Runtime.ExitError', errorMessage: error.message }));
     child.on('exit', (exitCode, signal) => {
-      const why = warm.endedBecause ?? (signal === 'SIGABRT' || exitCode === 134
-        ? { errorType: 'Runtime.OutOfMemory', errorMessage: 'Runtime exited with error: signal: aborted (JavaScript heap out of memory)' }
-        : { errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: ${signal === null ? `exit status ${exitCode}` : `signal: ${signal}`}` });
+      const why =
+        warm.endedBecause ??
+        (signal === 'SIGABRT' || exitCode === 134
+          ? { errorType: 'Runtime.OutOfMemory', errorMessage: 'Runtime exited with error: signal: aborted (JavaScript heap out of memory)' }
+          : {
+              errorType: 'Runtime.ExitError',
+              errorMessage: `Runtime exited with error: ${signal === null ? `exit status ${exitCode}` : `signal: ${signal}`}`,
+            });
       this.fail(code.name, warm, why);
     });
     this.readResults(code.name, warm, child.stdio[3] as Readable);
@@ -207,11 +239,10 @@ export class HandlerRunner {
     results.on('error', () => undefined);
     results.on('data', (chunk: string) => {
       buffered += chunk;
-      let newline: number;
-      while ((newline = buffered.indexOf('\n')) !== -1) {
+      for (let newline = buffered.indexOf('\n'); newline !== -1; newline = buffered.indexOf('\n')) {
         const line = buffered.slice(0, newline);
         buffered = buffered.slice(newline + 1);
-        let message: any;
+        let message: { id?: unknown; ok?: unknown; result?: unknown; errorType?: unknown; errorMessage?: unknown } | null;
         try {
           message = JSON.parse(line);
         } catch {
@@ -221,11 +252,18 @@ export class HandlerRunner {
         const settle = warm.pending.get(message.id);
         if (settle === undefined) continue;
         warm.pending.delete(message.id);
-        settle(message.ok === true ? { ok: true, result: message.result ?? null } : { ok: false, errorType: String(message.errorType ?? 'Error'), errorMessage: String(message.errorMessage ?? '') });
+        settle(
+          message.ok === true
+            ? { ok: true, result: message.result ?? null }
+            : { ok: false, errorType: String(message.errorType ?? 'Error'), errorMessage: String(message.errorMessage ?? '') },
+        );
       }
       if (buffered.length > MAX_RESULT_LINE) {
         buffered = '';
-        this.end(name, warm, { errorType: 'Function.ResponseSizeTooLarge', errorMessage: 'Response payload size exceeded maximum allowed payload size (6291556 bytes).' });
+        this.end(name, warm, {
+          errorType: 'Function.ResponseSizeTooLarge',
+          errorMessage: 'Response payload size exceeded maximum allowed payload size (6291556 bytes).',
+        });
       }
     });
   }
@@ -250,7 +288,11 @@ export class HandlerRunner {
       } catch {
         return; // exited; 'exit' reports it
       }
-      if (resident > limit) this.end(code.name, warm, { errorType: 'Runtime.OutOfMemory', errorMessage: `Runtime exited with error: signal: killed (memory used exceeded MemorySize ${code.memorySize} MB)` });
+      if (resident > limit)
+        this.end(code.name, warm, {
+          errorType: 'Runtime.OutOfMemory',
+          errorMessage: `Runtime exited with error: signal: killed (memory used exceeded MemorySize ${code.memorySize} MB)`,
+        });
     }, MEMORY_WATCH_MS);
     warm.memoryWatch.unref();
   }
@@ -279,11 +321,14 @@ export class HandlerRunner {
   }
 
   async close(): Promise<void> {
-    const exits = [...this.processes.values()].map((warm) => new Promise<void>((resolve) => {
-      if (warm.child.exitCode !== null || warm.child.signalCode !== null) return resolve();
-      warm.child.once('exit', () => resolve());
-      killProcessGroup(warm.child);
-    }));
+    const exits = [...this.processes.values()].map(
+      (warm) =>
+        new Promise<void>((resolve) => {
+          if (warm.child.exitCode !== null || warm.child.signalCode !== null) return resolve();
+          warm.child.once('exit', () => resolve());
+          killProcessGroup(warm.child);
+        }),
+    );
     await Promise.all(exits);
     this.processes.clear();
     fs.rmSync(this.codeRoot, { recursive: true, force: true });

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { validateIdentityPolicy, validateTrustPolicy } from '@cloud-copilot/iam-policy';
 import { AwsError, noSuchEntity } from './aws-error';
-import { OperationAuthorization, QueryOperation, everyResource } from './operation';
+import { type OperationAuthorization, type QueryOperation, everyResource } from './operation';
 import { fieldName, integerParameter, required, tagParameters } from './query-parameters';
-import { InlinePolicyOwner, World } from './world';
-import { ManagedPolicy, Role, Tag, User } from './world-state';
+import type { InlinePolicyOwner, World } from './world';
+import type { ManagedPolicy, Role, Tag, User } from './world-state';
 import { el, members } from './xml';
 
 /**
@@ -20,14 +20,21 @@ const PATH = /^(\/|\/[\u0021-\u007e]+\/)$/;
 
 function checkName(value: string, field: string, max: number): string {
   if (value.length > max || !NAME.test(value)) {
-    throw new AwsError('ValidationError', `1 validation error detected: Value '${value}' at '${fieldName(field)}' failed to satisfy constraint: Member must have length less than or equal to ${max} and satisfy regular expression pattern: [\\w+=,.@-]+`);
+    throw new AwsError(
+      'ValidationError',
+      `1 validation error detected: Value '${value}' at '${fieldName(field)}' failed to satisfy constraint: Member must have length less than or equal to ${max} and satisfy regular expression pattern: [\\w+=,.@-]+`,
+    );
   }
   return value;
 }
 
 function checkPath(value: string | null): string {
   const p = value ?? '/';
-  if (p.length > 512 || !PATH.test(p)) throw new AwsError('ValidationError', `The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.`);
+  if (p.length > 512 || !PATH.test(p))
+    throw new AwsError(
+      'ValidationError',
+      `The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.`,
+    );
   return p;
 }
 
@@ -40,7 +47,10 @@ const MAX_POLICY_DOCUMENT = 131072;
 
 function checkPolicyDocument(text: string, kind: 'identity' | 'trust', field: string): string {
   if (text.length > MAX_POLICY_DOCUMENT) {
-    throw new AwsError('ValidationError', `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must have length less than or equal to ${MAX_POLICY_DOCUMENT}`);
+    throw new AwsError(
+      'ValidationError',
+      `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must have length less than or equal to ${MAX_POLICY_DOCUMENT}`,
+    );
   }
   let parsed: unknown;
   try {
@@ -61,23 +71,56 @@ function parseTags(params: URLSearchParams): Tag[] {
   return tags;
 }
 
-const renderTags = (tags: Tag[]) => (tags.length === 0 ? '' : el('Tags', members(tags.map((t) => [el('Key', t.Key), el('Value', t.Value)]))));
+const renderTags = (tags: Tag[]) =>
+  tags.length === 0 ? '' : el('Tags', members(tags.map((t) => [el('Key', t.Key), el('Value', t.Value)])));
 
 function renderUser(user: User): string[] {
-  return [el('Path', user.path), el('UserName', user.name), el('UserId', user.userId), el('Arn', user.arn), el('CreateDate', user.createDate),
-    user.permissionsBoundary ? el('PermissionsBoundary', [el('PermissionsBoundaryType', 'Policy'), el('PermissionsBoundaryArn', user.permissionsBoundary)]) : '', renderTags(user.tags)];
+  return [
+    el('Path', user.path),
+    el('UserName', user.name),
+    el('UserId', user.userId),
+    el('Arn', user.arn),
+    el('CreateDate', user.createDate),
+    user.permissionsBoundary
+      ? el('PermissionsBoundary', [el('PermissionsBoundaryType', 'Policy'), el('PermissionsBoundaryArn', user.permissionsBoundary)])
+      : '',
+    renderTags(user.tags),
+  ];
 }
 
 function renderRole(role: Role): string[] {
-  return [el('Path', role.path), el('RoleName', role.name), el('RoleId', role.roleId), el('Arn', role.arn), el('CreateDate', role.createDate),
-    el('AssumeRolePolicyDocument', encodeURIComponent(role.assumeRolePolicyDocument)), el('Description', role.description), el('MaxSessionDuration', role.maxSessionDuration),
-    role.permissionsBoundary ? el('PermissionsBoundary', [el('PermissionsBoundaryType', 'Policy'), el('PermissionsBoundaryArn', role.permissionsBoundary)]) : '', renderTags(role.tags), el('RoleLastUsed', [])];
+  return [
+    el('Path', role.path),
+    el('RoleName', role.name),
+    el('RoleId', role.roleId),
+    el('Arn', role.arn),
+    el('CreateDate', role.createDate),
+    el('AssumeRolePolicyDocument', encodeURIComponent(role.assumeRolePolicyDocument)),
+    el('Description', role.description),
+    el('MaxSessionDuration', role.maxSessionDuration),
+    role.permissionsBoundary
+      ? el('PermissionsBoundary', [el('PermissionsBoundaryType', 'Policy'), el('PermissionsBoundaryArn', role.permissionsBoundary)])
+      : '',
+    renderTags(role.tags),
+    el('RoleLastUsed', []),
+  ];
 }
 
 function renderPolicy(policy: ManagedPolicy, attachmentCount: number): string[] {
-  return [el('PolicyName', policy.name), el('PolicyId', policy.policyId), el('Arn', policy.arn), el('Path', policy.path), el('DefaultVersionId', policy.defaultVersionId),
-    el('AttachmentCount', attachmentCount), el('PermissionsBoundaryUsageCount', 0), el('IsAttachable', 'true'), el('Description', policy.description),
-    el('CreateDate', policy.createDate), el('UpdateDate', policy.updateDate), renderTags(policy.tags)];
+  return [
+    el('PolicyName', policy.name),
+    el('PolicyId', policy.policyId),
+    el('Arn', policy.arn),
+    el('Path', policy.path),
+    el('DefaultVersionId', policy.defaultVersionId),
+    el('AttachmentCount', attachmentCount),
+    el('PermissionsBoundaryUsageCount', 0),
+    el('IsAttachable', 'true'),
+    el('Description', policy.description),
+    el('CreateDate', policy.createDate),
+    el('UpdateDate', policy.updateDate),
+    renderTags(policy.tags),
+  ];
 }
 
 type Handler = QueryOperation['handle'];
@@ -97,7 +140,8 @@ function listEntities(kind: 'Users' | 'Roles'): Handler {
  * AWS's names (PutUserPolicy, ListRolePolicies, …).
  */
 function inlinePolicyHandlers(kind: InlinePolicyOwner): Record<'put' | 'get' | 'list' | 'remove', Handler> {
-  const ownerOf = (world: World, params: URLSearchParams): User | Role => (kind === 'User' ? world.user(required(params, 'UserName')) : world.role(required(params, 'RoleName')));
+  const ownerOf = (world: World, params: URLSearchParams): User | Role =>
+    kind === 'User' ? world.user(required(params, 'UserName')) : world.role(required(params, 'RoleName'));
   return {
     async put({ request: { params }, world }) {
       const owner = ownerOf(world, params);
@@ -127,7 +171,12 @@ function inlinePolicyHandlers(kind: InlinePolicyOwner): Record<'put' | 'get' | '
 const createUser: Handler = async ({ request: { params }, world }) => {
   const name = checkName(required(params, 'UserName'), 'UserName', 64);
   const path = checkPath(params.get('Path'));
-  const user = world.createUser({ name, path, tags: parseTags(params), permissionsBoundary: params.get('PermissionsBoundary') ?? undefined });
+  const user = world.createUser({
+    name,
+    path,
+    tags: parseTags(params),
+    permissionsBoundary: params.get('PermissionsBoundary') ?? undefined,
+  });
   return [el('User', renderUser(user))];
 };
 
@@ -135,7 +184,8 @@ const getUser: Handler = async ({ request: { params }, world, principal }) => {
   const name = params.get('UserName') ?? (principal.kind === 'user' ? principal.user.name : null);
   // Without a UserName AWS answers for the caller: a user, or the root (whose answer is how the
   // provider learns the account id); a role session must name a user.
-  if (name === null && principal.kind === 'admin') return [el('User', [el('UserId', world.accountId), el('Arn', principal.arn), el('CreateDate', '2020-01-01T00:00:00Z')])];
+  if (name === null && principal.kind === 'admin')
+    return [el('User', [el('UserId', world.accountId), el('Arn', principal.arn), el('CreateDate', '2020-01-01T00:00:00Z')])];
   if (name === null) throw new AwsError('ValidationError', 'Must specify userName when calling with non-User credentials');
   return [el('User', renderUser(world.user(name)))];
 };
@@ -152,13 +202,34 @@ const deleteUser: Handler = async ({ request: { params }, world }) => {
 
 const createAccessKey: Handler = async ({ request: { params }, world }) => {
   const key = world.createAccessKey(required(params, 'UserName'), randomSecret());
-  return [el('AccessKey', [el('UserName', key.userName), el('AccessKeyId', key.accessKeyId), el('Status', key.status), el('SecretAccessKey', key.secretAccessKey), el('CreateDate', key.createDate)])];
+  return [
+    el('AccessKey', [
+      el('UserName', key.userName),
+      el('AccessKeyId', key.accessKeyId),
+      el('Status', key.status),
+      el('SecretAccessKey', key.secretAccessKey),
+      el('CreateDate', key.createDate),
+    ]),
+  ];
 };
 
 const listAccessKeys: Handler = async ({ request: { params }, world }) => {
   const user = world.user(required(params, 'UserName'));
   const keys = world.accessKeysOf(user.name);
-  return [el('AccessKeyMetadata', members(keys.map((k) => [el('UserName', k.userName), el('AccessKeyId', k.accessKeyId), el('Status', k.status), el('CreateDate', k.createDate)]))), el('IsTruncated', 'false')];
+  return [
+    el(
+      'AccessKeyMetadata',
+      members(
+        keys.map((k) => [
+          el('UserName', k.userName),
+          el('AccessKeyId', k.accessKeyId),
+          el('Status', k.status),
+          el('CreateDate', k.createDate),
+        ]),
+      ),
+    ),
+    el('IsTruncated', 'false'),
+  ];
 };
 
 const deleteAccessKey: Handler = async ({ request: { params }, world, principal }) => {
@@ -174,7 +245,15 @@ const createRole: Handler = async ({ request: { params }, world }) => {
   const path = checkPath(params.get('Path'));
   const maxSessionDuration = integerParameter(params, 'MaxSessionDuration', 3600, 43200, 3600);
   const trust = checkPolicyDocument(required(params, 'AssumeRolePolicyDocument'), 'trust', 'assumeRolePolicyDocument');
-  const role = world.createRole({ name, path, assumeRolePolicyDocument: trust, description: params.get('Description') ?? undefined, maxSessionDuration, permissionsBoundary: params.get('PermissionsBoundary') ?? undefined, tags: parseTags(params) });
+  const role = world.createRole({
+    name,
+    path,
+    assumeRolePolicyDocument: trust,
+    description: params.get('Description') ?? undefined,
+    maxSessionDuration,
+    permissionsBoundary: params.get('PermissionsBoundary') ?? undefined,
+    tags: parseTags(params),
+  });
   return [el('Role', renderRole(role))];
 };
 
@@ -190,14 +269,21 @@ const updateRole: Handler = async ({ request: { params }, world }) => {
   const role = world.role(required(params, 'RoleName'));
   const maxSessionDuration = integerParameter(params, 'MaxSessionDuration', 3600, 43200, role.maxSessionDuration);
   const description = params.get('Description');
-  if (description !== null && description.length > 1000) throw new AwsError('ValidationError', `1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 1000`);
+  if (description !== null && description.length > 1000)
+    throw new AwsError(
+      'ValidationError',
+      `1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 1000`,
+    );
   world.updateRole(role, { maxSessionDuration, description: description ?? undefined });
   return undefined;
 };
 
 const listAttachedRolePolicies: Handler = async ({ request: { params }, world }) => {
   const role = world.role(required(params, 'RoleName'));
-  const attached = role.attachedPolicies.map((arn) => [el('PolicyName', world.state.policies[arn]?.name ?? arn.split('/').pop()!), el('PolicyArn', arn)]);
+  const attached = role.attachedPolicies.map((arn) => [
+    el('PolicyName', world.state.policies[arn]?.name ?? arn.split('/').pop()!),
+    el('PolicyArn', arn),
+  ]);
   return [el('AttachedPolicies', members(attached)), el('IsTruncated', 'false')];
 };
 
@@ -229,19 +315,44 @@ const getPolicyVersion: Handler = async ({ request: { params }, world }) => {
   const versionId = required(params, 'VersionId');
   const version = policy.versions.find((v) => v.versionId === versionId);
   if (version === undefined) throw noSuchEntity(`Policy ${policy.arn} version ${versionId} does not exist or is not attachable.`);
-  return [el('PolicyVersion', [el('Document', encodeURIComponent(version.document)), el('VersionId', version.versionId), el('IsDefaultVersion', String(version.versionId === policy.defaultVersionId)), el('CreateDate', version.createDate)])];
+  return [
+    el('PolicyVersion', [
+      el('Document', encodeURIComponent(version.document)),
+      el('VersionId', version.versionId),
+      el('IsDefaultVersion', String(version.versionId === policy.defaultVersionId)),
+      el('CreateDate', version.createDate),
+    ]),
+  ];
 };
 
 const listPolicyVersions: Handler = async ({ request: { params }, world }) => {
   const policy = world.policy(required(params, 'PolicyArn'));
-  return [el('Versions', members(policy.versions.map((v) => [el('VersionId', v.versionId), el('IsDefaultVersion', String(v.versionId === policy.defaultVersionId)), el('CreateDate', v.createDate)]))), el('IsTruncated', 'false')];
+  return [
+    el(
+      'Versions',
+      members(
+        policy.versions.map((v) => [
+          el('VersionId', v.versionId),
+          el('IsDefaultVersion', String(v.versionId === policy.defaultVersionId)),
+          el('CreateDate', v.createDate),
+        ]),
+      ),
+    ),
+    el('IsTruncated', 'false'),
+  ];
 };
 
 const createPolicyVersion: Handler = async ({ request: { params }, world }) => {
   const policy = world.policy(required(params, 'PolicyArn'));
   const document = checkPolicyDocument(required(params, 'PolicyDocument'), 'identity', 'policyDocument');
   const version = world.createPolicyVersion(policy, document, params.get('SetAsDefault') === 'true');
-  return [el('PolicyVersion', [el('VersionId', version.versionId), el('IsDefaultVersion', String(policy.defaultVersionId === version.versionId)), el('CreateDate', version.createDate)])];
+  return [
+    el('PolicyVersion', [
+      el('VersionId', version.versionId),
+      el('IsDefaultVersion', String(policy.defaultVersionId === version.versionId)),
+      el('CreateDate', version.createDate),
+    ]),
+  ];
 };
 
 const deletePolicyVersion: Handler = async ({ request: { params }, world }) => {
@@ -269,7 +380,10 @@ const detachRolePolicy: Handler = async ({ request: { params }, world }) => {
 
 const listAttachedUserPolicies: Handler = async ({ request: { params }, world }) => {
   const user = world.user(required(params, 'UserName'));
-  return [el('AttachedPolicies', members(user.attachedPolicies.map((arn) => [el('PolicyName', arn.split('/').pop()!), el('PolicyArn', arn)]))), el('IsTruncated', 'false')];
+  return [
+    el('AttachedPolicies', members(user.attachedPolicies.map((arn) => [el('PolicyName', arn.split('/').pop()!), el('PolicyArn', arn)]))),
+    el('IsTruncated', 'false'),
+  ];
 };
 
 function randomSecret(): string {
@@ -300,7 +414,10 @@ const namedPolicy: Resource = ({ request }) => request.params.get('PolicyArn') ?
 const namedUserOrCaller: Resource = (input) => (input.request.params.get('UserName') === null ? input.principal.arn : namedUser(input));
 
 /** What a Create operation would make: the ARN from its Path (default `/`) and name parameters, as given. */
-const newEntity = (kind: 'user' | 'role' | 'policy', nameParameter: string): Resource => ({ request, world }) => world.iamArn(kind, request.params.get('Path') ?? '/', request.params.get(nameParameter) ?? '');
+const newEntity =
+  (kind: 'user' | 'role' | 'policy', nameParameter: string): Resource =>
+  ({ request, world }) =>
+    world.iamArn(kind, request.params.get('Path') ?? '/', request.params.get(nameParameter) ?? '');
 
 /** For an IAM action that is not emulated: the entity its parameters name (a role, a user, a policy), else `*`. */
 export const namedIamEntity: Resource = (input) => {
@@ -314,7 +431,15 @@ export const namedIamEntity: Resource = (input) => {
 
 /** An IAM operation: action `iam:<name>`; no IAM operation takes GetSessionToken credentials obtained without MFA. */
 function iam(name: string, resource: Resource, handle: Handler): QueryOperation {
-  return { service: 'iam', name, match: { protocol: 'query', action: name }, action: `iam:${name}`, resource, credentials: 'not-session-token', handle };
+  return {
+    service: 'iam',
+    name,
+    match: { protocol: 'query', action: name },
+    action: `iam:${name}`,
+    resource,
+    credentials: 'not-session-token',
+    handle,
+  };
 }
 
 const userPolicies = inlinePolicyHandlers('User');

@@ -1,9 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AwsError } from './aws-error';
 import type { FunctionCode } from './handler-runner';
-import { AuthorizationInput, OperationAuthorization, OperationRequest, RestOperation, everyResource } from './operation';
-import { World } from './world';
-import { FunctionUrlConfig, LambdaFunctionState, dictionary, sha256Base64 } from './world-state';
+import {
+  type AuthorizationInput,
+  type OperationAuthorization,
+  type OperationRequest,
+  type RestOperation,
+  everyResource,
+} from './operation';
+import type { World } from './world';
+import { type FunctionUrlConfig, type LambdaFunctionState, dictionary, sha256Base64 } from './world-state';
 import { UnzippedSizeError, readZip } from './zip-archive';
 
 /**
@@ -11,7 +17,8 @@ import { UnzippedSizeError, readZip } from './zip-archive';
  * lookup, concurrency, tags), function URLs and resource policies (aws_lambda_permission).
  */
 
-const FUNCTION_NAME = /^(arn:(?<partition>aws[a-z-]*):lambda:(?<region>[a-z0-9-]+):(?<account>\d{12}):function:)?(?<name>[a-zA-Z0-9_-]{1,64})(:(?<qualifier>\$LATEST|[a-zA-Z0-9_-]{1,128}))?$/;
+const FUNCTION_NAME =
+  /^(arn:(?<partition>aws[a-z-]*):lambda:(?<region>[a-z0-9-]+):(?<account>\d{12}):function:)?(?<name>[a-zA-Z0-9_-]{1,64})(:(?<qualifier>\$LATEST|[a-zA-Z0-9_-]{1,128}))?$/;
 
 /**
  * The unqualified ARN a function name or ARN names. An ARN keeps its own partition, region and
@@ -45,9 +52,24 @@ function decodeSegment(text: string, field: string): string {
  * Lambda developer guide, "Defined runtime environment variables"); the runtime sets them.
  */
 const RESERVED_ENVIRONMENT_KEYS = new Set([
-  '_HANDLER', '_X_AMZN_TRACE_ID', 'AWS_DEFAULT_REGION', 'AWS_REGION', 'AWS_EXECUTION_ENV', 'AWS_LAMBDA_FUNCTION_NAME', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
-  'AWS_LAMBDA_FUNCTION_VERSION', 'AWS_LAMBDA_INITIALIZATION_TYPE', 'AWS_LAMBDA_LOG_GROUP_NAME', 'AWS_LAMBDA_LOG_STREAM_NAME', 'AWS_ACCESS_KEY',
-  'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR',
+  '_HANDLER',
+  '_X_AMZN_TRACE_ID',
+  'AWS_DEFAULT_REGION',
+  'AWS_REGION',
+  'AWS_EXECUTION_ENV',
+  'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+  'AWS_LAMBDA_FUNCTION_VERSION',
+  'AWS_LAMBDA_INITIALIZATION_TYPE',
+  'AWS_LAMBDA_LOG_GROUP_NAME',
+  'AWS_LAMBDA_LOG_STREAM_NAME',
+  'AWS_ACCESS_KEY',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_LAMBDA_RUNTIME_API',
+  'LAMBDA_TASK_ROOT',
+  'LAMBDA_RUNTIME_DIR',
 ]);
 /** Lambda's quota on the environment: 4 KB for all keys and values together. */
 const MAX_ENVIRONMENT_BYTES = 4096;
@@ -62,16 +84,24 @@ function environmentOf(environment: unknown): Record<string, string> {
   const result = dictionary<string>();
   let size = 0;
   for (const [key, value] of Object.entries(variables)) {
-    if (!/^[a-zA-Z]([a-zA-Z0-9_])+$/.test(key)) throw invalid(`1 validation error detected: Value at 'environment.variables' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+] (got ${JSON.stringify(key)})`);
+    if (!/^[a-zA-Z]([a-zA-Z0-9_])+$/.test(key))
+      throw invalid(
+        `1 validation error detected: Value at 'environment.variables' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+] (got ${JSON.stringify(key)})`,
+      );
     if (typeof value !== 'string') throw invalid(`1 validation error detected: the value of environment variable ${key} must be a string`);
     size += Buffer.byteLength(key) + Buffer.byteLength(value);
     result[key] = value;
   }
   const reserved = Object.keys(result).filter((key) => RESERVED_ENVIRONMENT_KEYS.has(key));
   if (reserved.length > 0) {
-    throw invalid(`Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(', ')}`);
+    throw invalid(
+      `Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(', ')}`,
+    );
   }
-  if (size > MAX_ENVIRONMENT_BYTES) throw invalid(`Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: ${size} bytes`);
+  if (size > MAX_ENVIRONMENT_BYTES)
+    throw invalid(
+      `Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: ${size} bytes`,
+    );
   return result;
 }
 
@@ -154,9 +184,15 @@ export function readFunctionTarget(world: World, request: OperationRequest, labe
     return invalid(`1 validation error detected: Value '${raw}' at 'functionName' is not valid percent-encoding`);
   }
   const match = FUNCTION_NAME.exec(name);
-  if (match === null) return invalid(`1 validation error detected: Value '${raw}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern`);
+  if (match === null)
+    return invalid(
+      `1 validation error detected: Value '${raw}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern`,
+    );
   const parameter = request.params.get('Qualifier') ?? undefined;
-  if (parameter !== undefined && !QUALIFIER.test(parameter)) return invalid(`1 validation error detected: Value '${parameter}' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)`);
+  if (parameter !== undefined && !QUALIFIER.test(parameter))
+    return invalid(
+      `1 validation error detected: Value '${parameter}' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)`,
+    );
   const unqualifiedArn = namedFunctionArn(world, match.groups!);
   const qualifier = match.groups!.qualifier ?? parameter;
   return { unqualifiedArn, qualifier, arn: qualifier ? `${unqualifiedArn}:${qualifier}` : unqualifiedArn };
@@ -190,18 +226,29 @@ function targetFunction(call: AuthorizationInput, label?: string): { fn: LambdaF
 // ---- functions ------------------------------------------------------------------------------
 
 /** One page: Marker and MaxItems are not emulated. */
-const listFunctions: Handler = async ({ world }) => ({ status: 200, json: { Functions: Object.values(world.state.functions).map(configuration) } });
+const listFunctions: Handler = async ({ world }) => ({
+  status: 200,
+  json: { Functions: Object.values(world.state.functions).map(configuration) },
+});
 
 const createFunction: Handler = async ({ request, world }) => {
   const input = request.json();
   const name = String(input.FunctionName ?? '');
-  if (!/^[a-zA-Z0-9_-]{1,64}$/.test(name)) throw invalid(`1 validation error detected: Value '${name}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+`);
+  if (!/^[a-zA-Z0-9_-]{1,64}$/.test(name))
+    throw invalid(
+      `1 validation error detected: Value '${name}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+`,
+    );
   if (input.PackageType !== undefined && input.PackageType !== 'Zip') throw invalid('The local stand-in supports PackageType Zip only.');
-  if (!NODE_RUNTIMES.includes(input.Runtime)) throw invalid(`The runtime parameter of ${input.Runtime} is not supported by the local stand-in (Node.js runtimes only: ${NODE_RUNTIMES.join(', ')}).`);
+  if (!NODE_RUNTIMES.includes(input.Runtime))
+    throw invalid(
+      `The runtime parameter of ${input.Runtime} is not supported by the local stand-in (Node.js runtimes only: ${NODE_RUNTIMES.join(', ')}).`,
+    );
   if (typeof input.Role !== 'string') throw invalid('The role defined for the function cannot be assumed by Lambda.');
-  if (typeof input.Handler !== 'string' || !/^[^\s]{1,128}$/.test(input.Handler)) throw invalid(`Value '${input.Handler}' at 'handler' failed to satisfy constraint`);
+  if (typeof input.Handler !== 'string' || !/^[^\s]{1,128}$/.test(input.Handler))
+    throw invalid(`Value '${input.Handler}' at 'handler' failed to satisfy constraint`);
   const zipBase64 = input.Code?.ZipFile;
-  if (typeof zipBase64 !== 'string') throw invalid('Please provide a source for function code (Code.ZipFile; S3 and images are not emulated).');
+  if (typeof zipBase64 !== 'string')
+    throw invalid('Please provide a source for function code (Code.ZipFile; S3 and images are not emulated).');
   const zip = Buffer.from(zipBase64, 'base64');
   try {
     readZip(zip);
@@ -211,14 +258,33 @@ const createFunction: Handler = async ({ request, world }) => {
   }
   const timeout = input.Timeout ?? 3;
   const memorySize = input.MemorySize ?? 128;
-  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 900) throw invalid(`Value ${timeout} at 'timeout' failed to satisfy constraint: Member must have value between 1 and 900`);
-  if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240) throw invalid(`Value ${memorySize} at 'memorySize' failed to satisfy constraint: Member must have value between 128 and 10240`);
+  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 900)
+    throw invalid(`Value ${timeout} at 'timeout' failed to satisfy constraint: Member must have value between 1 and 900`);
+  if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240)
+    throw invalid(`Value ${memorySize} at 'memorySize' failed to satisfy constraint: Member must have value between 128 and 10240`);
   const environment = environmentOf(input.Environment);
   const now = Date.now();
   const fn = world.createFunction({
-    name, arn: functionArn(world, name), role: input.Role, handler: input.Handler, runtime: input.Runtime, timeout, memorySize, description: input.Description ?? '',
-    environment, zipBase64, codeSha256: sha256Base64(zip), codeSize: zip.length, lastModified: lambdaTime(now),
-    revisionId: randomUUID(), createdAt: now, tags: dictionary(input.Tags ?? {}), architectures: input.Architectures ?? ['x86_64'], permissions: [], urls: dictionary(), aliases: dictionary(),
+    name,
+    arn: functionArn(world, name),
+    role: input.Role,
+    handler: input.Handler,
+    runtime: input.Runtime,
+    timeout,
+    memorySize,
+    description: input.Description ?? '',
+    environment,
+    zipBase64,
+    codeSha256: sha256Base64(zip),
+    codeSize: zip.length,
+    lastModified: lambdaTime(now),
+    revisionId: randomUUID(),
+    createdAt: now,
+    tags: dictionary(input.Tags ?? {}),
+    architectures: input.Architectures ?? ['x86_64'],
+    permissions: [],
+    urls: dictionary(),
+    aliases: dictionary(),
   });
   return { status: 201, json: configuration(fn) };
 };
@@ -233,14 +299,20 @@ const functionArn = (world: World, name: string) => `arn:aws:lambda:${world.regi
 
 const getFunction: Handler = async (call) => {
   const { fn } = targetFunction(call);
-  return { status: 200, json: { Configuration: configuration(fn), Code: { RepositoryType: 'S3', Location: `${call.urlBase}/_code/${fn.name}` }, Tags: fn.tags } };
+  return {
+    status: 200,
+    json: { Configuration: configuration(fn), Code: { RepositoryType: 'S3', Location: `${call.urlBase}/_code/${fn.name}` }, Tags: fn.tags },
+  };
 };
 
 const getFunctionConfiguration: Handler = async (call) => ({ status: 200, json: configuration(targetFunction(call).fn) });
 
 const listVersionsByFunction: Handler = async (call) => ({ status: 200, json: { Versions: [configuration(targetFunction(call).fn)] } });
 
-const getFunctionCodeSigningConfig: Handler = async (call) => ({ status: 200, json: { FunctionName: targetFunction(call).fn.name, CodeSigningConfigArn: '' } });
+const getFunctionCodeSigningConfig: Handler = async (call) => ({
+  status: 200,
+  json: { FunctionName: targetFunction(call).fn.name, CodeSigningConfigArn: '' },
+});
 
 const getFunctionConcurrency: Handler = async (call) => {
   targetFunction(call);
@@ -263,10 +335,22 @@ const createFunctionUrlConfig: Handler = async (call) => {
   const { fn, target } = targetFunction(call);
   const { qualifier } = target;
   const input = call.request.json();
-  if (input.AuthType !== 'AWS_IAM' && input.AuthType !== 'NONE') throw invalid(`1 validation error detected: Value '${input.AuthType}' at 'authType' failed to satisfy constraint: Member must satisfy enum value set: [NONE, AWS_IAM]`);
-  if (qualifier !== undefined && qualifier !== '$LATEST' && fn.aliases[qualifier] === undefined && /^\d+$/.test(qualifier)) throw invalid('Function URLs can point at an alias, not at a version.');
+  if (input.AuthType !== 'AWS_IAM' && input.AuthType !== 'NONE')
+    throw invalid(
+      `1 validation error detected: Value '${input.AuthType}' at 'authType' failed to satisfy constraint: Member must satisfy enum value set: [NONE, AWS_IAM]`,
+    );
+  if (qualifier !== undefined && qualifier !== '$LATEST' && fn.aliases[qualifier] === undefined && /^\d+$/.test(qualifier))
+    throw invalid('Function URLs can point at an alias, not at a version.');
   const now = new Date().toISOString();
-  const url = call.world.createFunctionUrl(fn, { urlId: randomBytes(16).toString('hex'), qualifier, authType: input.AuthType, invokeMode: input.InvokeMode ?? 'BUFFERED', cors: input.Cors, creationTime: now, lastModifiedTime: now });
+  const url = call.world.createFunctionUrl(fn, {
+    urlId: randomBytes(16).toString('hex'),
+    qualifier,
+    authType: input.AuthType,
+    invokeMode: input.InvokeMode ?? 'BUFFERED',
+    cors: input.Cors,
+    creationTime: now,
+    lastModifiedTime: now,
+  });
   return { status: 201, json: urlAnswer(fn, url, call.urlBase, false) };
 };
 
@@ -280,8 +364,14 @@ const updateFunctionUrlConfig: Handler = async (call) => {
   const qualifier = target.qualifier ?? '';
   const input = call.request.json();
   const url = call.world.functionUrl(fn, qualifier);
-  if (input.AuthType !== undefined && input.AuthType !== 'AWS_IAM' && input.AuthType !== 'NONE') throw invalid(`Value '${input.AuthType}' at 'authType' failed to satisfy constraint`);
-  call.world.updateFunctionUrl(fn, qualifier, { authType: input.AuthType ?? url.authType, invokeMode: input.InvokeMode ?? url.invokeMode, cors: input.Cors ?? url.cors, lastModifiedTime: new Date().toISOString() });
+  if (input.AuthType !== undefined && input.AuthType !== 'AWS_IAM' && input.AuthType !== 'NONE')
+    throw invalid(`Value '${input.AuthType}' at 'authType' failed to satisfy constraint`);
+  call.world.updateFunctionUrl(fn, qualifier, {
+    authType: input.AuthType ?? url.authType,
+    invokeMode: input.InvokeMode ?? url.invokeMode,
+    cors: input.Cors ?? url.cors,
+    lastModifiedTime: new Date().toISOString(),
+  });
   return { status: 200, json: urlAnswer(fn, url, call.urlBase, true) };
 };
 
@@ -301,15 +391,22 @@ const listFunctionUrlConfigs: Handler = async (call) => {
 const addPermission: Handler = async (call) => {
   const { fn, target } = targetFunction(call);
   const input = call.request.json();
-  for (const field of ['StatementId', 'Action', 'Principal']) if (typeof input[field] !== 'string' || input[field] === '') throw invalid(`${field} is required.`);
-  if (!/^[a-zA-Z0-9-_]{1,100}$/.test(input.StatementId)) throw invalid(`Value '${input.StatementId}' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)`);
+  for (const field of ['StatementId', 'Action', 'Principal'])
+    if (typeof input[field] !== 'string' || input[field] === '') throw invalid(`${field} is required.`);
+  if (!/^[a-zA-Z0-9-_]{1,100}$/.test(input.StatementId))
+    throw invalid(
+      `Value '${input.StatementId}' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)`,
+    );
   if (!/^(lambda:[*a-zA-Z]+|\*)$/.test(input.Action)) throw invalid(`Value '${input.Action}' at 'action' failed to satisfy constraint`);
   const conditions: Record<string, Record<string, string>> = {};
   // AWS refuses each URL condition on any other action than the one it is about.
   if (input.FunctionUrlAuthType !== undefined && input.Action !== 'lambda:InvokeFunctionUrl') {
     throw invalid(`FunctionUrlAuthType is only supported for the lambda:InvokeFunctionUrl action, not ${input.Action}.`);
   }
-  if (input.InvokedViaFunctionUrl !== undefined && typeof input.InvokedViaFunctionUrl !== 'boolean') throw invalid(`Value '${input.InvokedViaFunctionUrl}' at 'invokedViaFunctionUrl' failed to satisfy constraint: Member must be a boolean`);
+  if (input.InvokedViaFunctionUrl !== undefined && typeof input.InvokedViaFunctionUrl !== 'boolean')
+    throw invalid(
+      `Value '${input.InvokedViaFunctionUrl}' at 'invokedViaFunctionUrl' failed to satisfy constraint: Member must be a boolean`,
+    );
   if (input.InvokedViaFunctionUrl !== undefined && input.Action !== 'lambda:InvokeFunction') {
     throw invalid(`InvokedViaFunctionUrl is only supported for the lambda:InvokeFunction action, not ${input.Action}.`);
   }
@@ -319,7 +416,14 @@ const addPermission: Handler = async (call) => {
   if (input.SourceAccount) conditions.StringEquals = { ...(conditions.StringEquals ?? {}), 'AWS:SourceAccount': input.SourceAccount };
   if (input.SourceArn) conditions.ArnLike = { 'AWS:SourceArn': input.SourceArn };
   if (input.PrincipalOrgID) conditions.StringEquals = { ...(conditions.StringEquals ?? {}), 'aws:PrincipalOrgID': input.PrincipalOrgID };
-  const statement = { Sid: input.StatementId as string, Effect: 'Allow', Principal: principalOf(input.Principal), Action: input.Action, Resource: target.arn, ...(Object.keys(conditions).length > 0 ? { Condition: conditions } : {}) };
+  const statement = {
+    Sid: input.StatementId as string,
+    Effect: 'Allow',
+    Principal: principalOf(input.Principal),
+    Action: input.Action,
+    Resource: target.arn,
+    ...(Object.keys(conditions).length > 0 ? { Condition: conditions } : {}),
+  };
   call.world.addPermission(fn, statement);
   return { status: 201, json: { Statement: JSON.stringify(statement) } };
 };
@@ -328,7 +432,10 @@ const getPolicy: Handler = async (call) => {
   const { fn, target } = targetFunction(call);
   const statements = fn.permissions.filter((s) => s.Resource === target.arn);
   if (statements.length === 0) throw notFound('The resource you requested does not exist.');
-  return { status: 200, json: { Policy: JSON.stringify({ Version: '2012-10-17', Id: 'default', Statement: statements }), RevisionId: fn.revisionId } };
+  return {
+    status: 200,
+    json: { Policy: JSON.stringify({ Version: '2012-10-17', Id: 'default', Statement: statements }), RevisionId: fn.revisionId },
+  };
 };
 
 const removePermission: Handler = async (call) => {
@@ -340,7 +447,17 @@ const removePermission: Handler = async (call) => {
 
 /** What the handler runner needs of a function to run it (its function URL and the Invoke API alike). */
 export function functionCodeOf(fn: LambdaFunctionState): FunctionCode {
-  return { name: fn.name, codeSha256: fn.codeSha256, zipBase64: fn.zipBase64, handler: fn.handler, runtime: fn.runtime, environment: fn.environment, timeoutSeconds: fn.timeout, memorySize: fn.memorySize, arn: fn.arn };
+  return {
+    name: fn.name,
+    codeSha256: fn.codeSha256,
+    zipBase64: fn.zipBase64,
+    handler: fn.handler,
+    runtime: fn.runtime,
+    environment: fn.environment,
+    timeoutSeconds: fn.timeout,
+    memorySize: fn.memorySize,
+    arn: fn.arn,
+  };
 }
 
 /** The function's resource policy as a document (for IAM evaluation), or undefined without one. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { AwsError } from './aws-error';
 import { functionCodeOf, functionTarget, namedFunction, notFound, readFunctionTarget, resourcePolicyOf } from './lambda-api';
-import { AuthorizationInput, RestOperation } from './operation';
+import type { AuthorizationInput, RestOperation } from './operation';
 
 /**
  * Lambda's Invoke API (`POST /2015-03-31/functions/{name}/invocations`): synchronous
@@ -18,17 +18,29 @@ const invoke: RestOperation['handle'] = async (call) => {
   const fn = world.findFunction(target.unqualifiedArn);
   if (fn === undefined) throw notFound(`Function not found: ${target.arn}`);
   const { qualifier } = target;
-  if (qualifier !== undefined && qualifier !== '$LATEST' && fn.aliases[qualifier] === undefined) throw notFound(`Function not found: ${target.arn}`);
+  if (qualifier !== undefined && qualifier !== '$LATEST' && fn.aliases[qualifier] === undefined)
+    throw notFound(`Function not found: ${target.arn}`);
 
   const invocationType = headerOf(request.headers, 'x-amz-invocation-type') ?? 'RequestResponse';
   if (invocationType === 'DryRun') return { status: 204, headers: { 'x-amzn-requestid': randomUUID() }, payload: '' };
   if (invocationType === 'Event') {
-    throw new AwsError('InvalidParameterValueException', 'InvocationType Event (asynchronous invocation) is not emulated by the local stand-in: use RequestResponse or DryRun.');
+    throw new AwsError(
+      'InvalidParameterValueException',
+      'InvocationType Event (asynchronous invocation) is not emulated by the local stand-in: use RequestResponse or DryRun.',
+    );
   }
   if (invocationType !== 'RequestResponse') {
-    throw new AwsError('InvalidParameterValueException', `1 validation error detected: Value '${invocationType}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]`);
+    throw new AwsError(
+      'InvalidParameterValueException',
+      `1 validation error detected: Value '${invocationType}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]`,
+    );
   }
-  if (request.body.length > MAX_SYNC_PAYLOAD_BYTES) throw new AwsError('RequestTooLargeException', `Request must be smaller than ${MAX_SYNC_PAYLOAD_BYTES} bytes for the InvokeFunction operation`, 413);
+  if (request.body.length > MAX_SYNC_PAYLOAD_BYTES)
+    throw new AwsError(
+      'RequestTooLargeException',
+      `Request must be smaller than ${MAX_SYNC_PAYLOAD_BYTES} bytes for the InvokeFunction operation`,
+      413,
+    );
   let event: unknown = {};
   if (request.body.length > 0) {
     try {
@@ -40,7 +52,11 @@ const invoke: RestOperation['handle'] = async (call) => {
 
   const requestId = randomUUID();
   const outcome = await runner.invoke(functionCodeOf(fn), event, requestId);
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amzn-requestid': requestId, 'x-amz-executed-version': '$LATEST' };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-amzn-requestid': requestId,
+    'x-amz-executed-version': '$LATEST',
+  };
   // A function error is still HTTP 200: Lambda reports it in X-Amz-Function-Error and the payload.
   if (!outcome.ok) {
     const payload =
@@ -51,7 +67,10 @@ const invoke: RestOperation['handle'] = async (call) => {
   }
   const body = outcome.result === undefined ? 'null' : JSON.stringify(outcome.result);
   if (Buffer.byteLength(body) > MAX_SYNC_PAYLOAD_BYTES) {
-    const payload = { errorType: 'Function.ResponseSizeTooLarge', errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_SYNC_PAYLOAD_BYTES} bytes).` };
+    const payload = {
+      errorType: 'Function.ResponseSizeTooLarge',
+      errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_SYNC_PAYLOAD_BYTES} bytes).`,
+    };
     return { status: 200, headers: { ...headers, 'x-amz-function-error': 'Unhandled' }, payload: JSON.stringify(payload) };
   }
   return { status: 200, headers, payload: body };

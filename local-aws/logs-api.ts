@@ -1,5 +1,5 @@
 import { AwsError } from './aws-error';
-import { JsonOperation, OperationAuthorization, everyResource } from './operation';
+import { type JsonOperation, type OperationAuthorization, everyResource } from './operation';
 import { dictionary } from './world-state';
 
 /** CloudWatch Logs (JSON 1.1, X-Amz-Target Logs_20140328.*): just log groups, for the demo's own. */
@@ -11,15 +11,21 @@ const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545
 /** Tags as Logs takes them: an object of string values (a number, an array or null is the caller's 400, not stored). */
 function tagsOf(tags: unknown): Record<string, string> {
   if (tags === undefined) return dictionary();
-  const valid = tags !== null && typeof tags === 'object' && !Array.isArray(tags) && Object.values(tags).every((value) => typeof value === 'string');
-  if (!valid) throw new AwsError('InvalidParameterException', '1 validation error detected: tags must be a map of tag keys to string values');
+  const valid =
+    tags !== null && typeof tags === 'object' && !Array.isArray(tags) && Object.values(tags).every((value) => typeof value === 'string');
+  if (!valid)
+    throw new AwsError('InvalidParameterException', '1 validation error detected: tags must be a map of tag keys to string values');
   return dictionary(tags as Record<string, string>);
 }
 
 const createLogGroup: Handler = async ({ request, world }) => {
   const input = request.json();
   const name = input.logGroupName;
-  if (typeof name !== 'string' || !/^[.\-_/#A-Za-z0-9]{1,512}$/.test(name)) throw new AwsError('InvalidParameterException', `1 validation error detected: Value '${name}' at 'logGroupName' failed to satisfy constraint`);
+  if (typeof name !== 'string' || !/^[.\-_/#A-Za-z0-9]{1,512}$/.test(name))
+    throw new AwsError(
+      'InvalidParameterException',
+      `1 validation error detected: Value '${name}' at 'logGroupName' failed to satisfy constraint`,
+    );
   world.createLogGroup(name, tagsOf(input.tags));
   return {};
 };
@@ -27,7 +33,11 @@ const createLogGroup: Handler = async ({ request, world }) => {
 const putRetentionPolicy: Handler = async ({ request, world }) => {
   const input = request.json();
   const group = world.logGroup(input.logGroupName);
-  if (!RETENTION_DAYS.includes(input.retentionInDays)) throw new AwsError('InvalidParameterException', `1 validation error detected: Value '${input.retentionInDays}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [${RETENTION_DAYS.join(', ')}]`);
+  if (!RETENTION_DAYS.includes(input.retentionInDays))
+    throw new AwsError(
+      'InvalidParameterException',
+      `1 validation error detected: Value '${input.retentionInDays}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [${RETENTION_DAYS.join(', ')}]`,
+    );
   world.setRetention(group, input.retentionInDays);
   return {};
 };
@@ -43,7 +53,16 @@ const describeLogGroups: Handler = async ({ request, world }) => {
   const groups = Object.values(world.state.logGroups)
     .filter((g) => g.name.startsWith(prefix))
     .sort((a, b) => a.name.localeCompare(b.name))
-    .map((g) => ({ logGroupName: g.name, creationTime: g.creationTime, ...(g.retentionInDays ? { retentionInDays: g.retentionInDays } : {}), metricFilterCount: 0, arn: `${g.arn}:*`, logGroupArn: g.arn, storedBytes: 0, logGroupClass: 'STANDARD' }));
+    .map((g) => ({
+      logGroupName: g.name,
+      creationTime: g.creationTime,
+      ...(g.retentionInDays ? { retentionInDays: g.retentionInDays } : {}),
+      metricFilterCount: 0,
+      arn: `${g.arn}:*`,
+      logGroupArn: g.arn,
+      storedBytes: 0,
+      logGroupClass: 'STANDARD',
+    }));
   return { logGroups: groups };
 };
 
@@ -74,9 +93,9 @@ const deleteLogGroup: Handler = async ({ request, world }) => {
  */
 export const namedLogGroup: OperationAuthorization['resource'] = ({ request, world }) => {
   const input = request.json();
-  const name = Object.prototype.hasOwnProperty.call(input, 'logGroupName') ? input.logGroupName : undefined;
+  const name = Object.hasOwn(input, 'logGroupName') ? input.logGroupName : undefined;
   if (typeof name === 'string' && name !== '') return world.logGroupArn(name);
-  const arn = Object.prototype.hasOwnProperty.call(input, 'resourceArn') ? input.resourceArn : undefined;
+  const arn = Object.hasOwn(input, 'resourceArn') ? input.resourceArn : undefined;
   if (typeof arn === 'string' && arn.startsWith('arn:')) return arn.replace(/:\*$/, '');
   return '*';
 };
@@ -86,7 +105,14 @@ export const LOGS_TARGET_PREFIX = 'Logs_20140328.';
 
 /** A Logs operation: action `logs:<name>`, target `Logs_20140328.<name>`, on the log group its input names unless said otherwise. */
 function logs(name: string, handle: Handler, resource = namedLogGroup): JsonOperation {
-  return { service: 'logs', name, match: { protocol: 'json', target: `${LOGS_TARGET_PREFIX}${name}` }, action: `logs:${name}`, resource, handle };
+  return {
+    service: 'logs',
+    name,
+    match: { protocol: 'json', target: `${LOGS_TARGET_PREFIX}${name}` },
+    action: `logs:${name}`,
+    resource,
+    handle,
+  };
 }
 
 export const LOGS_OPERATIONS: JsonOperation[] = [

@@ -1,6 +1,6 @@
-import { Authorizer, AuthorizeOptions, Principal } from './authorization';
+import type { Authorizer, AuthorizeOptions, Principal } from './authorization';
 import { AwsError } from './aws-error';
-import { AuthorizationInput, Operation, UnemulatedOperation } from './operation';
+import type { AuthorizationInput, Operation, UnemulatedOperation } from './operation';
 
 /**
  * The one place an operation is authorized, from its declaration, before its handler runs (AWS's
@@ -27,14 +27,23 @@ export interface RefusalCodes {
 }
 
 /** Throws the protocol's refusal unless the declaration lets the caller call the operation. */
-export async function authorizeOperation(operation: Operation | UnemulatedOperation, input: AuthorizationInput, authorizer: Authorizer, codes: RefusalCodes): Promise<void> {
+export async function authorizeOperation(
+  operation: Operation | UnemulatedOperation,
+  input: AuthorizationInput,
+  authorizer: Authorizer,
+  codes: RefusalCodes,
+): Promise<void> {
   const { principal } = input;
   checkCredentials(operation, principal, codes.denied);
   if ('requiresPermission' in operation && operation.requiresPermission === false) return;
   const resource = operation.resource(input);
   const resourcePolicy = 'resourcePolicy' in operation ? operation.resourcePolicy?.(input) : undefined;
   if ('resourcePolicyRequired' in operation && operation.resourcePolicyRequired === true && resourcePolicy === undefined) {
-    throw new AwsError(codes.denied, `User: ${principal.arn} is not authorized to perform: ${operation.action} on resource: ${resource}`, 403);
+    throw new AwsError(
+      codes.denied,
+      `User: ${principal.arn} is not authorized to perform: ${operation.action} on resource: ${resource}`,
+      403,
+    );
   }
   const context = 'context' in operation ? operation.context?.(input) : undefined;
   await authorizeAction(authorizer, principal, operation.action, resource, { context, resourcePolicy, deniedCode: codes.denied }, codes);
@@ -45,9 +54,14 @@ function checkCredentials(operation: Operation | UnemulatedOperation, principal:
   const rule = operation.credentials ?? 'any';
   const sessionToken = principal.kind !== 'session' && principal.temporary === true;
   if (rule === 'not-session-token' && sessionToken) {
-    throw new AwsError(deniedCode, `${operation.service.toUpperCase()} ${operation.name} cannot be called with GetSessionToken credentials without MFA (MFA is not emulated here).`, 403);
+    throw new AwsError(
+      deniedCode,
+      `${operation.service.toUpperCase()} ${operation.name} cannot be called with GetSessionToken credentials without MFA (MFA is not emulated here).`,
+      403,
+    );
   }
-  if (rule === 'long-term' && (sessionToken || principal.kind === 'session')) throw new AwsError(deniedCode, `Cannot call ${operation.name} with session credentials`, 403);
+  if (rule === 'long-term' && (sessionToken || principal.kind === 'session'))
+    throw new AwsError(deniedCode, `Cannot call ${operation.name} with session credentials`, 403);
 }
 
 /**
@@ -55,12 +69,20 @@ function checkCredentials(operation: Operation | UnemulatedOperation, principal:
  * unknown-action error for everyone (which operations AWS has is public knowledge); a real one is
  * AccessDenied unless allowed, emulated here or not.
  */
-async function authorizeAction(authorizer: Authorizer, principal: Principal, action: string, resource: string, options: AuthorizeOptions, codes: RefusalCodes): Promise<void> {
+async function authorizeAction(
+  authorizer: Authorizer,
+  principal: Principal,
+  action: string,
+  resource: string,
+  options: AuthorizeOptions,
+  codes: RefusalCodes,
+): Promise<void> {
   try {
     await authorizer.authorize(principal, action, resource, options);
   } catch (error) {
     if (!(error instanceof AwsError) || error.code !== 'InternalFailure') throw error;
-    if (/invalid\.action/.test(error.message)) throw new AwsError(codes.unknownAction, `Could not find operation ${action.split(':')[1]} for version ${codes.version}`);
+    if (/invalid\.action/.test(error.message))
+      throw new AwsError(codes.unknownAction, `Could not find operation ${action.split(':')[1]} for version ${codes.version}`);
     // A name that is not an ARN of the action's resource type (e.g. PolicyArn=constructor): the
     // simulator cannot match it, so the right is checked on every resource; the operation itself
     // then refuses the name.

@@ -3,6 +3,9 @@ import type { AuthorizeOptions, Principal } from './authorization';
 import type { HandlerRunner } from './handler-runner';
 import type { World } from './world';
 
+// biome-ignore lint/suspicious/noExplicitAny: a JSON body is untyped wire data; each handler checks the fields it reads.
+export type JsonBody = Record<string, any>;
+
 /**
  * The shape every emulated operation declares (see operations.ts for the table): how a request
  * names it, the IAM action it is authorized as and on which resource, and its handler. The server
@@ -28,7 +31,7 @@ export interface OperationRequest {
   /** REST-JSON: the route's labels as sent (still percent-encoded), e.g. `FunctionName`. */
   pathParams: ReadonlyMap<string, string>;
   /** The body as a JSON object, parsed on first use (SerializationException when it is not one). */
-  json(): Record<string, any>;
+  json(): JsonBody;
   body: Buffer;
   headers: IncomingHttpHeaders;
 }

@@ -2,7 +2,7 @@ import { IAM_OPERATIONS, namedIamEntity } from './iam-api';
 import { LAMBDA_CONTROL_OPERATIONS, namedFunction } from './lambda-api';
 import { INVOKE_OPERATION } from './lambda-invoke-api';
 import { LOGS_OPERATIONS, LOGS_TARGET_PREFIX, namedLogGroup } from './logs-api';
-import { Match, Operation, ServiceName, UnemulatedOperation, everyResource } from './operation';
+import { type Match, type Operation, type ServiceName, type UnemulatedOperation, everyResource } from './operation';
 import { STS_OPERATIONS } from './sts-api';
 
 /**
@@ -13,16 +13,35 @@ import { STS_OPERATIONS } from './sts-api';
  * right gets AccessDenied as on AWS, and only a caller with it learns they are not emulated.
  */
 
-export const OPERATIONS: readonly Operation[] = [...IAM_OPERATIONS, ...STS_OPERATIONS, ...LAMBDA_CONTROL_OPERATIONS, INVOKE_OPERATION, ...LOGS_OPERATIONS];
+export const OPERATIONS: readonly Operation[] = [
+  ...IAM_OPERATIONS,
+  ...STS_OPERATIONS,
+  ...LAMBDA_CONTROL_OPERATIONS,
+  INVOKE_OPERATION,
+  ...LOGS_OPERATIONS,
+];
 
 /** An unemulated Lambda operation on the function its path names (`*` for a route without one). */
 function lambda(name: string, method: string, route: string): UnemulatedOperation {
-  return { service: 'lambda', name, match: { protocol: 'rest-json', method, route }, action: `lambda:${name}`, resource: route.includes('{FunctionName}') ? namedFunction() : everyResource };
+  return {
+    service: 'lambda',
+    name,
+    match: { protocol: 'rest-json', method, route },
+    action: `lambda:${name}`,
+    resource: route.includes('{FunctionName}') ? namedFunction() : everyResource,
+  };
 }
 
 /** An unemulated STS operation, authorized on `*`, and refused to GetSessionToken credentials as every STS operation but two. */
 function sts(name: string): UnemulatedOperation {
-  return { service: 'sts', name, match: { protocol: 'query', action: name }, action: `sts:${name}`, resource: everyResource, credentials: 'not-session-token' };
+  return {
+    service: 'sts',
+    name,
+    match: { protocol: 'query', action: name },
+    action: `sts:${name}`,
+    resource: everyResource,
+    credentials: 'not-session-token',
+  };
 }
 
 /**
@@ -67,11 +86,24 @@ export const UNEMULATED_OPERATIONS: readonly UnemulatedOperation[] = [
 export function unemulatedByName(service: 'iam' | 'sts' | 'logs', name: string): UnemulatedOperation {
   switch (service) {
     case 'iam':
-      return { service, name, match: { protocol: 'query', action: name }, action: `iam:${name}`, resource: namedIamEntity, credentials: 'not-session-token' };
+      return {
+        service,
+        name,
+        match: { protocol: 'query', action: name },
+        action: `iam:${name}`,
+        resource: namedIamEntity,
+        credentials: 'not-session-token',
+      };
     case 'sts':
       return sts(name);
     case 'logs':
-      return { service, name, match: { protocol: 'json', target: `${LOGS_TARGET_PREFIX}${name}` }, action: `logs:${name}`, resource: namedLogGroup };
+      return {
+        service,
+        name,
+        match: { protocol: 'json', target: `${LOGS_TARGET_PREFIX}${name}` },
+        action: `logs:${name}`,
+        resource: namedLogGroup,
+      };
   }
 }
 

@@ -14,7 +14,11 @@ export function fieldName(parameter: string): string {
 /** A parameter that must be present and non-empty. */
 export function required(params: URLSearchParams, name: string): string {
   const value = params.get(name);
-  if (value === null || value === '') throw new AwsError('ValidationError', `1 validation error detected: Value null at '${fieldName(name)}' failed to satisfy constraint: Member must not be null`);
+  if (value === null || value === '')
+    throw new AwsError(
+      'ValidationError',
+      `1 validation error detected: Value null at '${fieldName(name)}' failed to satisfy constraint: Member must not be null`,
+    );
   return value;
 }
 
@@ -26,10 +30,22 @@ export function integerParameter(params: URLSearchParams, name: string, min: num
   const text = params.get(name);
   if (text === null) return fallback;
   const field = fieldName(name);
-  if (!/^-?\d{1,15}$/.test(text)) throw new AwsError('ValidationError', `1 validation error detected: Value '${text}' at '${field}' failed to satisfy constraint: Member must be a whole number from ${min} to ${max}`);
+  if (!/^-?\d{1,15}$/.test(text))
+    throw new AwsError(
+      'ValidationError',
+      `1 validation error detected: Value '${text}' at '${field}' failed to satisfy constraint: Member must be a whole number from ${min} to ${max}`,
+    );
   const value = Number(text);
-  if (value < min) throw new AwsError('ValidationError', `1 validation error detected: Value '${text}' at '${field}' failed to satisfy constraint: Member must have value greater than or equal to ${min}`);
-  if (value > max) throw new AwsError('ValidationError', `1 validation error detected: Value '${text}' at '${field}' failed to satisfy constraint: Member must have value less than or equal to ${max}`);
+  if (value < min)
+    throw new AwsError(
+      'ValidationError',
+      `1 validation error detected: Value '${text}' at '${field}' failed to satisfy constraint: Member must have value greater than or equal to ${min}`,
+    );
+  if (value > max)
+    throw new AwsError(
+      'ValidationError',
+      `1 validation error detected: Value '${text}' at '${field}' failed to satisfy constraint: Member must have value less than or equal to ${max}`,
+    );
   return value;
 }
 
@@ -43,6 +59,7 @@ export function listParameter(params: URLSearchParams, name: string): string[] {
 /** `Tags.member.N.Key` / `.Value` pairs, in order (a missing Value is ""). */
 export function tagParameters(params: URLSearchParams): { Key: string; Value: string }[] {
   const tags: { Key: string; Value: string }[] = [];
-  for (let i = 1; params.has(`Tags.member.${i}.Key`); i++) tags.push({ Key: params.get(`Tags.member.${i}.Key`)!, Value: params.get(`Tags.member.${i}.Value`) ?? '' });
+  for (let i = 1; params.has(`Tags.member.${i}.Key`); i++)
+    tags.push({ Key: params.get(`Tags.member.${i}.Key`)!, Value: params.get(`Tags.member.${i}.Value`) ?? '' });
   return tags;
 }

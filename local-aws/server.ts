@@ -1,9 +1,9 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignatureFormatError, parseAuthorization, toHttpRequest } from '../client/sigv4';
-import { AdminKey, Authorizer } from './authorization';
+import { type AdminKey, Authorizer } from './authorization';
 import { AwsError } from './aws-error';
-import { Answer, dispatch, errorAnswer, isServiceName } from './dispatch';
+import { type Answer, dispatch, errorAnswer, isServiceName } from './dispatch';
 import { MAX_PAYLOAD_BYTES, URL_PREFIX, invokeFunctionUrl, payloadTooLarge } from './function-url-api';
 import { HandlerRunner } from './handler-runner';
 import { operationNames } from './operations';
@@ -35,7 +35,10 @@ export interface LocalAwsOptions {
   now?: () => Date;
 }
 
-export const DEFAULT_ADMIN_KEY: AdminKey = { accessKeyId: 'AKIALOCALAWSADMIN000', secretAccessKey: 'local-aws-admin-secret-not-for-real-aws' };
+export const DEFAULT_ADMIN_KEY: AdminKey = {
+  accessKeyId: 'AKIALOCALAWSADMIN000',
+  secretAccessKey: 'local-aws-admin-secret-not-for-real-aws',
+};
 const MAX_API_BODY = 70 * 1024 * 1024;
 /** IAM's largest parameter is a 131072-character policy document, ≤ 3 bytes each when percent-encoded. */
 const MAX_QUERY_BODY = 1024 * 1024;
@@ -53,7 +56,11 @@ export interface LocalAws {
 }
 
 export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
-  const world = World.open({ accountId: options.accountId ?? '123456789012', region: options.region ?? 'us-east-1', snapshotFile: options.snapshotFile });
+  const world = World.open({
+    accountId: options.accountId ?? '123456789012',
+    region: options.region ?? 'us-east-1',
+    snapshotFile: options.snapshotFile,
+  });
   const now = options.now ?? (() => new Date());
   const authorizer = new Authorizer(world, options.adminKey ?? DEFAULT_ADMIN_KEY, now);
   const runner = new HandlerRunner();
@@ -112,9 +119,22 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       stats.urlInvocations++;
       const body = await readBody(req, MAX_PAYLOAD_BYTES);
       if (body === undefined) return payloadTooLarge();
-      return invokeFunctionUrl(world, authorizer, runner, { method: req.method ?? 'GET', rawPath, rawQuery, headers: headerPairs, body, host: req.headers.host ?? '', sourceIp: req.socket.remoteAddress ?? '127.0.0.1' });
+      return invokeFunctionUrl(world, authorizer, runner, {
+        method: req.method ?? 'GET',
+        rawPath,
+        rawQuery,
+        headers: headerPairs,
+        body,
+        host: req.headers.host ?? '',
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      });
     }
-    if (rawPath === '/_local/health') return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ok: true, accountId: world.accountId, region: world.region }) };
+    if (rawPath === '/_local/health')
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ok: true, accountId: world.accountId, region: world.region }),
+      };
 
     stats.apiCalls++;
     const target = req.headers['x-amz-target'];
@@ -123,12 +143,28 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     // base64 zip); every Query/JSON 1.1 call here fits in MAX_QUERY_BODY.
     const limit = service === 'lambda' ? MAX_API_BODY : MAX_QUERY_BODY;
     const body = await readBody(req, limit);
-    if (body === undefined) return errorAnswer(service, new AwsError('RequestEntityTooLargeException', `Request must be smaller than ${limit} bytes`, 413));
+    if (body === undefined)
+      return errorAnswer(service, new AwsError('RequestEntityTooLargeException', `Request must be smaller than ${limit} bytes`, 413));
     try {
-      const request = toHttpRequest({ method: req.method ?? 'GET', protocol: 'http:', hostname: (req.headers.host ?? '').replace(/:\d+$/, ''), path: rawPath, rawQuery, headers: headerPairs, body });
+      const request = toHttpRequest({
+        method: req.method ?? 'GET',
+        protocol: 'http:',
+        hostname: (req.headers.host ?? '').replace(/:\d+$/, ''),
+        path: rawPath,
+        rawQuery,
+        headers: headerPairs,
+        body,
+      });
       const verification = await authorizer.authenticateRequest(request, service, signingRegionOf(service, world.region));
-      if (!isServiceName(service)) throw new AwsError('UnknownOperationException', `No service of this stand-in answers ${req.method} ${rawPath}`, 404);
-      return await dispatch(service, { method: req.method ?? 'GET', rawPath, rawQuery, headers: req.headers, body }, verification, { world, authorizer, runner, urlBase: endpoint, now: now() });
+      if (!isServiceName(service))
+        throw new AwsError('UnknownOperationException', `No service of this stand-in answers ${req.method} ${rawPath}`, 404);
+      return await dispatch(service, { method: req.method ?? 'GET', rawPath, rawQuery, headers: req.headers, body }, verification, {
+        world,
+        authorizer,
+        runner,
+        urlBase: endpoint,
+        now: now(),
+      });
     } catch (error) {
       if (error instanceof AwsError) return errorAnswer(service, error);
       if (error instanceof SignatureFormatError) return errorAnswer(service, new AwsError('IncompleteSignature', error.message));
@@ -138,7 +174,11 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
 
   function internalError(error: unknown): Answer {
     options.log?.(`internal error: ${(error as Error)?.stack ?? error}`);
-    return { status: 500, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalFailure' }, body: JSON.stringify({ message: 'The local stand-in failed to handle the request.' }) };
+    return {
+      status: 500,
+      headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalFailure' },
+      body: JSON.stringify({ message: 'The local stand-in failed to handle the request.' }),
+    };
   }
 
   try {

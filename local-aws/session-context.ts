@@ -1,5 +1,5 @@
-import { World } from './world';
-import { Role, Session } from './world-state';
+import type { World } from './world';
+import type { Role, Session } from './world-state';
 
 /**
  * The role a session was issued for, or undefined once that role is gone. A role deleted and

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Session, WorldState, dictionary } from './world-state';
+import { type Session, type WorldState, dictionary } from './world-state';
 
 /**
  * The snapshot file (the whole state as JSON, written atomically, owner-only) and its session
@@ -27,7 +27,8 @@ function readSnapshot(file: string): WorldState {
   const isRecord = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value);
   if (!isRecord(parsed)) throw new SnapshotError(file, 'it does not hold a JSON object');
   const state = parsed as Record<string, unknown>;
-  if (typeof state.accountId !== 'string' || typeof state.region !== 'string') throw new SnapshotError(file, 'it has no accountId and region');
+  if (typeof state.accountId !== 'string' || typeof state.region !== 'string')
+    throw new SnapshotError(file, 'it has no accountId and region');
   for (const name of SNAPSHOT_RECORDS) {
     const record = state[name];
     if (record !== undefined && (!isRecord(record) || !Object.values(record as object).every(isRecord))) {

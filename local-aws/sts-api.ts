@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { validateSessionPolicy } from '@cloud-copilot/iam-policy';
 import { AwsError } from './aws-error';
-import { AuthorizationInput, QueryOperation, everyResource } from './operation';
+import { type AuthorizationInput, type QueryOperation, everyResource } from './operation';
 import { integerParameter, listParameter, tagParameters } from './query-parameters';
-import { World } from './world';
-import { Role, Session, Tag, newId } from './world-state';
+import type { World } from './world';
+import { type Role, type Session, type Tag, newId } from './world-state';
 import { el } from './xml';
 
 /** STS over the Query protocol: AssumeRole, GetSessionToken and GetCallerIdentity, with AWS's rules. */
@@ -18,7 +18,12 @@ const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 
 const getCallerIdentity: Handler = async ({ world, principal }) => {
-  const userId = principal.kind === 'admin' ? world.accountId : principal.kind === 'user' ? principal.user.userId : `${principal.session.roleId}:${principal.session.sessionName}`;
+  const userId =
+    principal.kind === 'admin'
+      ? world.accountId
+      : principal.kind === 'user'
+        ? principal.user.userId
+        : `${principal.session.roleId}:${principal.session.sessionName}`;
   return [el('UserId', userId), el('Account', world.accountId), el('Arn', principal.arn)];
 };
 
@@ -30,9 +35,12 @@ const getCallerIdentity: Handler = async ({ world, principal }) => {
 const getSessionToken: Handler = async ({ request: { params }, world, principal, now }) => {
   // Declared for long-term keys only: a user's or the root's.
   if (principal.kind === 'session') throw new Error('GetSessionToken reached its handler with role session credentials');
-  if (params.has('SerialNumber') || params.has('TokenCode')) throw new AwsError('InvalidParameterValue', 'MFA (SerialNumber, TokenCode) is not emulated by the local stand-in.');
+  if (params.has('SerialNumber') || params.has('TokenCode'))
+    throw new AwsError('InvalidParameterValue', 'MFA (SerialNumber, TokenCode) is not emulated by the local stand-in.');
   const root = principal.kind === 'admin';
-  const duration = root ? integerParameter(params, 'DurationSeconds', 900, 3600, 3600) : integerParameter(params, 'DurationSeconds', 900, 129600, 43200);
+  const duration = root
+    ? integerParameter(params, 'DurationSeconds', 900, 3600, 3600)
+    : integerParameter(params, 'DurationSeconds', 900, 129600, 43200);
   const session: Session = {
     ...newSessionKeys(now, duration),
     roleArn: '',
@@ -43,10 +51,20 @@ const getSessionToken: Handler = async ({ request: { params }, world, principal,
     issuedTo: root ? { kind: 'root' } : { kind: 'user', userName: principal.user.name, userId: principal.user.userId },
   };
   world.addSession(session, now);
-  return [el('Credentials', [el('AccessKeyId', session.accessKeyId), el('SecretAccessKey', session.secretAccessKey), el('SessionToken', session.sessionToken), el('Expiration', session.expiration)])];
+  return [
+    el('Credentials', [
+      el('AccessKeyId', session.accessKeyId),
+      el('SecretAccessKey', session.secretAccessKey),
+      el('SessionToken', session.sessionToken),
+      el('Expiration', session.expiration),
+    ]),
+  ];
 };
 
-function newSessionKeys(now: Date, durationSeconds: number): Pick<Session, 'accessKeyId' | 'secretAccessKey' | 'sessionToken' | 'expiration' | 'issuedAt'> {
+function newSessionKeys(
+  now: Date,
+  durationSeconds: number,
+): Pick<Session, 'accessKeyId' | 'secretAccessKey' | 'sessionToken' | 'expiration' | 'issuedAt'> {
   return {
     accessKeyId: newId('ASIA', 16),
     secretAccessKey: randomBytes(30).toString('base64'),
@@ -70,15 +88,25 @@ const assumeRole: Handler = async ({ request: { params }, world, principal, now,
   const roleArn = params.get('RoleArn') ?? '';
   const sessionName = params.get('RoleSessionName') ?? '';
   if (!SESSION_NAME.test(sessionName)) {
-    throw new AwsError('ValidationError', `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]* and have length between 2 and 64`);
+    throw new AwsError(
+      'ValidationError',
+      `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]* and have length between 2 and 64`,
+    );
   }
   const externalId = params.get('ExternalId') ?? undefined;
   if (externalId !== undefined && !EXTERNAL_ID.test(externalId)) {
-    throw new AwsError('ValidationError', `1 validation error detected: Value at 'externalId' failed to satisfy constraint: Member must have length between 2 and 1224 and satisfy regular expression pattern: [\\w+=,.@:\\/-]*`);
+    throw new AwsError(
+      'ValidationError',
+      `1 validation error detected: Value at 'externalId' failed to satisfy constraint: Member must have length between 2 and 1224 and satisfy regular expression pattern: [\\w+=,.@:\\/-]*`,
+    );
   }
   const policy = params.get('Policy') ?? undefined;
   if (policy !== undefined) {
-    if (policy.length > 2048) throw new AwsError('ValidationError', `1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048`);
+    if (policy.length > 2048)
+      throw new AwsError(
+        'ValidationError',
+        `1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048`,
+      );
     let parsed: unknown;
     try {
       parsed = JSON.parse(policy);
@@ -92,17 +120,22 @@ const assumeRole: Handler = async ({ request: { params }, world, principal, now,
   const tags = sessionTags(params);
   const transitiveTagKeys = listParameter(params, 'TransitiveTagKeys');
   for (const key of transitiveTagKeys) {
-    if (!tags.some((t) => t.Key.toLowerCase() === key.toLowerCase())) throw new AwsError('InvalidParameterValue', `The transitive tag key ${key} is not one of the session tags.`);
+    if (!tags.some((t) => t.Key.toLowerCase() === key.toLowerCase()))
+      throw new AwsError('InvalidParameterValue', `The transitive tag key ${key} is not one of the session tags.`);
   }
   const sourceIdentity = params.get('SourceIdentity') ?? undefined;
   if (sourceIdentity !== undefined && !SOURCE_IDENTITY.test(sourceIdentity)) {
-    throw new AwsError('ValidationError', `1 validation error detected: Value '${sourceIdentity}' at 'sourceIdentity' failed to satisfy constraint: Member must have length between 2 and 64 and satisfy regular expression pattern: [\\w+=,.@-]*`);
+    throw new AwsError(
+      'ValidationError',
+      `1 validation error detected: Value '${sourceIdentity}' at 'sourceIdentity' failed to satisfy constraint: Member must have length between 2 and 64 and satisfy regular expression pattern: [\\w+=,.@-]*`,
+    );
   }
   const duration = integerParameter(params, 'DurationSeconds', 900, 43200, 3600);
 
   // Authorized with its trust policy before the handler ran; gone since, it is refused as a role that never was.
   const role = assumableRole(world, roleArn);
-  if (role === undefined) throw new AwsError('AccessDenied', `User: ${principal.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
+  if (role === undefined)
+    throw new AwsError('AccessDenied', `User: ${principal.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
   const context = externalIdContext(params);
   // Looked up only now, so a caller the trust policy refuses learns nothing about which policies exist.
   const sessionPolicies = sessionPolicyDocuments(policyArns, world, policy);
@@ -110,11 +143,18 @@ const assumeRole: Handler = async ({ request: { params }, world, principal, now,
   // from; AWS refuses a request that tries to change either.
   const parent = principal.kind === 'session' ? principal.session : undefined;
   if (parent?.sourceIdentity !== undefined && sourceIdentity !== undefined && sourceIdentity !== parent.sourceIdentity) {
-    throw new AwsError('InvalidParameterValue', `SourceIdentity cannot be changed in a role chain: the session has SourceIdentity ${parent.sourceIdentity}.`);
+    throw new AwsError(
+      'InvalidParameterValue',
+      `SourceIdentity cannot be changed in a role chain: the session has SourceIdentity ${parent.sourceIdentity}.`,
+    );
   }
   const inherited = (parent?.tags ?? []).filter((t) => parent?.transitiveTagKeys?.some((k) => k.toLowerCase() === t.Key.toLowerCase()));
   for (const tag of inherited) {
-    if (tags.some((t) => t.Key.toLowerCase() === tag.Key.toLowerCase())) throw new AwsError('InvalidParameterValue', `The session tag ${tag.Key} is transitive from the calling session and cannot be set again.`);
+    if (tags.some((t) => t.Key.toLowerCase() === tag.Key.toLowerCase()))
+      throw new AwsError(
+        'InvalidParameterValue',
+        `The session tag ${tag.Key} is transitive from the calling session and cannot be set again.`,
+      );
   }
   // Passing session tags needs sts:TagSession, and a source identity sts:SetSourceIdentity, both
   // allowed by the role's trust policy (and the caller's identity policies): AWS refuses the whole
@@ -124,19 +164,35 @@ const assumeRole: Handler = async ({ request: { params }, world, principal, now,
     const tagContext: Record<string, string | string[]> = { ...context, 'aws:TagKeys': sessionTagsToSet.map((t) => t.Key) };
     for (const tag of sessionTagsToSet) tagContext[`aws:RequestTag/${tag.Key}`] = tag.Value;
     if (!(await isAlsoAllowed('sts:TagSession', role.arn, { context: tagContext, resourcePolicy: role.assumeRolePolicyDocument }))) {
-      throw new AwsError('AccessDenied', `User: ${principal.arn} is not authorized to perform: sts:TagSession on resource: ${roleArn}`, 403);
+      throw new AwsError(
+        'AccessDenied',
+        `User: ${principal.arn} is not authorized to perform: sts:TagSession on resource: ${roleArn}`,
+        403,
+      );
     }
   }
   const effectiveSourceIdentity = sourceIdentity ?? parent?.sourceIdentity;
   if (effectiveSourceIdentity !== undefined) {
-    if (!(await isAlsoAllowed('sts:SetSourceIdentity', role.arn, { context: { ...context, 'sts:SourceIdentity': effectiveSourceIdentity }, resourcePolicy: role.assumeRolePolicyDocument }))) {
-      throw new AwsError('AccessDenied', `User: ${principal.arn} is not authorized to perform: sts:SetSourceIdentity on resource: ${roleArn}`, 403);
+    if (
+      !(await isAlsoAllowed('sts:SetSourceIdentity', role.arn, {
+        context: { ...context, 'sts:SourceIdentity': effectiveSourceIdentity },
+        resourcePolicy: role.assumeRolePolicyDocument,
+      }))
+    ) {
+      throw new AwsError(
+        'AccessDenied',
+        `User: ${principal.arn} is not authorized to perform: sts:SetSourceIdentity on resource: ${roleArn}`,
+        403,
+      );
     }
   }
   // Role chaining caps a session at one hour.
   const maxDuration = principal.kind === 'session' ? 3600 : role.maxSessionDuration;
   if (duration > maxDuration) {
-    throw new AwsError('ValidationError', `The requested DurationSeconds exceeds the ${principal.kind === 'session' ? '1 hour session limit for roles assumed by role chaining' : 'MaxSessionDuration set for this role'}.`);
+    throw new AwsError(
+      'ValidationError',
+      `The requested DurationSeconds exceeds the ${principal.kind === 'session' ? '1 hour session limit for roles assumed by role chaining' : 'MaxSessionDuration set for this role'}.`,
+    );
   }
 
   const session: Session = {
@@ -148,14 +204,23 @@ const assumeRole: Handler = async ({ request: { params }, world, principal, now,
     assumedRoleArn: `arn:aws:sts::${world.accountId}:assumed-role/${role.name}/${sessionName}`,
     sessionPolicy: sessionPolicies,
     ...(sessionTagsToSet.length > 0 ? { tags: sessionTagsToSet } : {}),
-    ...(transitiveTagKeys.length > 0 || inherited.length > 0 ? { transitiveTagKeys: [...inherited.map((t) => t.Key), ...transitiveTagKeys] } : {}),
+    ...(transitiveTagKeys.length > 0 || inherited.length > 0
+      ? { transitiveTagKeys: [...inherited.map((t) => t.Key), ...transitiveTagKeys] }
+      : {}),
     ...(effectiveSourceIdentity !== undefined ? { sourceIdentity: effectiveSourceIdentity } : {}),
   };
   world.addSession(session, now);
   return [
-    el('Credentials', [el('AccessKeyId', session.accessKeyId), el('SecretAccessKey', session.secretAccessKey), el('SessionToken', session.sessionToken), el('Expiration', session.expiration)]),
+    el('Credentials', [
+      el('AccessKeyId', session.accessKeyId),
+      el('SecretAccessKey', session.secretAccessKey),
+      el('SessionToken', session.sessionToken),
+      el('Expiration', session.expiration),
+    ]),
     el('AssumedRoleUser', [el('AssumedRoleId', `${role.roleId}:${sessionName}`), el('Arn', session.assumedRoleArn)]),
-    ...(sessionPolicies === undefined && sessionTagsToSet.length === 0 ? [] : [el('PackedPolicySize', Math.min(100, Math.ceil(((sessionPolicies?.length ?? 0) / 2048) * 100)))]),
+    ...(sessionPolicies === undefined && sessionTagsToSet.length === 0
+      ? []
+      : [el('PackedPolicySize', Math.min(100, Math.ceil(((sessionPolicies?.length ?? 0) / 2048) * 100)))]),
     ...(effectiveSourceIdentity === undefined ? [] : [el('SourceIdentity', effectiveSourceIdentity)]),
   ];
 };
@@ -165,12 +230,25 @@ function sessionTags(params: URLSearchParams): Tag[] {
   const tags: Tag[] = [];
   for (const [index, tag] of tagParameters(params).entries()) {
     const i = index + 1;
-    if (!TAG_KEY.test(tag.Key)) throw new AwsError('ValidationError', `1 validation error detected: Value '${tag.Key}' at 'tags.${i}.member.key' failed to satisfy constraint: Member must have length between 1 and 128 and satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+`);
-    if (!TAG_VALUE.test(tag.Value)) throw new AwsError('ValidationError', `1 validation error detected: Value at 'tags.${i}.member.value' failed to satisfy constraint: Member must have length less than or equal to 256 and satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*`);
-    if (tags.some((t) => t.Key.toLowerCase() === tag.Key.toLowerCase())) throw new AwsError('InvalidParameterValue', `Duplicate tag keys found. Please note that Tag keys are case insensitive: ${tag.Key}.`);
+    if (!TAG_KEY.test(tag.Key))
+      throw new AwsError(
+        'ValidationError',
+        `1 validation error detected: Value '${tag.Key}' at 'tags.${i}.member.key' failed to satisfy constraint: Member must have length between 1 and 128 and satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+`,
+      );
+    if (!TAG_VALUE.test(tag.Value))
+      throw new AwsError(
+        'ValidationError',
+        `1 validation error detected: Value at 'tags.${i}.member.value' failed to satisfy constraint: Member must have length less than or equal to 256 and satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*`,
+      );
+    if (tags.some((t) => t.Key.toLowerCase() === tag.Key.toLowerCase()))
+      throw new AwsError('InvalidParameterValue', `Duplicate tag keys found. Please note that Tag keys are case insensitive: ${tag.Key}.`);
     tags.push(tag);
   }
-  if (tags.length > 50) throw new AwsError('ValidationError', `1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50`);
+  if (tags.length > 50)
+    throw new AwsError(
+      'ValidationError',
+      `1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50`,
+    );
   return tags;
 }
 
@@ -178,10 +256,17 @@ function sessionTags(params: URLSearchParams): Tag[] {
 function sessionPolicyArns(params: URLSearchParams): string[] {
   const arns: string[] = [];
   for (let i = 1; params.has(`PolicyArns.member.${i}.arn`); i++) arns.push(params.get(`PolicyArns.member.${i}.arn`)!);
-  if (arns.length > 10) throw new AwsError('ValidationError', `1 validation error detected: Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to 10`);
+  if (arns.length > 10)
+    throw new AwsError(
+      'ValidationError',
+      `1 validation error detected: Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to 10`,
+    );
   for (const arn of arns) {
     if (/^arn:aws[a-z-]*:iam::aws:policy\//.test(arn)) {
-      throw new AwsError('InvalidParameterValue', `PolicyArns ${arn} is an AWS-managed policy: the local stand-in does not know AWS-managed policy documents, so it cannot apply it as a session policy. Use a customer-managed policy with the same statements.`);
+      throw new AwsError(
+        'InvalidParameterValue',
+        `PolicyArns ${arn} is an AWS-managed policy: the local stand-in does not know AWS-managed policy documents, so it cannot apply it as a session policy. Use a customer-managed policy with the same statements.`,
+      );
     }
   }
   return arns;
@@ -229,7 +314,8 @@ export const STS_OPERATIONS: QueryOperation[] = [
   // Decided on the role with its trust policy, for a caller of this account as for one of another.
   sts('AssumeRole', {
     resource: ({ request }) => request.params.get('RoleArn') ?? '',
-    resourcePolicy: ({ request, world }: AuthorizationInput) => assumableRole(world, request.params.get('RoleArn') ?? '')?.assumeRolePolicyDocument,
+    resourcePolicy: ({ request, world }: AuthorizationInput) =>
+      assumableRole(world, request.params.get('RoleArn') ?? '')?.assumeRolePolicyDocument,
     resourcePolicyRequired: true,
     context: ({ request }) => externalIdContext(request.params),
     credentials: 'any',

@@ -161,7 +161,17 @@ export function dictionary<T>(entries?: Record<string, T>): Record<string, T> {
 }
 
 export function emptyState(accountId: string, region: string): WorldState {
-  return { accountId, region, users: dictionary(), accessKeys: dictionary(), roles: dictionary(), policies: dictionary(), sessions: dictionary(), functions: dictionary(), logGroups: dictionary() };
+  return {
+    accountId,
+    region,
+    users: dictionary(),
+    accessKeys: dictionary(),
+    roles: dictionary(),
+    policies: dictionary(),
+    sessions: dictionary(),
+    functions: dictionary(),
+    logGroups: dictionary(),
+  };
 }
 export function sha256Base64(data: Buffer): string {
   return createHash('sha256').update(data).digest('base64');

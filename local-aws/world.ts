@@ -2,7 +2,22 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { AwsError, noSuchEntity } from './aws-error';
 import { appendToJournal, loadSnapshot, saveSnapshot } from './snapshot';
-import { AccessKey, FunctionUrlConfig, LambdaFunctionState, LogGroup, ManagedPolicy, Role, Session, Tag, User, WorldState, dictionary, emptyState, isoNow, newId } from './world-state';
+import {
+  type AccessKey,
+  type FunctionUrlConfig,
+  type LambdaFunctionState,
+  type LogGroup,
+  type ManagedPolicy,
+  type Role,
+  type Session,
+  type Tag,
+  type User,
+  type WorldState,
+  dictionary,
+  emptyState,
+  isoNow,
+  newId,
+} from './world-state';
 
 /**
  * The emulated account, as moto's backends hold one: every state change the wire APIs make is a
@@ -26,10 +41,14 @@ export class World {
   generation = 0;
   private nextSweep = 0;
 
-  constructor(readonly state: WorldState, private readonly snapshotFile?: string) {}
+  constructor(
+    readonly state: WorldState,
+    private readonly snapshotFile?: string,
+  ) {}
 
   static open(options: { accountId: string; region: string; snapshotFile?: string }): World {
-    if (options.snapshotFile === undefined || !fs.existsSync(options.snapshotFile)) return new World(emptyState(options.accountId, options.region), options.snapshotFile);
+    if (options.snapshotFile === undefined || !fs.existsSync(options.snapshotFile))
+      return new World(emptyState(options.accountId, options.region), options.snapshotFile);
     const { state, journalReplayed } = loadSnapshot(options.snapshotFile);
     const world = new World(state, options.snapshotFile);
     if (journalReplayed) world.save();
@@ -82,15 +101,25 @@ export class World {
 
   /** How many users and roles have the policy attached. */
   attachmentCount(arn: string): number {
-    return [...Object.values(this.state.roles), ...Object.values(this.state.users)].filter((entity) => entity.attachedPolicies.includes(arn)).length;
+    return [...Object.values(this.state.roles), ...Object.values(this.state.users)].filter((entity) =>
+      entity.attachedPolicies.includes(arn),
+    ).length;
   }
 
   // ---- IAM: changes ----------------------------------------------------------------------
 
   createUser(input: { name: string; path: string; tags: Tag[]; permissionsBoundary?: string }): User {
     // IAM names are unique case-insensitively (IAM User Guide, "IAM identifiers").
-    if (Object.keys(this.state.users).some((n) => n.toLowerCase() === input.name.toLowerCase())) throw new AwsError('EntityAlreadyExists', `User with name ${input.name} already exists.`, 409);
-    const user: User = { ...input, arn: this.iamArn('user', input.path, input.name), userId: newId('AIDA'), createDate: isoNow(), inlinePolicies: dictionary(), attachedPolicies: [] };
+    if (Object.keys(this.state.users).some((n) => n.toLowerCase() === input.name.toLowerCase()))
+      throw new AwsError('EntityAlreadyExists', `User with name ${input.name} already exists.`, 409);
+    const user: User = {
+      ...input,
+      arn: this.iamArn('user', input.path, input.name),
+      userId: newId('AIDA'),
+      createDate: isoNow(),
+      inlinePolicies: dictionary(),
+      attachedPolicies: [],
+    };
     return this.commit(() => (this.state.users[user.name] = user));
   }
 
@@ -108,7 +137,8 @@ export class World {
 
   createAccessKey(userName: string, secretAccessKey: string): AccessKey {
     const user = this.user(userName);
-    if (this.accessKeysOf(user.name).length >= ACCESS_KEYS_PER_USER) throw new AwsError('LimitExceeded', `Cannot exceed quota for AccessKeysPerUser: ${ACCESS_KEYS_PER_USER}`, 409);
+    if (this.accessKeysOf(user.name).length >= ACCESS_KEYS_PER_USER)
+      throw new AwsError('LimitExceeded', `Cannot exceed quota for AccessKeysPerUser: ${ACCESS_KEYS_PER_USER}`, 409);
     const key: AccessKey = { accessKeyId: newId('AKIA', 16), secretAccessKey, userName: user.name, status: 'Active', createDate: isoNow() };
     return this.commit(() => (this.state.accessKeys[key.accessKeyId] = key));
   }
@@ -125,13 +155,30 @@ export class World {
   }
 
   deleteInlinePolicy(kind: InlinePolicyOwner, owner: User | Role, policyName: string): void {
-    if (owner.inlinePolicies[policyName] === undefined) throw noSuchEntity(`The ${kind.toLowerCase()} policy with name ${policyName} cannot be found.`);
+    if (owner.inlinePolicies[policyName] === undefined)
+      throw noSuchEntity(`The ${kind.toLowerCase()} policy with name ${policyName} cannot be found.`);
     this.commit(() => delete owner.inlinePolicies[policyName]);
   }
 
-  createRole(input: { name: string; path: string; assumeRolePolicyDocument: string; description?: string; maxSessionDuration: number; permissionsBoundary?: string; tags: Tag[] }): Role {
-    if (Object.keys(this.state.roles).some((n) => n.toLowerCase() === input.name.toLowerCase())) throw new AwsError('EntityAlreadyExists', `Role with name ${input.name} already exists.`, 409);
-    const role: Role = { ...input, arn: this.iamArn('role', input.path, input.name), roleId: newId('AROA'), createDate: isoNow(), inlinePolicies: dictionary(), attachedPolicies: [] };
+  createRole(input: {
+    name: string;
+    path: string;
+    assumeRolePolicyDocument: string;
+    description?: string;
+    maxSessionDuration: number;
+    permissionsBoundary?: string;
+    tags: Tag[];
+  }): Role {
+    if (Object.keys(this.state.roles).some((n) => n.toLowerCase() === input.name.toLowerCase()))
+      throw new AwsError('EntityAlreadyExists', `Role with name ${input.name} already exists.`, 409);
+    const role: Role = {
+      ...input,
+      arn: this.iamArn('role', input.path, input.name),
+      roleId: newId('AROA'),
+      createDate: isoNow(),
+      inlinePolicies: dictionary(),
+      attachedPolicies: [],
+    };
     return this.commit(() => (this.state.roles[role.name] = role));
   }
 
@@ -149,7 +196,8 @@ export class World {
   /** Deletes a role without policies (DeleteConflict otherwise); its sessions end with it. */
   deleteRole(name: string): void {
     const role = this.role(name);
-    if (role.attachedPolicies.length > 0 || Object.keys(role.inlinePolicies).length > 0) throw new AwsError('DeleteConflict', 'Cannot delete entity, must detach all policies first.', 409);
+    if (role.attachedPolicies.length > 0 || Object.keys(role.inlinePolicies).length > 0)
+      throw new AwsError('DeleteConflict', 'Cannot delete entity, must detach all policies first.', 409);
     this.commit(() => {
       delete this.state.roles[role.name];
       this.dropSessions((session) => session.roleName === role.name);
@@ -162,15 +210,28 @@ export class World {
     }
     const now = isoNow();
     const policy: ManagedPolicy = {
-      name: input.name, path: input.path, arn: this.iamArn('policy', input.path, input.name), policyId: newId('ANPA'), createDate: now, updateDate: now,
-      description: input.description, defaultVersionId: 'v1', versions: [{ versionId: 'v1', document: input.document, createDate: now }], tags: input.tags,
+      name: input.name,
+      path: input.path,
+      arn: this.iamArn('policy', input.path, input.name),
+      policyId: newId('ANPA'),
+      createDate: now,
+      updateDate: now,
+      description: input.description,
+      defaultVersionId: 'v1',
+      versions: [{ versionId: 'v1', document: input.document, createDate: now }],
+      tags: input.tags,
     };
     return this.commit(() => (this.state.policies[policy.arn] = policy));
   }
 
   createPolicyVersion(policy: ManagedPolicy, document: string, setAsDefault: boolean): { versionId: string; createDate: string } {
-    if (policy.versions.length >= VERSIONS_PER_POLICY) throw new AwsError('LimitExceeded', `A managed policy can have up to ${VERSIONS_PER_POLICY} versions.`, 409);
-    const version = { versionId: `v${Math.max(...policy.versions.map((v) => Number(v.versionId.slice(1)))) + 1}`, document, createDate: isoNow() };
+    if (policy.versions.length >= VERSIONS_PER_POLICY)
+      throw new AwsError('LimitExceeded', `A managed policy can have up to ${VERSIONS_PER_POLICY} versions.`, 409);
+    const version = {
+      versionId: `v${Math.max(...policy.versions.map((v) => Number(v.versionId.slice(1)))) + 1}`,
+      document,
+      createDate: isoNow(),
+    };
     return this.commit(() => {
       policy.versions.push(version);
       if (setAsDefault) policy.defaultVersionId = version.versionId;
@@ -181,7 +242,8 @@ export class World {
 
   deletePolicyVersion(policy: ManagedPolicy, versionId: string): void {
     if (versionId === policy.defaultVersionId) throw new AwsError('DeleteConflict', 'Cannot delete the default version of a policy.', 409);
-    if (!policy.versions.some((v) => v.versionId === versionId)) throw noSuchEntity(`Policy ${policy.arn} version ${versionId} does not exist.`);
+    if (!policy.versions.some((v) => v.versionId === versionId))
+      throw noSuchEntity(`Policy ${policy.arn} version ${versionId} does not exist.`);
     this.commit(() => (policy.versions = policy.versions.filter((v) => v.versionId !== versionId)));
   }
 
@@ -245,9 +307,11 @@ export class World {
    * exist is refused: the hashicorp/aws provider retries this error while IAM propagates.
    */
   createFunction(fn: LambdaFunctionState): LambdaFunctionState {
-    if (this.state.functions[fn.name] !== undefined) throw new AwsError('ResourceConflictException', `Function already exist: ${fn.name}`, 409);
+    if (this.state.functions[fn.name] !== undefined)
+      throw new AwsError('ResourceConflictException', `Function already exist: ${fn.name}`, 409);
     const role = this.state.roles[fn.role.split('/').pop() ?? ''];
-    if (role === undefined || role.arn !== fn.role) throw new AwsError('InvalidParameterValueException', 'The role defined for the function cannot be assumed by Lambda.');
+    if (role === undefined || role.arn !== fn.role)
+      throw new AwsError('InvalidParameterValueException', 'The role defined for the function cannot be assumed by Lambda.');
     return this.commit(() => (this.state.functions[fn.name] = fn));
   }
 
@@ -264,12 +328,20 @@ export class World {
 
   createFunctionUrl(fn: LambdaFunctionState, url: FunctionUrlConfig): FunctionUrlConfig {
     if (fn.urls[url.qualifier ?? ''] !== undefined) {
-      throw new AwsError('ResourceConflictException', `Failed to create function url config for [functionArn = ${fn.arn}]. Error message:  FunctionUrlConfig exists for this Lambda function`, 409);
+      throw new AwsError(
+        'ResourceConflictException',
+        `Failed to create function url config for [functionArn = ${fn.arn}]. Error message:  FunctionUrlConfig exists for this Lambda function`,
+        409,
+      );
     }
     return this.commit(() => (fn.urls[url.qualifier ?? ''] = url));
   }
 
-  updateFunctionUrl(fn: LambdaFunctionState, qualifier: string, changes: Pick<FunctionUrlConfig, 'authType' | 'invokeMode' | 'cors' | 'lastModifiedTime'>): FunctionUrlConfig {
+  updateFunctionUrl(
+    fn: LambdaFunctionState,
+    qualifier: string,
+    changes: Pick<FunctionUrlConfig, 'authType' | 'invokeMode' | 'cors' | 'lastModifiedTime'>,
+  ): FunctionUrlConfig {
     const url = this.functionUrl(fn, qualifier);
     return this.commit(() => Object.assign(url, changes));
   }
@@ -282,7 +354,11 @@ export class World {
   /** Adds a statement to the function's policy; its Sid must be new. A new RevisionId, as every policy change on Lambda. */
   addPermission(fn: LambdaFunctionState, statement: Record<string, unknown> & { Sid: string }): void {
     if (fn.permissions.some((s) => s.Sid === statement.Sid)) {
-      throw new AwsError('ResourceConflictException', `The statement id (${statement.Sid}) provided already exists. Please provide a new statement id, or remove the existing statement.`, 409);
+      throw new AwsError(
+        'ResourceConflictException',
+        `The statement id (${statement.Sid}) provided already exists. Please provide a new statement id, or remove the existing statement.`,
+        409,
+      );
     }
     this.commit(() => {
       fn.permissions.push(statement);
@@ -292,7 +368,8 @@ export class World {
 
   /** Removes the statement `sid` on `resource` (the function, or one qualifier of it). */
   removePermission(fn: LambdaFunctionState, sid: string, resource: string): void {
-    if (!fn.permissions.some((s) => s.Sid === sid && s.Resource === resource)) throw new AwsError('ResourceNotFoundException', `Statement ${sid} is not found in resource policy.`, 404);
+    if (!fn.permissions.some((s) => s.Sid === sid && s.Resource === resource))
+      throw new AwsError('ResourceNotFoundException', `Statement ${sid} is not found in resource policy.`, 404);
     this.commit(() => {
       fn.permissions = fn.permissions.filter((s) => !(s.Sid === sid && s.Resource === resource));
       fn.revisionId = randomUUID();
@@ -319,7 +396,8 @@ export class World {
   }
 
   createLogGroup(name: string, tags: Record<string, string>): LogGroup {
-    if (this.state.logGroups[name] !== undefined) throw new AwsError('ResourceAlreadyExistsException', 'The specified log group already exists');
+    if (this.state.logGroups[name] !== undefined)
+      throw new AwsError('ResourceAlreadyExistsException', 'The specified log group already exists');
     const group: LogGroup = { name, arn: this.logGroupArn(name), creationTime: Date.now(), tags };
     return this.commit(() => (this.state.logGroups[name] = group));
   }

@@ -45,7 +45,8 @@ export function readZip(zip: Buffer, limit = MAX_UNZIPPED_BYTES): Map<string, Bu
     entries.push({ name, method, compressedSize, size, localOffset });
   }
   for (const { name, method, compressedSize, size, localOffset } of entries) {
-    if (localOffset + 30 > zip.length || zip.readUInt32LE(localOffset) !== 0x04034b50) throw new Error(`corrupt zip: bad local header for ${name}`);
+    if (localOffset + 30 > zip.length || zip.readUInt32LE(localOffset) !== 0x04034b50)
+      throw new Error(`corrupt zip: bad local header for ${name}`);
     const dataStart = localOffset + 30 + zip.readUInt16LE(localOffset + 26) + zip.readUInt16LE(localOffset + 28);
     const data = zip.subarray(dataStart, dataStart + compressedSize);
     let content: Buffer;
@@ -55,7 +56,8 @@ export function readZip(zip: Buffer, limit = MAX_UNZIPPED_BYTES): Map<string, Bu
         // One byte over the declared size is enough to know the entry lies.
         content = inflateRawSync(data, { maxOutputLength: Math.max(1, size + 1) });
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new Error(`corrupt zip: ${name} inflates to more than its declared ${size} bytes`);
+        if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+          throw new Error(`corrupt zip: ${name} inflates to more than its declared ${size} bytes`);
         throw error;
       }
     } else throw new Error(`zip entry ${name} uses compression method ${method}; only stored and deflate are supported`);

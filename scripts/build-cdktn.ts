@@ -23,8 +23,13 @@ const CDKTF_SPECIFIER = /(["'])(cdktf|@cdktf\/provider-aws\/lib\/[a-z0-9-]+)\1/g
 const LEFTOVER_CDKTF = /["'](cdktf(\/[^"']*)?|@cdktf\/[^"']*)["']/;
 
 export class UnrenamableSpecifierError extends Error {
-  constructor(readonly file: string, readonly specifier: string) {
-    super(`${file}: ${specifier} has no cdktn counterpart this build knows (only "cdktf" and "@cdktf/provider-aws/lib/<resource>" are renamed; the constructs must import providers by deep path)`);
+  constructor(
+    readonly file: string,
+    readonly specifier: string,
+  ) {
+    super(
+      `${file}: ${specifier} has no cdktn counterpart this build knows (only "cdktf" and "@cdktf/provider-aws/lib/<resource>" are renamed; the constructs must import providers by deep path)`,
+    );
     this.name = 'UnrenamableSpecifierError';
   }
 }
@@ -72,7 +77,8 @@ function main(argv: string[]): number {
   const toDir = path.resolve(argv[1] ?? path.join(root, 'dist', 'cdktn'));
   try {
     const files = emitCdktnEntry(fromDir, toDir);
-    if (process.env.npm_config_loglevel !== 'silent') console.log(`cdktn entry: ${files.length} files in ${path.relative(process.cwd(), toDir) || '.'}`);
+    if (process.env.npm_config_loglevel !== 'silent')
+      console.log(`cdktn entry: ${files.length} files in ${path.relative(process.cwd(), toDir) || '.'}`);
     return 0;
   } catch (error) {
     console.error(`build-cdktn: ${(error as Error).message}`);

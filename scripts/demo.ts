@@ -1,10 +1,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_ADMIN_KEY, LocalAws, startLocalAws } from '../local-aws/server';
+import { DEFAULT_ADMIN_KEY, type LocalAws, startLocalAws } from '../local-aws/server';
 import { synthDemo } from '../stacks/main';
 import { runInvokeCli } from './invoke/run';
 import { projectRoot } from './project-root';
-import { cdktfOutputsFile, deployedResources, findProviderMirror, initIfNeeded, readStateFile, terraform, terraformEnv } from './terraform-cli';
+import {
+  cdktfOutputsFile,
+  deployedResources,
+  findProviderMirror,
+  initIfNeeded,
+  readStateFile,
+  terraform,
+  terraformEnv,
+} from './terraform-cli';
 
 /**
  * `npm run demo`: the whole flow on this machine, no AWS account needed.
@@ -83,22 +91,51 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   let exitCode = 1;
   let worldEmptyAfterDestroy = false;
   try {
-    local = await step('start the local stand-in for AWS', () => startLocalAws({ snapshotFile: path.join(work, 'world.json') }), (l) => l.endpoint);
+    local = await step(
+      'start the local stand-in for AWS',
+      () => startLocalAws({ snapshotFile: path.join(work, 'world.json') }),
+      (l) => l.endpoint,
+    );
     const endpoint = local.endpoint;
     const stackName = await step('synthesize the demo stack (local mode)', async () =>
       synthDemo(path.join(work, 'cdktf.out'), { ...process.env, DEMO_AWS_ENDPOINT: endpoint, DEMO_STATE_PATH: statePath }),
     );
     stackDir = path.join(work, 'cdktf.out', 'stacks', stackName);
-    env = { ...terraformEnv(work), AWS_ACCESS_KEY_ID: DEFAULT_ADMIN_KEY.accessKeyId, AWS_SECRET_ACCESS_KEY: DEFAULT_ADMIN_KEY.secretAccessKey, AWS_SESSION_TOKEN: '', AWS_PROFILE: '' };
+    env = {
+      ...terraformEnv(work),
+      AWS_ACCESS_KEY_ID: DEFAULT_ADMIN_KEY.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: DEFAULT_ADMIN_KEY.secretAccessKey,
+      AWS_SESSION_TOKEN: '',
+      AWS_PROFILE: '',
+    };
     const mirror = findProviderMirror();
-    await step('terraform init', () => initIfNeeded(stackDir, env), (ran) => (ran ? (mirror ? `provider from the local mirror ${mirror}` : 'provider from the registry') : 'already initialised for this stack: skipped'));
+    await step(
+      'terraform init',
+      () => initIfNeeded(stackDir, env),
+      (ran) =>
+        ran
+          ? mirror
+            ? `provider from the local mirror ${mirror}`
+            : 'provider from the registry'
+          : 'already initialised for this stack: skipped',
+    );
     deployed = true;
-    await step('terraform apply (the real hashicorp/aws provider)', () => terraform(['apply', '-auto-approve', '-input=false', '-no-color'], { cwd: stackDir, env }).finally(narrowState), (r) => /Resources: \d+ added/.exec(r.stdout)?.[0] ?? '');
-    await step('write the deployment outputs', async () => {
-      const stackJson = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
-      fs.writeFileSync(outputsFile, JSON.stringify(cdktfOutputsFile(stackJson, readStateFile(statePath).outputs), null, 2), { mode: 0o600 });
-      return outputsFile;
-    }, (file) => `${path.relative(PROJECT, file)} (holds the invoker secret: mode 600, git-ignored)`);
+    await step(
+      'terraform apply (the real hashicorp/aws provider)',
+      () => terraform(['apply', '-auto-approve', '-input=false', '-no-color'], { cwd: stackDir, env }).finally(narrowState),
+      (r) => /Resources: \d+ added/.exec(r.stdout)?.[0] ?? '',
+    );
+    await step(
+      'write the deployment outputs',
+      async () => {
+        const stackJson = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
+        fs.writeFileSync(outputsFile, JSON.stringify(cdktfOutputsFile(stackJson, readStateFile(statePath).outputs), null, 2), {
+          mode: 0o600,
+        });
+        return outputsFile;
+      },
+      (file) => `${path.relative(PROJECT, file)} (holds the invoker secret: mode 600, git-ignored)`,
+    );
     await step('prove: unsigned -> 403, user key -> 403, assumed role -> 200', async () => {
       const code = await runInvokeCli(['--outputs', outputsFile, '--prove', '--session-name', 'lambda-url-iam-demo'], {
         stdout: (t) => out(t.replace(/^(?=.)/gm, '    ')),
@@ -114,15 +151,22 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       });
     }
     if (options.keep) {
-      out(`\nKept running: ${endpoint}. Try:\n  AWS_ENDPOINT_URL_STS=${endpoint} npm run invoke -- --outputs ${path.relative(PROJECT, outputsFile)} --data '{"hello":"world"}' --verbose\nCtrl-C destroys the deployment and stops the stand-in.\n`);
+      out(
+        `\nKept running: ${endpoint}. Try:\n  AWS_ENDPOINT_URL_STS=${endpoint} npm run invoke -- --outputs ${path.relative(PROJECT, outputsFile)} --data '{"hello":"world"}' --verbose\nCtrl-C destroys the deployment and stops the stand-in.\n`,
+      );
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
-    await step('terraform destroy', () => destroy(stackDir, env).finally(narrowState), (r) => /Resources: \d+ destroyed/.exec(r.stdout)?.[0] ?? '');
+    await step(
+      'terraform destroy',
+      () => destroy(stackDir, env).finally(narrowState),
+      (r) => /Resources: \d+ destroyed/.exec(r.stdout)?.[0] ?? '',
+    );
     deployed = false;
     await step('check that nothing is left', async () => {
       worldEmptyAfterDestroy = local!.world.isEmpty();
       const left = deployedResources(readStateFile(statePath));
-      if (!worldEmptyAfterDestroy || left.length > 0) throw new Error(`resources are left after destroy: ${left.join(', ') || 'in the stand-in'}`);
+      if (!worldEmptyAfterDestroy || left.length > 0)
+        throw new Error(`resources are left after destroy: ${left.join(', ') || 'in the stand-in'}`);
       // The key they hold is gone with the deployment; nothing secret stays on disk.
       for (const file of [outputsFile, `${statePath}.backup`]) fs.rmSync(file, { force: true });
     });
@@ -131,7 +175,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     err(`\nerror: ${(error as Error).message}\n`);
     if (deployed && stackDir !== '') {
       err('cleaning up: terraform destroy …\n');
-      await destroy(stackDir, env).catch((e) => err(`cleanup failed: ${(e as Error).message.split('\n')[0]}\n`)).finally(narrowState);
+      await destroy(stackDir, env)
+        .catch((e) => err(`cleanup failed: ${(e as Error).message.split('\n')[0]}\n`))
+        .finally(narrowState);
     }
   }
   const requests = (local?.stats.apiCalls ?? 0) + (local?.stats.urlInvocations ?? 0);
@@ -140,7 +186,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const totalMs = performance.now() - started;
   out(`\n${'Report'.padEnd(62)}${'time'.padStart(8)}\n`);
   for (const s of steps) out(`  ${s.ok ? 'ok  ' : 'FAIL'} ${s.name.padEnd(56)}${(s.ms / 1000).toFixed(1).padStart(7)} s\n`);
-  out(`  stand-in: ${requests} requests answered in ${(handlingMs / 1000).toFixed(2)} s in all (terraform and the provider's fixed 5 s wait for a new function are the rest)\n`);
+  out(
+    `  stand-in: ${requests} requests answered in ${(handlingMs / 1000).toFixed(2)} s in all (terraform and the provider's fixed 5 s wait for a new function are the rest)\n`,
+  );
   out(`  total ${(totalMs / 1000).toFixed(1)} s: ${exitCode === 0 ? 'the whole flow behaved as expected' : 'FAILED'}\n`);
   return { exitCode, steps, standIn: { requests, handlingMs, worldEmptyAfterDestroy }, totalMs };
 }
@@ -155,7 +203,9 @@ function destroy(stackDir: string, env: NodeJS.ProcessEnv) {
 
 if (require.main === module) {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
-    process.stdout.write('Usage: npm run demo [-- --keep] [-- --plan]\n\nDeploys the demo stack into the local stand-in for AWS, proves the refusals and the signed call, destroys it.\n  --keep  leave the deployment and the stand-in running until Ctrl-C (outputs in .demo/outputs.json)\n  --plan  also run a second terraform plan after apply and require "No changes"\n');
+    process.stdout.write(
+      'Usage: npm run demo [-- --keep] [-- --plan]\n\nDeploys the demo stack into the local stand-in for AWS, proves the refusals and the signed call, destroys it.\n  --keep  leave the deployment and the stand-in running until Ctrl-C (outputs in .demo/outputs.json)\n  --plan  also run a second terraform plan after apply and require "No changes"\n',
+    );
   } else {
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     runDemo({ keep: process.argv.includes('--keep'), secondPlan: process.argv.includes('--plan') }).then((report) => {

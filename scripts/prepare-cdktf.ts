@@ -16,13 +16,17 @@ async function main(): Promise<void> {
   const project = projectRoot();
   const mirror = findProviderMirror();
   if (mirror === undefined) {
-    process.stdout.write('No local mirror of hashicorp/aws was found: `npx cdktf deploy` will use the registry as usual. Nothing to prepare.\n');
+    process.stdout.write(
+      'No local mirror of hashicorp/aws was found: `npx cdktf deploy` will use the registry as usual. Nothing to prepare.\n',
+    );
     return;
   }
   const stack = synthDemo(path.join(project, 'cdktf.out'));
   const env = terraformEnv(project);
   await initIfNeeded(path.join(project, 'cdktf.out', 'stacks', stack), env);
-  process.stdout.write(`Prepared cdktf.out/stacks/${stack} with hashicorp/aws from ${mirror}.\nNow:\n  export TF_CLI_CONFIG_FILE=${env.TF_CLI_CONFIG_FILE}\n  npx cdktf deploy ${stack} --outputs-file outputs.json --outputs-file-include-sensitive-outputs\n(Keep the same DEMO_* settings for both commands.)\n`);
+  process.stdout.write(
+    `Prepared cdktf.out/stacks/${stack} with hashicorp/aws from ${mirror}.\nNow:\n  export TF_CLI_CONFIG_FILE=${env.TF_CLI_CONFIG_FILE}\n  npx cdktf deploy ${stack} --outputs-file outputs.json --outputs-file-include-sensitive-outputs\n(Keep the same DEMO_* settings for both commands.)\n`,
+  );
 }
 
 main().catch((error) => {

@@ -81,7 +81,9 @@ export interface CommandResult {
 
 export class TerraformMissingError extends Error {
   constructor() {
-    super('terraform was not found on PATH. Install Terraform >= 1.10 (e.g. 1.11.4) from https://developer.hashicorp.com/terraform/install, then run the tests again.');
+    super(
+      'terraform was not found on PATH. Install Terraform >= 1.10 (e.g. 1.11.4) from https://developer.hashicorp.com/terraform/install, then run the tests again.',
+    );
     this.name = 'TerraformMissingError';
   }
 }
@@ -114,11 +116,18 @@ export async function terraform(args: string[], options: { cwd: string; env: Nod
  * built from `terraform output -json` and the construct-id mapping in cdk.tf.json, so the same
  * client reads it whichever tool deployed.
  */
-export function cdktfOutputsFile(stackJson: { '//'?: { outputs?: unknown } }, terraformOutputs: Record<string, { value: unknown }>): unknown {
+export function cdktfOutputsFile(
+  stackJson: { '//'?: { outputs?: unknown } },
+  terraformOutputs: Record<string, { value: unknown }>,
+): unknown {
   const map = (node: unknown): unknown => {
     if (typeof node === 'string') return terraformOutputs[node]?.value;
     if (typeof node !== 'object' || node === null) return undefined;
-    return Object.fromEntries(Object.entries(node).map(([key, child]) => [key, map(child)]).filter(([, value]) => value !== undefined));
+    return Object.fromEntries(
+      Object.entries(node)
+        .map(([key, child]) => [key, map(child)])
+        .filter(([, value]) => value !== undefined),
+    );
   };
   return map(stackJson['//']?.outputs ?? {});
 }
@@ -130,10 +139,14 @@ export function cdktfOutputsFile(stackJson: { '//'?: { outputs?: unknown } }, te
  */
 export async function initIfNeeded(stackDir: string, env: NodeJS.ProcessEnv): Promise<boolean> {
   const stackJson = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
-  const cliConfig = env.TF_CLI_CONFIG_FILE !== undefined && fs.existsSync(env.TF_CLI_CONFIG_FILE) ? fs.readFileSync(env.TF_CLI_CONFIG_FILE, 'utf8') : '';
-  const fingerprint = createHash('sha256').update(JSON.stringify([stackJson.terraform ?? {}, cliConfig])).digest('hex');
+  const cliConfig =
+    env.TF_CLI_CONFIG_FILE !== undefined && fs.existsSync(env.TF_CLI_CONFIG_FILE) ? fs.readFileSync(env.TF_CLI_CONFIG_FILE, 'utf8') : '';
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify([stackJson.terraform ?? {}, cliConfig]))
+    .digest('hex');
   const marker = path.join(stackDir, '.terraform', 'lambda-url-iam-init.sha256');
-  const current = fs.existsSync(path.join(stackDir, '.terraform.lock.hcl')) && fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === fingerprint;
+  const current =
+    fs.existsSync(path.join(stackDir, '.terraform.lock.hcl')) && fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === fingerprint;
   if (current) return false;
   // -reconfigure: take the backend as the stack now says (a changed state path is not a migration).
   await terraform(['init', '-input=false', '-no-color', '-reconfigure'], { cwd: stackDir, env });
@@ -155,7 +168,8 @@ export interface TerraformState {
 export function readStateFile(file: string): TerraformState {
   if (!fs.existsSync(file)) return { outputs: {}, resources: [] };
   const state = JSON.parse(fs.readFileSync(file, 'utf8'));
-  if (state.version !== 4) throw new Error(`${file}: state format version ${state.version}; this reader knows version 4 (Terraform >= 0.12)`);
+  if (state.version !== 4)
+    throw new Error(`${file}: state format version ${state.version}; this reader knows version 4 (Terraform >= 0.12)`);
   return { outputs: state.outputs ?? {}, resources: state.resources ?? [] };
 }
 

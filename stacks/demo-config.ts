@@ -86,7 +86,8 @@ export function readDemoConfig(env: NodeJS.ProcessEnv, context: (key: string) =>
   const runtime = raw('runtime')!;
   check.oneOf(label('runtime'), runtime, RUNTIMES);
   const logRetentionDays = integer('logRetentionDays');
-  if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) check.fail(label('logRetentionDays'), logRetentionDays, `must be one of ${LOG_RETENTION_DAYS.join(', ')}`);
+  if (!LOG_RETENTION_DAYS.includes(logRetentionDays))
+    check.fail(label('logRetentionDays'), logRetentionDays, `must be one of ${LOG_RETENTION_DAYS.join(', ')}`);
   const localEndpoint = raw('localEndpoint');
   if (localEndpoint !== undefined && !/^https?:\/\/[^\s/]+(\/.*)?$/.test(localEndpoint)) {
     check.fail(label('localEndpoint'), localEndpoint, 'must be an http(s) URL such as http://127.0.0.1:4566');
@@ -100,11 +101,19 @@ export function readDemoConfig(env: NodeJS.ProcessEnv, context: (key: string) =>
     if (bucket === undefined) check.fail(label('stateBucket'), bucket, 'is required when the backend is s3');
     check.pattern(label('stateBucket'), bucket, /^[a-z0-9][a-z0-9.-]+[a-z0-9]$/, 3, 63, 'lower-case letters, digits, . and -');
     const stateRegion = raw('stateRegion') ?? region;
-    check.pattern(label('stateRegion'), stateRegion, /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 9, 20, 'an AWS region name such as us-east-1');
+    check.pattern(
+      label('stateRegion'),
+      stateRegion,
+      /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/,
+      9,
+      20,
+      'an AWS region name such as us-east-1',
+    );
     backend = { type: 's3', bucket, key: raw('stateKey')!, region: stateRegion, dynamodbTable: raw('stateLockTable') };
   } else {
     for (const name of ['stateBucket', 'stateLockTable'] as const) {
-      if (raw(name) !== undefined) check.fail(label(name), raw(name), `only applies to the s3 backend: set ${DEMO_SETTINGS.backend.env}=s3 or remove it`);
+      if (raw(name) !== undefined)
+        check.fail(label(name), raw(name), `only applies to the s3 backend: set ${DEMO_SETTINGS.backend.env}=s3 or remove it`);
     }
     backend = { type: 'local', path: raw('localStatePath') };
   }

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { LocalBackend, S3Backend, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
@@ -9,7 +9,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { ProtectedFunctionUrl } from '../constructs/protected-function-url';
 import { policyDocument, renderPolicy } from '../constructs/policy-document';
-import { DemoConfig } from './demo-config';
+import type { DemoConfig } from './demo-config';
 import { handlerPackage } from './handler-archive';
 
 /**

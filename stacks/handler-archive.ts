@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { App, AssetType, TerraformAsset } from 'cdktf';
 import { zipDirectory } from '../constructs/zip-writer';
 
@@ -30,5 +30,8 @@ export function handlerPackage(scope: Construct, id: string, directory: string):
     fs.mkdirSync(path.dirname(source), { recursive: true });
     fs.writeFileSync(source, zip);
   }
-  return { asset: new TerraformAsset(scope, id, { path: source, type: AssetType.FILE, assetHash }), sourceCodeHash: sha256.toString('base64') };
+  return {
+    asset: new TerraformAsset(scope, id, { path: source, type: AssetType.FILE, assetHash }),
+    sourceCodeHash: sha256.toString('base64'),
+  };
 }

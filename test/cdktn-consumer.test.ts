@@ -70,15 +70,27 @@ describe('a CDK Terrain project installing the packed package', { timeout: 240_0
     return consumer.run(process.execPath, [path.join('node_modules', 'typescript', 'bin', 'tsc'), '-p', `tsconfig.${resolution}.json`]);
   };
 
-  it.each(['node10', 'node16'] as const)('type-checks and compiles against cdktn 0.24 and @cdktn/provider-aws 25.x (moduleResolution %s)', (resolution) => {
-    const tsc = compile(resolution);
-    expect(tsc.output).toBe('');
-    expect(tsc.code).toBe(0);
-  });
+  it.each(['node10', 'node16'] as const)(
+    'type-checks and compiles against cdktn 0.24 and @cdktn/provider-aws 25.x (moduleResolution %s)',
+    (resolution) => {
+      const tsc = compile(resolution);
+      expect(tsc.output).toBe('');
+      expect(tsc.code).toBe(0);
+    },
+  );
 
   it("catches a wrong prop type at compile time (the types are cdktn's, not any)", () => {
-    consumer.write('wrong.ts', APP.replace("crossAccountInvokers: ['arn:aws:iam::444455556666:role/partner']", "maxSessionDuration: 'an hour'"));
-    const tsc = consumer.run(process.execPath, [path.join('node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '--strict', '--skipLibCheck', 'wrong.ts']);
+    consumer.write(
+      'wrong.ts',
+      APP.replace("crossAccountInvokers: ['arn:aws:iam::444455556666:role/partner']", "maxSessionDuration: 'an hour'"),
+    );
+    const tsc = consumer.run(process.execPath, [
+      path.join('node_modules', 'typescript', 'bin', 'tsc'),
+      '--noEmit',
+      '--strict',
+      '--skipLibCheck',
+      'wrong.ts',
+    ]);
     expect(tsc.code).not.toBe(0);
     expect(tsc.output).toMatch(/wrong\.ts\(\d+,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/);
   });
@@ -90,7 +102,9 @@ describe('a CDK Terrain project installing the packed package', { timeout: 240_0
     expect(JSON.parse(synth.output.trim())).toEqual({ onlyViaUrl: true });
     const stack = JSON.parse(consumer.read('cdktf.out/stacks/orders/cdk.tf.json'));
     expect(stack.terraform.required_providers.aws.version).toMatch(/^6\./);
-    expect(Object.values(stack.resource.aws_lambda_function_url)).toEqual([expect.objectContaining({ authorization_type: 'AWS_IAM', function_name: '${aws_lambda_function.Function.function_name}' })]);
+    expect(Object.values(stack.resource.aws_lambda_function_url)).toEqual([
+      expect.objectContaining({ authorization_type: 'AWS_IAM', function_name: '${aws_lambda_function.Function.function_name}' }),
+    ]);
     const permissions = Object.values(stack.resource.aws_lambda_permission) as Record<string, unknown>[];
     expect(permissions.map((p) => [p.action, p.function_url_auth_type, p.invoked_via_function_url]).sort()).toEqual([
       ['lambda:InvokeFunction', undefined, true],

@@ -22,7 +22,9 @@ function differences(before: unknown, after: unknown, at = ''): string[] {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
     return keys.flatMap((key) => differences(before[key], after[key], at === '' ? key : `${at}.${key}`));
   }
-  return JSON.stringify(before) === JSON.stringify(after) ? [] : [`${at}: ${JSON.stringify(before) ?? '(absent)'} -> ${JSON.stringify(after) ?? '(absent)'}`];
+  return JSON.stringify(before) === JSON.stringify(after)
+    ? []
+    : [`${at}: ${JSON.stringify(before) ?? '(absent)'} -> ${JSON.stringify(after) ?? '(absent)'}`];
 }
 
 describe('the cdktf and cdktn entries synthesize the same stack', () => {
@@ -40,7 +42,10 @@ describe('the cdktf and cdktn entries synthesize the same stack', () => {
   });
 
   it('has the same resources, by type and logical id', () => {
-    const inventory = (json: Json) => Object.entries(json.resource).flatMap(([type, byId]) => Object.keys(byId as Json).map((id) => `${type}.${id}`)).sort();
+    const inventory = (json: Json) =>
+      Object.entries(json.resource)
+        .flatMap(([type, byId]) => Object.keys(byId as Json).map((id) => `${type}.${id}`))
+        .sort();
     expect(inventory(fromCdktn.json)).toEqual(inventory(fromCdktf.json));
     // function; URL, 2 permissions; role, policy, attachment; user, key, user policy (10); aliased URL, 2 permissions;
     // its role, policy, attachment; user, key, user policy (9); streaming URL, role, policy, attachment (4)
@@ -49,7 +54,9 @@ describe('the cdktf and cdktn entries synthesize the same stack', () => {
 
   it('differs only in the provider version and invoked_via_function_url on the cross-account InvokeFunction permissions', () => {
     const permissions = fromCdktf.resources('aws_lambda_permission');
-    const invokeFunctionIds = Object.keys(permissions).filter((id) => permissions[id].action === 'lambda:InvokeFunction').sort();
+    const invokeFunctionIds = Object.keys(permissions)
+      .filter((id) => permissions[id].action === 'lambda:InvokeFunction')
+      .sort();
     expect(invokeFunctionIds).toHaveLength(2);
     expect(differences(fromCdktf.json, fromCdktn.json)).toEqual([
       `//.metadata.version: ${JSON.stringify(fromCdktf.json['//'].metadata.version)} -> ${JSON.stringify(fromCdktn.json['//'].metadata.version)}`,
@@ -71,7 +78,9 @@ describe('the cdktf and cdktn entries synthesize the same stack', () => {
   });
 
   it('recognises the LambdaFunction of its own provider (no instanceof across copies)', () => {
-    expect(Object.values(fromCdktn.resources('aws_lambda_function_url')).map((url) => url.function_name)).toContain('${aws_lambda_function.Function.function_name}');
+    expect(Object.values(fromCdktn.resources('aws_lambda_function_url')).map((url) => url.function_name)).toContain(
+      '${aws_lambda_function.Function.function_name}',
+    );
   });
 
   const temp = useTempDir('cdktn-synth-');
@@ -80,7 +89,9 @@ describe('the cdktf and cdktn entries synthesize the same stack', () => {
     const messages = [cdktf, cdktn].map((target) => {
       // The App creates its outdir at once, so give it one that is removed.
       try {
-        new target.constructs.IamFunctionUrl(new target.TerraformStack(new target.App({ outdir: temp() }), 'Stack') as never, 'Orders', { function: 'my.fn' });
+        new target.constructs.IamFunctionUrl(new target.TerraformStack(new target.App({ outdir: temp() }), 'Stack') as never, 'Orders', {
+          function: 'my.fn',
+        });
       } catch (error) {
         return `${(error as Error).name}: ${(error as Error).message}`;
       }
@@ -109,7 +120,9 @@ describe('the cdktf and cdktn entries synthesize the same stack', () => {
     });
     expect(refusals[0][0]).toMatch(/^InvalidPropError: ProtectedFunctionUrl at Stack\/Flag: createAccessKey must be true or false/);
     expect(refusals[0][1]).toBe('no error');
-    expect(refusals[0][2]).toMatch(/^InvalidPropError: FunctionInvokerRole at Stack\/Reports\/InvokerRole: namePrefix \+ roleName must differ/);
+    expect(refusals[0][2]).toMatch(
+      /^InvalidPropError: FunctionInvokerRole at Stack\/Reports\/InvokerRole: namePrefix \+ roleName must differ/,
+    );
     expect(refusals[1]).toEqual(refusals[0]);
   });
 });

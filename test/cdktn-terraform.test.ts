@@ -18,9 +18,9 @@ import { useTempDir } from './support/temp-dir';
  * LAMBDA_URL_IAM_REQUIRE_AWS6=1 makes its absence a failure, for machines that can have it.
  */
 
-export const REQUIRE_VARIABLE = 'LAMBDA_URL_IAM_REQUIRE_AWS6';
+const REQUIRE_VARIABLE = 'LAMBDA_URL_IAM_REQUIRE_AWS6';
 /** Declares the provider unavailable without asking the registry, with the reason given. */
-export const UNAVAILABLE_VARIABLE = 'LAMBDA_URL_IAM_AWS6_PROVIDER_UNAVAILABLE';
+const UNAVAILABLE_VARIABLE = 'LAMBDA_URL_IAM_AWS6_PROVIDER_UNAVAILABLE';
 const cdktn = loadTarget('cdktn');
 const VERSION = cdktn.providerVersion;
 const mirror = findProviderMirror(process.env, VERSION);
@@ -40,7 +40,10 @@ function installHint(): string {
 
 /** Fails the run when the provider is required, else records the check as not run. */
 function providerUnavailable(reason: string): string {
-  if (required) throw new Error(`${CHECK}: hashicorp/aws ${VERSION} could not be installed and ${REQUIRE_VARIABLE}=1 requires it.\nWhy: ${reason}\nTo install it: ${installHint()}`);
+  if (required)
+    throw new Error(
+      `${CHECK}: hashicorp/aws ${VERSION} could not be installed and ${REQUIRE_VARIABLE}=1 requires it.\nWhy: ${reason}\nTo install it: ${installHint()}`,
+    );
   reportNotRun({ check: CHECK, reason, install: installHint(), requireVariable: REQUIRE_VARIABLE });
   return reason;
 }
@@ -85,7 +88,10 @@ describe(CHECK, { timeout: 180_000 }, () => {
     };
     const init = await runTerraform(['init', '-input=false', '-no-color'], { cwd: dir, env });
     if (init.code !== 0) {
-      const said = (init.stderr || init.stdout).split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('To see which'));
+      const said = (init.stderr || init.stdout)
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('To see which'));
       notRun = providerUnavailable(`no local mirror holds it, and terraform init could not fetch it: ${said.slice(0, 4).join(' ')}`);
     }
   }, 180_000);
@@ -93,7 +99,9 @@ describe(CHECK, { timeout: 180_000 }, () => {
   it(`installs hashicorp/aws ${VERSION}`, (context) => {
     if (notRun !== undefined) context.skip(`NOT RUN: ${notRun}`);
     const lock = fs.readFileSync(path.join(dir, '.terraform.lock.hcl'), 'utf8');
-    expect(lock).toMatch(new RegExp(`provider "registry\\.terraform\\.io/hashicorp/aws" \\{\\s*version\\s*=\\s*"${VERSION.replace(/\./g, '\\.')}"`));
+    expect(lock).toMatch(
+      new RegExp(`provider "registry\\.terraform\\.io/hashicorp/aws" \\{\\s*version\\s*=\\s*"${VERSION.replace(/\./g, '\\.')}"`),
+    );
   });
 
   it('validates with no errors and no warnings', async (context) => {

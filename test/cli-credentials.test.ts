@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HeldProfiles, writeHeldProfiles } from './support/held-profiles';
+import { type HeldProfiles, writeHeldProfiles } from './support/held-profiles';
 import { runCli } from './support/invoke-cli-run';
-import { SeededWorld, seedWorld } from './support/local-aws-fixtures';
+import { type SeededWorld, seedWorld } from './support/local-aws-fixtures';
 import { useTempDir } from './support/temp-dir';
 
 /**
@@ -39,7 +39,20 @@ describe('signing with the credentials you already hold', () => {
   });
 
   it('without --no-assume-role the same profile cannot assume the role again (exit 4): why the mode exists', async () => {
-    const result = await cli(['--url', world.urls.echo, '--region', 'us-east-1', '--role-arn', world.roleArn, '--external-id', world.externalId, '--profile', 'invoker', '--propagation-wait', '0']);
+    const result = await cli([
+      '--url',
+      world.urls.echo,
+      '--region',
+      'us-east-1',
+      '--role-arn',
+      world.roleArn,
+      '--external-id',
+      world.externalId,
+      '--profile',
+      'invoker',
+      '--propagation-wait',
+      '0',
+    ]);
     expect(result.code).toBe(4);
     expect(result.stderr).toMatch(/AssumeRole failed \(AccessDenied\)/);
   });
@@ -55,6 +68,8 @@ describe('signing with the credentials you already hold', () => {
   it('--verbose says which credentials sign', async () => {
     const result = await cli(['--url', world.urls.echo, '--region', 'us-east-1', '--no-assume-role', '--profile', 'invoker', '--verbose']);
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain(`· calling ${world.urls.echo}; signing with the credentials you hold (AWS SDK default chain, profile "invoker"), without AssumeRole`);
+    expect(result.stderr).toContain(
+      `· calling ${world.urls.echo}; signing with the credentials you hold (AWS SDK default chain, profile "invoker"), without AssumeRole`,
+    );
   });
 });

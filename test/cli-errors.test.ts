@@ -4,8 +4,8 @@ import type { InvokeResponse } from '../client/responses';
 import { exitCodeOf, reportError } from '../scripts/invoke/errors';
 import { explainRefusal } from '../scripts/invoke/refusal';
 import { runCli, writeSeededOutputs } from './support/invoke-cli-run';
-import { SeededWorld, seedWorld } from './support/local-aws-fixtures';
-import { SilentServer, findClosedPort, startSilentServer } from './support/loopback-servers';
+import { type SeededWorld, seedWorld } from './support/local-aws-fixtures';
+import { type SilentServer, findClosedPort, startSilentServer } from './support/loopback-servers';
 import { STATIC_PROFILE_ARGS, staticProfileEnv } from './support/static-profile';
 import { useTempDir } from './support/temp-dir';
 
@@ -40,23 +40,34 @@ describe('exit codes', () => {
 
 describe('the report', () => {
   it("names the library's options in hints by their flags", () => {
-    const error = new AssumeRoleError('AccessDenied', 'not authorized', ['If the role requires an external ID, pass it (`externalId`, the external_id output).', '`stsTimeoutMs` sets the limit; `notAnOption` stays as it is.']);
+    const error = new AssumeRoleError('AccessDenied', 'not authorized', [
+      'If the role requires an external ID, pass it (`externalId`, the external_id output).',
+      '`stsTimeoutMs` sets the limit; `notAnOption` stays as it is.',
+    ]);
     const { code, stderr } = report(error);
     expect(code).toBe(4);
-    expect(stderr).toBe('error: AssumeRole failed (AccessDenied): not authorized\n  - If the role requires an external ID, pass it (--external-id, the external_id output).\n  - --sts-timeout sets the limit; `notAnOption` stays as it is.\n');
+    expect(stderr).toBe(
+      'error: AssumeRole failed (AccessDenied): not authorized\n  - If the role requires an external ID, pass it (--external-id, the external_id output).\n  - --sts-timeout sets the limit; `notAnOption` stays as it is.\n',
+    );
   });
 
   it('with --json: one object with the type, the code, the message, the hints and the exit code', () => {
     const { code, stdout, stderr } = report(new CredentialsUnavailableError('none here', ['set `profile`']), true);
     expect(code).toBe(4);
     expect(stderr).toBe('');
-    expect(JSON.parse(stdout)).toEqual({ error: { type: 'CredentialsUnavailableError', code: 'credentials-unavailable', message: 'none here', hints: ['set --profile'] }, exitCode: 4 });
+    expect(JSON.parse(stdout)).toEqual({
+      error: { type: 'CredentialsUnavailableError', code: 'credentials-unavailable', message: 'none here', hints: ['set --profile'] },
+      exitCode: 4,
+    });
   });
 
   it('with --json the usage error is one JSON object on stdout', async () => {
     const result = await runCli([...URL_ARGS, '--json', '--bogus']);
     expect(result.code).toBe(2);
-    expect(JSON.parse(result.stdout)).toMatchObject({ exitCode: 2, error: { type: 'ClientOptionError', code: 'invalid-option', message: expect.stringMatching(/--bogus/) } });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      exitCode: 2,
+      error: { type: 'ClientOptionError', code: 'invalid-option', message: expect.stringMatching(/--bogus/) },
+    });
   });
 
   it('--debug adds the stack trace', async () => {
@@ -70,17 +81,23 @@ describe('a refusal explained on the terminal', () => {
   const base = { status: 403, body: Buffer.alloc(0), truncated: false, attempts: 1, durationMs: 1 };
 
   it("names the signing region as the one used, not as the function's", () => {
-    const response = { ...base, headers: Object.create(null), body: Buffer.from(''), text: '{"Message":"Forbidden"}', json: { Message: 'Forbidden' } };
+    const response = {
+      ...base,
+      headers: Object.create(null),
+      body: Buffer.from(''),
+      text: '{"Message":"Forbidden"}',
+      json: { Message: 'Forbidden' },
+    };
     const text = explainRefusal(response, { region: 'eu-west-1', signed: true, temporary: true }).join('\n');
     expect(text).toContain('signed for service "lambda" and region "eu-west-1"; that must be the region the function is in');
     expect(text).not.toContain("(the function's region)");
   });
 
   it('carries no control characters from the server: ESC sequences in the message, the plain text or x-amzn-ErrorType are shown as "?"', () => {
-    const escape = '\u001b]0;owned\u0007\u001b[2J';
+    const controlSequence = '\u001b]0;owned\u0007\u001b[2J';
     const responses: InvokeResponse[] = [
-      { ...base, headers: { 'x-amzn-errortype': `Forbidden${escape}` }, text: '', json: { Message: `denied${escape}` } },
-      { ...base, headers: {}, text: `plain${escape}\r\nfake line`, json: undefined },
+      { ...base, headers: { 'x-amzn-errortype': `Forbidden${controlSequence}` }, text: '', json: { Message: `denied${controlSequence}` } },
+      { ...base, headers: {}, text: `plain${controlSequence}\r\nfake line`, json: undefined },
       { ...base, headers: {}, text: '', json: { message: { nested: true } } },
     ];
     for (const response of responses) {
@@ -102,7 +119,21 @@ describe('an endpoint that accepts the connection and never answers', () => {
   afterAll(() => silent.close());
 
   it('STS: the CLI exits 5 within the STS timeout and its retries, naming the endpoint and the flag that sets the limit', async () => {
-    const result = await runCli(['--url', 'http://127.0.0.1:9/lambda-url/x/', '--region', 'us-east-1', '--role-arn', ROLE, '--sts-timeout', '300', '--profile', 'static'], { ...credentialsEnv, AWS_ENDPOINT_URL_STS: silent.url });
+    const result = await runCli(
+      [
+        '--url',
+        'http://127.0.0.1:9/lambda-url/x/',
+        '--region',
+        'us-east-1',
+        '--role-arn',
+        ROLE,
+        '--sts-timeout',
+        '300',
+        '--profile',
+        'static',
+      ],
+      { ...credentialsEnv, AWS_ENDPOINT_URL_STS: silent.url },
+    );
     expect(result.code).toBe(5);
     expect(result.stderr).toContain(`STS at ${silent.url} did not answer AssumeRole within 300 ms (3 attempt(s))`);
     expect(result.stderr).toMatch(/--sts-timeout sets the limit per call/);
@@ -111,14 +142,20 @@ describe('an endpoint that accepts the connection and never answers', () => {
   });
 
   it('the function URL: --max-time bounds the whole run even with a long --timeout', async () => {
-    const result = await runCli(['--url', `${silent.url}/lambda-url/x/`, ...STATIC_PROFILE_ARGS, '--timeout', '900000', '--max-time', '1'], credentialsEnv);
+    const result = await runCli(
+      ['--url', `${silent.url}/lambda-url/x/`, ...STATIC_PROFILE_ARGS, '--timeout', '900000', '--max-time', '1'],
+      credentialsEnv,
+    );
     expect(result.code).toBe(5);
     expect(result.stderr).toMatch(/gave up after 1 s \(--max-time 1\)/);
     expect(result.ms).toBeLessThan(4000);
   });
 
   it('the function URL: the per-attempt timeout ends in exit 5 with "no answer within"', async () => {
-    const result = await runCli(['--url', `${silent.url}/lambda-url/x/`, ...STATIC_PROFILE_ARGS, '--timeout', '300', '--retries', '0'], credentialsEnv);
+    const result = await runCli(
+      ['--url', `${silent.url}/lambda-url/x/`, ...STATIC_PROFILE_ARGS, '--timeout', '300', '--retries', '0'],
+      credentialsEnv,
+    );
     expect(result.code).toBe(5);
     expect(result.stderr).toMatch(/no answer within 300 ms/);
   });
@@ -156,6 +193,6 @@ describe('against the local stand-in', () => {
   it('a 403 from the URL is explained on stderr with the likely causes', async () => {
     const refused = await cli(['--outputs', outputsFile, '--url', world.urls.other]);
     expect(refused.stderr).toMatch(/-> 403 /);
-    expect(refused.stderr).toMatch(/The function URL answered 403[^]*Likely causes:/);
+    expect(refused.stderr).toMatch(/The function URL answered 403[\s\S]*Likely causes:/);
   });
 });

@@ -74,20 +74,33 @@ describe('files named by flags are read bounded', () => {
     expect(result.stderr).toMatch(/^error: usage: --outputs is larger than 10485760 bytes, the most an outputs file may hold \(got ".*"\)/);
   });
 
-  it('--data @FIFO over Lambda\'s 6 MB request payload: exit 2 before any call', async () => {
+  it("--data @FIFO over Lambda's 6 MB request payload: exit 2 before any call", async () => {
     const fifo = await fifoWith('data.fifo', 7 * 1024 * 1024);
     const result = await cli(['--url', url, ...STATIC_PROFILE_ARGS, '--data', `@${fifo.file}`], credentialsEnv);
     await fifo.done;
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^error: usage: --data is larger than 6291456 bytes: Lambda refuses a function URL request payload over 6 MB/);
+    expect(result.stderr).toMatch(
+      /^error: usage: --data is larger than 6291456 bytes: Lambda refuses a function URL request payload over 6 MB/,
+    );
   });
 
   it('--session-policy from a FIFO far larger than a policy: exit 2', async () => {
     const fifo = await fifoWith('policy.fifo', 1024 * 1024);
-    const result = await cli(['--url', url, '--region', 'us-east-1', '--role-arn', 'arn:aws:iam::111122223333:role/function_invoker', '--session-policy', fifo.file]);
+    const result = await cli([
+      '--url',
+      url,
+      '--region',
+      'us-east-1',
+      '--role-arn',
+      'arn:aws:iam::111122223333:role/function_invoker',
+      '--session-policy',
+      fifo.file,
+    ]);
     await fifo.done;
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^error: usage: --session-policy is larger than 65536 bytes: a session policy is at most 2048 characters/);
+    expect(result.stderr).toMatch(
+      /^error: usage: --session-policy is larger than 65536 bytes: a session policy is at most 2048 characters/,
+    );
   });
 });
 
@@ -105,7 +118,20 @@ describe('--data @FILE sends the file byte for byte', () => {
 describe('an outputs file holding the invoker secret', () => {
   const outputs = (mode: number) => {
     const file = path.join(dir, `outputs-${mode.toString(8)}.json`);
-    fs.writeFileSync(file, JSON.stringify({ s: { u: { function_url: url, invoker_role_arn: 'arn:aws:iam::111122223333:role/function_invoker', region: 'us-east-1', invoker_access_key_id: 'AKIAIOSFODNN7EXAMPLE', invoker_secret_access_key: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' } } }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        s: {
+          u: {
+            function_url: url,
+            invoker_role_arn: 'arn:aws:iam::111122223333:role/function_invoker',
+            region: 'us-east-1',
+            invoker_access_key_id: 'AKIAIOSFODNN7EXAMPLE',
+            invoker_secret_access_key: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+          },
+        },
+      }),
+    );
     fs.chmodSync(file, mode);
     return file;
   };
@@ -115,7 +141,9 @@ describe('an outputs file holding the invoker secret', () => {
   it('readable by other users (cdktf writes it 0644): a warning with the chmod that fixes it', async () => {
     const file = outputs(0o644);
     const result = await cli(['--outputs', file, ...stopEarly]);
-    expect(result.stderr).toContain(`warning: ${file} holds the invoker's secret access key and other users can read it (mode 644); run: chmod 600 ${file}`);
+    expect(result.stderr).toContain(
+      `warning: ${file} holds the invoker's secret access key and other users can read it (mode 644); run: chmod 600 ${file}`,
+    );
     expect(result.stderr).not.toContain('wJalr');
   });
 

@@ -78,13 +78,32 @@ describe('--help', () => {
 
   it('shows the run-time bound, the STS timeout and the modes', async () => {
     const text = await help();
-    for (const option of ['--max-time', '--sts-timeout', '--max-bytes', '--no-assume-role', '--profile', '--presign', '--debug']) expect(text).toContain(option);
+    for (const option of ['--max-time', '--sts-timeout', '--max-bytes', '--no-assume-role', '--profile', '--presign', '--debug'])
+      expect(text).toContain(option);
     expect(text).toMatch(/--max-time S\s+upper bound for the whole run, then exit 5 \(default 120/);
   });
 
   it('documents every option and the exit codes', async () => {
     const text = await help();
-    for (const option of ['--outputs', '--url', '--role-arn', '--external-id', '--session-name', '--duration', '--session-policy', '--region', '--method', '--data', '-H', '--query', '--prove', '--repeat', '--interval', '--json', '--verbose']) {
+    for (const option of [
+      '--outputs',
+      '--url',
+      '--role-arn',
+      '--external-id',
+      '--session-name',
+      '--duration',
+      '--session-policy',
+      '--region',
+      '--method',
+      '--data',
+      '-H',
+      '--query',
+      '--prove',
+      '--repeat',
+      '--interval',
+      '--json',
+      '--verbose',
+    ]) {
       expect(text).toContain(option);
     }
     expect(text).toMatch(/Exit codes/);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, writeSeededOutputs } from './support/invoke-cli-run';
-import { SeededWorld, seedWorld } from './support/local-aws-fixtures';
+import { type SeededWorld, seedWorld } from './support/local-aws-fixtures';
 import { useTempDir } from './support/temp-dir';
 
 /** The CLI's modes besides --prove, against the local stand-in: --repeat, --json, --presign. */
@@ -24,7 +24,12 @@ describe('--repeat and --json', () => {
     const repeated = await cli(['--outputs', outputsFile, '--repeat', '5']);
     expect(repeated.code).toBe(0);
     expect(repeated.stderr).toContain('5 call(s); STS AssumeRole was called 1 time(s)');
-    expect(repeated.stdout.trim().split('\n').map((line) => JSON.parse(line).caller.userArn)).toHaveLength(5);
+    expect(
+      repeated.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).caller.userArn),
+    ).toHaveLength(5);
     const json = await cli(['--outputs', outputsFile, '--json', '--data', 'ping', '-H', 'content-type: text/plain', '--path', '/x']);
     const parsed = JSON.parse(json.stdout);
     expect(parsed).toMatchObject({ status: 200, body: { body: 'ping', path: '/x' }, assumeRoleCalls: 1, timing: { attempts: 1 } });
@@ -37,7 +42,9 @@ describe('--presign', () => {
     const { code, stdout, stderr } = await cli(['--outputs', outputs, '--presign', '1800', '--path', '/p']);
     expect(stderr).toMatch(/bearer credential/);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/lambda-url\/[0-9a-f]+\/p\?X-Amz-Algorithm=AWS4-HMAC-SHA256&.*X-Amz-Expires=1800&.*&X-Amz-Signature=[0-9a-f]{64}\n$/);
+    expect(stdout).toMatch(
+      /^http:\/\/127\.0\.0\.1:\d+\/lambda-url\/[0-9a-f]+\/p\?X-Amz-Algorithm=AWS4-HMAC-SHA256&.*X-Amz-Expires=1800&.*&X-Amz-Signature=[0-9a-f]{64}\n$/,
+    );
     expect(stdout).not.toContain(world.userKey.secretAccessKey);
     // A session of 1860 s (1800 + a minute) was asked for, not the default 3600.
     const signer = Object.values(world.local.world.state.sessions).find((s) => stdout.includes(`X-Amz-Credential=${s.accessKeyId}%2F`));

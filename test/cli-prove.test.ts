@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HeldProfiles, writeHeldProfiles } from './support/held-profiles';
+import { type HeldProfiles, writeHeldProfiles } from './support/held-profiles';
 import { runCli, writeSeededOutputs } from './support/invoke-cli-run';
-import { SeededWorld, seedWorld } from './support/local-aws-fixtures';
+import { type SeededWorld, seedWorld } from './support/local-aws-fixtures';
 import { useTempDir } from './support/temp-dir';
 
 /**
@@ -47,7 +47,9 @@ describe('--prove with the credentials you hold (--no-assume-role)', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/PASS\s+unsigned request/);
     expect(result.stdout).toMatch(/SKIP\s+signed with the invoker user's own key .*skipped: the outputs hold no invoker key/);
-    expect(result.stdout).toMatch(/PASS\s+signed with the credentials you hold\s+expected 200, caller arn:aws:sts::123456789012:assumed-role\/function_invoker\/ci-job/);
+    expect(result.stdout).toMatch(
+      /PASS\s+signed with the credentials you hold\s+expected 200, caller arn:aws:sts::123456789012:assumed-role\/function_invoker\/ci-job/,
+    );
     expect(result.stdout).toMatch(/All 2 checked calls behaved as expected \(1 skipped\)/);
   });
 

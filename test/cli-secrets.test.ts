@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HeldProfiles, writeHeldProfiles } from './support/held-profiles';
+import { type HeldProfiles, writeHeldProfiles } from './support/held-profiles';
 import { runCli, writeSeededOutputs } from './support/invoke-cli-run';
-import { SeededWorld, seedWorld } from './support/local-aws-fixtures';
+import { type SeededWorld, seedWorld } from './support/local-aws-fixtures';
 import { useTempDir } from './support/temp-dir';
 
 /**
@@ -27,7 +27,10 @@ afterAll(async () => {
 
 /** Every secret key and session token the stand-in has issued so far, and the invoker user's secret. */
 function issuedSecrets(): string[] {
-  return [world.userKey.secretAccessKey, ...Object.values(world.local.world.state.sessions).flatMap((s) => [s.secretAccessKey, s.sessionToken])];
+  return [
+    world.userKey.secretAccessKey,
+    ...Object.values(world.local.world.state.sessions).flatMap((s) => [s.secretAccessKey, s.sessionToken]),
+  ];
 }
 
 describe('secrets never printed', () => {

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ts from 'typescript';
 import { runCli } from './support/invoke-cli-run';
-import { BodyServer, startBodyServer } from './support/loopback-servers';
+import { type BodyServer, startBodyServer } from './support/loopback-servers';
 import { STATIC_PROFILE_ARGS, staticProfileEnv } from './support/static-profile';
 import { useTempDir } from './support/temp-dir';
 
@@ -32,10 +32,16 @@ afterAll(() => server.close());
 /** The CLI and the client transpiled (no type check) into `dir`, so a plain node process can run them. */
 function compileCli(dir: string): string {
   const root = path.resolve(__dirname, '..');
-  const sources = (folder: string) => fs.readdirSync(path.join(root, folder)).filter((f) => f.endsWith('.ts')).map((f) => `${folder}/${f}`);
+  const sources = (folder: string) =>
+    fs
+      .readdirSync(path.join(root, folder))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => `${folder}/${f}`);
   for (const relative of [...sources('scripts/invoke'), ...sources('client')]) {
     const source = fs.readFileSync(path.join(root, relative), 'utf8');
-    const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
+    const { outputText } = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    });
     fs.mkdirSync(path.join(dir, path.dirname(relative)), { recursive: true });
     fs.writeFileSync(path.join(dir, relative.replace(/\.ts$/, '.js')), outputText);
   }
@@ -43,7 +49,10 @@ function compileCli(dir: string): string {
 }
 
 /** Runs node with `args`, counts stdout bytes (never keeping them) and reads the MAXRSS line it prints. */
-function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdoutBytes: number; maxRssKb: number; stderr: string }> {
+function runNode(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdoutBytes: number; maxRssKb: number; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdoutBytes = 0;
@@ -63,9 +72,13 @@ describe('large bodies are streamed, and bounded by --max-bytes', () => {
   it('a 100 MB body reaches stdout as it arrives, before the server has sent it all', async () => {
     server.stats.received = 0;
     server.stats.receivedWhenServerFinished = -1;
-    const result = await runCli(['--url', server.url, '--query', 'mb=100', ...STATIC_PROFILE_ARGS, '--max-bytes', String(200 * MB)], credentialsEnv, (bytes) => {
-      server.stats.received += bytes.length;
-    });
+    const result = await runCli(
+      ['--url', server.url, '--query', 'mb=100', ...STATIC_PROFILE_ARGS, '--max-bytes', String(200 * MB)],
+      credentialsEnv,
+      (bytes) => {
+        server.stats.received += bytes.length;
+      },
+    );
     expect(result.code).toBe(0);
     expect(server.stats.received).toBe(100 * MB + 1); // the body and the newline the CLI adds after it
     expect(server.stats.receivedWhenServerFinished).toBeGreaterThan(0);
@@ -76,17 +89,23 @@ describe('large bodies are streamed, and bounded by --max-bytes', () => {
     const dir = path.join(tempDir, 'cli');
     const runJs = compileCli(dir);
     const runner = path.join(dir, 'run-measured.js');
-    fs.writeFileSync(runner, [
-      `const { runInvokeCli } = require(${JSON.stringify(runJs)});`,
-      'const write = (chunk) => (process.stdout.write(chunk) ? undefined : new Promise((resolve) => process.stdout.once("drain", resolve)));',
-      'const io = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t), stdoutBytes: write, env: process.env };',
-      'const report = () => process.stderr.write(`MAXRSS ${process.resourceUsage().maxRSS}\n`);',
-      'if (process.argv[2] === "--baseline") report();',
-      'else runInvokeCli(process.argv.slice(2), io).then((code) => { report(); process.exitCode = code; });',
-    ].join('\n'));
+    fs.writeFileSync(
+      runner,
+      [
+        `const { runInvokeCli } = require(${JSON.stringify(runJs)});`,
+        'const write = (chunk) => (process.stdout.write(chunk) ? undefined : new Promise((resolve) => process.stdout.once("drain", resolve)));',
+        'const io = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t), stdoutBytes: write, env: process.env };',
+        'const report = () => process.stderr.write(`MAXRSS ${process.resourceUsage().maxRSS}\n`);',
+        'if (process.argv[2] === "--baseline") report();',
+        'else runInvokeCli(process.argv.slice(2), io).then((code) => { report(); process.exitCode = code; });',
+      ].join('\n'),
+    );
     const env = { ...credentialsEnv, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
     const baseline = await runNode([runner, '--baseline'], env);
-    const streamed = await runNode([runner, '--url', server.url, '--query', 'mb=100', ...STATIC_PROFILE_ARGS, '--max-bytes', String(200 * MB)], env);
+    const streamed = await runNode(
+      [runner, '--url', server.url, '--query', 'mb=100', ...STATIC_PROFILE_ARGS, '--max-bytes', String(200 * MB)],
+      env,
+    );
     expect(streamed.code).toBe(0);
     expect(streamed.stdoutBytes).toBe(100 * MB + 1);
     // Measured: +70..73 MB streaming (Node's fetch leaves up to ~64 MB of read chunks for the GC;
@@ -96,7 +115,11 @@ describe('large bodies are streamed, and bounded by --max-bytes', () => {
 
   it('--max-bytes cuts the body, says what was cut and exits 3', async () => {
     const chunks: Uint8Array[] = [];
-    const result = await runCli(['--url', server.url, '--query', 'mb=5', ...STATIC_PROFILE_ARGS, '--max-bytes', '1000'], credentialsEnv, (bytes) => void chunks.push(bytes));
+    const result = await runCli(
+      ['--url', server.url, '--query', 'mb=5', ...STATIC_PROFILE_ARGS, '--max-bytes', '1000'],
+      credentialsEnv,
+      (bytes) => void chunks.push(bytes),
+    );
     expect(result.code).toBe(3);
     expect(Buffer.concat(chunks).toString()).toBe(`${'a'.repeat(1000)}\n`);
     expect(result.stderr).toMatch(/the body was cut after 1000 bytes \(--max-bytes 1000\)/);
@@ -104,13 +127,18 @@ describe('large bodies are streamed, and bounded by --max-bytes', () => {
 
   it('the default --max-bytes (10 MiB) stops a 20 MB body', async () => {
     let bytes = 0;
-    const result = await runCli(['--url', server.url, '--query', 'mb=20', ...STATIC_PROFILE_ARGS], credentialsEnv, (chunk) => void (bytes += chunk.length));
+    const result = await runCli(['--url', server.url, '--query', 'mb=20', ...STATIC_PROFILE_ARGS], credentialsEnv, (chunk) => {
+      bytes += chunk.length;
+    });
     expect(result.code).toBe(3);
     expect(bytes).toBe(10 * MB + 1);
   });
 
   it('--json keeps a bounded body and marks it truncated', async () => {
-    const result = await runCli(['--url', server.url, '--query', 'mb=5', ...STATIC_PROFILE_ARGS, '--max-bytes', '10', '--json'], credentialsEnv);
+    const result = await runCli(
+      ['--url', server.url, '--query', 'mb=5', ...STATIC_PROFILE_ARGS, '--max-bytes', '10', '--json'],
+      credentialsEnv,
+    );
     expect(result.code).toBe(3);
     expect(JSON.parse(result.stdout)).toMatchObject({ status: 200, body: 'aaaaaaaaaa', truncated: true, bodyBytes: 10 });
   });

@@ -13,7 +13,14 @@ describe('client errors', () => {
   it('an option error names the part of the option it is about, and keeps option, value and rule as data', () => {
     const error = new ClientOptionError('headers', 'Host', 'cannot be set', { about: 'header name' });
     expect(error.message).toBe('header name cannot be set (got "Host")');
-    expect(error).toMatchObject({ code: 'invalid-option', option: 'headers', value: 'Host', rule: 'cannot be set', about: 'header name', hints: [] });
+    expect(error).toMatchObject({
+      code: 'invalid-option',
+      option: 'headers',
+      value: 'Host',
+      rule: 'cannot be set',
+      about: 'header name',
+      hints: [],
+    });
     expect(error).toBeInstanceOf(TypeError);
   });
 
@@ -26,7 +33,14 @@ describe('client errors', () => {
   });
 
   it('isClientError tells them from any other error', () => {
-    expect([new ClientOptionError('a', 1, 'b'), new AssumeRoleError('X', 'y', []), new CredentialsUnavailableError('z', []), new FunctionUrlNetworkError('n')].every(isClientError)).toBe(true);
+    expect(
+      [
+        new ClientOptionError('a', 1, 'b'),
+        new AssumeRoleError('X', 'y', []),
+        new CredentialsUnavailableError('z', []),
+        new FunctionUrlNetworkError('n'),
+      ].every(isClientError),
+    ).toBe(true);
     expect([new Error('x'), Object.assign(new Error('x'), { code: 'network' }), undefined, 'network'].some(isClientError)).toBe(false);
   });
 });

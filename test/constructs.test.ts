@@ -1,7 +1,16 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
-import { FunctionInvokerRole, FunctionUrlInvokeGrant, IamFunctionUrl, InvalidPropError, InvokeGrantee, InvokeMode, InvokerUser, ProtectedFunctionUrl } from '../constructs';
+import {
+  FunctionInvokerRole,
+  type FunctionUrlInvokeGrant,
+  IamFunctionUrl,
+  InvalidPropError,
+  type InvokeGrantee,
+  InvokeMode,
+  InvokerUser,
+  ProtectedFunctionUrl,
+} from '../constructs';
 import { ACCOUNT, synthStack } from './support/synthesized-stack';
 
 const USER_ARN = `arn:aws:iam::${ACCOUNT}:user/lambda_invoker`;
@@ -30,9 +39,17 @@ describe('IamFunctionUrl', () => {
 
   it('renders CORS settings', () => {
     const stack = synthStack((s) => {
-      new IamFunctionUrl(s, 'Url', { function: 'fn', cors: { allowOrigins: ['https://app.example.com'], allowMethods: ['GET', 'POST'], maxAge: 600, allowCredentials: true } });
+      new IamFunctionUrl(s, 'Url', {
+        function: 'fn',
+        cors: { allowOrigins: ['https://app.example.com'], allowMethods: ['GET', 'POST'], maxAge: 600, allowCredentials: true },
+      });
     });
-    expect(stack.only('aws_lambda_function_url').cors).toEqual({ allow_origins: ['https://app.example.com'], allow_methods: ['GET', 'POST'], max_age: 600, allow_credentials: true });
+    expect(stack.only('aws_lambda_function_url').cors).toEqual({
+      allow_origins: ['https://app.example.com'],
+      allow_methods: ['GET', 'POST'],
+      max_age: 600,
+      allow_credentials: true,
+    });
   });
 
   it('writes a Lambda permission pair for a cross-account invoker, as an ARN principal', () => {
@@ -64,7 +81,13 @@ describe('IamFunctionUrl', () => {
     expect(CopiedLambdaFunction).not.toBe(LambdaFunction);
 
     const stack = synthStack((s) => {
-      const fn = new CopiedLambdaFunction(s, 'Orders', { functionName: 'orders', role: 'arn:aws:iam::111122223333:role/x', runtime: 'nodejs22.x', handler: 'i.h', filename: 'a.zip' });
+      const fn = new CopiedLambdaFunction(s, 'Orders', {
+        functionName: 'orders',
+        role: 'arn:aws:iam::111122223333:role/x',
+        runtime: 'nodejs22.x',
+        handler: 'i.h',
+        filename: 'a.zip',
+      });
       expect(fn instanceof LambdaFunction).toBe(false);
       new IamFunctionUrl(s, 'Url', { function: fn });
     });
@@ -82,7 +105,13 @@ const TWO_URL_POLICY = [
 /** A role granted URL `a` by its props and URL `b` by `grant`, which also grants both again. */
 function synthTwoUrlRole(grant: (role: FunctionInvokerRole, urlA: IamFunctionUrl, urlB: IamFunctionUrl) => void) {
   return synthStack((s) => {
-    const fnA = new LambdaFunction(s, 'A', { functionName: 'a', role: 'arn:aws:iam::111122223333:role/x', runtime: 'nodejs22.x', handler: 'i.h', filename: 'a.zip' });
+    const fnA = new LambdaFunction(s, 'A', {
+      functionName: 'a',
+      role: 'arn:aws:iam::111122223333:role/x',
+      runtime: 'nodejs22.x',
+      handler: 'i.h',
+      filename: 'a.zip',
+    });
     const urlA = new IamFunctionUrl(s, 'UrlA', { function: fnA });
     const urlB = new IamFunctionUrl(s, 'UrlB', { function: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:b` });
     const role = new FunctionInvokerRole(s, 'Role', { trustedPrincipals: [USER_ARN], functionUrls: [urlA] });
@@ -121,8 +150,20 @@ describe('granting a function URL to a principal', () => {
       expect(returned.invokeArn).toBe(`arn:aws:lambda:us-east-1:${ACCOUNT}:function:orders:live`);
       expect(returned.statements).toEqual(url.invokeStatements());
       expect(returned.statements).toEqual([
-        { Sid: 'InvokeFunctionUrl', Effect: 'Allow', Action: 'lambda:InvokeFunctionUrl', Resource: returned.invokeArn, Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } } },
-        { Sid: 'InvokeFunctionViaUrl', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: returned.invokeArn, Condition: { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } } },
+        {
+          Sid: 'InvokeFunctionUrl',
+          Effect: 'Allow',
+          Action: 'lambda:InvokeFunctionUrl',
+          Resource: returned.invokeArn,
+          Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } },
+        },
+        {
+          Sid: 'InvokeFunctionViaUrl',
+          Effect: 'Allow',
+          Action: 'lambda:InvokeFunction',
+          Resource: returned.invokeArn,
+          Condition: { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } },
+        },
       ]);
     });
   });
@@ -131,7 +172,9 @@ describe('granting a function URL to a principal', () => {
     synthStack((s) => {
       const url = new IamFunctionUrl(s, 'Url', { function: 'fn' });
       expect(() => url.grantInvokeUrl('arn:aws:iam::111122223333:role/x' as never)).toThrow(InvalidPropError);
-      expect(() => url.grantInvokeUrl('arn:aws:iam::111122223333:role/x' as never)).toThrow(/^IamFunctionUrl at test\/Url: grantee must be an InvokeGrantee/);
+      expect(() => url.grantInvokeUrl('arn:aws:iam::111122223333:role/x' as never)).toThrow(
+        /^IamFunctionUrl at test\/Url: grantee must be an InvokeGrantee/,
+      );
     });
   });
 });
@@ -152,7 +195,11 @@ describe('FunctionInvokerRole', () => {
     });
     const role = stack.only('aws_iam_role');
     expect(JSON.parse(role.assume_role_policy).Statement[0].Principal).toEqual({ AWS: [USER_ARN, other] });
-    expect(role).toMatchObject({ path: '/invokers/', permissions_boundary: 'arn:aws:iam::aws:policy/PowerUserAccess', tags: { team: 'payments' } });
+    expect(role).toMatchObject({
+      path: '/invokers/',
+      permissions_boundary: 'arn:aws:iam::aws:policy/PowerUserAccess',
+      tags: { team: 'payments' },
+    });
     expect(stack.only('aws_iam_policy').path).toBe('/invokers/');
   });
 });
@@ -165,7 +212,10 @@ describe('InvokerUser', () => {
     expect(stack.only('aws_iam_access_key').pgp_key).toBe('keybase:someone');
     const outputs = stack.outputsOf(['test', 'P']);
     expect(outputs.invoker_secret_access_key).toBeUndefined();
-    expect(outputs.invoker_encrypted_secret_access_key).toMatchObject({ sensitive: true, value: expect.stringMatching(/\.encrypted_secret\}$/) });
+    expect(outputs.invoker_encrypted_secret_access_key).toMatchObject({
+      sensitive: true,
+      value: expect.stringMatching(/\.encrypted_secret\}$/),
+    });
   });
 
   // The demo stack passes every setting explicitly, so without this a changed default (a 12-hour
@@ -186,7 +236,16 @@ describe('InvokerUser', () => {
     expect(stack.only('aws_lambda_function_url').qualifier).toBeUndefined();
     expect(stack.resources('aws_lambda_permission')).toEqual({});
     const outputs = stack.outputsOf(['test', 'P']);
-    expect(Object.keys(outputs).sort()).toEqual(['function_arn', 'function_url', 'invoker_access_key_id', 'invoker_role_arn', 'invoker_secret_access_key', 'invoker_user_name', 'max_session_duration', 'region']);
+    expect(Object.keys(outputs).sort()).toEqual([
+      'function_arn',
+      'function_url',
+      'invoker_access_key_id',
+      'invoker_role_arn',
+      'invoker_secret_access_key',
+      'invoker_user_name',
+      'max_session_duration',
+      'region',
+    ]);
   });
 
   it('creates no key when asked, and then outputs none', () => {
@@ -205,7 +264,9 @@ describe('InvokerUser', () => {
       user = new InvokerUser(s, 'User', { role, userName: 'reports-bot' });
     });
     expect(stack.only('aws_iam_user').name).toBe('reports-bot');
-    expect(JSON.parse(stack.only('aws_iam_role').assume_role_policy).Statement[0].Principal.AWS).toMatch(/^\$\{aws_iam_user\.User_[A-F0-9]+\.arn\}$/);
+    expect(JSON.parse(stack.only('aws_iam_role').assume_role_policy).Statement[0].Principal.AWS).toMatch(
+      /^\$\{aws_iam_user\.User_[A-F0-9]+\.arn\}$/,
+    );
     expect(user.accessKeyId).toBeDefined();
   });
 });

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyRequest } from '../client/sigv4-verifier';
 import { initIfNeeded, terraform, terraformEnv } from '../scripts/terraform-cli';
 import { PROJECT_ROOT } from './support/leftover-guard';
-import { PackedPackage, installConsumer, packedPackage, run } from './support/packed-package';
+import { type PackedPackage, installConsumer, packedPackage, run } from './support/packed-package';
 import { osTempDir, useTempDir } from './support/temp-dir';
 
 /**
@@ -65,7 +65,16 @@ process.stdout.write(JSON.stringify([...names].sort()));
 
 const TSCONFIG = {
   // What \`cdktf init --template typescript\` writes, minus what needs files we do not have.
-  compilerOptions: { target: 'ES2020', module: 'commonjs', lib: ['es2020'], strict: true, skipLibCheck: true, types: ['node'], outDir: 'dist', rootDir: '.' },
+  compilerOptions: {
+    target: 'ES2020',
+    module: 'commonjs',
+    lib: ['es2020'],
+    strict: true,
+    skipLibCheck: true,
+    types: ['node'],
+    outDir: 'dist',
+    rootDir: '.',
+  },
   include: ['*.ts'],
 };
 
@@ -81,17 +90,33 @@ async function synth(dir: string): Promise<any> {
   await run(process.execPath, [path.join(dir, 'dist', 'main.js'), outdir], dir);
   // The local backend's state path is absolute (the project's folder): the same stack in two
   // folders differs there and nowhere else.
-  return JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', 'platform', 'cdk.tf.json'), 'utf8').split(dir).join('<project>'));
+  return JSON.parse(
+    fs
+      .readFileSync(path.join(outdir, 'stacks', 'platform', 'cdk.tf.json'), 'utf8')
+      .split(dir)
+      .join('<project>'),
+  );
 }
 
 /** The tarball must hold exactly the compiled entry points and their types, README and LICENSE. */
 function expectedFiles(): string[] {
   const compiled = (folder: string) =>
-    fs.readdirSync(path.join(PROJECT_ROOT, folder)).filter((f) => f.endsWith('.ts')).flatMap((f) => [`dist/${folder}/${f.replace(/\.ts$/, '.js')}`, `dist/${folder}/${f.replace(/\.ts$/, '.d.ts')}`]);
+    fs
+      .readdirSync(path.join(PROJECT_ROOT, folder))
+      .filter((f) => f.endsWith('.ts'))
+      .flatMap((f) => [`dist/${folder}/${f.replace(/\.ts$/, '.js')}`, `dist/${folder}/${f.replace(/\.ts$/, '.d.ts')}`]);
   // dist/cdktn is dist/constructs with cdktf's module names renamed to cdktn's (scripts/build-cdktn.ts).
   const cdktn = compiled('constructs').map((file) => file.replace('dist/constructs/', 'dist/cdktn/'));
   // The bin, dist/scripts/invoke/main.js, and the modules it loads.
-  return ['LICENSE', 'README.md', 'package.json', ...compiled('constructs'), ...cdktn, ...compiled('client'), ...compiled('scripts/invoke')].sort();
+  return [
+    'LICENSE',
+    'README.md',
+    'package.json',
+    ...compiled('constructs'),
+    ...cdktn,
+    ...compiled('client'),
+    ...compiled('scripts/invoke'),
+  ].sort();
 }
 
 describe('a cdktf project that installs the packed package', { timeout: 240_000 }, () => {
@@ -114,7 +139,9 @@ describe('a cdktf project that installs the packed package', { timeout: 240_000 
     for (const range of Object.values<string>(manifest.dependencies)) expect(range).toMatch(/^\^/);
     expect(Object.keys(manifest.dependencies).filter((name) => name.startsWith('@cloud-copilot/'))).toEqual([]);
     // The AGPL simulator is a devDependency: no shipped file may even mention it.
-    const shipped = packed.files.filter((f) => f.endsWith('.js')).filter((f) => fs.readFileSync(path.join(dir, 'node_modules', 'lambda-url-iam', f), 'utf8').includes('@cloud-copilot'));
+    const shipped = packed.files
+      .filter((f) => f.endsWith('.js'))
+      .filter((f) => fs.readFileSync(path.join(dir, 'node_modules', 'lambda-url-iam', f), 'utf8').includes('@cloud-copilot'));
     expect(shipped).toEqual([]);
   });
 
@@ -139,7 +166,11 @@ describe('a cdktf project that installs the packed package', { timeout: 240_000 
 
   it('imports lambda-url-iam/client by name and signs a request that verifies', async () => {
     const signed = JSON.parse(await run(process.execPath, [path.join(dir, 'dist', 'sign.js')], dir));
-    const result = await verifyRequest(signed, (id) => (id === 'AKIDCONSUMER' ? { secretAccessKey: 'consumer-secret', sessionToken: 'token' } : undefined), { service: 'lambda', region: 'eu-west-1' });
+    const result = await verifyRequest(
+      signed,
+      (id) => (id === 'AKIDCONSUMER' ? { secretAccessKey: 'consumer-secret', sessionToken: 'token' } : undefined),
+      { service: 'lambda', region: 'eu-west-1' },
+    );
     expect(result).toMatchObject({ ok: true });
   });
 
@@ -167,7 +198,7 @@ describe('a cdktf project that installs the packed package', { timeout: 240_000 
   });
 
   describe('the same stack with the package as a symlinked file: dependency', () => {
-    it('synthesizes the same Terraform JSON (the constructs accept the consumer\'s LambdaFunction from another copy of the provider)', async () => {
+    it("synthesizes the same Terraform JSON (the constructs accept the consumer's LambdaFunction from another copy of the provider)", async () => {
       expect(synthesized, 'the tarball synth must pass first').toBeDefined();
       const linked = temp();
       await installConsumer(linked, { lambdaUrlIam: { linkTo: PROJECT_ROOT }, dependencies: CONSUMER_DEPENDENCIES });

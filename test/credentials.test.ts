@@ -1,10 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AssumeRoleCredentials, AssumeRoleOptions, CredentialEvent, Credentials, RefreshEvent, refreshingCredentials } from '../client/credentials';
+import {
+  AssumeRoleCredentials,
+  type AssumeRoleOptions,
+  type CredentialEvent,
+  type Credentials,
+  type RefreshEvent,
+  refreshingCredentials,
+} from '../client/credentials';
 import { AssumeRoleError, ClientOptionError } from '../client/errors';
 import { FunctionUrlClient } from '../client/function-url-client';
 import { exitCodeOf } from '../scripts/invoke/errors';
 import { FAKE_ROLE_ARN, FakeSts, connectionRefused, fakeKeyId, stsError } from './support/fake-sts';
-import { SilentServer, startSilentServer } from './support/loopback-servers';
+import { type SilentServer, startSilentServer } from './support/loopback-servers';
 
 /**
  * The credentials layer: the refreshing cache every source plugs into, and the AssumeRole source
@@ -42,7 +49,11 @@ function countingSource(clock: { now: number }, lifetimeMs?: number) {
     source.fetched++;
     const failure = source.failures.shift();
     if (failure !== undefined) throw failure;
-    return { accessKeyId: fakeKeyId(source.fetched), secretAccessKey: 's', expiration: lifetimeMs === undefined ? undefined : new Date(clock.now + lifetimeMs) };
+    return {
+      accessKeyId: fakeKeyId(source.fetched),
+      secretAccessKey: 's',
+      expiration: lifetimeMs === undefined ? undefined : new Date(clock.now + lifetimeMs),
+    };
   };
   return { source, fetch };
 }
@@ -63,11 +74,14 @@ describe('refreshingCredentials: any function that fetches, cached and refreshed
   it('concurrent callers share one fetch', async () => {
     const clock = { now: 0 };
     let fetched = 0;
-    const cache = refreshingCredentials(async () => {
-      fetched++;
-      await flush();
-      return { accessKeyId: 'AKIDSHARED', secretAccessKey: 's', expiration: new Date(clock.now + 3600_000) };
-    }, { clock: () => clock.now });
+    const cache = refreshingCredentials(
+      async () => {
+        fetched++;
+        await flush();
+        return { accessKeyId: 'AKIDSHARED', secretAccessKey: 's', expiration: new Date(clock.now + 3600_000) };
+      },
+      { clock: () => clock.now },
+    );
     const all = await Promise.all(Array.from({ length: 50 }, () => cache.getCredentials()));
     expect(fetched).toBe(1);
     expect(new Set(all.map((c) => c.accessKeyId))).toEqual(new Set(['AKIDSHARED']));
@@ -95,18 +109,36 @@ describe('refreshingCredentials: any function that fetches, cached and refreshed
   });
 
   it('a negative refreshBeforeExpirySeconds is refused naming the option', () => {
-    expect(() => refreshingCredentials(async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }), { refreshBeforeExpirySeconds: -1 })).toThrow(ClientOptionError);
-    expect(() => refreshingCredentials(async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }), { refreshBeforeExpirySeconds: -1 })).toThrow(/^refreshBeforeExpirySeconds must be a number of seconds, 0 or more \(got -1\)$/);
+    expect(() =>
+      refreshingCredentials(async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }), { refreshBeforeExpirySeconds: -1 }),
+    ).toThrow(ClientOptionError);
+    expect(() =>
+      refreshingCredentials(async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }), { refreshBeforeExpirySeconds: -1 }),
+    ).toThrow(/^refreshBeforeExpirySeconds must be a number of seconds, 0 or more \(got -1\)$/);
   });
 });
 
 describe('AssumeRoleCredentials: the AssumeRole source', () => {
   it('passes role, session name, duration, external ID and session policy to STS', async () => {
-    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunctionUrl', Resource: '*' }] });
-    const { sts, provider } = setup({ durationSeconds: 900, externalId: 'partner-4711', sessionPolicy: policy, refreshBeforeExpirySeconds: 120 });
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunctionUrl', Resource: '*' }],
+    });
+    const { sts, provider } = setup({
+      durationSeconds: 900,
+      externalId: 'partner-4711',
+      sessionPolicy: policy,
+      refreshBeforeExpirySeconds: 120,
+    });
     const credentials = await provider.getCredentials();
-    expect(sts.calls).toEqual([{ RoleArn: ROLE, RoleSessionName: 'test-session', DurationSeconds: 900, ExternalId: 'partner-4711', Policy: policy }]);
-    expect(credentials).toMatchObject({ accessKeyId: 'ASIA0000000000000001', sessionToken: 'token-1', assumedRoleArn: 'arn:aws:sts::111122223333:assumed-role/function_invoker/test-session' });
+    expect(sts.calls).toEqual([
+      { RoleArn: ROLE, RoleSessionName: 'test-session', DurationSeconds: 900, ExternalId: 'partner-4711', Policy: policy },
+    ]);
+    expect(credentials).toMatchObject({
+      accessKeyId: 'ASIA0000000000000001',
+      sessionToken: 'token-1',
+      assumedRoleArn: 'arn:aws:sts::111122223333:assumed-role/function_invoker/test-session',
+    });
   });
 
   it('calls STS once for many calls within the credential lifetime', async () => {
@@ -153,7 +185,9 @@ describe('AssumeRoleCredentials: the AssumeRole source', () => {
     sts.failures.push(stsError('InternalFailure', 500));
     expect(await provider.getCredentials()).toBe(first);
     await flush();
-    expect(events.some((e) => e.type === 'refresh-failed' && e.error instanceof AssumeRoleError && e.error.stsCode === 'InternalFailure')).toBe(true);
+    expect(
+      events.some((e) => e.type === 'refresh-failed' && e.error instanceof AssumeRoleError && e.error.stsCode === 'InternalFailure'),
+    ).toBe(true);
     // The next call still gets the valid old key at once, without asking STS again right away.
     expect(await provider.getCredentials()).toBe(first);
     await flush();
@@ -282,12 +316,22 @@ describe('AssumeRoleCredentials: the AssumeRole source', () => {
   it('an STS that never answers: each call is abandoned after stsTimeoutMs, retried, then STS unreachable naming the endpoint', async () => {
     const sts = new FakeSts({ silent: true });
     const events: CredentialEvent[] = [];
-    const provider = new AssumeRoleCredentials({ roleArn: ROLE, sts, stsEndpoint: 'https://sts.example.test', stsTimeoutMs: 30, transientRetries: 2, sleep: async () => undefined, onEvent: (e) => events.push(e) });
+    const provider = new AssumeRoleCredentials({
+      roleArn: ROLE,
+      sts,
+      stsEndpoint: 'https://sts.example.test',
+      stsTimeoutMs: 30,
+      transientRetries: 2,
+      sleep: async () => undefined,
+      onEvent: (e) => events.push(e),
+    });
     const error = await provider.getCredentials().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AssumeRoleError);
     expect(error).toMatchObject({ stsCode: 'TimeoutError', code: 'sts-unreachable' });
     expect(exitCodeOf(error)).toBe(5);
-    expect((error as Error).message).toBe('AssumeRole failed (TimeoutError): STS at https://sts.example.test did not answer AssumeRole within 30 ms (3 attempt(s))');
+    expect((error as Error).message).toBe(
+      'AssumeRole failed (TimeoutError): STS at https://sts.example.test did not answer AssumeRole within 30 ms (3 attempt(s))',
+    );
     expect((error as AssumeRoleError).hints.join(' ')).toMatch(/`stsTimeoutMs` sets the limit per call/);
     expect(provider.assumeRoleCalls).toBe(3);
     expect(events.filter((e) => e.type === 'retry').map((e) => (e as { code: string }).code)).toEqual(['TimeoutError', 'TimeoutError']);
@@ -305,7 +349,14 @@ describe('AssumeRoleCredentials with the real STS client and an endpoint that ne
   afterAll(() => silent.close());
 
   it('an AssumeRoleError (STS unreachable) after the retries', async () => {
-    const credentials = new AssumeRoleCredentials({ roleArn: ROLE, sourceCredentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x' }, stsEndpoint: silent.url, stsTimeoutMs: 200, transientRetries: 1, sleep: async () => undefined });
+    const credentials = new AssumeRoleCredentials({
+      roleArn: ROLE,
+      sourceCredentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x' },
+      stsEndpoint: silent.url,
+      stsTimeoutMs: 200,
+      transientRetries: 1,
+      sleep: async () => undefined,
+    });
     const error = await credentials.getCredentials().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AssumeRoleError);
     expect(error).toMatchObject({ stsCode: 'TimeoutError', code: 'sts-unreachable' });
@@ -337,9 +388,13 @@ describe('validForSeconds: credentials for a presigned URL outlive it when a new
     const clock = () => Date.now() + offsetMs;
     const credentials = new AssumeRoleCredentials({ roleArn: ROLE, sts: new FakeSts({ clock }), clock, durationSeconds: 900 });
     const client = new FunctionUrlClient({ url: URL_OF_FUNCTION, credentials });
-    await expect(client.presign({ expiresInSeconds: 1800, signingDate: new Date(clock()) })).rejects.toThrow(/remaining life of the credentials/);
+    await expect(client.presign({ expiresInSeconds: 1800, signingDate: new Date(clock()) })).rejects.toThrow(
+      /remaining life of the credentials/,
+    );
     offsetMs += 60_000;
-    await expect(client.presign({ expiresInSeconds: 890, signingDate: new Date(clock()) })).rejects.toThrow(/remaining life of the credentials/);
+    await expect(client.presign({ expiresInSeconds: 890, signingDate: new Date(clock()) })).rejects.toThrow(
+      /remaining life of the credentials/,
+    );
     expect(credentials.assumeRoleCalls).toBe(1);
   });
 });

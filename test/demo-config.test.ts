@@ -11,7 +11,7 @@ describe('bad demo settings are refused naming the variable', () => {
     [{ DEMO_MAX_SESSION_DURATION: '60' }, 'DEMO_MAX_SESSION_DURATION', /from 3600 to 43200/],
     [{ DEMO_BACKEND: 'gcs' }, 'DEMO_BACKEND', /one of local, s3/],
     [{ DEMO_BACKEND: 's3' }, 'DEMO_STATE_BUCKET', /is required when the backend is s3/],
-    [{ DEMO_STATE_BUCKET: 'b' + 'x'.repeat(5) }, 'DEMO_STATE_BUCKET', /only applies to the s3 backend/],
+    [{ DEMO_STATE_BUCKET: `b${'x'.repeat(5)}` }, 'DEMO_STATE_BUCKET', /only applies to the s3 backend/],
     [{ DEMO_LOG_RETENTION_DAYS: '10' }, 'DEMO_LOG_RETENTION_DAYS', /one of 1, 3, 5, 7, 14/],
     [{ DEMO_RUNTIME: 'python3.12' }, 'DEMO_RUNTIME', /one of nodejs20.x/],
     [{ DEMO_AWS_ENDPOINT: 'localhost:4566' }, 'DEMO_AWS_ENDPOINT', /http\(s\) URL/],

@@ -11,7 +11,9 @@ describe('the demo stack', () => {
   const stack = synthDemo();
 
   it('creates exactly the resources of the design: function, logs, URL, role, policy, attachment, user, key, user policy', () => {
-    const counts = Object.fromEntries(Object.entries(stack.json.resource).map(([type, byId]) => [type, Object.keys(byId as object).length]));
+    const counts = Object.fromEntries(
+      Object.entries(stack.json.resource).map(([type, byId]) => [type, Object.keys(byId as object).length]),
+    );
     expect(counts).toEqual({
       aws_cloudwatch_log_group: 1,
       aws_iam_access_key: 1,
@@ -47,8 +49,20 @@ describe('the demo stack', () => {
     expect(policy).toEqual({
       Version: '2012-10-17',
       Statement: [
-        { Sid: 'InvokeFunctionUrl', Effect: 'Allow', Action: 'lambda:InvokeFunctionUrl', Resource: FN_ARN, Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } } },
-        { Sid: 'InvokeFunctionViaUrl', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: FN_ARN, Condition: { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } } },
+        {
+          Sid: 'InvokeFunctionUrl',
+          Effect: 'Allow',
+          Action: 'lambda:InvokeFunctionUrl',
+          Resource: FN_ARN,
+          Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } },
+        },
+        {
+          Sid: 'InvokeFunctionViaUrl',
+          Effect: 'Allow',
+          Action: 'lambda:InvokeFunction',
+          Resource: FN_ARN,
+          Condition: { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } },
+        },
       ],
     });
   });
@@ -65,11 +79,14 @@ describe('the demo stack', () => {
 
   // The simulator reads these policies by name; that they sit on the invoker user (and its key
   // belongs to it) is what makes "the key may only assume the role" true in AWS.
-  it("puts the assume-role policy and the access key on the invoker user itself", () => {
+  it('puts the assume-role policy and the access key on the invoker user itself', () => {
     const userRef = (attribute: string) => new RegExp(`^\\$\\{aws_iam_user\\.ProtectedUrl_InvokerUser_[A-F0-9]+\\.${attribute}\\}$`);
     expect(stack.only('aws_iam_user_policy').user).toMatch(userRef('name'));
     expect(stack.only('aws_iam_access_key').user).toMatch(userRef('name'));
-    expect(JSON.parse(Object.values(stack.resources('aws_iam_role')).find((r) => r.name === 'function_invoker')!.assume_role_policy).Statement[0].Principal.AWS).toMatch(userRef('arn'));
+    expect(
+      JSON.parse(Object.values(stack.resources('aws_iam_role')).find((r) => r.name === 'function_invoker')!.assume_role_policy).Statement[0]
+        .Principal.AWS,
+    ).toMatch(userRef('arn'));
   });
 
   it('attaches the invoke policy to the invoker role', () => {
@@ -84,7 +101,12 @@ describe('the demo stack', () => {
       { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
     ]);
     expect(stack.policy(stack.only('aws_iam_role_policy').policy).Statement).toEqual([
-      { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/url-iam-demo:*` },
+      {
+        Sid: 'WriteOwnLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/url-iam-demo:*`,
+      },
     ]);
     expect(stack.only('aws_cloudwatch_log_group')).toMatchObject({ name: '/aws/lambda/url-iam-demo', retention_in_days: 14 });
     const fn = stack.only('aws_lambda_function');
@@ -95,15 +117,34 @@ describe('the demo stack', () => {
   it('declares the outputs the client reads, with the secret marked sensitive', () => {
     const outputs = stack.outputsOf(['lambda-url-iam-demo', 'ProtectedUrl']);
     expect(Object.keys(outputs).sort()).toEqual(
-      ['function_arn', 'function_url', 'invoker_access_key_id', 'invoker_role_arn', 'invoker_secret_access_key', 'invoker_user_name', 'max_session_duration', 'region'].sort(),
+      [
+        'function_arn',
+        'function_url',
+        'invoker_access_key_id',
+        'invoker_role_arn',
+        'invoker_secret_access_key',
+        'invoker_user_name',
+        'max_session_duration',
+        'region',
+      ].sort(),
     );
-    expect(outputs.invoker_secret_access_key).toMatchObject({ sensitive: true, value: expect.stringMatching(/aws_iam_access_key\..+\.secret\}$/) });
-    for (const [name, output] of Object.entries(outputs)) if (name !== 'invoker_secret_access_key') expect(output.sensitive, name).toBe(false);
+    expect(outputs.invoker_secret_access_key).toMatchObject({
+      sensitive: true,
+      value: expect.stringMatching(/aws_iam_access_key\..+\.secret\}$/),
+    });
+    for (const [name, output] of Object.entries(outputs))
+      if (name !== 'invoker_secret_access_key') expect(output.sensitive, name).toBe(false);
     expect(outputs.region.value).toBe('${element(split(":", aws_lambda_function.Function.arn), 3)}');
   });
 
   it('applies the settings given in the environment: prefix, external ID, session length, region, runtime', () => {
-    const custom = synthDemo({ DEMO_NAME_PREFIX: 'team-a-', DEMO_EXTERNAL_ID: 'partner-4711', DEMO_MAX_SESSION_DURATION: '7200', DEMO_REGION: 'eu-west-1', DEMO_RUNTIME: 'nodejs20.x' });
+    const custom = synthDemo({
+      DEMO_NAME_PREFIX: 'team-a-',
+      DEMO_EXTERNAL_ID: 'partner-4711',
+      DEMO_MAX_SESSION_DURATION: '7200',
+      DEMO_REGION: 'eu-west-1',
+      DEMO_RUNTIME: 'nodejs20.x',
+    });
     expect(custom.only('aws_iam_user').name).toBe('team-a-lambda_invoker');
     expect(custom.only('aws_iam_policy').name).toBe('team-a-InvokeSingleLambdaPolicy');
     const role = Object.values(custom.resources('aws_iam_role')).find((r) => r.name === 'team-a-function_invoker')!;
@@ -124,7 +165,14 @@ describe('the demo stack', () => {
       skip_requesting_account_id: true,
       skip_region_validation: true,
       skip_metadata_api_check: 'true',
-      endpoints: [{ iam: 'http://127.0.0.1:4566', sts: 'http://127.0.0.1:4566', lambda: 'http://127.0.0.1:4566', cloudwatchlogs: 'http://127.0.0.1:4566' }],
+      endpoints: [
+        {
+          iam: 'http://127.0.0.1:4566',
+          sts: 'http://127.0.0.1:4566',
+          lambda: 'http://127.0.0.1:4566',
+          cloudwatchlogs: 'http://127.0.0.1:4566',
+        },
+      ],
     });
     expect(JSON.stringify(local.json.provider)).not.toMatch(/access_key|secret_key/);
   });
@@ -132,7 +180,13 @@ describe('the demo stack', () => {
   it('stores state in an encrypted, locked S3 backend when asked', () => {
     const s3 = synthDemo({ DEMO_BACKEND: 's3', DEMO_STATE_BUCKET: 'team-tf-state', DEMO_STATE_REGION: 'eu-central-1' });
     expect(s3.json.terraform.backend).toEqual({
-      s3: { bucket: 'team-tf-state', key: 'lambda-url-iam-demo/terraform.tfstate', region: 'eu-central-1', encrypt: true, use_lockfile: true },
+      s3: {
+        bucket: 'team-tf-state',
+        key: 'lambda-url-iam-demo/terraform.tfstate',
+        region: 'eu-central-1',
+        encrypt: true,
+        use_lockfile: true,
+      },
     });
     const withTable = synthDemo({ DEMO_BACKEND: 's3', DEMO_STATE_BUCKET: 'team-tf-state', DEMO_STATE_LOCK_TABLE: 'tf-locks' });
     expect(withTable.json.terraform.backend.s3).toMatchObject({ dynamodb_table: 'tf-locks', region: 'us-east-1' });

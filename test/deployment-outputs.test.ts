@@ -34,7 +34,9 @@ describe('outputs files with several deployments', () => {
   const deployment = (url: string) => ({ function_url: url, invoker_role_arn: ROLE_ARN });
 
   it('a selection naming one location exactly picks it, even when it is also the suffix of another', () => {
-    const file = write(JSON.stringify({ demo: { Url: deployment('https://a.example/') }, eu: { demo: { Url: deployment('https://b.example/') } } }));
+    const file = write(
+      JSON.stringify({ demo: { Url: deployment('https://a.example/') }, eu: { demo: { Url: deployment('https://b.example/') } } }),
+    );
     expect(readDeploymentOutputs(file, 'demo.Url').functionUrl).toBe('https://a.example/');
     expect(readDeploymentOutputs(file, 'eu.demo.Url').functionUrl).toBe('https://b.example/');
     expect(() => readDeploymentOutputs(file, 'Url')).toThrow(/must pick one of demo\.Url, eu\.demo\.Url/);
@@ -49,16 +51,26 @@ describe('outputs files with several deployments', () => {
   });
 
   it('outputs keys named like Object.prototype members are data, and a __proto__ key changes nothing', () => {
-    const file = write('{"__proto__":{"function_url":"http://evil/"},"constructor":{"function_url":"http://127.0.0.1:9/lambda-url/x/","invoker_role_arn":"arn:aws:iam::111122223333:role/r"}}');
+    const file = write(
+      '{"__proto__":{"function_url":"http://evil/"},"constructor":{"function_url":"http://127.0.0.1:9/lambda-url/x/","invoker_role_arn":"arn:aws:iam::111122223333:role/r"}}',
+    );
     expect(() => readDeploymentOutputs(file)).toThrow(/^outputsPath must pick one of __proto__, constructor/);
-    expect(readDeploymentOutputs(file, 'constructor')).toMatchObject({ functionUrl: 'http://127.0.0.1:9/lambda-url/x/', roleArn: 'arn:aws:iam::111122223333:role/r', location: 'constructor' });
+    expect(readDeploymentOutputs(file, 'constructor')).toMatchObject({
+      functionUrl: 'http://127.0.0.1:9/lambda-url/x/',
+      roleArn: 'arn:aws:iam::111122223333:role/r',
+      location: 'constructor',
+    });
   });
 });
 
 describe('an outputs file with an impossible max_session_duration', () => {
   it.each([[600], ['3600'], [1e9], [3600.5]])('%j is refused naming the field (IAM allows 3600 to 43200 s)', (value) => {
-    const file = write(JSON.stringify({ s: { u: { function_url: 'https://a.example/', invoker_role_arn: ROLE_ARN, max_session_duration: value } } }));
-    expect(() => readDeploymentOutputs(file)).toThrow(/has max_session_duration .* at s\.u: a role's max session duration is a whole number of seconds from 3600 to 43200/);
+    const file = write(
+      JSON.stringify({ s: { u: { function_url: 'https://a.example/', invoker_role_arn: ROLE_ARN, max_session_duration: value } } }),
+    );
+    expect(() => readDeploymentOutputs(file)).toThrow(
+      /has max_session_duration .* at s\.u: a role's max session duration is a whole number of seconds from 3600 to 43200/,
+    );
     expect(thrown(() => readDeploymentOutputs(file))).toMatchObject({ code: 'invalid-option', option: 'outputsFile', value: file });
   });
 });
@@ -68,7 +80,9 @@ describe('a file that is not an outputs file', () => {
     const missing = path.join(temp(), 'missing.json');
     const error = thrown(() => readDeploymentOutputs(missing));
     expect(error).toMatchObject({ option: 'outputsFile', value: missing });
-    expect(error.rule).toMatch(/^does not exist: deploy with `npx cdktf deploy --outputs-file outputs.json --outputs-file-include-sensitive-outputs`/);
+    expect(error.rule).toMatch(
+      /^does not exist: deploy with `npx cdktf deploy --outputs-file outputs.json --outputs-file-include-sensitive-outputs`/,
+    );
   });
 
   it('a syntax error names where it is and never quotes the text (it may hold the invoker secret)', () => {

@@ -7,7 +7,14 @@ import { PROJECT_ROOT } from './support/leftover-guard';
  * The README is a door to docs/: every relative link in README.md, CONTRIBUTING.md and docs/*.md
  * must reach an existing file, and a `#fragment` a heading of that file (GitHub's anchors).
  */
-const PAGES = ['README.md', 'CONTRIBUTING.md', ...fs.readdirSync(path.join(PROJECT_ROOT, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+const PAGES = [
+  'README.md',
+  'CONTRIBUTING.md',
+  ...fs
+    .readdirSync(path.join(PROJECT_ROOT, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+];
 
 /** Markdown outside fenced code blocks and inline code, where a `[x](y)` is a link. */
 function proseOf(markdown: string): string {
@@ -21,7 +28,12 @@ function relativeLinks(page: string): string[] {
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens. */
 function anchorOf(heading: string): string {
-  return heading.replace(/`/g, '').trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+  return heading
+    .replace(/`/g, '')
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, '')
+    .replace(/ /g, '-');
 }
 
 function anchorsOf(file: string): Set<string> {
@@ -38,7 +50,8 @@ describe('links in the README and docs/', () => {
   it.each(PAGES)('every relative link in %s points at an existing file (and heading)', (page) => {
     const broken = relativeLinks(page).filter((link) => {
       const [target, fragment] = link.split('#');
-      const file = target === '' ? path.join(PROJECT_ROOT, page) : path.resolve(PROJECT_ROOT, path.dirname(page), decodeURIComponent(target));
+      const file =
+        target === '' ? path.join(PROJECT_ROOT, page) : path.resolve(PROJECT_ROOT, path.dirname(page), decodeURIComponent(target));
       if (!fs.existsSync(file)) return true;
       return fragment !== undefined && file.endsWith('.md') && !anchorsOf(file).has(fragment);
     });

@@ -3,8 +3,8 @@ import { AssumeRoleCredentials } from '../client/credentials';
 import { AssumeRoleError, ClientOptionError, FunctionUrlNetworkError } from '../client/errors';
 import { FunctionUrlClient } from '../client/function-url-client';
 import { signRequest } from '../client/sigv4';
-import { SeededWorld, seedWorld } from './support/local-aws-fixtures';
-import { BodyServer, findClosedPort, startBodyServer } from './support/loopback-servers';
+import { type SeededWorld, seedWorld } from './support/local-aws-fixtures';
+import { type BodyServer, findClosedPort, startBodyServer } from './support/loopback-servers';
 import { STATIC_KEY } from './support/static-profile';
 
 /**
@@ -52,7 +52,13 @@ function tamperingFetch(change: (url: string, init: RequestInit) => [string, Req
 
 describe('the client against the local stand-in', () => {
   it('assumes the role and calls the URL: 200 with the assumed-role caller, body, path and query as sent', async () => {
-    const response = await client().invoke({ method: 'POST', path: '/orders/42', query: 'b=x+y&a=1&a=2', body: '{"hello":"world"}', headers: { 'content-type': 'application/json' } });
+    const response = await client().invoke({
+      method: 'POST',
+      path: '/orders/42',
+      query: 'b=x+y&a=1&a=2',
+      body: '{"hello":"world"}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(response.status).toBe(200);
     expect(response.json).toMatchObject({
       method: 'POST',
@@ -69,21 +75,44 @@ describe('the client against the local stand-in', () => {
     ['the body', (url: string, init: RequestInit): [string, RequestInit] => [url, { ...init, body: '{"hello":"mallory"}' }]],
     ['the query', (url: string, init: RequestInit): [string, RequestInit] => [url.replace('a=1', 'a=2'), init]],
     ['the path', (url: string, init: RequestInit): [string, RequestInit] => [url.replace('/orders/', '/admin/'), init]],
-    ['a signed header', (url: string, init: RequestInit): [string, RequestInit] => [url, { ...init, headers: (init.headers as [string, string][]).map(([n, v]) => [n, n.toLowerCase() === 'x-amz-date' ? v.replace(/\d\dZ$/, (seconds) => (seconds === '00Z' ? '01Z' : '00Z')) : v]) }]],
+    [
+      'a signed header',
+      (url: string, init: RequestInit): [string, RequestInit] => [
+        url,
+        {
+          ...init,
+          headers: (init.headers as [string, string][]).map(([n, v]) => [
+            n,
+            n.toLowerCase() === 'x-amz-date' ? v.replace(/\d\dZ$/, (seconds) => (seconds === '00Z' ? '01Z' : '00Z')) : v,
+          ]),
+        },
+      ],
+    ],
   ])('refuses a request whose %s was changed after signing (403)', async (_, change) => {
-    const response = await client({ fetch: tamperingFetch(change) }).invoke({ method: 'POST', path: '/orders/42', query: 'a=1', body: '{"hello":"world"}' });
+    const response = await client({ fetch: tamperingFetch(change) }).invoke({
+      method: 'POST',
+      path: '/orders/42',
+      query: 'a=1',
+      body: '{"hello":"world"}',
+    });
     expect(response.status).toBe(403);
     expect(response.headers['x-amzn-errortype']).toMatch(/InvalidSignatureException|AccessDeniedException/);
   });
 
   it('refuses a wrong secret, a missing session token and a foreign session token', async () => {
     const session = await credentials().getCredentials();
-    const wrongSecret = await client({ credentials: { getCredentials: async () => ({ ...session, secretAccessKey: `${session.secretAccessKey}x` }) } }).invoke();
+    const wrongSecret = await client({
+      credentials: { getCredentials: async () => ({ ...session, secretAccessKey: `${session.secretAccessKey}x` }) },
+    }).invoke();
     expect([wrongSecret.status, wrongSecret.headers['x-amzn-errortype']]).toEqual([403, 'InvalidSignatureException']);
-    const noToken = await client({ credentials: { getCredentials: async () => ({ accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey }) } }).invoke();
+    const noToken = await client({
+      credentials: { getCredentials: async () => ({ accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey }) },
+    }).invoke();
     expect([noToken.status, noToken.headers['x-amzn-errortype']]).toEqual([403, 'UnrecognizedClientException']);
     const other = await credentials({ sessionName: 'other-session' }).getCredentials();
-    const foreignToken = await client({ credentials: { getCredentials: async () => ({ ...session, sessionToken: other.sessionToken }) } }).invoke();
+    const foreignToken = await client({
+      credentials: { getCredentials: async () => ({ ...session, sessionToken: other.sessionToken }) },
+    }).invoke();
     expect(foreignToken.status).toBe(403);
   });
 
@@ -91,7 +120,11 @@ describe('the client against the local stand-in', () => {
     const session = await credentials().getCredentials();
     const url = new URL(world.urls.echo);
     const send = async (skewMs: number) => {
-      const signed = await signRequest({ method: 'GET', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: url.pathname }, session, { region: 'us-east-1', service: 'lambda', signingDate: new Date(Date.now() + skewMs) });
+      const signed = await signRequest(
+        { method: 'GET', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: url.pathname },
+        session,
+        { region: 'us-east-1', service: 'lambda', signingDate: new Date(Date.now() + skewMs) },
+      );
       return fetch(world.urls.echo, { headers: Object.entries(signed.headers).filter(([n]) => n !== 'host') });
     };
     expect((await send(-6 * 60_000)).status).toBe(403);
@@ -109,7 +142,11 @@ describe('the client against the local stand-in', () => {
     const url = new URL(world.urls.echo);
     clockOffsetMs = 901_000; // the server is 15 minutes later; the request is signed at that time too
     try {
-      const signed = await signRequest({ method: 'GET', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: url.pathname }, session, { region: 'us-east-1', service: 'lambda', signingDate: now() });
+      const signed = await signRequest(
+        { method: 'GET', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: url.pathname },
+        session,
+        { region: 'us-east-1', service: 'lambda', signingDate: now() },
+      );
       const stale = await fetch(world.urls.echo, { headers: Object.entries(signed.headers).filter(([n]) => n !== 'host') });
       expect([stale.status, stale.headers.get('x-amzn-errortype')]).toEqual([403, 'ExpiredTokenException']);
     } finally {
@@ -131,21 +168,28 @@ describe('the client against the local stand-in', () => {
   it('100 concurrent calls share one AssumeRole, and each gets its own answer', async () => {
     const creds = credentials({ sessionName: 'concurrent' });
     const c = client({ credentials: creds });
-    const responses = await Promise.all(Array.from({ length: 100 }, (_, i) => c.invoke({ method: 'POST', body: `call-${i}`, headers: { 'content-type': 'text/plain' } })));
+    const responses = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => c.invoke({ method: 'POST', body: `call-${i}`, headers: { 'content-type': 'text/plain' } })),
+    );
     expect(creds.assumeRoleCalls).toBe(1);
     expect(responses.map((r) => r.status)).toEqual(Array(100).fill(200));
     expect(responses.map((r) => (r.json as { body: string }).body)).toEqual(Array.from({ length: 100 }, (_, i) => `call-${i}`));
   });
 
   it('AssumeRole without the external ID is refused, with hints on the trust policy and the external ID', async () => {
-    const error = await credentials({ externalId: undefined }).getCredentials().catch((e) => e);
+    const error = await credentials({ externalId: undefined })
+      .getCredentials()
+      .catch((e) => e);
     expect(error).toBeInstanceOf(AssumeRoleError);
     expect(error.stsCode).toBe('AccessDenied');
     expect(error.hints.join(' ')).toMatch(/trust policy.*|external ID/);
   });
 
   it('a scope-down session policy without InvokeFunction takes the URL away', async () => {
-    const onlyUrl = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunctionUrl', Resource: '*' }] });
+    const onlyUrl = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunctionUrl', Resource: '*' }],
+    });
     const response = await client({ credentials: credentials({ sessionPolicy: onlyUrl, sessionName: 'narrowed' }) }).invoke();
     expect(response.status).toBe(403);
   });
@@ -156,7 +200,14 @@ describe('the client against the local stand-in', () => {
 
   it('a network failure is a clear error after the retries', async () => {
     const sleeps: number[] = [];
-    const unreachable = new FunctionUrlClient({ url: `http://127.0.0.1:${closedPort}/lambda-url/x/`, region: 'us-east-1', unsigned: true, retries: 2, sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 });
+    const unreachable = new FunctionUrlClient({
+      url: `http://127.0.0.1:${closedPort}/lambda-url/x/`,
+      region: 'us-east-1',
+      unsigned: true,
+      retries: 2,
+      sleep: async (ms) => void sleeps.push(ms),
+      random: () => 0.5,
+    });
     const error = await unreachable.invoke().catch((e) => e);
     expect(error).toBeInstanceOf(FunctionUrlNetworkError);
     expect(error.code).toBe('network');
@@ -173,17 +224,31 @@ describe('the client against the local stand-in', () => {
       return calls < 3 ? new Response('busy', { status: 503 }) : fetch(url, init);
     }) as typeof fetch;
     let slept = 0;
-    const response = await client({ fetch: flaky, retries: 3, sleep: async (ms) => void (slept += ms) }).invoke();
+    const response = await client({
+      fetch: flaky,
+      retries: 3,
+      sleep: async (ms) => {
+        slept += ms;
+      },
+    }).invoke();
     expect(response.status).toBe(200);
     expect(response.attempts).toBe(3);
     expect(dates).toHaveLength(3);
+    // Two backoffs, each within its exponential cap (200 ms, then 400 ms).
+    expect(slept).toBeLessThanOrEqual(600);
   });
 });
 
 describe('a client without credentials', () => {
   it('refuses to send: a forgotten option is not quietly an unsigned call', async () => {
     const sent: string[] = [];
-    const client = new FunctionUrlClient({ url: URL_OF_FUNCTION, fetch: (async (input: string) => { sent.push(input); return new Response('x'); }) as unknown as typeof fetch });
+    const client = new FunctionUrlClient({
+      url: URL_OF_FUNCTION,
+      fetch: (async (input: string) => {
+        sent.push(input);
+        return new Response('x');
+      }) as unknown as typeof fetch,
+    });
     const call = client.invoke({ path: '/orders' });
     await expect(call).rejects.toBeInstanceOf(ClientOptionError);
     await expect(call).rejects.toMatchObject({ code: 'invalid-option', option: 'credentials' });
@@ -193,11 +258,21 @@ describe('a client without credentials', () => {
 
   it('sends unsigned only when asked, and never with credentials as well', async () => {
     const sent: Headers[] = [];
-    const fetchStub = (async (_: string, init: RequestInit) => { sent.push(new Headers(init.headers)); return new Response('{}', { status: 403 }); }) as unknown as typeof fetch;
+    const fetchStub = (async (_: string, init: RequestInit) => {
+      sent.push(new Headers(init.headers));
+      return new Response('{}', { status: 403 });
+    }) as unknown as typeof fetch;
     const response = await new FunctionUrlClient({ url: URL_OF_FUNCTION, unsigned: true, retries: 0, fetch: fetchStub }).invoke({});
     expect(response.status).toBe(403);
     expect(sent[0].has('authorization')).toBe(false);
-    expect(() => new FunctionUrlClient({ url: URL_OF_FUNCTION, unsigned: true, credentials: async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' }) })).toThrow(/unsigned cannot be combined with credentials/);
+    expect(
+      () =>
+        new FunctionUrlClient({
+          url: URL_OF_FUNCTION,
+          unsigned: true,
+          credentials: async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' }),
+        }),
+    ).toThrow(/unsigned cannot be combined with credentials/);
   });
 });
 
@@ -208,23 +283,32 @@ describe('a client without credentials', () => {
 function fetchWithReadyBody(chunks: string[]): typeof fetch {
   return (async (_url: string, init: RequestInit) => {
     const pending = [...chunks];
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        init.signal?.addEventListener('abort', () => controller.error(init.signal!.reason));
+    const body = new ReadableStream<Uint8Array>(
+      {
+        start(controller) {
+          init.signal?.addEventListener('abort', () => controller.error(init.signal!.reason));
+        },
+        pull(controller) {
+          const next = pending.shift();
+          if (next === undefined) controller.close();
+          else controller.enqueue(new TextEncoder().encode(next));
+        },
       },
-      pull(controller) {
-        const next = pending.shift();
-        if (next === undefined) controller.close();
-        else controller.enqueue(new TextEncoder().encode(next));
-      },
-    }, { highWaterMark: 0 });
+      { highWaterMark: 0 },
+    );
     return new Response(body, { status: 200 });
   }) as unknown as typeof fetch;
 }
 
 describe('streaming: the idle timeout measures the server, not the reader', () => {
   it('a reader slower than the timeout (a pipe to a slow consumer, backpressure) still gets the whole body', async () => {
-    const client = new FunctionUrlClient({ url: URL_OF_FUNCTION, credentials: { getCredentials: async () => STATIC_KEY }, timeoutMs: 50, retries: 0, fetch: fetchWithReadyBody(['first ', 'second ', 'third']) });
+    const client = new FunctionUrlClient({
+      url: URL_OF_FUNCTION,
+      credentials: { getCredentials: async () => STATIC_KEY },
+      timeoutMs: 50,
+      retries: 0,
+      fetch: fetchWithReadyBody(['first ', 'second ', 'third']),
+    });
     const response = await client.invokeStreaming();
     const received: string[] = [];
     for await (const chunk of response.body) {
@@ -244,7 +328,13 @@ describe('streaming: the idle timeout measures the server, not the reader', () =
       });
       return new Response(body, { status: 200 });
     }) as unknown as typeof fetch;
-    const client = new FunctionUrlClient({ url: URL_OF_FUNCTION, credentials: { getCredentials: async () => STATIC_KEY }, timeoutMs: 50, retries: 0, fetch: fetchPausing });
+    const client = new FunctionUrlClient({
+      url: URL_OF_FUNCTION,
+      credentials: { getCredentials: async () => STATIC_KEY },
+      timeoutMs: 50,
+      retries: 0,
+      fetch: fetchPausing,
+    });
     const response = await client.invokeStreaming();
     const read = async () => {
       for await (const _ of response.body) void _;

@@ -15,7 +15,9 @@ describe('parseFunctionUrl', () => {
   });
 
   it('an AWS function URL over plain http is refused as option url', () => {
-    expect(() => parseFunctionUrl('http://abcdefghijabcdefghijabcdefghij12.lambda-url.eu-west-1.on.aws/')).toThrow(/^url must use https: AWS function URLs are https:\/\/<url-id>\.lambda-url\.<region>\.on\.aws/);
+    expect(() => parseFunctionUrl('http://abcdefghijabcdefghijabcdefghij12.lambda-url.eu-west-1.on.aws/')).toThrow(
+      /^url must use https: AWS function URLs are https:\/\/<url-id>\.lambda-url\.<region>\.on\.aws/,
+    );
   });
 });
 
@@ -24,7 +26,9 @@ describe('a presigned URL given as the function URL', () => {
   const presigned = `${URL_OF_FUNCTION}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAEXAMPLE%2F20260101%2Fus-east-1%2Flambda%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-Expires=60&X-Amz-Security-Token=${TOKEN}&X-Amz-SignedHeaders=host&X-Amz-Signature=${'a'.repeat(64)}`;
 
   it('is a usage error, naming the parameters and not their values (AWS refuses two SigV4 authentications in one request)', () => {
-    expect(() => new FunctionUrlClient({ url: presigned, credentials: { getCredentials: async () => STATIC_KEY } })).toThrow(/not a presigned URL \(it has X-Amz-Algorithm, X-Amz-Credential, X-Amz-Security-Token, X-Amz-Signature/);
+    expect(() => new FunctionUrlClient({ url: presigned, credentials: { getCredentials: async () => STATIC_KEY } })).toThrow(
+      /not a presigned URL \(it has X-Amz-Algorithm, X-Amz-Credential, X-Amz-Security-Token, X-Amz-Signature/,
+    );
     let error: unknown;
     try {
       new FunctionUrlClient({ url: presigned, unsigned: true });

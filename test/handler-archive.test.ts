@@ -31,7 +31,7 @@ describe('the demo handler package, zipped in-process', () => {
     expect(zipDirectory(dir).equals(first)).toBe(false);
   });
 
-  it('synthesizes as an asset under the stack, with source_code_hash = base64 SHA-256 of the zip (Lambda\'s CodeSha256)', () => {
+  it("synthesizes as an asset under the stack, with source_code_hash = base64 SHA-256 of the zip (Lambda's CodeSha256)", () => {
     const outdir = temp();
     const app = new App({ outdir });
     const stack = new TerraformStack(app, 'pkg');

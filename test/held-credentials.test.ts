@@ -3,8 +3,8 @@ import { heldCredentials } from '../client/credentials';
 import { CredentialsUnavailableError } from '../client/errors';
 import { FunctionUrlClient } from '../client/function-url-client';
 import { exitCodeOf } from '../scripts/invoke/errors';
-import { HeldProfiles, writeHeldProfiles } from './support/held-profiles';
-import { SeededWorld, seedWorld } from './support/local-aws-fixtures';
+import { type HeldProfiles, writeHeldProfiles } from './support/held-profiles';
+import { type SeededWorld, seedWorld } from './support/local-aws-fixtures';
 import { useTempDir } from './support/temp-dir';
 
 /**
@@ -26,7 +26,13 @@ afterAll(async () => {
 
 describe('heldCredentials', () => {
   it("as the client's credentials, refreshed by the SDK", async () => {
-    const provider = heldCredentials({ profile: 'invoker', configFile: profiles.configFile, credentialsFile: profiles.credentialsFile, stsEndpoint: world.local.endpoint, stsRegion: 'us-east-1' });
+    const provider = heldCredentials({
+      profile: 'invoker',
+      configFile: profiles.configFile,
+      credentialsFile: profiles.credentialsFile,
+      stsEndpoint: world.local.endpoint,
+      stsRegion: 'us-east-1',
+    });
     const client = new FunctionUrlClient({ url: world.urls.echo, region: 'us-east-1', credentials: provider, retries: 0 });
     const response = await client.invoke();
     expect(response.status).toBe(200);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FunctionInvokerRole, IamFunctionUrl } from '../constructs';
-import { loadTarget, SCENARIO_PARTNER, synthScenario, TargetName } from './support/framework-targets';
-import { functionPolicyFromPermissions, simulate, SimulatedRequest } from './support/iam-simulator';
-import { ACCOUNT, SynthesizedStack, synthDemo, synthStack } from './support/synthesized-stack';
+import { loadTarget, SCENARIO_PARTNER, synthScenario, type TargetName } from './support/framework-targets';
+import { functionPolicyFromPermissions, simulate, type SimulatedRequest } from './support/iam-simulator';
+import { ACCOUNT, type SynthesizedStack, synthDemo, synthStack } from './support/synthesized-stack';
 
 /**
  * Least privilege, proven: every policy the constructs write is evaluated by a real IAM policy
@@ -83,19 +83,36 @@ describe.each([
       expectDecision(world.asUser('sts:AssumeRole', ROLE, { 'sts:ExternalId': 'partner-4712' }), 'ImplicitlyDenied'));
     it('another user of the same account, even one allowed sts:AssumeRole on everything', () =>
       expectDecision(
-        { principal: OTHER_USER, action: 'sts:AssumeRole', resource: ROLE, context: { 'sts:ExternalId': EXTERNAL_ID }, identityPolicies: [ADMIN_LIKE], resourcePolicy: world.trustPolicy },
+        {
+          principal: OTHER_USER,
+          action: 'sts:AssumeRole',
+          resource: ROLE,
+          context: { 'sts:ExternalId': EXTERNAL_ID },
+          identityPolicies: [ADMIN_LIKE],
+          resourcePolicy: world.trustPolicy,
+        },
         'ImplicitlyDenied',
       ));
     it('a principal of another account', () =>
       expectDecision(
-        { principal: 'arn:aws:iam::444455556666:user/outsider', action: 'sts:AssumeRole', resource: ROLE, context: { 'sts:ExternalId': EXTERNAL_ID }, identityPolicies: [ADMIN_LIKE], resourcePolicy: world.trustPolicy },
+        {
+          principal: 'arn:aws:iam::444455556666:user/outsider',
+          action: 'sts:AssumeRole',
+          resource: ROLE,
+          context: { 'sts:ExternalId': EXTERNAL_ID },
+          identityPolicies: [ADMIN_LIKE],
+          resourcePolicy: world.trustPolicy,
+        },
         'ImplicitlyDenied',
       ));
     it('the invoker user assuming any other role', () =>
       expectDecision(
         {
           ...world.asUser('sts:AssumeRole', `arn:aws:iam::${ACCOUNT}:role/admin`, { 'sts:ExternalId': EXTERNAL_ID }),
-          resourcePolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }] },
+          resourcePolicy: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }],
+          },
         },
         'ImplicitlyDenied',
       ));
@@ -115,12 +132,15 @@ describe.each([
   });
 
   describe("refused: the role's session beyond its one URL", () => {
-    it('InvokeFunctionUrl on another function', () => expectDecision(world.asSession('lambda:InvokeFunctionUrl', OTHER_FN, IAM_AUTH), 'ImplicitlyDenied'));
-    it('InvokeFunction on another function, even through a URL', () => expectDecision(world.asSession('lambda:InvokeFunction', OTHER_FN, VIA_URL), 'ImplicitlyDenied'));
+    it('InvokeFunctionUrl on another function', () =>
+      expectDecision(world.asSession('lambda:InvokeFunctionUrl', OTHER_FN, IAM_AUTH), 'ImplicitlyDenied'));
+    it('InvokeFunction on another function, even through a URL', () =>
+      expectDecision(world.asSession('lambda:InvokeFunction', OTHER_FN, VIA_URL), 'ImplicitlyDenied'));
     it('InvokeFunctionUrl with auth type NONE', () =>
       expectDecision(world.asSession('lambda:InvokeFunctionUrl', FN, { 'lambda:FunctionUrlAuthType': 'NONE' }), 'ImplicitlyDenied'));
     it('InvokeFunctionUrl with no auth type', () => expectDecision(world.asSession('lambda:InvokeFunctionUrl', FN), 'ImplicitlyDenied'));
-    it('InvokeFunction not through the URL (the Invoke API)', () => expectDecision(world.asSession('lambda:InvokeFunction', FN), 'ImplicitlyDenied'));
+    it('InvokeFunction not through the URL (the Invoke API)', () =>
+      expectDecision(world.asSession('lambda:InvokeFunction', FN), 'ImplicitlyDenied'));
     it('InvokeFunction with InvokedViaFunctionUrl false', () =>
       expectDecision(world.asSession('lambda:InvokeFunction', FN, { 'lambda:InvokedViaFunctionUrl': 'false' }), 'ImplicitlyDenied'));
     it('InvokeFunctionUrl on a version or alias of the function', () =>
@@ -139,7 +159,6 @@ describe.each([
       ['sts:AssumeRole', ROLE],
     ])('%s on %s', (action, resource) => expectDecision(world.asSession(action, resource), 'ImplicitlyDenied'));
   });
-
 });
 
 describe("IAM decisions for the demo function's execution role", () => {
@@ -158,7 +177,10 @@ describe("IAM decisions for the demo function's execution role", () => {
     });
     it('may not write to another log group, delete its own, or invoke anything', async () => {
       await expectDecision(asFunction('logs:PutLogEvents', LOG_STREAM.replace('url-iam-demo', 'payroll')), 'ImplicitlyDenied');
-      await expectDecision(asFunction('logs:DeleteLogGroup', `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/url-iam-demo`), 'ImplicitlyDenied');
+      await expectDecision(
+        asFunction('logs:DeleteLogGroup', `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/url-iam-demo`),
+        'ImplicitlyDenied',
+      );
       await expectDecision(asFunction('lambda:InvokeFunction', OTHER_FN), 'ImplicitlyDenied');
     });
   });
@@ -168,13 +190,23 @@ describe('IAM decisions for the demo stack without an external ID', () => {
   const world = new DemoWorld(synthDemo());
   it('the invoker user assumes the role with no external ID', () => expectDecision(world.asUser('sts:AssumeRole', ROLE), 'Allowed'));
   it('another user still may not', () =>
-    expectDecision({ principal: OTHER_USER, action: 'sts:AssumeRole', resource: ROLE, identityPolicies: [ADMIN_LIKE], resourcePolicy: world.trustPolicy }, 'ImplicitlyDenied'));
+    expectDecision(
+      {
+        principal: OTHER_USER,
+        action: 'sts:AssumeRole',
+        resource: ROLE,
+        identityPolicies: [ADMIN_LIKE],
+        resourcePolicy: world.trustPolicy,
+      },
+      'ImplicitlyDenied',
+    ));
   // Only sts:AssumeRole is granted, on both sides: session tags and a source identity would let
   // the caller stamp attributes other policies may trust. Here, without an external ID, since the
   // simulator knows no sts:ExternalId for these actions (with one, the trust statement's condition
   // alone would refuse them and hide a widened Action).
   it.each(['sts:TagSession', 'sts:SetSourceIdentity'])('the invoker user may not call %s on the role', (action) =>
-    expectDecision({ ...world.asUser(action, ROLE), resourcePolicy: world.trustPolicy }, 'ImplicitlyDenied'));
+    expectDecision({ ...world.asUser(action, ROLE), resourcePolicy: world.trustPolicy }, 'ImplicitlyDenied'),
+  );
 });
 
 describe('IAM decisions for an aliased URL', () => {
@@ -223,7 +255,13 @@ describe.each([
   const functionPolicy = functionPolicyFromPermissions(permissionsOn('${aws_lambda_function.Function.function_name}'), FN);
   const reportsPolicy = functionPolicyFromPermissions(permissionsOn(REPORTS), REPORTS);
   const PARTNER_ADMIN = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:*', Resource: '*' }] };
-  const asPartner = (action: string, resource: string, context: Record<string, string>, resourcePolicy = functionPolicy, principal = SCENARIO_PARTNER): SimulatedRequest => ({
+  const asPartner = (
+    action: string,
+    resource: string,
+    context: Record<string, string>,
+    resourcePolicy = functionPolicy,
+    principal = SCENARIO_PARTNER,
+  ): SimulatedRequest => ({
     principal,
     action,
     resource,
@@ -233,7 +271,11 @@ describe.each([
   });
 
   it('writes one InvokeFunctionUrl and one InvokeFunction permission per URL', () => {
-    expect(permissionsOn('${aws_lambda_function.Function.function_name}').map((p) => p.action).sort()).toEqual(['lambda:InvokeFunction', 'lambda:InvokeFunctionUrl']);
+    expect(
+      permissionsOn('${aws_lambda_function.Function.function_name}')
+        .map((p) => p.action)
+        .sort(),
+    ).toEqual(['lambda:InvokeFunction', 'lambda:InvokeFunctionUrl']);
   });
   it('may call the URL: InvokeFunctionUrl (AWS_IAM) and InvokeFunction through it', async () => {
     await expectDecision(asPartner('lambda:InvokeFunctionUrl', FN, IAM_AUTH), 'Allowed');
@@ -279,8 +321,14 @@ describe.each(['cdktf', 'cdktn'] as const)('IAM decisions for a URL given by nam
   });
 
   it('the on-call role may assume the role; the invoker user of the other URL may not', async () => {
-    await expectDecision({ principal: ONCALL, action: 'sts:AssumeRole', resource: OPS_ROLE, identityPolicies: [ADMIN_LIKE], resourcePolicy: trust }, 'Allowed');
-    await expectDecision({ principal: USER, action: 'sts:AssumeRole', resource: OPS_ROLE, identityPolicies: [ADMIN_LIKE], resourcePolicy: trust }, 'ImplicitlyDenied');
+    await expectDecision(
+      { principal: ONCALL, action: 'sts:AssumeRole', resource: OPS_ROLE, identityPolicies: [ADMIN_LIKE], resourcePolicy: trust },
+      'Allowed',
+    );
+    await expectDecision(
+      { principal: USER, action: 'sts:AssumeRole', resource: OPS_ROLE, identityPolicies: [ADMIN_LIKE], resourcePolicy: trust },
+      'ImplicitlyDenied',
+    );
   });
   it('the session may call the alias through its URL, not the unqualified function nor the Invoke API', async () => {
     await expectDecision(asSession('lambda:InvokeFunctionUrl', `${OPS}:stable`, IAM_AUTH), 'Allowed');

@@ -54,7 +54,13 @@ describe('imports between the source folders', () => {
     const outside = cli.flatMap((file) =>
       specifiersOf(file)
         .filter((specifier) => specifier.startsWith('.'))
-        .map((specifier) => ({ specifier, target: path.relative(PROJECT_ROOT, path.resolve(PROJECT_ROOT, path.dirname(file), specifier)).split(path.sep).join('/') }))
+        .map((specifier) => ({
+          specifier,
+          target: path
+            .relative(PROJECT_ROOT, path.resolve(PROJECT_ROOT, path.dirname(file), specifier))
+            .split(path.sep)
+            .join('/'),
+        }))
         .filter(({ target }) => !target.startsWith('client/') && !/^scripts\/invoke(\/|$)/.test(target))
         .map(({ specifier }) => `${file}: ${specifier}`),
     );
@@ -70,7 +76,10 @@ describe('imports between the source folders', () => {
     const rootImports = ['constructs', 'stacks', 'scripts'].flatMap((folder) =>
       sourcesUnder(folder).flatMap((file) =>
         specifiersOf(file)
-          .filter((specifier) => /^@(cdktf|cdktn)\/provider-aws(\/lib)?\/?$/.test(specifier) || /^@(cdktf|cdktn)\/provider-aws\/(?!lib\/)/.test(specifier))
+          .filter(
+            (specifier) =>
+              /^@(cdktf|cdktn)\/provider-aws(\/lib)?\/?$/.test(specifier) || /^@(cdktf|cdktn)\/provider-aws\/(?!lib\/)/.test(specifier),
+          )
           .map((specifier) => `${file}: ${specifier}`),
       ),
     );

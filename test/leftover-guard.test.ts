@@ -12,13 +12,13 @@ import { TEMP_PREFIX, osTempDir, useTempDir } from './support/temp-dir';
 describe('the leftover guard', () => {
   const temp = useTempDir('guard-');
 
-  it('is active in this run: the temp dir is the run\'s own folder inside the repository', () => {
+  it("is active in this run: the temp dir is the run's own folder inside the repository", () => {
     expect(os.tmpdir().startsWith(path.join(PROJECT_ROOT, '.test-tmp', 'run-'))).toBe(true);
     expect(osTempDir().startsWith(PROJECT_ROOT)).toBe(false);
     expect(path.basename(osTempDir())).toMatch(/^lambda-url-iam-run-/);
   });
 
-  it('reports what a run leaves in its temp dir, beside the checkout, or in its own folder in the machine\'s temp dir', () => {
+  it("reports what a run leaves in its temp dir, beside the checkout, or in its own folder in the machine's temp dir", () => {
     const root = temp();
     const project = path.join(root, 'parent', 'checkout');
     const machineTmp = path.join(root, 'machine-tmp');
@@ -30,13 +30,17 @@ describe('the leftover guard', () => {
 
     const watch = watchForLeftovers(project, machineTmp);
     fs.mkdirSync(path.join(watch.runTempDir, 'demo-abc'));
-    fs.writeFileSync(path.join(watch.sharedDir, 'package.tgz'), 'shared artifacts are the run\'s own');
+    fs.writeFileSync(path.join(watch.sharedDir, 'package.tgz'), "shared artifacts are the run's own");
     fs.writeFileSync(path.join(root, 'parent', '.terraform-cli.tfrc'), '');
     fs.mkdirSync(path.join(root, 'parent', 'another-worktree'));
     fs.mkdirSync(path.join(watch.osRunDir, `${TEMP_PREFIX}consumer-x`));
     fs.mkdirSync(path.join(machineTmp, 'someone-elses'));
     expect(watch.finish().sort()).toEqual(
-      [path.join(watch.runTempDir, 'demo-abc'), path.join(root, 'parent', '.terraform-cli.tfrc'), path.join(watch.osRunDir, `${TEMP_PREFIX}consumer-x`)].sort(),
+      [
+        path.join(watch.runTempDir, 'demo-abc'),
+        path.join(root, 'parent', '.terraform-cli.tfrc'),
+        path.join(watch.osRunDir, `${TEMP_PREFIX}consumer-x`),
+      ].sort(),
     );
     expect(fs.existsSync(watch.runTempDir) || fs.existsSync(watch.sharedDir) || fs.existsSync(watch.osRunDir)).toBe(false);
   });

@@ -4,7 +4,16 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FunctionUrlClient } from '../client/function-url-client';
 import { startLocalAws } from '../local-aws/server';
-import { SeededWorld, callApi, credentialsIn, mustSucceed, query, seededSession, userWithKey, xmlValue } from './support/local-aws-fixtures';
+import {
+  type SeededWorld,
+  callApi,
+  credentialsIn,
+  mustSucceed,
+  query,
+  seededSession,
+  userWithKey,
+  xmlValue,
+} from './support/local-aws-fixtures';
 import { useTempDir } from './support/temp-dir';
 
 /**
@@ -28,15 +37,28 @@ afterAll(async () => {
 const account = () => world.local.world.accountId;
 const lambdaGet = (path: string, creds: AwsCredentialIdentity = session) => callApi(world.local, 'lambda', { method: 'GET', path }, creds);
 const ADMIN_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
-const listFunctions = (local: { endpoint: string }, credentials: AwsCredentialIdentity) => callApi(local, 'lambda', { method: 'GET', path: '/2015-03-31/functions/' }, credentials);
+const listFunctions = (local: { endpoint: string }, credentials: AwsCredentialIdentity) =>
+  callApi(local, 'lambda', { method: 'GET', path: '/2015-03-31/functions/' }, credentials);
 
 /** A role any principal of the account may assume, with one inline policy: a session of it. */
-async function sessionOfNewRole(roleName: string, policyName: string, policyDocument: string, sessionName: string): Promise<AwsCredentialIdentity> {
+async function sessionOfNewRole(
+  roleName: string,
+  policyName: string,
+  policyDocument: string,
+  sessionName: string,
+): Promise<AwsCredentialIdentity> {
   const local = world.local;
-  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }] });
+  const trust = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }],
+  });
   await mustSucceed(query(local, 'iam', { Action: 'CreateRole', RoleName: roleName, AssumeRolePolicyDocument: trust }));
-  await mustSucceed(query(local, 'iam', { Action: 'PutRolePolicy', RoleName: roleName, PolicyName: policyName, PolicyDocument: policyDocument }));
-  const xml = await mustSucceed(query(local, 'sts', { Action: 'AssumeRole', RoleArn: `arn:aws:iam::123456789012:role/${roleName}`, RoleSessionName: sessionName }));
+  await mustSucceed(
+    query(local, 'iam', { Action: 'PutRolePolicy', RoleName: roleName, PolicyName: policyName, PolicyDocument: policyDocument }),
+  );
+  const xml = await mustSucceed(
+    query(local, 'sts', { Action: 'AssumeRole', RoleArn: `arn:aws:iam::123456789012:role/${roleName}`, RoleSessionName: sessionName }),
+  );
   return credentialsIn(xml);
 }
 
@@ -45,21 +67,47 @@ describe('what each principal of the design may do', () => {
     const denied = [
       await query(world.local, 'iam', { Action: 'CreateAccessKey', UserName: 'lambda_invoker' }, world.userKey),
       await query(world.local, 'iam', { Action: 'GetUser', UserName: 'lambda_invoker' }, world.userKey),
-      await query(world.local, 'iam', { Action: 'PutUserPolicy', UserName: 'lambda_invoker', PolicyName: 'x', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }) }, world.userKey),
-      await query(world.local, 'iam', { Action: 'UpdateAssumeRolePolicy', RoleName: 'function_invoker', PolicyDocument: '{}' }, world.userKey),
+      await query(
+        world.local,
+        'iam',
+        {
+          Action: 'PutUserPolicy',
+          UserName: 'lambda_invoker',
+          PolicyName: 'x',
+          PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
+        },
+        world.userKey,
+      ),
+      await query(
+        world.local,
+        'iam',
+        { Action: 'UpdateAssumeRolePolicy', RoleName: 'function_invoker', PolicyDocument: '{}' },
+        world.userKey,
+      ),
     ];
     for (const r of denied) {
       expect(r.status).toBe(403);
       expect(xmlValue(r.text, 'Code')).toBe('AccessDenied');
     }
-    expect(xmlValue(denied[0].text, 'Message')).toContain(`User: arn:aws:iam::${account()}:user/lambda_invoker is not authorized to perform: iam:CreateAccessKey`);
+    expect(xmlValue(denied[0].text, 'Message')).toContain(
+      `User: arn:aws:iam::${account()}:user/lambda_invoker is not authorized to perform: iam:CreateAccessKey`,
+    );
     for (const path of ['/2015-03-31/functions/echo', '/2021-10-31/functions/echo/url']) {
       const r = await lambdaGet(path, world.userKey);
       expect([r.status, r.headers.get('x-amzn-errortype')]).toEqual([403, 'AccessDeniedException']);
     }
-    const logs = await callApi(world.local, 'logs', { headers: { 'x-amz-target': 'Logs_20140328.DescribeLogGroups', 'content-type': 'application/x-amz-json-1.1' }, body: '{}' }, world.userKey);
+    const logs = await callApi(
+      world.local,
+      'logs',
+      { headers: { 'x-amz-target': 'Logs_20140328.DescribeLogGroups', 'content-type': 'application/x-amz-json-1.1' }, body: '{}' },
+      world.userKey,
+    );
     expect(JSON.parse(logs.text).__type).toBe('AccessDeniedException');
-    const userUrl = await new FunctionUrlClient({ url: world.urls.echo, region: 'us-east-1', credentials: { getCredentials: async () => world.userKey } }).invoke();
+    const userUrl = await new FunctionUrlClient({
+      url: world.urls.echo,
+      region: 'us-east-1',
+      credentials: { getCredentials: async () => world.userKey },
+    }).invoke();
     expect(userUrl.status).toBe(403);
   });
 
@@ -70,7 +118,16 @@ describe('what each principal of the design may do', () => {
     const deleteFn = await callApi(world.local, 'lambda', { method: 'DELETE', path: '/2015-03-31/functions/echo' }, session);
     expect(deleteFn.status).toBe(403);
     expect((await query(world.local, 'iam', { Action: 'CreateAccessKey', UserName: 'lambda_invoker' }, session)).status).toBe(403);
-    expect((await query(world.local, 'sts', { Action: 'AssumeRole', RoleArn: world.roleArn, RoleSessionName: 'chain', ExternalId: world.externalId }, session)).status).toBe(403);
+    expect(
+      (
+        await query(
+          world.local,
+          'sts',
+          { Action: 'AssumeRole', RoleArn: world.roleArn, RoleSessionName: 'chain', ExternalId: world.externalId },
+          session,
+        )
+      ).status,
+    ).toBe(403);
     expect(Object.keys(world.local.world.state.functions)).toContain('echo');
   });
 });
@@ -121,9 +178,28 @@ describe('global condition keys', () => {
     const allowAssume = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] };
     const keys: Record<string, AwsCredentialIdentity> = {};
     for (const name of ['pa-chosen', 'pa-other']) keys[name] = await userWithKey(world.local, name, allowAssume);
-    const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account()}:root` }, Action: 'sts:AssumeRole', Condition: { ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${account()}:user/pa-chosen` } } }] };
-    expect((await query(world.local, 'iam', { Action: 'CreateRole', RoleName: 'pa-role', AssumeRolePolicyDocument: JSON.stringify(trust) })).status).toBe(200);
-    const assume = (name: string) => query(world.local, 'sts', { Action: 'AssumeRole', RoleArn: `arn:aws:iam::${account()}:role/pa-role`, RoleSessionName: name }, keys[name]);
+    const trust = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${account()}:root` },
+          Action: 'sts:AssumeRole',
+          Condition: { ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${account()}:user/pa-chosen` } },
+        },
+      ],
+    };
+    expect(
+      (await query(world.local, 'iam', { Action: 'CreateRole', RoleName: 'pa-role', AssumeRolePolicyDocument: JSON.stringify(trust) }))
+        .status,
+    ).toBe(200);
+    const assume = (name: string) =>
+      query(
+        world.local,
+        'sts',
+        { Action: 'AssumeRole', RoleArn: `arn:aws:iam::${account()}:role/pa-role`, RoleSessionName: name },
+        keys[name],
+      );
     expect((await assume('pa-chosen')).status).toBe(200);
     const other = await assume('pa-other');
     expect([other.status, xmlValue(other.text, 'Code')]).toEqual([403, 'AccessDenied']);
@@ -147,18 +223,38 @@ describe("an IAM user's own tags", () => {
   });
 });
 
-describe('revoking older sessions (the IAM console\'s AWSRevokeOlderSessions policy)', () => {
+describe("revoking older sessions (the IAM console's AWSRevokeOlderSessions policy)", () => {
   it('a Deny with DateLessThan on aws:TokenIssueTime ends the sessions issued before that time', async () => {
     const local = world.local;
-    const allow = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:ListFunctions', Resource: '*' }] });
+    const allow = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'lambda:ListFunctions', Resource: '*' }],
+    });
     const session = await sessionOfNewRole('revocable', 'List', allow, 'older');
     expect((await listFunctions(local, session)).status).toBe(200);
     const revokeBefore = (time: string) =>
-      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': time } } }] });
-    await mustSucceed(query(local, 'iam', { Action: 'PutRolePolicy', RoleName: 'revocable', PolicyName: 'AWSRevokeOlderSessions', PolicyDocument: revokeBefore(new Date(Date.now() + 60_000).toISOString()) }));
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': time } } }],
+      });
+    await mustSucceed(
+      query(local, 'iam', {
+        Action: 'PutRolePolicy',
+        RoleName: 'revocable',
+        PolicyName: 'AWSRevokeOlderSessions',
+        PolicyDocument: revokeBefore(new Date(Date.now() + 60_000).toISOString()),
+      }),
+    );
     const revoked = await listFunctions(local, session);
     expect(revoked.status, revoked.text).toBe(403);
-    await mustSucceed(query(local, 'iam', { Action: 'PutRolePolicy', RoleName: 'revocable', PolicyName: 'AWSRevokeOlderSessions', PolicyDocument: revokeBefore('2000-01-01T00:00:00Z') }));
+    await mustSucceed(
+      query(local, 'iam', {
+        Action: 'PutRolePolicy',
+        RoleName: 'revocable',
+        PolicyName: 'AWSRevokeOlderSessions',
+        PolicyDocument: revokeBefore('2000-01-01T00:00:00Z'),
+      }),
+    );
     expect((await listFunctions(local, session)).status).toBe(200);
   });
 });
@@ -187,9 +283,19 @@ describe('a time-limited policy (aws:CurrentTime)', () => {
     const local = world.local;
     const key = await userWithKey(local, 'expired-contractor');
     const put = (statement: Record<string, unknown>[]) =>
-      mustSucceed(query(local, 'iam', { Action: 'PutUserPolicy', UserName: 'expired-contractor', PolicyName: 'Timed', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statement }) }));
+      mustSucceed(
+        query(local, 'iam', {
+          Action: 'PutUserPolicy',
+          UserName: 'expired-contractor',
+          PolicyName: 'Timed',
+          PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statement }),
+        }),
+      );
     const allowList = { Effect: 'Allow', Action: 'lambda:ListFunctions', Resource: '*' };
-    await put([allowList, { Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateGreaterThan: { 'aws:CurrentTime': '2020-01-01T00:00:00Z' } } }]);
+    await put([
+      allowList,
+      { Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateGreaterThan: { 'aws:CurrentTime': '2020-01-01T00:00:00Z' } } },
+    ]);
     expect((await listFunctions(local, key)).status).toBe(403);
     await put([{ ...allowList, Condition: { DateLessThan: { 'aws:CurrentTime': '2020-01-01T00:00:00Z' } } }]);
     expect((await listFunctions(local, key)).status).toBe(403);
@@ -201,12 +307,35 @@ describe('a time-limited policy (aws:CurrentTime)', () => {
 describe('a session tag whose key differs from a role tag only in case', () => {
   it('overrides that role tag (tag keys are case-insensitive): the role tag cannot still grant', async () => {
     const local = world.local;
-    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: ['sts:AssumeRole', 'sts:TagSession'] }] });
-    await mustSucceed(query(local, 'iam', { Action: 'CreateRole', RoleName: 'tagged', AssumeRolePolicyDocument: trust, 'Tags.member.1.Key': 'Team', 'Tags.member.1.Value': 'admin' }));
-    const byTeam = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:ListFunctions', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalTag/Team': 'admin' } } }] });
+    const trust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: ['sts:AssumeRole', 'sts:TagSession'] }],
+    });
+    await mustSucceed(
+      query(local, 'iam', {
+        Action: 'CreateRole',
+        RoleName: 'tagged',
+        AssumeRolePolicyDocument: trust,
+        'Tags.member.1.Key': 'Team',
+        'Tags.member.1.Value': 'admin',
+      }),
+    );
+    const byTeam = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'lambda:ListFunctions',
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:PrincipalTag/Team': 'admin' } },
+        },
+      ],
+    });
     await mustSucceed(query(local, 'iam', { Action: 'PutRolePolicy', RoleName: 'tagged', PolicyName: 'ByTeam', PolicyDocument: byTeam }));
     const sessionWith = async (tags: Record<string, string>) => {
-      const xml = await mustSucceed(query(local, 'sts', { Action: 'AssumeRole', RoleArn: 'arn:aws:iam::123456789012:role/tagged', RoleSessionName: 'tagged', ...tags }));
+      const xml = await mustSucceed(
+        query(local, 'sts', { Action: 'AssumeRole', RoleArn: 'arn:aws:iam::123456789012:role/tagged', RoleSessionName: 'tagged', ...tags }),
+      );
       return credentialsIn(xml);
     };
     expect((await listFunctions(local, await sessionWith({}))).status).toBe(200);
@@ -228,7 +357,9 @@ describe('credentials of a deleted identity never act as a new one with the same
     await mustSucceed(query(local, 'iam', { Action: 'DeleteAccessKey', UserName: 'reborn', AccessKeyId: key.accessKeyId }));
     await mustSucceed(query(local, 'iam', { Action: 'DeleteUser', UserName: 'reborn' }));
     await mustSucceed(query(local, 'iam', { Action: 'CreateUser', UserName: 'reborn' }));
-    await mustSucceed(query(local, 'iam', { Action: 'PutUserPolicy', UserName: 'reborn', PolicyName: 'Admin', PolicyDocument: ADMIN_POLICY }));
+    await mustSucceed(
+      query(local, 'iam', { Action: 'PutUserPolicy', UserName: 'reborn', PolicyName: 'Admin', PolicyDocument: ADMIN_POLICY }),
+    );
     const r = await listFunctions(local, temporary);
     expect(r.status, r.text).toBe(403);
   });
@@ -238,14 +369,21 @@ describe('credentials of a deleted identity never act as a new one with the same
     const snapshotFile = path.join(temp.dir, 'world.json');
     let local = await startLocalAws({ snapshotFile });
     try {
-      const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }] });
+      const trust = JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }],
+      });
       await mustSucceed(query(local, 'iam', { Action: 'CreateRole', RoleName: 'phoenix', AssumeRolePolicyDocument: trust }));
-      const assumed = await mustSucceed(query(local, 'sts', { Action: 'AssumeRole', RoleArn: 'arn:aws:iam::123456789012:role/phoenix', RoleSessionName: 'before' }));
+      const assumed = await mustSucceed(
+        query(local, 'sts', { Action: 'AssumeRole', RoleArn: 'arn:aws:iam::123456789012:role/phoenix', RoleSessionName: 'before' }),
+      );
       const session = credentialsIn(assumed);
       const journal = fs.readFileSync(`${snapshotFile}.sessions`, 'utf8');
       await mustSucceed(query(local, 'iam', { Action: 'DeleteRole', RoleName: 'phoenix' }));
       await mustSucceed(query(local, 'iam', { Action: 'CreateRole', RoleName: 'phoenix', AssumeRolePolicyDocument: trust }));
-      await mustSucceed(query(local, 'iam', { Action: 'PutRolePolicy', RoleName: 'phoenix', PolicyName: 'Admin', PolicyDocument: ADMIN_POLICY }));
+      await mustSucceed(
+        query(local, 'iam', { Action: 'PutRolePolicy', RoleName: 'phoenix', PolicyName: 'Admin', PolicyDocument: ADMIN_POLICY }),
+      );
       await local.close();
       // A crash between the snapshot's rename and the journal's removal leaves the old lines.
       fs.writeFileSync(`${snapshotFile}.sessions`, journal, { mode: 0o600 });

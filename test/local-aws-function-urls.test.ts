@@ -8,7 +8,7 @@ import { AssumeRoleCredentials } from '../client/credentials';
 import { FunctionUrlClient } from '../client/function-url-client';
 import { describeSignedRequest, signRequest } from '../client/sigv4';
 import { mapResult } from '../local-aws/function-url-api';
-import { SeededWorld, deployFunction, seededSession } from './support/local-aws-fixtures';
+import { type SeededWorld, deployFunction, seededSession } from './support/local-aws-fixtures';
 
 /**
  * Function URLs (local-aws/function-url-api.ts): the payload format 2.0 event a handler gets, how
@@ -31,32 +31,60 @@ const urlId = (url: string) => new URL(url).pathname.split('/')[2];
 const alive = async () => (await fetch(`${world.local.endpoint}/_local/health`)).status === 200;
 
 /** Sends exactly these bytes of request line and headers (fetch would normalize the path). */
-function rawRequest(options: { method: string; path: string; headers: Record<string, string>; body?: string }): Promise<{ status: number; text: string; headers: http.IncomingHttpHeaders }> {
+function rawRequest(options: {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}): Promise<{ status: number; text: string; headers: http.IncomingHttpHeaders }> {
   const endpoint = new URL(world.local.endpoint);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: endpoint.hostname, port: Number(endpoint.port), method: options.method, path: options.path, headers: options.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
-    });
+    const req = http.request(
+      { host: endpoint.hostname, port: Number(endpoint.port), method: options.method, path: options.path, headers: options.headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });
 }
 
 /** Signs a function URL request for `signedPath` and returns the headers to send (host included). */
-async function signUrlRequest(signedPath: string, rawQuery: string | undefined, credentials: AwsCredentialIdentity, headers: Record<string, string> = {}) {
+async function signUrlRequest(
+  signedPath: string,
+  rawQuery: string | undefined,
+  credentials: AwsCredentialIdentity,
+  headers: Record<string, string> = {},
+) {
   const endpoint = new URL(world.local.endpoint);
-  const signed = await signRequest({ method: 'GET', protocol: 'http:', hostname: endpoint.hostname, port: Number(endpoint.port), path: signedPath, rawQuery, headers }, credentials, { region: 'us-east-1', service: 'lambda' });
+  const signed = await signRequest(
+    { method: 'GET', protocol: 'http:', hostname: endpoint.hostname, port: Number(endpoint.port), path: signedPath, rawQuery, headers },
+    credentials,
+    { region: 'us-east-1', service: 'lambda' },
+  );
   return signed.headers as Record<string, string>;
 }
 
 describe('the handler execution contract', () => {
   const contract = (request: Parameters<FunctionUrlClient['invoke']>[0] = {}) =>
-    new FunctionUrlClient({ url: world.urls.contract, region: 'us-east-1', credentials: { getCredentials: async () => session }, retries: 0 }).invoke(request);
+    new FunctionUrlClient({
+      url: world.urls.contract,
+      region: 'us-east-1',
+      credentials: { getCredentials: async () => session },
+      retries: 0,
+    }).invoke(request);
 
   it('passes the payload format 2.0 event with the IAM caller', async () => {
-    const r = await contract({ method: 'PUT', path: '/a/b%20c', query: 'x=1&x=2&y', headers: { 'content-type': 'application/json', cookie: 'k=v; k2=v2', 'x-trace': 't1' }, body: '{"n":1}' });
+    const r = await contract({
+      method: 'PUT',
+      path: '/a/b%20c',
+      query: 'x=1&x=2&y',
+      headers: { 'content-type': 'application/json', cookie: 'k=v; k2=v2', 'x-trace': 't1' },
+      body: '{"n":1}',
+    });
     const event = r.json as Record<string, any>;
     expect(event).toMatchObject({
       version: '2.0',
@@ -71,7 +99,14 @@ describe('the handler execution contract', () => {
         http: { method: 'PUT', path: '/a/b%20c', protocol: 'HTTP/1.1' },
         routeKey: '$default',
         stage: '$default',
-        authorizer: { iam: { accountId: account(), userArn: `arn:aws:sts::${account()}:assumed-role/function_invoker/stand-in`, accessKey: session.accessKeyId, callerId: expect.stringMatching(/:stand-in$/) } },
+        authorizer: {
+          iam: {
+            accountId: account(),
+            userArn: `arn:aws:sts::${account()}:assumed-role/function_invoker/stand-in`,
+            accessKey: session.accessKeyId,
+            callerId: expect.stringMatching(/:stand-in$/),
+          },
+        },
       },
     });
     expect(event.headers['x-trace']).toBe('t1');
@@ -80,7 +115,9 @@ describe('the handler execution contract', () => {
   });
 
   it('base64-encodes a binary request body', async () => {
-    const event = (await contract({ method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array([0, 1, 2, 255]) })).json as Record<string, any>;
+    const event = (
+      await contract({ method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array([0, 1, 2, 255]) })
+    ).json as Record<string, any>;
     expect(event).toMatchObject({ isBase64Encoded: true, body: Buffer.from([0, 1, 2, 255]).toString('base64') });
   });
 
@@ -98,7 +135,12 @@ describe('the handler execution contract', () => {
 
   it('gives the handler its environment variables and a context', async () => {
     const env = await contract({ query: 'mode=env' });
-    expect(env.json).toMatchObject({ greeting: 'hi', fn: 'contract', remaining: true, requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(env.json).toMatchObject({
+      greeting: 'hi',
+      fn: 'contract',
+      remaining: true,
+      requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
   });
 
   it("a handler that throws, or runs past its timeout, gives Lambda's 502", async () => {
@@ -117,12 +159,30 @@ describe('the handler execution contract', () => {
   });
 
   it('200 concurrent signed invocations: nothing lost, nothing mixed up between callers', async () => {
-    const sessions = await Promise.all(['a', 'b'].map((name) => new AssumeRoleCredentials({ roleArn: world.roleArn, externalId: world.externalId, sourceCredentials: world.userKey, stsEndpoint: world.local.endpoint, sessionName: `caller-${name}`, propagationWaitSeconds: 0 })));
-    const results = await Promise.all(Array.from({ length: 200 }, async (_, i) => {
-      const creds = sessions[i % 2];
-      const r = await new FunctionUrlClient({ url: world.urls.echo, region: 'us-east-1', credentials: creds, retries: 0 }).invoke({ method: 'POST', body: `payload-${i}`, headers: { 'content-type': 'text/plain' } });
-      return { i, status: r.status, body: (r.json as any).body, caller: (r.json as any).caller.userArn as string };
-    }));
+    const sessions = await Promise.all(
+      ['a', 'b'].map(
+        (name) =>
+          new AssumeRoleCredentials({
+            roleArn: world.roleArn,
+            externalId: world.externalId,
+            sourceCredentials: world.userKey,
+            stsEndpoint: world.local.endpoint,
+            sessionName: `caller-${name}`,
+            propagationWaitSeconds: 0,
+          }),
+      ),
+    );
+    const results = await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => {
+        const creds = sessions[i % 2];
+        const r = await new FunctionUrlClient({ url: world.urls.echo, region: 'us-east-1', credentials: creds, retries: 0 }).invoke({
+          method: 'POST',
+          body: `payload-${i}`,
+          headers: { 'content-type': 'text/plain' },
+        });
+        return { i, status: r.status, body: (r.json as any).body, caller: (r.json as any).caller.userArn as string };
+      }),
+    );
     for (const r of results) {
       expect(r.status).toBe(200);
       expect(r.body).toBe(`payload-${r.i}`);
@@ -166,7 +226,8 @@ describe('a response header Node refuses is a 502 for that call, never a crash',
 
 describe("a function URL handler's statusCode", () => {
   it('1xx (an interim answer that would leave the caller waiting for a final one) is a 502, 2xx-5xx pass', () => {
-    for (const statusCode of [100, 101, 102, 103, 199]) expect(mapResult({ statusCode, body: 'x' }, 'request').status, String(statusCode)).toBe(502);
+    for (const statusCode of [100, 101, 102, 103, 199])
+      expect(mapResult({ statusCode, body: 'x' }, 'request').status, String(statusCode)).toBe(502);
     for (const statusCode of [200, 204, 302, 404, 599]) expect(mapResult({ statusCode }, 'request').status).toBe(statusCode);
   });
 });
@@ -187,9 +248,23 @@ describe('a function URL request is routed on the path its signature covers', ()
 describe('object-prototype names in the query and the headers are ordinary names', () => {
   it('a query key signed by an independent signer (smithy with a plain query object) is accepted and passed on', async () => {
     const endpoint = new URL(world.local.endpoint);
-    const signer = new SignatureV4({ credentials: session, region: 'us-east-1', service: 'lambda', sha256: Hash.bind(null, 'sha256'), uriEscapePath: true });
+    const signer = new SignatureV4({
+      credentials: session,
+      region: 'us-east-1',
+      service: 'lambda',
+      sha256: Hash.bind(null, 'sha256'),
+      uriEscapePath: true,
+    });
     const path = `/lambda-url/${urlId(world.urls.contract)}/`;
-    const request = new HttpRequest({ method: 'GET', protocol: 'http:', hostname: endpoint.hostname, port: Number(endpoint.port), path, query: { constructor: '1', toString: '2' }, headers: { host: endpoint.host } });
+    const request = new HttpRequest({
+      method: 'GET',
+      protocol: 'http:',
+      hostname: endpoint.hostname,
+      port: Number(endpoint.port),
+      path,
+      query: { constructor: '1', toString: '2' },
+      headers: { host: endpoint.host },
+    });
     const signed = await signer.sign(request);
     const r = await rawRequest({ method: 'GET', path: `${path}?constructor=1&toString=2`, headers: signed.headers });
     expect(r.status, r.text).toBe(200);
@@ -198,7 +273,11 @@ describe('object-prototype names in the query and the headers are ordinary names
 
   it('a query key named __proto__ is in the canonical query as botocore and AWS put it, and reaches the handler', async () => {
     const endpoint = new URL(world.local.endpoint);
-    const signed = await signRequest({ method: 'GET', protocol: 'http:', hostname: endpoint.hostname, path: '/', rawQuery: '__proto__=x&constructor=1&b=2&b=1' }, session, { region: 'us-east-1', service: 'lambda' });
+    const signed = await signRequest(
+      { method: 'GET', protocol: 'http:', hostname: endpoint.hostname, path: '/', rawQuery: '__proto__=x&constructor=1&b=2&b=1' },
+      session,
+      { region: 'us-east-1', service: 'lambda' },
+    );
     // SigV4: keys sorted by code point after encoding, a repeated key's values sorted.
     expect((await describeSignedRequest(signed, session)).canonicalRequest.split('\n')[2]).toBe('__proto__=x&b=1&b=2&constructor=1');
     const path = `/lambda-url/${urlId(world.urls.contract)}/`;
@@ -220,7 +299,10 @@ describe('object-prototype names in the query and the headers are ordinary names
 
   it('header names such as __proto__ and constructor are signed, verified and passed to the handler', async () => {
     const path = `/lambda-url/${urlId(world.urls.contract)}/`;
-    const headers = await signUrlRequest(path, undefined, session, { __proto__: 'p', constructor: 'c' } as unknown as Record<string, string>);
+    const headers = await signUrlRequest(path, undefined, session, { __proto__: 'p', constructor: 'c' } as unknown as Record<
+      string,
+      string
+    >);
     const r = await rawRequest({ method: 'GET', path, headers: { ...headers, ['__proto__']: 'p', constructor: 'c' } });
     expect(r.status, r.text).toBe(200);
   });

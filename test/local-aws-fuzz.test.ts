@@ -7,8 +7,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from '../client/sigv4';
 import { deployFunction, query, seededSession, xmlValue } from './support/local-aws-fixtures';
-import { DEFAULT_ADMIN_KEY, LocalAws } from '../local-aws/server';
-import { WorldState } from '../local-aws/world-state';
+import { DEFAULT_ADMIN_KEY, type LocalAws } from '../local-aws/server';
+import type { WorldState } from '../local-aws/world-state';
 import { zipFiles } from '../constructs/zip-writer';
 
 /**
@@ -53,36 +53,168 @@ afterAll(async () => {
 
 const PROTO = ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__', 'prototype', '__defineGetter__'];
 const NAMES = [...PROTO, 'echo', 'contract', 'other', 'open', 'lambda_invoker', 'function_invoker', 'exec', 'fz', 'Fz-2', 'a'.repeat(70)];
-const ENCODED = ['%', '%2', '%ZZ', '%E0%A4%A', '%00', '%2F', '%2e%2e', '..', '.', '', '+', '%2B', '%C3%A9', 'é', ' ', '%20', '*', '$LATEST'];
-
-const segment = fc.oneof(fc.constantFrom(...NAMES, ...ENCODED), fc.stringMatching(/^[\w.~%-]{0,12}$/));
-const text = fc.oneof(fc.constantFrom(...NAMES, ...ENCODED, '{}', 'null', '[]', '{"a":', '1e3', '-1', '99999999999', 'abc'), fc.string({ maxLength: 20 }), fc.stringMatching(/^[ -~]{0,30}$/));
-
-const POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:*', Resource: '*' }] });
-const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
-const policyText = fc.oneof(fc.constantFrom(POLICY, TRUST, '{"Statement":[{"Effect":"Maybe"}]}', '{', '[]', 'null'), text);
-
-const IAM_ACTIONS = ['CreateUser', 'GetUser', 'DeleteUser', 'ListGroupsForUser', 'CreateAccessKey', 'ListAccessKeys', 'DeleteAccessKey', 'PutUserPolicy', 'GetUserPolicy', 'ListUserPolicies', 'DeleteUserPolicy', 'ListAttachedUserPolicies', 'CreateRole', 'GetRole', 'UpdateRole', 'UpdateAssumeRolePolicy', 'DeleteRole', 'ListRolePolicies', 'ListAttachedRolePolicies', 'ListInstanceProfilesForRole', 'PutRolePolicy', 'GetRolePolicy', 'DeleteRolePolicy', 'CreatePolicy', 'GetPolicy', 'DeletePolicy', 'GetPolicyVersion', 'ListPolicyVersions', 'CreatePolicyVersion', 'DeletePolicyVersion', 'AttachRolePolicy', 'DetachRolePolicy', 'ListUsers', 'ListRoles', ...PROTO];
-const STS_ACTIONS = ['AssumeRole', 'GetCallerIdentity', 'GetSessionToken', ...PROTO];
-const QUERY_PARAMS = ['UserName', 'RoleName', 'PolicyName', 'PolicyArn', 'PolicyDocument', 'AssumeRolePolicyDocument', 'AccessKeyId', 'VersionId', 'SetAsDefault', 'Path', 'MaxSessionDuration', 'Description', 'PermissionsBoundary', 'Tags.member.1.Key', 'Tags.member.1.Value', 'RoleArn', 'RoleSessionName', 'ExternalId', 'DurationSeconds', 'Policy', 'Version', ...PROTO];
-const LOGS_OPERATIONS = ['CreateLogGroup', 'PutRetentionPolicy', 'DeleteRetentionPolicy', 'DescribeLogGroups', 'ListTagsForResource', 'ListTagsLogGroup', 'TagResource', 'UntagResource', 'DeleteLogGroup', ...PROTO];
-const LAMBDA_ROUTES: [string, string][] = [
-  ['POST', '/2015-03-31/functions'], ['GET', '/2015-03-31/functions/{name}'], ['GET', '/2015-03-31/functions/{name}/configuration'], ['GET', '/2015-03-31/functions/{name}/versions'],
-  ['GET', '/2020-06-30/functions/{name}/code-signing-config'], ['GET', '/2019-09-30/functions/{name}/concurrency'], ['GET', '/2017-03-31/tags/{name}'], ['DELETE', '/2015-03-31/functions/{name}'],
-  ['POST', '/2021-10-31/functions/{name}/url'], ['GET', '/2021-10-31/functions/{name}/url'], ['PUT', '/2021-10-31/functions/{name}/url'], ['DELETE', '/2021-10-31/functions/{name}/url'],
-  ['POST', '/2015-03-31/functions/{name}/policy'], ['GET', '/2015-03-31/functions/{name}/policy'], ['DELETE', '/2015-03-31/functions/{name}/policy/{sid}'],
-  // Added for the Invoke API and the list operations real tools call first.
-  ['POST', '/2015-03-31/functions/{name}/invocations'], ['GET', '/2015-03-31/functions'], ['GET', '/2015-03-31/functions/'], ['GET', '/2021-10-31/functions/{name}/urls'],
+const ENCODED = [
+  '%',
+  '%2',
+  '%ZZ',
+  '%E0%A4%A',
+  '%00',
+  '%2F',
+  '%2e%2e',
+  '..',
+  '.',
+  '',
+  '+',
+  '%2B',
+  '%C3%A9',
+  'é',
+  ' ',
+  '%20',
+  '*',
+  '$LATEST',
 ];
 
-const jsonValue: fc.Arbitrary<unknown> = fc.oneof(text, fc.integer(), fc.constant(null), fc.boolean(), fc.array(text, { maxLength: 3 }), fc.dictionary(fc.constantFrom(...PROTO, 'Key', 'x'), text, { maxKeys: 3 }));
-const lambdaBody = fc.record({
-  FunctionName: fc.constantFrom(...NAMES), Runtime: fc.constantFrom('nodejs20.x', 'python3.12', 'nodejs20.x'), Role: fc.constantFrom('arn:aws:iam::123456789012:role/exec', 'arn:aws:iam::123456789012:role/constructor'),
-  Handler: fc.constantFrom('index.handler', 'constructor.__proto__', ''), Code: fc.constantFrom({ ZipFile: zipFiles({ 'index.mjs': 'export const handler = async () => 1;' }).toString('base64') }, { ZipFile: 'bm90IGEgemlw' }, {}),
-  Timeout: fc.constantFrom(1, 0, 901, '3'), MemorySize: fc.constantFrom(128, 64, '128'), AuthType: fc.constantFrom('AWS_IAM', 'NONE', '__proto__'),
-  StatementId: fc.constantFrom(...NAMES), Action: fc.constantFrom('lambda:InvokeFunctionUrl', 'lambda:InvokeFunction', 'x'), Principal: fc.constantFrom('*', '123456789012', 'arn:aws:iam::123456789012:root'),
-  Environment: fc.constantFrom({ Variables: { __proto__: 'x' } }, { Variables: JSON.parse('{"__proto__":{"polluted":1}}') }, undefined), Tags: fc.dictionary(fc.constantFrom(...PROTO), text, { maxKeys: 2 }),
-}, { requiredKeys: [] });
+const segment = fc.oneof(fc.constantFrom(...NAMES, ...ENCODED), fc.stringMatching(/^[\w.~%-]{0,12}$/));
+const text = fc.oneof(
+  fc.constantFrom(...NAMES, ...ENCODED, '{}', 'null', '[]', '{"a":', '1e3', '-1', '99999999999', 'abc'),
+  fc.string({ maxLength: 20 }),
+  fc.stringMatching(/^[ -~]{0,30}$/),
+);
+
+const POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:*', Resource: '*' }] });
+const TRUST = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+});
+const policyText = fc.oneof(fc.constantFrom(POLICY, TRUST, '{"Statement":[{"Effect":"Maybe"}]}', '{', '[]', 'null'), text);
+
+const IAM_ACTIONS = [
+  'CreateUser',
+  'GetUser',
+  'DeleteUser',
+  'ListGroupsForUser',
+  'CreateAccessKey',
+  'ListAccessKeys',
+  'DeleteAccessKey',
+  'PutUserPolicy',
+  'GetUserPolicy',
+  'ListUserPolicies',
+  'DeleteUserPolicy',
+  'ListAttachedUserPolicies',
+  'CreateRole',
+  'GetRole',
+  'UpdateRole',
+  'UpdateAssumeRolePolicy',
+  'DeleteRole',
+  'ListRolePolicies',
+  'ListAttachedRolePolicies',
+  'ListInstanceProfilesForRole',
+  'PutRolePolicy',
+  'GetRolePolicy',
+  'DeleteRolePolicy',
+  'CreatePolicy',
+  'GetPolicy',
+  'DeletePolicy',
+  'GetPolicyVersion',
+  'ListPolicyVersions',
+  'CreatePolicyVersion',
+  'DeletePolicyVersion',
+  'AttachRolePolicy',
+  'DetachRolePolicy',
+  'ListUsers',
+  'ListRoles',
+  ...PROTO,
+];
+const STS_ACTIONS = ['AssumeRole', 'GetCallerIdentity', 'GetSessionToken', ...PROTO];
+const QUERY_PARAMS = [
+  'UserName',
+  'RoleName',
+  'PolicyName',
+  'PolicyArn',
+  'PolicyDocument',
+  'AssumeRolePolicyDocument',
+  'AccessKeyId',
+  'VersionId',
+  'SetAsDefault',
+  'Path',
+  'MaxSessionDuration',
+  'Description',
+  'PermissionsBoundary',
+  'Tags.member.1.Key',
+  'Tags.member.1.Value',
+  'RoleArn',
+  'RoleSessionName',
+  'ExternalId',
+  'DurationSeconds',
+  'Policy',
+  'Version',
+  ...PROTO,
+];
+const LOGS_OPERATIONS = [
+  'CreateLogGroup',
+  'PutRetentionPolicy',
+  'DeleteRetentionPolicy',
+  'DescribeLogGroups',
+  'ListTagsForResource',
+  'ListTagsLogGroup',
+  'TagResource',
+  'UntagResource',
+  'DeleteLogGroup',
+  ...PROTO,
+];
+const LAMBDA_ROUTES: [string, string][] = [
+  ['POST', '/2015-03-31/functions'],
+  ['GET', '/2015-03-31/functions/{name}'],
+  ['GET', '/2015-03-31/functions/{name}/configuration'],
+  ['GET', '/2015-03-31/functions/{name}/versions'],
+  ['GET', '/2020-06-30/functions/{name}/code-signing-config'],
+  ['GET', '/2019-09-30/functions/{name}/concurrency'],
+  ['GET', '/2017-03-31/tags/{name}'],
+  ['DELETE', '/2015-03-31/functions/{name}'],
+  ['POST', '/2021-10-31/functions/{name}/url'],
+  ['GET', '/2021-10-31/functions/{name}/url'],
+  ['PUT', '/2021-10-31/functions/{name}/url'],
+  ['DELETE', '/2021-10-31/functions/{name}/url'],
+  ['POST', '/2015-03-31/functions/{name}/policy'],
+  ['GET', '/2015-03-31/functions/{name}/policy'],
+  ['DELETE', '/2015-03-31/functions/{name}/policy/{sid}'],
+  // Added for the Invoke API and the list operations real tools call first.
+  ['POST', '/2015-03-31/functions/{name}/invocations'],
+  ['GET', '/2015-03-31/functions'],
+  ['GET', '/2015-03-31/functions/'],
+  ['GET', '/2021-10-31/functions/{name}/urls'],
+];
+
+const jsonValue: fc.Arbitrary<unknown> = fc.oneof(
+  text,
+  fc.integer(),
+  fc.constant(null),
+  fc.boolean(),
+  fc.array(text, { maxLength: 3 }),
+  fc.dictionary(fc.constantFrom(...PROTO, 'Key', 'x'), text, { maxKeys: 3 }),
+);
+const lambdaBody = fc.record(
+  {
+    FunctionName: fc.constantFrom(...NAMES),
+    Runtime: fc.constantFrom('nodejs20.x', 'python3.12', 'nodejs20.x'),
+    Role: fc.constantFrom('arn:aws:iam::123456789012:role/exec', 'arn:aws:iam::123456789012:role/constructor'),
+    Handler: fc.constantFrom('index.handler', 'constructor.__proto__', ''),
+    Code: fc.constantFrom(
+      { ZipFile: zipFiles({ 'index.mjs': 'export const handler = async () => 1;' }).toString('base64') },
+      { ZipFile: 'bm90IGEgemlw' },
+      {},
+    ),
+    Timeout: fc.constantFrom(1, 0, 901, '3'),
+    MemorySize: fc.constantFrom(128, 64, '128'),
+    AuthType: fc.constantFrom('AWS_IAM', 'NONE', '__proto__'),
+    StatementId: fc.constantFrom(...NAMES),
+    Action: fc.constantFrom('lambda:InvokeFunctionUrl', 'lambda:InvokeFunction', 'x'),
+    Principal: fc.constantFrom('*', '123456789012', 'arn:aws:iam::123456789012:root'),
+    Environment: fc.constantFrom({ Variables: { __proto__: 'x' } }, { Variables: JSON.parse('{"__proto__":{"polluted":1}}') }, undefined),
+    Tags: fc.dictionary(fc.constantFrom(...PROTO), text, { maxKeys: 2 }),
+  },
+  { requiredKeys: [] },
+);
 
 interface FuzzRequest {
   kind: string;
@@ -95,51 +227,171 @@ interface FuzzRequest {
   service: 'iam' | 'sts' | 'lambda' | 'logs';
 }
 
-const rawQuery = fc.array(fc.tuple(fc.oneof(fc.constantFrom(...PROTO, 'mode', 'x', 'Action', 'X-Amz-Signature', 'a+b'), segment), fc.oneof(text.map(encodeURIComponent), segment)), { maxLength: 4 })
+const rawQuery = fc
+  .array(
+    fc.tuple(
+      fc.oneof(fc.constantFrom(...PROTO, 'mode', 'x', 'Action', 'X-Amz-Signature', 'a+b'), segment),
+      fc.oneof(text.map(encodeURIComponent), segment),
+    ),
+    { maxLength: 4 },
+  )
   .map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join('&'));
-const headerName = fc.oneof(fc.constantFrom(...PROTO, 'x-amz-target', 'content-type', 'x-amz-security-token', 'cookie', 'x-trace', 'x-amz-invocation-type', 'x-amz-log-type', 'x-amz-client-context'), fc.stringMatching(/^[a-z0-9-]{1,10}$/));
-const headerValue = fc.oneof(text.filter((v) => !/[\r\n\0]/.test(v)), fc.constantFrom('é ✓ non-ascii', 'a=1; __proto__=2', 'application/x-www-form-urlencoded', 'application/json', 'Logs_20140328.CreateLogGroup', 'RequestResponse', 'Event', 'DryRun', 'Tail'));
+const headerName = fc.oneof(
+  fc.constantFrom(
+    ...PROTO,
+    'x-amz-target',
+    'content-type',
+    'x-amz-security-token',
+    'cookie',
+    'x-trace',
+    'x-amz-invocation-type',
+    'x-amz-log-type',
+    'x-amz-client-context',
+  ),
+  fc.stringMatching(/^[a-z0-9-]{1,10}$/),
+);
+const headerValue = fc.oneof(
+  text.filter((v) => !/[\r\n\0]/.test(v)),
+  fc.constantFrom(
+    'é ✓ non-ascii',
+    'a=1; __proto__=2',
+    'application/x-www-form-urlencoded',
+    'application/json',
+    'Logs_20140328.CreateLogGroup',
+    'RequestResponse',
+    'Event',
+    'DryRun',
+    'Tail',
+  ),
+);
 const extraHeaders = fc.array(fc.tuple(headerName, headerValue), { maxLength: 3 });
 const signAs = fc.constantFrom<'admin' | 'user' | 'session' | 'none'>('admin', 'user', 'session', 'session', 'none');
 
-const functionUrlRequest = fc.record({
-  method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'),
-  id: fc.oneof(fc.integer({ min: 0, max: 4 }).map((i) => `#${i}`), fc.constant('#4'), segment),
-  rest: fc.array(segment, { maxLength: 4 }),
-  rawQuery, headers: extraHeaders, body: fc.oneof(fc.constant(''), text), signAs,
-}).map(({ id, rest, ...r }): FuzzRequest => ({ ...r, kind: 'url', path: `/lambda-url/${id}/${rest.join('/')}`, service: 'lambda' }));
+const functionUrlRequest = fc
+  .record({
+    method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'),
+    id: fc.oneof(
+      fc.integer({ min: 0, max: 4 }).map((i) => `#${i}`),
+      fc.constant('#4'),
+      segment,
+    ),
+    rest: fc.array(segment, { maxLength: 4 }),
+    rawQuery,
+    headers: extraHeaders,
+    body: fc.oneof(fc.constant(''), text),
+    signAs,
+  })
+  .map(({ id, rest, ...r }): FuzzRequest => ({ ...r, kind: 'url', path: `/lambda-url/${id}/${rest.join('/')}`, service: 'lambda' }));
 
-const queryApiRequest = fc.record({
-  service: fc.constantFrom<'iam' | 'sts'>('iam', 'sts'),
-  action: fc.oneof(fc.constantFrom(...IAM_ACTIONS, ...STS_ACTIONS), text),
-  params: fc.array(fc.tuple(fc.constantFrom(...QUERY_PARAMS), fc.oneof(text, policyText)), { maxLength: 5 }),
-  contentType: fc.constantFrom('application/x-www-form-urlencoded; charset=utf-8', 'application/json', 'text/plain'),
-  headers: extraHeaders, signAs, rawQuery: fc.oneof(fc.constant(''), rawQuery),
-}).map(({ service, action, params, contentType, headers, signAs: as, rawQuery: q }): FuzzRequest => {
-  const form = new URLSearchParams([['Action', action], ['Version', service === 'iam' ? '2010-05-08' : '2011-06-15'], ...params]);
-  return { kind: 'query', method: 'POST', path: '/', rawQuery: q, headers: [['content-type', contentType], ...headers], body: form.toString(), signAs: as, service };
-});
+const queryApiRequest = fc
+  .record({
+    service: fc.constantFrom<'iam' | 'sts'>('iam', 'sts'),
+    action: fc.oneof(fc.constantFrom(...IAM_ACTIONS, ...STS_ACTIONS), text),
+    params: fc.array(fc.tuple(fc.constantFrom(...QUERY_PARAMS), fc.oneof(text, policyText)), { maxLength: 5 }),
+    contentType: fc.constantFrom('application/x-www-form-urlencoded; charset=utf-8', 'application/json', 'text/plain'),
+    headers: extraHeaders,
+    signAs,
+    rawQuery: fc.oneof(fc.constant(''), rawQuery),
+  })
+  .map(({ service, action, params, contentType, headers, signAs: as, rawQuery: q }): FuzzRequest => {
+    const form = new URLSearchParams([['Action', action], ['Version', service === 'iam' ? '2010-05-08' : '2011-06-15'], ...params]);
+    return {
+      kind: 'query',
+      method: 'POST',
+      path: '/',
+      rawQuery: q,
+      headers: [['content-type', contentType], ...headers],
+      body: form.toString(),
+      signAs: as,
+      service,
+    };
+  });
 
-const lambdaApiRequest = fc.record({
-  route: fc.constantFrom(...LAMBDA_ROUTES), name: segment, sid: segment, method: fc.option(fc.constantFrom('GET', 'POST', 'PATCH'), { nil: undefined }),
-  body: fc.oneof(lambdaBody.map((b) => JSON.stringify(b)), text), rawQuery: fc.oneof(fc.constant(''), rawQuery, fc.constantFrom('Qualifier=live', 'Qualifier=%ZZ', 'Qualifier=__proto__')), headers: extraHeaders, signAs,
-}).map(({ route, name, sid, method, body, rawQuery: q, headers, signAs: as }): FuzzRequest => ({
-  kind: 'lambda', method: method ?? route[0], path: route[1].replace('{name}', name).replace('{sid}', sid), rawQuery: q, headers: [['content-type', 'application/json'], ...headers], body, signAs: as, service: 'lambda',
-}));
+const lambdaApiRequest = fc
+  .record({
+    route: fc.constantFrom(...LAMBDA_ROUTES),
+    name: segment,
+    sid: segment,
+    method: fc.option(fc.constantFrom('GET', 'POST', 'PATCH'), { nil: undefined }),
+    body: fc.oneof(
+      lambdaBody.map((b) => JSON.stringify(b)),
+      text,
+    ),
+    rawQuery: fc.oneof(fc.constant(''), rawQuery, fc.constantFrom('Qualifier=live', 'Qualifier=%ZZ', 'Qualifier=__proto__')),
+    headers: extraHeaders,
+    signAs,
+  })
+  .map(
+    ({ route, name, sid, method, body, rawQuery: q, headers, signAs: as }): FuzzRequest => ({
+      kind: 'lambda',
+      method: method ?? route[0],
+      path: route[1].replace('{name}', name).replace('{sid}', sid),
+      rawQuery: q,
+      headers: [['content-type', 'application/json'], ...headers],
+      body,
+      signAs: as,
+      service: 'lambda',
+    }),
+  );
 
-const logsRequest = fc.record({
-  operation: fc.oneof(fc.constantFrom(...LOGS_OPERATIONS), text),
-  input: fc.oneof(fc.record({ logGroupName: fc.oneof(fc.constantFrom('/fz/a', '/aws/lambda/echo', ...PROTO), text), retentionInDays: fc.constantFrom(1, 7, 2, '7'), tags: jsonValue, tagKeys: jsonValue, resourceArn: fc.constantFrom('arn:aws:logs:us-east-1:123456789012:log-group:/fz/a', 'constructor', 'arn:aws:logs:us-east-1:123456789012:log-group:__proto__:*'), logGroupNamePrefix: text }, { requiredKeys: [] }).map((o) => JSON.stringify(o)), fc.constantFrom('null', '42', '[]', '"s"', '{', ''), text),
-  headers: extraHeaders, signAs,
-}).map(({ operation, input, headers, signAs: as }): FuzzRequest => ({ kind: 'logs', method: 'POST', path: '/', rawQuery: '', headers: [['x-amz-target', `Logs_20140328.${operation}`], ['content-type', 'application/x-amz-json-1.1'], ...headers], body: input, signAs: as, service: 'logs' }));
+const logsRequest = fc
+  .record({
+    operation: fc.oneof(fc.constantFrom(...LOGS_OPERATIONS), text),
+    input: fc.oneof(
+      fc
+        .record(
+          {
+            logGroupName: fc.oneof(fc.constantFrom('/fz/a', '/aws/lambda/echo', ...PROTO), text),
+            retentionInDays: fc.constantFrom(1, 7, 2, '7'),
+            tags: jsonValue,
+            tagKeys: jsonValue,
+            resourceArn: fc.constantFrom(
+              'arn:aws:logs:us-east-1:123456789012:log-group:/fz/a',
+              'constructor',
+              'arn:aws:logs:us-east-1:123456789012:log-group:__proto__:*',
+            ),
+            logGroupNamePrefix: text,
+          },
+          { requiredKeys: [] },
+        )
+        .map((o) => JSON.stringify(o)),
+      fc.constantFrom('null', '42', '[]', '"s"', '{', ''),
+      text,
+    ),
+    headers: extraHeaders,
+    signAs,
+  })
+  .map(
+    ({ operation, input, headers, signAs: as }): FuzzRequest => ({
+      kind: 'logs',
+      method: 'POST',
+      path: '/',
+      rawQuery: '',
+      headers: [['x-amz-target', `Logs_20140328.${operation}`], ['content-type', 'application/x-amz-json-1.1'], ...headers],
+      body: input,
+      signAs: as,
+      service: 'logs',
+    }),
+  );
 
 /** Bytes a client could send but no signer would: CR/LF, NUL and non-ASCII in names and values, bad paths. */
-const hostileRequest = fc.record({
-  method: fc.constantFrom('GET', 'POST', 'BREW', 'G ET'),
-  path: fc.oneof(segment.map((s) => `/${s}`), fc.constantFrom('/lambda-url/', '/lambda-url', '//lambda-url//x', '/lambda-url/%/..', '*', '/_local/health?x=%')),
-  headers: fc.array(fc.tuple(fc.oneof(headerName, fc.constantFrom('bad name', 'x\u00e9', '__proto__', '')), fc.oneof(headerValue, fc.constantFrom('a\rb', 'a\nb', 'a\u0000b', '\u2713'))), { maxLength: 3 }),
-  body: text,
-}).map((r): FuzzRequest => ({ ...r, kind: 'hostile', rawQuery: '', signAs: 'none', service: 'iam' }));
+const hostileRequest = fc
+  .record({
+    method: fc.constantFrom('GET', 'POST', 'BREW', 'G ET'),
+    path: fc.oneof(
+      segment.map((s) => `/${s}`),
+      fc.constantFrom('/lambda-url/', '/lambda-url', '//lambda-url//x', '/lambda-url/%/..', '*', '/_local/health?x=%'),
+    ),
+    headers: fc.array(
+      fc.tuple(
+        fc.oneof(headerName, fc.constantFrom('bad name', 'x\u00e9', '__proto__', '')),
+        fc.oneof(headerValue, fc.constantFrom('a\rb', 'a\nb', 'a\u0000b', '\u2713')),
+      ),
+      { maxLength: 3 },
+    ),
+    body: text,
+  })
+  .map((r): FuzzRequest => ({ ...r, kind: 'hostile', rawQuery: '', signAs: 'none', service: 'iam' }));
 
 const anyRequest = fc.oneof(functionUrlRequest, queryApiRequest, lambdaApiRequest, logsRequest, hostileRequest);
 
@@ -156,14 +408,30 @@ async function send(request: FuzzRequest): Promise<{ status: number; head: strin
   let headers: [string, string][] = [['host', endpoint.host], ...request.headers];
   if (request.signAs !== 'none') {
     try {
-      const signed = await signRequest({ method: request.method, protocol: 'http:', hostname: endpoint.hostname, port: Number(endpoint.port), path: requestPath, rawQuery: request.rawQuery, headers: request.headers, body: request.body }, keys[request.signAs], { region: 'us-east-1', service: request.service });
+      const signed = await signRequest(
+        {
+          method: request.method,
+          protocol: 'http:',
+          hostname: endpoint.hostname,
+          port: Number(endpoint.port),
+          path: requestPath,
+          rawQuery: request.rawQuery,
+          headers: request.headers,
+          body: request.body,
+        },
+        keys[request.signAs],
+        { region: 'us-east-1', service: request.service },
+      );
       headers = Object.entries(signed.headers as Record<string, string>);
     } catch {
       // a query the signer itself refuses (malformed percent-encoding) goes unsigned
     }
   }
   const body = Buffer.from(request.body, 'utf8');
-  const head = `${request.method} ${requestPath}${request.rawQuery ? `?${request.rawQuery}` : ''} HTTP/1.1\r\n${headers.filter(([n]) => n.toLowerCase() !== 'content-length' && n.toLowerCase() !== 'connection').map(([n, v]) => `${n}: ${v}\r\n`).join('')}content-length: ${body.length}\r\nconnection: close\r\n\r\n`;
+  const head = `${request.method} ${requestPath}${request.rawQuery ? `?${request.rawQuery}` : ''} HTTP/1.1\r\n${headers
+    .filter(([n]) => n.toLowerCase() !== 'content-length' && n.toLowerCase() !== 'connection')
+    .map(([n, v]) => `${n}: ${v}\r\n`)
+    .join('')}content-length: ${body.length}\r\nconnection: close\r\n\r\n`;
   return new Promise((resolve, reject) => {
     const socket = net.connect(Number(endpoint.port), endpoint.hostname);
     const chunks: Buffer[] = [];
@@ -187,7 +455,9 @@ function checkInvariants(): void {
   const memory = JSON.parse(JSON.stringify(state)) as WorldState;
   const onDisk = JSON.parse(fs.readFileSync(snapshotFile, 'utf8')) as WorldState;
   const journal = `${snapshotFile}.sessions`;
-  if (fs.existsSync(journal)) for (const line of fs.readFileSync(journal, 'utf8').split('\n').filter(Boolean)) onDisk.sessions[JSON.parse(line).accessKeyId] = JSON.parse(line);
+  if (fs.existsSync(journal))
+    for (const line of fs.readFileSync(journal, 'utf8').split('\n').filter(Boolean))
+      onDisk.sessions[JSON.parse(line).accessKeyId] = JSON.parse(line);
   expect(onDisk, 'the snapshot (with its session journal) equals memory').toEqual(memory);
 
   for (const [name, user] of Object.entries(state.users)) {
@@ -208,8 +478,10 @@ function checkInvariants(): void {
   for (const [id, session] of Object.entries(state.sessions)) {
     expect(session.accessKeyId).toBe(id);
     // A GetSessionToken session stands for a user (which must exist) or the root, not a role.
-    if (session.issuedTo?.kind === 'user') expect(state.users[session.issuedTo.userName], `session ${id} -> user ${session.issuedTo.userName}`).toBeDefined();
-    else if (session.issuedTo === undefined) expect(state.roles[session.roleName], `session ${id} -> role ${session.roleName}`).toBeDefined();
+    if (session.issuedTo?.kind === 'user')
+      expect(state.users[session.issuedTo.userName], `session ${id} -> user ${session.issuedTo.userName}`).toBeDefined();
+    else if (session.issuedTo === undefined)
+      expect(state.roles[session.roleName], `session ${id} -> role ${session.roleName}`).toBeDefined();
   }
   for (const [arn, policy] of Object.entries(state.policies)) {
     expect(policy.arn).toBe(arn);
@@ -224,7 +496,8 @@ function checkInvariants(): void {
     }
   }
   for (const [name, group] of Object.entries(state.logGroups)) expect(group.name).toBe(name);
-  for (const record of [state.users, state.roles, state.policies, state.functions, state.logGroups, state.accessKeys, state.sessions]) expect(Object.getPrototypeOf(record)).toBeNull();
+  for (const record of [state.users, state.roles, state.policies, state.functions, state.logGroups, state.accessKeys, state.sessions])
+    expect(Object.getPrototypeOf(record)).toBeNull();
   expect(({} as Record<string, unknown>).polluted, 'Object.prototype is untouched').toBeUndefined();
 }
 
@@ -235,7 +508,7 @@ describe('the request pipeline under random input', () => {
         const { status, head } = await send(request);
         const isFunctionCall = request.kind === 'url' || (request.kind === 'hostile' && concretePath(request).includes('lambda-url'));
         // A function URL's 502 is Lambda's answer to a failed handler, not the stand-in failing.
-        const acceptable = status >= 200 && status < 500 || (isFunctionCall && status === 502);
+        const acceptable = (status >= 200 && status < 500) || (isFunctionCall && status === 502);
         expect(acceptable, `${status} for ${JSON.stringify(request)}\n${head}`).toBe(true);
         const health = await fetch(`${local.endpoint}/_local/health`);
         expect(health.status).toBe(200);

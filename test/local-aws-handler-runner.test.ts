@@ -4,8 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployFunction, query } from './support/local-aws-fixtures';
-import { FunctionCode, HandlerRunner } from '../local-aws/handler-runner';
-import { LocalAws, startLocalAws } from '../local-aws/server';
+import { type FunctionCode, HandlerRunner } from '../local-aws/handler-runner';
+import { type LocalAws, startLocalAws } from '../local-aws/server';
 import { zipFiles } from '../constructs/zip-writer';
 import { useTempDir } from './support/temp-dir';
 
@@ -54,27 +54,44 @@ beforeAll(async () => {
   snapshotFile = path.join(dir, 'world.json');
   local = await startLocalAws({ snapshotFile, adminKey: { accessKeyId: 'AKIALOCALAWSADMIN000', secretAccessKey: ADMIN_SECRET } });
   const admin = { accessKeyId: 'AKIALOCALAWSADMIN000', secretAccessKey: ADMIN_SECRET };
-  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+  const trust = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+  });
   expect((await query(local, 'iam', { Action: 'CreateRole', RoleName: 'exec', AssumeRolePolicyDocument: trust }, admin)).status).toBe(200);
   const key = await query(local, 'iam', { Action: 'CreateUser', UserName: 'someone' }, admin);
   expect(key.status).toBe(200);
   urls.spy = await deployWithAdmin('spy', SPY, admin, { Environment: { Variables: { OWN_SETTING: 'mine' } } });
-  urls.neighbour = await deployWithAdmin('neighbour', 'export const handler = async () => ({ statusCode: 200, body: "neighbour" });', admin);
-  urls.hog = await deployWithAdmin('hog', `export const handler = async (event) => {
+  urls.neighbour = await deployWithAdmin(
+    'neighbour',
+    'export const handler = async () => ({ statusCode: 200, body: "neighbour" });',
+    admin,
+  );
+  urls.hog = await deployWithAdmin(
+    'hog',
+    `export const handler = async (event) => {
   const q = event.queryStringParameters ?? {};
   if (q.mode === 'heap') { const keep = []; for (let i = 0; i < 2048; i++) keep.push(new Array(131072).fill(i)); return { statusCode: 200, body: String(keep.length) }; }
   if (q.mode === 'buffer') { const b = Buffer.alloc(2 * 1024 * 1024 * 1024 - 1); b.fill(1); return { statusCode: 200, body: String(b.length) }; }
   if (q.mode === 'big') return { statusCode: 200, body: 'x'.repeat(50 * 1024 * 1024) };
   if (q.mode === 'pipe') { const fs = await import('node:fs'); fs.writeSync(3, 'y'.repeat(8 * 1024 * 1024)); await new Promise((r) => setTimeout(r, 30000)); }
   return { statusCode: 200, body: 'fine' };
-};`, admin, { MemorySize: 128 });
+};`,
+    admin,
+    { MemorySize: 128 },
+  );
 });
 afterAll(async () => {
   await local?.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function deployWithAdmin(name: string, code: string, admin: { accessKeyId: string; secretAccessKey: string }, settings: Record<string, unknown> = {}): Promise<string> {
+async function deployWithAdmin(
+  name: string,
+  code: string,
+  admin: { accessKeyId: string; secretAccessKey: string },
+  settings: Record<string, unknown> = {},
+): Promise<string> {
   return deployFunction(local, name, code, { settings: { Timeout: 10, ...settings }, credentials: admin });
 }
 
@@ -90,7 +107,23 @@ describe("a handler cannot read the stand-in's secrets", () => {
       expect(seen.env.OWN_SETTING).toBe('mine');
       expect(seen.env.AWS_LAMBDA_FUNCTION_NAME).toBe('spy');
       expect(seen.env.AWS_REGION).toBe('us-east-1');
-      expect(Object.keys(seen.env).sort()).toEqual(['AWS_DEFAULT_REGION', 'AWS_EXECUTION_ENV', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_FUNCTION_NAME', 'AWS_LAMBDA_FUNCTION_VERSION', 'AWS_LAMBDA_LOG_GROUP_NAME', 'AWS_REGION', 'HOME', 'LAMBDA_TASK_ROOT', 'LANG', 'OWN_SETTING', 'PATH', 'TMPDIR', 'TZ', '_HANDLER']);
+      expect(Object.keys(seen.env).sort()).toEqual([
+        'AWS_DEFAULT_REGION',
+        'AWS_EXECUTION_ENV',
+        'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+        'AWS_LAMBDA_FUNCTION_NAME',
+        'AWS_LAMBDA_FUNCTION_VERSION',
+        'AWS_LAMBDA_LOG_GROUP_NAME',
+        'AWS_REGION',
+        'HOME',
+        'LAMBDA_TASK_ROOT',
+        'LANG',
+        'OWN_SETTING',
+        'PATH',
+        'TMPDIR',
+        'TZ',
+        '_HANDLER',
+      ]);
       expect(seen.selfEnviron).not.toContain('LOCAL_AWS_ISOLATION_PROBE');
       const everything = JSON.stringify(seen);
       expect(everything).not.toContain(ADMIN_SECRET);
@@ -170,7 +203,15 @@ describe("HandlerRunner reports Lambda's error for each limit", () => {
   const runner = new HandlerRunner();
   afterAll(() => runner.close());
   const code = (name: string, source: string, memorySize = 128): FunctionCode => ({
-    name, codeSha256: `sha-${name}`, zipBase64: zipFiles({ 'index.mjs': source }).toString('base64'), handler: 'index.handler', runtime: 'nodejs20.x', environment: {}, timeoutSeconds: 10, memorySize, arn: `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
+    name,
+    codeSha256: `sha-${name}`,
+    zipBase64: zipFiles({ 'index.mjs': source }).toString('base64'),
+    handler: 'index.handler',
+    runtime: 'nodejs20.x',
+    environment: {},
+    timeoutSeconds: 10,
+    memorySize,
+    arn: `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
   });
 
   it.each([
@@ -203,7 +244,10 @@ const { zipFiles } = require(${JSON.stringify(path.join(dist, '..', 'constructs'
   await runner.close();
   process.stdout.write(JSON.stringify({ outcome, separateUsers: runner.separateUsers }));
 })();`;
-    const run = spawnSync('setpriv', ['--bounding-set=-setuid,-setgid', '--inh-caps=-setuid,-setgid', process.execPath, '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    const run = spawnSync('setpriv', ['--bounding-set=-setuid,-setgid', '--inh-caps=-setuid,-setgid', process.execPath, '-e', script], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(run.status, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ outcome: { ok: true, result: 0 }, separateUsers: false });
   });
@@ -236,7 +280,17 @@ describe('processes a handler starts', () => {
     let pid = 0;
     try {
       const outcome = await runner.invoke(
-        { name: 'spawner', codeSha256: 'spawner-1', zipBase64: zipFiles({ 'index.mjs': SPAWNER }).toString('base64'), handler: 'index.handler', runtime: 'nodejs20.x', environment: {}, timeoutSeconds: 10, memorySize: 128, arn: 'arn:aws:lambda:us-east-1:123456789012:function:spawner' },
+        {
+          name: 'spawner',
+          codeSha256: 'spawner-1',
+          zipBase64: zipFiles({ 'index.mjs': SPAWNER }).toString('base64'),
+          handler: 'index.handler',
+          runtime: 'nodejs20.x',
+          environment: {},
+          timeoutSeconds: 10,
+          memorySize: 128,
+          arn: 'arn:aws:lambda:us-east-1:123456789012:function:spawner',
+        },
         {},
         'request-1',
       );
@@ -253,7 +307,12 @@ describe('processes a handler starts', () => {
     const temp = { dir: makeTempDir() }; // removed after the file, pass or fail
     fs.writeFileSync(path.join(temp.dir, 'index.mjs'), SPAWNER);
     const runtime = path.join(__dirname, '..', 'dist', 'local-aws', 'handler-process.js');
-    const fn = spawn(process.execPath, [runtime], { cwd: temp.dir, env: { LAMBDA_TASK_ROOT: temp.dir, _HANDLER: 'index.handler' }, stdio: ['pipe', 'ignore', 'ignore', 'pipe'], detached: true });
+    const fn = spawn(process.execPath, [runtime], {
+      cwd: temp.dir,
+      env: { LAMBDA_TASK_ROOT: temp.dir, _HANDLER: 'index.handler' },
+      stdio: ['pipe', 'ignore', 'ignore', 'pipe'],
+      detached: true,
+    });
     const line = await new Promise<string>((resolve, reject) => {
       let text = '';
       fn.stdio[3]!.on('data', (chunk: Buffer) => {

@@ -2,7 +2,7 @@ import { GetUserCommand, IAMClient, ListRolesCommand, ListUsersCommand } from '@
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ADMIN_KEY } from '../local-aws/server';
-import { SeededWorld, mustSucceed, query, sdkConfig, seedWorld, xmlText, xmlValue } from './support/local-aws-fixtures';
+import { type SeededWorld, mustSucceed, query, sdkConfig, seedWorld, xmlText, xmlValue } from './support/local-aws-fixtures';
 
 /**
  * IAM over the Query protocol (local-aws/iam-api.ts and the World's IAM methods): AWS's
@@ -34,7 +34,15 @@ describe('the read operations tools call first', () => {
   });
 
   it('GetUser without a UserName resolves the caller: the user itself, or the root for the admin', async () => {
-    await query(world.local, 'iam', { Action: 'PutUserPolicy', UserName: 'lambda_invoker', PolicyName: 'SelfRead', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:GetUser', Resource: `arn:aws:iam::${account()}:user/lambda_invoker` }] }) });
+    await query(world.local, 'iam', {
+      Action: 'PutUserPolicy',
+      UserName: 'lambda_invoker',
+      PolicyName: 'SelfRead',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'iam:GetUser', Resource: `arn:aws:iam::${account()}:user/lambda_invoker` }],
+      }),
+    });
     try {
       const self = await iam(world.userKey).send(new GetUserCommand({}));
       expect(self.User?.Arn).toBe(`arn:aws:iam::${account()}:user/lambda_invoker`);
@@ -60,7 +68,11 @@ describe('conflicts and missing entities', () => {
   });
 
   it('a failed create leaves nothing behind', async () => {
-    const badTrust = await query(world.local, 'iam', { Action: 'CreateRole', RoleName: 'half', AssumeRolePolicyDocument: '{"Statement":[{"Effect":"Maybe"}]}' });
+    const badTrust = await query(world.local, 'iam', {
+      Action: 'CreateRole',
+      RoleName: 'half',
+      AssumeRolePolicyDocument: '{"Statement":[{"Effect":"Maybe"}]}',
+    });
     expect(xmlValue(badTrust.text, 'Code')).toBe('MalformedPolicyDocument');
     expect(world.local.world.state.roles.half).toBeUndefined();
   });
@@ -69,7 +81,12 @@ describe('conflicts and missing entities', () => {
     const cases: Record<string, string>[] = [
       { Action: 'GetUser', UserName: name },
       { Action: 'DeleteUser', UserName: name },
-      { Action: 'PutUserPolicy', UserName: name, PolicyName: 'p', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] }) },
+      {
+        Action: 'PutUserPolicy',
+        UserName: name,
+        PolicyName: 'p',
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] }),
+      },
       { Action: 'GetUserPolicy', UserName: 'lambda_invoker', PolicyName: name },
       { Action: 'GetRole', RoleName: name },
       { Action: 'GetPolicy', PolicyArn: name },
@@ -82,8 +99,13 @@ describe('conflicts and missing entities', () => {
   });
 
   it('AttachRolePolicy PolicyArn=constructor is refused and the role can still be deleted', async () => {
-    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
-    expect((await query(world.local, 'iam', { Action: 'CreateRole', RoleName: 'proto-role', AssumeRolePolicyDocument: trust })).status).toBe(200);
+    const trust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    });
+    expect(
+      (await query(world.local, 'iam', { Action: 'CreateRole', RoleName: 'proto-role', AssumeRolePolicyDocument: trust })).status,
+    ).toBe(200);
     for (const arn of NAMES) {
       const r = await query(world.local, 'iam', { Action: 'AttachRolePolicy', RoleName: 'proto-role', PolicyArn: arn });
       expect([r.status, xmlValue(r.text, 'Code')], arn).toEqual([404, 'NoSuchEntity']);
@@ -96,8 +118,12 @@ describe('DeleteAccessKey without a UserName', () => {
   it("acts on the caller's own keys: a caller without rights learns nothing about whose key an id is, and the admin cannot delete a user's key by id alone", async () => {
     const someone = await mustSucceed(query(world.local, 'iam', { Action: 'CreateUser', UserName: 'key-owner' }));
     expect(someone).toContain('key-owner');
-    const ownerKey = xmlValue(await mustSucceed(query(world.local, 'iam', { Action: 'CreateAccessKey', UserName: 'key-owner' })), 'AccessKeyId');
-    const probe = async (accessKeyId: string) => query(world.local, 'iam', { Action: 'DeleteAccessKey', AccessKeyId: accessKeyId }, world.userKey);
+    const ownerKey = xmlValue(
+      await mustSucceed(query(world.local, 'iam', { Action: 'CreateAccessKey', UserName: 'key-owner' })),
+      'AccessKeyId',
+    );
+    const probe = async (accessKeyId: string) =>
+      query(world.local, 'iam', { Action: 'DeleteAccessKey', AccessKeyId: accessKeyId }, world.userKey);
     const existing = await probe(ownerKey);
     const missing = await probe('AKIAEXAMPLEMISSING00');
     expect(existing.status).toBe(403);
@@ -112,7 +138,10 @@ describe('DeleteAccessKey without a UserName', () => {
 
 describe('parameters are validated as AWS validates them', () => {
   it('a policy document over 131072 characters is a ValidationError, before it is parsed', async () => {
-    const long = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*', Sid: 'x'.repeat(140_000) }] });
+    const long = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*', Sid: 'x'.repeat(140_000) }],
+    });
     const r = await query(world.local, 'iam', { Action: 'CreatePolicy', PolicyName: 'long', PolicyDocument: long });
     expect([r.status, xmlValue(r.text, 'Code')]).toEqual([400, 'ValidationError']);
     expect(xmlText(r.text, 'Message')).toMatch(/less than or equal to 131072/);

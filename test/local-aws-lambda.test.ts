@@ -8,7 +8,7 @@ import type { Principal } from '../local-aws/authorization';
 import { resourcePolicyOf } from '../local-aws/lambda-api';
 import { DEFAULT_ADMIN_KEY } from '../local-aws/server';
 import { dictionary } from '../local-aws/world-state';
-import { SeededWorld, callApi, deployFunction, sdkConfig, sdkOutcome, seededSession, userWithKey } from './support/local-aws-fixtures';
+import { type SeededWorld, callApi, deployFunction, sdkConfig, sdkOutcome, seededSession, userWithKey } from './support/local-aws-fixtures';
 
 /**
  * Lambda's control plane and Invoke API (local-aws/lambda-api.ts, lambda-invoke-api.ts): functions,
@@ -29,14 +29,22 @@ const account = () => world.local.world.accountId;
 const clientConfig = (credentials: AwsCredentialIdentity) => sdkConfig(world.local, credentials);
 const lambda = (credentials: AwsCredentialIdentity = DEFAULT_ADMIN_KEY) => new LambdaClient(clientConfig(credentials));
 
-const callUrl = (name: string, credentials: AwsCredentialIdentity) => new FunctionUrlClient({ url: world.urls[name], region: 'us-east-1', credentials: { getCredentials: async () => credentials }, retries: 0 }).invoke();
+const callUrl = (name: string, credentials: AwsCredentialIdentity) =>
+  new FunctionUrlClient({
+    url: world.urls[name],
+    region: 'us-east-1',
+    credentials: { getCredentials: async () => credentials },
+    retries: 0,
+  }).invoke();
 
 describe('the Lambda Invoke API', () => {
   const payload = new TextEncoder().encode(JSON.stringify({ queryStringParameters: { mode: 'bare' } }));
 
   it("refuses the role's session (the URL-only permission) and answers the admin with the function's result", async () => {
     expect((await callUrl('echo', session)).status).toBe(200);
-    expect(await sdkOutcome(lambda(session).send(new InvokeCommand({ FunctionName: 'echo', Payload: payload })))).toBe('403 AccessDeniedException');
+    expect(await sdkOutcome(lambda(session).send(new InvokeCommand({ FunctionName: 'echo', Payload: payload })))).toBe(
+      '403 AccessDeniedException',
+    );
     const answer = await lambda().send(new InvokeCommand({ FunctionName: 'contract', Payload: payload }));
     expect(answer.StatusCode).toBe(200);
     expect(answer.FunctionError).toBeUndefined();
@@ -44,32 +52,60 @@ describe('the Lambda Invoke API', () => {
   });
 
   it("reports a handler's error as Lambda does (200 with X-Amz-Function-Error), accepts DryRun and refuses Event loudly", async () => {
-    const failed = await lambda().send(new InvokeCommand({ FunctionName: 'contract', Payload: new TextEncoder().encode(JSON.stringify({ queryStringParameters: { mode: 'throw' } })) }));
+    const failed = await lambda().send(
+      new InvokeCommand({
+        FunctionName: 'contract',
+        Payload: new TextEncoder().encode(JSON.stringify({ queryStringParameters: { mode: 'throw' } })),
+      }),
+    );
     expect([failed.StatusCode, failed.FunctionError]).toEqual([200, 'Unhandled']);
     expect(JSON.parse(new TextDecoder().decode(failed.Payload)).errorMessage).toBe('boom');
     const dryRun = await lambda().send(new InvokeCommand({ FunctionName: 'echo', InvocationType: 'DryRun' }));
     expect(dryRun.StatusCode).toBe(204);
-    expect(await sdkOutcome(lambda(session).send(new InvokeCommand({ FunctionName: 'echo', InvocationType: 'DryRun' })))).toBe('403 AccessDeniedException');
-    expect(await sdkOutcome(lambda().send(new InvokeCommand({ FunctionName: 'echo', InvocationType: 'Event' })))).toBe('400 InvalidParameterValueException');
-    expect(await sdkOutcome(lambda().send(new InvokeCommand({ FunctionName: 'echo', Payload: new TextEncoder().encode('{not json') })))).toBe('400 InvalidRequestContentException');
-    expect(await sdkOutcome(lambda().send(new InvokeCommand({ FunctionName: 'echo', Qualifier: 'no such' })))).toBe('400 InvalidParameterValueException');
-    expect(await sdkOutcome(lambda().send(new InvokeCommand({ FunctionName: 'echo', Qualifier: 'missing-alias' })))).toBe('404 ResourceNotFoundException');
+    expect(await sdkOutcome(lambda(session).send(new InvokeCommand({ FunctionName: 'echo', InvocationType: 'DryRun' })))).toBe(
+      '403 AccessDeniedException',
+    );
+    expect(await sdkOutcome(lambda().send(new InvokeCommand({ FunctionName: 'echo', InvocationType: 'Event' })))).toBe(
+      '400 InvalidParameterValueException',
+    );
+    expect(
+      await sdkOutcome(lambda().send(new InvokeCommand({ FunctionName: 'echo', Payload: new TextEncoder().encode('{not json') }))),
+    ).toBe('400 InvalidRequestContentException');
+    expect(await sdkOutcome(lambda().send(new InvokeCommand({ FunctionName: 'echo', Qualifier: 'no such' })))).toBe(
+      '400 InvalidParameterValueException',
+    );
+    expect(await sdkOutcome(lambda().send(new InvokeCommand({ FunctionName: 'echo', Qualifier: 'missing-alias' })))).toBe(
+      '404 ResourceNotFoundException',
+    );
   });
 
   it('a principal named in the function policy with InvokedViaFunctionUrl may call the URL but not the Invoke API', async () => {
     const key = await userWithKey(world.local, 'url-only');
     const principal = `arn:aws:iam::${account()}:user/url-only`;
     const addPermission = (body: Record<string, unknown>) =>
-      callApi(world.local, 'lambda', { path: '/2015-03-31/functions/other/policy', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Principal: principal, ...body }) });
+      callApi(world.local, 'lambda', {
+        path: '/2015-03-31/functions/other/policy',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ Principal: principal, ...body }),
+      });
     expect((await callUrl('other', key)).status).toBe(403);
-    expect((await addPermission({ StatementId: 'url', Action: 'lambda:InvokeFunctionUrl', FunctionUrlAuthType: 'AWS_IAM' })).status).toBe(201);
+    expect((await addPermission({ StatementId: 'url', Action: 'lambda:InvokeFunctionUrl', FunctionUrlAuthType: 'AWS_IAM' })).status).toBe(
+      201,
+    );
     const added = await addPermission({ StatementId: 'via-url', Action: 'lambda:InvokeFunction', InvokedViaFunctionUrl: true });
     expect(added.status).toBe(201);
     expect(JSON.parse(JSON.parse(added.text).Statement).Condition).toEqual({ Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } });
 
-    const policy = JSON.parse(JSON.parse((await callApi(world.local, 'lambda', { method: 'GET', path: '/2015-03-31/functions/other/policy' })).text).Policy);
+    const policy = JSON.parse(
+      JSON.parse((await callApi(world.local, 'lambda', { method: 'GET', path: '/2015-03-31/functions/other/policy' })).text).Policy,
+    );
     expect(policy.Statement.find((s: { Sid: string }) => s.Sid === 'via-url')).toEqual({
-      Sid: 'via-url', Effect: 'Allow', Principal: { AWS: principal }, Action: 'lambda:InvokeFunction', Resource: `arn:aws:lambda:us-east-1:${account()}:function:other`, Condition: { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } },
+      Sid: 'via-url',
+      Effect: 'Allow',
+      Principal: { AWS: principal },
+      Action: 'lambda:InvokeFunction',
+      Resource: `arn:aws:lambda:us-east-1:${account()}:function:other`,
+      Condition: { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } },
     });
     expect((await callUrl('other', key)).status).toBe(200);
     expect(await sdkOutcome(lambda(key).send(new InvokeCommand({ FunctionName: 'other' })))).toBe('403 AccessDeniedException');
@@ -82,28 +118,53 @@ describe('the Lambda Invoke API', () => {
       { StatementId: 'partner-url', Action: 'lambda:InvokeFunctionUrl', FunctionUrlAuthType: 'AWS_IAM' },
       { StatementId: 'partner-invoke', Action: 'lambda:InvokeFunction', InvokedViaFunctionUrl: true },
     ]) {
-      const r = await callApi(world.local, 'lambda', { path: '/2015-03-31/functions/contract/policy', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Principal: '210987654321', ...body }) });
+      const r = await callApi(world.local, 'lambda', {
+        path: '/2015-03-31/functions/contract/policy',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ Principal: '210987654321', ...body }),
+      });
       expect(r.status).toBe(201);
     }
     const arn = 'arn:aws:iam::210987654321:user/partner';
     const partner: Principal = {
-      kind: 'user', arn, accessKeyId: 'AKIAPARTNER000000000',
-      user: { name: 'partner', path: '/', arn, userId: 'AIDAPARTNER', createDate: '2026-01-01T00:00:00Z', tags: [], inlinePolicies: dictionary({ all: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:*', Resource: '*' }] }) }), attachedPolicies: [] },
+      kind: 'user',
+      arn,
+      accessKeyId: 'AKIAPARTNER000000000',
+      user: {
+        name: 'partner',
+        path: '/',
+        arn,
+        userId: 'AIDAPARTNER',
+        createDate: '2026-01-01T00:00:00Z',
+        tags: [],
+        inlinePolicies: dictionary({
+          all: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:*', Resource: '*' }] }),
+        }),
+        attachedPolicies: [],
+      },
     };
     const fn = world.local.world.state.functions.contract;
     const policy = resourcePolicyOf(fn);
-    const decide = (action: string, context: Record<string, string>, resourcePolicy = policy) => world.local.authorizer.decide(partner, action, fn.arn, context, resourcePolicy);
+    const decide = (action: string, context: Record<string, string>, resourcePolicy = policy) =>
+      world.local.authorizer.decide(partner, action, fn.arn, context, resourcePolicy);
     expect(await decide('lambda:InvokeFunctionUrl', { 'lambda:FunctionUrlAuthType': 'AWS_IAM' })).toBe('Allowed');
     expect(await decide('lambda:InvokeFunction', { 'lambda:InvokedViaFunctionUrl': 'true' })).toBe('Allowed');
     expect(await decide('lambda:InvokeFunction', { 'lambda:InvokedViaFunctionUrl': 'false' })).toBe('ImplicitlyDenied');
     // It is the Bool condition that refuses: the same grant without it lets the Invoke API through.
     const unconditioned = JSON.parse(policy!);
     for (const statement of unconditioned.Statement) if (statement.Sid === 'partner-invoke') delete statement.Condition;
-    expect(await decide('lambda:InvokeFunction', { 'lambda:InvokedViaFunctionUrl': 'false' }, JSON.stringify(unconditioned))).toBe('Allowed');
+    expect(await decide('lambda:InvokeFunction', { 'lambda:InvokedViaFunctionUrl': 'false' }, JSON.stringify(unconditioned))).toBe(
+      'Allowed',
+    );
   });
 
   it('refuses each URL condition on an action it does not belong to (InvalidParameterValueException)', async () => {
-    const add = (body: Record<string, unknown>) => callApi(world.local, 'lambda', { path: '/2015-03-31/functions/other/policy', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Principal: account(), ...body }) });
+    const add = (body: Record<string, unknown>) =>
+      callApi(world.local, 'lambda', {
+        path: '/2015-03-31/functions/other/policy',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ Principal: account(), ...body }),
+      });
     for (const body of [
       { StatementId: 'auth-type-on-invoke', Action: 'lambda:InvokeFunction', FunctionUrlAuthType: 'AWS_IAM' },
       { StatementId: 'via-url-on-url', Action: 'lambda:InvokeFunctionUrl', InvokedViaFunctionUrl: true },
@@ -127,16 +188,40 @@ describe('the read operations tools call first', () => {
 
 describe('functions', () => {
   it('a failed create leaves nothing behind', async () => {
-    const badZip = await callApi(world.local, 'lambda', { path: '/2015-03-31/functions', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ FunctionName: 'broken', Runtime: 'nodejs20.x', Role: `arn:aws:iam::${account()}:role/exec`, Handler: 'index.handler', Code: { ZipFile: Buffer.from('not a zip').toString('base64') } }) });
+    const badZip = await callApi(world.local, 'lambda', {
+      path: '/2015-03-31/functions',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        FunctionName: 'broken',
+        Runtime: 'nodejs20.x',
+        Role: `arn:aws:iam::${account()}:role/exec`,
+        Handler: 'index.handler',
+        Code: { ZipFile: Buffer.from('not a zip').toString('base64') },
+      }),
+    });
     expect([badZip.status, badZip.headers.get('x-amzn-errortype')]).toEqual([400, 'InvalidParameterValueException']);
     expect(world.local.world.state.functions.broken).toBeUndefined();
-    const noRole = await callApi(world.local, 'lambda', { path: '/2015-03-31/functions', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ FunctionName: 'orphan', Runtime: 'nodejs20.x', Role: `arn:aws:iam::${account()}:role/none`, Handler: 'index.handler', Code: { ZipFile: zipFiles({ 'index.mjs': '' }).toString('base64') } }) });
+    const noRole = await callApi(world.local, 'lambda', {
+      path: '/2015-03-31/functions',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        FunctionName: 'orphan',
+        Runtime: 'nodejs20.x',
+        Role: `arn:aws:iam::${account()}:role/none`,
+        Handler: 'index.handler',
+        Code: { ZipFile: zipFiles({ 'index.mjs': '' }).toString('base64') },
+      }),
+    });
     expect(JSON.parse(noRole.text).message).toMatch(/cannot be assumed/);
     expect(world.local.world.state.functions.orphan).toBeUndefined();
   });
 
   it('a second URL for the same function is a ResourceConflictException', async () => {
-    const urlAgain = await callApi(world.local, 'lambda', { path: '/2021-10-31/functions/echo/url', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ AuthType: 'AWS_IAM' }) });
+    const urlAgain = await callApi(world.local, 'lambda', {
+      path: '/2021-10-31/functions/echo/url',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ AuthType: 'AWS_IAM' }),
+    });
     expect([urlAgain.status, urlAgain.headers.get('x-amzn-errortype')]).toEqual([409, 'ResourceConflictException']);
   });
 
@@ -157,19 +242,30 @@ describe('functions', () => {
     expect(r.headers.get('x-amzn-errortype')).toBe('InvalidParameterValueException');
   });
 
-  it('named by the ARN of another region or account, is not this account\'s function of the same name (Invoke, GetFunction, DeleteFunction)', async () => {
+  it("named by the ARN of another region or account, is not this account's function of the same name (Invoke, GetFunction, DeleteFunction)", async () => {
     const name = Object.keys(world.urls)[0];
     const local = `arn:aws:lambda:us-east-1:123456789012:function:${name}`;
-    for (const foreign of [`arn:aws:lambda:eu-west-1:123456789012:function:${name}`, `arn:aws:lambda:us-east-1:999999999999:function:${name}`]) {
-      const invoked = await callApi(world.local, 'lambda', { path: `/2015-03-31/functions/${encodeURIComponent(foreign)}/invocations`, body: '{}' });
+    for (const foreign of [
+      `arn:aws:lambda:eu-west-1:123456789012:function:${name}`,
+      `arn:aws:lambda:us-east-1:999999999999:function:${name}`,
+    ]) {
+      const invoked = await callApi(world.local, 'lambda', {
+        path: `/2015-03-31/functions/${encodeURIComponent(foreign)}/invocations`,
+        body: '{}',
+      });
       expect(invoked.status, invoked.text).toBe(404);
       expect(invoked.text).toContain(foreign);
       const got = await callApi(world.local, 'lambda', { method: 'GET', path: `/2015-03-31/functions/${encodeURIComponent(foreign)}` });
       expect(got.status, got.text).toBe(404);
-      const deleted = await callApi(world.local, 'lambda', { method: 'DELETE', path: `/2015-03-31/functions/${encodeURIComponent(foreign)}` });
+      const deleted = await callApi(world.local, 'lambda', {
+        method: 'DELETE',
+        path: `/2015-03-31/functions/${encodeURIComponent(foreign)}`,
+      });
       expect(deleted.status, deleted.text).toBe(404);
     }
-    expect((await callApi(world.local, 'lambda', { path: `/2015-03-31/functions/${encodeURIComponent(local)}/invocations`, body: '{}' })).status).toBe(200);
+    expect(
+      (await callApi(world.local, 'lambda', { path: `/2015-03-31/functions/${encodeURIComponent(local)}/invocations`, body: '{}' })).status,
+    ).toBe(200);
     expect(world.local.world.state.functions[name]).toBeDefined();
   });
 
@@ -178,7 +274,14 @@ describe('functions', () => {
       callApi(world.local, 'lambda', {
         path: '/2015-03-31/functions',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ FunctionName: name, Runtime: 'nodejs20.x', Role: 'arn:aws:iam::123456789012:role/exec', Handler: 'index.handler', Environment, Code: { ZipFile: zipFiles({ 'index.mjs': 'export const handler = async () => 1;' }).toString('base64') } }),
+        body: JSON.stringify({
+          FunctionName: name,
+          Runtime: 'nodejs20.x',
+          Role: 'arn:aws:iam::123456789012:role/exec',
+          Handler: 'index.handler',
+          Environment,
+          Code: { ZipFile: zipFiles({ 'index.mjs': 'export const handler = async () => 1;' }).toString('base64') },
+        }),
       });
     const refused: [unknown, RegExp][] = [
       [{ Variables: { AWS_ACCESS_KEY_ID: 'AKIAFAKE' } }, /reserved keys.*AWS_ACCESS_KEY_ID/],
@@ -221,11 +324,23 @@ describe("Lambda's unzipped size limit is checked while inflating", () => {
     const admin = DEFAULT_ADMIN_KEY;
     const bomb = await deflatedZeros(300 * 1024 * 1024);
     expect(bomb.length).toBeLessThan(1024 * 1024);
-    const create = (name: string, zip: Buffer) => callApi(world.local, 'lambda', {
-      path: '/2015-03-31/functions',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ FunctionName: name, Runtime: 'nodejs20.x', Role: `arn:aws:iam::${world.local.world.accountId}:role/exec`, Handler: 'index.handler', Code: { ZipFile: zip.toString('base64') } }),
-    }, admin);
+    const create = (name: string, zip: Buffer) =>
+      callApi(
+        world.local,
+        'lambda',
+        {
+          path: '/2015-03-31/functions',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            FunctionName: name,
+            Runtime: 'nodejs20.x',
+            Role: `arn:aws:iam::${world.local.world.accountId}:role/exec`,
+            Handler: 'index.handler',
+            Code: { ZipFile: zip.toString('base64') },
+          }),
+        },
+        admin,
+      );
     const honest = await create('honest-bomb', zipOfDeflated([{ name: 'index.mjs', deflated: bomb, size: 300 * 1024 * 1024 }]));
     expect([honest.status, honest.headers.get('x-amzn-errortype')]).toEqual([400, 'InvalidParameterValueException']);
     expect(JSON.parse(honest.text).message).toBe('Unzipped size must be smaller than 262144000 bytes');

@@ -3,9 +3,19 @@ import { GetFunctionCommand, InvokeCommand, LambdaClient, ListAliasesCommand, Up
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Operation, UnemulatedOperation } from '../local-aws/operation';
-import { OPERATIONS, RequestKey, UNEMULATED_OPERATIONS, matches } from '../local-aws/operations';
+import { OPERATIONS, type RequestKey, UNEMULATED_OPERATIONS, matches } from '../local-aws/operations';
 import { DEFAULT_ADMIN_KEY } from '../local-aws/server';
-import { SeededWorld, callApi, logs, query, sdkConfig, sdkOutcome, seededSession, userWithKey, xmlValue } from './support/local-aws-fixtures';
+import {
+  type SeededWorld,
+  callApi,
+  logs,
+  query,
+  sdkConfig,
+  sdkOutcome,
+  seededSession,
+  userWithKey,
+  xmlValue,
+} from './support/local-aws-fixtures';
 
 /**
  * The table of operations is the one source of "who may call this": every operation is authorized
@@ -25,8 +35,13 @@ const iam = (credentials: AwsCredentialIdentity = DEFAULT_ADMIN_KEY) => new IAMC
 beforeAll(async () => {
   ({ world, session } = await seededSession('emulation'));
   // A role this account's principals may assume when their identity policies allow it.
-  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account()}:root` }, Action: 'sts:AssumeRole' }] });
-  expect((await query(world.local, 'iam', { Action: 'CreateRole', RoleName: 'open-trust', AssumeRolePolicyDocument: trust })).status).toBe(200);
+  const trust = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account()}:root` }, Action: 'sts:AssumeRole' }],
+  });
+  expect((await query(world.local, 'iam', { Action: 'CreateRole', RoleName: 'open-trust', AssumeRolePolicyDocument: trust })).status).toBe(
+    200,
+  );
   operator = await userWithKey(world.local, 'operator');
 });
 afterAll(async () => {
@@ -34,27 +49,61 @@ afterAll(async () => {
 });
 
 /** A well-formed request for the operation: the seeded world's names in every parameter a handler could read. */
-function sampleRequest(operation: Pick<Operation, 'match'>): { service: 'iam' | 'sts' | 'lambda' | 'logs'; request: Parameters<typeof callApi>[2] } {
+function sampleRequest(operation: Pick<Operation, 'match'>): {
+  service: 'iam' | 'sts' | 'lambda' | 'logs';
+  request: Parameters<typeof callApi>[2];
+} {
   const echo = `arn:aws:lambda:us-east-1:${account()}:function:echo`;
   const { match } = operation;
   switch (match.protocol) {
     case 'query': {
       const service = IAM_ACTIONS.has(match.action) ? 'iam' : 'sts';
       const params = {
-        Action: match.action, Version: service === 'iam' ? '2010-05-08' : '2011-06-15', UserName: 'lambda_invoker', RoleName: 'open-trust', PolicyName: 'Sample',
-        PolicyArn: `arn:aws:iam::${account()}:policy/InvokeSingleLambdaPolicy`, VersionId: 'v1', AccessKeyId: 'AKIAEXAMPLEEXAMPLE00',
+        Action: match.action,
+        Version: service === 'iam' ? '2010-05-08' : '2011-06-15',
+        UserName: 'lambda_invoker',
+        RoleName: 'open-trust',
+        PolicyName: 'Sample',
+        PolicyArn: `arn:aws:iam::${account()}:policy/InvokeSingleLambdaPolicy`,
+        VersionId: 'v1',
+        AccessKeyId: 'AKIAEXAMPLEEXAMPLE00',
         PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] }),
-        AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
-        RoleArn: `arn:aws:iam::${account()}:role/open-trust`, RoleSessionName: 'sample',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        }),
+        RoleArn: `arn:aws:iam::${account()}:role/open-trust`,
+        RoleSessionName: 'sample',
       };
-      return { service, request: { body: new URLSearchParams(params).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } } };
+      return {
+        service,
+        request: { body: new URLSearchParams(params).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      };
     }
     case 'rest-json': {
-      const path = match.route.replace('{FunctionName}', 'echo').replace('{Resource+}', encodeURIComponent(echo)).replace('{StatementId}', 'sample').replace('{Name}', 'live');
-      return { service: 'lambda', request: { method: match.method, path, headers: { 'content-type': 'application/json' }, body: match.method === 'GET' ? undefined : JSON.stringify({ FunctionName: 'sample' }) } };
+      const path = match.route
+        .replace('{FunctionName}', 'echo')
+        .replace('{Resource+}', encodeURIComponent(echo))
+        .replace('{StatementId}', 'sample')
+        .replace('{Name}', 'live');
+      return {
+        service: 'lambda',
+        request: {
+          method: match.method,
+          path,
+          headers: { 'content-type': 'application/json' },
+          body: match.method === 'GET' ? undefined : JSON.stringify({ FunctionName: 'sample' }),
+        },
+      };
     }
     case 'json':
-      return { service: 'logs', request: { headers: { 'x-amz-target': match.target, 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify({ logGroupName: '/sample', resourceArn: `arn:aws:logs:us-east-1:${account()}:log-group:/sample` }) } };
+      return {
+        service: 'logs',
+        request: {
+          headers: { 'x-amz-target': match.target, 'content-type': 'application/x-amz-json-1.1' },
+          body: JSON.stringify({ logGroupName: '/sample', resourceArn: `arn:aws:logs:us-east-1:${account()}:log-group:/sample` }),
+        },
+      };
   }
 }
 
@@ -87,7 +136,12 @@ async function withStubbedHandler<T>(operation: Operation, send: () => Promise<T
 /** The operator's only policy: `statement`. */
 async function givePolicy(statement: Record<string, unknown>): Promise<void> {
   const document = JSON.stringify({ Version: '2012-10-17', Statement: [statement] });
-  const r = await query(world.local, 'iam', { Action: 'PutUserPolicy', UserName: 'operator', PolicyName: 'Only', PolicyDocument: document });
+  const r = await query(world.local, 'iam', {
+    Action: 'PutUserPolicy',
+    UserName: 'operator',
+    PolicyName: 'Only',
+    PolicyDocument: document,
+  });
   expect(r.status, r.text).toBe(200);
 }
 
@@ -101,7 +155,10 @@ describe('every operation of the table', () => {
       const what = `${operation.service}:${operation.name} (declared ${operation.action})`;
       await givePolicy({ Effect: 'Allow', NotAction: operation.action, Resource: '*' });
       const refused = await withStubbedHandler(operation, () => callApi(world.local, service, request, operator));
-      expect(await refusalOf(service, refused.response), `${what}: ${refused.response.text}`).toEqual([403, service === 'iam' || service === 'sts' ? 'AccessDenied' : 'AccessDeniedException']);
+      expect(await refusalOf(service, refused.response), `${what}: ${refused.response.text}`).toEqual([
+        403,
+        service === 'iam' || service === 'sts' ? 'AccessDenied' : 'AccessDeniedException',
+      ]);
       expect(refused.handlerCalls, what).toBe(0);
 
       await givePolicy({ Effect: 'Allow', Action: operation.action, Resource: '*' });
@@ -113,7 +170,10 @@ describe('every operation of the table', () => {
 
   it('needs a permission, but for the two AWS lets every caller call (GetCallerIdentity, GetSessionToken): even an explicit Deny does not stop those', async () => {
     const free = OPERATIONS.filter((operation) => operation.requiresPermission === false);
-    expect(free.map((operation) => `${operation.service}:${operation.name}`).sort()).toEqual(['sts:GetCallerIdentity', 'sts:GetSessionToken']);
+    expect(free.map((operation) => `${operation.service}:${operation.name}`).sort()).toEqual([
+      'sts:GetCallerIdentity',
+      'sts:GetSessionToken',
+    ]);
     await givePolicy({ Effect: 'Deny', Action: '*', Resource: '*' });
     for (const operation of free) {
       const { service, request } = sampleRequest(operation);
@@ -129,9 +189,16 @@ describe('every operation of the table', () => {
     for (const operation of everything) {
       const { request } = sampleRequest(operation as Operation);
       const key: RequestKey =
-        operation.match.protocol === 'query' ? { action: operation.match.action } : operation.match.protocol === 'json' ? { target: operation.match.target } : { method: request!.method!, path: request!.path! };
+        operation.match.protocol === 'query'
+          ? { action: operation.match.action }
+          : operation.match.protocol === 'json'
+            ? { target: operation.match.target }
+            : { method: request!.method!, path: request!.path! };
       const answering = everything.filter((other) => other.service === operation.service && matches(other.match, key) !== undefined);
-      expect(answering.map((other) => other.name), `${operation.service}:${operation.name}`).toEqual([operation.name]);
+      expect(
+        answering.map((other) => other.name),
+        `${operation.service}:${operation.name}`,
+      ).toEqual([operation.name]);
     }
   });
 });
@@ -147,17 +214,28 @@ describe('the unemulated operations', () => {
       const { service, request } = sampleRequest(operation as Operation);
       await givePolicy({ Effect: 'Allow', NotAction: operation.action, Resource: '*' });
       const refused = await callApi(world.local, service, request, operator);
-      expect(await refusalOf(service, refused), `${operation.name}: ${refused.text}`).toEqual([403, service === 'lambda' ? 'AccessDeniedException' : 'AccessDenied']);
+      expect(await refusalOf(service, refused), `${operation.name}: ${refused.text}`).toEqual([
+        403,
+        service === 'lambda' ? 'AccessDeniedException' : 'AccessDenied',
+      ]);
       await givePolicy({ Effect: 'Allow', Action: operation.action, Resource: '*' });
       const unknown = await callApi(world.local, service, request, operator);
-      expect(await refusalOf(service, unknown), `${operation.name}: ${unknown.text}`).toEqual([400, service === 'lambda' ? 'UnknownOperationException' : 'InvalidAction']);
+      expect(await refusalOf(service, unknown), `${operation.name}: ${unknown.text}`).toEqual([
+        400,
+        service === 'lambda' ? 'UnknownOperationException' : 'InvalidAction',
+      ]);
     }
   });
 });
 
 describe('authorization comes first', () => {
   it('a caller without iam:CreateRole gets AccessDenied before its document is parsed', async () => {
-    const r = await query(world.local, 'iam', { Action: 'CreateRole', RoleName: 'sneaky', AssumeRolePolicyDocument: '{"not": "a policy"' }, world.userKey);
+    const r = await query(
+      world.local,
+      'iam',
+      { Action: 'CreateRole', RoleName: 'sneaky', AssumeRolePolicyDocument: '{"not": "a policy"' },
+      world.userKey,
+    );
     expect([r.status, xmlValue(r.text, 'Code')]).toEqual([403, 'AccessDenied']);
     const policy = await query(world.local, 'iam', { Action: 'CreatePolicy', PolicyName: 'sneaky', PolicyDocument: '{' }, world.userKey);
     expect([policy.status, xmlValue(policy.text, 'Code')]).toEqual([403, 'AccessDenied']);
@@ -165,10 +243,22 @@ describe('authorization comes first', () => {
 
   it('a caller without rights gets AccessDenied for a missing user, role or function exactly as for an existing one', async () => {
     for (const [existing, missing] of [
-      [{ Action: 'GetUser', UserName: 'lambda_invoker' }, { Action: 'GetUser', UserName: 'nobody' }],
-      [{ Action: 'GetRole', RoleName: 'function_invoker' }, { Action: 'GetRole', RoleName: 'no_role' }],
-      [{ Action: 'ListAttachedRolePolicies', RoleName: 'function_invoker' }, { Action: 'ListAttachedRolePolicies', RoleName: 'no_role' }],
-      [{ Action: 'DeleteUser', UserName: 'lambda_invoker' }, { Action: 'DeleteUser', UserName: 'nobody' }],
+      [
+        { Action: 'GetUser', UserName: 'lambda_invoker' },
+        { Action: 'GetUser', UserName: 'nobody' },
+      ],
+      [
+        { Action: 'GetRole', RoleName: 'function_invoker' },
+        { Action: 'GetRole', RoleName: 'no_role' },
+      ],
+      [
+        { Action: 'ListAttachedRolePolicies', RoleName: 'function_invoker' },
+        { Action: 'ListAttachedRolePolicies', RoleName: 'no_role' },
+      ],
+      [
+        { Action: 'DeleteUser', UserName: 'lambda_invoker' },
+        { Action: 'DeleteUser', UserName: 'nobody' },
+      ],
     ] as Record<string, string>[][]) {
       for (const params of [existing, missing]) {
         const r = await query(world.local, 'iam', params, world.userKey);
@@ -181,15 +271,24 @@ describe('authorization comes first', () => {
       expect(await sdkOutcome(lambda(session).send(new GetFunctionCommand({ FunctionName: name })))).toBe('403 AccessDeniedException');
       expect(await sdkOutcome(lambda(session).send(new InvokeCommand({ FunctionName: name })))).toBe('403 AccessDeniedException');
     }
-    expect(await sdkOutcome(lambda().send(new GetFunctionCommand({ FunctionName: 'no-such-function' })))).toBe('404 ResourceNotFoundException');
+    expect(await sdkOutcome(lambda().send(new GetFunctionCommand({ FunctionName: 'no-such-function' })))).toBe(
+      '404 ResourceNotFoundException',
+    );
     expect((await logs(world.local, 'CreateLogGroup', { logGroupName: '/aws/lambda/echo' })).status).toBe(200);
     for (const name of ['/aws/lambda/echo', '/aws/lambda/no-such-group']) {
       const r = await logs(world.local, 'PutRetentionPolicy', { logGroupName: name, retentionInDays: 7 }, session);
       expect([r.status, JSON.parse(r.text).__type], name).toEqual([403, 'AccessDeniedException']);
     }
-    expect(JSON.parse((await logs(world.local, 'PutRetentionPolicy', { logGroupName: '/aws/lambda/no-such-group', retentionInDays: 7 })).text).__type).toBe('ResourceNotFoundException');
-    expect(JSON.parse((await logs(world.local, 'GetLogEvents', { logGroupName: '/aws/lambda/echo' }, session)).text).__type).toBe('AccessDeniedException');
-    expect(JSON.parse((await logs(world.local, 'GetLogEvents', { logGroupName: '/aws/lambda/echo' })).text).__type).toBe('UnknownOperationException');
+    expect(
+      JSON.parse((await logs(world.local, 'PutRetentionPolicy', { logGroupName: '/aws/lambda/no-such-group', retentionInDays: 7 })).text)
+        .__type,
+    ).toBe('ResourceNotFoundException');
+    expect(JSON.parse((await logs(world.local, 'GetLogEvents', { logGroupName: '/aws/lambda/echo' }, session)).text).__type).toBe(
+      'AccessDeniedException',
+    );
+    expect(JSON.parse((await logs(world.local, 'GetLogEvents', { logGroupName: '/aws/lambda/echo' })).text).__type).toBe(
+      'UnknownOperationException',
+    );
     expect(await sdkOutcome(lambda().send(new InvokeCommand({ FunctionName: 'no-such-function' })))).toBe('404 ResourceNotFoundException');
   });
 
@@ -198,9 +297,13 @@ describe('authorization comes first', () => {
     expect(await sdkOutcome(iam(world.userKey).send(new ListGroupsCommand({})))).toBe('403 AccessDenied');
     expect(await sdkOutcome(iam(world.userKey).send(new ListUsersCommand({})))).toBe('403 AccessDenied');
     const zip = new TextEncoder().encode('not a zip');
-    expect(await sdkOutcome(lambda(session).send(new UpdateFunctionCodeCommand({ FunctionName: 'echo', ZipFile: zip })))).toBe('403 AccessDeniedException');
+    expect(await sdkOutcome(lambda(session).send(new UpdateFunctionCodeCommand({ FunctionName: 'echo', ZipFile: zip })))).toBe(
+      '403 AccessDeniedException',
+    );
     expect(await sdkOutcome(lambda(session).send(new ListAliasesCommand({ FunctionName: 'echo' })))).toBe('403 AccessDeniedException');
-    expect(await sdkOutcome(lambda().send(new UpdateFunctionCodeCommand({ FunctionName: 'echo', ZipFile: zip })))).toBe('400 UnknownOperationException');
+    expect(await sdkOutcome(lambda().send(new UpdateFunctionCodeCommand({ FunctionName: 'echo', ZipFile: zip })))).toBe(
+      '400 UnknownOperationException',
+    );
     const admin = await query(world.local, 'iam', { Action: 'ListGroups' });
     expect([admin.status, xmlValue(admin.text, 'Code')]).toEqual([400, 'InvalidAction']);
     const sts = await query(world.local, 'sts', { Action: 'GetFederationToken', Name: 'x' }, session);

@@ -5,7 +5,7 @@ import * as http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAuthorization, signRequest, toHttpRequest } from '../client/sigv4';
 import { verifyRequest } from '../client/sigv4-verifier';
-import { SeededWorld, seededSession } from './support/local-aws-fixtures';
+import { type SeededWorld, seededSession } from './support/local-aws-fixtures';
 
 /**
  * Differential test of the stand-in's SigV4 verifier (client/sigv4-verifier.ts) against an
@@ -43,15 +43,87 @@ const OFFLINE: Target = {
 };
 const amzDate = (date: Date) => date.toISOString().replace(/[-:]|\.\d{3}/g, '');
 
-const PATH_SEGMENTS = ['a', 'B9', '~x-_.', '.', '..', '', '%20', '%2F', '%2B', '+', '%41', '%C3%A9', "!$&'()*,;=:@", 'constructor', '__proto__', '%25', 'a%2Fb', 'end.'];
-const QUERY_KEYS = ['a', 'Z', '+', 'a+b', '%2B', '%20', 'constructor', '__proto__', 'toString', '%C3%A9', '~', '*', "'", '(', 'x-amz-signature', 'X-Amz-Signature', 'X-AMZ-SIGNATURE', '%3D', ':'];
-const QUERY_TOKENS = ['a', 'Z', '', '+', 'a+b', '%2B', '%20', '%2b', '%3D', '%26', 'constructor', '__proto__', 'toString', '%C3%A9', '~', '*', '%2A', "'", '!', '(', ')', '-_.', 'x=y', '%7E', ':', '/', '?', '@'];
+const PATH_SEGMENTS = [
+  'a',
+  'B9',
+  '~x-_.',
+  '.',
+  '..',
+  '',
+  '%20',
+  '%2F',
+  '%2B',
+  '+',
+  '%41',
+  '%C3%A9',
+  "!$&'()*,;=:@",
+  'constructor',
+  '__proto__',
+  '%25',
+  'a%2Fb',
+  'end.',
+];
+const QUERY_KEYS = [
+  'a',
+  'Z',
+  '+',
+  'a+b',
+  '%2B',
+  '%20',
+  'constructor',
+  '__proto__',
+  'toString',
+  '%C3%A9',
+  '~',
+  '*',
+  "'",
+  '(',
+  'x-amz-signature',
+  'X-Amz-Signature',
+  'X-AMZ-SIGNATURE',
+  '%3D',
+  ':',
+];
+const QUERY_TOKENS = [
+  'a',
+  'Z',
+  '',
+  '+',
+  'a+b',
+  '%2B',
+  '%20',
+  '%2b',
+  '%3D',
+  '%26',
+  'constructor',
+  '__proto__',
+  'toString',
+  '%C3%A9',
+  '~',
+  '*',
+  '%2A',
+  "'",
+  '!',
+  '(',
+  ')',
+  '-_.',
+  'x=y',
+  '%7E',
+  ':',
+  '/',
+  '?',
+  '@',
+];
 
 const wireRequest = fc.record({
   method: fc.constantFrom('GET', 'POST', 'PUT'),
-  segments: fc.array(fc.constantFrom(...PATH_SEGMENTS), { maxLength: 5 }).filter((s) => s.length === 0 || !['.', '..'].includes(s[s.length - 1])),
+  segments: fc
+    .array(fc.constantFrom(...PATH_SEGMENTS), { maxLength: 5 })
+    .filter((s) => s.length === 0 || !['.', '..'].includes(s[s.length - 1])),
   trailingSlash: fc.boolean(),
-  query: fc.array(fc.tuple(fc.constantFrom(...QUERY_KEYS), fc.option(fc.constantFrom(...QUERY_TOKENS), { nil: undefined })), { maxLength: 5 }),
+  query: fc.array(fc.tuple(fc.constantFrom(...QUERY_KEYS), fc.option(fc.constantFrom(...QUERY_TOKENS), { nil: undefined })), {
+    maxLength: 5,
+  }),
   body: fc.option(fc.constantFrom('{"n":1}', 'a=b&c=d', 'plain text'), { nil: undefined }),
 });
 
@@ -63,7 +135,11 @@ const ALTERATIONS: Record<string, (wire: Wire) => Wire> = {
   plusToSpace: (w) => ({ ...w, rawQuery: w.rawQuery.replace('+', '%20') }),
   spaceToPlus: (w) => ({ ...w, rawQuery: w.rawQuery.replace('%20', '+') }),
   encodedPlusToRaw: (w) => ({ ...w, rawQuery: w.rawQuery.replace(/%2B/i, '+') }),
-  lowerCaseEscape: (w) => ({ ...w, rawQuery: w.rawQuery.replace(/%[0-9A-F]{2}/, (e) => e.toLowerCase()), rawPath: w.rawPath.replace(/%[0-9A-F]{2}/, (e) => e.toLowerCase()) }),
+  lowerCaseEscape: (w) => ({
+    ...w,
+    rawQuery: w.rawQuery.replace(/%[0-9A-F]{2}/, (e) => e.toLowerCase()),
+    rawPath: w.rawPath.replace(/%[0-9A-F]{2}/, (e) => e.toLowerCase()),
+  }),
   unreservedEscaped: (w) => ({ ...w, rawPath: w.rawPath.replace('a', '%61'), rawQuery: w.rawQuery.replace('a', '%61') }),
   reorderedQuery: (w) => ({ ...w, rawQuery: w.rawQuery.split('&').reverse().join('&') }),
   extraParameter: (w) => ({ ...w, rawQuery: w.rawQuery === '' ? 'x=1' : `${w.rawQuery}&x=1` }),
@@ -76,7 +152,13 @@ const ALTERATIONS: Record<string, (wire: Wire) => Wire> = {
   methodChanged: (w) => ({ ...w, method: w.method === 'GET' ? 'DELETE' : 'GET', body: undefined }),
 };
 
-function buildWire(r: { method: string; segments: string[]; trailingSlash: boolean; query: [string, string | undefined][]; body?: string }): Wire {
+function buildWire(r: {
+  method: string;
+  segments: string[];
+  trailingSlash: boolean;
+  query: [string, string | undefined][];
+  body?: string;
+}): Wire {
   const rawPath = `/${r.segments.join('/')}${r.trailingSlash && r.segments.length > 0 ? '/' : ''}`;
   const rawQuery = r.query.map(([k, v]) => (v === undefined ? k : `${k}=${v}`)).join('&');
   return { method: r.method, rawPath, rawQuery, headers: [], body: r.method === 'GET' ? undefined : r.body };
@@ -85,8 +167,20 @@ function buildWire(r: { method: string; segments: string[]; trailingSlash: boole
 /** Our verifier's verdict on a wire request, built as the stand-in builds it (server.ts, function-url-api.ts). */
 async function ourVerdict(wire: Wire, target = OFFLINE): Promise<boolean> {
   const { credentials } = target;
-  const request = toHttpRequest({ method: wire.method, protocol: target.protocol, hostname: target.host, path: wire.rawPath, rawQuery: wire.rawQuery, headers: wire.headers, body: wire.body });
-  const result = await verifyRequest(request, (id) => (id === credentials.accessKeyId ? { secretAccessKey: credentials.secretAccessKey } : undefined), { service: 'lambda', region: 'us-east-1', now: target.now });
+  const request = toHttpRequest({
+    method: wire.method,
+    protocol: target.protocol,
+    hostname: target.host,
+    path: wire.rawPath,
+    rawQuery: wire.rawQuery,
+    headers: wire.headers,
+    body: wire.body,
+  });
+  const result = await verifyRequest(
+    request,
+    (id) => (id === credentials.accessKeyId ? { secretAccessKey: credentials.secretAccessKey } : undefined),
+    { service: 'lambda', region: 'us-east-1', now: target.now },
+  );
   return result.ok;
 }
 
@@ -118,21 +212,46 @@ async function independentVerdict(wire: Wire, target = OFFLINE): Promise<boolean
   for (const name of signedHeaders) if (name !== 'host' && headers.has(name)) toSign[name] = headers.get(name)!;
   // The session token, if any, is one of the signed headers (or query parameters) already.
   const { accessKeyId, secretAccessKey } = target.credentials;
-  const signer = new AwsV4Signer({ method: wire.method, url: url.toString(), headers: toSign, body: wire.body, accessKeyId, secretAccessKey, service: 'lambda', region: 'us-east-1', datetime, signQuery: presigned, allHeaders: true });
+  const signer = new AwsV4Signer({
+    method: wire.method,
+    url: url.toString(),
+    headers: toSign,
+    body: wire.body,
+    accessKeyId,
+    secretAccessKey,
+    service: 'lambda',
+    region: 'us-east-1',
+    datetime,
+    signQuery: presigned,
+    allHeaders: true,
+  });
   // aws4fetch signs the headers it is given; a claimed list it does not reproduce cannot match.
   if (signer.signedHeaders !== signedHeaders.join(';')) return false;
   return (await signer.signature()) === claimed;
 }
 
 async function signedByProject(wire: Wire, target = OFFLINE): Promise<Wire> {
-  const signed = await signRequest({ method: wire.method, protocol: target.protocol, hostname: target.host, path: wire.rawPath, rawQuery: wire.rawQuery, body: wire.body }, target.credentials, { region: 'us-east-1', service: 'lambda', signingDate: target.now });
+  const signed = await signRequest(
+    { method: wire.method, protocol: target.protocol, hostname: target.host, path: wire.rawPath, rawQuery: wire.rawQuery, body: wire.body },
+    target.credentials,
+    { region: 'us-east-1', service: 'lambda', signingDate: target.now },
+  );
   return { ...wire, headers: Object.entries(signed.headers).filter(([n]) => n !== 'host') };
 }
 
 async function signedByAws4fetch(wire: Wire, presigned: boolean, target = OFFLINE): Promise<Wire> {
   const query = presigned ? (wire.rawQuery === '' ? 'X-Amz-Expires=300' : `${wire.rawQuery}&X-Amz-Expires=300`) : wire.rawQuery;
   const url = `${target.protocol}//${target.host}${wire.rawPath}${query === '' ? '' : `?${query}`}`;
-  const signer = new AwsV4Signer({ method: wire.method, url, body: wire.body, ...target.credentials, service: 'lambda', region: 'us-east-1', datetime: amzDate(target.now), signQuery: presigned });
+  const signer = new AwsV4Signer({
+    method: wire.method,
+    url,
+    body: wire.body,
+    ...target.credentials,
+    service: 'lambda',
+    region: 'us-east-1',
+    datetime: amzDate(target.now),
+    signQuery: presigned,
+  });
   const signed = await signer.sign();
   if (!presigned) return { ...wire, headers: [...signed.headers.entries()] };
   // The presigned parameters go on the wire the way aws4fetch's URL serializes them.
@@ -170,7 +289,8 @@ describe('the SigV4 verifier agrees with aws4fetch on every generated wire reque
   // `__proto__` key and leaves out any x-amz-signature key when it signs: its requests with those
   // keys are refused by both verifiers (the altered-request properties above cover them). Handed
   // to the signer's owner; until then they are left out of this property.
-  const signableByProject = (generated: { query: [string, string | undefined][] }) => generated.query.every(([key]) => key !== '__proto__' && key.toLowerCase() !== 'x-amz-signature');
+  const signableByProject = (generated: { query: [string, string | undefined][] }) =>
+    generated.query.every(([key]) => key !== '__proto__' && key.toLowerCase() !== 'x-amz-signature');
 
   it('every unaltered request signed by either implementation is accepted by both', async () => {
     await fc.assert(
@@ -204,7 +324,13 @@ describe("through the stand-in's HTTP server, a function URL answers 200 exactly
   const send = (wire: Wire) =>
     new Promise<number>((resolve, reject) => {
       const headers: [string, string][] = wire.headers.filter(([name]) => name.toLowerCase() !== 'host');
-      const request = http.request({ host: '127.0.0.1', port: world.local.port, method: wire.method, path: `${wire.rawPath}${wire.rawQuery === '' ? '' : `?${wire.rawQuery}`}`, headers: [['host', target.host], ...headers].flat() });
+      const request = http.request({
+        host: '127.0.0.1',
+        port: world.local.port,
+        method: wire.method,
+        path: `${wire.rawPath}${wire.rawQuery === '' ? '' : `?${wire.rawQuery}`}`,
+        headers: [['host', target.host], ...headers].flat(),
+      });
       request.on('response', (response) => {
         response.resume();
         response.on('end', () => resolve(response.statusCode ?? 0));
@@ -218,20 +344,28 @@ describe("through the stand-in's HTTP server, a function URL answers 200 exactly
     const underUrl = wireRequest.filter((r) => r.segments.every((segment) => segment !== '.' && segment !== '..'));
     const statuses = new Set<number>();
     await fc.assert(
-      fc.asyncProperty(underUrl, fc.constantFrom('project', 'aws4fetch', 'presigned'), fc.constantFrom(...Object.keys(ALTERATIONS).filter((a) => a !== 'dotSegmentAdded')), async (generated, signer, alteration) => {
-        target.now = new Date();
-        const wire = buildWire(generated);
-        const routed = { ...wire, rawPath: `${prefix}${wire.rawPath}` };
-        const signed = signer === 'project' ? await signedByProject(routed, target) : await signedByAws4fetch(routed, signer === 'presigned', target);
-        const sent = ALTERATIONS[alteration](signed);
-        // An alteration of the path that leaves the URL's prefix is routing, not signing.
-        fc.pre(sent.rawPath.startsWith(`${prefix}/`) || sent.rawPath === prefix);
-        const status = await send(sent);
-        statuses.add(status);
-        // A failure names the request, with the session token left out of the message.
-        const shown = sent.rawQuery.replace(/(X-Amz-Security-Token=)[^&]*/i, '$1…');
-        expect(status === 200, `${sent.method} ${sent.rawPath}?${shown} (${signer}, ${alteration}) -> ${status}`).toBe(await independentVerdict(sent, target));
-      }),
+      fc.asyncProperty(
+        underUrl,
+        fc.constantFrom('project', 'aws4fetch', 'presigned'),
+        fc.constantFrom(...Object.keys(ALTERATIONS).filter((a) => a !== 'dotSegmentAdded')),
+        async (generated, signer, alteration) => {
+          target.now = new Date();
+          const wire = buildWire(generated);
+          const routed = { ...wire, rawPath: `${prefix}${wire.rawPath}` };
+          const signed =
+            signer === 'project' ? await signedByProject(routed, target) : await signedByAws4fetch(routed, signer === 'presigned', target);
+          const sent = ALTERATIONS[alteration](signed);
+          // An alteration of the path that leaves the URL's prefix is routing, not signing.
+          fc.pre(sent.rawPath.startsWith(`${prefix}/`) || sent.rawPath === prefix);
+          const status = await send(sent);
+          statuses.add(status);
+          // A failure names the request, with the session token left out of the message.
+          const shown = sent.rawQuery.replace(/(X-Amz-Security-Token=)[^&]*/i, '$1…');
+          expect(status === 200, `${sent.method} ${sent.rawPath}?${shown} (${signer}, ${alteration}) -> ${status}`).toBe(
+            await independentVerdict(sent, target),
+          );
+        },
+      ),
       { numRuns: 120, seed: 4242 },
     );
     expect([...statuses].sort()).toEqual([200, 403]);

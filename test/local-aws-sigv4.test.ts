@@ -6,7 +6,7 @@ import { AwsV4Signer } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest, toHttpRequest } from '../client/sigv4';
 import { DEFAULT_ADMIN_KEY } from '../local-aws/server';
-import { SeededWorld, query, rawSend, seededSession, wireUrl, xmlValue } from './support/local-aws-fixtures';
+import { type SeededWorld, query, rawSend, seededSession, wireUrl, xmlValue } from './support/local-aws-fixtures';
 
 /**
  * SigV4 as the stand-in verifies it (client/sigv4-verifier.ts, in local-aws/authorization.ts and
@@ -44,8 +44,23 @@ interface Presigning {
 /** A URL presigned by the AWS SDK's own signer (what presignUrl() and the SDK presigners build on). */
 async function presign(p: Presigning): Promise<{ url: string; request: HttpRequestLike }> {
   const endpoint = new URL(world.local.endpoint);
-  const signer = new SignatureV4({ credentials: p.credentials, region: 'us-east-1', service: p.service, sha256: Hash.bind(null, 'sha256'), uriEscapePath: true });
-  const request = toHttpRequest({ method: p.method ?? 'GET', protocol: 'http:', hostname: endpoint.hostname, port: Number(endpoint.port), path: p.path ?? '/', rawQuery: p.rawQuery, headers: p.headers, body: p.body });
+  const signer = new SignatureV4({
+    credentials: p.credentials,
+    region: 'us-east-1',
+    service: p.service,
+    sha256: Hash.bind(null, 'sha256'),
+    uriEscapePath: true,
+  });
+  const request = toHttpRequest({
+    method: p.method ?? 'GET',
+    protocol: 'http:',
+    hostname: endpoint.hostname,
+    port: Number(endpoint.port),
+    path: p.path ?? '/',
+    rawQuery: p.rawQuery,
+    headers: p.headers,
+    body: p.body,
+  });
   const presigned = await signer.presign(request, { signingDate: p.signingDate, expiresIn: p.expiresIn });
   return { url: urlOf(presigned), request: presigned };
 }
@@ -66,7 +81,11 @@ describe('presigned (query-string) SigV4', () => {
       [world.userKey, `arn:aws:iam::123456789012:user/lambda_invoker`],
       [() => session, 'arn:aws:sts::123456789012:assumed-role/function_invoker/presigned'],
     ] as const) {
-      const { url } = await presign({ service: 'sts', credentials: typeof credentials === 'function' ? credentials() : credentials, rawQuery: callerIdentity });
+      const { url } = await presign({
+        service: 'sts',
+        credentials: typeof credentials === 'function' ? credentials() : credentials,
+        rawQuery: callerIdentity,
+      });
       const r = await send(url);
       expect(r.status, r.text).toBe(200);
       expect(xmlValue(r.text, 'Arn')).toBe(arn);
@@ -81,10 +100,24 @@ describe('presigned (query-string) SigV4', () => {
     expect(JSON.parse(r.text).queryStringParameters.greeting).toBe('hi');
 
     const body = '{"n":1}';
-    const post = await presign({ service: 'lambda', credentials: session, method: 'POST', path: urlPath('echo'), headers: { 'content-type': 'application/json' }, body });
+    const post = await presign({
+      service: 'lambda',
+      credentials: session,
+      method: 'POST',
+      path: urlPath('echo'),
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     expect((await send(post.url, post.request, body)).status).toBe(200);
     expect((await send(post.url, post.request, '{"n":2}')).status).toBe(403);
-    const unsigned = await presign({ service: 'lambda', credentials: session, method: 'POST', path: urlPath('echo'), headers: { 'content-type': 'application/json', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }, body });
+    const unsigned = await presign({
+      service: 'lambda',
+      credentials: session,
+      method: 'POST',
+      path: urlPath('echo'),
+      headers: { 'content-type': 'application/json', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+      body,
+    });
     // presign() drops the header and signs UNSIGNED-PAYLOAD: the URL does not say which hash was signed.
     expect(unsigned.url).not.toContain('Sha256');
     expect((await send(unsigned.url, unsigned.request, '{"any":"body"}')).status).toBe(200);
@@ -98,25 +131,60 @@ describe('presigned (query-string) SigV4', () => {
   it('a changed, added or removed query parameter breaks the signature; X-Amz-Signature itself is not signed', async () => {
     const { url } = await presign({ service: 'lambda', credentials: session, path: urlPath('echo'), rawQuery: 'a=1' });
     expect((await send(url)).status).toBe(200);
-    for (const tampered of [url.replace('a=1', 'a=2'), `${url}&b=2`, url.replace('a=1&', ''), url.replace(/X-Amz-SignedHeaders=host/, 'X-Amz-SignedHeaders=host%3Bx-extra')]) {
+    for (const tampered of [
+      url.replace('a=1', 'a=2'),
+      `${url}&b=2`,
+      url.replace('a=1&', ''),
+      url.replace(/X-Amz-SignedHeaders=host/, 'X-Amz-SignedHeaders=host%3Bx-extra'),
+    ]) {
       const r = await send(tampered);
       expect(r.status, tampered).toBe(403);
     }
   });
 
   it('expiry: a function URL honours X-Amz-Expires; STS ignores it and accepts 15 minutes either way', async () => {
-    const fresh = await presign({ service: 'lambda', credentials: session, path: urlPath('echo'), signingDate: minutesAgo(3), expiresIn: 600 });
+    const fresh = await presign({
+      service: 'lambda',
+      credentials: session,
+      path: urlPath('echo'),
+      signingDate: minutesAgo(3),
+      expiresIn: 600,
+    });
     expect((await send(fresh.url)).status).toBe(200);
-    const expired = await presign({ service: 'lambda', credentials: session, path: urlPath('echo'), signingDate: minutesAgo(3), expiresIn: 60 });
+    const expired = await presign({
+      service: 'lambda',
+      credentials: session,
+      path: urlPath('echo'),
+      signingDate: minutesAgo(3),
+      expiresIn: 60,
+    });
     const r = await send(expired.url);
     expect([r.status, r.errorType]).toEqual([403, 'InvalidSignatureException']);
     expect(JSON.parse(r.text).Message).toMatch(/expired/);
-    const future = await presign({ service: 'lambda', credentials: session, path: urlPath('echo'), signingDate: new Date(Date.now() + 6 * 60_000), expiresIn: 3600 });
+    const future = await presign({
+      service: 'lambda',
+      credentials: session,
+      path: urlPath('echo'),
+      signingDate: new Date(Date.now() + 6 * 60_000),
+      expiresIn: 3600,
+    });
     expect((await send(future.url)).status).toBe(403);
 
-    const stsShort = await presign({ service: 'sts', credentials: world.userKey, rawQuery: callerIdentity, signingDate: minutesAgo(10), expiresIn: 60 });
+    const stsShort = await presign({
+      service: 'sts',
+      credentials: world.userKey,
+      rawQuery: callerIdentity,
+      signingDate: minutesAgo(10),
+      expiresIn: 60,
+    });
     expect((await send(stsShort.url)).status).toBe(200);
-    const stsOld = await presign({ service: 'sts', credentials: world.userKey, rawQuery: callerIdentity, signingDate: minutesAgo(16), expiresIn: 3600 });
+    const stsOld = await presign({
+      service: 'sts',
+      credentials: world.userKey,
+      rawQuery: callerIdentity,
+      signingDate: minutesAgo(16),
+      expiresIn: 3600,
+    });
     const old = await send(stsOld.url);
     expect([old.status, xmlValue(old.text, 'Code')]).toEqual([403, 'RequestExpired']);
   });
@@ -128,7 +196,11 @@ describe('presigned (query-string) SigV4', () => {
       expect([r.status, xmlValue(r.text, 'Code')], expires).toEqual([400, 'IncompleteSignature']);
       expect(xmlValue(r.text, 'Message')).toMatch(/X-Amz-Expires/);
     }
-    const headerSigned = await signRequest({ method: 'GET', protocol: 'http:', hostname: '127.0.0.1', port: world.local.port, path: '/' }, world.userKey, { region: 'us-east-1', service: 'sts' });
+    const headerSigned = await signRequest(
+      { method: 'GET', protocol: 'http:', hostname: '127.0.0.1', port: world.local.port, path: '/' },
+      world.userKey,
+      { region: 'us-east-1', service: 'sts' },
+    );
     const both = await fetch(url, { headers: Object.entries(headerSigned.headers).filter(([n]) => n !== 'host') });
     expect(both.status).toBe(400);
     expect(await both.text()).toMatch(/Only one auth mechanism/);
@@ -140,13 +212,23 @@ describe('presigned (query-string) SigV4', () => {
 describe('every query parameter of a header-signed request is signed', () => {
   it("an x-amz-signature parameter appended to a header-signed request is refused; aws4fetch's ?__proto__=1 is accepted", async () => {
     const url = new URL(world.urls.echo);
-    const signed = await signRequest({ method: 'GET', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: url.pathname, rawQuery: 'a=1' }, session, { region: 'us-east-1', service: 'lambda' });
+    const signed = await signRequest(
+      { method: 'GET', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: url.pathname, rawQuery: 'a=1' },
+      session,
+      { region: 'us-east-1', service: 'lambda' },
+    );
     const headers = Object.entries(signed.headers).filter(([n]) => n !== 'host');
     expect((await fetch(`${world.urls.echo}?a=1`, { headers })).status).toBe(200);
     for (const smuggled of ['a=1&x-amz-signature=zz', 'a=1&X-Amz-Signature=zz', 'a=1&X-AMZ-SIGNATURE=zz']) {
       expect((await fetch(`${world.urls.echo}?${smuggled}`, { headers })).status, smuggled).toBe(403);
     }
-    const proto = await new AwsV4Signer({ method: 'GET', url: `${world.urls.echo}?__proto__=1`, ...session, service: 'lambda', region: 'us-east-1' }).sign();
+    const proto = await new AwsV4Signer({
+      method: 'GET',
+      url: `${world.urls.echo}?__proto__=1`,
+      ...session,
+      service: 'lambda',
+      region: 'us-east-1',
+    }).sign();
     const r = await fetch(proto.url, { headers: proto.headers });
     expect(r.status).toBe(200);
     expect(Object.getOwnPropertyDescriptor(JSON.parse(await r.text()).queryStringParameters, '__proto__')?.value).toBe('1');
@@ -155,8 +237,14 @@ describe('every query parameter of a header-signed request is signed', () => {
 
 describe('the Query API by GET, and clock skew by service', () => {
   const getSigned = async (service: 'sts' | 'iam', rawQuery: string, signingDate?: Date) => {
-    const signed = await signRequest({ method: 'GET', protocol: 'http:', hostname: '127.0.0.1', port: world.local.port, path: '/', rawQuery }, world.userKey, { region: 'us-east-1', service, signingDate });
-    const r = await fetch(`${world.local.endpoint}/?${rawQuery}`, { headers: Object.entries(signed.headers).filter(([n]) => n !== 'host') });
+    const signed = await signRequest(
+      { method: 'GET', protocol: 'http:', hostname: '127.0.0.1', port: world.local.port, path: '/', rawQuery },
+      world.userKey,
+      { region: 'us-east-1', service, signingDate },
+    );
+    const r = await fetch(`${world.local.endpoint}/?${rawQuery}`, {
+      headers: Object.entries(signed.headers).filter(([n]) => n !== 'host'),
+    });
     return { status: r.status, text: await r.text() };
   };
 
@@ -174,7 +262,11 @@ describe('the Query API by GET, and clock skew by service', () => {
     const iam = await getSigned('iam', 'Action=GetUser&Version=2010-05-08', minutesAgo(10));
     expect([iam.status, xmlValue(iam.text, 'Code')]).toEqual([403, 'RequestExpired']);
     const url = new URL(world.urls.echo);
-    const signed = await signRequest({ method: 'GET', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: url.pathname }, session, { region: 'us-east-1', service: 'lambda', signingDate: minutesAgo(10) });
+    const signed = await signRequest(
+      { method: 'GET', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: url.pathname },
+      session,
+      { region: 'us-east-1', service: 'lambda', signingDate: minutesAgo(10) },
+    );
     const r = await fetch(world.urls.echo, { headers: Object.entries(signed.headers).filter(([n]) => n !== 'host') });
     expect([r.status, r.headers.get('x-amzn-errortype')]).toEqual([403, 'InvalidSignatureException']);
   });
@@ -183,7 +275,11 @@ describe('the Query API by GET, and clock skew by service', () => {
 describe("a raw '+' in a query is a space for the verifier and for the handler alike; '%2B' is a plus", () => {
   const call = async (rawQuery: string, signedAs: string) => {
     const url = new URL(world.urls.echo);
-    const signed = await signRequest({ method: 'GET', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: url.pathname, rawQuery: signedAs }, session, { region: 'us-east-1', service: 'lambda' });
+    const signed = await signRequest(
+      { method: 'GET', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: url.pathname, rawQuery: signedAs },
+      session,
+      { region: 'us-east-1', service: 'lambda' },
+    );
     const r = await fetch(`${world.urls.echo}?${rawQuery}`, { headers: Object.entries(signed.headers).filter(([n]) => n !== 'host') });
     return { status: r.status, event: r.status === 200 ? JSON.parse(await r.text()) : undefined };
   };
@@ -208,7 +304,15 @@ describe("a raw '+' in a query is a space for the verifier and for the handler a
 async function presignUnsigned(service: string, credentials: AwsCredentialIdentity, rawQuery: string, method = 'GET'): Promise<string> {
   const endpoint = new URL(world.local.endpoint);
   const signer = new SignatureV4({ credentials, region: 'us-east-1', service, sha256: Hash.bind(null, 'sha256'), uriEscapePath: true });
-  const request = toHttpRequest({ method, protocol: 'http:', hostname: endpoint.hostname, port: Number(endpoint.port), path: '/', rawQuery, headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } });
+  const request = toHttpRequest({
+    method,
+    protocol: 'http:',
+    hostname: endpoint.hostname,
+    port: Number(endpoint.port),
+    path: '/',
+    rawQuery,
+    headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+  });
   return urlOf(await signer.presign(request));
 }
 
@@ -241,8 +345,16 @@ describe('header-signed requests', () => {
   it('a header sent twice is signed and verified as one, joined with ","', async () => {
     const url = new URL(world.local.endpoint);
     const body = 'Action=GetCallerIdentity&Version=2011-06-15';
-    const headers: [string, string][] = [['content-type', 'application/x-www-form-urlencoded'], ['x-amz-meta-tag', 'a'], ['x-amz-meta-tag', 'b']];
-    const signed = await signRequest({ method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', headers, body }, world.userKey, { region: 'us-east-1', service: 'sts' });
+    const headers: [string, string][] = [
+      ['content-type', 'application/x-www-form-urlencoded'],
+      ['x-amz-meta-tag', 'a'],
+      ['x-amz-meta-tag', 'b'],
+    ];
+    const signed = await signRequest(
+      { method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', headers, body },
+      world.userKey,
+      { region: 'us-east-1', service: 'sts' },
+    );
     expect(signed.headers.authorization).toContain('x-amz-meta-tag');
     // fetch would merge the two lines into one "a, b"; node:http sends them as two header lines
     // (with raw headers it adds no Host of its own, so the signed one goes along).
@@ -261,8 +373,24 @@ describe('header-signed requests', () => {
   it("a request replayed outside STS's 15-minute window is refused", async () => {
     const url = new URL(world.local.endpoint);
     const body = 'Action=GetCallerIdentity&Version=2011-06-15';
-    const old = await signRequest({ method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }, world.userKey, { region: 'us-east-1', service: 'sts', signingDate: new Date(Date.now() - 16 * 60_000) });
-    const r = await fetch(`${world.local.endpoint}/`, { method: 'POST', body, headers: Object.entries(old.headers).filter(([n]) => n !== 'host') });
+    const old = await signRequest(
+      {
+        method: 'POST',
+        protocol: 'http:',
+        hostname: url.hostname,
+        port: Number(url.port),
+        path: '/',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      },
+      world.userKey,
+      { region: 'us-east-1', service: 'sts', signingDate: new Date(Date.now() - 16 * 60_000) },
+    );
+    const r = await fetch(`${world.local.endpoint}/`, {
+      method: 'POST',
+      body,
+      headers: Object.entries(old.headers).filter(([n]) => n !== 'host'),
+    });
     expect(r.status).toBe(403);
     expect(await r.text()).toMatch(/RequestExpired/);
   });
@@ -284,12 +412,27 @@ describe('the credential scope region of API calls', () => {
   it('is checked as AWS does: IAM us-east-1, Lambda and Logs the emulated region', async () => {
     const endpoint = new URL(world.local.endpoint);
     const send = async (service: 'iam' | 'lambda' | 'logs', region: string) => {
-      const request: { method: string; path: string; headers: Record<string, string>; body: string } = service === 'iam'
-        ? { method: 'POST', path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=ListUsers&Version=2010-05-08' }
-        : service === 'lambda'
-          ? { method: 'GET', path: '/2015-03-31/functions/', headers: {}, body: '' }
-          : { method: 'POST', path: '/', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'Logs_20140328.DescribeLogGroups' }, body: '{}' };
-      const signed = await signRequest({ ...request, protocol: 'http:', hostname: endpoint.hostname, port: Number(endpoint.port) }, DEFAULT_ADMIN_KEY, { region, service });
+      const request: { method: string; path: string; headers: Record<string, string>; body: string } =
+        service === 'iam'
+          ? {
+              method: 'POST',
+              path: '/',
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+              body: 'Action=ListUsers&Version=2010-05-08',
+            }
+          : service === 'lambda'
+            ? { method: 'GET', path: '/2015-03-31/functions/', headers: {}, body: '' }
+            : {
+                method: 'POST',
+                path: '/',
+                headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'Logs_20140328.DescribeLogGroups' },
+                body: '{}',
+              };
+      const signed = await signRequest(
+        { ...request, protocol: 'http:', hostname: endpoint.hostname, port: Number(endpoint.port) },
+        DEFAULT_ADMIN_KEY,
+        { region, service },
+      );
       const headers = Object.fromEntries(Object.entries(signed.headers).filter(([name]) => name.toLowerCase() !== 'host'));
       return rawSend(`${world.local.endpoint}${request.path}`, request.method, request.body, headers);
     };

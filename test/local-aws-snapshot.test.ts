@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { describe, expect, it } from 'vitest';
 import { FunctionUrlClient } from '../client/function-url-client';
-import { LocalAws, startLocalAws } from '../local-aws/server';
+import { type LocalAws, startLocalAws } from '../local-aws/server';
 import { SnapshotError } from '../local-aws/snapshot';
 import { projectRoot } from '../scripts/project-root';
 import { credentialsIn, mustSucceed, query, seed, xmlValue } from './support/local-aws-fixtures';
@@ -99,13 +99,34 @@ describe('AssumeRole stays cheap as sessions pile up', () => {
       let credentials: AwsCredentialIdentity;
       try {
         seeded = await seed(local);
-        const stale = { accessKeyId: 'ASIASTALESESSION0000', secretAccessKey: 's', sessionToken: 't', expiration: new Date(Date.now() - 2 * 3600_000).toISOString(), roleArn: seeded.roleArn, roleName: 'function_invoker', roleId: 'AROAX', sessionName: 'stale', assumedRoleArn: 'arn' };
+        const stale = {
+          accessKeyId: 'ASIASTALESESSION0000',
+          secretAccessKey: 's',
+          sessionToken: 't',
+          expiration: new Date(Date.now() - 2 * 3600_000).toISOString(),
+          roleArn: seeded.roleArn,
+          roleName: 'function_invoker',
+          roleId: 'AROAX',
+          sessionName: 'stale',
+          assumedRoleArn: 'arn',
+        };
         local.world.state.sessions[stale.accessKeyId] = stale;
-        const assume = (name: string) => query(local, 'sts', { Action: 'AssumeRole', RoleArn: seeded.roleArn, RoleSessionName: name, ExternalId: seeded.externalId }, seeded.userKey);
+        const assume = (name: string) =>
+          query(
+            local,
+            'sts',
+            { Action: 'AssumeRole', RoleArn: seeded.roleArn, RoleSessionName: name, ExternalId: seeded.externalId },
+            seeded.userKey,
+          );
         const first = await assume('first');
         credentials = credentialsIn(first.text);
         expect(local.world.state.sessions[stale.accessKeyId]).toBeUndefined();
-        const client = new FunctionUrlClient({ url: seeded.urls.echo, region: 'us-east-1', credentials: { getCredentials: async () => credentials }, retries: 0 });
+        const client = new FunctionUrlClient({
+          url: seeded.urls.echo,
+          region: 'us-east-1',
+          credentials: { getCredentials: async () => credentials },
+          retries: 0,
+        });
         expect((await client.invoke()).status).toBe(200);
         const snapshot = fs.statSync(file);
         const simulations = local.authorizer.stats.simulations;
@@ -139,9 +160,14 @@ describe('AssumeRole stays cheap as sessions pile up', () => {
 describe('the session journal after a crash', () => {
   it('a line cut short by a crash does not swallow the session appended after the restart', async () => {
     const snapshotFile = path.join(temp(), 'world.json'); // removed after the file, pass or fail
-    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }] });
+    const trust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }],
+    });
     const assume = async (local: { endpoint: string }) => {
-      const xml = await mustSucceed(query(local, 'sts', { Action: 'AssumeRole', RoleArn: 'arn:aws:iam::123456789012:role/journaled', RoleSessionName: 'torn' }));
+      const xml = await mustSucceed(
+        query(local, 'sts', { Action: 'AssumeRole', RoleArn: 'arn:aws:iam::123456789012:role/journaled', RoleSessionName: 'torn' }),
+      );
       return credentialsIn(xml);
     };
     let local: LocalAws | undefined;
@@ -172,7 +198,11 @@ describe('a corrupt snapshot file', () => {
     ['truncated JSON', '{"users": [', /not valid JSON|Unexpected end|Expected/],
     ['not an object', '[]', /does not hold a JSON object/],
     ['no account', '{"users": {}}', /no accountId and region/],
-    ['a record that is a list', '{"accountId":"123456789012","region":"us-east-1","users":["alice"]}', /"users" is not an object of entries/],
+    [
+      'a record that is a list',
+      '{"accountId":"123456789012","region":"us-east-1","users":["alice"]}',
+      /"users" is not an object of entries/,
+    ],
   ];
 
   it.each(CASES)('%s: the library throws a SnapshotError naming the file', async (_, text, reason) => {

@@ -2,7 +2,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FunctionUrlClient } from '../client/function-url-client';
-import { SeededWorld, credentialsIn, query, sdkConfig, seededSession, xmlText, xmlValue } from './support/local-aws-fixtures';
+import { type SeededWorld, credentialsIn, query, sdkConfig, seededSession, xmlText, xmlValue } from './support/local-aws-fixtures';
 
 /**
  * STS over the Query protocol (local-aws/sts-api.ts): AssumeRole's rules, session policies, tags
@@ -23,15 +23,30 @@ afterAll(async () => {
 const account = () => world.local.world.accountId;
 const clientConfig = (credentials: AwsCredentialIdentity) => sdkConfig(world.local, credentials);
 
-async function assumeRole(params: Record<string, string> = {}, credentials: AwsCredentialIdentity = world.userKey, roleArn = world.roleArn) {
+async function assumeRole(
+  params: Record<string, string> = {},
+  credentials: AwsCredentialIdentity = world.userKey,
+  roleArn = world.roleArn,
+) {
   // The seeded role wants its external ID; the roles a test creates do not.
   const externalId: Record<string, string> = roleArn === world.roleArn ? { ExternalId: world.externalId } : {};
-  const r = await query(world.local, 'sts', { Action: 'AssumeRole', RoleArn: roleArn, RoleSessionName: SESSION_NAME, ...externalId, ...params }, credentials);
-  const credentialsOf = () => (credentialsIn(r.text));
+  const r = await query(
+    world.local,
+    'sts',
+    { Action: 'AssumeRole', RoleArn: roleArn, RoleSessionName: SESSION_NAME, ...externalId, ...params },
+    credentials,
+  );
+  const credentialsOf = () => credentialsIn(r.text);
   return { ...r, credentials: credentialsOf };
 }
 
-const callUrl = (name: string, credentials: AwsCredentialIdentity) => new FunctionUrlClient({ url: world.urls[name], region: 'us-east-1', credentials: { getCredentials: async () => credentials }, retries: 0 }).invoke();
+const callUrl = (name: string, credentials: AwsCredentialIdentity) =>
+  new FunctionUrlClient({
+    url: world.urls[name],
+    region: 'us-east-1',
+    credentials: { getCredentials: async () => credentials },
+    retries: 0,
+  }).invoke();
 
 describe('GetCallerIdentity', () => {
   it('GetCallerIdentity answers for the user and for the session', async () => {
@@ -49,7 +64,13 @@ describe('GetCallerIdentity', () => {
 });
 
 describe('STS AssumeRole rules', () => {
-  const assume = (params: Record<string, string>) => query(world.local, 'sts', { Action: 'AssumeRole', RoleArn: world.roleArn, RoleSessionName: 'rules', ExternalId: world.externalId, ...params }, world.userKey);
+  const assume = (params: Record<string, string>) =>
+    query(
+      world.local,
+      'sts',
+      { Action: 'AssumeRole', RoleArn: world.roleArn, RoleSessionName: 'rules', ExternalId: world.externalId, ...params },
+      world.userKey,
+    );
   it.each([
     [{ DurationSeconds: '7200' }, 400, 'ValidationError', /MaxSessionDuration/],
     [{ DurationSeconds: '600' }, 400, 'ValidationError', /greater than or equal to 900/],
@@ -76,7 +97,12 @@ describe('STS AssumeRole rules', () => {
   });
 
   it.each(['1e3', '0x400', ' 1000', '1000.0', '-900'])('AssumeRole DurationSeconds=%j is a ValidationError', async (value) => {
-    const r = await query(world.local, 'sts', { Action: 'AssumeRole', RoleArn: world.roleArn, RoleSessionName: 'numbers', ExternalId: world.externalId, DurationSeconds: value }, world.userKey);
+    const r = await query(
+      world.local,
+      'sts',
+      { Action: 'AssumeRole', RoleArn: world.roleArn, RoleSessionName: 'numbers', ExternalId: world.externalId, DurationSeconds: value },
+      world.userKey,
+    );
     expect([r.status, xmlValue(r.text, 'Code')]).toEqual([400, 'ValidationError']);
     expect(xmlText(r.text, 'Message')).toContain(`at 'durationSeconds'`);
   });
@@ -117,14 +143,27 @@ describe('AssumeRole session policies, tags and source identity', () => {
     JSON.stringify({
       Version: '2012-10-17',
       Statement: [
-        { Effect: 'Allow', Principal: invoker(), Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': world.externalId } } },
+        {
+          Effect: 'Allow',
+          Principal: invoker(),
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'sts:ExternalId': world.externalId } },
+        },
         ...(sessionActions.length > 0 ? [{ Effect: 'Allow', Principal: invoker(), Action: sessionActions }] : []),
       ],
     });
-  const setTrust = (sessionActions: string[]) => query(world.local, 'iam', { Action: 'UpdateAssumeRolePolicy', RoleName: 'function_invoker', PolicyDocument: trustFor(sessionActions) });
+  const setTrust = (sessionActions: string[]) =>
+    query(world.local, 'iam', { Action: 'UpdateAssumeRolePolicy', RoleName: 'function_invoker', PolicyDocument: trustFor(sessionActions) });
 
   it('PolicyArns scope the session down: a session limited to a read-only policy cannot call the URL', async () => {
-    const readOnly = await query(world.local, 'iam', { Action: 'CreatePolicy', PolicyName: 'LambdaReadOnly', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['lambda:Get*', 'lambda:List*'], Resource: '*' }] }) });
+    const readOnly = await query(world.local, 'iam', {
+      Action: 'CreatePolicy',
+      PolicyName: 'LambdaReadOnly',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: ['lambda:Get*', 'lambda:List*'], Resource: '*' }],
+      }),
+    });
     const arn = xmlValue(readOnly.text, 'Arn');
     const scoped = await assumeRole({ 'PolicyArns.member.1.arn': arn });
     expect(scoped.status).toBe(200);
@@ -159,7 +198,22 @@ describe('AssumeRole session policies, tags and source identity', () => {
       expect(ok.status, ok.text).toBe(200);
       expect(xmlValue(ok.text, 'SourceIdentity')).toBe('alice');
       // The tags become aws:PrincipalTag/*, which a policy can test.
-      await query(world.local, 'iam', { Action: 'PutRolePolicy', RoleName: 'function_invoker', PolicyName: 'DenyBlueTeam', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'lambda:InvokeFunctionUrl', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalTag/team': 'blue', 'aws:SourceIdentity': 'alice' } } }] }) });
+      await query(world.local, 'iam', {
+        Action: 'PutRolePolicy',
+        RoleName: 'function_invoker',
+        PolicyName: 'DenyBlueTeam',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Deny',
+              Action: 'lambda:InvokeFunctionUrl',
+              Resource: '*',
+              Condition: { StringEquals: { 'aws:PrincipalTag/team': 'blue', 'aws:SourceIdentity': 'alice' } },
+            },
+          ],
+        }),
+      });
       expect((await callUrl('echo', ok.credentials())).status).toBe(403);
       expect((await callUrl('echo', (await assumeRole()).credentials())).status).toBe(200);
     } finally {
@@ -172,15 +226,36 @@ describe('AssumeRole session policies, tags and source identity', () => {
     const trust = JSON.stringify({
       Version: '2012-10-17',
       Statement: [
-        { Effect: 'Allow', Principal: invoker(), Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': world.externalId } } },
-        { Effect: 'Allow', Principal: invoker(), Action: 'sts:TagSession', Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['team'] }, StringEquals: { 'aws:RequestTag/team': 'blue' } } },
+        {
+          Effect: 'Allow',
+          Principal: invoker(),
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'sts:ExternalId': world.externalId } },
+        },
+        {
+          Effect: 'Allow',
+          Principal: invoker(),
+          Action: 'sts:TagSession',
+          Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['team'] }, StringEquals: { 'aws:RequestTag/team': 'blue' } },
+        },
       ],
     });
-    expect((await query(world.local, 'iam', { Action: 'UpdateAssumeRolePolicy', RoleName: 'function_invoker', PolicyDocument: trust })).status).toBe(200);
+    expect(
+      (await query(world.local, 'iam', { Action: 'UpdateAssumeRolePolicy', RoleName: 'function_invoker', PolicyDocument: trust })).status,
+    ).toBe(200);
     try {
       expect((await assumeRole({ 'Tags.member.1.Key': 'team', 'Tags.member.1.Value': 'blue' })).status).toBe(200);
       expect((await assumeRole({ 'Tags.member.1.Key': 'team', 'Tags.member.1.Value': 'red' })).status).toBe(403);
-      expect((await assumeRole({ 'Tags.member.1.Key': 'team', 'Tags.member.1.Value': 'blue', 'Tags.member.2.Key': 'project', 'Tags.member.2.Value': 'x' })).status).toBe(403);
+      expect(
+        (
+          await assumeRole({
+            'Tags.member.1.Key': 'team',
+            'Tags.member.1.Value': 'blue',
+            'Tags.member.2.Key': 'project',
+            'Tags.member.2.Value': 'x',
+          })
+        ).status,
+      ).toBe(403);
     } finally {
       await setTrust([]);
     }
@@ -188,14 +263,43 @@ describe('AssumeRole session policies, tags and source identity', () => {
 
   it('along a role chain the source identity and transitive tags are kept, cannot be changed, and need the next trust policy too', async () => {
     const account_ = account();
-    const trust = (principal: string, actions: string[]) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: principal }, Action: actions }] });
+    const trust = (principal: string, actions: string[]) =>
+      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: principal }, Action: actions }] });
     const all = ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'];
-    await query(world.local, 'iam', { Action: 'CreateRole', RoleName: 'chain-a', AssumeRolePolicyDocument: trust(`arn:aws:iam::${account_}:user/lambda_invoker`, all) });
-    await query(world.local, 'iam', { Action: 'CreateRole', RoleName: 'chain-b', AssumeRolePolicyDocument: trust(`arn:aws:iam::${account_}:role/chain-a`, all) });
-    await query(world.local, 'iam', { Action: 'PutRolePolicy', RoleName: 'chain-a', PolicyName: 'NextHop', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: `arn:aws:iam::${account_}:role/chain-b` }] }) });
-    await query(world.local, 'iam', { Action: 'PutUserPolicy', UserName: 'lambda_invoker', PolicyName: 'ChainStart', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: `arn:aws:iam::${account_}:role/chain-a` }] }) });
+    await query(world.local, 'iam', {
+      Action: 'CreateRole',
+      RoleName: 'chain-a',
+      AssumeRolePolicyDocument: trust(`arn:aws:iam::${account_}:user/lambda_invoker`, all),
+    });
+    await query(world.local, 'iam', {
+      Action: 'CreateRole',
+      RoleName: 'chain-b',
+      AssumeRolePolicyDocument: trust(`arn:aws:iam::${account_}:role/chain-a`, all),
+    });
+    await query(world.local, 'iam', {
+      Action: 'PutRolePolicy',
+      RoleName: 'chain-a',
+      PolicyName: 'NextHop',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: `arn:aws:iam::${account_}:role/chain-b` }],
+      }),
+    });
+    await query(world.local, 'iam', {
+      Action: 'PutUserPolicy',
+      UserName: 'lambda_invoker',
+      PolicyName: 'ChainStart',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: `arn:aws:iam::${account_}:role/chain-a` }],
+      }),
+    });
     const chainB = `arn:aws:iam::${account_}:role/chain-b`;
-    const first = await assumeRole({ 'Tags.member.1.Key': 'team', 'Tags.member.1.Value': 'blue', 'TransitiveTagKeys.member.1': 'team', SourceIdentity: 'alice' }, world.userKey, `arn:aws:iam::${account_}:role/chain-a`);
+    const first = await assumeRole(
+      { 'Tags.member.1.Key': 'team', 'Tags.member.1.Value': 'blue', 'TransitiveTagKeys.member.1': 'team', SourceIdentity: 'alice' },
+      world.userKey,
+      `arn:aws:iam::${account_}:role/chain-a`,
+    );
     expect(first.status).toBe(200);
     const hop = first.credentials();
     const changed = await assumeRole({ SourceIdentity: 'bob' }, hop, chainB);
@@ -207,7 +311,11 @@ describe('AssumeRole session policies, tags and source identity', () => {
     expect(xmlValue(second.text, 'SourceIdentity')).toBe('alice');
     const chained = world.local.world.state.sessions[xmlValue(second.text, 'AccessKeyId')];
     expect([chained.sourceIdentity, chained.tags]).toEqual(['alice', [{ Key: 'team', Value: 'blue' }]]);
-    await query(world.local, 'iam', { Action: 'UpdateAssumeRolePolicy', RoleName: 'chain-b', PolicyDocument: trust(`arn:aws:iam::${account_}:role/chain-a`, ['sts:AssumeRole', 'sts:TagSession']) });
+    await query(world.local, 'iam', {
+      Action: 'UpdateAssumeRolePolicy',
+      RoleName: 'chain-b',
+      PolicyDocument: trust(`arn:aws:iam::${account_}:role/chain-a`, ['sts:AssumeRole', 'sts:TagSession']),
+    });
     const noSetSource = await assumeRole({}, hop, chainB);
     expect([noSetSource.status, xmlValue(noSetSource.text, 'Message')]).toEqual([403, expect.stringMatching(/sts:SetSourceIdentity/)]);
   });

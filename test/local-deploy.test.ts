@@ -21,7 +21,10 @@ describe('npm run demo, with a second plan', { timeout: 300_000 }, () => {
     const work = temp();
     fs.chmodSync(work, 0o755); // as a folder made by hand would be: the demo must narrow it
     const report = await runDemo({ workDir: work, secondPlan: true, out: (t) => (output += t), err: (t) => (output += t) });
-    expect(report.steps.filter((s) => !s.ok), output).toEqual([]);
+    expect(
+      report.steps.filter((s) => !s.ok),
+      output,
+    ).toEqual([]);
     expect(report.exitCode, output).toBe(0);
     expect(report.steps.map((s) => s.name)).toEqual([
       'start the local stand-in for AWS',
@@ -46,6 +49,10 @@ describe('npm run demo, with a second plan', { timeout: 300_000 }, () => {
     expect(['outputs.json', 'terraform.tfstate.backup'].filter((f) => fs.existsSync(path.join(work, f)))).toEqual([]);
     // What stays is owner-only: the folder, the state (it held the secret) and the stand-in's snapshot.
     const mode = (file: string) => (fs.statSync(path.join(work, file)).mode & 0o777).toString(8);
-    expect({ folder: mode('.'), state: mode('terraform.tfstate'), snapshot: mode('world.json') }).toEqual({ folder: '700', state: '600', snapshot: '600' });
+    expect({ folder: mode('.'), state: mode('terraform.tfstate'), snapshot: mode('world.json') }).toEqual({
+      folder: '700',
+      state: '600',
+      snapshot: '600',
+    });
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { lintPolicy, lintResourcePolicy, validateIdentityPolicy, validateResourcePolicy, validateTrustPolicy } from '@cloud-copilot/iam-policy';
+import {
+  lintPolicy,
+  lintResourcePolicy,
+  validateIdentityPolicy,
+  validateResourcePolicy,
+  validateTrustPolicy,
+} from '@cloud-copilot/iam-policy';
 import { loadTarget, synthScenario } from './support/framework-targets';
 import { functionPolicyFromPermissions } from './support/iam-simulator';
 import { ACCOUNT, synthDemo } from './support/synthesized-stack';
@@ -7,9 +13,11 @@ import { ACCOUNT, synthDemo } from './support/synthesized-stack';
 /** Every policy document in the synthesized demo stack, with how IAM will read it. */
 function policiesOf(stack: ReturnType<typeof synthDemo>) {
   const found: { where: string; kind: 'identity' | 'trust'; policy: any }[] = [];
-  for (const [id, role] of Object.entries(stack.resources('aws_iam_role'))) found.push({ where: `aws_iam_role.${id}`, kind: 'trust', policy: stack.policy(role.assume_role_policy) });
+  for (const [id, role] of Object.entries(stack.resources('aws_iam_role')))
+    found.push({ where: `aws_iam_role.${id}`, kind: 'trust', policy: stack.policy(role.assume_role_policy) });
   for (const type of ['aws_iam_policy', 'aws_iam_user_policy', 'aws_iam_role_policy']) {
-    for (const [id, resource] of Object.entries(stack.resources(type))) found.push({ where: `${type}.${id}`, kind: 'identity', policy: stack.policy(resource.policy) });
+    for (const [id, resource] of Object.entries(stack.resources(type)))
+      found.push({ where: `${type}.${id}`, kind: 'identity', policy: stack.policy(resource.policy) });
   }
   return found;
 }
@@ -72,7 +80,9 @@ describe.each(['cdktf', 'cdktn'] as const)('policies of an app on the %s entry',
   const policies = policiesOf(stack);
   const FN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:url-iam-demo`;
   const resourcePolicy = functionPolicyFromPermissions(
-    Object.values(stack.resources('aws_lambda_permission')).filter((p) => p.function_name === '${aws_lambda_function.Function.function_name}'),
+    Object.values(stack.resources('aws_lambda_permission')).filter(
+      (p) => p.function_name === '${aws_lambda_function.Function.function_name}',
+    ),
     FN,
   );
 

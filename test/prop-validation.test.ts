@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { App, Testing, TerraformStack, TerraformVariable } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { FunctionInvokerRole, IamFunctionUrl, InvalidPropError, InvokerUser, ProtectedFunctionUrl, ProtectedFunctionUrlProps } from '../constructs';
+import {
+  FunctionInvokerRole,
+  IamFunctionUrl,
+  InvalidPropError,
+  InvokerUser,
+  ProtectedFunctionUrl,
+  type ProtectedFunctionUrlProps,
+} from '../constructs';
 import { useTempDir } from './support/temp-dir';
 
 /**
@@ -71,29 +78,113 @@ const CASES: [string, Partial<ProtectedFunctionUrlProps>, string, string, RegExp
   ['external ID of 1 character', { externalId: 'x' }, 'externalId', '"x"', /2 to 1224 characters/],
   ['external ID of 1225 characters', { externalId: long(1225) }, 'externalId', '(1225 characters)', /2 to 1224/],
   ['external ID with a space', { externalId: 'partner 1' }, 'externalId', '"partner 1"', /\+ = , \. @ : \/ _ -/],
-  ['trusted principal as a bare account ID', { trustedPrincipals: ['444455556666'] }, 'trustedPrincipals', '"444455556666"', /arn:aws:iam::444455556666:root.*30722/],
+  [
+    'trusted principal as a bare account ID',
+    { trustedPrincipals: ['444455556666'] },
+    'trustedPrincipals',
+    '"444455556666"',
+    /arn:aws:iam::444455556666:root.*30722/,
+  ],
   ['trusted principal that is not an ARN', { trustedPrincipals: ['bob'] }, 'trustedPrincipals', '"bob"', /IAM principal ARN/],
-  ['trusted principal with a short account', { trustedPrincipals: ['arn:aws:iam::1234:user/bob'] }, 'trustedPrincipals', '1234', /12-digit account/],
-  ['trusted principal that is a service', { trustedPrincipals: ['lambda.amazonaws.com'] }, 'trustedPrincipals', 'lambda.amazonaws.com', /IAM principal ARN/],
-  ["cross-account invoker of the function's own account", { function: `arn:aws:lambda:us-east-1:111122223333:function:fn`, crossAccountInvokers: [`arn:aws:iam::111122223333:role/intern`] }, 'crossAccountInvoker', `"arn:aws:iam::111122223333:role/intern"`, /must belong to another account than the function's \(\d{12}\)/],
-  ['cross-account invoker as a bare ID', { crossAccountInvokers: ['444455556666'] }, 'crossAccountInvoker', '444455556666', /not a bare account ID/],
-  ['permissions boundary that is a role ARN', { permissionsBoundary: 'arn:aws:iam::111122223333:role/x' }, 'permissionsBoundary', 'role/x', /managed policy ARN/],
-  ['function ARN with a bad region', { function: 'arn:aws:lambda:moon-1:111122223333:function:fn' }, 'function', 'moon-1', /Lambda function ARN/],
-  ['function ARN for a version', { function: 'arn:aws:lambda:us-east-1:111122223333:function:fn:7' }, 'function', '"7"', /never at a version/],
+  [
+    'trusted principal with a short account',
+    { trustedPrincipals: ['arn:aws:iam::1234:user/bob'] },
+    'trustedPrincipals',
+    '1234',
+    /12-digit account/,
+  ],
+  [
+    'trusted principal that is a service',
+    { trustedPrincipals: ['lambda.amazonaws.com'] },
+    'trustedPrincipals',
+    'lambda.amazonaws.com',
+    /IAM principal ARN/,
+  ],
+  [
+    "cross-account invoker of the function's own account",
+    { function: `arn:aws:lambda:us-east-1:111122223333:function:fn`, crossAccountInvokers: [`arn:aws:iam::111122223333:role/intern`] },
+    'crossAccountInvoker',
+    `"arn:aws:iam::111122223333:role/intern"`,
+    /must belong to another account than the function's \(\d{12}\)/,
+  ],
+  [
+    'cross-account invoker as a bare ID',
+    { crossAccountInvokers: ['444455556666'] },
+    'crossAccountInvoker',
+    '444455556666',
+    /not a bare account ID/,
+  ],
+  [
+    'permissions boundary that is a role ARN',
+    { permissionsBoundary: 'arn:aws:iam::111122223333:role/x' },
+    'permissionsBoundary',
+    'role/x',
+    /managed policy ARN/,
+  ],
+  [
+    'function ARN with a bad region',
+    { function: 'arn:aws:lambda:moon-1:111122223333:function:fn' },
+    'function',
+    'moon-1',
+    /Lambda function ARN/,
+  ],
+  [
+    'function ARN for a version',
+    { function: 'arn:aws:lambda:us-east-1:111122223333:function:fn:7' },
+    'function',
+    '"7"',
+    /never at a version/,
+  ],
   ['function name with a dot', { function: 'my.fn' }, 'function', '"my.fn"', /letters, digits, - and _/],
   ['function name of 65 characters', { function: long(65) }, 'function', `"${long(65)}"`, /1 to 64/],
   ['qualifier that is a version number', { qualifier: '3' }, 'qualifier', '"3"', /not all digits/],
-  ['qualifier differing from the ARN alias', { function: 'arn:aws:lambda:us-east-1:111122223333:function:fn:live', qualifier: 'beta' }, 'qualifier', '"beta"', /must match the alias in the function ARN \("live"\)/],
+  [
+    'qualifier differing from the ARN alias',
+    { function: 'arn:aws:lambda:us-east-1:111122223333:function:fn:live', qualifier: 'beta' },
+    'qualifier',
+    '"beta"',
+    /must match the alias in the function ARN \("live"\)/,
+  ],
   ['CORS max age over a day', { cors: { maxAge: 90000 } }, 'cors.maxAge', '90000', /from 0 to 86400/],
   ['CORS method that does not exist', { cors: { allowMethods: ['FETCH' as never] } }, 'cors.allowMethods', '"FETCH"', /one of GET, POST/],
-  ['CORS origin with a space', { cors: { allowOrigins: ['https://a.example .com'] } }, 'cors.allowOrigins', 'a.example .com', /without spaces/],
-  ['invoke mode that does not exist', { invokeMode: 'STREAMING' as never }, 'invokeMode', '"STREAMING"', /one of BUFFERED, RESPONSE_STREAM/],
-  ['PGP key without an access key', { pgpKey: 'keybase:alice', createAccessKey: false }, 'pgpKey', 'keybase:alice', /needs createAccessKey: true/],
-  ['PGP key that is ASCII-armored', { pgpKey: '-----BEGIN PGP PUBLIC KEY BLOCK-----' }, 'pgpKey', 'BEGIN PGP', /base64-encoded PGP public key/],
+  [
+    'CORS origin with a space',
+    { cors: { allowOrigins: ['https://a.example .com'] } },
+    'cors.allowOrigins',
+    'a.example .com',
+    /without spaces/,
+  ],
+  [
+    'invoke mode that does not exist',
+    { invokeMode: 'STREAMING' as never },
+    'invokeMode',
+    '"STREAMING"',
+    /one of BUFFERED, RESPONSE_STREAM/,
+  ],
+  [
+    'PGP key without an access key',
+    { pgpKey: 'keybase:alice', createAccessKey: false },
+    'pgpKey',
+    'keybase:alice',
+    /needs createAccessKey: true/,
+  ],
+  [
+    'PGP key that is ASCII-armored',
+    { pgpKey: '-----BEGIN PGP PUBLIC KEY BLOCK-----' },
+    'pgpKey',
+    'BEGIN PGP',
+    /base64-encoded PGP public key/,
+  ],
   ['tag with an aws: key', { tags: { 'aws:owner': 'me' } }, 'tags key', '"aws:owner"', /must not start with "aws:"/],
   ['tag value of 257 characters', { tags: { team: long(257) } }, 'tags["team"]', '(257 characters)', /0 to 256/],
   ['no user and no trusted principal', { createInvokerUser: false }, 'trustedPrincipals', 'an array of 0', /at least one principal/],
-  ['user name without a user', { createInvokerUser: false, trustedPrincipals: [USER], userName: 'bot' }, 'userName', '"bot"', /no effect when createInvokerUser is false/],
+  [
+    'user name without a user',
+    { createInvokerUser: false, trustedPrincipals: [USER], userName: 'bot' },
+    'userName',
+    '"bot"',
+    /no effect when createInvokerUser is false/,
+  ],
 ];
 
 describe('bad construct props are refused with the prop, the value and the rule, and nothing is synthesized', () => {
@@ -129,7 +220,12 @@ describe('bad construct props are refused with the prop, the value and the rule,
     const stack = new TerraformStack(app, 'tokens');
     new AwsProvider(stack, 'Aws', { region: 'us-east-1' });
     const variable = (name: string) => new TerraformVariable(stack, name, { type: 'string' }).stringValue;
-    new ProtectedFunctionUrl(stack, 'P', { function: variable('fn'), externalId: variable('ext'), roleName: variable('role'), trustedPrincipals: [variable('partner')] });
+    new ProtectedFunctionUrl(stack, 'P', {
+      function: variable('fn'),
+      externalId: variable('ext'),
+      roleName: variable('role'),
+      trustedPrincipals: [variable('partner')],
+    });
     expect(() => app.synth()).not.toThrow();
     const synthesized = JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', 'tokens', 'cdk.tf.json'), 'utf8'));
     expect(Object.values(synthesized.resource.aws_iam_role)[0]).toMatchObject({ name: '${var.role}' });
@@ -153,20 +249,44 @@ describe('errors say where the construct is and what is missing', () => {
 
   it('names the nested construct by its path, as well as the prop', () => {
     const message = thrownBy((stack) => new ProtectedFunctionUrl(stack, 'PartnerApi', { function: 'fn', maxSessionDuration: 100 }));
-    expect(message).toBe('FunctionInvokerRole at Stack/PartnerApi/InvokerRole: maxSessionDuration must be a whole number of seconds from 3600 to 43200 (got 100)');
+    expect(message).toBe(
+      'FunctionInvokerRole at Stack/PartnerApi/InvokerRole: maxSessionDuration must be a whole number of seconds from 3600 to 43200 (got 100)',
+    );
   });
 
   it('says a required prop is missing instead of "(got undefined)"', () => {
     const message = thrownBy((stack) => new IamFunctionUrl(stack, 'Orders', {} as never));
-    expect(message).toBe('IamFunctionUrl at Stack/Orders: function is missing: it must be a LambdaFunction (an aws_lambda_function resource), a function name or a function ARN');
+    expect(message).toBe(
+      'IamFunctionUrl at Stack/Orders: function is missing: it must be a LambdaFunction (an aws_lambda_function resource), a function name or a function ARN',
+    );
   });
 
   it.each([
-    ['IamFunctionUrl without props', (stack: TerraformStack) => new (IamFunctionUrl as any)(stack, 'Orders'), 'IamFunctionUrl at Stack/Orders: function is missing: it must be a LambdaFunction'],
-    ['ProtectedFunctionUrl without props', (stack: TerraformStack) => new (ProtectedFunctionUrl as any)(stack, 'Api'), 'IamFunctionUrl at Stack/Api/FunctionUrl: function is missing'],
-    ['InvokerUser without a role', (stack: TerraformStack) => new InvokerUser(stack, 'Bot', {} as never), 'InvokerUser at Stack/Bot: role is missing: it must be the FunctionInvokerRole this user may assume'],
-    ['InvokerUser with a role ARN instead of the construct', (stack: TerraformStack) => new InvokerUser(stack, 'Bot', { role: 'arn:aws:iam::111122223333:role/x' as never }), 'InvokerUser at Stack/Bot: role must be the FunctionInvokerRole this user may assume (got "arn:aws:iam::111122223333:role/x")'],
-    ['a role granted a URL name instead of the construct', (stack: TerraformStack) => new FunctionInvokerRole(stack, 'Role', { functionUrls: ['orders' as never] }), 'FunctionInvokerRole at Stack/Role: functionUrls must hold IamFunctionUrl constructs (the URLs the role may invoke) (got "orders")'],
+    [
+      'IamFunctionUrl without props',
+      (stack: TerraformStack) => new (IamFunctionUrl as any)(stack, 'Orders'),
+      'IamFunctionUrl at Stack/Orders: function is missing: it must be a LambdaFunction',
+    ],
+    [
+      'ProtectedFunctionUrl without props',
+      (stack: TerraformStack) => new (ProtectedFunctionUrl as any)(stack, 'Api'),
+      'IamFunctionUrl at Stack/Api/FunctionUrl: function is missing',
+    ],
+    [
+      'InvokerUser without a role',
+      (stack: TerraformStack) => new InvokerUser(stack, 'Bot', {} as never),
+      'InvokerUser at Stack/Bot: role is missing: it must be the FunctionInvokerRole this user may assume',
+    ],
+    [
+      'InvokerUser with a role ARN instead of the construct',
+      (stack: TerraformStack) => new InvokerUser(stack, 'Bot', { role: 'arn:aws:iam::111122223333:role/x' as never }),
+      'InvokerUser at Stack/Bot: role must be the FunctionInvokerRole this user may assume (got "arn:aws:iam::111122223333:role/x")',
+    ],
+    [
+      'a role granted a URL name instead of the construct',
+      (stack: TerraformStack) => new FunctionInvokerRole(stack, 'Role', { functionUrls: ['orders' as never] }),
+      'FunctionInvokerRole at Stack/Role: functionUrls must hold IamFunctionUrl constructs (the URLs the role may invoke) (got "orders")',
+    ],
   ])('%s: a clear InvalidPropError naming the construct', (_, build, message) => {
     const thrown = thrownBy(build);
     expect(thrown.startsWith(message), thrown).toBe(true);
@@ -178,14 +298,24 @@ describe('errors say where the construct is and what is missing', () => {
       const role = new IamRole(stack, 'Orders', { assumeRolePolicy: '{}' });
       new IamFunctionUrl(stack, 'OrdersUrl', { function: role as never });
     });
-    expect(message).toMatch(/^IamFunctionUrl at Stack\/OrdersUrl: function must be a LambdaFunction .*\(got the aws_iam_role resource Stack\/Orders\)$/);
+    expect(message).toMatch(
+      /^IamFunctionUrl at Stack\/OrdersUrl: function must be a LambdaFunction .*\(got the aws_iam_role resource Stack\/Orders\)$/,
+    );
   });
 });
 
 describe('missing wiring is refused at synth, before anything is written', () => {
   it.each([
-    ['a role nobody may assume', (s: TerraformStack) => new FunctionInvokerRole(s, 'R', { functionUrls: [new IamFunctionUrl(s, 'U', { function: 'fn' })] }), /no trusted principal/],
-    ['a role with no URL to invoke', (s: TerraformStack) => new FunctionInvokerRole(s, 'R', { trustedPrincipals: [USER] }), /no function URL to invoke/],
+    [
+      'a role nobody may assume',
+      (s: TerraformStack) => new FunctionInvokerRole(s, 'R', { functionUrls: [new IamFunctionUrl(s, 'U', { function: 'fn' })] }),
+      /no trusted principal/,
+    ],
+    [
+      'a role with no URL to invoke',
+      (s: TerraformStack) => new FunctionInvokerRole(s, 'R', { trustedPrincipals: [USER] }),
+      /no function URL to invoke/,
+    ],
   ])('%s', (_, build, message) => {
     const outdir = temp();
     const app = new App({ outdir });
@@ -201,10 +331,23 @@ describe('missing wiring is refused at synth, before anything is written', () =>
     expect(() => new ProtectedFunctionUrl(stack, 'Reports', { function: 'reports' })).toThrow(
       /^FunctionInvokerRole at bad\/Reports\/InvokerRole: namePrefix \+ roleName must differ from the IAM role name bad\/Orders\/InvokerRole already uses in this stack .*set namePrefix or another name \(got "function_invoker"\)$/,
     );
-    expect(() => new ProtectedFunctionUrl(stack, 'Billing', { function: 'billing', roleName: 'billing_invoker', policyName: 'invokeSINGLElambdaPolicy' })).toThrow(/policyName must differ from the IAM policy name bad\/Orders\/InvokerRole/);
-    expect(() => new ProtectedFunctionUrl(stack, 'Audit', { function: 'audit', roleName: 'audit_invoker', policyName: 'audit', userName: 'LAMBDA_INVOKER' })).toThrow(
-      /^InvokerUser at bad\/Audit\/InvokerUser: userName must differ from the IAM user name bad\/Orders\/InvokerUser already uses/,
-    );
+    expect(
+      () =>
+        new ProtectedFunctionUrl(stack, 'Billing', {
+          function: 'billing',
+          roleName: 'billing_invoker',
+          policyName: 'invokeSINGLElambdaPolicy',
+        }),
+    ).toThrow(/policyName must differ from the IAM policy name bad\/Orders\/InvokerRole/);
+    expect(
+      () =>
+        new ProtectedFunctionUrl(stack, 'Audit', {
+          function: 'audit',
+          roleName: 'audit_invoker',
+          policyName: 'audit',
+          userName: 'LAMBDA_INVOKER',
+        }),
+    ).toThrow(/^InvokerUser at bad\/Audit\/InvokerUser: userName must differ from the IAM user name bad\/Orders\/InvokerUser already uses/);
     // With a prefix each deployment has its own names; another stack (maybe another account) may reuse them.
     expect(() => new ProtectedFunctionUrl(stack, 'Partner', { function: 'partner', namePrefix: 'partner-' })).not.toThrow();
     expect(() => new ProtectedFunctionUrl(new TerraformStack(app, 'other'), 'Orders', { function: 'orders' })).not.toThrow();
@@ -236,18 +379,58 @@ function buildWithLooseProps(props: Record<string, unknown>): { error?: unknown;
 
 describe('prop shapes a JavaScript or JSON caller can get wrong', () => {
   it.each([
-    ['cors.allowOrigins as one string (Terraform wants a set of strings)', { cors: { allowOrigins: 'https://app.example.com' } }, /cors\.allowOrigins must be a list of strings.*\(got "https:\/\/app\.example\.com"\)/],
-    ['cors.allowMethods as one string (refused whole, not checked letter by letter)', { cors: { allowMethods: 'GET' } }, /cors\.allowMethods must be a list of strings.*\(got "GET"\)/],
-    ['cors.allowHeaders holding a number', { cors: { allowHeaders: [5] } }, /cors\.allowHeaders entries must be 1 to 1024 characters without spaces \(got 5\)/],
-    ['tags as a string (not split into tags "0", "1", …)', { tags: 'team=a' }, /tags must be an object of tag keys to values.*\(got "team=a"\)/],
-    ['a tag named __proto__ (cdktf would drop it from the synthesized JSON)', { tags: JSON.parse('{"__proto__":"y","team":"a"}') }, /tags key cannot be carried through cdktf.*\(got "__proto__"\)/],
-    ['createInvokerUser as "false" (truthy: it would create the user and its long-lived key)', { createInvokerUser: 'false', trustedPrincipals: ['arn:aws:iam::111122223333:root'] }, /ProtectedFunctionUrl at Stack\/Api: createInvokerUser must be true or false.*\(got "false"\)/],
-    ['createAccessKey as "false" (truthy: it would create a key whose secret lands in state)', { createAccessKey: 'false' }, /createAccessKey must be true or false.*\(got "false"\)/],
+    [
+      'cors.allowOrigins as one string (Terraform wants a set of strings)',
+      { cors: { allowOrigins: 'https://app.example.com' } },
+      /cors\.allowOrigins must be a list of strings.*\(got "https:\/\/app\.example\.com"\)/,
+    ],
+    [
+      'cors.allowMethods as one string (refused whole, not checked letter by letter)',
+      { cors: { allowMethods: 'GET' } },
+      /cors\.allowMethods must be a list of strings.*\(got "GET"\)/,
+    ],
+    [
+      'cors.allowHeaders holding a number',
+      { cors: { allowHeaders: [5] } },
+      /cors\.allowHeaders entries must be 1 to 1024 characters without spaces \(got 5\)/,
+    ],
+    [
+      'tags as a string (not split into tags "0", "1", …)',
+      { tags: 'team=a' },
+      /tags must be an object of tag keys to values.*\(got "team=a"\)/,
+    ],
+    [
+      'a tag named __proto__ (cdktf would drop it from the synthesized JSON)',
+      { tags: JSON.parse('{"__proto__":"y","team":"a"}') },
+      /tags key cannot be carried through cdktf.*\(got "__proto__"\)/,
+    ],
+    [
+      'createInvokerUser as "false" (truthy: it would create the user and its long-lived key)',
+      { createInvokerUser: 'false', trustedPrincipals: ['arn:aws:iam::111122223333:root'] },
+      /ProtectedFunctionUrl at Stack\/Api: createInvokerUser must be true or false.*\(got "false"\)/,
+    ],
+    [
+      'createAccessKey as "false" (truthy: it would create a key whose secret lands in state)',
+      { createAccessKey: 'false' },
+      /createAccessKey must be true or false.*\(got "false"\)/,
+    ],
     ['outputs as 0', { outputs: 0 }, /outputs must be true or false.*\(got 0\)/],
-    ['cors.allowCredentials as "yes"', { cors: { allowCredentials: 'yes' } }, /IamFunctionUrl at Stack\/Api\/FunctionUrl: cors\.allowCredentials must be true or false.*\(got "yes"\)/],
+    [
+      'cors.allowCredentials as "yes"',
+      { cors: { allowCredentials: 'yes' } },
+      /IamFunctionUrl at Stack\/Api\/FunctionUrl: cors\.allowCredentials must be true or false.*\(got "yes"\)/,
+    ],
     ['cors as null', { cors: null }, /cors must be an object of CORS settings.*\(got null\)/],
-    ['trustedPrincipals as one string (refused whole, not checked letter by letter)', { trustedPrincipals: 'arn:aws:iam::111122223333:root' }, /trustedPrincipals must be a list.*\(got "arn:aws:iam::111122223333:root"\)/],
-    ['crossAccountInvokers as one string (refused whole, not checked letter by letter)', { crossAccountInvokers: 'arn:aws:iam::111122223333:root' }, /crossAccountInvokers must be a list.*\(got "arn:aws:iam::111122223333:root"\)/],
+    [
+      'trustedPrincipals as one string (refused whole, not checked letter by letter)',
+      { trustedPrincipals: 'arn:aws:iam::111122223333:root' },
+      /trustedPrincipals must be a list.*\(got "arn:aws:iam::111122223333:root"\)/,
+    ],
+    [
+      'crossAccountInvokers as one string (refused whole, not checked letter by letter)',
+      { crossAccountInvokers: 'arn:aws:iam::111122223333:root' },
+      /crossAccountInvokers must be a list.*\(got "arn:aws:iam::111122223333:root"\)/,
+    ],
   ])('%s: InvalidPropError naming it', (_, props, message) => {
     const { error } = buildWithLooseProps(props);
     expect(error).toBeInstanceOf(InvalidPropError);
@@ -255,7 +438,12 @@ describe('prop shapes a JavaScript or JSON caller can get wrong', () => {
   });
 
   it('flags given as booleans are honoured: no user, no key, no outputs', () => {
-    const { synth, error } = buildWithLooseProps({ createInvokerUser: false, trustedPrincipals: ['arn:aws:iam::111122223333:root'], outputs: false, cors: { allowCredentials: true } });
+    const { synth, error } = buildWithLooseProps({
+      createInvokerUser: false,
+      trustedPrincipals: ['arn:aws:iam::111122223333:root'],
+      outputs: false,
+      cors: { allowCredentials: true },
+    });
     expect(error).toBeUndefined();
     expect(synth!.resource.aws_iam_user).toBeUndefined();
     expect(synth!.resource.aws_iam_access_key).toBeUndefined();
@@ -263,9 +451,14 @@ describe('prop shapes a JavaScript or JSON caller can get wrong', () => {
   });
 
   it('the same props in their right shapes synthesize as given', () => {
-    const { synth, error } = buildWithLooseProps({ cors: { allowOrigins: ['https://app.example.com'], allowMethods: ['GET'], allowHeaders: ['x-a'] }, tags: { team: 'a', constructor: 'c' } });
+    const { synth, error } = buildWithLooseProps({
+      cors: { allowOrigins: ['https://app.example.com'], allowMethods: ['GET'], allowHeaders: ['x-a'] },
+      tags: { team: 'a', constructor: 'c' },
+    });
     expect(error).toBeUndefined();
-    expect(Object.values(synth!.resource.aws_lambda_function_url)[0]).toMatchObject({ cors: { allow_origins: ['https://app.example.com'], allow_methods: ['GET'], allow_headers: ['x-a'] } });
+    expect(Object.values(synth!.resource.aws_lambda_function_url)[0]).toMatchObject({
+      cors: { allow_origins: ['https://app.example.com'], allow_methods: ['GET'], allow_headers: ['x-a'] },
+    });
     expect((Object.values(synth!.resource.aws_iam_role)[0] as { tags: unknown }).tags).toEqual({ team: 'a', constructor: 'c' });
   });
 });

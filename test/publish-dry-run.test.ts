@@ -9,10 +9,16 @@ import { PROJECT_ROOT } from './support/leftover-guard';
  */
 describe('npm publish --dry-run', () => {
   it('exits 0 and warns about nothing in the package', () => {
-    const result = spawnSync('npm', ['publish', '--dry-run', '--ignore-scripts', '--offline'], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 60_000 });
+    const result = spawnSync('npm', ['publish', '--dry-run', '--ignore-scripts', '--offline'], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(result.status, result.stderr).toBe(0);
     const machineOnly = [/requires you to be logged in/, /Unknown (user|global|project|env|builtin) config/];
-    const warnings = result.stderr.split('\n').filter((line) => /^npm (warn|error)/i.test(line) && !machineOnly.some((allowed) => allowed.test(line)));
+    const warnings = result.stderr
+      .split('\n')
+      .filter((line) => /^npm (warn|error)/i.test(line) && !machineOnly.some((allowed) => allowed.test(line)));
     expect(warnings).toEqual([]);
     expect(result.stderr).toMatch(/npm notice name:\s+lambda-url-iam/);
   });

@@ -22,7 +22,12 @@ describe('header values fetch cannot send as signed are usage errors', () => {
       fetched++;
       return new Response('ok');
     }) as unknown as typeof fetch;
-    const client = new FunctionUrlClient({ url: URL_OF_FUNCTION, credentials: { getCredentials: async () => STATIC_KEY }, retries: 0, fetch: fetchCounting });
+    const client = new FunctionUrlClient({
+      url: URL_OF_FUNCTION,
+      credentials: { getCredentials: async () => STATIC_KEY },
+      retries: 0,
+      fetch: fetchCounting,
+    });
     const call = client.invoke({ headers: { 'x-name': value } });
     await expect(call).rejects.toThrow(/header x-name must be printable ASCII/);
     await expect(call).rejects.toMatchObject({ code: 'invalid-option', option: 'headers', about: 'header x-name' });
@@ -35,7 +40,11 @@ describe('header values fetch cannot send as signed are usage errors', () => {
       sent.push(init.headers as [string, string][]);
       return new Response('ok');
     }) as unknown as typeof fetch;
-    const client = new FunctionUrlClient({ url: URL_OF_FUNCTION, credentials: { getCredentials: async () => STATIC_KEY }, fetch: fetchRecording });
+    const client = new FunctionUrlClient({
+      url: URL_OF_FUNCTION,
+      credentials: { getCredentials: async () => STATIC_KEY },
+      fetch: fetchRecording,
+    });
     expect((await client.invoke({ headers: { 'x-name': 'a\tb ~!' } })).status).toBe(200);
     expect(sent[0]).toContainEqual(['x-name', 'a\tb ~!']);
   });
@@ -45,6 +54,8 @@ describe('header values fetch cannot send as signed are usage errors', () => {
     const error = await client.invoke({ headers: { Host: 'evil.example' } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClientOptionError);
     expect(error).toMatchObject({ option: 'headers', about: 'header name', value: 'Host' });
-    expect((error as Error).message).toBe('header name cannot be set: fetch sends the Host of the URL, and that is the one signed (got "Host")');
+    expect((error as Error).message).toBe(
+      'header name cannot be set: fetch sends the Host of the URL, and that is the one signed (got "Host")',
+    );
   });
 });

@@ -2,9 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssumeRoleCredentials } from '../client/credentials';
 import { ClientOptionError } from '../client/errors';
 import { FunctionUrlClient } from '../client/function-url-client';
-import { canonicalQueryString, canonicalWirePath, canonicalWireQuery, describeSignedRequest, parseQuery, signRequest } from '../client/sigv4';
+import {
+  canonicalQueryString,
+  canonicalWirePath,
+  canonicalWireQuery,
+  describeSignedRequest,
+  parseQuery,
+  signRequest,
+} from '../client/sigv4';
 import { verifyRequest } from '../client/sigv4-verifier';
-import { SeededWorld, seedWorld } from './support/local-aws-fixtures';
+import { type SeededWorld, seedWorld } from './support/local-aws-fixtures';
 import { runCli, writeSeededOutputs } from './support/invoke-cli-run';
 import { useTempDir } from './support/temp-dir';
 
@@ -25,7 +32,14 @@ afterAll(async () => {
 });
 
 function sessionClient() {
-  const credentials = new AssumeRoleCredentials({ roleArn: world.roleArn, externalId: world.externalId, sourceCredentials: world.userKey, stsEndpoint: world.local.endpoint, sessionName: 'canonical', propagationWaitSeconds: 0 });
+  const credentials = new AssumeRoleCredentials({
+    roleArn: world.roleArn,
+    externalId: world.externalId,
+    sourceCredentials: world.userKey,
+    stsEndpoint: world.local.endpoint,
+    sessionName: 'canonical',
+    propagationWaitSeconds: 0,
+  });
   return new FunctionUrlClient({ url: world.urls.echo, region: 'us-east-1', credentials, retries: 0 });
 }
 
@@ -34,7 +48,17 @@ describe('prototype-named query keys and headers are ordinary data', () => {
 
   it('signs ?constructor=1&__proto__=x&toString=a&hasOwnProperty=b as botocore does', async () => {
     const signed = await signRequest(
-      { method: 'GET', hostname: 'example.com', path: '/', rawQuery: 'constructor=1&__proto__=x&toString=a&hasOwnProperty=b&a%20b=c%2Bd', headers: [['constructor', 'x'], ['__proto__', 'y'], ['toString', 'z']] },
+      {
+        method: 'GET',
+        hostname: 'example.com',
+        path: '/',
+        rawQuery: 'constructor=1&__proto__=x&toString=a&hasOwnProperty=b&a%20b=c%2Bd',
+        headers: [
+          ['constructor', 'x'],
+          ['__proto__', 'y'],
+          ['toString', 'z'],
+        ],
+      },
       CREDENTIALS,
       SIGNING,
     );
@@ -57,11 +81,19 @@ describe('prototype-named query keys and headers are ordinary data', () => {
   });
 
   it('a header-signed request signs query keys named x-amz-signature like any other, as botocore does', async () => {
-    const signed = await signRequest({ method: 'GET', hostname: 'example.com', path: '/', rawQuery: 'x-amz-signature=abc&X-Amz-Signature=def&a=1', headers: [] }, CREDENTIALS, SIGNING);
+    const signed = await signRequest(
+      { method: 'GET', hostname: 'example.com', path: '/', rawQuery: 'x-amz-signature=abc&X-Amz-Signature=def&a=1', headers: [] },
+      CREDENTIALS,
+      SIGNING,
+    );
     // botocore's SigV4Auth.canonical_request for the same wire request (python3-botocore 1.43).
-    expect((await describeSignedRequest(signed, CREDENTIALS)).canonicalRequest.split('\n')[2]).toBe('X-Amz-Signature=def&a=1&x-amz-signature=abc');
+    expect((await describeSignedRequest(signed, CREDENTIALS)).canonicalRequest.split('\n')[2]).toBe(
+      'X-Amz-Signature=def&a=1&x-amz-signature=abc',
+    );
     const lookup = (id: string) => (id === CREDENTIALS.accessKeyId ? { secretAccessKey: CREDENTIALS.secretAccessKey } : undefined);
-    expect(await verifyRequest(signed, lookup, { service: 'lambda', region: 'us-east-1', now: SIGNING.signingDate })).toMatchObject({ ok: true });
+    expect(await verifyRequest(signed, lookup, { service: 'lambda', region: 'us-east-1', now: SIGNING.signingDate })).toMatchObject({
+      ok: true,
+    });
   });
 
   it('the canonical query keeps a __proto__ key that a plain object would drop, and sorts repeated values', () => {
@@ -71,7 +103,13 @@ describe('prototype-named query keys and headers are ordinary data', () => {
   });
 
   it('the stand-in accepts a signed call with prototype-named query keys and headers', async () => {
-    const response = await sessionClient().invoke({ query: 'constructor=1&__proto__=x&toString=a', headers: [['constructor', 'x'], ['tostring', 'z']] });
+    const response = await sessionClient().invoke({
+      query: 'constructor=1&__proto__=x&toString=a',
+      headers: [
+        ['constructor', 'x'],
+        ['tostring', 'z'],
+      ],
+    });
     expect(response.status).toBe(200);
   });
 
@@ -81,14 +119,19 @@ describe('prototype-named query keys and headers are ordinary data', () => {
   });
 
   it('a header named __proto__ is refused before sending (fetch would drop it after signing)', async () => {
-    const error = await sessionClient().invoke({ headers: [['__proto__', 'y']] }).catch((e: unknown) => e);
+    const error = await sessionClient()
+      .invoke({ headers: [['__proto__', 'y']] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClientOptionError);
     expect((error as Error).message).toMatch(/header name .*fetch drops/);
   });
 
   it('the CLI sends headers named constructor, toString and hasOwnProperty as ordinary headers', async () => {
     const outputs = writeSeededOutputs(temp(), world);
-    const { code, stdout, stderr } = await runCli(['--outputs', outputs, '--propagation-wait', '0', '-H', 'constructor: x', '-H', 'toString: z', '-H', 'hasOwnProperty: w'], { AWS_ENDPOINT_URL_STS: world.local.endpoint });
+    const { code, stdout, stderr } = await runCli(
+      ['--outputs', outputs, '--propagation-wait', '0', '-H', 'constructor: x', '-H', 'toString: z', '-H', 'hasOwnProperty: w'],
+      { AWS_ENDPOINT_URL_STS: world.local.endpoint },
+    );
     expect(stderr).not.toMatch(/Headers\.append|function Object/);
     expect(code).toBe(0);
     expect(JSON.parse(stdout).caller.userArn).toMatch(/assumed-role\/function_invoker\//);
@@ -123,12 +166,18 @@ describe('a raw +, a space and %2B: one reading, sent canonically', () => {
   });
 
   it('the query of the function URL itself is re-encoded too', () => {
-    const client = new FunctionUrlClient({ url: 'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws/?tenant=a+b', region: 'us-east-1' });
+    const client = new FunctionUrlClient({
+      url: 'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws/?tenant=a+b',
+      region: 'us-east-1',
+    });
     expect(client.target({ query: 'x=%2B' })).toEqual({ path: '/', rawQuery: 'tenant=a%20b&x=%2B' });
   });
 
   it('a malformed %-escape in the query or path is a usage error naming it', () => {
-    const client = new FunctionUrlClient({ url: 'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws/', region: 'us-east-1' });
+    const client = new FunctionUrlClient({
+      url: 'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws/',
+      region: 'us-east-1',
+    });
     expect(() => client.target({ query: 'a=%zz' })).toThrow(ClientOptionError);
     expect(() => client.target({ query: 'a=%zz' })).toThrow(/query .*"%zz"/);
     expect(() => client.target({ path: '/bad%zzpath' })).toThrow(/path .*malformed/);
@@ -144,7 +193,10 @@ describe('the path is sent in its canonical encoding', () => {
     ['/caf%C3%A9', '/caf%C3%A9'],
     ['/x+y', '/x%2By'],
   ])('%s -> %s', (written, wire) => {
-    const client = new FunctionUrlClient({ url: 'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws/', region: 'us-east-1' });
+    const client = new FunctionUrlClient({
+      url: 'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws/',
+      region: 'us-east-1',
+    });
     expect(client.target({ path: written }).path).toBe(wire);
     expect(canonicalWirePath(wire)).toBe(wire);
   });

@@ -19,14 +19,18 @@ import { verifyRequest } from '../client/sigv4-verifier';
  */
 
 const ORIGIN = 'https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws';
-const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session+token/=' };
+const CREDENTIALS = {
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+  sessionToken: 'session+token/=',
+};
 const DATE = new Date('2026-01-02T03:04:05Z');
 const RUNS = 200;
 const client = new FunctionUrlClient({ url: `${ORIGIN}/`, region: 'us-east-1' });
 
 const PROTOTYPE_NAMES = ['constructor', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', '__defineGetter__'];
 // Whole code points (an emoji is two UTF-16 units; a lone half cannot be UTF-8-encoded at all).
-const CHARS = [...'aZ09 +%~!*\'()=&/._-', 'é', '€', '😀', '\u00a0'];
+const CHARS = [..."aZ09 +%~!*'()=&/._-", 'é', '€', '😀', '\u00a0'];
 const text = fc.array(fc.constantFrom(...CHARS), { maxLength: 8 }).map((chars) => chars.join(''));
 const queryKey = fc.oneof(fc.constantFrom(...PROTOTYPE_NAMES), text);
 
@@ -38,9 +42,18 @@ const written = (value: string, style: number): string => {
 };
 
 const requestArbitrary = fc.record({
-  segments: fc.array(text.filter((s) => s !== '.' && s !== '..'), { maxLength: 4 }),
+  segments: fc.array(
+    text.filter((s) => s !== '.' && s !== '..'),
+    { maxLength: 4 },
+  ),
   query: fc.array(fc.tuple(queryKey, text, fc.integer({ min: 0, max: 2 })), { maxLength: 6 }),
-  headers: fc.array(fc.tuple(fc.oneof(fc.constantFrom(...PROTOTYPE_NAMES, 'x-custom', 'content-type'), fc.stringMatching(/^x-[a-z0-9-]{1,10}$/)), fc.stringMatching(/^[ -~]{0,12}$/)), { maxLength: 4 }),
+  headers: fc.array(
+    fc.tuple(
+      fc.oneof(fc.constantFrom(...PROTOTYPE_NAMES, 'x-custom', 'content-type'), fc.stringMatching(/^x-[a-z0-9-]{1,10}$/)),
+      fc.stringMatching(/^[ -~]{0,12}$/),
+    ),
+    { maxLength: 4 },
+  ),
   body: fc.option(fc.string({ maxLength: 20 }), { nil: undefined }),
 });
 
@@ -78,17 +91,39 @@ describe('differential signing', () => {
   });
 
   it('the project signs every wire request exactly as the AWS SDK v3 SignatureV4 does', async () => {
-    const sdk = new SignatureV4({ credentials: CREDENTIALS, region: 'us-east-1', service: 'lambda', sha256: Hash.bind(null, 'sha256'), uriEscapePath: true, applyChecksum: false });
+    const sdk = new SignatureV4({
+      credentials: CREDENTIALS,
+      region: 'us-east-1',
+      service: 'lambda',
+      sha256: Hash.bind(null, 'sha256'),
+      uriEscapePath: true,
+      applyChecksum: false,
+    });
     await fc.assert(
       fc.asyncProperty(requestArbitrary, async (generated) => {
         const wire = wireOf(generated);
         const headers: [string, string][] = generated.headers.map(([n, v]) => [n, v]);
-        const ours = await signRequest({ method: 'POST', hostname: new URL(ORIGIN).hostname, path: wire.path, rawQuery: wire.rawQuery, headers, body: generated.body }, CREDENTIALS, { region: 'us-east-1', service: 'lambda', signingDate: DATE });
+        const ours = await signRequest(
+          { method: 'POST', hostname: new URL(ORIGIN).hostname, path: wire.path, rawQuery: wire.rawQuery, headers, body: generated.body },
+          CREDENTIALS,
+          { region: 'us-east-1', service: 'lambda', signingDate: DATE },
+        );
         // The SDK gets the same wire request: the headers as they arrive (x-amz-content-sha256 was sent).
         const sentHeaders = Object.fromEntries(Object.entries(headerBag(headers)));
         if (ours.headers['x-amz-content-sha256'] !== undefined) sentHeaders['x-amz-content-sha256'] = sha256Hex(generated.body);
         sentHeaders.host = new URL(ORIGIN).hostname;
-        const theirs = await sdk.sign(new HttpRequest({ method: 'POST', protocol: 'https:', hostname: new URL(ORIGIN).hostname, path: wire.path, query: sdkQuery(wire.rawQuery), headers: sentHeaders, body: generated.body }), { signingDate: DATE });
+        const theirs = await sdk.sign(
+          new HttpRequest({
+            method: 'POST',
+            protocol: 'https:',
+            hostname: new URL(ORIGIN).hostname,
+            path: wire.path,
+            query: sdkQuery(wire.rawQuery),
+            headers: sentHeaders,
+            body: generated.body,
+          }),
+          { signingDate: DATE },
+        );
         const oursAuth = parseAuthorization(ours.headers.authorization);
         const theirsAuth = parseAuthorization(theirs.headers.authorization);
         if (oursAuth.signature !== theirsAuth.signature) {
@@ -102,22 +137,46 @@ describe('differential signing', () => {
   });
 
   it("aws4fetch's signature for every wire request is accepted by the project's verifier, and a changed query is refused", async () => {
-    const lookup = (id: string) => (id === CREDENTIALS.accessKeyId ? { secretAccessKey: CREDENTIALS.secretAccessKey, sessionToken: CREDENTIALS.sessionToken } : undefined);
+    const lookup = (id: string) =>
+      id === CREDENTIALS.accessKeyId ? { secretAccessKey: CREDENTIALS.secretAccessKey, sessionToken: CREDENTIALS.sessionToken } : undefined;
     // aws4fetch leaves out empty query keys, collapses `//`, and does not trim a repeated header
     // joined by fetch's Headers (`a: ` twice is ", "): requests AWS itself reads otherwise.
     const arbitrary = requestArbitrary.filter(
-      (g) => g.query.every(([key]) => key !== '') && g.segments.slice(0, -1).every((s) => s !== '') && new Set(g.headers.map(([n]) => n.toLowerCase())).size === g.headers.length,
+      (g) =>
+        g.query.every(([key]) => key !== '') &&
+        g.segments.slice(0, -1).every((s) => s !== '') &&
+        new Set(g.headers.map(([n]) => n.toLowerCase())).size === g.headers.length,
     );
     await fc.assert(
       fc.asyncProperty(arbitrary, async (generated) => {
         const wire = wireOf(generated);
         const url = `${ORIGIN}${wire.path}${wire.rawQuery === '' ? '' : `?${wire.rawQuery}`}`;
-        const signed = await new AwsV4Signer({ url, method: 'POST', headers: generated.headers, body: generated.body, ...CREDENTIALS, service: 'lambda', region: 'us-east-1', datetime: '20260102T030405Z' }).sign();
+        const signed = await new AwsV4Signer({
+          url,
+          method: 'POST',
+          headers: generated.headers,
+          body: generated.body,
+          ...CREDENTIALS,
+          service: 'lambda',
+          region: 'us-east-1',
+          datetime: '20260102T030405Z',
+        }).sign();
         const received = (rawQuery: string) =>
-          toHttpRequest({ method: 'POST', hostname: signed.url.hostname, path: signed.url.pathname, rawQuery, headers: [...signed.headers], body: generated.body });
+          toHttpRequest({
+            method: 'POST',
+            hostname: signed.url.hostname,
+            path: signed.url.pathname,
+            rawQuery,
+            headers: [...signed.headers],
+            body: generated.body,
+          });
         const verdict = await verifyRequest(received(wire.rawQuery), lookup, { service: 'lambda', region: 'us-east-1', now: DATE });
         expect(verdict).toMatchObject({ ok: true });
-        const tampered = await verifyRequest(received(`${wire.rawQuery}${wire.rawQuery === '' ? '' : '&'}extra=1`), lookup, { service: 'lambda', region: 'us-east-1', now: DATE });
+        const tampered = await verifyRequest(received(`${wire.rawQuery}${wire.rawQuery === '' ? '' : '&'}extra=1`), lookup, {
+          service: 'lambda',
+          region: 'us-east-1',
+          now: DATE,
+        });
         expect(tampered).toMatchObject({ ok: false });
       }),
       { numRuns: RUNS },

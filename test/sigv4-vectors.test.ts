@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HttpRequest } from '@smithy/protocol-http';
-import { SignableRequest, describeSignedRequest, parseAuthorization, signRequest } from '../client/sigv4';
+import { type SignableRequest, describeSignedRequest, parseAuthorization, signRequest } from '../client/sigv4';
 import { verifyRequest } from '../client/sigv4-verifier';
 
 /**
@@ -62,7 +62,11 @@ const cases = fs
 const normalized = cases.filter((c) => c.context.normalize);
 
 async function signVector(name: string, context: VectorContext) {
-  const credentials = { accessKeyId: context.credentials.access_key_id, secretAccessKey: context.credentials.secret_access_key, sessionToken: context.credentials.token };
+  const credentials = {
+    accessKeyId: context.credentials.access_key_id,
+    secretAccessKey: context.credentials.secret_access_key,
+    sessionToken: context.credentials.token,
+  };
   const request = parseRawRequest(read(name, 'request.txt'));
   const signed = await signRequest(request, credentials, {
     region: context.region,
@@ -82,25 +86,34 @@ describe('SigV4 test vectors', () => {
     expect(normalized.some((c) => c.context.sign_body)).toBe(true);
   });
 
-  it.each(normalized.map((c) => [c.name, c.context] as const))('%s: canonical request, string to sign and signature', async (name, context) => {
-    const { signed, credentials } = await signVector(name, context);
-    const details = await describeSignedRequest(signed, credentials);
-    expect(details.canonicalRequest).toBe(read(name, 'header-canonical-request.txt'));
-    expect(details.stringToSign).toBe(read(name, 'header-string-to-sign.txt'));
-    expect(parseAuthorization(signed.headers.authorization).signature).toBe(read(name, 'header-signature.txt').trim());
-    expect(details.signature).toBe(read(name, 'header-signature.txt').trim());
-  });
+  it.each(normalized.map((c) => [c.name, c.context] as const))(
+    '%s: canonical request, string to sign and signature',
+    async (name, context) => {
+      const { signed, credentials } = await signVector(name, context);
+      const details = await describeSignedRequest(signed, credentials);
+      expect(details.canonicalRequest).toBe(read(name, 'header-canonical-request.txt'));
+      expect(details.stringToSign).toBe(read(name, 'header-string-to-sign.txt'));
+      expect(parseAuthorization(signed.headers.authorization).signature).toBe(read(name, 'header-signature.txt').trim());
+      expect(details.signature).toBe(read(name, 'header-signature.txt').trim());
+    },
+  );
 
   it.each(normalized.filter((c) => !c.context.omit_session_token).map((c) => [c.name, c.context] as const))(
     '%s: the verifier accepts the signed request, and refuses it with one header changed',
     async (name, context) => {
       const { signed, credentials } = await signVector(name, context);
-      const lookup = (id: string) => (id === credentials.accessKeyId ? { secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken } : undefined);
+      const lookup = (id: string) =>
+        id === credentials.accessKeyId
+          ? { secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken }
+          : undefined;
       const now = new Date(context.timestamp);
       const accepted = await verifyRequest(signed, lookup, { service: context.service, region: context.region, now });
       expect(accepted).toMatchObject({ ok: true, accessKeyId: 'AKIDEXAMPLE' });
       const tampered = new HttpRequest({ ...signed, headers: { ...signed.headers, host: 'example2.amazonaws.com' } });
-      expect(await verifyRequest(tampered, lookup, { service: context.service, now })).toMatchObject({ ok: false, code: 'SignatureDoesNotMatch' });
+      expect(await verifyRequest(tampered, lookup, { service: context.service, now })).toMatchObject({
+        ok: false,
+        code: 'SignatureDoesNotMatch',
+      });
     },
   );
 });

@@ -22,7 +22,10 @@ describe('terraform validate and plan of the demo stack', { timeout: 180_000 }, 
 
   beforeAll(async () => {
     const work = temp();
-    const stack = synthDemo({ DEMO_AWS_ENDPOINT: CLOSED_PORT_ENDPOINT, DEMO_STATE_PATH: path.join(work, 'demo.tfstate'), DEMO_EXTERNAL_ID: 'partner-4711' }, work);
+    const stack = synthDemo(
+      { DEMO_AWS_ENDPOINT: CLOSED_PORT_ENDPOINT, DEMO_STATE_PATH: path.join(work, 'demo.tfstate'), DEMO_EXTERNAL_ID: 'partner-4711' },
+      work,
+    );
     dir = stack.dir;
     env = {
       ...terraformEnv(work),
@@ -56,7 +59,10 @@ describe('terraform validate and plan of the demo stack', { timeout: 180_000 }, 
   // diagnostics (warnings included), so a second provider start (~4 s of CPU) proves nothing more.
   it('plans the 11 resources of the design, all creates, with no errors or warnings, without calling AWS', async () => {
     const plan = await terraform(['plan', '-json', '-input=false', '-lock=false', '-out=demo.tfplan'], { cwd: dir, env });
-    const messages = plan.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const messages = plan.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(messages.filter((m) => m.type === 'diagnostic').map((m) => m.diagnostic)).toEqual([]);
     expect(messages.find((m) => m.type === 'change_summary')?.changes).toMatchObject({ add: 11, change: 0, remove: 0 });
     const shown = JSON.parse((await terraform(['show', '-json', 'demo.tfplan'], { cwd: dir, env })).stdout);
@@ -81,6 +87,8 @@ describe('terraform validate and plan of the demo stack', { timeout: 180_000 }, 
     const role = shown.resource_changes.find((c: any) => c.type === 'aws_iam_role' && c.change.after.name === 'function_invoker');
     expect(role.change.after.max_session_duration).toBe(3600);
     // The secret is unknown until apply and marked sensitive in the plan.
-    expect(shown.planned_values.outputs[Object.keys(shown.planned_values.outputs).find((k) => k.includes('invoker_secret_access_key'))!]).toMatchObject({ sensitive: true });
+    expect(
+      shown.planned_values.outputs[Object.keys(shown.planned_values.outputs).find((k) => k.includes('invoker_secret_access_key'))!],
+    ).toMatchObject({ sensitive: true });
   });
 });

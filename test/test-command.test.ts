@@ -18,11 +18,17 @@ const providerHere = findProviderMirror(process.env, VERSION) !== undefined;
 /** vitest on the one file, as `npm test` would run it, with a newcomer's environment. */
 function runCheck(extra: NodeJS.ProcessEnv): { status: number | null; output: string } {
   const env: NodeJS.ProcessEnv = Object.create(null);
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('LAMBDA_URL_IAM_') && !key.startsWith('VITEST')) env[key] = value;
+  for (const [key, value] of Object.entries(process.env))
+    if (!key.startsWith('LAMBDA_URL_IAM_') && !key.startsWith('VITEST')) env[key] = value;
   // The registry is out of reach (a closed loopback port as the proxy), whatever this machine's network.
   Object.assign(env, { HTTPS_PROXY: 'http://127.0.0.1:9', https_proxy: 'http://127.0.0.1:9', NO_COLOR: '1', ...extra });
   const vitest = path.join(PROJECT_ROOT, 'node_modules', 'vitest', 'vitest.mjs');
-  const run = spawnSync(process.execPath, [vitest, 'run', 'test/cdktn-terraform.test.ts'], { cwd: PROJECT_ROOT, env, encoding: 'utf8', timeout: 120_000 });
+  const run = spawnSync(process.execPath, [vitest, 'run', 'test/cdktn-terraform.test.ts'], {
+    cwd: PROJECT_ROOT,
+    env,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { status: run.status, output: `${run.stdout}\n${run.stderr}` };
 }
 

@@ -1,6 +1,6 @@
-import { ParseArgsConfig, parseArgs } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ClientOptionError } from '../../client/errors';
-import { OPTIONS, OPTION_NAMES, OptionName, optionOf } from './options';
+import { OPTIONS, OPTION_NAMES, type OptionName, optionOf } from './options';
 
 /** What the command line said, per option: true for a switch, the text, or every text of a list. */
 export type Flags = ReadonlyMap<OptionName, string | boolean | string[]>;
@@ -8,7 +8,14 @@ export type Flags = ReadonlyMap<OptionName, string | boolean | string[]>;
 const PARSE_ARGS_OPTIONS: NonNullable<ParseArgsConfig['options']> = Object.fromEntries(
   OPTION_NAMES.map((name) => {
     const option = optionOf(name);
-    return [option.flag, { type: option.kind === 'switch' ? 'boolean' : 'string', ...(option.short === undefined ? {} : { short: option.short }), ...(option.kind === 'list' ? { multiple: true } : {}) }];
+    return [
+      option.flag,
+      {
+        type: option.kind === 'switch' ? 'boolean' : 'string',
+        ...(option.short === undefined ? {} : { short: option.short }),
+        ...(option.kind === 'list' ? { multiple: true } : {}),
+      },
+    ];
   }),
 );
 
@@ -44,9 +51,11 @@ function usageErrorOf(error: unknown, argv: string[]): unknown {
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const flag = /Option '(?:-\w, )?(--[\w-]+)/.exec(message)?.[1] ?? '(option)';
     const name = NAME_OF_FLAG.get(flag.slice(2));
-    if (name !== undefined && optionOf(name).kind === 'switch') return new ClientOptionError(flag, undefined, 'is a switch and takes no value');
+    if (name !== undefined && optionOf(name).kind === 'switch')
+      return new ClientOptionError(flag, undefined, 'is a switch and takes no value');
     const next = argv[argv.indexOf(flag) + 1];
-    if (/ambiguous/.test(message) && next !== undefined) return new ClientOptionError(flag, next, `takes a value that starts with "-" only as ${flag}=${next}`);
+    if (/ambiguous/.test(message) && next !== undefined)
+      return new ClientOptionError(flag, next, `takes a value that starts with "-" only as ${flag}=${next}`);
     return new ClientOptionError(flag, undefined, 'needs a value');
   }
   return error;

@@ -1,4 +1,4 @@
-import { AssumeRoleCredentials, CredentialEvent } from '../../client/assume-role';
+import { AssumeRoleCredentials, type CredentialEvent } from '../../client/assume-role';
 import type { CredentialSource } from '../../client/credentials';
 import { AssumeRoleError, isClientError } from '../../client/errors';
 import { heldCredentials } from '../../client/held-credentials';
@@ -33,7 +33,14 @@ export interface CredentialsContext {
  */
 export function callerCredentials(settings: Settings, context: CredentialsContext): CallerCredentials {
   const stsEndpoint = stsEndpointFromEnv(context.env);
-  const held = heldCredentials({ profile: settings.profile, credentialsFile: context.env.AWS_SHARED_CREDENTIALS_FILE, configFile: context.env.AWS_CONFIG_FILE, stsRegion: settings.stsRegion, stsEndpoint, stsTimeoutMs: settings.stsTimeoutMs });
+  const held = heldCredentials({
+    profile: settings.profile,
+    credentialsFile: context.env.AWS_SHARED_CREDENTIALS_FILE,
+    configFile: context.env.AWS_CONFIG_FILE,
+    stsRegion: settings.stsRegion,
+    stsEndpoint,
+    stsTimeoutMs: settings.stsTimeoutMs,
+  });
   const chain = `AWS SDK default chain${settings.profile ? `, profile "${settings.profile}"` : ''}`;
   if (!settings.assumeRole) {
     return {
@@ -42,7 +49,11 @@ export function callerCredentials(settings: Settings, context: CredentialsContex
       assumeRoleCalls: () => 0,
       expectedCaller: async () => {
         try {
-          const identity = await getCallerIdentity(held, { region: settings.stsRegion, endpoint: stsEndpoint, timeoutMs: settings.stsTimeoutMs });
+          const identity = await getCallerIdentity(held, {
+            region: settings.stsRegion,
+            endpoint: stsEndpoint,
+            timeoutMs: settings.stsTimeoutMs,
+          });
           return { arn: identity.arn, how: 'from STS GetCallerIdentity with the same credentials' };
         } catch (error) {
           return { how: `not checked: GetCallerIdentity failed (${(error as Error).message})` };
@@ -62,9 +73,12 @@ export function callerCredentials(settings: Settings, context: CredentialsContex
     stsTimeoutMs: settings.stsTimeoutMs,
     transientRetries: CLI_STS_RETRIES,
     propagationWaitSeconds: settings.propagationWaitSeconds,
-    onEvent: (event) => (event.type === 'retry' || event.type === 'refresh-failed' ? context.notice : context.verbose)(describeEvent(event)),
+    onEvent: (event) =>
+      (event.type === 'retry' || event.type === 'refresh-failed' ? context.notice : context.verbose)(describeEvent(event)),
   });
-  const source = settings.useInvokerKey ? `the invoker user's key ${maskKeyId(settings.invokerKey!.accessKeyId)} from the outputs (${settings.outputs!.location})` : 'your own identity (AWS SDK default credential chain)';
+  const source = settings.useInvokerKey
+    ? `the invoker user's key ${maskKeyId(settings.invokerKey!.accessKeyId)} from the outputs (${settings.outputs!.location})`
+    : 'your own identity (AWS SDK default credential chain)';
   return {
     description: `a session of ${settings.roleArn}, AssumeRole by ${source}${settings.externalId ? ', with the external ID' : ''}${settings.sessionPolicy ? ', with a session policy' : ''}`,
     getCredentials: (options) => assumed.getCredentials(options),

@@ -1,4 +1,4 @@
-import { ClientErrorCode, ClientOptionError, describeOptionProblem, isClientError } from '../../client/errors';
+import { type ClientErrorCode, ClientOptionError, describeOptionProblem, isClientError } from '../../client/errors';
 import { flagOf, optionOf, optionOfLibraryOption } from './options';
 import type { OptionSources } from './sources';
 
@@ -48,7 +48,7 @@ function withFlags(text: string): string {
 /** A usage error, named by where its value came from (a flag, a variable, the outputs file). */
 function usageMessage(error: ClientOptionError, sources: OptionSources | undefined): string {
   const label = sources?.labelOfLibraryOption(error.option) ?? error.option;
-  const subject = label === error.option ? error.about ?? error.option : error.about === undefined ? label : `${label} ${error.about}`;
+  const subject = label === error.option ? (error.about ?? error.option) : error.about === undefined ? label : `${label} ${error.about}`;
   return describeOptionProblem(subject, error.value, withFlags(error.rule));
 }
 
@@ -60,16 +60,25 @@ export interface ReportContext {
 }
 
 /** Reports the error (one line and its hints, or one JSON object) and returns the exit code. */
-export function reportError(io: { stdout: (text: string) => void; stderr: (text: string) => void }, error: unknown, context: ReportContext): ExitCode {
+export function reportError(
+  io: { stdout: (text: string) => void; stderr: (text: string) => void },
+  error: unknown,
+  context: ReportContext,
+): ExitCode {
   const exitCode = exitCodeOf(error);
   const hints = isClientError(error) ? error.hints.map(withFlags) : [];
-  const text = error instanceof ClientOptionError ? usageMessage(error, context.sources) : withFlags((error as Error)?.message ?? String(error));
+  const text =
+    error instanceof ClientOptionError ? usageMessage(error, context.sources) : withFlags((error as Error)?.message ?? String(error));
   if (context.json) {
     const code = isClientError(error) ? error.code : undefined;
     io.stdout(`${JSON.stringify({ error: { type: (error as Error)?.name ?? 'Error', code, message: text, hints }, exitCode })}\n`);
   } else {
-    const message = error instanceof ClientOptionError ? `usage: ${text} (see --help)`
-      : exitCode === EXIT_CODES.internal ? `unexpected: ${text}${context.debug ? '' : ' (run with --debug for the stack trace)'}` : text;
+    const message =
+      error instanceof ClientOptionError
+        ? `usage: ${text} (see --help)`
+        : exitCode === EXIT_CODES.internal
+          ? `unexpected: ${text}${context.debug ? '' : ' (run with --debug for the stack trace)'}`
+          : text;
     io.stderr(`error: ${message.replace(/\n/g, ' ')}\n${hints.map((h) => `  - ${h}\n`).join('')}`);
   }
   if (context.debug) io.stderr(`${(error as Error)?.stack ?? ''}\n`);

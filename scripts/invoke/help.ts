@@ -1,4 +1,4 @@
-import { CliOption, HELP_GROUPS, OPTION_NAMES, optionOf } from './options';
+import { type CliOption, HELP_GROUPS, OPTION_NAMES, optionOf } from './options';
 
 /** --help, written from the option table; docs/cli.md holds the same option list (a test keeps them equal). */
 

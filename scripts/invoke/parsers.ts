@@ -10,14 +10,16 @@ export type Parser<T> = (text: string, label: string) => T;
 
 export function wholeNumber(min: number, max: number): Parser<number> {
   return (text, label) => {
-    if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) throw new ClientOptionError(label, text, `must be a whole number from ${min} to ${max}`);
+    if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max)
+      throw new ClientOptionError(label, text, `must be a whole number from ${min} to ${max}`);
     return Number(text);
   };
 }
 
 export function seconds(min: number, max: number): Parser<number> {
   return (text, label) => {
-    if (!/^\d+(\.\d+)?$/.test(text) || Number(text) < min || Number(text) > max) throw new ClientOptionError(label, text, `must be a number of seconds from ${min} to ${max}`);
+    if (!/^\d+(\.\d+)?$/.test(text) || Number(text) < min || Number(text) > max)
+      throw new ClientOptionError(label, text, `must be a number of seconds from ${min} to ${max}`);
     return Number(text);
   };
 }
@@ -56,7 +58,11 @@ export const headerPair: Parser<[string, string]> = (header, label) => {
     // Only what stands before the first colon or space is shown: the rest may be a token
     // ("-H 'Authorization Bearer …'", the colon forgotten).
     const name = /^[^:\s]*/.exec(header)![0];
-    throw new ClientOptionError(label, undefined, `must look like 'Name: value' (got one starting ${JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name)}; its value is not shown)`);
+    throw new ClientOptionError(
+      label,
+      undefined,
+      `must look like 'Name: value' (got one starting ${JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name)}; its value is not shown)`,
+    );
   }
   return [match[1], match[2]];
 };

@@ -1,7 +1,7 @@
-import { FunctionUrlClient, FunctionUrlClientOptions, InvokeRequest } from '../../client/function-url-client';
+import { FunctionUrlClient, type FunctionUrlClientOptions, type InvokeRequest } from '../../client/function-url-client';
 import type { InvokeResponse } from '../../client/responses';
 import type { CallerCredentials } from './credentials';
-import { EXIT_CODES, ExitCode } from './errors';
+import { EXIT_CODES, type ExitCode } from './errors';
 import { explainRefusal } from './refusal';
 import type { Settings } from './settings';
 
@@ -24,16 +24,33 @@ interface ProofStep {
 const REQUEST: InvokeRequest = { method: 'GET', path: '/prove', query: 'step=1' };
 const USER_KEY_STEP = "signed with the invoker user's own key";
 
-export async function prove(io: { stdout: (text: string) => void }, settings: Settings, credentials: CallerCredentials, clientOptions: FunctionUrlClientOptions, json: boolean): Promise<ExitCode> {
-  const steps = [await unsignedStep(clientOptions), await userKeyStep(settings, clientOptions), await sessionStep(settings, credentials, clientOptions)];
+export async function prove(
+  io: { stdout: (text: string) => void },
+  settings: Settings,
+  credentials: CallerCredentials,
+  clientOptions: FunctionUrlClientOptions,
+  json: boolean,
+): Promise<ExitCode> {
+  const steps = [
+    await unsignedStep(clientOptions),
+    await userKeyStep(settings, clientOptions),
+    await sessionStep(settings, credentials, clientOptions),
+  ];
   const passed = steps.every((s) => s.passed);
   const checked = steps.filter((s) => !s.skipped).length;
   if (json) {
     io.stdout(`${JSON.stringify({ passed, steps, assumeRoleCalls: credentials.assumeRoleCalls() })}\n`);
   } else {
     io.stdout(`Proof against ${settings.url}\n`);
-    for (const step of steps) io.stdout(`  ${step.skipped ? 'SKIP' : step.passed ? 'PASS' : 'FAIL'}  ${step.name.padEnd(40)} expected ${step.expected}; got ${step.detail}\n`);
-    io.stdout(passed ? `All ${checked} checked calls behaved as expected${checked < steps.length ? ` (${steps.length - checked} skipped)` : ''}.\n` : 'At least one call did not behave as expected.\n');
+    for (const step of steps)
+      io.stdout(
+        `  ${step.skipped ? 'SKIP' : step.passed ? 'PASS' : 'FAIL'}  ${step.name.padEnd(40)} expected ${step.expected}; got ${step.detail}\n`,
+      );
+    io.stdout(
+      passed
+        ? `All ${checked} checked calls behaved as expected${checked < steps.length ? ` (${steps.length - checked} skipped)` : ''}.\n`
+        : 'At least one call did not behave as expected.\n',
+    );
   }
   return passed ? EXIT_CODES.success : EXIT_CODES.proofFailed;
 }
@@ -41,8 +58,16 @@ export async function prove(io: { stdout: (text: string) => void }, settings: Se
 const errorType = (response: InvokeResponse) => response.headers['x-amzn-errortype'] ?? '';
 
 async function unsignedStep(clientOptions: FunctionUrlClientOptions): Promise<ProofStep> {
-  const unsigned = await new FunctionUrlClient({ ...clientOptions, credentials: undefined, unsigned: true, onSigned: undefined }).invoke(REQUEST);
-  return { name: 'unsigned request', expected: '403', status: unsigned.status, passed: unsigned.status === 403, detail: `${unsigned.status} ${errorType(unsigned)}`.trim() };
+  const unsigned = await new FunctionUrlClient({ ...clientOptions, credentials: undefined, unsigned: true, onSigned: undefined }).invoke(
+    REQUEST,
+  );
+  return {
+    name: 'unsigned request',
+    expected: '403',
+    status: unsigned.status,
+    passed: unsigned.status === 403,
+    detail: `${unsigned.status} ${errorType(unsigned)}`.trim(),
+  };
 }
 
 /** Without the key in the outputs the step cannot be made: a failure when the role is assumed with it, else skipped. */
@@ -54,11 +79,24 @@ async function userKeyStep(settings: Settings, clientOptions: FunctionUrlClientO
       ? { name: USER_KEY_STEP, expected: '403', passed: false, detail: `cannot check: ${why}` }
       : { name: USER_KEY_STEP, expected: '403', skipped: true, passed: true, detail: `skipped: ${why}` };
   }
-  const own = await new FunctionUrlClient({ ...clientOptions, credentials: { getCredentials: async () => userKey } }).invoke({ ...REQUEST, query: 'step=2' });
-  return { name: USER_KEY_STEP, expected: '403', status: own.status, passed: own.status === 403, detail: `${own.status} ${errorType(own)}`.trim() };
+  const own = await new FunctionUrlClient({ ...clientOptions, credentials: { getCredentials: async () => userKey } }).invoke({
+    ...REQUEST,
+    query: 'step=2',
+  });
+  return {
+    name: USER_KEY_STEP,
+    expected: '403',
+    status: own.status,
+    passed: own.status === 403,
+    detail: `${own.status} ${errorType(own)}`.trim(),
+  };
 }
 
-async function sessionStep(settings: Settings, credentials: CallerCredentials, clientOptions: FunctionUrlClientOptions): Promise<ProofStep> {
+async function sessionStep(
+  settings: Settings,
+  credentials: CallerCredentials,
+  clientOptions: FunctionUrlClientOptions,
+): Promise<ProofStep> {
   const client = new FunctionUrlClient({ ...clientOptions, credentials });
   const signed = await client.invoke({ ...REQUEST, query: 'step=3' });
   const caller = await credentials.expectedCaller();
@@ -70,8 +108,9 @@ async function sessionStep(settings: Settings, credentials: CallerCredentials, c
     expected: caller.arn !== undefined ? `200, caller ${caller.arn}` : `200${roleName ? `, caller a session of ${roleName}` : ''}`,
     status: signed.status,
     passed: signed.status === 200 && (caller.arn !== undefined ? callerArn === caller.arn : true) && sameRole,
-    detail: signed.status === 200
-      ? `200, the function saw caller ${callerArn ?? '(none)'}${caller.arn === undefined ? ` (expected caller ${caller.how})` : ''}`
-      : explainRefusal(signed, { region: signed.headers['x-amzn-region'] ?? client.region, signed: true, temporary: true }).join(' '),
+    detail:
+      signed.status === 200
+        ? `200, the function saw caller ${callerArn ?? '(none)'}${caller.arn === undefined ? ` (expected caller ${caller.how})` : ''}`
+        : explainRefusal(signed, { region: signed.headers['x-amzn-region'] ?? client.region, signed: true, temporary: true }).join(' '),
   };
 }

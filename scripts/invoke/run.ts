@@ -1,16 +1,16 @@
 import { ClientOptionError, FunctionUrlNetworkError } from '../../client/errors';
-import { FunctionUrlClient, FunctionUrlClientOptions, InvokeRequest } from '../../client/function-url-client';
+import { FunctionUrlClient, type FunctionUrlClientOptions, type InvokeRequest } from '../../client/function-url-client';
 import type { InvokeResponse } from '../../client/responses';
 import { parseCommandLine } from './command-line';
-import { CallerCredentials, callerCredentials } from './credentials';
-import { EXIT_CODES, ExitCode, exitCodeOfAnswer, reportError } from './errors';
+import { type CallerCredentials, callerCredentials } from './credentials';
+import { EXIT_CODES, type ExitCode, exitCodeOfAnswer, reportError } from './errors';
 import { helpText } from './help';
 import { DEFAULT_MAX_TIME_SECONDS, OPTION_NAMES, flagOf, optionOf } from './options';
 import { prove } from './prove';
 import { describeSigning } from './redaction';
 import { readSettings, requestOf, warnIfSecretReadable } from './settings';
 import { OptionSources } from './sources';
-import { StreamIo, streamOne } from './stream';
+import { type StreamIo, streamOne } from './stream';
 
 export interface CliIo extends StreamIo {
   env: NodeJS.ProcessEnv;
@@ -37,7 +37,19 @@ export async function runInvokeCli(argv: string[], io: CliIo): Promise<number> {
     const intervalSeconds = sources.value('interval') ?? 0;
     const maxTimeSeconds = sources.value('maxTime') ?? DEFAULT_MAX_TIME_SECONDS + repeat * intervalSeconds;
     const timedOut = new Promise<number>((resolve) => {
-      deadline = setTimeout(() => resolve(reportError(io, new FunctionUrlNetworkError(`gave up after ${maxTimeSeconds} s (--max-time ${maxTimeSeconds}): STS or the function URL did not finish in time`), report)), maxTimeSeconds * 1000);
+      deadline = setTimeout(
+        () =>
+          resolve(
+            reportError(
+              io,
+              new FunctionUrlNetworkError(
+                `gave up after ${maxTimeSeconds} s (--max-time ${maxTimeSeconds}): STS or the function URL did not finish in time`,
+              ),
+              report,
+            ),
+          ),
+        maxTimeSeconds * 1000,
+      );
     });
     return await Promise.race([run(sources, io, { repeat, intervalSeconds }), timedOut]);
   } catch (error) {
@@ -82,23 +94,42 @@ async function run(sources: OptionSources, io: CliIo, calls: Calls): Promise<Exi
 /** The --presign lifetime, after the checks that the modes and the request allow one. */
 function presignSecondsOf(sources: OptionSources, request: InvokeRequest): number | undefined {
   const modes = OPTION_NAMES.filter((name) => optionOf(name).mode && sources.given(name));
-  if (modes.length > 1) throw new ClientOptionError(flagOf(optionOf(modes[0])), undefined, `cannot be combined with ${flagOf(optionOf(modes[1]))}`);
+  if (modes.length > 1)
+    throw new ClientOptionError(flagOf(optionOf(modes[0])), undefined, `cannot be combined with ${flagOf(optionOf(modes[1]))}`);
   const seconds = sources.value('presign');
   // A presigned URL signs only host, method, path, query and body: a header would be silently
   // left out of what the URL's holder sends.
   if (seconds !== undefined && (request.headers as [string, string][]).length > 0) {
-    throw new ClientOptionError('-H', undefined, 'cannot be combined with --presign: a presigned URL carries no headers (it signs only the method, path, query and body)');
+    throw new ClientOptionError(
+      '-H',
+      undefined,
+      'cannot be combined with --presign: a presigned URL carries no headers (it signs only the method, path, query and body)',
+    );
   }
   return seconds;
 }
 
-async function presign(io: CliIo, client: FunctionUrlClient, request: InvokeRequest, expiresInSeconds: number, json: boolean): Promise<ExitCode> {
-  const presigned = await client.presign({ method: request.method, path: request.path, query: request.query, body: request.body, expiresInSeconds });
+async function presign(
+  io: CliIo,
+  client: FunctionUrlClient,
+  request: InvokeRequest,
+  expiresInSeconds: number,
+  json: boolean,
+): Promise<ExitCode> {
+  const presigned = await client.presign({
+    method: request.method,
+    path: request.path,
+    query: request.query,
+    body: request.body,
+    expiresInSeconds,
+  });
   if (json) {
     io.stdout(`${JSON.stringify({ url: presigned.url, method: presigned.method, expiresAt: presigned.expiresAt.toISOString() })}\n`);
   } else {
     io.stdout(`${presigned.url}\n`);
-    io.stderr(`· ${presigned.method} only, until ${presigned.expiresAt.toISOString()}; anyone holding this URL can make this call until then (it is a bearer credential: do not log or share it)\n`);
+    io.stderr(
+      `· ${presigned.method} only, until ${presigned.expiresAt.toISOString()}; anyone holding this URL can make this call until then (it is a bearer credential: do not log or share it)\n`,
+    );
   }
   return EXIT_CODES.success;
 }

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { DEFAULT_OUTPUTS_FILE, DeploymentOutputs, readDeploymentOutputs } from '../../client/deployment-outputs';
+import { DEFAULT_OUTPUTS_FILE, type DeploymentOutputs, readDeploymentOutputs } from '../../client/deployment-outputs';
 import { ClientOptionError } from '../../client/errors';
 import { parseFunctionUrl } from '../../client/function-url';
 import type { InvokeRequest } from '../../client/function-url-client';
@@ -42,11 +42,18 @@ export function readSettings(sources: OptionSources): Settings {
   const roleArn = sources.value('roleArn');
   if (roleArn === undefined && assumeRole) {
     const unread = outputs === undefined && fs.existsSync(DEFAULT_OUTPUTS_FILE);
-    throw new ClientOptionError('--role-arn', undefined, unread
-      ? `is required with --url: ./${DEFAULT_OUTPUTS_FILE} is not read when --url is given (pass --outputs ${DEFAULT_OUTPUTS_FILE} to take the role from it), or use --no-assume-role to sign with credentials you already hold`
-      : 'is required with --url (or use --outputs FILE, or --no-assume-role to sign with credentials you already hold)');
+    throw new ClientOptionError(
+      '--role-arn',
+      undefined,
+      unread
+        ? `is required with --url: ./${DEFAULT_OUTPUTS_FILE} is not read when --url is given (pass --outputs ${DEFAULT_OUTPUTS_FILE} to take the role from it), or use --no-assume-role to sign with credentials you already hold`
+        : 'is required with --url (or use --outputs FILE, or --no-assume-role to sign with credentials you already hold)',
+    );
   }
-  const invokerKey = outputs?.accessKeyId !== undefined && outputs.secretAccessKey !== undefined ? { accessKeyId: outputs.accessKeyId, secretAccessKey: outputs.secretAccessKey } : undefined;
+  const invokerKey =
+    outputs?.accessKeyId !== undefined && outputs.secretAccessKey !== undefined
+      ? { accessKeyId: outputs.accessKeyId, secretAccessKey: outputs.secretAccessKey }
+      : undefined;
   const region = sources.value('region');
   return {
     url,
@@ -71,7 +78,12 @@ export function readSettings(sources: OptionSources): Settings {
 /** With --no-assume-role nothing is assumed, so a flag that shapes the AssumeRole call is a mistake. */
 function refuseAssumeRoleOnlyFlags(sources: OptionSources): void {
   for (const name of OPTION_NAMES) {
-    if (optionOf(name).assumeRoleOnly && sources.given(name)) throw new ClientOptionError(flagOf(optionOf(name)), undefined, 'only applies when the client assumes the role, not with --no-assume-role');
+    if (optionOf(name).assumeRoleOnly && sources.given(name))
+      throw new ClientOptionError(
+        flagOf(optionOf(name)),
+        undefined,
+        'only applies when the client assumes the role, not with --no-assume-role',
+      );
   }
 }
 
@@ -81,12 +93,20 @@ function readOutputs(sources: OptionSources, assumeRole: boolean): { outputs?: D
   const explicitUrl = sources.value('url');
   const outputsPath = sources.value('outputsPath');
   if (outputsPath !== undefined && named === undefined && explicitUrl !== undefined) {
-    throw new ClientOptionError('--outputs-path', outputsPath, 'picks a deployment in an outputs file, and none is read when --url is given: add --outputs FILE, or drop --outputs-path');
+    throw new ClientOptionError(
+      '--outputs-path',
+      outputsPath,
+      'picks a deployment in an outputs file, and none is read when --url is given: add --outputs FILE, or drop --outputs-path',
+    );
   }
   if (named === undefined && explicitUrl !== undefined) return {};
   const file = named ?? DEFAULT_OUTPUTS_FILE;
   if (named === undefined && !fs.existsSync(file)) {
-    throw new ClientOptionError('--url', undefined, `is required when there is no ${DEFAULT_OUTPUTS_FILE} here (deploy with --outputs-file ${DEFAULT_OUTPUTS_FILE}, or pass --outputs FILE)`);
+    throw new ClientOptionError(
+      '--url',
+      undefined,
+      `is required when there is no ${DEFAULT_OUTPUTS_FILE} here (deploy with --outputs-file ${DEFAULT_OUTPUTS_FILE}, or pass --outputs FILE)`,
+    );
   }
   const outputs = readDeploymentOutputs(file, outputsPath, { roleRequired: assumeRole });
   sources.useOutputs(outputs, file);
@@ -95,7 +115,13 @@ function readOutputs(sources: OptionSources, assumeRole: boolean): { outputs?: D
 
 /** The request every mode sends (or presigns). */
 export function requestOf(sources: OptionSources): InvokeRequest {
-  return { method: sources.value('method'), path: sources.value('path'), query: sources.value('query'), headers: sources.value('header') ?? [], body: sources.value('data') };
+  return {
+    method: sources.value('method'),
+    path: sources.value('path'),
+    query: sources.value('query'),
+    headers: sources.value('header') ?? [],
+    body: sources.value('data'),
+  };
 }
 
 /**
@@ -111,5 +137,7 @@ export function warnIfSecretReadable(stderr: (text: string) => void, settings: S
     return;
   }
   if ((stat.mode & 0o077) === 0 || !stat.isFile()) return;
-  stderr(`warning: ${settings.outputsFile} holds the invoker's secret access key and other users can read it (mode ${(stat.mode & 0o777).toString(8)}); run: chmod 600 ${settings.outputsFile}\n`);
+  stderr(
+    `warning: ${settings.outputsFile} holds the invoker's secret access key and other users can read it (mode ${(stat.mode & 0o777).toString(8)}); run: chmod 600 ${settings.outputsFile}\n`,
+  );
 }

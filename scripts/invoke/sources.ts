@@ -1,6 +1,6 @@
 import type { DeploymentOutputs } from '../../client/deployment-outputs';
 import type { Flags } from './command-line';
-import { OptionName, OptionValue, flagOf, optionOf, optionOfLibraryOption, outputNameOf } from './options';
+import { type OptionName, type OptionValue, flagOf, optionOf, optionOfLibraryOption, outputNameOf } from './options';
 
 /**
  * Where each option's value comes from, in this order: the flag, its environment variable, the
@@ -11,7 +11,10 @@ import { OptionName, OptionValue, flagOf, optionOf, optionOfLibraryOption, outpu
 export class OptionSources {
   private outputs?: { values: DeploymentOutputs; file: string };
 
-  constructor(private readonly flags: Flags, private readonly env: NodeJS.ProcessEnv) {}
+  constructor(
+    private readonly flags: Flags,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
 
   /** Makes the deployment outputs a source of the options that name one. */
   useOutputs(values: DeploymentOutputs, file: string): void {
@@ -52,7 +55,8 @@ export class OptionSources {
     if (flag !== undefined) return { raw: flag, label: flagOf(option) };
     if (option.env !== undefined && this.env[option.env] !== undefined) return { raw: this.env[option.env]!, label: option.env };
     const fromOutputs = option.output === undefined ? undefined : this.outputs?.values[option.output];
-    if (fromOutputs !== undefined && fromOutputs !== '') return { raw: fromOutputs, label: `${outputNameOf(option)} (from ${this.outputs!.file})` };
+    if (fromOutputs !== undefined && fromOutputs !== '')
+      return { raw: fromOutputs, label: `${outputNameOf(option)} (from ${this.outputs!.file})` };
     return undefined;
   }
 }

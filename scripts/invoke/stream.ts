@@ -1,6 +1,6 @@
-import { FunctionUrlClient, InvokeRequest, methodOf } from '../../client/function-url-client';
-import { StreamingResponse, bufferedResponse } from '../../client/responses';
-import { ExitCode, exitCodeOfAnswer } from './errors';
+import { type FunctionUrlClient, type InvokeRequest, methodOf } from '../../client/function-url-client';
+import { type StreamingResponse, bufferedResponse } from '../../client/responses';
+import { type ExitCode, exitCodeOfAnswer } from './errors';
 import { explainRefusal } from './refusal';
 
 export interface StreamIo {
@@ -21,7 +21,9 @@ export async function streamOne(io: StreamIo, client: FunctionUrlClient, request
   const maxBodyBytes = client.maxBodyBytes;
   const response = await client.invokeStreaming(request);
   const target = client.target(request);
-  io.stderr(`${methodOf(request)} ${client.url.origin}${target.path}${target.rawQuery ? `?${target.rawQuery}` : ''} -> ${response.status} (${response.durationMs.toFixed(0)} ms to the headers, ${response.attempts} attempt${response.attempts === 1 ? '' : 's'})\n`);
+  io.stderr(
+    `${methodOf(request)} ${client.url.origin}${target.path}${target.rawQuery ? `?${target.rawQuery}` : ''} -> ${response.status} (${response.durationMs.toFixed(0)} ms to the headers, ${response.attempts} attempt${response.attempts === 1 ? '' : 's'})\n`,
+  );
   const refused = response.status === 401 || response.status === 403;
   const copied = await copyBody(io, response, maxBodyBytes, refused);
   if (copied.readerGone) {
@@ -34,7 +36,9 @@ export async function streamOne(io: StreamIo, client: FunctionUrlClient, request
     io.stderr(`${explainRefusal(explained, { region: client.region, signed: true, temporary: true }).join('\n')}\n`);
   }
   if (copied.cut) {
-    io.stderr(`error: the body was cut after ${copied.written} bytes (--max-bytes ${maxBodyBytes}); the rest was not read. Raise --max-bytes to read more.\n`);
+    io.stderr(
+      `error: the body was cut after ${copied.written} bytes (--max-bytes ${maxBodyBytes}); the rest was not read. Raise --max-bytes to read more.\n`,
+    );
     return exitCodeOfAnswer(response.status, false);
   }
   return exitCodeOfAnswer(response.status);

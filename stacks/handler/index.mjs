@@ -5,7 +5,12 @@
 export const handler = async (event) => {
   const http = event.requestContext?.http ?? {};
   const iam = event.requestContext?.authorizer?.iam;
-  const rawBody = event.body === undefined || event.body === null ? null : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  const rawBody =
+    event.body === undefined || event.body === null
+      ? null
+      : event.isBase64Encoded
+        ? Buffer.from(event.body, 'base64').toString('utf8')
+        : event.body;
   return {
     statusCode: 200,
     headers: { 'content-type': 'application/json' },
@@ -17,7 +22,9 @@ export const handler = async (event) => {
       queryStringParameters: event.queryStringParameters ?? {},
       body: rawBody,
       // accessKey is left out on purpose: an echo endpoint should not repeat credentials material.
-      caller: iam ? { accountId: iam.accountId ?? null, callerId: iam.callerId ?? null, userArn: iam.userArn ?? null, userId: iam.userId ?? null } : null,
+      caller: iam
+        ? { accountId: iam.accountId ?? null, callerId: iam.callerId ?? null, userArn: iam.userArn ?? null, userId: iam.userId ?? null }
+        : null,
       requestId: event.requestContext?.requestId ?? null,
     }),
   };

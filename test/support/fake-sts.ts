@@ -33,7 +33,12 @@ export class FakeSts implements StsApi {
     if (failure !== undefined) throw failure;
     const now = (this.options.clock ?? Date.now)();
     return {
-      Credentials: { AccessKeyId: fakeKeyId(n), SecretAccessKey: `secret-${n}`, SessionToken: `token-${n}`, Expiration: new Date(now + input.DurationSeconds * 1000) },
+      Credentials: {
+        AccessKeyId: fakeKeyId(n),
+        SecretAccessKey: `secret-${n}`,
+        SessionToken: `token-${n}`,
+        Expiration: new Date(now + input.DurationSeconds * 1000),
+      },
       AssumedRoleUser: { Arn: `arn:aws:sts::111122223333:assumed-role/function_invoker/${input.RoleSessionName}` },
     };
   }
@@ -41,7 +46,8 @@ export class FakeSts implements StsApi {
   /** With `held`: lets the n-th call (1-based) answer. */
   release(n: number): void {
     const resolve = this.waiting.get(n);
-    if (resolve === undefined) throw new Error(`AssumeRole call ${n} is not waiting (waiting: ${[...this.waiting.keys()].join(', ') || 'none'})`);
+    if (resolve === undefined)
+      throw new Error(`AssumeRole call ${n} is not waiting (waiting: ${[...this.waiting.keys()].join(', ') || 'none'})`);
     this.waiting.delete(n);
     resolve();
   }

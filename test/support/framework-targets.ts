@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type * as Constructs from '../../constructs';
 import { PROJECT_ROOT } from './leftover-guard';
-import { ACCOUNT, REGION, SynthesizedStack, synthesizeInto } from './synthesized-stack';
+import { ACCOUNT, REGION, type SynthesizedStack, synthesizeInto } from './synthesized-stack';
 
 /**
  * The two published entries of the constructs, loaded as a user loads them: the compiled
@@ -23,7 +23,11 @@ export interface FrameworkTarget {
   readonly App: new (props: { outdir: string }) => { synth(): void };
   readonly TerraformStack: new (scope: unknown, id: string) => unknown;
   readonly AwsProvider: new (scope: unknown, id: string, config: Record<string, unknown>) => unknown;
-  readonly LambdaFunction: new (scope: unknown, id: string, config: Record<string, unknown>) => { terraformResourceType: string; functionName: string; arn: string };
+  readonly LambdaFunction: new (
+    scope: unknown,
+    id: string,
+    config: Record<string, unknown>,
+  ) => { terraformResourceType: string; functionName: string; arn: string };
   readonly TerraformOutput: new (scope: unknown, id: string, config: Record<string, unknown>) => unknown;
 }
 
@@ -37,18 +41,23 @@ const PROVIDER_PACKAGE: Record<TargetName, string> = { cdktf: '@cdktf/provider-a
  */
 export function loadTarget(name: TargetName): FrameworkTarget {
   const entry = path.join(PROJECT_ROOT, ENTRY_DIR[name], 'index.js');
-  if (!fs.existsSync(entry)) throw new Error(`${path.relative(PROJECT_ROOT, entry)} is missing: run \`npm run build\` first (npm test does)`);
+  if (!fs.existsSync(entry))
+    throw new Error(`${path.relative(PROJECT_ROOT, entry)} is missing: run \`npm run build\` first (npm test does)`);
   // `npm run build` ends by rewriting every file of dist/cdktn, so that is when the last full build
   // finished (tsc's incremental build leaves unchanged outputs with their old times).
   const buildStamp = path.join(PROJECT_ROOT, ENTRY_DIR.cdktn, 'index.js');
   const built = fs.existsSync(buildStamp) ? fs.statSync(buildStamp).mtimeMs : 0;
-  const sources = [...fs.readdirSync(path.join(PROJECT_ROOT, 'constructs')).map((file) => path.join('constructs', file)), path.join('scripts', 'build-cdktn.ts')];
+  const sources = [
+    ...fs.readdirSync(path.join(PROJECT_ROOT, 'constructs')).map((file) => path.join('constructs', file)),
+    path.join('scripts', 'build-cdktn.ts'),
+  ];
   const newer = sources.find((file) => fs.statSync(path.join(PROJECT_ROOT, file)).mtimeMs > built);
   if (newer !== undefined) throw new Error(`${newer} changed after the last \`npm run build\`: run it first (npm test does)`);
 
   const framework = nodeRequire(name);
   const provider = PROVIDER_PACKAGE[name];
-  const providerVersion: string = JSON.parse(fs.readFileSync(nodeRequire.resolve(`${provider}/package.json`), 'utf8')).cdktf.provider.version;
+  const providerVersion: string = JSON.parse(fs.readFileSync(nodeRequire.resolve(`${provider}/package.json`), 'utf8')).cdktf.provider
+    .version;
   return {
     name,
     constructs: nodeRequire(entry),
@@ -101,7 +110,9 @@ export function synthScenario(target: FrameworkTarget, options: ScenarioOptions 
       tags: { team: 'payments' },
       cors: { allowOrigins: ['https://app.example.com'], allowMethods: ['GET', 'POST'], maxAge: 600 },
     });
-    const aliased = new IamFunctionUrl(stack as never, 'ReportsUrl', { function: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:reports:live` });
+    const aliased = new IamFunctionUrl(stack as never, 'ReportsUrl', {
+      function: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:reports:live`,
+    });
     aliased.allowCrossAccountInvoker(SCENARIO_PARTNER);
     const reportsRole = new FunctionInvokerRole(stack as never, 'ReportsRole', {
       namePrefix: 'reports-',

@@ -57,7 +57,8 @@ export function functionPolicyFromPermissions(permissions: Record<string, any>[]
     Id: 'default',
     Statement: permissions.map((permission) => {
       const condition: Record<string, Record<string, string>> = {};
-      if (permission.function_url_auth_type !== undefined) condition.StringEquals = { 'lambda:FunctionUrlAuthType': permission.function_url_auth_type };
+      if (permission.function_url_auth_type !== undefined)
+        condition.StringEquals = { 'lambda:FunctionUrlAuthType': permission.function_url_auth_type };
       if (permission.invoked_via_function_url === true) condition.Bool = { 'lambda:InvokedViaFunctionUrl': 'true' };
       return {
         Sid: permission.statement_id,

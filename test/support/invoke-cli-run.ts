@@ -15,7 +15,11 @@ export interface CliRun {
  * it sees (not merged with process.env), so a test names every variable the run depends on.
  * `stdoutBytes`, when given, receives the response body as bytes instead of `stdout`.
  */
-export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, stdoutBytes?: (chunk: Uint8Array) => void | Promise<void>): Promise<CliRun> {
+export async function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  stdoutBytes?: (chunk: Uint8Array) => void | Promise<void>,
+): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const started = Date.now();

@@ -31,7 +31,10 @@ export function snapshot(dir: string): Snapshot {
 /** What is in `dir` now and was not at the snapshot, filtered; as absolute paths. */
 export function appearedSince(before: Snapshot, keep: (name: string, full: string) => boolean = () => true): string[] {
   const now = fs.existsSync(before.dir) ? fs.readdirSync(before.dir) : [];
-  return now.filter((name) => !before.names.has(name)).map((name) => path.join(before.dir, name)).filter((full) => keep(path.basename(full), full));
+  return now
+    .filter((name) => !before.names.has(name))
+    .map((name) => path.join(before.dir, name))
+    .filter((full) => keep(path.basename(full), full));
 }
 
 export interface LeftoverWatch {
@@ -78,7 +81,12 @@ export function watchForLeftovers(projectRoot: string, osTmp: string): LeftoverW
 export default function setup(): () => void {
   const osTmp = os.tmpdir();
   const watch = watchForLeftovers(PROJECT_ROOT, osTmp);
-  const saved = { TMPDIR: process.env.TMPDIR, TMP: process.env.TMP, TEMP: process.env.TEMP, NODE_DISABLE_COMPILE_CACHE: process.env.NODE_DISABLE_COMPILE_CACHE };
+  const saved = {
+    TMPDIR: process.env.TMPDIR,
+    TMP: process.env.TMP,
+    TEMP: process.env.TEMP,
+    NODE_DISABLE_COMPILE_CACHE: process.env.NODE_DISABLE_COMPILE_CACHE,
+  };
   // Node >= 22.1 keeps a module compile cache in $TMPDIR/node-compile-cache when a program enables
   // it (tsc does): in the run's temp dir that is a file left behind. Node's own switch turns it off.
   process.env.NODE_DISABLE_COMPILE_CACHE = '1';
@@ -98,7 +106,9 @@ export default function setup(): () => void {
     if (leftovers.length > 0) {
       // vitest only logs an error thrown here ("error during close") and still exits 0.
       process.exitCode = 1;
-      throw new Error(`The test run left ${leftovers.length} file(s) behind (removed now; fix the test that made them):\n  ${leftovers.join('\n  ')}`);
+      throw new Error(
+        `The test run left ${leftovers.length} file(s) behind (removed now; fix the test that made them):\n  ${leftovers.join('\n  ')}`,
+      );
     }
   };
 }

@@ -3,7 +3,7 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import type { AwsCredentialIdentity, HttpRequest as HttpRequestLike } from '@smithy/types';
 import { formatQuery, signRequest } from '../../client/sigv4';
-import { DEFAULT_ADMIN_KEY, LocalAws, LocalAwsOptions, startLocalAws } from '../../local-aws/server';
+import { DEFAULT_ADMIN_KEY, type LocalAws, type LocalAwsOptions, startLocalAws } from '../../local-aws/server';
 import { zipFiles } from '../../constructs/zip-writer';
 
 /**
@@ -27,22 +27,51 @@ export async function callApi(
   const url = new URL(local.endpoint);
   const method = request.method ?? 'POST';
   const signed = await signRequest(
-    { method, protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: request.path ?? '/', rawQuery: request.rawQuery, headers: request.headers, body: request.body },
+    {
+      method,
+      protocol: 'http:',
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: request.path ?? '/',
+      rawQuery: request.rawQuery,
+      headers: request.headers,
+      body: request.body,
+    },
     credentials,
     { region: 'us-east-1', service },
   );
   const headers = Object.entries(signed.headers).filter(([n]) => n.toLowerCase() !== 'host');
-  const response = await fetch(`${local.endpoint}${request.path ?? '/'}${request.rawQuery ? `?${request.rawQuery}` : ''}`, { method, headers, body: request.body });
+  const response = await fetch(`${local.endpoint}${request.path ?? '/'}${request.rawQuery ? `?${request.rawQuery}` : ''}`, {
+    method,
+    headers,
+    body: request.body,
+  });
   return { status: response.status, text: await response.text(), headers: response.headers };
 }
 
 export function query(local: StandIn, service: 'iam' | 'sts', params: Record<string, string>, credentials?: AwsCredentialIdentity) {
-  return callApi(local, service, { body: new URLSearchParams({ Version: service === 'iam' ? '2010-05-08' : '2011-06-15', ...params }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' } }, credentials);
+  return callApi(
+    local,
+    service,
+    {
+      body: new URLSearchParams({ Version: service === 'iam' ? '2010-05-08' : '2011-06-15', ...params }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+    },
+    credentials,
+  );
 }
 
 /** Calls a CloudWatch Logs operation (JSON 1.1) with `input` as its body. */
 export function logs(local: StandIn, operation: string, input: unknown, credentials?: AwsCredentialIdentity) {
-  return callApi(local, 'logs', { headers: { 'x-amz-target': `Logs_20140328.${operation}`, 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(input) }, credentials);
+  return callApi(
+    local,
+    'logs',
+    {
+      headers: { 'x-amz-target': `Logs_20140328.${operation}`, 'content-type': 'application/x-amz-json-1.1' },
+      body: JSON.stringify(input),
+    },
+    credentials,
+  );
 }
 
 /** The credentials in an STS answer (AssumeRole, GetSessionToken) or a CreateAccessKey answer. */
@@ -52,10 +81,23 @@ export function credentialsIn(xml: string): AwsCredentialIdentity {
 }
 
 /** Creates a user (admin key), with an inline policy when one is given, and an access key for it. */
-export async function userWithKey(local: StandIn, userName: string, policy?: unknown, tags: Record<string, string> = {}): Promise<AwsCredentialIdentity> {
-  const tagParameters = Object.fromEntries(Object.entries(tags).flatMap(([key, value], i) => [[`Tags.member.${i + 1}.Key`, key], [`Tags.member.${i + 1}.Value`, value]]));
+export async function userWithKey(
+  local: StandIn,
+  userName: string,
+  policy?: unknown,
+  tags: Record<string, string> = {},
+): Promise<AwsCredentialIdentity> {
+  const tagParameters = Object.fromEntries(
+    Object.entries(tags).flatMap(([key, value], i) => [
+      [`Tags.member.${i + 1}.Key`, key],
+      [`Tags.member.${i + 1}.Value`, value],
+    ]),
+  );
   await mustSucceed(query(local, 'iam', { Action: 'CreateUser', UserName: userName, ...tagParameters }));
-  if (policy !== undefined) await mustSucceed(query(local, 'iam', { Action: 'PutUserPolicy', UserName: userName, PolicyName: 'Policy', PolicyDocument: JSON.stringify(policy) }));
+  if (policy !== undefined)
+    await mustSucceed(
+      query(local, 'iam', { Action: 'PutUserPolicy', UserName: userName, PolicyName: 'Policy', PolicyDocument: JSON.stringify(policy) }),
+    );
   return credentialsIn(await mustSucceed(query(local, 'iam', { Action: 'CreateAccessKey', UserName: userName })));
 }
 
@@ -83,13 +125,25 @@ export async function sdkOutcome(promise: Promise<unknown>): Promise<string> {
 }
 
 /** Sends a request with node:http, a form body by default (fetch refuses a GET with a body; a client need not). */
-export function rawSend(url: string, method: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+export function rawSend(
+  url: string,
+  method: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = http.request(
+      url,
+      {
+        method,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)), ...headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -97,7 +151,12 @@ export function rawSend(url: string, method: string, body: string, headers: Reco
 
 /** An XML element's text with the entities the stand-in escapes turned back. */
 export function xmlText(xml: string, tag: string): string {
-  return xmlValue(xml, tag).replace(/&apos;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return xmlValue(xml, tag)
+    .replace(/&apos;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 export function xmlValue(xml: string, tag: string): string {
@@ -123,7 +182,10 @@ export const handler = async (event, context) => {
 
 function handlerDir(): string {
   // From source (test/support) or compiled for the benchmark (dist/test/support): both two levels down.
-  const candidates = [path.resolve(__dirname, '..', '..', 'stacks', 'handler'), path.resolve(__dirname, '..', '..', '..', 'stacks', 'handler')];
+  const candidates = [
+    path.resolve(__dirname, '..', '..', 'stacks', 'handler'),
+    path.resolve(__dirname, '..', '..', '..', 'stacks', 'handler'),
+  ];
   return candidates.find((dir) => fs.existsSync(path.join(dir, 'index.mjs')))!;
 }
 
@@ -153,9 +215,19 @@ export interface SeededSession {
 }
 
 /** A seeded world (see seedWorld) and a session of its role named `sessionName`. */
-export async function seededSession(sessionName: string, options: Pick<LocalAwsOptions, 'now' | 'snapshotFile'> = {}): Promise<SeededSession> {
+export async function seededSession(
+  sessionName: string,
+  options: Pick<LocalAwsOptions, 'now' | 'snapshotFile'> = {},
+): Promise<SeededSession> {
   const world = await seedWorld(options);
-  const xml = await mustSucceed(query(world.local, 'sts', { Action: 'AssumeRole', RoleArn: world.roleArn, RoleSessionName: sessionName, ExternalId: world.externalId }, world.userKey));
+  const xml = await mustSucceed(
+    query(
+      world.local,
+      'sts',
+      { Action: 'AssumeRole', RoleArn: world.roleArn, RoleSessionName: sessionName, ExternalId: world.externalId },
+      world.userKey,
+    ),
+  );
   return { world, session: credentialsIn(xml) };
 }
 
@@ -171,9 +243,28 @@ export async function deployFunction(
   options: { settings?: Record<string, unknown>; authType?: 'NONE' | 'AWS_IAM'; credentials?: AwsCredentialIdentity } = {},
 ): Promise<string> {
   const json = { 'content-type': 'application/json' };
-  const fn = { FunctionName: name, Runtime: 'nodejs20.x', Role: 'arn:aws:iam::123456789012:role/exec', Handler: 'index.handler', Timeout: 3, Code: { ZipFile: zipFiles({ 'index.mjs': code }).toString('base64') }, ...options.settings };
-  await mustSucceed(callApi(local, 'lambda', { path: '/2015-03-31/functions', headers: json, body: JSON.stringify(fn) }, options.credentials), 201);
-  const url = await mustSucceed(callApi(local, 'lambda', { path: `/2021-10-31/functions/${name}/url`, headers: json, body: JSON.stringify({ AuthType: options.authType ?? 'NONE' }) }, options.credentials), 201);
+  const fn = {
+    FunctionName: name,
+    Runtime: 'nodejs20.x',
+    Role: 'arn:aws:iam::123456789012:role/exec',
+    Handler: 'index.handler',
+    Timeout: 3,
+    Code: { ZipFile: zipFiles({ 'index.mjs': code }).toString('base64') },
+    ...options.settings,
+  };
+  await mustSucceed(
+    callApi(local, 'lambda', { path: '/2015-03-31/functions', headers: json, body: JSON.stringify(fn) }, options.credentials),
+    201,
+  );
+  const url = await mustSucceed(
+    callApi(
+      local,
+      'lambda',
+      { path: `/2021-10-31/functions/${name}/url`, headers: json, body: JSON.stringify({ AuthType: options.authType ?? 'NONE' }) },
+      options.credentials,
+    ),
+    201,
+  );
   return JSON.parse(url).FunctionUrl;
 }
 
@@ -194,30 +285,100 @@ export async function seed(local: StandIn, account = '123456789012'): Promise<Om
   const keyXml = await must(query(local, 'iam', { Action: 'CreateAccessKey', UserName: 'lambda_invoker' }));
   const userKey = { accessKeyId: xmlValue(keyXml, 'AccessKeyId'), secretAccessKey: xmlValue(keyXml, 'SecretAccessKey') };
   const roleArn = `arn:aws:iam::${account}:role/function_invoker`;
-  await must(query(local, 'iam', { Action: 'PutUserPolicy', UserName: 'lambda_invoker', PolicyName: 'AssumeOnly', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: roleArn }] }) }));
-  await must(query(local, 'iam', {
-    Action: 'CreateRole',
-    RoleName: 'function_invoker',
-    MaxSessionDuration: '3600',
-    AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:user/lambda_invoker` }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': externalId } } }] }),
-  }));
-  await must(query(local, 'iam', { Action: 'CreateRole', RoleName: 'exec', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }));
+  await must(
+    query(local, 'iam', {
+      Action: 'PutUserPolicy',
+      UserName: 'lambda_invoker',
+      PolicyName: 'AssumeOnly',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: roleArn }],
+      }),
+    }),
+  );
+  await must(
+    query(local, 'iam', {
+      Action: 'CreateRole',
+      RoleName: 'function_invoker',
+      MaxSessionDuration: '3600',
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${account}:user/lambda_invoker` },
+            Action: 'sts:AssumeRole',
+            Condition: { StringEquals: { 'sts:ExternalId': externalId } },
+          },
+        ],
+      }),
+    }),
+  );
+  await must(
+    query(local, 'iam', {
+      Action: 'CreateRole',
+      RoleName: 'exec',
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      }),
+    }),
+  );
   const urls: Record<string, string> = {};
-  for (const [name, code] of [['echo', HANDLERS.echo], ['contract', HANDLERS.contract], ['other', HANDLERS.echo], ['open', HANDLERS.echo]] as const) {
-    await must(callApi(local, 'lambda', {
-      path: '/2015-03-31/functions',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ FunctionName: name, Runtime: 'nodejs20.x', Role: `arn:aws:iam::${account}:role/exec`, Handler: 'index.handler', Timeout: name === 'contract' ? 1 : 3, Environment: { Variables: { GREETING: 'hi' } }, Code: { ZipFile: zipFiles({ 'index.mjs': code }).toString('base64') } }),
-    }));
-    const urlAnswer = JSON.parse(await must(callApi(local, 'lambda', { path: `/2021-10-31/functions/${name}/url`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ AuthType: name === 'open' ? 'NONE' : 'AWS_IAM' }) })));
+  for (const [name, code] of [
+    ['echo', HANDLERS.echo],
+    ['contract', HANDLERS.contract],
+    ['other', HANDLERS.echo],
+    ['open', HANDLERS.echo],
+  ] as const) {
+    await must(
+      callApi(local, 'lambda', {
+        path: '/2015-03-31/functions',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          FunctionName: name,
+          Runtime: 'nodejs20.x',
+          Role: `arn:aws:iam::${account}:role/exec`,
+          Handler: 'index.handler',
+          Timeout: name === 'contract' ? 1 : 3,
+          Environment: { Variables: { GREETING: 'hi' } },
+          Code: { ZipFile: zipFiles({ 'index.mjs': code }).toString('base64') },
+        }),
+      }),
+    );
+    const urlAnswer = JSON.parse(
+      await must(
+        callApi(local, 'lambda', {
+          path: `/2021-10-31/functions/${name}/url`,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ AuthType: name === 'open' ? 'NONE' : 'AWS_IAM' }),
+        }),
+      ),
+    );
     urls[name] = urlAnswer.FunctionUrl;
   }
   const fn = (name: string) => `arn:aws:lambda:us-east-1:${account}:function:${name}`;
   const statements = ['echo', 'contract'].flatMap((name) => [
-    { Effect: 'Allow', Action: 'lambda:InvokeFunctionUrl', Resource: fn(name), Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } } },
-    { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: fn(name), Condition: { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } } },
+    {
+      Effect: 'Allow',
+      Action: 'lambda:InvokeFunctionUrl',
+      Resource: fn(name),
+      Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } },
+    },
+    {
+      Effect: 'Allow',
+      Action: 'lambda:InvokeFunction',
+      Resource: fn(name),
+      Condition: { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } },
+    },
   ]);
-  const policyXml = await must(query(local, 'iam', { Action: 'CreatePolicy', PolicyName: 'InvokeSingleLambdaPolicy', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }));
+  const policyXml = await must(
+    query(local, 'iam', {
+      Action: 'CreatePolicy',
+      PolicyName: 'InvokeSingleLambdaPolicy',
+      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
+    }),
+  );
   await must(query(local, 'iam', { Action: 'AttachRolePolicy', RoleName: 'function_invoker', PolicyArn: xmlValue(policyXml, 'Arn') }));
   return { userKey, roleArn, urls, externalId };
 }

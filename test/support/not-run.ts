@@ -23,7 +23,8 @@ const FOLDER = 'not-run';
 /** Records a check as not run, in the run's shared folder (set by the globalSetup). */
 export function reportNotRun(record: NotRunCheck): void {
   const shared = process.env.LAMBDA_URL_IAM_TEST_SHARED;
-  if (shared === undefined) throw new Error('LAMBDA_URL_IAM_TEST_SHARED is not set: run the tests through vitest (its globalSetup sets it)');
+  if (shared === undefined)
+    throw new Error('LAMBDA_URL_IAM_TEST_SHARED is not set: run the tests through vitest (its globalSetup sets it)');
   const dir = path.join(shared, FOLDER);
   fs.mkdirSync(dir, { recursive: true });
   const name = record.check.replace(/[^A-Za-z0-9.-]+/g, '-').slice(0, 100);
@@ -34,7 +35,10 @@ export function reportNotRun(record: NotRunCheck): void {
 export function notRunChecks(sharedDir: string): NotRunCheck[] {
   const dir = path.join(sharedDir, FOLDER);
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).sort().map((file) => JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as NotRunCheck);
+  return fs
+    .readdirSync(dir)
+    .sort()
+    .map((file) => JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as NotRunCheck);
 }
 
 /** The summary block: one paragraph per check, indented, so it stands out after vitest's summary. */

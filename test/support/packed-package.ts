@@ -26,7 +26,8 @@ const NPM_QUIET = ['--no-audit', '--no-fund', '--logs-max=0', '--loglevel=error'
 /** `npm pack` of the repository (prepare builds first), shared by all files of one test run. */
 export async function packedPackage(): Promise<PackedPackage> {
   const shared = process.env.LAMBDA_URL_IAM_TEST_SHARED;
-  if (shared === undefined) throw new Error('LAMBDA_URL_IAM_TEST_SHARED is not set: run the tests through vitest (its globalSetup sets it)');
+  if (shared === undefined)
+    throw new Error('LAMBDA_URL_IAM_TEST_SHARED is not set: run the tests through vitest (its globalSetup sets it)');
   const packDir = path.join(shared, 'pack');
   const done = path.join(packDir, 'packed.json');
   try {
@@ -38,7 +39,10 @@ export async function packedPackage(): Promise<PackedPackage> {
   try {
     const result = await run('npm', ['pack', '--json', '--pack-destination', packDir, ...NPM_QUIET], PROJECT_ROOT);
     const [report] = JSON.parse(result.slice(result.indexOf('[')));
-    const packed: PackedPackage = { tarball: path.join(packDir, report.filename), files: report.files.map((f: { path: string }) => f.path).sort() };
+    const packed: PackedPackage = {
+      tarball: path.join(packDir, report.filename),
+      files: report.files.map((f: { path: string }) => f.path).sort(),
+    };
     fs.writeFileSync(done, JSON.stringify(packed));
     return packed;
   } catch (error) {
@@ -103,7 +107,15 @@ export async function installConsumer(dir: string, options: ConsumerOptions): Pr
     const target = path.relative(dir, source.linkTo);
     dependencies['lambda-url-iam'] = `file:${target}`;
     packages['node_modules/lambda-url-iam'] = { resolved: target, link: true };
-    packages[target] = { name: ourManifest.name, version: ourManifest.version, license: ourManifest.license, dependencies: ourManifest.dependencies, peerDependencies: ourManifest.peerDependencies, peerDependenciesMeta: ourManifest.peerDependenciesMeta, bin: ourManifest.bin };
+    packages[target] = {
+      name: ourManifest.name,
+      version: ourManifest.version,
+      license: ourManifest.license,
+      dependencies: ourManifest.dependencies,
+      peerDependencies: ourManifest.peerDependencies,
+      peerDependenciesMeta: ourManifest.peerDependenciesMeta,
+      bin: ourManifest.bin,
+    };
   }
 
   // Everything the consumer's dependencies and ours reach, resolved as Node would in our tree.
@@ -128,7 +140,10 @@ export async function installConsumer(dir: string, options: ConsumerOptions): Pr
   const manifest = { name: 'lambda-url-iam-consumer', version: '1.0.0', private: true, dependencies };
   packages[''] = { name: manifest.name, version: manifest.version, dependencies };
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
-  fs.writeFileSync(path.join(dir, 'package-lock.json'), JSON.stringify({ name: manifest.name, version: manifest.version, lockfileVersion: 3, requires: true, packages }, null, 2));
+  fs.writeFileSync(
+    path.join(dir, 'package-lock.json'),
+    JSON.stringify({ name: manifest.name, version: manifest.version, lockfileVersion: 3, requires: true, packages }, null, 2),
+  );
   await run('npm', ['ci', '--offline', '--ignore-scripts', ...NPM_QUIET], dir);
 }
 
@@ -155,7 +170,9 @@ export function run(command: string, args: string[], cwd: string, env: NodeJS.Pr
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.on('error', reject);
     child.on('close', (code) =>
-      code === 0 ? resolve(stdout) : reject(new Error(`${command} ${args.join(' ')} failed (exit ${code}) in ${cwd}:\n${(stderr || stdout).slice(0, 4000)}`)),
+      code === 0
+        ? resolve(stdout)
+        : reject(new Error(`${command} ${args.join(' ')} failed (exit ${code}) in ${cwd}:\n${(stderr || stdout).slice(0, 4000)}`)),
     );
   });
 }

@@ -11,7 +11,11 @@ export const STATIC_KEY = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey
 export function staticProfileEnv(dir: string): NodeJS.ProcessEnv {
   const credentials = path.join(dir, 'credentials');
   const config = path.join(dir, 'config');
-  fs.writeFileSync(credentials, `[static]\naws_access_key_id = ${STATIC_KEY.accessKeyId}\naws_secret_access_key = ${STATIC_KEY.secretAccessKey}\n`, { mode: 0o600 });
+  fs.writeFileSync(
+    credentials,
+    `[static]\naws_access_key_id = ${STATIC_KEY.accessKeyId}\naws_secret_access_key = ${STATIC_KEY.secretAccessKey}\n`,
+    { mode: 0o600 },
+  );
   fs.writeFileSync(config, '[profile static]\nregion = us-east-1\n');
   return { AWS_SHARED_CREDENTIALS_FILE: credentials, AWS_CONFIG_FILE: config };
 }

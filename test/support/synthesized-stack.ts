@@ -12,14 +12,18 @@ export const REGION = 'us-east-1';
 type Json = Record<string, any>;
 
 /** What IamFunctionUrl writes for the function ARN when it was given a function name. */
-const UNQUALIFIED_URL_FUNCTION_ARN = /\$\{join\(":", slice\(split\(":", aws_lambda_function_url\.([A-Za-z0-9_-]+)\.function_arn\), 0, 7\)\)\}/g;
+const UNQUALIFIED_URL_FUNCTION_ARN =
+  /\$\{join\(":", slice\(split\(":", aws_lambda_function_url\.([A-Za-z0-9_-]+)\.function_arn\), 0, 7\)\)\}/g;
 
 /**
  * A synthesized stack read back from disk, as Terraform will see it. `dir` is where it was written;
  * when the helper chose a temp dir itself, that dir is already removed (only `json` is left).
  */
 export class SynthesizedStack {
-  constructor(readonly json: Json, readonly dir: string) {}
+  constructor(
+    readonly json: Json,
+    readonly dir: string,
+  ) {}
 
   /** All resources of a type: logical id -> config. */
   resources(type: string): Record<string, Json> {
@@ -42,7 +46,9 @@ export class SynthesizedStack {
     let node: any = this.json['//'].outputs;
     for (const part of constructPath) node = node?.[part];
     if (node === undefined) throw new Error(`no outputs under ${constructPath.join('/')}`);
-    return Object.fromEntries(Object.entries(node as Record<string, string>).map(([name, logicalId]) => [name, this.json.output[logicalId]]));
+    return Object.fromEntries(
+      Object.entries(node as Record<string, string>).map(([name, logicalId]) => [name, this.json.output[logicalId]]),
+    );
   }
 
   /**
