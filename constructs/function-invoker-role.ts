@@ -5,8 +5,9 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { IamFunctionUrl } from './iam-function-url';
 import { FunctionUrlInvokeGrant, InvokeGrantee } from './invoke-grant';
-import { PolicyStatement, policyDocument, renderPolicy } from './policy-document';
+import { PolicyConditions, PolicyStatement, mergeConditions, policyDocument, renderPolicy } from './policy-document';
 import { EXTERNAL_ID, MANAGED_POLICY_ARN, PropChecker } from './prop-validation';
+import { SourceNetworkOptions, checkSourceNetwork, sourceNetworkAlternatives } from './source-network';
 
 /** Settings of the role session that callers must or may use; shared with the composite. */
 export interface FunctionInvokerRoleOptions {
@@ -60,7 +61,8 @@ export class FunctionInvokerRole extends Construct implements InvokeGrantee {
   readonly externalId?: string;
   readonly maxSessionDuration: number;
 
-  private readonly trustedPrincipals: string[] = [];
+  /** Trusted IAM principals by ARN, with the networks they must call from (undefined: any). */
+  private readonly trustedPrincipals = new Map<string, SourceNetworkOptions | undefined>();
   private readonly grants: FunctionUrlInvokeGrant[] = [];
   // Field initializers run after super(), so the node (and its path) exists here.
   private readonly check = new PropChecker('FunctionInvokerRole', this.node.path);
@@ -112,7 +114,7 @@ export class FunctionInvokerRole extends Construct implements InvokeGrantee {
 
     this.node.addValidation({
       validate: () => [
-        ...(this.trustedPrincipals.length === 0
+        ...(this.trustedPrincipals.size === 0
           ? ['FunctionInvokerRole has no trusted principal: pass trustedPrincipals or call addTrustedPrincipal (nobody could assume it)']
           : []),
         ...(this.grants.length === 0
@@ -122,10 +124,21 @@ export class FunctionInvokerRole extends Construct implements InvokeGrantee {
     });
   }
 
-  /** Lets one more IAM principal (by ARN) assume this role. Adding the same ARN twice is a no-op. */
-  addTrustedPrincipal(principalArn: string): void {
+  /**
+   * Lets one more IAM principal (by ARN) assume this role; with `network`, only from those IP
+   * ranges or VPC endpoints. Adding the same ARN twice is a no-op; with other networks, an error.
+   */
+  addTrustedPrincipal(principalArn: string, network?: SourceNetworkOptions): void {
     this.check.principalArn('trustedPrincipals', principalArn);
-    if (!this.trustedPrincipals.includes(principalArn)) this.trustedPrincipals.push(principalArn);
+    checkSourceNetwork(this.check, network);
+    const restricted = network?.allowedSourceIps !== undefined || network?.allowedVpcEndpoints !== undefined ? network : undefined;
+    if (this.trustedPrincipals.has(principalArn)) {
+      if (JSON.stringify(this.trustedPrincipals.get(principalArn)) !== JSON.stringify(restricted)) {
+        this.check.fail('trustedPrincipals', principalArn, 'is trusted already with other allowed networks (one principal, one set of networks)');
+      }
+      return;
+    }
+    this.trustedPrincipals.set(principalArn, restricted === undefined ? undefined : { ...restricted });
   }
 
   /**
@@ -154,14 +167,20 @@ export class FunctionInvokerRole extends Construct implements InvokeGrantee {
 
   /** The trust policy as data (for tests and simulators); rendered into the role at synth. */
   trustPolicy() {
+    const externalId: PolicyConditions | undefined = this.externalId !== undefined ? { StringEquals: { 'sts:ExternalId': this.externalId } } : undefined;
+    const assume = (Sid: string, principals: string[], network?: PolicyConditions): PolicyStatement => {
+      const Condition = mergeConditions(network, externalId);
+      return { Sid, Effect: 'Allow', Principal: { AWS: principals.length === 1 ? principals[0] : principals }, Action: 'sts:AssumeRole', ...(Condition !== undefined ? { Condition } : {}) };
+    };
+    const anywhere = [...this.trustedPrincipals].filter(([, network]) => network === undefined).map(([arn]) => arn);
+    const restricted = [...this.trustedPrincipals].filter(([, network]) => network !== undefined);
+    const numbered = (sid: string, index: number) => (index === 0 ? sid : `${sid}${index + 1}`);
     return policyDocument([
-      {
-        Sid: 'AllowTrustedPrincipalsToAssume',
-        Effect: 'Allow',
-        Principal: { AWS: this.trustedPrincipals.length === 1 ? this.trustedPrincipals[0] : [...this.trustedPrincipals] },
-        Action: 'sts:AssumeRole',
-        ...(this.externalId !== undefined ? { Condition: { StringEquals: { 'sts:ExternalId': this.externalId } } } : {}),
-      },
+      ...(anywhere.length > 0 ? [assume('AllowTrustedPrincipalsToAssume', anywhere)] : []),
+      // One statement per allowed network: a call has aws:SourceIp or aws:SourceVpce, never both.
+      ...restricted.flatMap(([arn, network], index) =>
+        sourceNetworkAlternatives(network).map(({ sidSuffix, condition }) => assume(numbered(`AllowTrustedPrincipalsToAssume${sidSuffix}`, index), [arn], condition)),
+      ),
     ]);
   }
 

@@ -4,6 +4,7 @@ export * from './iam-function-url';
 export * from './function-invoker-role';
 export type { FunctionUrlInvokeGrant, InvokeGrantee } from './invoke-grant';
 export * from './invoker-user';
+export type { SourceNetworkOptions } from './source-network';
 export * from './protected-function-url';
 export * from './policy-document';
 export { InvalidPropError } from './prop-validation';

@@ -4,6 +4,7 @@ import { FunctionInvokerRole, FunctionInvokerRoleOptions } from './function-invo
 import { IamFunctionUrl, IamFunctionUrlProps } from './iam-function-url';
 import { InvokerUser } from './invoker-user';
 import { PropChecker } from './prop-validation';
+import { SourceNetworkOptions } from './source-network';
 
 /** Names of the outputs `ProtectedFunctionUrl` declares (they are construct ids, so stable). */
 export const PROTECTED_FUNCTION_URL_OUTPUTS = {
@@ -19,7 +20,11 @@ export const PROTECTED_FUNCTION_URL_OUTPUTS = {
   encryptedSecretAccessKey: 'invoker_encrypted_secret_access_key',
 } as const;
 
-export interface ProtectedFunctionUrlProps extends IamFunctionUrlProps, FunctionInvokerRoleOptions {
+/**
+ * `allowedSourceIps` / `allowedVpcEndpoints` (SourceNetworkOptions) narrow where the invoker
+ * user's key works; they need the user.
+ */
+export interface ProtectedFunctionUrlProps extends IamFunctionUrlProps, FunctionInvokerRoleOptions, SourceNetworkOptions {
   /** @default "lambda_invoker" */
   readonly userName?: string;
   /**
@@ -70,7 +75,7 @@ export class ProtectedFunctionUrl extends Construct {
       if ((props.trustedPrincipals ?? []).length === 0) {
         check.fail('trustedPrincipals', props.trustedPrincipals ?? [], 'must name at least one principal when createInvokerUser is false (nobody could assume the role)');
       }
-      for (const prop of ['userName', 'pgpKey', 'createAccessKey'] as const) {
+      for (const prop of ['userName', 'pgpKey', 'createAccessKey', 'allowedSourceIps', 'allowedVpcEndpoints'] as const) {
         if (props[prop] !== undefined) check.fail(prop, props[prop], 'has no effect when createInvokerUser is false: remove it, or create the user');
       }
     }
@@ -89,6 +94,8 @@ export class ProtectedFunctionUrl extends Construct {
         pgpKey: props.pgpKey,
         permissionsBoundary: props.permissionsBoundary,
         tags: props.tags,
+        allowedSourceIps: props.allowedSourceIps,
+        allowedVpcEndpoints: props.allowedVpcEndpoints,
       });
     }
     for (const principal of props.crossAccountInvokers ?? []) this.functionUrl.allowCrossAccountInvoker(principal);
