@@ -8,6 +8,7 @@ import { FunctionUrlInvokeGrant, InvokeGrantee } from './invoke-grant';
 import { PolicyConditions, PolicyStatement, mergeConditions, policyDocument, renderPolicy } from './policy-document';
 import { EXTERNAL_ID, MANAGED_POLICY_ARN, PropChecker } from './prop-validation';
 import { SourceNetworkOptions, checkSourceNetwork, sourceNetworkAlternatives } from './source-network';
+import { BoundWebIdentityTrust, WebIdentityTrust, isWebIdentityTrust, webIdentityStatement } from './web-identity-trust';
 
 /** Settings of the role session that callers must or may use; shared with the composite. */
 export interface FunctionInvokerRoleOptions {
@@ -36,6 +37,13 @@ export interface FunctionInvokerRoleOptions {
   readonly permissionsBoundary?: string;
   /** @default - no tags */
   readonly tags?: Record<string, string>;
+  /**
+   * Holders of OIDC tokens that may assume the role with `sts:AssumeRoleWithWebIdentity`, with no
+   * AWS key at all: `WebIdentityTrust.gitHubActions({ repository: 'org/repo' })`,
+   * `WebIdentityTrust.oidc({ issuerUrl, audiences, subjects })`. More with `addTrustedWebIdentity`.
+   * @default - none
+   */
+  readonly trustedWebIdentities?: WebIdentityTrust[];
 }
 
 export interface FunctionInvokerRoleProps extends FunctionInvokerRoleOptions {
@@ -63,6 +71,7 @@ export class FunctionInvokerRole extends Construct implements InvokeGrantee {
 
   /** Trusted IAM principals by ARN, with the networks they must call from (undefined: any). */
   private readonly trustedPrincipals = new Map<string, SourceNetworkOptions | undefined>();
+  private readonly webIdentities: BoundWebIdentityTrust[] = [];
   private readonly grants: FunctionUrlInvokeGrant[] = [];
   // Field initializers run after super(), so the node (and its path) exists here.
   private readonly check = new PropChecker('FunctionInvokerRole', this.node.path);
@@ -86,8 +95,10 @@ export class FunctionInvokerRole extends Construct implements InvokeGrantee {
     check.tags('tags', props.tags);
     check.list('trustedPrincipals', props.trustedPrincipals, '["arn:aws:iam::111122223333:role/on-call"]');
     check.list('functionUrls', props.functionUrls, '[functionUrl]');
+    check.list('trustedWebIdentities', props.trustedWebIdentities, '[WebIdentityTrust.gitHubActions({ repository: "org/repo" })]');
 
     for (const principal of props.trustedPrincipals ?? []) this.addTrustedPrincipal(principal);
+    for (const trust of props.trustedWebIdentities ?? []) this.addTrustedWebIdentity(trust);
     for (const url of props.functionUrls ?? []) this.grantUrl(url);
 
     check.uniqueIamName(this, 'role', props.roleName !== undefined ? 'roleName' : 'namePrefix + roleName', this.roleName);
@@ -114,8 +125,8 @@ export class FunctionInvokerRole extends Construct implements InvokeGrantee {
 
     this.node.addValidation({
       validate: () => [
-        ...(this.trustedPrincipals.size === 0
-          ? ['FunctionInvokerRole has no trusted principal: pass trustedPrincipals or call addTrustedPrincipal (nobody could assume it)']
+        ...(this.trustedPrincipals.size === 0 && this.webIdentities.length === 0
+          ? ['FunctionInvokerRole has no trusted principal: pass trustedPrincipals or trustedWebIdentities, or call addTrustedPrincipal (nobody could assume it)']
           : []),
         ...(this.grants.length === 0
           ? ['FunctionInvokerRole has no function URL to invoke: pass functionUrls or call url.grantInvokeUrl(role) (its policy would be empty)']
@@ -139,6 +150,16 @@ export class FunctionInvokerRole extends Construct implements InvokeGrantee {
       return;
     }
     this.trustedPrincipals.set(principalArn, restricted === undefined ? undefined : { ...restricted });
+  }
+
+  /**
+   * Lets the holders of the tokens `trust` describes assume this role (AssumeRoleWithWebIdentity).
+   * Its options are checked here; its issuer's OIDC provider is created (once per stack) or found.
+   */
+  addTrustedWebIdentity(trust: WebIdentityTrust): void {
+    const prop = `trustedWebIdentities[${this.webIdentities.length}]`;
+    if (!isWebIdentityTrust(trust)) this.check.fail(prop, trust, 'must be a WebIdentityTrust: WebIdentityTrust.gitHubActions({ … }) or WebIdentityTrust.oidc({ … })');
+    this.webIdentities.push(trust.bind(this, this.check, prop));
   }
 
   /**
@@ -181,6 +202,7 @@ export class FunctionInvokerRole extends Construct implements InvokeGrantee {
       ...restricted.flatMap(([arn, network], index) =>
         sourceNetworkAlternatives(network).map(({ sidSuffix, condition }) => assume(numbered(`AllowTrustedPrincipalsToAssume${sidSuffix}`, index), [arn], condition)),
       ),
+      ...this.webIdentities.map((trust, index) => webIdentityStatement(trust, numbered('AllowWebIdentity', index))),
     ]);
   }
 

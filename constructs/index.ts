@@ -5,6 +5,8 @@ export * from './function-invoker-role';
 export type { FunctionUrlInvokeGrant, InvokeGrantee } from './invoke-grant';
 export * from './invoker-user';
 export type { SourceNetworkOptions } from './source-network';
+export { WebIdentityTrust, GITHUB_ACTIONS_ISSUER } from './web-identity-trust';
+export type { BoundWebIdentityTrust, GitHubActionsTrustOptions, OidcTrustOptions, WebIdentityProviderOptions } from './web-identity-trust';
 export * from './protected-function-url';
 export * from './policy-document';
 export { InvalidPropError } from './prop-validation';

@@ -16,6 +16,8 @@ export type PolicyConditions = Record<string, Record<string, string | string[]>>
 export interface PolicyPrincipal {
   readonly AWS?: string | string[];
   readonly Service?: string | string[];
+  /** An IAM OIDC (or SAML) provider ARN: who may call AssumeRoleWithWebIdentity. */
+  readonly Federated?: string | string[];
 }
 
 export interface PolicyStatement {

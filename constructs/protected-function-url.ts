@@ -29,7 +29,8 @@ export interface ProtectedFunctionUrlProps extends IamFunctionUrlProps, Function
   readonly userName?: string;
   /**
    * Create the invoker user (with its access key). Turn off when only `trustedPrincipals` (your
-   * own roles, SSO users, another account) should assume the role.
+   * own roles, SSO users, another account) or `trustedWebIdentities` callers
+   * should assume the role: then no IAM user and no long-lived key exist at all.
    * @default true
    */
   readonly createInvokerUser?: boolean;
@@ -72,8 +73,8 @@ export class ProtectedFunctionUrl extends Construct {
     check.list('crossAccountInvokers', props.crossAccountInvokers, '["arn:aws:iam::111122223333:role/partner"]');
     const createUser = props.createInvokerUser ?? true;
     if (!createUser) {
-      if ((props.trustedPrincipals ?? []).length === 0) {
-        check.fail('trustedPrincipals', props.trustedPrincipals ?? [], 'must name at least one principal when createInvokerUser is false (nobody could assume the role)');
+      if ((props.trustedPrincipals ?? []).length === 0 && (props.trustedWebIdentities ?? []).length === 0) {
+        check.fail('trustedPrincipals', props.trustedPrincipals ?? [], 'must name at least one principal when createInvokerUser is false and there are no trustedWebIdentities (nobody could assume the role)');
       }
       for (const prop of ['userName', 'pgpKey', 'createAccessKey', 'allowedSourceIps', 'allowedVpcEndpoints'] as const) {
         if (props[prop] !== undefined) check.fail(prop, props[prop], 'has no effect when createInvokerUser is false: remove it, or create the user');

@@ -55,6 +55,11 @@ export class SynthesizedStack {
 
   resolveReferences(text: string): string {
     return text
+      .replace(/\$\{data\.aws_iam_openid_connect_provider\.([A-Za-z0-9_-]+)\.arn\}/g, (_, id: string) => {
+        const lookup = this.json.data?.aws_iam_openid_connect_provider?.[id];
+        if (lookup === undefined) throw new Error(`reference to missing data source aws_iam_openid_connect_provider.${id}`);
+        return `arn:aws:iam::${ACCOUNT}:oidc-provider/${String(lookup.url).replace(/^https:\/\//, '')}`;
+      })
       .replace(/\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.arn\}/g, (_, type: string, id: string) => this.arnOf(type, id))
       .replace(UNQUALIFIED_URL_FUNCTION_ARN, (_, id: string) => this.functionArnOfUrl(id));
   }
@@ -82,6 +87,8 @@ export class SynthesizedStack {
         return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${resource.function_name}`;
       case 'aws_cloudwatch_log_group':
         return `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${resource.name}`;
+      case 'aws_iam_openid_connect_provider':
+        return `arn:aws:iam::${ACCOUNT}:oidc-provider/${String(resource.url).replace(/^https:\/\//, '')}`;
       default:
         throw new Error(`no ARN rule for ${type}`);
     }
