@@ -7,6 +7,7 @@ import { IamFunctionUrl } from './iam-function-url';
 import { FunctionUrlInvokeGrant, InvokeGrantee } from './invoke-grant';
 import { PolicyConditions, PolicyStatement, mergeConditions, policyDocument, renderPolicy } from './policy-document';
 import { EXTERNAL_ID, MANAGED_POLICY_ARN, PropChecker } from './prop-validation';
+import { RolesAnywhereTrust, X509TrustOptions, checkX509Trust } from './roles-anywhere-trust';
 import { SourceNetworkOptions, checkSourceNetwork, sourceNetworkAlternatives } from './source-network';
 import { BoundWebIdentityTrust, WebIdentityTrust, isWebIdentityTrust, webIdentityStatement } from './web-identity-trust';
 
@@ -44,6 +45,13 @@ export interface FunctionInvokerRoleOptions {
    * @default - none
    */
   readonly trustedWebIdentities?: WebIdentityTrust[];
+  /**
+   * Holders of an X.509 certificate of your CA that may assume the role through IAM Roles
+   * Anywhere: a trust anchor (existing, or created from your CA bundle), a profile for this role,
+   * and a trust statement for the allowed certificate common names.
+   * @default - no Roles Anywhere trust
+   */
+  readonly trustedX509?: X509TrustOptions;
 }
 
 export interface FunctionInvokerRoleProps extends FunctionInvokerRoleOptions {
@@ -68,10 +76,15 @@ export class FunctionInvokerRole extends Construct implements InvokeGrantee {
   readonly policyArn: string;
   readonly externalId?: string;
   readonly maxSessionDuration: number;
+  /** ARN of the Roles Anywhere profile that maps to this role; set with `trustedX509`. */
+  readonly rolesAnywhereProfileArn?: string;
+  /** ARN of the trust anchor whose certificates are trusted; set with `trustedX509`. */
+  readonly rolesAnywhereTrustAnchorArn?: string;
 
   /** Trusted IAM principals by ARN, with the networks they must call from (undefined: any). */
   private readonly trustedPrincipals = new Map<string, SourceNetworkOptions | undefined>();
   private readonly webIdentities: BoundWebIdentityTrust[] = [];
+  private readonly rolesAnywhere?: RolesAnywhereTrust;
   private readonly grants: FunctionUrlInvokeGrant[] = [];
   // Field initializers run after super(), so the node (and its path) exists here.
   private readonly check = new PropChecker('FunctionInvokerRole', this.node.path);
@@ -96,6 +109,7 @@ export class FunctionInvokerRole extends Construct implements InvokeGrantee {
     check.list('trustedPrincipals', props.trustedPrincipals, '["arn:aws:iam::111122223333:role/on-call"]');
     check.list('functionUrls', props.functionUrls, '[functionUrl]');
     check.list('trustedWebIdentities', props.trustedWebIdentities, '[WebIdentityTrust.gitHubActions({ repository: "org/repo" })]');
+    if (props.trustedX509 !== undefined) checkX509Trust(check, 'trustedX509', props.trustedX509);
 
     for (const principal of props.trustedPrincipals ?? []) this.addTrustedPrincipal(principal);
     for (const trust of props.trustedWebIdentities ?? []) this.addTrustedWebIdentity(trust);
@@ -122,11 +136,16 @@ export class FunctionInvokerRole extends Construct implements InvokeGrantee {
     new IamRolePolicyAttachment(this, 'InvokePolicyAttachment', { role: role.name, policyArn: policy.arn });
     this.roleArn = role.arn;
     this.policyArn = policy.arn;
+    if (props.trustedX509 !== undefined) {
+      this.rolesAnywhere = new RolesAnywhereTrust(this, 'RolesAnywhere', { ...props.trustedX509, roleArn: role.arn, roleName: this.roleName });
+      this.rolesAnywhereProfileArn = this.rolesAnywhere.profileArn;
+      this.rolesAnywhereTrustAnchorArn = this.rolesAnywhere.trustAnchorArn;
+    }
 
     this.node.addValidation({
       validate: () => [
-        ...(this.trustedPrincipals.size === 0 && this.webIdentities.length === 0
-          ? ['FunctionInvokerRole has no trusted principal: pass trustedPrincipals or trustedWebIdentities, or call addTrustedPrincipal (nobody could assume it)']
+        ...(this.trustedPrincipals.size === 0 && this.webIdentities.length === 0 && this.rolesAnywhere === undefined
+          ? ['FunctionInvokerRole has no trusted principal: pass trustedPrincipals, trustedWebIdentities or trustedX509, or call addTrustedPrincipal (nobody could assume it)']
           : []),
         ...(this.grants.length === 0
           ? ['FunctionInvokerRole has no function URL to invoke: pass functionUrls or call url.grantInvokeUrl(role) (its policy would be empty)']
@@ -203,6 +222,7 @@ export class FunctionInvokerRole extends Construct implements InvokeGrantee {
         sourceNetworkAlternatives(network).map(({ sidSuffix, condition }) => assume(numbered(`AllowTrustedPrincipalsToAssume${sidSuffix}`, index), [arn], condition)),
       ),
       ...this.webIdentities.map((trust, index) => webIdentityStatement(trust, numbered('AllowWebIdentity', index))),
+      ...(this.rolesAnywhere !== undefined ? [this.rolesAnywhere.trustStatement('AllowRolesAnywhere')] : []),
     ]);
   }
 

@@ -7,6 +7,7 @@ export * from './invoker-user';
 export type { SourceNetworkOptions } from './source-network';
 export { WebIdentityTrust, GITHUB_ACTIONS_ISSUER } from './web-identity-trust';
 export type { BoundWebIdentityTrust, GitHubActionsTrustOptions, OidcTrustOptions, WebIdentityProviderOptions } from './web-identity-trust';
+export type { X509TrustOptions } from './roles-anywhere-trust';
 export * from './protected-function-url';
 export * from './policy-document';
 export { InvalidPropError } from './prop-validation';

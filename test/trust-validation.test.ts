@@ -4,6 +4,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { FunctionInvokerRole, IamFunctionUrl, InvalidPropError, ProtectedFunctionUrl, ProtectedFunctionUrlProps, WebIdentityTrust } from '../constructs';
 import { synthStack } from './support/synthesized-stack';
 import { useTempDir } from './support/temp-dir';
+import { TEST_CA_CERTIFICATE, TEST_LEAF_CERTIFICATE } from './support/test-certificates';
 
 /**
  * The unsafe or impossible trust shapes are refused when the construct is created, before anything
@@ -13,6 +14,7 @@ import { useTempDir } from './support/temp-dir';
 const temp = useTempDir('trust-validation-');
 const ACCOUNT = '111122223333';
 const GITHUB = 'https://token.actions.githubusercontent.com';
+const ANCHOR = `arn:aws:rolesanywhere:us-east-1:${ACCOUNT}:trust-anchor/0123abcd-0123-4567-89ab-0123456789ab`;
 
 /** Builds ProtectedFunctionUrl bad/P with `props`; returns the error it throws. */
 function refusal(props: Partial<ProtectedFunctionUrlProps>): Error {
@@ -29,6 +31,7 @@ function refusal(props: Partial<ProtectedFunctionUrlProps>): Error {
 
 const github = (options: Record<string, unknown>) => ({ createInvokerUser: false, trustedWebIdentities: [WebIdentityTrust.gitHubActions(options as never)] });
 const oidc = (options: Record<string, unknown>) => ({ createInvokerUser: false, trustedWebIdentities: [WebIdentityTrust.oidc({ issuerUrl: 'https://gitlab.example.com', audiences: ['gitlab'], ...options } as never)] });
+const x509 = (options: Record<string, unknown>) => ({ createInvokerUser: false, trustedX509: { commonNames: ['batch'], ...options } as never });
 
 // [case, props, prop named, value shown, rule]
 const CASES: [string, Partial<ProtectedFunctionUrlProps>, string, string, RegExp][] = [
@@ -64,6 +67,15 @@ const CASES: [string, Partial<ProtectedFunctionUrlProps>, string, string, RegExp
   ['a thumbprint that is not SHA-1 hex', github({ repository: 'a/b', thumbprints: ['abc'] }), 'trustedWebIdentities[0].thumbprints[0]', '"abc"', /40 hex digits/],
   ['thumbprints of an existing provider', github({ repository: 'a/b', createProvider: false, thumbprints: ['6938fd4d98bab03faadb97b34396831e3780aea1'] }), 'trustedWebIdentities[0].thumbprints', 'an array of 1', /existing provider/],
   ['something else in trustedWebIdentities', { createInvokerUser: false, trustedWebIdentities: ['repo:a/b:*' as never] }, 'trustedWebIdentities[0]', '"repo:a/b:*"', /must be a WebIdentityTrust/],
+  // Roles Anywhere
+  ['neither an anchor nor a CA bundle', x509({}), 'trustedX509.trustAnchorArn is missing', 'exactly one', /certificateBundle/],
+  ['both an anchor and a CA bundle', x509({ trustAnchorArn: ANCHOR, certificateBundle: TEST_CA_CERTIFICATE }), 'trustedX509.trustAnchorArn', 'trust-anchor/0123abcd', /cannot be combined with certificateBundle/],
+  ['a malformed trust anchor ARN', x509({ trustAnchorArn: 'arn:aws:rolesanywhere:us-east-1:111122223333:profile/x' }), 'trustedX509.trustAnchorArn', ':profile/x', /trust anchor ARN/],
+  ['a leaf certificate as CA bundle', x509({ certificateBundle: TEST_LEAF_CERTIFICATE }), 'trustedX509.certificateBundle certificate 1', 'CN=payments-batch', /must be a CA certificate/],
+  ['a CA bundle without a certificate', x509({ certificateBundle: 'not a certificate' }), 'trustedX509.certificateBundle', '17 characters', /PEM certificates/],
+  ['no common name', x509({ trustAnchorArn: ANCHOR, commonNames: [] }), 'trustedX509.commonNames', 'an array of 0', /every certificate of the anchor/],
+  ['a wildcard common name', x509({ trustAnchorArn: ANCHOR, commonNames: ['batch-*'] }), 'trustedX509.commonNames[0]', '"batch-*"', /must be exact/],
+  ['a profile name Roles Anywhere refuses', x509({ trustAnchorArn: ANCHOR, profileName: 'a.b' }), 'trustedX509.profileName', '"a.b"', /letters, digits, spaces, - and _/],
   // The invoker user's networks
   ['a source IP without a prefix length', { allowedSourceIps: ['203.0.113.7'] }, 'allowedSourceIps[0]', '"203.0.113.7"', /CIDR range such as/],
   ['a /0 source range', { allowedSourceIps: ['0.0.0.0/0'] }, 'allowedSourceIps[0]', '"0.0.0.0/0"', /allows every address/],
@@ -82,6 +94,15 @@ describe('unsafe or impossible trusts are refused at construction, naming the co
     expect(message).toContain(prop);
     expect(message).toContain(shown);
     expect(message).toMatch(rule);
+  });
+
+  it('a role with only web identities or only a Roles Anywhere trust needs no user and no trusted principal', () => {
+    expect(() =>
+      synthStack((s) => {
+        new ProtectedFunctionUrl(s, 'A', { function: 'a', namePrefix: 'a-', ...github({ repository: 'my-org/deploy', ref: 'refs/heads/main' }) });
+        new ProtectedFunctionUrl(s, 'B', { function: 'b', namePrefix: 'b-', ...x509({ certificateBundle: TEST_CA_CERTIFICATE }) });
+      }),
+    ).not.toThrow();
   });
 
   it('a whole organization, or a wider owner of another issuer, is accepted when declared', () => {
