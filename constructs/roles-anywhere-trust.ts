@@ -57,7 +57,7 @@ export class RolesAnywhereTrust extends Construct {
 
   constructor(scope: Construct, id: string, props: RolesAnywhereTrustProps) {
     super(scope, id);
-    const defaultName = props.roleName.replace(/[^ a-zA-Z0-9_-]/g, '-');
+    const defaultName = isUnresolved(props.roleName) ? props.roleName : props.roleName.replace(/[^ a-zA-Z0-9_-]/g, '-');
     this.commonNames = [...props.commonNames];
     if (props.trustAnchorArn !== undefined) {
       this.trustAnchorArn = props.trustAnchorArn;

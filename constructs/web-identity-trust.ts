@@ -146,18 +146,19 @@ export class WebIdentityTrust {
     check.boolean(`${at}localIssuer`, options.localIssuer);
     const local = options.localIssuer ?? false;
 
-    const issuerUrl = options.issuerUrl ?? (github && options.providerArn === undefined ? GITHUB_ACTIONS_ISSUER : undefined);
+    // A literal provider ARN names its issuer; otherwise GitHub's preset assumes GitHub's issuer.
+    const arnNamesIssuer = options.providerArn !== undefined && !isUnresolved(options.providerArn);
+    const issuerUrl = options.issuerUrl ?? (github && !arnNamesIssuer ? GITHUB_ACTIONS_ISSUER : undefined);
     const fromUrl = issuerUrl === undefined ? undefined : parseIssuerUrl(check, `${at}issuerUrl`, issuerUrl, local);
     const fromArn = options.providerArn === undefined ? undefined : parseProviderArn(check, `${at}providerArn`, options.providerArn, local);
     const issuer: OidcIssuer | undefined = fromUrl ?? fromArn;
     if (issuer === undefined) {
-      check.fail(`${at}issuerUrl`, undefined, 'must be given, or providerArn (the issuer names the condition keys, <host/path>:aud and :sub)');
+      check.fail(`${at}issuerUrl`, undefined, options.providerArn === undefined
+        ? 'must be given, or providerArn (the issuer names the condition keys, <host/path>:aud and :sub)'
+        : 'must be given when providerArn is a Terraform reference (the condition keys are named after the issuer)');
     }
     if (fromUrl !== undefined && fromArn !== undefined && fromArn.claimKeyPrefix !== fromUrl.claimKeyPrefix) {
       check.fail(`${at}providerArn`, options.providerArn, `must name the provider of issuerUrl (oidc-provider/${fromUrl.claimKeyPrefix})`);
-    }
-    if (fromArn === undefined && isUnresolved(options.providerArn)) {
-      check.fail(`${at}issuerUrl`, undefined, 'must be given when providerArn is a Terraform reference (the condition keys are named after the issuer)');
     }
 
     let providerArn: string;

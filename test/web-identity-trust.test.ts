@@ -114,6 +114,17 @@ describe('the trust policy of web-identity callers', () => {
     });
   });
 
+  it('takes a Terraform reference as providerArn, with the condition keys of the issuer URL (GitHub\'s by default)', () => {
+    const stack = synthStack((s) => {
+      new ProtectedFunctionUrl(s, 'Api', { function: 'fn', createInvokerUser: false, trustedWebIdentities: [WebIdentityTrust.gitHubActions({ repository: 'my-org/deploy', providerArn: '${var.github_provider_arn}' })] });
+    });
+    expect(stack.resources('aws_iam_openid_connect_provider')).toEqual({});
+    expect(JSON.parse(stack.only('aws_iam_role').assume_role_policy).Statement[0]).toMatchObject({
+      Principal: { Federated: '${var.github_provider_arn}' },
+      Condition: { StringLike: { [`${GITHUB}:sub`]: 'repo:my-org/deploy:*' } },
+    });
+  });
+
   it('accepts a loopback issuer with a port in local mode, over http only through a provider ARN', () => {
     const stack = synthStack((s) => {
       new ProtectedFunctionUrl(s, 'Api', { function: 'fn', createInvokerUser: false, trustedWebIdentities: [WebIdentityTrust.gitHubActions({ repository: 'my-org/deploy', issuerUrl: 'https://127.0.0.1:8443', localIssuer: true })] });
