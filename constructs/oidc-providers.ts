@@ -57,8 +57,8 @@ export class OidcProviders extends Construct {
     const thumbprintUnion = new Set([...provider.thumbprints, ...(thumbprints ?? []).map((t) => t.toLowerCase())]);
     if (audienceUnion.size > 100) check.fail(`${at}audiences`, audiences, `would give the provider of ${issuer.url} more than 100 client IDs (IAM's quota), counting the other trusts of this stack`);
     if (thumbprintUnion.size > 5) check.fail(`${at}thumbprints`, thumbprints, `would give the provider of ${issuer.url} more than 5 thumbprints (IAM's quota), counting the other trusts of this stack`);
-    audiences.forEach((audience) => provider.audiences.add(audience));
-    thumbprintUnion.forEach((thumbprint) => provider.thumbprints.add(thumbprint));
+    for (const audience of audiences) provider.audiences.add(audience);
+    for (const thumbprint of thumbprintUnion) provider.thumbprints.add(thumbprint);
     return provider.arn;
   }
 

@@ -142,11 +142,11 @@ function checkCaBundle(check: PropChecker, prop: string, pem: string): void {
     check.fail(prop, typeof pem === 'string' ? `${pem.length} characters` : pem, 'must be 1 to 8,000 characters of PEM certificates (-----BEGIN CERTIFICATE-----)');
   }
   blocks.forEach((block, index) => {
-    let certificate: X509Certificate;
+    let certificate: X509Certificate | undefined;
     try {
       certificate = new X509Certificate(block);
     } catch {
-      return check.fail(`${prop} certificate ${index + 1}`, 'its PEM text', 'cannot be read as an X.509 certificate');
+      check.fail(`${prop} certificate ${index + 1}`, 'its PEM text', 'cannot be read as an X.509 certificate');
     }
     if (!certificate.ca) check.fail(`${prop} certificate ${index + 1}`, certificate.subject.replace(/\n/g, ', '), 'must be a CA certificate (basic constraints CA:TRUE): Roles Anywhere trusts the certificates a CA issues, not a leaf certificate');
   });

@@ -59,10 +59,13 @@ export function checkSourceNetwork(check: PropChecker, options: SourceNetworkOpt
     // IAM quotas: a user's inline policies and a role's trust policy hold 2,048 characters by default.
     if (list.length > 20) check.fail(prop, list, `may hold at most 20 entries (IAM limits a trust policy and a user's inline policies to 2,048 characters)`);
   }
-  ips?.forEach((cidr, index) => checkPublicCidr(check, `${at}allowedSourceIps[${index}]`, cidr));
+  ips?.forEach((cidr, index) => {
+    checkPublicCidr(check, `${at}allowedSourceIps[${index}]`, cidr);
+  });
   endpoints?.forEach((id, index) => {
-    if (isUnresolved(id)) return;
-    if (typeof id !== 'string' || !VPC_ENDPOINT_ID.test(id)) check.fail(`${at}allowedVpcEndpoints[${index}]`, id, 'must be a VPC endpoint id: "vpce-" and 8 or 17 lowercase hex digits');
+    if (!isUnresolved(id) && (typeof id !== 'string' || !VPC_ENDPOINT_ID.test(id))) {
+      check.fail(`${at}allowedVpcEndpoints[${index}]`, id, 'must be a VPC endpoint id: "vpce-" and 8 or 17 lowercase hex digits');
+    }
   });
 }
 
