@@ -5,8 +5,11 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import type { IamFunctionUrl } from './iam-function-url';
 import type { FunctionUrlInvokeGrant, InvokeGrantee } from './invoke-grant';
-import { type PolicyStatement, policyDocument, renderPolicy } from './policy-document';
+import { type PolicyConditions, type PolicyStatement, mergeConditions, policyDocument, renderPolicy } from './policy-document';
 import { EXTERNAL_ID, MANAGED_POLICY_ARN, PropChecker } from './prop-validation';
+import { RolesAnywhereTrust, type X509TrustOptions, checkX509Trust } from './roles-anywhere-trust';
+import { type SourceNetworkOptions, checkSourceNetwork, sourceNetworkAlternatives } from './source-network';
+import { type BoundWebIdentityTrust, type WebIdentityTrust, isWebIdentityTrust, webIdentityStatement } from './web-identity-trust';
 
 /** Settings of the role session that callers must or may use; shared with the composite. */
 export interface FunctionInvokerRoleOptions {
@@ -35,6 +38,20 @@ export interface FunctionInvokerRoleOptions {
   readonly permissionsBoundary?: string;
   /** @default - no tags */
   readonly tags?: Record<string, string>;
+  /**
+   * Holders of OIDC tokens that may assume the role with `sts:AssumeRoleWithWebIdentity`, with no
+   * AWS key at all: `WebIdentityTrust.gitHubActions({ repository: 'org/repo' })`,
+   * `WebIdentityTrust.oidc({ issuerUrl, audiences, subjects })`. More with `addTrustedWebIdentity`.
+   * @default - none
+   */
+  readonly trustedWebIdentities?: WebIdentityTrust[];
+  /**
+   * Holders of an X.509 certificate of your CA that may assume the role through IAM Roles
+   * Anywhere: a trust anchor (existing, or created from your CA bundle), a profile for this role,
+   * and a trust statement for the allowed certificate common names.
+   * @default - no Roles Anywhere trust
+   */
+  readonly trustedX509?: X509TrustOptions;
 }
 
 export interface FunctionInvokerRoleProps extends FunctionInvokerRoleOptions {
@@ -59,8 +76,15 @@ export class FunctionInvokerRole extends Construct implements InvokeGrantee {
   readonly policyArn: string;
   readonly externalId?: string;
   readonly maxSessionDuration: number;
+  /** ARN of the Roles Anywhere profile that maps to this role; set with `trustedX509`. */
+  readonly rolesAnywhereProfileArn?: string;
+  /** ARN of the trust anchor whose certificates are trusted; set with `trustedX509`. */
+  readonly rolesAnywhereTrustAnchorArn?: string;
 
-  private readonly trustedPrincipals: string[] = [];
+  /** Trusted IAM principals by ARN, with the networks they must call from (undefined: any). */
+  private readonly trustedPrincipals = new Map<string, SourceNetworkOptions | undefined>();
+  private readonly webIdentities: BoundWebIdentityTrust[] = [];
+  private readonly rolesAnywhere?: RolesAnywhereTrust;
   private readonly grants: FunctionUrlInvokeGrant[] = [];
   // Field initializers run after super(), so the node (and its path) exists here.
   private readonly check = new PropChecker('FunctionInvokerRole', this.node.path);
@@ -91,8 +115,11 @@ export class FunctionInvokerRole extends Construct implements InvokeGrantee {
     check.tags('tags', props.tags);
     check.list('trustedPrincipals', props.trustedPrincipals, '["arn:aws:iam::111122223333:role/on-call"]');
     check.list('functionUrls', props.functionUrls, '[functionUrl]');
+    check.list('trustedWebIdentities', props.trustedWebIdentities, '[WebIdentityTrust.gitHubActions({ repository: "org/repo" })]');
+    if (props.trustedX509 !== undefined) checkX509Trust(check, 'trustedX509', props.trustedX509);
 
     for (const principal of props.trustedPrincipals ?? []) this.addTrustedPrincipal(principal);
+    for (const trust of props.trustedWebIdentities ?? []) this.addTrustedWebIdentity(trust);
     for (const url of props.functionUrls ?? []) this.grantUrl(url);
 
     check.uniqueIamName(this, 'role', props.roleName !== undefined ? 'roleName' : 'namePrefix + roleName', this.roleName);
@@ -116,11 +143,22 @@ export class FunctionInvokerRole extends Construct implements InvokeGrantee {
     new IamRolePolicyAttachment(this, 'InvokePolicyAttachment', { role: role.name, policyArn: policy.arn });
     this.roleArn = role.arn;
     this.policyArn = policy.arn;
+    if (props.trustedX509 !== undefined) {
+      this.rolesAnywhere = new RolesAnywhereTrust(this, 'RolesAnywhere', {
+        ...props.trustedX509,
+        roleArn: role.arn,
+        roleName: this.roleName,
+      });
+      this.rolesAnywhereProfileArn = this.rolesAnywhere.profileArn;
+      this.rolesAnywhereTrustAnchorArn = this.rolesAnywhere.trustAnchorArn;
+    }
 
     this.node.addValidation({
       validate: () => [
-        ...(this.trustedPrincipals.length === 0
-          ? ['FunctionInvokerRole has no trusted principal: pass trustedPrincipals or call addTrustedPrincipal (nobody could assume it)']
+        ...(this.trustedPrincipals.size === 0 && this.webIdentities.length === 0 && this.rolesAnywhere === undefined
+          ? [
+              'FunctionInvokerRole has no trusted principal: pass trustedPrincipals, trustedWebIdentities or trustedX509, or call addTrustedPrincipal (nobody could assume it)',
+            ]
           : []),
         ...(this.grants.length === 0
           ? [
@@ -131,10 +169,36 @@ export class FunctionInvokerRole extends Construct implements InvokeGrantee {
     });
   }
 
-  /** Lets one more IAM principal (by ARN) assume this role. Adding the same ARN twice is a no-op. */
-  addTrustedPrincipal(principalArn: string): void {
+  /**
+   * Lets one more IAM principal (by ARN) assume this role; with `network`, only from those IP
+   * ranges or VPC endpoints. Adding the same ARN twice is a no-op; with other networks, an error.
+   */
+  addTrustedPrincipal(principalArn: string, network?: SourceNetworkOptions): void {
     this.check.principalArn('trustedPrincipals', principalArn);
-    if (!this.trustedPrincipals.includes(principalArn)) this.trustedPrincipals.push(principalArn);
+    checkSourceNetwork(this.check, network);
+    const restricted = network?.allowedSourceIps !== undefined || network?.allowedVpcEndpoints !== undefined ? network : undefined;
+    if (this.trustedPrincipals.has(principalArn)) {
+      if (JSON.stringify(this.trustedPrincipals.get(principalArn)) !== JSON.stringify(restricted)) {
+        this.check.fail(
+          'trustedPrincipals',
+          principalArn,
+          'is trusted already with other allowed networks (one principal, one set of networks)',
+        );
+      }
+      return;
+    }
+    this.trustedPrincipals.set(principalArn, restricted === undefined ? undefined : { ...restricted });
+  }
+
+  /**
+   * Lets the holders of the tokens `trust` describes assume this role (AssumeRoleWithWebIdentity).
+   * Its options are checked here; its issuer's OIDC provider is created (once per stack) or found.
+   */
+  addTrustedWebIdentity(trust: WebIdentityTrust): void {
+    const prop = `trustedWebIdentities[${this.webIdentities.length}]`;
+    if (!isWebIdentityTrust(trust))
+      this.check.fail(prop, trust, 'must be a WebIdentityTrust: WebIdentityTrust.gitHubActions({ … }) or WebIdentityTrust.oidc({ … })');
+    this.webIdentities.push(trust.bind(this, this.check, prop));
   }
 
   /**
@@ -168,14 +232,31 @@ export class FunctionInvokerRole extends Construct implements InvokeGrantee {
 
   /** The trust policy as data (for tests and simulators); rendered into the role at synth. */
   trustPolicy() {
-    return policyDocument([
-      {
-        Sid: 'AllowTrustedPrincipalsToAssume',
+    const externalId: PolicyConditions | undefined =
+      this.externalId !== undefined ? { StringEquals: { 'sts:ExternalId': this.externalId } } : undefined;
+    const assume = (Sid: string, principals: string[], network?: PolicyConditions): PolicyStatement => {
+      const Condition = mergeConditions(network, externalId);
+      return {
+        Sid,
         Effect: 'Allow',
-        Principal: { AWS: this.trustedPrincipals.length === 1 ? this.trustedPrincipals[0] : [...this.trustedPrincipals] },
+        Principal: { AWS: principals.length === 1 ? principals[0] : principals },
         Action: 'sts:AssumeRole',
-        ...(this.externalId !== undefined ? { Condition: { StringEquals: { 'sts:ExternalId': this.externalId } } } : {}),
-      },
+        ...(Condition !== undefined ? { Condition } : {}),
+      };
+    };
+    const anywhere = [...this.trustedPrincipals].filter(([, network]) => network === undefined).map(([arn]) => arn);
+    const restricted = [...this.trustedPrincipals].filter(([, network]) => network !== undefined);
+    const numbered = (sid: string, index: number) => (index === 0 ? sid : `${sid}${index + 1}`);
+    return policyDocument([
+      ...(anywhere.length > 0 ? [assume('AllowTrustedPrincipalsToAssume', anywhere)] : []),
+      // One statement per allowed network: a call has aws:SourceIp or aws:SourceVpce, never both.
+      ...restricted.flatMap(([arn, network], index) =>
+        sourceNetworkAlternatives(network).map(({ sidSuffix, condition }) =>
+          assume(numbered(`AllowTrustedPrincipalsToAssume${sidSuffix}`, index), [arn], condition),
+        ),
+      ),
+      ...this.webIdentities.map((trust, index) => webIdentityStatement(trust, numbered('AllowWebIdentity', index))),
+      ...(this.rolesAnywhere !== undefined ? [this.rolesAnywhere.trustStatement('AllowRolesAnywhere')] : []),
     ]);
   }
 

@@ -3,10 +3,16 @@ import { IamAccessKey } from '@cdktf/provider-aws/lib/iam-access-key';
 import { IamUser } from '@cdktf/provider-aws/lib/iam-user';
 import { IamUserPolicy } from '@cdktf/provider-aws/lib/iam-user-policy';
 import type { FunctionInvokerRole } from './function-invoker-role';
-import { policyDocument, renderPolicy } from './policy-document';
+import { type PolicyStatement, policyDocument, renderPolicy } from './policy-document';
 import { MANAGED_POLICY_ARN, PropChecker, isUnresolved } from './prop-validation';
+import { type SourceNetworkOptions, checkSourceNetwork, sourceNetworkAlternatives } from './source-network';
 
-export interface InvokerUserOptions {
+/**
+ * The user's settings. `allowedSourceIps` / `allowedVpcEndpoints` (from SourceNetworkOptions)
+ * narrow where its long-lived key works: both its AssumeRole right and the role's trust in it
+ * then hold the condition, so a leaked key is useless elsewhere.
+ */
+export interface InvokerUserOptions extends SourceNetworkOptions {
   /** Prepended to the user and policy names. @default - no prefix */
   readonly namePrefix?: string;
   /** @default "lambda_invoker" */
@@ -73,6 +79,7 @@ export class InvokerUser extends Construct {
       'a managed policy ARN (arn:<partition>:iam::<account or "aws">:policy/<name>)',
     );
     check.tags('tags', props.tags);
+    checkSourceNetwork(check, props);
     if (props.pgpKey !== undefined) {
       if (!createAccessKey)
         check.fail('pgpKey', props.pgpKey, 'needs createAccessKey: true (there is no secret to encrypt without an access key)');
@@ -89,14 +96,38 @@ export class InvokerUser extends Construct {
       tags: props.tags,
     });
     this.userArn = user.arn;
+    const network: SourceNetworkOptions = { allowedSourceIps: props.allowedSourceIps, allowedVpcEndpoints: props.allowedVpcEndpoints };
+    const assumeRole: PolicyStatement = {
+      Sid: 'AssumeFunctionInvokerRoleOnly',
+      Effect: 'Allow',
+      Action: 'sts:AssumeRole',
+      Resource: props.role.roleArn,
+    };
+    const alternatives = sourceNetworkAlternatives(network);
+    if (alternatives.length > 0 && props.role.addTrustedPrincipal.length < 2) {
+      // A role of an older copy of this package would drop the networks from its trust policy.
+      check.fail(
+        'role',
+        props.role,
+        'cannot restrict its trust by network (it comes from an older copy of lambda-url-iam): allowedSourceIps and allowedVpcEndpoints need the same copy',
+      );
+    }
     new IamUserPolicy(this, 'AssumeRolePolicy', {
       name: `${prefix}AssumeFunctionInvokerRole`,
       user: user.name,
       policy: renderPolicy(
-        policyDocument([{ Sid: 'AssumeFunctionInvokerRoleOnly', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: props.role.roleArn }]),
+        policyDocument(
+          alternatives.length === 0
+            ? [assumeRole]
+            : alternatives.map(({ sidSuffix, condition }) => ({
+                ...assumeRole,
+                Sid: `AssumeFunctionInvokerRole${sidSuffix}`,
+                Condition: condition,
+              })),
+        ),
       ),
     });
-    props.role.addTrustedPrincipal(user.arn);
+    props.role.addTrustedPrincipal(user.arn, network);
 
     if (createAccessKey) {
       const key = new IamAccessKey(this, 'AccessKey', { user: user.name, pgpKey: props.pgpKey });

@@ -16,6 +16,8 @@ export type PolicyConditions = Record<string, Record<string, string | string[]>>
 export interface PolicyPrincipal {
   readonly AWS?: string | string[];
   readonly Service?: string | string[];
+  /** An IAM OIDC (or SAML) provider ARN: who may call AssumeRoleWithWebIdentity. */
+  readonly Federated?: string | string[];
 }
 
 export interface PolicyStatement {
@@ -34,6 +36,25 @@ export interface PolicyDocument {
 
 export function policyDocument(statements: PolicyStatement[]): PolicyDocument {
   return { Version: '2012-10-17', Statement: statements };
+}
+
+/**
+ * Joins condition blocks into one. Every key of a statement's condition must hold (AND), so two
+ * blocks that use the same operator are merged key by key; a key given twice is a programming error.
+ */
+export function mergeConditions(...blocks: (PolicyConditions | undefined)[]): PolicyConditions | undefined {
+  const merged: Record<string, Record<string, string | string[]>> = {};
+  for (const block of blocks) {
+    for (const [operator, keys] of Object.entries(block ?? {})) {
+      merged[operator] ??= {};
+      const into = merged[operator];
+      for (const [key, value] of Object.entries(keys)) {
+        if (key in into) throw new Error(`condition key ${key} is set twice under ${operator}`);
+        into[key] = value;
+      }
+    }
+  }
+  return Object.keys(merged).length === 0 ? undefined : merged;
 }
 
 /** Serializes a policy for a Terraform string attribute (`policy`, `assume_role_policy`). */

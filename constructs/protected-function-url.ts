@@ -4,6 +4,7 @@ import { FunctionInvokerRole, type FunctionInvokerRoleOptions } from './function
 import { IamFunctionUrl, type IamFunctionUrlProps } from './iam-function-url';
 import { InvokerUser } from './invoker-user';
 import { PropChecker } from './prop-validation';
+import type { SourceNetworkOptions } from './source-network';
 
 /** Names of the outputs `ProtectedFunctionUrl` declares (they are construct ids, so stable). */
 export const PROTECTED_FUNCTION_URL_OUTPUTS = {
@@ -17,14 +18,21 @@ export const PROTECTED_FUNCTION_URL_OUTPUTS = {
   accessKeyId: 'invoker_access_key_id',
   secretAccessKey: 'invoker_secret_access_key',
   encryptedSecretAccessKey: 'invoker_encrypted_secret_access_key',
+  rolesAnywhereProfileArn: 'roles_anywhere_profile_arn',
+  rolesAnywhereTrustAnchorArn: 'roles_anywhere_trust_anchor_arn',
 } as const;
 
-export interface ProtectedFunctionUrlProps extends IamFunctionUrlProps, FunctionInvokerRoleOptions {
+/**
+ * `allowedSourceIps` / `allowedVpcEndpoints` (SourceNetworkOptions) narrow where the invoker
+ * user's key works; they need the user.
+ */
+export interface ProtectedFunctionUrlProps extends IamFunctionUrlProps, FunctionInvokerRoleOptions, SourceNetworkOptions {
   /** @default "lambda_invoker" */
   readonly userName?: string;
   /**
    * Create the invoker user (with its access key). Turn off when only `trustedPrincipals` (your
-   * own roles, SSO users, another account) should assume the role.
+   * own roles, SSO users, another account), `trustedWebIdentities` or `trustedX509` callers
+   * should assume the role: then no IAM user and no long-lived key exist at all.
    * @default true
    */
   readonly createInvokerUser?: boolean;
@@ -67,14 +75,18 @@ export class ProtectedFunctionUrl extends Construct {
     check.list('crossAccountInvokers', props.crossAccountInvokers, '["arn:aws:iam::111122223333:role/partner"]');
     const createUser = props.createInvokerUser ?? true;
     if (!createUser) {
-      if ((props.trustedPrincipals ?? []).length === 0) {
+      if (
+        (props.trustedPrincipals ?? []).length === 0 &&
+        (props.trustedWebIdentities ?? []).length === 0 &&
+        props.trustedX509 === undefined
+      ) {
         check.fail(
           'trustedPrincipals',
           props.trustedPrincipals ?? [],
-          'must name at least one principal when createInvokerUser is false (nobody could assume the role)',
+          'must name at least one principal when createInvokerUser is false and there are no trustedWebIdentities or trustedX509 (nobody could assume the role)',
         );
       }
-      for (const prop of ['userName', 'pgpKey', 'createAccessKey'] as const) {
+      for (const prop of ['userName', 'pgpKey', 'createAccessKey', 'allowedSourceIps', 'allowedVpcEndpoints'] as const) {
         if (props[prop] !== undefined)
           check.fail(prop, props[prop], 'has no effect when createInvokerUser is false: remove it, or create the user');
       }
@@ -94,6 +106,8 @@ export class ProtectedFunctionUrl extends Construct {
         pgpKey: props.pgpKey,
         permissionsBoundary: props.permissionsBoundary,
         tags: props.tags,
+        allowedSourceIps: props.allowedSourceIps,
+        allowedVpcEndpoints: props.allowedVpcEndpoints,
       });
     }
     for (const principal of props.crossAccountInvokers ?? []) this.functionUrl.allowCrossAccountInvoker(principal);
@@ -110,6 +124,18 @@ export class ProtectedFunctionUrl extends Construct {
     output(names.roleArn, this.role.roleArn, 'Role to assume (sts:AssumeRole) before calling the URL.');
     output(names.maxSessionDuration, this.role.maxSessionDuration, 'Longest session (seconds) AssumeRole may ask for.');
     if (this.role.externalId !== undefined) output(names.externalId, this.role.externalId, 'sts:ExternalId that AssumeRole must present.');
+    if (this.role.rolesAnywhereProfileArn !== undefined && this.role.rolesAnywhereTrustAnchorArn !== undefined) {
+      output(
+        names.rolesAnywhereProfileArn,
+        this.role.rolesAnywhereProfileArn,
+        'Roles Anywhere profile for aws_signing_helper --profile-arn.',
+      );
+      output(
+        names.rolesAnywhereTrustAnchorArn,
+        this.role.rolesAnywhereTrustAnchorArn,
+        'Roles Anywhere trust anchor for aws_signing_helper --trust-anchor-arn.',
+      );
+    }
     const user = this.user;
     if (user === undefined) return;
     output(names.userName, user.userName, 'IAM user whose only right is to assume the role.');

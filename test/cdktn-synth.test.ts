@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emitCdktnEntry, renameForCdktn, UnrenamableSpecifierError } from '../scripts/build-cdktn';
-import { loadTarget, SCENARIO_PARTNER, synthScenario } from './support/framework-targets';
+import { loadTarget, SCENARIO_PARTNER, synthScenario, synthTrustScenario } from './support/framework-targets';
 import { useTempDir } from './support/temp-dir';
 
 /**
@@ -124,6 +124,28 @@ describe('the cdktf and cdktn entries synthesize the same stack', () => {
       /^InvalidPropError: FunctionInvokerRole at Stack\/Reports\/InvokerRole: namePrefix \+ roleName must differ/,
     );
     expect(refusals[1]).toEqual(refusals[0]);
+  });
+});
+
+describe('the cdktf and cdktn entries synthesize the same trusts: web identity, Roles Anywhere, narrowed key', () => {
+  const fromCdktf = synthTrustScenario(loadTarget('cdktf'));
+  const fromCdktn = synthTrustScenario(loadTarget('cdktn'));
+
+  it('has the OIDC provider, its lookup, the trust anchor and the profile in both', () => {
+    for (const stack of [fromCdktf, fromCdktn]) {
+      expect(Object.keys(stack.resources('aws_iam_openid_connect_provider'))).toHaveLength(1);
+      expect(Object.keys(stack.json.data.aws_iam_openid_connect_provider)).toHaveLength(1);
+      expect(Object.keys(stack.resources('aws_rolesanywhere_trust_anchor'))).toHaveLength(1);
+      expect(Object.keys(stack.resources('aws_rolesanywhere_profile'))).toHaveLength(1);
+    }
+  });
+
+  it('differs only in the provider version', () => {
+    expect(differences(fromCdktf.json, fromCdktn.json)).toEqual([
+      `//.metadata.version: ${JSON.stringify(fromCdktf.json['//'].metadata.version)} -> ${JSON.stringify(fromCdktn.json['//'].metadata.version)}`,
+      `terraform.required_providers.aws.source: "aws" -> "hashicorp/aws"`,
+      `terraform.required_providers.aws.version: "5.100.0" -> ${JSON.stringify(loadTarget('cdktn').providerVersion)}`,
+    ]);
   });
 });
 

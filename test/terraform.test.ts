@@ -1,9 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { App, TerraformStack } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { ProtectedFunctionUrl, WebIdentityTrust } from '../constructs';
 import { AWS_PROVIDER_VERSION, findProviderMirror, initIfNeeded, terraform, terraformEnv } from '../scripts/terraform-cli';
-import { synthDemo } from './support/synthesized-stack';
+import { ACCOUNT, REGION, synthDemo } from './support/synthesized-stack';
 import { useTempDir } from './support/temp-dir';
+import { TEST_CA_CERTIFICATE } from './support/test-certificates';
 
 /**
  * The synthesized demo stack, checked by the real terraform and the real hashicorp/aws provider,
@@ -90,5 +94,125 @@ describe('terraform validate and plan of the demo stack', { timeout: 180_000 }, 
     expect(
       shown.planned_values.outputs[Object.keys(shown.planned_values.outputs).find((k) => k.includes('invoker_secret_access_key'))!],
     ).toMatchObject({ sensitive: true });
+  });
+});
+
+/**
+ * The callers without a long-lived key, and the narrowed key, checked the same way. Two stacks:
+ * `keyless` holds only web-identity and Roles Anywhere callers (no IAM user, no key anywhere) and
+ * is planned; `narrowed` looks an OIDC provider up (a data source, read at plan time, so AWS would
+ * be called) and is validated.
+ */
+describe('terraform validate and plan of callers without a long-lived key', { timeout: 180_000 }, () => {
+  const temp = useTempDir('tf-keyless-');
+  const dirs: Record<'keyless' | 'narrowed', string> = { keyless: '', narrowed: '' };
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    const work = temp();
+    const app = new App({ outdir: work });
+    const stack = (name: string) => {
+      const created = new TerraformStack(app, name);
+      new AwsProvider(created, 'Aws', {
+        region: REGION,
+        skipCredentialsValidation: true,
+        skipRequestingAccountId: true,
+        skipMetadataApiCheck: 'true',
+        skipRegionValidation: true,
+        endpoints: [
+          { iam: CLOSED_PORT_ENDPOINT, sts: CLOSED_PORT_ENDPOINT, lambda: CLOSED_PORT_ENDPOINT, rolesanywhere: CLOSED_PORT_ENDPOINT },
+        ],
+      });
+      return created;
+    };
+    const keyless = stack('keyless');
+    new ProtectedFunctionUrl(keyless, 'CiApi', {
+      function: 'deploy-hooks',
+      createInvokerUser: false,
+      trustedWebIdentities: [
+        WebIdentityTrust.gitHubActions({ repository: 'my-org/deploy', ref: 'refs/heads/main' }),
+        WebIdentityTrust.gitHubActions({
+          repository: 'my-org/deploy',
+          environment: 'prod',
+          thumbprints: ['6938fd4d98bab03faadb97b34396831e3780aea1'],
+        }),
+      ],
+    });
+    new ProtectedFunctionUrl(keyless, 'BatchApi', {
+      function: 'payments-batch',
+      namePrefix: 'batch-',
+      createInvokerUser: false,
+      trustedX509: { certificateBundle: TEST_CA_CERTIFICATE, commonNames: ['payments-batch'] },
+    });
+    new ProtectedFunctionUrl(stack('narrowed'), 'PartnerApi', {
+      function: 'partner',
+      allowedSourceIps: ['203.0.113.0/24', '2001:db8::/32'],
+      allowedVpcEndpoints: ['vpce-0123456789abcdef0'],
+      trustedWebIdentities: [
+        WebIdentityTrust.gitHubActions({ repository: 'my-org/partner', createProvider: false }),
+        WebIdentityTrust.oidc({
+          providerArn: `arn:aws:iam::${ACCOUNT}:oidc-provider/gitlab.example.com`,
+          audiences: ['gitlab'],
+          subjects: ['project_path:partner/sync:ref_type:branch:ref:main'],
+        }),
+      ],
+      trustedX509: {
+        trustAnchorArn: `arn:aws:rolesanywhere:${REGION}:${ACCOUNT}:trust-anchor/0123abcd-0123-4567-89ab-0123456789ab`,
+        commonNames: ['partner-sync'],
+      },
+    });
+    app.synth();
+    env = {
+      ...terraformEnv(work),
+      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      AWS_PROFILE: '',
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    };
+    for (const name of ['keyless', 'narrowed'] as const) {
+      dirs[name] = path.join(work, 'stacks', name);
+      await initIfNeeded(dirs[name], env);
+    }
+  });
+
+  it('plans web-identity and Roles Anywhere callers with one OIDC provider, no IAM user and no key, with no errors or warnings', async () => {
+    const plan = await terraform(['plan', '-json', '-input=false', '-lock=false', '-out=keyless.tfplan'], { cwd: dirs.keyless, env });
+    const messages = plan.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(messages.filter((m) => m.type === 'diagnostic').map((m) => m.diagnostic)).toEqual([]);
+    const shown = JSON.parse((await terraform(['show', '-json', 'keyless.tfplan'], { cwd: dirs.keyless, env })).stdout);
+    expect(shown.resource_changes.map((c: any) => `${c.type} ${c.change.actions.join(',')}`).sort()).toEqual(
+      [
+        ...['aws_lambda_function_url', 'aws_iam_role', 'aws_iam_policy', 'aws_iam_role_policy_attachment'].flatMap((type) => [
+          `${type} create`,
+          `${type} create`,
+        ]),
+        'aws_iam_openid_connect_provider create',
+        'aws_rolesanywhere_trust_anchor create',
+        'aws_rolesanywhere_profile create',
+      ].sort(),
+    );
+    const plannedAfter = (type: string) => shown.resource_changes.find((c: any) => c.type === type).change.after;
+    expect(plannedAfter('aws_iam_openid_connect_provider')).toMatchObject({
+      url: 'https://token.actions.githubusercontent.com',
+      client_id_list: ['sts.amazonaws.com'],
+      thumbprint_list: ['6938fd4d98bab03faadb97b34396831e3780aea1'],
+    });
+    expect(plannedAfter('aws_rolesanywhere_trust_anchor')).toMatchObject({
+      enabled: true,
+      source: [{ source_type: 'CERTIFICATE_BUNDLE', source_data: [{ x509_certificate_data: TEST_CA_CERTIFICATE }] }],
+    });
+    expect(plannedAfter('aws_rolesanywhere_profile')).toMatchObject({ name: 'batch-function_invoker', enabled: true });
+    const outputs = Object.keys(shown.planned_values.outputs);
+    expect(outputs.filter((name) => /invoker_(access_key|secret|encrypted|user_name)/.test(name))).toEqual([]);
+    expect(outputs.filter((name) => /roles_anywhere_(profile|trust_anchor)_arn/.test(name))).toHaveLength(2);
+  });
+
+  it('validates a narrowed invoker user beside a looked-up OIDC provider and an existing trust anchor', async () => {
+    const validate = JSON.parse((await terraform(['validate', '-json'], { cwd: dirs.narrowed, env })).stdout);
+    expect(validate).toMatchObject({ valid: true, error_count: 0, warning_count: 0 });
   });
 });

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type * as Constructs from '../../constructs';
 import { PROJECT_ROOT } from './leftover-guard';
 import { ACCOUNT, REGION, type SynthesizedStack, synthesizeInto } from './synthesized-stack';
+import { TEST_CA_CERTIFICATE } from './test-certificates';
 
 /**
  * The two published entries of the constructs, loaded as a user loads them: the compiled
@@ -130,6 +131,44 @@ export function synthScenario(target: FrameworkTarget, options: ScenarioOptions 
       trustedPrincipals: [`arn:aws:iam::${ACCOUNT}:role/ops-oncall`],
       permissionsBoundary: 'arn:aws:iam::aws:policy/PowerUserAccess',
       maxSessionDuration: 7200,
+    });
+    app.synth();
+  });
+}
+
+/**
+ * One app with every way in that needs no long-lived key, and the narrowed key: GitHub Actions and
+ * a generic issuer sharing the stack's OIDC providers (one created, one looked up), Roles Anywhere
+ * with a created trust anchor, and an invoker user limited to networks. Built the same way for both
+ * entries, so their synthesized JSON can be compared.
+ */
+export function synthTrustScenario(target: FrameworkTarget): SynthesizedStack {
+  const stackName = 'trusts';
+  return synthesizeInto(undefined, stackName, (outdir) => {
+    const app = new target.App({ outdir });
+    const stack = new target.TerraformStack(app, stackName);
+    new target.AwsProvider(stack, 'Aws', { region: REGION });
+    const { ProtectedFunctionUrl, WebIdentityTrust } = target.constructs;
+    new ProtectedFunctionUrl(stack as never, 'CiApi', {
+      function: 'deploy-hooks',
+      createInvokerUser: false,
+      trustedWebIdentities: [
+        WebIdentityTrust.gitHubActions({ repository: 'my-org/deploy', ref: 'refs/heads/main' }),
+        WebIdentityTrust.oidc({
+          issuerUrl: 'https://gitlab.example.com',
+          audiences: ['gitlab'],
+          subjects: ['project_path:platform/deploy:ref_type:branch:ref:release/*'],
+          createProvider: false,
+        }),
+      ],
+      trustedX509: { certificateBundle: TEST_CA_CERTIFICATE, commonNames: ['payments-batch'] },
+    });
+    new ProtectedFunctionUrl(stack as never, 'PartnerApi', {
+      function: 'partner',
+      namePrefix: 'partner-',
+      allowedSourceIps: ['203.0.113.0/24'],
+      allowedVpcEndpoints: ['vpce-0123456789abcdef0'],
+      trustedWebIdentities: [WebIdentityTrust.gitHubActions({ repository: 'my-org/partner', environment: 'prod', audiences: ['partner'] })],
     });
     app.synth();
   });

@@ -1,4 +1,5 @@
-import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { createValidatedPolicy, validateTrustPolicy } from '@cloud-copilot/iam-policy';
+import { allowedContextKeysForRequest, runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
 
 export interface SimulatedRequest {
   principal: string;
@@ -42,6 +43,55 @@ export async function simulate(request: SimulatedRequest): Promise<SimulatedDeci
     throw new Error(`simulation of ${request.action} on ${request.resource} did not run as one request: ${JSON.stringify(result)}`);
   }
   return { decision: result.overallResult, ignoredContextKeys: result.result.ignoredContextKeys ?? [] };
+}
+
+export interface WebIdentityRequest {
+  /** The IAM OIDC provider the token was checked against: the principal the trust policy must name. */
+  provider: string;
+  role: string;
+  /** The token's claims (`aud`, `sub`, …): IAM names them `<provider host/path>:<claim>`. */
+  claims: Record<string, string>;
+  /** @default "sts:AssumeRoleWithWebIdentity" */
+  action?: string;
+  trustPolicy: Record<string, unknown>;
+}
+
+/**
+ * Evaluates AssumeRoleWithWebIdentity for a token of `provider`. The simulator's action data lists
+ * the claim keys of a few issuers only (not `<issuer>:aud` or `:sub` of most), and runSimulation
+ * drops keys it does not list; so here the trust policy is validated as runSimulation would, the
+ * context holds exactly the claim keys AWS sets for that provider (IAM User Guide, "Available keys
+ * for AWS web identity federation"), and the request is evaluated as given (runUnsafeSimulation).
+ * A typo in the policy still fails the test instead of passing as "denied".
+ */
+export function simulateWebIdentity(request: WebIdentityRequest): string {
+  const [, providerPath] = /:oidc-provider\/(.+)$/.exec(request.provider) ?? [];
+  if (providerPath === undefined) throw new Error(`${request.provider} is not an IAM OIDC provider ARN`);
+  const errors = validateTrustPolicy(request.trustPolicy);
+  if (errors.length > 0) throw new Error(`invalid trust policy: ${JSON.stringify(errors)}`);
+  const contextVariables = Object.fromEntries(Object.entries(request.claims).map(([claim, value]) => [`${providerPath}:${claim}`, value]));
+  return runUnsafeSimulation(
+    {
+      request: {
+        principal: request.provider,
+        action: request.action ?? 'sts:AssumeRoleWithWebIdentity',
+        resource: { resource: request.role, accountId: request.role.split(':')[4] },
+        contextVariables,
+      },
+      identityPolicies: [],
+      // A validated policy carries its name: the unsafe engine reads it from there.
+      resourcePolicy: createValidatedPolicy(request.trustPolicy, validateTrustPolicy, { name: 'trust-policy' }),
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    {},
+  );
+}
+
+/** Whether the simulator knows `key` for `action` on `resource` (it ignores the keys it does not). */
+export async function isKnownContextKey(action: string, resource: string, key: string): Promise<boolean> {
+  const [service, name] = action.split(':');
+  return (await allowedContextKeysForRequest(service, name, resource, false, undefined)).includes(key.toLowerCase());
 }
 
 /**

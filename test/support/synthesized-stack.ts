@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -61,6 +62,11 @@ export class SynthesizedStack {
 
   resolveReferences(text: string): string {
     return text
+      .replace(/\$\{data\.aws_iam_openid_connect_provider\.([A-Za-z0-9_-]+)\.arn\}/g, (_, id: string) => {
+        const lookup = this.json.data?.aws_iam_openid_connect_provider?.[id];
+        if (lookup === undefined) throw new Error(`reference to missing data source aws_iam_openid_connect_provider.${id}`);
+        return `arn:aws:iam::${ACCOUNT}:oidc-provider/${String(lookup.url).replace(/^https:\/\//, '')}`;
+      })
       .replace(/\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.arn\}/g, (_, type: string, id: string) => this.arnOf(type, id))
       .replace(UNQUALIFIED_URL_FUNCTION_ARN, (_, id: string) => this.functionArnOfUrl(id));
   }
@@ -88,10 +94,23 @@ export class SynthesizedStack {
         return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${resource.function_name}`;
       case 'aws_cloudwatch_log_group':
         return `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${resource.name}`;
+      case 'aws_iam_openid_connect_provider':
+        return `arn:aws:iam::${ACCOUNT}:oidc-provider/${String(resource.url).replace(/^https:\/\//, '')}`;
+      // Roles Anywhere ids are UUIDs AWS chooses; one made from the logical id stands in for it.
+      case 'aws_rolesanywhere_trust_anchor':
+        return `arn:aws:rolesanywhere:${REGION}:${ACCOUNT}:trust-anchor/${standInUuid(id)}`;
+      case 'aws_rolesanywhere_profile':
+        return `arn:aws:rolesanywhere:${REGION}:${ACCOUNT}:profile/${standInUuid(id)}`;
       default:
         throw new Error(`no ARN rule for ${type}`);
     }
   }
+}
+
+/** A UUID-shaped id derived from a logical id (stable across runs). */
+export function standInUuid(logicalId: string): string {
+  const hex = createHash('sha256').update(logicalId).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
 /**
