@@ -169,7 +169,7 @@ describe('a handler cannot hold up or exhaust the stand-in', () => {
     const started = performance.now();
     const [exited, neighbour] = await Promise.all([fetch(`${urls.spy}?mode=exit`), fetch(urls.neighbour)]);
     expect(exited.status).toBe(502);
-    expect(performance.now() - started).toBeLessThan(3000); // the timeout is 10 s
+    expect(performance.now() - started).toBeLessThan(8000); // well before its 10 s timeout
     expect(neighbour.status).toBe(200);
     expect((await fetch(urls.spy)).status).toBe(200);
   });
