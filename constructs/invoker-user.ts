@@ -4,7 +4,7 @@ import { IamUser } from '@cdktf/provider-aws/lib/iam-user';
 import { IamUserPolicy } from '@cdktf/provider-aws/lib/iam-user-policy';
 import type { FunctionInvokerRole } from './function-invoker-role';
 import { type PolicyStatement, policyDocument, renderPolicy } from './policy-document';
-import { MANAGED_POLICY_ARN, PropChecker, isUnresolved } from './prop-validation';
+import { PropChecker, isUnresolved } from './prop-validation';
 import { type SourceNetworkOptions, checkSourceNetwork, sourceNetworkAlternatives } from './source-network';
 
 /**
@@ -70,14 +70,7 @@ export class InvokerUser extends Construct {
     const createAccessKey = props.createAccessKey ?? true;
     check.iamName(props.userName !== undefined ? 'userName' : 'namePrefix + userName', this.userName, 64);
     check.iamPath('path', props.path);
-    check.pattern(
-      'permissionsBoundary',
-      props.permissionsBoundary,
-      MANAGED_POLICY_ARN,
-      20,
-      2048,
-      'a managed policy ARN (arn:<partition>:iam::<account or "aws">:policy/<name>)',
-    );
+    check.managedPolicyArn('permissionsBoundary', props.permissionsBoundary);
     check.tags('tags', props.tags);
     checkSourceNetwork(check, props);
     if (props.pgpKey !== undefined) {

@@ -2,7 +2,8 @@ import { GetUserCommand, IAMClient, ListRolesCommand, ListUsersCommand } from '@
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ADMIN_KEY } from '../local-aws/server';
-import { type SeededWorld, mustSucceed, query, sdkConfig, seedWorld, xmlText, xmlValue } from './support/local-aws-fixtures';
+import { type SeededWorld, mustSucceed, query, sdkConfig, xmlText, xmlValue } from './support/local-aws-fixtures';
+import { useSeededWorld } from './support/seeded-world-hooks';
 
 /**
  * IAM over the Query protocol (local-aws/iam-api.ts and the World's IAM methods): AWS's
@@ -12,11 +13,8 @@ import { type SeededWorld, mustSucceed, query, sdkConfig, seedWorld, xmlText, xm
 
 let world: SeededWorld;
 
-beforeAll(async () => {
-  world = await seedWorld();
-});
-afterAll(async () => {
-  await world?.local.close();
+useSeededWorld((seeded) => {
+  world = seeded;
 });
 
 const account = () => world.local.world.accountId;

@@ -2,13 +2,14 @@ import { createDeflateRaw } from 'node:zlib';
 import { InvokeCommand, LambdaClient, ListFunctionUrlConfigsCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FunctionUrlClient } from '../client/function-url-client';
 import { zipFiles, zipOfDeflated } from '../constructs/zip-writer';
 import type { Principal } from '../local-aws/authorization';
 import { resourcePolicyOf } from '../local-aws/lambda-api';
 import { DEFAULT_ADMIN_KEY } from '../local-aws/server';
 import { dictionary } from '../local-aws/world-state';
-import { type SeededWorld, callApi, deployFunction, sdkConfig, sdkOutcome, seededSession, userWithKey } from './support/local-aws-fixtures';
+import { type SeededWorld, callApi, deployFunction, sdkConfig, sdkOutcome, userWithKey } from './support/local-aws-fixtures';
+import { invokeSeededUrl } from './support/local-aws-fixtures';
+import { useSeededSession } from './support/seeded-world-hooks';
 
 /**
  * Lambda's control plane and Invoke API (local-aws/lambda-api.ts, lambda-invoke-api.ts): functions,
@@ -18,24 +19,15 @@ import { type SeededWorld, callApi, deployFunction, sdkConfig, sdkOutcome, seede
 let world: SeededWorld;
 let session: AwsCredentialIdentity;
 
-beforeAll(async () => {
-  ({ world, session } = await seededSession('emulation'));
-});
-afterAll(async () => {
-  await world?.local.close();
+useSeededSession('emulation', (seeded) => {
+  ({ world, session } = seeded);
 });
 
 const account = () => world.local.world.accountId;
 const clientConfig = (credentials: AwsCredentialIdentity) => sdkConfig(world.local, credentials);
 const lambda = (credentials: AwsCredentialIdentity = DEFAULT_ADMIN_KEY) => new LambdaClient(clientConfig(credentials));
 
-const callUrl = (name: string, credentials: AwsCredentialIdentity) =>
-  new FunctionUrlClient({
-    url: world.urls[name],
-    region: 'us-east-1',
-    credentials: { getCredentials: async () => credentials },
-    retries: 0,
-  }).invoke();
+const callUrl = (name: string, credentials: AwsCredentialIdentity) => invokeSeededUrl(world, name, credentials);
 
 describe('the Lambda Invoke API', () => {
   const payload = new TextEncoder().encode(JSON.stringify({ queryStringParameters: { mode: 'bare' } }));

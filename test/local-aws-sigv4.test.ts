@@ -6,7 +6,8 @@ import { AwsV4Signer } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest, toHttpRequest } from '../client/sigv4';
 import { DEFAULT_ADMIN_KEY } from '../local-aws/server';
-import { type SeededWorld, query, rawSend, seededSession, wireUrl, xmlValue } from './support/local-aws-fixtures';
+import { type SeededWorld, query, rawSend, wireUrl, xmlValue } from './support/local-aws-fixtures';
+import { useSeededSession } from './support/seeded-world-hooks';
 
 /**
  * SigV4 as the stand-in verifies it (client/sigv4-verifier.ts, in local-aws/authorization.ts and
@@ -20,11 +21,8 @@ import { type SeededWorld, query, rawSend, seededSession, wireUrl, xmlValue } fr
 let world: SeededWorld;
 let session: AwsCredentialIdentity;
 
-beforeAll(async () => {
-  ({ world, session } = await seededSession('presigned'));
-});
-afterAll(async () => {
-  await world?.local.close();
+useSeededSession('presigned', (seeded) => {
+  ({ world, session } = seeded);
 });
 
 const urlOf = (request: HttpRequestLike) => wireUrl(world.local.endpoint, request);

@@ -149,3 +149,15 @@ export function synthDemo(env: Record<string, string> = {}, outdir?: string): Sy
     app.synth();
   });
 }
+
+/** The outputs a ProtectedFunctionUrl with an invoker user and key declares (what the client reads), sorted. */
+export const PROTECTED_URL_OUTPUTS = [
+  'function_arn',
+  'function_url',
+  'invoker_access_key_id',
+  'invoker_role_arn',
+  'invoker_secret_access_key',
+  'invoker_user_name',
+  'max_session_duration',
+  'region',
+];
