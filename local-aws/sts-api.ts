@@ -51,14 +51,7 @@ const getSessionToken: Handler = async ({ request: { params }, world, principal,
     issuedTo: root ? { kind: 'root' } : { kind: 'user', userName: principal.user.name, userId: principal.user.userId },
   };
   world.addSession(session, now);
-  return [
-    el('Credentials', [
-      el('AccessKeyId', session.accessKeyId),
-      el('SecretAccessKey', session.secretAccessKey),
-      el('SessionToken', session.sessionToken),
-      el('Expiration', session.expiration),
-    ]),
-  ];
+  return [credentialsElement(session)];
 };
 
 function newSessionKeys(
@@ -79,6 +72,16 @@ function newSessionKeys(
  * the caller's identity policies, who may assume it. Without one nobody may: AWS answers
  * AccessDenied, not NoSuchEntity, for a role that does not exist.
  */
+/** The <Credentials> element every STS operation that issues a session answers with. */
+export function credentialsElement(session: Session) {
+  return el('Credentials', [
+    el('AccessKeyId', session.accessKeyId),
+    el('SecretAccessKey', session.secretAccessKey),
+    el('SessionToken', session.sessionToken),
+    el('Expiration', session.expiration),
+  ]);
+}
+
 function assumableRole(world: World, roleArn: string): Role | undefined {
   const role = world.state.roles[roleArn.split('/').pop() ?? ''];
   return role !== undefined && role.arn === roleArn ? role : undefined;
@@ -211,12 +214,7 @@ const assumeRole: Handler = async ({ request: { params }, world, principal, now,
   };
   world.addSession(session, now);
   return [
-    el('Credentials', [
-      el('AccessKeyId', session.accessKeyId),
-      el('SecretAccessKey', session.secretAccessKey),
-      el('SessionToken', session.sessionToken),
-      el('Expiration', session.expiration),
-    ]),
+    credentialsElement(session),
     el('AssumedRoleUser', [el('AssumedRoleId', `${role.roleId}:${sessionName}`), el('Arn', session.assumedRoleArn)]),
     ...(sessionPolicies === undefined && sessionTagsToSet.length === 0
       ? []
