@@ -61,7 +61,7 @@ const getSessionToken: Handler = async ({ request: { params }, world, principal,
   ];
 };
 
-function newSessionKeys(
+export function newSessionKeys(
   now: Date,
   durationSeconds: number,
 ): Pick<Session, 'accessKeyId' | 'secretAccessKey' | 'sessionToken' | 'expiration' | 'issuedAt'> {
