@@ -31,6 +31,20 @@ const answer = async (q) => {
 };
 export const handler = async (event) => ({ ...(await answer(event.queryStringParameters ?? {})), keyId: process.env.AWS_ACCESS_KEY_ID, pid: process.pid });`;
 
+/** Another function's view of the first one's process, and a CommonJS handler requiring the SDK. */
+const SNOOP = `import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+export const handler = async (event) => {
+  const pid = event.queryStringParameters?.pid;
+  let environ;
+  try { environ = fs.readFileSync('/proc/' + pid + '/environ', 'utf8'); } catch (e) { environ = 'ERR:' + e.code; }
+  const required = typeof createRequire(process.env.LAMBDA_TASK_ROOT + '/')('@aws-sdk/client-sts').STSClient;
+  return { environ, required };
+};`;
+
+/** Functions run as users of their own only when the stand-in can switch users (root). */
+const separateUsers = process.getuid?.() === 0;
+
 let local: LocalAws;
 let clock = Date.now();
 const urls: Record<string, string> = {};
@@ -68,6 +82,7 @@ beforeAll(async () => {
     document({ ...LAMBDA_TRUST, Condition: { ArnEquals: { 'aws:SourceArn': `arn:aws:lambda:us-east-1:${ACCOUNT}:function:vendor` } } }),
   );
   urls.caller = await deployFunction(local, 'sts-caller', STS_CALLER, { settings: { Role: roleArn('caller'), Timeout: 20 } });
+  urls.snoop = await deployFunction(local, 'snoop', SNOOP, { settings: { Role: roleArn('caller'), Timeout: 20 } });
 });
 afterAll(async () => {
   await local?.close();
@@ -135,6 +150,18 @@ describe('a function calls AWS with its own role', () => {
       message: 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.',
     });
     expect(await call('caller', { assume: roleArn('reachable'), duration: '3600' })).toHaveProperty('arn');
+  });
+
+  it('keeps its session from other functions: its process environment is readable by its own user only', async () => {
+    const caller = await call('caller');
+    const snooped = await call('snoop', { pid: caller.pid });
+    if (separateUsers) expect(snooped.environ).toBe('ERR:EACCES');
+    // Without users of their own (a stand-in not run as root) functions share one user: see local-aws/README.md.
+    else expect(snooped.environ).toContain(caller.keyId);
+  });
+
+  it('finds the SDK with require() as with import', async () => {
+    expect((await call('snoop', { pid: '0' })).required).toBe('function');
   });
 
   it('gets a fresh session (and a fresh process) before the session could expire during a call', async () => {
