@@ -49,6 +49,8 @@ type Settle = (message: { ok: true; result: unknown } | { ok: false; errorType: 
 
 interface WarmProcess {
   key: string;
+  /** The key without the credentials: what a renewal leaves unchanged. */
+  configuration: string;
   child: ChildProcess;
   pending: Map<number, Settle>;
   /** Why the stand-in ended it (set before the kill), reported to the calls it was running. */
@@ -165,7 +167,7 @@ export class HandlerRunner {
     if (existing !== undefined && existing.key === key) return existing;
     if (existing !== undefined) {
       // Only the credentials changed: the calls in flight finish with the old ones.
-      if (existing.key.startsWith(`${configuration}|`)) this.retire(code.name, existing);
+      if (existing.configuration === configuration) this.retire(code.name, existing);
       else this.end(code.name, existing, { errorType: 'Runtime.ExitError', errorMessage: 'The function was updated' });
     }
 
@@ -200,7 +202,7 @@ export class HandlerRunner {
       this.separateUsers = false;
       child = start(undefined);
     }
-    const warm: WarmProcess = { key, child, pending: new Map(), codeDir };
+    const warm: WarmProcess = { key, configuration, child, pending: new Map(), codeDir };
     child.stdin!.on('error', () => undefined); // a process that died mid-write is reported by 'exit'
     child.on('error', (error) => this.fail(code.name, warm, { errorType: 'Runtime.ExitError', errorMessage: error.message }));
     child.on('exit', (exitCode, signal) => {

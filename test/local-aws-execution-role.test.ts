@@ -29,7 +29,11 @@ const answer = async (q) => {
     return { error: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
   }
 };
-export const handler = async (event) => ({ ...(await answer(event.queryStringParameters ?? {})), keyId: process.env.AWS_ACCESS_KEY_ID, pid: process.pid });`;
+export const handler = async (event) => {
+  const q = event.queryStringParameters ?? {};
+  if (q.sleep) await new Promise((resolve) => setTimeout(resolve, Number(q.sleep)));
+  return { ...(await answer(q)), keyId: process.env.AWS_ACCESS_KEY_ID, pid: process.pid };
+};`;
 
 /** Another function's view of the first one's process, and a CommonJS handler requiring the SDK. */
 const SNOOP = `import * as fs from 'node:fs';
@@ -177,5 +181,21 @@ describe('a function calls AWS with its own role', () => {
     expect(renewed.keyId).not.toBe(first.keyId);
     expect(renewed.pid).not.toBe(first.pid);
     clock -= 56 * 60 * 1000;
+  });
+
+  it('lets the calls in flight at a renewal finish in the process they started in', async () => {
+    const before = await call('caller');
+    const slow = fetch(`${urls.caller}?sleep=1500`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const saved = clock;
+    clock = Date.parse(local.world.state.sessions[before.keyId].expiration) - 4 * 60 * 1000;
+    try {
+      expect((await call('caller')).keyId).not.toBe(before.keyId);
+      const finished = await slow;
+      expect(finished.status).toBe(200);
+      expect(await finished.json()).toMatchObject({ keyId: before.keyId, pid: before.pid });
+    } finally {
+      clock = saved;
+    }
   });
 });
