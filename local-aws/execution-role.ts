@@ -124,6 +124,7 @@ export class ExecutionRoleSessions {
       // Lambda names the session after the function (function names fit RoleSessionName's rules).
       sessionName: fn.name,
       assumedRoleArn: `arn:aws:sts::${this.world.accountId}:assumed-role/${role.name}/${fn.name}`,
+      sourceFunctionArn: fn.arn,
     };
     this.world.addSession(session, now);
     this.current.set(fn.name, session);

@@ -17,9 +17,12 @@ const document = (...Statement: unknown[]) => JSON.stringify({ Version: '2012-10
 
 /** A handler that uses the SDK the runtime provides, unchanged: region, credentials and endpoint from the environment. */
 const STS_CALLER = `import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 const sts = new STSClient({ maxAttempts: 1 });
+const iam = new IAMClient({ maxAttempts: 1 });
 const answer = async (q) => {
   try {
+    if (q.getRole) return { arn: (await iam.send(new GetRoleCommand({ RoleName: q.getRole }))).Role.Arn };
     if (q.assume) {
       const r = await sts.send(new AssumeRoleCommand({ RoleArn: q.assume, RoleSessionName: 'hop', DurationSeconds: q.duration ? Number(q.duration) : undefined }));
       return { arn: r.AssumedRoleUser.Arn };
@@ -68,7 +71,19 @@ beforeAll(async () => {
   await createRole(
     'caller',
     document(LAMBDA_TRUST),
-    document({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: roleArn('reachable') }),
+    document(
+      { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: roleArn('reachable') },
+      // Each role readable only from the function its condition names (lambda:SourceFunctionArn).
+      ...[
+        ['caller', 'sts-caller'],
+        ['reachable', 'another-function'],
+      ].map(([role, fn]) => ({
+        Effect: 'Allow',
+        Action: 'iam:GetRole',
+        Resource: roleArn(role),
+        Condition: { ArnEquals: { 'lambda:SourceFunctionArn': `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${fn}` } },
+      })),
+    ),
   );
   await createRole(
     'reachable',
@@ -145,6 +160,11 @@ describe('a function calls AWS with its own role', () => {
       status: 403,
       message: expect.stringContaining(`assumed-role/caller/sts-caller is not authorized to perform: sts:AssumeRole`),
     });
+  });
+
+  it('carries lambda:SourceFunctionArn, the function its session belongs to, into its decisions', async () => {
+    expect(await call('caller', { getRole: 'caller' })).toMatchObject({ arn: roleArn('caller') });
+    expect(await call('caller', { getRole: 'reachable' })).toMatchObject({ error: 'AccessDenied', status: 403 });
   });
 
   it('is capped at one hour when it assumes a role (role chaining), whatever the role allows', async () => {
