@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import type { ExecutionCredentials, FunctionIdentity } from './execution-role';
+import { handlerEnvironment, linkSdkPackages } from './handler-environment';
 import { readZip } from './zip-archive';
 
 /**
@@ -27,6 +29,15 @@ export interface FunctionCode {
   timeoutSeconds: number;
   memorySize: number;
   arn: string;
+  /** The execution role's ARN: its session's credentials are the process's. */
+  role?: string;
+}
+
+/** Where functions get their execution role's credentials and the endpoint their SDK calls. */
+export interface HandlerRunnerOptions {
+  sessions?: { credentialsFor(fn: FunctionIdentity): ExecutionCredentials | undefined };
+  /** The stand-in's endpoint, read at each process start (it is known only once the server listens). */
+  endpoint?: () => string;
 }
 
 export type InvocationOutcome =
@@ -38,12 +49,16 @@ type Settle = (message: { ok: true; result: unknown } | { ok: false; errorType: 
 
 interface WarmProcess {
   key: string;
+  /** The key without the credentials: what a renewal leaves unchanged. */
+  configuration: string;
   child: ChildProcess;
   pending: Map<number, Settle>;
   /** Why the stand-in ended it (set before the kill), reported to the calls it was running. */
   endedBecause?: { errorType: string; errorMessage: string };
   memoryWatch?: NodeJS.Timeout;
   codeDir: string;
+  /** Replaced by a process with fresh credentials: ended once its calls in flight are answered. */
+  retired?: boolean;
 }
 
 /** A result line longer than this is not a handler's answer (those are ≤ 6 MB): the process is ended. */
@@ -60,6 +75,8 @@ const RUNTIME_FILE = (() => {
 
 export class HandlerRunner {
   private readonly processes = new Map<string, WarmProcess>();
+  /** Processes replaced by fresh credentials that still answer calls in flight. */
+  private readonly retiredProcesses = new Set<WarmProcess>();
   private readonly codeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'local-aws-code-'));
   private readonly runtimeFile = path.join(this.codeRoot, 'runtime.js');
   private readonly uids = new Map<string, number>();
@@ -70,7 +87,7 @@ export class HandlerRunner {
   separateUsers = process.getuid?.() === 0;
   private nextId = 1;
 
-  constructor() {
+  constructor(private readonly options: HandlerRunnerOptions = {}) {
     // Others may traverse the root (each function's directory is its own and 0700), not list it.
     fs.chmodSync(this.codeRoot, 0o711);
     // A function's own user must be able to pass through every folder above its code. Under a
@@ -79,6 +96,7 @@ export class HandlerRunner {
     if (this.separateUsers && !othersMayTraverse(path.dirname(this.codeRoot))) this.separateUsers = false;
     fs.copyFileSync(RUNTIME_FILE, this.runtimeFile);
     fs.chmodSync(this.runtimeFile, 0o644);
+    linkSdkPackages(this.codeRoot);
   }
 
   async invoke(code: FunctionCode, event: unknown, requestId: string): Promise<InvocationOutcome> {
@@ -118,6 +136,7 @@ export class HandlerRunner {
       warm.pending.set(id, (message) => {
         clearTimeout(timer);
         const durationMs = performance.now() - started;
+        if (warm.retired === true && warm.pending.size === 0) killProcessGroup(warm.child);
         resolve(
           message.ok
             ? { ok: true, result: message.result, durationMs }
@@ -138,10 +157,19 @@ export class HandlerRunner {
   }
 
   private warmProcess(code: FunctionCode): WarmProcess {
-    const key = `${code.codeSha256}|${code.handler}|${code.memorySize}|${JSON.stringify(code.environment)}`;
+    const credentials =
+      code.role === undefined
+        ? undefined
+        : this.options.sessions?.credentialsFor({ name: code.name, arn: code.arn, role: code.role, timeoutSeconds: code.timeoutSeconds });
+    const configuration = `${code.codeSha256}|${code.handler}|${code.memorySize}|${JSON.stringify(code.environment)}`;
+    const key = `${configuration}|${credentials?.accessKeyId ?? ''}`;
     const existing = this.processes.get(code.name);
     if (existing !== undefined && existing.key === key) return existing;
-    if (existing !== undefined) this.end(code.name, existing, { errorType: 'Runtime.ExitError', errorMessage: 'The function was updated' });
+    if (existing !== undefined) {
+      // Only the credentials changed: the calls in flight finish with the old ones.
+      if (existing.configuration === configuration) this.retire(code.name, existing);
+      else this.end(code.name, existing, { errorType: 'Runtime.ExitError', errorMessage: 'The function was updated' });
+    }
 
     const uid = this.uidFor(code.name);
     const functionDir = path.join(this.codeRoot, `fn-${uid ?? this.uids.get(code.name)}`);
@@ -154,25 +182,7 @@ export class HandlerRunner {
     }
     fs.chmodSync(functionDir, 0o700);
 
-    const region = code.arn.split(':')[3] ?? 'us-east-1';
-    // Lambda's reserved variables win over the function's own (Lambda refuses to set those).
-    const env: NodeJS.ProcessEnv = {
-      ...code.environment,
-      PATH: '/usr/local/bin:/usr/bin:/bin',
-      LANG: 'en_US.UTF-8',
-      TZ: ':UTC',
-      TMPDIR: tmpDir,
-      HOME: tmpDir,
-      LAMBDA_TASK_ROOT: codeDir,
-      _HANDLER: code.handler,
-      AWS_EXECUTION_ENV: `AWS_Lambda_${code.runtime}`,
-      AWS_REGION: region,
-      AWS_DEFAULT_REGION: region,
-      AWS_LAMBDA_FUNCTION_NAME: code.name,
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(code.memorySize),
-      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${code.name}`,
-    };
+    const env = handlerEnvironment({ ...code, codeDir, tmpDir, credentials, endpoint: this.options.endpoint?.() });
     const start = (as: number | undefined) =>
       spawn(process.execPath, [`--max-old-space-size=${code.memorySize}`, this.runtimeFile], {
         cwd: codeDir,
@@ -192,7 +202,7 @@ export class HandlerRunner {
       this.separateUsers = false;
       child = start(undefined);
     }
-    const warm: WarmProcess = { key, child, pending: new Map(), codeDir };
+    const warm: WarmProcess = { key, configuration, child, pending: new Map(), codeDir };
     child.stdin!.on('error', () => undefined); // a process that died mid-write is reported by 'exit'
     child.on('error', (error) => this.fail(code.name, warm, { errorType: 'Runtime.ExitError', errorMessage: error.message }));
     child.on('exit', (exitCode, signal) => {
@@ -297,6 +307,18 @@ export class HandlerRunner {
     warm.memoryWatch.unref();
   }
 
+  /**
+   * Takes a process out of service when its credentials are renewed: the next call starts a fresh
+   * one, and this one ends once the calls it is running are answered (each within its timeout).
+   */
+  private retire(name: string, warm: WarmProcess): void {
+    if (this.processes.get(name) === warm) this.processes.delete(name);
+    warm.retired = true;
+    this.retiredProcesses.add(warm);
+    warm.child.once('exit', () => this.retiredProcesses.delete(warm));
+    if (warm.pending.size === 0) killProcessGroup(warm.child);
+  }
+
   /** Ends a process for `why`; its calls in flight fail with it now, not at their timeout. */
   private end(name: string, warm: WarmProcess, why: { errorType: string; errorMessage: string }): void {
     warm.endedBecause ??= why;
@@ -321,7 +343,7 @@ export class HandlerRunner {
   }
 
   async close(): Promise<void> {
-    const exits = [...this.processes.values()].map(
+    const exits = [...this.processes.values(), ...this.retiredProcesses].map(
       (warm) =>
         new Promise<void>((resolve) => {
           if (warm.child.exitCode !== null || warm.child.signalCode !== null) return resolve();

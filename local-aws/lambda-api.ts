@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AwsError } from './aws-error';
+import { assertLambdaMayAssume } from './execution-role';
 import type { FunctionCode } from './handler-runner';
 import {
   type AuthorizationInput,
@@ -243,7 +244,6 @@ const createFunction: Handler = async ({ request, world }) => {
     throw invalid(
       `The runtime parameter of ${input.Runtime} is not supported by the local stand-in (Node.js runtimes only: ${NODE_RUNTIMES.join(', ')}).`,
     );
-  if (typeof input.Role !== 'string') throw invalid('The role defined for the function cannot be assumed by Lambda.');
   if (typeof input.Handler !== 'string' || !/^[^\s]{1,128}$/.test(input.Handler))
     throw invalid(`Value '${input.Handler}' at 'handler' failed to satisfy constraint`);
   const zipBase64 = input.Code?.ZipFile;
@@ -263,6 +263,9 @@ const createFunction: Handler = async ({ request, world }) => {
   if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240)
     throw invalid(`Value ${memorySize} at 'memorySize' failed to satisfy constraint: Member must have value between 128 and 10240`);
   const environment = environmentOf(input.Environment);
+  // Lambda assumes the role at creation: one it cannot assume (missing, or not trusting
+  // lambda.amazonaws.com) is refused before anything is created.
+  await assertLambdaMayAssume(world, input.Role, functionArn(world, name));
   const now = Date.now();
   const fn = world.createFunction({
     name,
@@ -457,6 +460,7 @@ export function functionCodeOf(fn: LambdaFunctionState): FunctionCode {
     timeoutSeconds: fn.timeout,
     memorySize: fn.memorySize,
     arn: fn.arn,
+    role: fn.role,
   };
 }
 

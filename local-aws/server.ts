@@ -5,6 +5,7 @@ import { type AdminKey, Authorizer } from './authorization';
 import { AwsError } from './aws-error';
 import { type Answer, dispatch, errorAnswer, isServiceName } from './dispatch';
 import { MAX_PAYLOAD_BYTES, URL_PREFIX, invokeFunctionUrl, payloadTooLarge } from './function-url-api';
+import { ExecutionRoleSessions } from './execution-role';
 import { HandlerRunner } from './handler-runner';
 import { operationNames } from './operations';
 import { World } from './world';
@@ -63,9 +64,10 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   });
   const now = options.now ?? (() => new Date());
   const authorizer = new Authorizer(world, options.adminKey ?? DEFAULT_ADMIN_KEY, now);
-  const runner = new HandlerRunner();
-  const stats = { apiCalls: 0, urlInvocations: 0, handlingMs: 0 };
   let endpoint = '';
+  // Functions run with a session of their execution role and send their SDK calls here.
+  const runner = new HandlerRunner({ sessions: new ExecutionRoleSessions(world, now), endpoint: () => endpoint });
+  const stats = { apiCalls: 0, urlInvocations: 0, handlingMs: 0 };
 
   const server = http.createServer((req, res) => {
     const started = performance.now();

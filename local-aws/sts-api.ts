@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { validateSessionPolicy } from '@cloud-copilot/iam-policy';
+import { assumeRoleRequestContext } from './assume-role-context';
 import { AwsError } from './aws-error';
 import { type AuthorizationInput, type QueryOperation, everyResource } from './operation';
 import { integerParameter, listParameter, tagParameters } from './query-parameters';
@@ -54,7 +55,7 @@ const getSessionToken: Handler = async ({ request: { params }, world, principal,
   return [credentialsElement(session)];
 };
 
-function newSessionKeys(
+export function newSessionKeys(
   now: Date,
   durationSeconds: number,
 ): Pick<Session, 'accessKeyId' | 'secretAccessKey' | 'sessionToken' | 'expiration' | 'issuedAt'> {
@@ -139,7 +140,7 @@ const assumeRole: Handler = async ({ request: { params }, world, principal, now,
   const role = assumableRole(world, roleArn);
   if (role === undefined)
     throw new AwsError('AccessDenied', `User: ${principal.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
-  const context = externalIdContext(params);
+  const context = assumeRoleRequestContext(params, principal);
   // Looked up only now, so a caller the trust policy refuses learns nothing about which policies exist.
   const sessionPolicies = sessionPolicyDocuments(policyArns, world, policy);
   // Chained sessions keep the source identity and the transitive tags of the session they come
@@ -294,12 +295,6 @@ function sessionPolicyDocuments(arns: string[], world: World, inline: string | u
   return JSON.stringify({ Version: '2012-10-17', Statement: statements });
 }
 
-/** `sts:ExternalId`, set when the request carries an ExternalId (a trust policy's condition reads it). */
-function externalIdContext(params: URLSearchParams): Record<string, string> {
-  const externalId = params.get('ExternalId');
-  return externalId === null ? {} : { 'sts:ExternalId': externalId };
-}
-
 function sts(name: string, declaration: Omit<QueryOperation, 'service' | 'name' | 'match' | 'action'>): QueryOperation {
   return { service: 'sts', name, match: { protocol: 'query', action: name }, action: `sts:${name}`, ...declaration };
 }
@@ -315,7 +310,7 @@ export const STS_OPERATIONS: QueryOperation[] = [
     resourcePolicy: ({ request, world }: AuthorizationInput) =>
       assumableRole(world, request.params.get('RoleArn') ?? '')?.assumeRolePolicyDocument,
     resourcePolicyRequired: true,
-    context: ({ request }) => externalIdContext(request.params),
+    context: ({ request, principal }) => assumeRoleRequestContext(request.params, principal),
     credentials: 'any',
     handle: assumeRole,
   }),

@@ -107,13 +107,18 @@ describe("a handler cannot read the stand-in's secrets", () => {
       expect(seen.env.AWS_LAMBDA_FUNCTION_NAME).toBe('spy');
       expect(seen.env.AWS_REGION).toBe('us-east-1');
       expect(Object.keys(seen.env).sort()).toEqual([
+        'AWS_ACCESS_KEY_ID',
         'AWS_DEFAULT_REGION',
+        'AWS_ENDPOINT_URL',
         'AWS_EXECUTION_ENV',
         'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
         'AWS_LAMBDA_FUNCTION_NAME',
         'AWS_LAMBDA_FUNCTION_VERSION',
+        'AWS_LAMBDA_INITIALIZATION_TYPE',
         'AWS_LAMBDA_LOG_GROUP_NAME',
         'AWS_REGION',
+        'AWS_SECRET_ACCESS_KEY',
+        'AWS_SESSION_TOKEN',
         'HOME',
         'LAMBDA_TASK_ROOT',
         'LANG',
