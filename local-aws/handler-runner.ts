@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { FIRST_FUNCTION_UID, type IsolationOptions, prepareCodeRoot, refuseOrWarn } from './handler-isolation';
 import { readZip } from './zip-archive';
 
 /**
@@ -50,33 +50,28 @@ interface WarmProcess {
 const MAX_RESULT_LINE = 7 * 1024 * 1024;
 /** How often the resident size of a process with calls in flight is read. */
 const MEMORY_WATCH_MS = 50;
-/** Unprivileged user ids for functions when the stand-in runs as root (one per function). */
-const FIRST_FUNCTION_UID = 200_000;
 
 const RUNTIME_FILE = (() => {
   const js = path.join(__dirname, 'handler-process.js');
   return fs.existsSync(js) ? js : path.join(__dirname, '..', 'dist', 'local-aws', 'handler-process.js');
 })();
 
+export type HandlerRunnerOptions = IsolationOptions;
+
 export class HandlerRunner {
   private readonly processes = new Map<string, WarmProcess>();
-  private readonly codeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'local-aws-code-'));
-  private readonly runtimeFile = path.join(this.codeRoot, 'runtime.js');
+  private readonly codeRoot: string;
+  private readonly runtimeFile: string;
   private readonly uids = new Map<string, number>();
-  /**
-   * True when functions run as users of their own: the stand-in runs as root and may switch users
-   * (a container without CAP_SETUID may not; then this turns false at the first spawn).
-   */
-  separateUsers = process.getuid?.() === 0;
+  /** True when functions run as users of their own (handler-isolation.ts says when they cannot). */
+  separateUsers: boolean;
   private nextId = 1;
 
-  constructor() {
-    // Others may traverse the root (each function's directory is its own and 0700), not list it.
-    fs.chmodSync(this.codeRoot, 0o711);
-    // A function's own user must be able to pass through every folder above its code. Under a
-    // private TMPDIR (0700) it cannot: then functions run as the stand-in's user, as they do when
-    // the stand-in is not root (what that means is in local-aws/README.md).
-    if (this.separateUsers && !othersMayTraverse(path.dirname(this.codeRoot))) this.separateUsers = false;
+  constructor(private readonly options: HandlerRunnerOptions = {}) {
+    const root = prepareCodeRoot(options);
+    this.codeRoot = root.dir;
+    this.separateUsers = root.separateUsers;
+    this.runtimeFile = path.join(this.codeRoot, 'runtime.js');
     fs.copyFileSync(RUNTIME_FILE, this.runtimeFile);
     fs.chmodSync(this.runtimeFile, 0o644);
   }
@@ -187,8 +182,10 @@ export class HandlerRunner {
     try {
       child = start(uid);
     } catch (error) {
-      // Node throws EPERM at once when root may not switch users; run as the stand-in's user.
+      // Node throws EPERM at once when root may not switch users (checked at start; this is a
+      // capability lost since): refused with requireIsolation, else said and run as the stand-in's user.
       if (uid === undefined || (error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+      refuseOrWarn('setuid failed with EPERM when starting a function (no CAP_SETUID/CAP_SETGID)', this.options);
       this.separateUsers = false;
       child = start(undefined);
     }
@@ -351,12 +348,4 @@ function killProcessGroup(child: ChildProcess): void {
 
 function walk(dir: string): string[] {
   return (fs.readdirSync(dir, { recursive: true }) as string[]).map((entry) => path.join(dir, entry));
-}
-
-/** True when every folder from `dir` up to the root lets other users pass through (o+x). */
-function othersMayTraverse(dir: string): boolean {
-  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
-    if ((fs.statSync(current).mode & 0o001) === 0) return false;
-    if (path.dirname(current) === current) return true;
-  }
 }

@@ -33,6 +33,12 @@ export interface LocalAwsOptions {
   log?: (line: string) => void;
   /** For tests: the server's clock. */
   now?: () => Date;
+  /**
+   * Refuse to start (IsolationError) when functions cannot run as users of their own (the
+   * stand-in is not root, or may not switch users), instead of warning once on stderr.
+   * @default false
+   */
+  requireIsolation?: boolean;
 }
 
 export const DEFAULT_ADMIN_KEY: AdminKey = {
@@ -63,7 +69,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   });
   const now = options.now ?? (() => new Date());
   const authorizer = new Authorizer(world, options.adminKey ?? DEFAULT_ADMIN_KEY, now);
-  const runner = new HandlerRunner();
+  const runner = new HandlerRunner({ requireIsolation: options.requireIsolation });
   const stats = { apiCalls: 0, urlInvocations: 0, handlingMs: 0 };
   let endpoint = '';
 

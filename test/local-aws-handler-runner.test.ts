@@ -227,26 +227,80 @@ describe("HandlerRunner reports Lambda's error for each limit", () => {
   });
 });
 
+describe('a private TMPDIR (a folder of mode 0700 above it)', () => {
+  it.runIf(separateUsers)('does not weaken isolation: the function still runs as a user of its own', async () => {
+    const privateDir = path.join(makeTempDir(), 'private');
+    fs.mkdirSync(path.join(privateDir, 'tmp'), { recursive: true, mode: 0o700 });
+    fs.chmodSync(privateDir, 0o700);
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = path.join(privateDir, 'tmp');
+    let runner: HandlerRunner;
+    try {
+      runner = new HandlerRunner({ requireIsolation: true });
+    } finally {
+      process.env.TMPDIR = saved;
+    }
+    try {
+      const outcome = await runner.invoke(
+        {
+          name: 'whoami',
+          codeSha256: 'whoami-1',
+          zipBase64: zipFiles({ 'index.mjs': 'export const handler = async () => process.getuid();' }).toString('base64'),
+          handler: 'index.handler',
+          runtime: 'nodejs20.x',
+          environment: {},
+          timeoutSeconds: 10,
+          memorySize: 128,
+          arn: 'arn:aws:lambda:us-east-1:123456789012:function:whoami',
+        },
+        {},
+        'r',
+      );
+      expect(outcome, JSON.stringify(outcome)).toMatchObject({ ok: true });
+      expect((outcome as { result: number }).result).toBeGreaterThanOrEqual(200_000);
+      expect(runner.separateUsers).toBe(true);
+    } finally {
+      await runner.close();
+    }
+  });
+});
+
 describe('a root stand-in that may not switch users (a container without CAP_SETUID)', () => {
-  it.runIf(separateUsers)('still runs handlers, as its own user, and says so', () => {
+  const withoutSetuid = (options: string) => {
     const setpriv = spawnSync('setpriv', ['--version']);
     expect(setpriv.error, 'this test needs setpriv (Debian: apt-get install util-linux)').toBeUndefined();
     const dist = path.resolve(__dirname, '..', 'dist', 'local-aws');
     const script = `const { HandlerRunner } = require(${JSON.stringify(path.join(dist, 'handler-runner.js'))});
 const { zipFiles } = require(${JSON.stringify(path.join(dist, '..', 'constructs', 'zip-writer.js'))});
 (async () => {
-  const runner = new HandlerRunner();
+  const runner = new HandlerRunner(${options});
   const code = { name: 'f', codeSha256: 's', zipBase64: zipFiles({ 'index.mjs': 'export const handler = async () => process.getuid();' }).toString('base64'), handler: 'index.handler', runtime: 'nodejs20.x', environment: {}, timeoutSeconds: 5, memorySize: 128, arn: 'arn:aws:lambda:us-east-1:123456789012:function:f' };
   const outcome = await runner.invoke(code, {}, 'r');
+  await runner.invoke({ ...code, name: 'g', arn: code.arn + '2' }, {}, 'r2');
   await runner.close();
   process.stdout.write(JSON.stringify({ outcome, separateUsers: runner.separateUsers }));
-})();`;
-    const run = spawnSync('setpriv', ['--bounding-set=-setuid,-setgid', '--inh-caps=-setuid,-setgid', process.execPath, '-e', script], {
+})().catch((error) => { process.stderr.write(error.name + ': ' + error.message); process.exit(2); });`;
+    return spawnSync('setpriv', ['--bounding-set=-setuid,-setgid', '--inh-caps=-setuid,-setgid', process.execPath, '-e', script], {
       encoding: 'utf8',
       timeout: 30_000,
     });
+  };
+
+  it.runIf(separateUsers)('still runs handlers, as its own user, and says so once, naming what a handler can read', () => {
+    const run = withoutSetuid('');
     expect(run.status, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ outcome: { ok: true, result: 0 }, separateUsers: false });
+    expect(run.stderr.match(/WARNING/g)).toHaveLength(1);
+    expect(run.stderr).toMatch(/may not switch users/);
+    expect(run.stderr).toMatch(/snapshot file with every secret key/);
+    expect(run.stderr).toMatch(/other function's unpacked code/);
+  });
+
+  it.runIf(separateUsers)('refuses to start with requireIsolation', () => {
+    const run = withoutSetuid('{ requireIsolation: true }');
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^IsolationError: refusing to run handlers as the stand-in's own user \(uid 0\): .*may not switch users/);
   });
 });
 
