@@ -36,10 +36,23 @@ export type InvocationOutcome =
 
 type Settle = (message: { ok: true; result: unknown } | { ok: false; errorType: string; errorMessage: string }) => void;
 
+/** One invocation on its way: the line sent to the runtime, and whether the runtime has begun it. */
+interface Call {
+  id: number;
+  code: FunctionCode;
+  line: string;
+  settle: Settle;
+  /** The process it was sent to (a fresh one when the first ended before beginning it). */
+  warm?: WarmProcess;
+  started: boolean;
+  /** A call is sent to a fresh process once at most: a runtime that dies before reading is an error. */
+  resent: boolean;
+}
+
 interface WarmProcess {
   key: string;
   child: ChildProcess;
-  pending: Map<number, Settle>;
+  pending: Map<number, Call>;
   /** Why the stand-in ended it (set before the kill), reported to the calls it was running. */
   endedBecause?: { errorType: string; errorMessage: string };
   memoryWatch?: NodeJS.Timeout;
@@ -66,6 +79,7 @@ export class HandlerRunner {
   /** True when functions run as users of their own (handler-isolation.ts says when they cannot). */
   separateUsers: boolean;
   private nextId = 1;
+  private closing = false;
 
   constructor(private readonly options: HandlerRunnerOptions = {}) {
     const root = prepareCodeRoot(options);
@@ -87,30 +101,36 @@ export class HandlerRunner {
       };
     }
     const started = performance.now();
-    let warm: WarmProcess;
-    try {
-      warm = this.warmProcess(code);
-    } catch (error) {
-      return {
-        ok: false,
-        kind: 'error',
-        errorType: 'Runtime.ImportModuleError',
-        errorMessage: (error as Error).message,
-        durationMs: performance.now() - started,
-      };
-    }
     const id = this.nextId++;
     const deadline = Date.now() + code.timeoutSeconds * 1000;
+    const context = {
+      awsRequestId: requestId,
+      functionName: code.name,
+      functionVersion: '$LATEST',
+      invokedFunctionArn: code.arn,
+      memoryLimitInMB: String(code.memorySize),
+      deadline,
+    };
     return new Promise<InvocationOutcome>((resolve) => {
+      const call: Call = {
+        id,
+        code,
+        line: `${JSON.stringify({ id, event, context })}\n`,
+        settle: () => undefined,
+        started: false,
+        resent: false,
+      };
       const timer = setTimeout(() => {
-        warm.pending.delete(id);
-        this.end(code.name, warm, {
-          errorType: 'Sandbox.Timedout',
-          errorMessage: `Task timed out after ${code.timeoutSeconds.toFixed(2)} seconds`,
-        });
+        const warm = call.warm;
+        warm?.pending.delete(id);
+        if (warm !== undefined)
+          this.end(code.name, warm, {
+            errorType: 'Sandbox.Timedout',
+            errorMessage: `Task timed out after ${code.timeoutSeconds.toFixed(2)} seconds`,
+          });
         resolve({ ok: false, kind: 'timeout', durationMs: performance.now() - started });
       }, code.timeoutSeconds * 1000);
-      warm.pending.set(id, (message) => {
+      call.settle = (message) => {
         clearTimeout(timer);
         const durationMs = performance.now() - started;
         resolve(
@@ -118,18 +138,25 @@ export class HandlerRunner {
             ? { ok: true, result: message.result, durationMs }
             : { ok: false, kind: 'error', errorType: message.errorType, errorMessage: message.errorMessage, durationMs },
         );
-      });
-      this.watchMemory(code, warm);
-      const context = {
-        awsRequestId: requestId,
-        functionName: code.name,
-        functionVersion: '$LATEST',
-        invokedFunctionArn: code.arn,
-        memoryLimitInMB: String(code.memorySize),
-        deadline,
       };
-      (warm.child.stdin as Writable).write(`${JSON.stringify({ id, event, context })}\n`);
+      this.send(call);
     });
+  }
+
+  /** Sends a call to its function's warm process (started now if there is none). */
+  private send(call: Call): void {
+    let warm: WarmProcess;
+    try {
+      warm = this.warmProcess(call.code);
+    } catch (error) {
+      call.settle({ ok: false, errorType: 'Runtime.ImportModuleError', errorMessage: (error as Error).message });
+      return;
+    }
+    call.warm = warm;
+    call.started = false;
+    warm.pending.set(call.id, call);
+    this.watchMemory(call.code, warm);
+    (warm.child.stdin as Writable).write(call.line);
   }
 
   private warmProcess(code: FunctionCode): WarmProcess {
@@ -239,17 +266,28 @@ export class HandlerRunner {
       for (let newline = buffered.indexOf('\n'); newline !== -1; newline = buffered.indexOf('\n')) {
         const line = buffered.slice(0, newline);
         buffered = buffered.slice(newline + 1);
-        let message: { id?: unknown; ok?: unknown; result?: unknown; errorType?: unknown; errorMessage?: unknown } | null;
+        let message: {
+          id?: unknown;
+          ok?: unknown;
+          started?: unknown;
+          result?: unknown;
+          errorType?: unknown;
+          errorMessage?: unknown;
+        } | null;
         try {
           message = JSON.parse(line);
         } catch {
           continue;
         }
         if (message === null || typeof message !== 'object' || typeof message.id !== 'number') continue;
-        const settle = warm.pending.get(message.id);
-        if (settle === undefined) continue;
+        const call = warm.pending.get(message.id);
+        if (call === undefined) continue;
+        if (message.started === true) {
+          call.started = true;
+          continue;
+        }
         warm.pending.delete(message.id);
-        settle(
+        call.settle(
           message.ok === true
             ? { ok: true, result: message.result ?? null }
             : { ok: false, errorType: String(message.errorType ?? 'Error'), errorMessage: String(message.errorMessage ?? '') },
@@ -301,12 +339,22 @@ export class HandlerRunner {
     this.fail(name, warm, why);
   }
 
+  /**
+   * A process is gone: the calls it had begun fail with `why`. When it ended on its own (an exit,
+   * a crash after an answer), a call it had not begun goes to a fresh process, as Lambda gives the
+   * next invocation a new runtime; when the stand-in ended it, every call fails.
+   */
   private fail(name: string, warm: WarmProcess, why: { errorType: string; errorMessage: string }): void {
     if (this.processes.get(name) === warm) this.processes.delete(name);
     if (warm.memoryWatch !== undefined) clearInterval(warm.memoryWatch);
     const pending = [...warm.pending.values()];
     warm.pending.clear();
-    for (const settle of pending) settle({ ok: false, ...why });
+    for (const call of pending) {
+      if (!call.started && !call.resent && warm.endedBecause === undefined && !this.closing) {
+        call.resent = true;
+        this.send(call);
+      } else call.settle({ ok: false, ...why });
+    }
   }
 
   /** Forgets a function's process and files (after its deletion or a code update). */
@@ -318,6 +366,7 @@ export class HandlerRunner {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     const exits = [...this.processes.values()].map(
       (warm) =>
         new Promise<void>((resolve) => {

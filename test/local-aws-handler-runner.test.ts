@@ -227,6 +227,49 @@ describe("HandlerRunner reports Lambda's error for each limit", () => {
   });
 });
 
+describe('a handler that crashes after its answer (a floating rejection, an uncaught exception)', () => {
+  const runner = new HandlerRunner();
+  afterAll(() => runner.close());
+  const CRASHER = `export const handler = async (event) => {
+  if (event.mode === 'reject') Promise.reject(new Error('floating'));
+  if (event.mode === 'throw') process.nextTick(() => { throw new TypeError('late'); });
+  if (event.mode === 'during') { Promise.reject(new Error('during')); await new Promise((r) => setTimeout(r, 200)); }
+  return process.pid;
+};`;
+  const code: FunctionCode = {
+    name: 'crasher',
+    codeSha256: 'crasher-1',
+    zipBase64: zipFiles({ 'index.mjs': CRASHER }).toString('base64'),
+    handler: 'index.handler',
+    runtime: 'nodejs20.x',
+    environment: {},
+    timeoutSeconds: 10,
+    memorySize: 128,
+    arn: 'arn:aws:lambda:us-east-1:123456789012:function:crasher',
+  };
+
+  it.each(['reject', 'throw'])('keeps its answer (%s), and the next call is served by a fresh runtime', async (mode) => {
+    for (let round = 0; round < 3; round++) {
+      const crashed = await runner.invoke(code, { mode }, `crash-${round}`);
+      expect(crashed, JSON.stringify(crashed)).toMatchObject({ ok: true });
+      const next = await runner.invoke(code, {}, `next-${round}`);
+      expect(next, JSON.stringify(next)).toMatchObject({ ok: true });
+      expect((next as { result: number }).result).not.toBe((crashed as { result: number }).result);
+    }
+  });
+
+  it('fails the call it was running with Runtime.UnhandledPromiseRejection, as Lambda does', async () => {
+    const outcome = await runner.invoke(code, { mode: 'during' }, 'during');
+    expect(outcome).toMatchObject({
+      ok: false,
+      kind: 'error',
+      errorType: 'Runtime.UnhandledPromiseRejection',
+      errorMessage: 'Error: during',
+    });
+    expect(await runner.invoke(code, {}, 'after')).toMatchObject({ ok: true });
+  });
+});
+
 describe('a private TMPDIR (a folder of mode 0700 above it)', () => {
   it.runIf(separateUsers)('does not weaken isolation: the function still runs as a user of its own', async () => {
     const privateDir = path.join(makeTempDir(), 'private');
@@ -368,7 +411,8 @@ describe('processes a handler starts', () => {
       let text = '';
       fn.stdio[3]!.on('data', (chunk: Buffer) => {
         text += chunk.toString('utf8');
-        if (text.includes('\n')) resolve(text);
+        const result = text.split('\n').find((line) => line.includes('"result"'));
+        if (result !== undefined) resolve(result);
       });
       fn.on('exit', () => reject(new Error(`the runtime exited: ${text}`)));
       fn.stdin!.write(`${JSON.stringify({ id: 1, event: {}, context: { deadline: Date.now() + 10_000 } })}\n`);
