@@ -378,6 +378,18 @@ const detachRolePolicy: Handler = async ({ request: { params }, world }) => {
   return undefined;
 };
 
+const attachUserPolicy: Handler = async ({ request: { params }, world }) => {
+  const user = world.user(required(params, 'UserName'));
+  world.attachUserPolicy(user, world.policy(required(params, 'PolicyArn')));
+  return undefined;
+};
+
+const detachUserPolicy: Handler = async ({ request: { params }, world }) => {
+  const user = world.user(required(params, 'UserName'));
+  world.detachUserPolicy(user, required(params, 'PolicyArn'));
+  return undefined;
+};
+
 const listAttachedUserPolicies: Handler = async ({ request: { params }, world }) => {
   const user = world.user(required(params, 'UserName'));
   return [
@@ -459,6 +471,8 @@ export const IAM_OPERATIONS: QueryOperation[] = [
   iam('ListUserPolicies', namedUser, userPolicies.list),
   iam('DeleteUserPolicy', namedUser, userPolicies.remove),
   iam('ListAttachedUserPolicies', namedUser, listAttachedUserPolicies),
+  iam('AttachUserPolicy', namedUser, attachUserPolicy),
+  iam('DetachUserPolicy', namedUser, detachUserPolicy),
   iam('CreateRole', newEntity('role', 'RoleName'), createRole),
   iam('GetRole', namedRole, getRole),
   iam('ListRoles', everyResource, listEntities('Roles')),
