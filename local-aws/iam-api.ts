@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { validateIdentityPolicy, validateTrustPolicy } from '@cloud-copilot/iam-policy';
 import { AwsError, noSuchEntity } from './aws-error';
+import { getAccountSummary } from './iam-account-summary';
 import { type OperationAuthorization, type QueryOperation, everyResource } from './operation';
 import { fieldName, integerParameter, required, tagParameters } from './query-parameters';
 import type { InlinePolicyOwner, World } from './world';
@@ -461,6 +462,7 @@ export const IAM_OPERATIONS: QueryOperation[] = [
   iam('CreateUser', newEntity('user', 'UserName'), createUser),
   iam('GetUser', namedUserOrCaller, getUser),
   iam('ListUsers', everyResource, listEntities('Users')),
+  iam('GetAccountSummary', everyResource, getAccountSummary),
   iam('ListGroupsForUser', namedUser, listGroupsForUser),
   iam('DeleteUser', namedUser, deleteUser),
   iam('CreateAccessKey', namedUserOrCaller, createAccessKey),

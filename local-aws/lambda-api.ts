@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AwsError } from './aws-error';
+import { codeLocation } from './code-location';
 import type { FunctionCode } from './handler-runner';
 import {
   type AuthorizationInput,
@@ -301,7 +302,11 @@ const getFunction: Handler = async (call) => {
   const { fn } = targetFunction(call);
   return {
     status: 200,
-    json: { Configuration: configuration(fn), Code: { RepositoryType: 'S3', Location: `${call.urlBase}/_code/${fn.name}` }, Tags: fn.tags },
+    json: {
+      Configuration: configuration(fn),
+      Code: { RepositoryType: 'S3', Location: codeLocation(call.urlBase, fn, call.now) },
+      Tags: fn.tags,
+    },
   };
 };
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { SignatureFormatError, parseAuthorization, toHttpRequest } from '../client/sigv4';
 import { type AdminKey, Authorizer } from './authorization';
 import { AwsError } from './aws-error';
+import { CODE_PREFIX, serveCode } from './code-location';
 import { type Answer, dispatch, errorAnswer, isServiceName } from './dispatch';
 import { MAX_PAYLOAD_BYTES, URL_PREFIX, invokeFunctionUrl, payloadTooLarge } from './function-url-api';
 import { HandlerRunner } from './handler-runner';
@@ -135,6 +136,8 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
       });
     }
+    if (rawPath.startsWith(CODE_PREFIX) && (req.method === 'GET' || req.method === 'HEAD'))
+      return serveCode(world, rawPath, rawQuery, now());
     if (rawPath === '/_local/health')
       return {
         status: 200,

@@ -1,4 +1,4 @@
-import { GetUserCommand, IAMClient, ListRolesCommand, ListUsersCommand } from '@aws-sdk/client-iam';
+import { GetAccountSummaryCommand, GetUserCommand, IAMClient, ListRolesCommand, ListUsersCommand } from '@aws-sdk/client-iam';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ADMIN_KEY } from '../local-aws/server';
@@ -52,6 +52,21 @@ describe('the read operations tools call first', () => {
     const root = await iam().send(new GetUserCommand({}));
     expect(root.User?.Arn).toBe(`arn:aws:iam::${account()}:root`);
     expect(root.User?.UserId).toBe(account());
+  });
+});
+
+describe('GetAccountSummary', () => {
+  it("answers the account's counts and IAM's quotas through the SDK", async () => {
+    const summary = (await iam().send(new GetAccountSummaryCommand({}))).SummaryMap ?? {};
+    expect(summary.Users).toBe(Object.keys(world.local.world.state.users).length);
+    expect(summary.Roles).toBe(Object.keys(world.local.world.state.roles).length);
+    expect(summary.Users).toBeGreaterThan(0);
+    expect(summary).toMatchObject({ AccessKeysPerUserQuota: 2, VersionsPerPolicyQuota: 5, Groups: 0 });
+  });
+
+  it('needs iam:GetAccountSummary', async () => {
+    const r = await query(world.local, 'iam', { Action: 'GetAccountSummary' }, world.userKey);
+    expect([r.status, xmlValue(r.text, 'Code')]).toEqual([403, 'AccessDenied']);
   });
 });
 
