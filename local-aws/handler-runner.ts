@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { FIRST_FUNCTION_UID, type IsolationOptions, prepareCodeRoot, refuseOrWarn } from './handler-isolation';
+import { type RuntimeNode, type RuntimeNodeOptions, RuntimeNodes } from './runtime-node';
 import { readZip } from './zip-archive';
 
 /**
@@ -69,7 +70,10 @@ const RUNTIME_FILE = (() => {
   return fs.existsSync(js) ? js : path.join(__dirname, '..', 'dist', 'local-aws', 'handler-process.js');
 })();
 
-export type HandlerRunnerOptions = IsolationOptions;
+export interface HandlerRunnerOptions extends IsolationOptions {
+  /** Where each Runtime's Node.js is found (runtime-node.ts). */
+  readonly nodes?: RuntimeNodeOptions;
+}
 
 export class HandlerRunner {
   private readonly processes = new Map<string, WarmProcess>();
@@ -79,9 +83,11 @@ export class HandlerRunner {
   /** True when functions run as users of their own (handler-isolation.ts says when they cannot). */
   separateUsers: boolean;
   private nextId = 1;
+  private readonly nodes: RuntimeNodes;
   private closing = false;
 
   constructor(private readonly options: HandlerRunnerOptions = {}) {
+    this.nodes = new RuntimeNodes(options.nodes);
     const root = prepareCodeRoot(options);
     this.codeRoot = root.dir;
     this.separateUsers = root.separateUsers;
@@ -143,6 +149,11 @@ export class HandlerRunner {
     });
   }
 
+  /** The Node.js that runs functions of this Runtime (`nodejs22.x` → Node 22 when available). */
+  nodeFor(runtime: string): RuntimeNode {
+    return this.nodes.for(runtime);
+  }
+
   /** Sends a call to its function's warm process (started now if there is none). */
   private send(call: Call): void {
     let warm: WarmProcess;
@@ -160,7 +171,7 @@ export class HandlerRunner {
   }
 
   private warmProcess(code: FunctionCode): WarmProcess {
-    const key = `${code.codeSha256}|${code.handler}|${code.memorySize}|${JSON.stringify(code.environment)}`;
+    const key = `${code.codeSha256}|${code.handler}|${code.runtime}|${code.memorySize}|${JSON.stringify(code.environment)}`;
     const existing = this.processes.get(code.name);
     if (existing !== undefined && existing.key === key) return existing;
     if (existing !== undefined) this.end(code.name, existing, { errorType: 'Runtime.ExitError', errorMessage: 'The function was updated' });
@@ -196,7 +207,7 @@ export class HandlerRunner {
       AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${code.name}`,
     };
     const start = (as: number | undefined) =>
-      spawn(process.execPath, [`--max-old-space-size=${code.memorySize}`, this.runtimeFile], {
+      spawn(this.nodeFor(code.runtime).path, [`--max-old-space-size=${code.memorySize}`, this.runtimeFile], {
         cwd: codeDir,
         env,
         // stdout/stderr are the function's logs (not emulated); fd 3 carries the results.
