@@ -80,11 +80,18 @@ function whySeparateUsersAreImpossible(): string | undefined {
   if (uid === undefined) return 'this platform has no user ids';
   if (uid !== 0) return `the stand-in does not run as root (uid ${uid}), and only root may start a process as another user`;
   // A root without CAP_SETUID/CAP_SETGID (a container started without them) fails setuid() with
-  // EPERM in the child before exec: tried once here, so it is said at start, not at a call.
+  // EPERM in the child before exec: tried once per process, so it is said at start, not at a call.
+  setuidFailure ??= setuidProbe();
+  return setuidFailure === ''
+    ? undefined
+    : `the stand-in runs as root but may not switch users (setuid failed: ${setuidFailure}; no CAP_SETUID/CAP_SETGID)`;
+}
+
+/** The error code of starting a process as a function's user ('' when it works); a process's capabilities do not come back. */
+let setuidFailure: string | undefined;
+function setuidProbe(): string {
   const probe = spawnSync(process.execPath, ['--version'], { uid: FIRST_FUNCTION_UID, gid: FIRST_FUNCTION_UID, stdio: 'ignore' });
-  const code = (probe.error as NodeJS.ErrnoException | undefined)?.code;
-  if (code !== undefined) return `the stand-in runs as root but may not switch users (setuid failed: ${code}; no CAP_SETUID/CAP_SETGID)`;
-  return undefined;
+  return (probe.error as NodeJS.ErrnoException | undefined)?.code ?? '';
 }
 
 function makeRoot(base: string, mode: number): string {
