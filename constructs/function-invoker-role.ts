@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { sameConstructsCopy } from './constructs-copy';
 import { Lazy } from 'cdktf';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
@@ -90,7 +91,7 @@ export class FunctionInvokerRole extends Construct implements InvokeGrantee {
   private readonly check = new PropChecker('FunctionInvokerRole', this.node.path);
 
   constructor(scope: Construct, id: string, props: FunctionInvokerRoleProps = {}) {
-    super(scope, id);
+    super(sameConstructsCopy(scope), id);
     const check: PropChecker = this.check;
     const prefix = props.namePrefix ?? '';
     this.roleName = `${prefix}${props.roleName ?? 'function_invoker'}`;

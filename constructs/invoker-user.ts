@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { sameConstructsCopy } from './constructs-copy';
 import { IamAccessKey } from '@cdktf/provider-aws/lib/iam-access-key';
 import { IamUser } from '@cdktf/provider-aws/lib/iam-user';
 import { IamUserPolicy } from '@cdktf/provider-aws/lib/iam-user-policy';
@@ -58,7 +59,7 @@ export class InvokerUser extends Construct {
   readonly encryptedSecretAccessKey?: string;
 
   constructor(scope: Construct, id: string, props: InvokerUserProps) {
-    super(scope, id);
+    super(sameConstructsCopy(scope), id);
     const check: PropChecker = new PropChecker('InvokerUser', this.node.path);
     const role: unknown = props?.role;
     if (!isFunctionInvokerRoleLike(role)) {

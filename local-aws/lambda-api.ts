@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AwsError } from './aws-error';
 import { assertLambdaMayAssume } from './execution-role';
+import { codeLocation } from './code-location';
 import type { FunctionCode } from './handler-runner';
 import {
   type AuthorizationInput,
@@ -304,7 +305,11 @@ const getFunction: Handler = async (call) => {
   const { fn } = targetFunction(call);
   return {
     status: 200,
-    json: { Configuration: configuration(fn), Code: { RepositoryType: 'S3', Location: `${call.urlBase}/_code/${fn.name}` }, Tags: fn.tags },
+    json: {
+      Configuration: configuration(fn),
+      Code: { RepositoryType: 'S3', Location: codeLocation(call.urlBase, fn, call.now) },
+      Tags: fn.tags,
+    },
   };
 };
 

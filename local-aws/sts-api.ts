@@ -251,7 +251,7 @@ function sessionTags(params: URLSearchParams): Tag[] {
   return tags;
 }
 
-/** AssumeRole `PolicyArns.member.N.arn`: at most 10; an AWS-managed one is refused loudly (see below). */
+/** AssumeRole `PolicyArns.member.N.arn`: at most 10. */
 function sessionPolicyArns(params: URLSearchParams): string[] {
   const arns: string[] = [];
   for (let i = 1; params.has(`PolicyArns.member.${i}.arn`); i++) arns.push(params.get(`PolicyArns.member.${i}.arn`)!);
@@ -260,14 +260,6 @@ function sessionPolicyArns(params: URLSearchParams): string[] {
       'ValidationError',
       `1 validation error detected: Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to 10`,
     );
-  for (const arn of arns) {
-    if (/^arn:aws[a-z-]*:iam::aws:policy\//.test(arn)) {
-      throw new AwsError(
-        'InvalidParameterValue',
-        `PolicyArns ${arn} is an AWS-managed policy: the local stand-in does not know AWS-managed policy documents, so it cannot apply it as a session policy. Use a customer-managed policy with the same statements.`,
-      );
-    }
-  }
   return arns;
 }
 
@@ -275,8 +267,8 @@ function sessionPolicyArns(params: URLSearchParams): string[] {
  * The session policy of AssumeRole: the inline Policy and the documents of PolicyArns (at most
  * 10) as one document. Their statements together are the session's ceiling: an action is allowed
  * when one of them allows it and none denies it, which is how AWS combines session policies.
- * Only this account's managed policies are known here: an AWS-managed ARN is refused loudly
- * (its document is not emulated), an unknown ARN as AWS does.
+ * This account's managed policies and AWS-managed ones (aws-managed-policies.ts) are known; an
+ * unknown ARN is refused as AWS does.
  */
 function sessionPolicyDocuments(arns: string[], world: World, inline: string | undefined): string | undefined {
   if (arns.length === 0) return inline;
@@ -287,10 +279,9 @@ function sessionPolicyDocuments(arns: string[], world: World, inline: string | u
   };
   if (inline !== undefined) add(inline);
   for (const arn of arns) {
-    const managed = world.state.policies[arn];
-    const version = managed?.versions.find((v) => v.versionId === managed.defaultVersionId);
-    if (version === undefined) throw new AwsError('InvalidParameterValue', `Policy ${arn} does not exist or is not attachable.`);
-    add(version.document);
+    const document = world.defaultPolicyDocument(arn);
+    if (document === undefined) throw new AwsError('InvalidParameterValue', `Policy ${arn} does not exist or is not attachable.`);
+    add(document);
   }
   return JSON.stringify({ Version: '2012-10-17', Statement: statements });
 }

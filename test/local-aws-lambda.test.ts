@@ -1,5 +1,12 @@
+import { createHash } from 'node:crypto';
 import { createDeflateRaw } from 'node:zlib';
-import { InvokeCommand, LambdaClient, ListFunctionUrlConfigsCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import {
+  GetFunctionCommand,
+  InvokeCommand,
+  LambdaClient,
+  ListFunctionUrlConfigsCommand,
+  ListFunctionsCommand,
+} from '@aws-sdk/client-lambda';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zipFiles, zipOfDeflated } from '../constructs/zip-writer';
@@ -7,8 +14,16 @@ import type { Principal } from '../local-aws/authorization';
 import { resourcePolicyOf } from '../local-aws/lambda-api';
 import { DEFAULT_ADMIN_KEY } from '../local-aws/server';
 import { dictionary } from '../local-aws/world-state';
-import { type SeededWorld, callApi, deployFunction, sdkConfig, sdkOutcome, userWithKey } from './support/local-aws-fixtures';
-import { invokeSeededUrl } from './support/local-aws-fixtures';
+import {
+  type SeededWorld,
+  callApi,
+  deployFunction,
+  invokeSeededUrl,
+  sdkConfig,
+  sdkOutcome,
+  seedWorld,
+  userWithKey,
+} from './support/local-aws-fixtures';
 import { useSeededSession } from './support/seeded-world-hooks';
 
 /**
@@ -293,6 +308,42 @@ describe('functions', () => {
     const ok = await create('env-check', { Variables: { GREETING: 'hi', NODE_OPTIONS: '--enable-source-maps' } });
     expect(ok.status, ok.text).toBe(201);
     await callApi(world.local, 'lambda', { method: 'DELETE', path: '/2015-03-31/functions/env-check' });
+  });
+});
+
+describe("GetFunction's Code.Location: a presigned, expiring download of the zip (as S3's)", () => {
+  it('downloads the deployed zip (its hash is CodeSha256); a changed signature is refused', async () => {
+    const answer = await lambda().send(new GetFunctionCommand({ FunctionName: 'echo' }));
+    const location = answer.Code?.Location ?? '';
+    expect(location).toMatch(/X-Amz-Expires=600&X-Amz-Signature=[0-9a-f]{64}$/);
+    const zip = await fetch(location);
+    expect(zip.status).toBe(200);
+    expect(zip.headers.get('content-type')).toBe('application/zip');
+    const bytes = Buffer.from(await zip.arrayBuffer());
+    expect(createHash('sha256').update(bytes).digest('base64')).toBe(answer.Configuration?.CodeSha256);
+    const forged = location.replace(/X-Amz-Signature=([0-9a-f])/, (_, c: string) => `X-Amz-Signature=${c === '0' ? '1' : '0'}`);
+    expect((await fetch(forged)).status).toBe(403);
+    expect((await fetch(location.replace('X-Amz-Expires=600', 'X-Amz-Expires=6000'))).status).toBe(403);
+    const missing = await fetch(location.replace('/echo?', '/no-such-function?'));
+    expect(missing.status).toBe(404);
+  });
+
+  it('expires after 10 minutes', async () => {
+    let offsetMs = 0;
+    const clocked = await seedWorld({ now: () => new Date(Date.now() + offsetMs) });
+    try {
+      const answer = await new LambdaClient(sdkConfig(clocked.local, DEFAULT_ADMIN_KEY)).send(
+        new GetFunctionCommand({ FunctionName: 'echo' }),
+      );
+      const location = answer.Code?.Location ?? '';
+      expect((await fetch(location)).status).toBe(200);
+      offsetMs = 11 * 60 * 1000;
+      const expired = await fetch(location);
+      expect(expired.status).toBe(403);
+      expect(await expired.text()).toContain('<Message>Request has expired</Message>');
+    } finally {
+      await clocked.local.close();
+    }
   });
 });
 
