@@ -1,5 +1,6 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { AwsError } from './aws-error';
+import type { OperationCall } from './operation';
 import { newSessionKeys } from './sts-api';
 import type { World } from './world';
 import type { Role, Session } from './world-state';
@@ -80,6 +81,21 @@ export async function assertLambdaMayAssume(world: World, roleArn: unknown, func
   );
   if (result.resultType === 'error' || result.overallResult !== 'Allowed')
     throw new AwsError('InvalidParameterValueException', ROLE_NOT_ASSUMABLE, 400);
+}
+
+/**
+ * Giving a function a role is passing the role to Lambda: the caller needs `iam:PassRole` on it,
+ * with `iam:PassedToService` = `lambda.amazonaws.com` (IAM User Guide, "Granting a user
+ * permissions to pass a role to an AWS service"), or CreateFunction is AccessDeniedException.
+ */
+export async function assertMayPassRole(call: Pick<OperationCall, 'principal' | 'isAlsoAllowed'>, roleArn: unknown): Promise<void> {
+  const arn = typeof roleArn === 'string' ? roleArn : '';
+  if (await call.isAlsoAllowed('iam:PassRole', arn, { context: { 'iam:PassedToService': LAMBDA_SERVICE } })) return;
+  throw new AwsError(
+    'AccessDeniedException',
+    `User: ${call.principal.arn} is not authorized to perform: iam:PassRole on resource: ${arn} because no identity-based policy allows the iam:PassRole action`,
+    403,
+  );
 }
 
 /**

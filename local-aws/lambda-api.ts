@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AwsError } from './aws-error';
-import { assertLambdaMayAssume } from './execution-role';
 import { codeLocation } from './code-location';
+import { assertLambdaMayAssume, assertMayPassRole } from './execution-role';
 import type { FunctionCode } from './handler-runner';
 import {
   type AuthorizationInput,
@@ -233,7 +233,8 @@ const listFunctions: Handler = async ({ world }) => ({
   json: { Functions: Object.values(world.state.functions).map(configuration) },
 });
 
-const createFunction: Handler = async ({ request, world }) => {
+const createFunction: Handler = async (call) => {
+  const { request, world } = call;
   const input = request.json();
   const name = String(input.FunctionName ?? '');
   if (!/^[a-zA-Z0-9_-]{1,64}$/.test(name))
@@ -264,8 +265,10 @@ const createFunction: Handler = async ({ request, world }) => {
   if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240)
     throw invalid(`Value ${memorySize} at 'memorySize' failed to satisfy constraint: Member must have value between 128 and 10240`);
   const environment = environmentOf(input.Environment);
-  // Lambda assumes the role at creation: one it cannot assume (missing, or not trusting
-  // lambda.amazonaws.com) is refused before anything is created.
+  // The caller passes the role to Lambda, and Lambda assumes it at creation: a role the caller may
+  // not pass, or one Lambda cannot assume (missing, or not trusting lambda.amazonaws.com), is
+  // refused before anything is created.
+  await assertMayPassRole(call, input.Role);
   await assertLambdaMayAssume(world, input.Role, functionArn(world, name));
   const now = Date.now();
   const fn = world.createFunction({

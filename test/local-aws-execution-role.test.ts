@@ -1,6 +1,7 @@
+import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalAws, startLocalAws } from '../local-aws/server';
-import { callApi, deployFunction, mustSucceed, query } from './support/local-aws-fixtures';
+import { callApi, deployFunction, mustSucceed, query, userWithKey } from './support/local-aws-fixtures';
 import { zipFiles } from '../constructs/zip-writer';
 
 /**
@@ -113,18 +114,23 @@ const call = async (name: string, params: Record<string, string> = {}) => {
   return (await r.json()) as Record<string, string>;
 };
 
-const createFunction = (name: string, role: string) =>
-  callApi(local, 'lambda', {
-    path: '/2015-03-31/functions',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      FunctionName: name,
-      Runtime: 'nodejs20.x',
-      Role: role,
-      Handler: 'index.handler',
-      Code: { ZipFile: zipFiles({ 'index.mjs': 'export const handler = async () => 1;' }).toString('base64') },
-    }),
-  });
+const createFunction = (name: string, role: string, credentials?: AwsCredentialIdentity) =>
+  callApi(
+    local,
+    'lambda',
+    {
+      path: '/2015-03-31/functions',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        FunctionName: name,
+        Runtime: 'nodejs20.x',
+        Role: role,
+        Handler: 'index.handler',
+        Code: { ZipFile: zipFiles({ 'index.mjs': 'export const handler = async () => 1;' }).toString('base64') },
+      }),
+    },
+    credentials,
+  );
 
 describe('CreateFunction and the execution role', () => {
   it.each([
@@ -136,6 +142,29 @@ describe('CreateFunction and the execution role', () => {
     expect([r.status, r.headers.get('x-amzn-errortype')]).toEqual([400, 'InvalidParameterValueException']);
     expect(JSON.parse(r.text).message).toBe('The role defined for the function cannot be assumed by Lambda.');
     expect(local.world.state.functions.refused).toBeUndefined();
+  });
+
+  it('needs iam:PassRole on the role, for Lambda (iam:PassedToService), from a caller that is not the root', async () => {
+    const create = { Effect: 'Allow', Action: 'lambda:CreateFunction', Resource: '*' };
+    const passTo = (service: string) => ({
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Resource: roleArn('caller'),
+      Condition: { StringEquals: { 'iam:PassedToService': service } },
+    });
+    const policy = (...Statement: unknown[]) => ({ Version: '2012-10-17', Statement });
+    const withoutPass = await userWithKey(local, 'deployer-without-pass', policy(create));
+    const passToEc2 = await userWithKey(local, 'deployer-pass-to-ec2', policy(create, passTo('ec2.amazonaws.com')));
+    const passToLambda = await userWithKey(local, 'deployer-pass-to-lambda', policy(create, passTo('lambda.amazonaws.com')));
+    for (const credentials of [withoutPass, passToEc2]) {
+      const r = await createFunction('passed', roleArn('caller'), credentials);
+      expect([r.status, r.headers.get('x-amzn-errortype')]).toEqual([403, 'AccessDeniedException']);
+      expect(JSON.parse(r.text).message).toMatch(
+        /not authorized to perform: iam:PassRole on resource: arn:aws:iam::123456789012:role\/caller/,
+      );
+    }
+    expect(local.world.state.functions.passed).toBeUndefined();
+    expect((await createFunction('passed', roleArn('caller'), passToLambda)).status).toBe(201);
   });
 
   it('accepts a role whose trust lets Lambda assume it for this very function', async () => {
