@@ -73,7 +73,6 @@ export const UNEMULATED_OPERATIONS: readonly UnemulatedOperation[] = [
   lambda('ListEventSourceMappings', 'GET', '/2015-03-31/event-source-mappings'),
   lambda('CreateEventSourceMapping', 'POST', '/2015-03-31/event-source-mappings'),
   lambda('ListLayers', 'GET', '/2018-10-31/layers'),
-  sts('AssumeRoleWithWebIdentity'),
   sts('AssumeRoleWithSAML'),
   sts('GetFederationToken'),
   sts('DecodeAuthorizationMessage'),

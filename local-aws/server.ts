@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignatureFormatError, parseAuthorization, toHttpRequest } from '../client/sigv4';
@@ -6,7 +7,10 @@ import { AwsError } from './aws-error';
 import { type Answer, dispatch, errorAnswer, isServiceName } from './dispatch';
 import { MAX_PAYLOAD_BYTES, URL_PREFIX, invokeFunctionUrl, payloadTooLarge } from './function-url-api';
 import { HandlerRunner } from './handler-runner';
+import { IssuerKeys, type IssuerKeysOptions } from './oidc-keys';
 import { operationNames } from './operations';
+import { WEB_IDENTITY_ACTION, assumeRoleWithWebIdentity, webIdentityParams } from './web-identity-api';
+import { STS_NAMESPACE, queryResponse } from './xml';
 import { World } from './world';
 
 /**
@@ -33,6 +37,8 @@ export interface LocalAwsOptions {
   log?: (line: string) => void;
   /** For tests: the server's clock. */
   now?: () => Date;
+  /** How OIDC issuers' keys are fetched for AssumeRoleWithWebIdentity (timeout, extra CA certificates). */
+  webIdentity?: Omit<IssuerKeysOptions, 'now'>;
 }
 
 export const DEFAULT_ADMIN_KEY: AdminKey = {
@@ -50,6 +56,8 @@ export interface LocalAws {
   port: number;
   world: World;
   authorizer: Authorizer;
+  /** The OIDC issuers' keys AssumeRoleWithWebIdentity verifies tokens with (cached). */
+  issuerKeys: IssuerKeys;
   /** Requests answered, by kind, for reports. */
   stats: { apiCalls: number; urlInvocations: number; handlingMs: number };
   close(): Promise<void>;
@@ -64,6 +72,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const now = options.now ?? (() => new Date());
   const authorizer = new Authorizer(world, options.adminKey ?? DEFAULT_ADMIN_KEY, now);
   const runner = new HandlerRunner();
+  const issuerKeys = new IssuerKeys({ ...options.webIdentity, now: () => now().getTime() });
   const stats = { apiCalls: 0, urlInvocations: 0, handlingMs: 0 };
   let endpoint = '';
 
@@ -126,7 +135,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         headers: headerPairs,
         body,
         host: req.headers.host ?? '',
-        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        sourceIp: sourceAddress(req),
       });
     }
     if (rawPath === '/_local/health')
@@ -145,7 +154,19 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     const body = await readBody(req, limit);
     if (body === undefined)
       return errorAnswer(service, new AwsError('RequestEntityTooLargeException', `Request must be smaller than ${limit} bytes`, 413));
+    const sourceIp = sourceAddress(req);
+    // Unsigned on AWS: the web identity token is the credential (web-identity-api.ts).
+    const webIdentity = service === 'sts' || service === 'iam' ? webIdentityParams(rawQuery, body, req.headers) : undefined;
     try {
+      if (webIdentity !== undefined) {
+        const result = await assumeRoleWithWebIdentity({ params: webIdentity, world, keys: issuerKeys, now: now(), sourceIp });
+        const requestId = randomUUID();
+        return {
+          status: 200,
+          headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
+          body: queryResponse(WEB_IDENTITY_ACTION, STS_NAMESPACE, requestId, result),
+        };
+      }
       const request = toHttpRequest({
         method: req.method ?? 'GET',
         protocol: 'http:',
@@ -164,9 +185,10 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         runner,
         urlBase: endpoint,
         now: now(),
+        sourceIp,
       });
     } catch (error) {
-      if (error instanceof AwsError) return errorAnswer(service, error);
+      if (error instanceof AwsError) return errorAnswer(webIdentity !== undefined ? 'sts' : service, error);
       if (error instanceof SignatureFormatError) return errorAnswer(service, new AwsError('IncompleteSignature', error.message));
       throw error;
     }
@@ -198,6 +220,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     port: address.port,
     world,
     authorizer,
+    issuerKeys,
     stats,
     async close() {
       await runner.close();
@@ -205,6 +228,11 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       server.closeAllConnections();
     },
   };
+}
+
+/** The connection's peer address, `aws:SourceIp` (never a header a caller can write): IPv4-mapped IPv6 as IPv4. */
+function sourceAddress(req: http.IncomingMessage): string {
+  return (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
 }
 
 /**

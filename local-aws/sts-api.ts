@@ -61,7 +61,7 @@ const getSessionToken: Handler = async ({ request: { params }, world, principal,
   ];
 };
 
-function newSessionKeys(
+export function newSessionKeys(
   now: Date,
   durationSeconds: number,
 ): Pick<Session, 'accessKeyId' | 'secretAccessKey' | 'sessionToken' | 'expiration' | 'issuedAt'> {
@@ -79,7 +79,7 @@ function newSessionKeys(
  * the caller's identity policies, who may assume it. Without one nobody may: AWS answers
  * AccessDenied, not NoSuchEntity, for a role that does not exist.
  */
-function assumableRole(world: World, roleArn: string): Role | undefined {
+export function assumableRole(world: World, roleArn: string): Role | undefined {
   const role = world.state.roles[roleArn.split('/').pop() ?? ''];
   return role !== undefined && role.arn === roleArn ? role : undefined;
 }
@@ -253,7 +253,7 @@ function sessionTags(params: URLSearchParams): Tag[] {
 }
 
 /** AssumeRole `PolicyArns.member.N.arn`: at most 10; an AWS-managed one is refused loudly (see below). */
-function sessionPolicyArns(params: URLSearchParams): string[] {
+export function sessionPolicyArns(params: URLSearchParams): string[] {
   const arns: string[] = [];
   for (let i = 1; params.has(`PolicyArns.member.${i}.arn`); i++) arns.push(params.get(`PolicyArns.member.${i}.arn`)!);
   if (arns.length > 10)
@@ -279,7 +279,7 @@ function sessionPolicyArns(params: URLSearchParams): string[] {
  * Only this account's managed policies are known here: an AWS-managed ARN is refused loudly
  * (its document is not emulated), an unknown ARN as AWS does.
  */
-function sessionPolicyDocuments(arns: string[], world: World, inline: string | undefined): string | undefined {
+export function sessionPolicyDocuments(arns: string[], world: World, inline: string | undefined): string | undefined {
   if (arns.length === 0) return inline;
   const statements: unknown[] = [];
   const add = (document: string) => {
