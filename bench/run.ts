@@ -7,6 +7,7 @@ import { benchClientAndStandIn, benchDemo } from './local-flow';
 import { goal, median, reportedByNodeProcess, repeat, row, timeCommand, timeNodeProcess } from './measure';
 import { benchSigning } from './signing';
 import { benchStandInLimits } from './stand-in-limits';
+import { benchWebIdentity } from './web-identity';
 
 /**
  * `npm run bench`: figures and ratios to a baseline measured in the same run, median of
@@ -19,7 +20,9 @@ import { benchStandInLimits } from './stand-in-limits';
  * 2. Import time of our constructs module vs the provider package root.
  * 3. The client and the local stand-in (bench/local-flow.ts); build + sign per request beside
  *    aws4fetch and aws-sigv4-fetch (bench/signing.ts).
- * 4. `npm run demo` vs bare terraform init + apply + destroy of the same stack.
+ * 4. AssumeRoleWithWebIdentity beside AssumeRole through the stand-in, and one token verification
+ *    (bench/web-identity.ts).
+ * 5. `npm run demo` vs bare terraform init + apply + destroy of the same stack.
  *
  * BENCH_CALLS (default 2000); BENCH_SKIP_DEMO=1 skips the demo (~6 min at 5 runs).
  */
@@ -124,6 +127,8 @@ async function main(): Promise<void> {
   await benchSigning(out);
   out('\n');
   await benchStandInLimits(out);
+  out('\n');
+  await benchWebIdentity(out);
   if (process.env.BENCH_SKIP_DEMO !== '1') {
     out('\n');
     await benchDemo(out, RUNS);

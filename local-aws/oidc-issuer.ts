@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +7,7 @@ import { generate as selfSigned } from 'selfsigned';
 
 /**
  * A local OIDC issuer for demos and tests, so nobody needs a real identity provider: discovery
- * (`/.well-known/openid-configuration`) and the JWKS on loopback, and tokens minted with its ES256
+ * (`/.well-known/openid-configuration`) and the JWKS on loopback, and tokens minted with its RS256
  * key for any `sub`/`aud`/lifetime. Over https with a self-signed certificate for 127.0.0.1 (the
  * Terraform provider accepts only https issuer URLs, hashicorp/aws validOpenIDURL; the stand-in is
  * told to trust the certificate), or over plain http for the IAM API path.
@@ -43,7 +43,8 @@ export interface LocalOidcIssuer {
   close(): Promise<void>;
 }
 
-const KEY_ALGORITHM = 'ES256';
+/** RS256: what GitHub Actions, GitLab and Kubernetes sign with. */
+const KEY_ALGORITHM = 'RS256';
 
 /** A new signing key, and for https a self-signed certificate for 127.0.0.1, valid for 30 days. */
 export async function newIssuerIdentity(options: { tls: boolean }): Promise<IssuerIdentity> {
@@ -68,7 +69,7 @@ export function publicJwks(identity: IssuerIdentity): { keys: JWK[] } {
 export async function mintToken(identity: IssuerIdentity, issuer: string, options: MintOptions): Promise<string> {
   const key = await importJWK(identity.privateJwk, KEY_ALGORITHM);
   const issuedAt = Math.floor((options.issuedAt ?? new Date()).getTime() / 1000);
-  return new SignJWT({ ...options.claims })
+  return new SignJWT({ jti: randomUUID(), ...options.claims })
     .setProtectedHeader({ alg: KEY_ALGORITHM, kid: identity.privateJwk.kid, typ: 'JWT' })
     .setIssuer(issuer)
     .setSubject(options.sub)

@@ -76,6 +76,17 @@ function thumbprints(params: URLSearchParams): string[] {
   return values;
 }
 
+/**
+ * IAM answers the URL without its `https://` scheme. A loopback issuer (only the stand-in has
+ * those) keeps it: its `host:port` without a scheme is not a URL Go can parse, so hashicorp/aws
+ * 5.100's suppressOpenIDURL (url.Parse of the stored value) would see a change on every plan and
+ * replace the provider. With the scheme, the stored value parses and equals the configuration.
+ */
+function answeredUrl(url: string): string {
+  const withoutScheme = url.replace(/^https:\/\//, '');
+  return LOOPBACK_HOST.test(withoutScheme.split('/')[0]) ? url : withoutScheme;
+}
+
 const providerOf = (world: World, params: URLSearchParams): OidcProvider =>
   world.oidcProvider(required(params, 'OpenIDConnectProviderArn'));
 
@@ -96,8 +107,7 @@ const createProvider: Handler = async ({ request: { params }, world }) => {
 const getProvider: Handler = async ({ request: { params }, world }) => {
   const provider = providerOf(world, params);
   return [
-    // IAM answers the URL without its https:// scheme.
-    el('Url', provider.url.replace(/^https:\/\//, '')),
+    el('Url', answeredUrl(provider.url)),
     el('ClientIDList', members(provider.clientIds.map((id) => [id]))),
     el('ThumbprintList', members(provider.thumbprints.map((t) => [t]))),
     el('CreateDate', provider.createDate),

@@ -71,7 +71,7 @@ export async function assumeRoleWithWebIdentity(call: WebIdentityCall): Promise<
 
   const verified = await verifyWebIdentityToken(token, world, call.keys, now);
   const role = assumableRole(world, roleArn);
-  if (role === undefined || !trustAllows(role, verified, call.sourceIp)) {
+  if (role === undefined || !trustAllows(world, role, verified, call.sourceIp)) {
     throw new AwsError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity', 403);
   }
   if (duration > role.maxSessionDuration)
@@ -144,15 +144,42 @@ export function webIdentityContext(verified: VerifiedToken, sourceIp: string): R
  * entry point drops condition keys it does not list for the action (most issuers' `<host>:sub`),
  * so the stored policy (validated when the role was created) is evaluated as given.
  */
-function trustAllows(role: Role, verified: VerifiedToken, sourceIp: string): boolean {
+function trustAllows(world: World, role: Role, verified: VerifiedToken, sourceIp: string): boolean {
+  const context = webIdentityContext(verified, sourceIp);
+  const key = JSON.stringify([role.arn, role.assumeRolePolicyDocument, verified.provider.arn, context]);
+  const cache = decisionCacheOf(world);
+  const cached = cache.get(key);
+  if (cached !== undefined) return cached;
+  const allowed = evaluateTrust(role, verified.provider.arn, context);
+  if (cache.size > 10_000) cache.clear();
+  cache.set(key, allowed);
+  return allowed;
+}
+
+/**
+ * Trust decisions, kept until the world changes (any IAM write bumps its generation), as the
+ * Authorizer keeps its own: the same token claims, role and address give the same answer.
+ */
+const decisionCaches = new WeakMap<World, { generation: number; decisions: Map<string, boolean> }>();
+
+function decisionCacheOf(world: World): Map<string, boolean> {
+  let entry = decisionCaches.get(world);
+  if (entry === undefined || entry.generation !== world.generation) {
+    entry = { generation: world.generation, decisions: new Map() };
+    decisionCaches.set(world, entry);
+  }
+  return entry.decisions;
+}
+
+function evaluateTrust(role: Role, providerArn: string, context: Record<string, string | string[]>): boolean {
   const trust = createValidatedPolicy(JSON.parse(role.assumeRolePolicyDocument), validateTrustPolicy, { name: 'trust-policy' });
   const result = runUnsafeSimulation(
     {
       request: {
-        principal: verified.provider.arn,
+        principal: providerArn,
         action: 'sts:AssumeRoleWithWebIdentity',
         resource: { resource: role.arn, accountId: role.arn.split(':')[4] },
-        contextVariables: webIdentityContext(verified, sourceIp),
+        contextVariables: context,
       },
       identityPolicies: [],
       resourcePolicy: trust,

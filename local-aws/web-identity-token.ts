@@ -1,7 +1,7 @@
 import { type JWTPayload, decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import { AwsError } from './aws-error';
 import { issuerHostAndPath, oidcProviderArn } from './oidc-provider-api';
-import type { IssuerKeys } from './oidc-keys';
+import type { IssuerKeys, KeyResolver } from './oidc-keys';
 import type { World } from './world';
 import type { OidcProvider } from './world-state';
 
@@ -43,6 +43,33 @@ export async function verifyWebIdentityToken(token: string, world: World, keys: 
   if (typeof issuer !== 'string') throw invalid('The token has no iss claim.');
   const provider = providerFor(world, issuer);
   const resolve = await keys.keysFor(provider.url, header.kid);
+  const claims = await verifiedClaims(token, issuer, resolve, now);
+  if (typeof claims.iat === 'number' && claims.iat > now.getTime() / 1000 + CLOCK_TOLERANCE_SECONDS)
+    throw invalid(`The token was issued in the future (iat ${claims.iat}).`);
+  if (typeof claims.sub !== 'string' || claims.sub === '') throw new AwsError('IDPRejectedClaim', 'The token has no sub claim.', 403);
+  const audiences = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : [];
+  const audience = audiences.find((aud) => provider.clientIds.includes(aud));
+  if (audience === undefined) throw invalid('Incorrect token audience');
+  return { provider, hostAndPath: issuerHostAndPath(provider.url), claims, subject: claims.sub, audience };
+}
+
+/**
+ * The token's claims once its signature verified with `resolve` (the issuer's current key set) and
+ * its `iss`/`exp`/`nbf` hold at `now`. A token whose signature already verified with the same key
+ * set is not verified again (the same bytes under the same keys give the same answer; a refetched
+ * JWKS is a new key set, so a removed key stops verifying), but its times are checked every call.
+ */
+async function verifiedClaims(token: string, issuer: string, resolve: KeyResolver, now: Date): Promise<JWTPayload> {
+  let verified = verifiedTokens.get(resolve);
+  if (verified === undefined) {
+    verified = new Map();
+    verifiedTokens.set(resolve, verified);
+  }
+  const cached = verified.get(token);
+  if (cached !== undefined) {
+    checkTimes(cached, now);
+    return cached;
+  }
   let claims: JWTPayload;
   try {
     ({ payload: claims } = await jwtVerify(token, resolve, {
@@ -54,13 +81,20 @@ export async function verifyWebIdentityToken(token: string, world: World, keys: 
   } catch (error) {
     throw verificationError(error);
   }
-  if (typeof claims.iat === 'number' && claims.iat > now.getTime() / 1000 + CLOCK_TOLERANCE_SECONDS)
-    throw invalid(`The token was issued in the future (iat ${claims.iat}).`);
-  if (typeof claims.sub !== 'string' || claims.sub === '') throw new AwsError('IDPRejectedClaim', 'The token has no sub claim.', 403);
-  const audiences = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : [];
-  const audience = audiences.find((aud) => provider.clientIds.includes(aud));
-  if (audience === undefined) throw invalid('Incorrect token audience');
-  return { provider, hostAndPath: issuerHostAndPath(provider.url), claims, subject: claims.sub, audience };
+  if (verified.size >= 1000) verified.clear();
+  verified.set(token, claims);
+  return claims;
+}
+
+const verifiedTokens = new WeakMap<KeyResolver, Map<string, JWTPayload>>();
+
+/** `exp` and `nbf` at `now`, with the tolerance, as jwtVerify checks them. */
+function checkTimes(claims: JWTPayload, now: Date): void {
+  const seconds = Math.floor(now.getTime() / 1000);
+  if (typeof claims.exp === 'number' && claims.exp <= seconds - CLOCK_TOLERANCE_SECONDS)
+    throw new AwsError('ExpiredTokenException', 'Token expired: "exp" claim timestamp check failed', 400);
+  if (typeof claims.nbf === 'number' && claims.nbf > seconds + CLOCK_TOLERANCE_SECONDS)
+    throw invalid('The web identity token is invalid: "nbf" claim timestamp check failed');
 }
 
 function decodeUnverified(token: string): { header: ReturnType<typeof decodeProtectedHeader>; unverified: JWTPayload } {

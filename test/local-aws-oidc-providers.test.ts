@@ -92,6 +92,9 @@ describe('what IAM refuses', () => {
   it('accepts an http:// issuer on loopback (the local issuer without TLS) and names its ARN after host, port and path', async () => {
     const created = await iam.send(new CreateOpenIDConnectProviderCommand({ Url: 'http://127.0.0.1:8443/ci', ClientIDList: ['a'] }));
     expect(created.OpenIDConnectProviderArn).toBe(`arn:aws:iam::${local.world.accountId}:oidc-provider/127.0.0.1:8443/ci`);
+    // Answered with its scheme: Terraform's diff suppression cannot parse host:port without one.
+    const read = await iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: created.OpenIDConnectProviderArn }));
+    expect(read.Url).toBe('http://127.0.0.1:8443/ci');
   });
 
   it('answers a provider named "constructor" as one that does not exist', async () => {

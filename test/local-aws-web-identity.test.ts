@@ -183,6 +183,40 @@ describe('tokens STS refuses, with its codes', () => {
   });
 });
 
+describe('a token verified before', () => {
+  it('is refused with ExpiredTokenException once its exp has passed, though its signature is not verified again', async () => {
+    let clock = Date.now();
+    const timed = await startLocalAws({ now: () => new Date(clock) });
+    try {
+      await mustSucceed(query(timed, 'iam', { Action: 'CreateOpenIDConnectProvider', Url: issuer.url, 'ClientIDList.member.1': AUDIENCE }));
+      await mustSucceed(
+        query(timed, 'iam', {
+          Action: 'CreateRole',
+          RoleName: 'ci-deployer',
+          AssumeRolePolicyDocument: trustPolicy(issuer.url.replace('http://', '')),
+        }),
+      );
+      const token = signJwt(rsa, claims());
+      const call = () =>
+        fetch(timed.endpoint, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            Action: 'AssumeRoleWithWebIdentity',
+            RoleArn: roleArn,
+            RoleSessionName: 'ci',
+            WebIdentityToken: token,
+          }),
+        }).then((r) => r.text());
+      expect(await call()).toContain('<SubjectFromWebIdentityToken>');
+      clock += 3600_000;
+      expect(codeOf(await call())).toBe('ExpiredTokenException');
+    } finally {
+      await timed.close();
+    }
+  });
+});
+
 describe('aws:SourceIp from the connection', () => {
   it('refuses a token from 127.0.0.2 when the trust policy allows only 127.0.0.1, whatever X-Forwarded-For says', async () => {
     const hostAndPath = issuer.url.replace('http://', '');
