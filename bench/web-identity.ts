@@ -1,7 +1,7 @@
 import { createStsApi } from '../client/sts';
 import { createWebIdentityStsApi } from '../client/web-identity';
 import { newIssuerIdentity, startOidcIssuer } from '../local-aws/oidc-issuer';
-import { startLocalAws } from '../local-aws/server';
+import { type LocalAws, startLocalAws } from '../local-aws/server';
 import { verifyWebIdentityToken } from '../local-aws/web-identity-token';
 import { query, seed } from '../test/support/local-aws-fixtures';
 import { goal, median, row } from './measure';
@@ -18,21 +18,7 @@ export async function benchWebIdentity(out: (line: string) => void): Promise<voi
   const local = await startLocalAws();
   try {
     const seeded = await seed(local, local.world.accountId);
-    const host = issuer.url.replace('http://', '');
-    await query(local, 'iam', { Action: 'CreateOpenIDConnectProvider', Url: issuer.url, 'ClientIDList.member.1': 'sts.amazonaws.com' });
-    const trust = {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { Federated: `arn:aws:iam::${local.world.accountId}:oidc-provider/${host}` },
-          Action: 'sts:AssumeRoleWithWebIdentity',
-          Condition: { StringEquals: { [`${host}:aud`]: 'sts.amazonaws.com', [`${host}:sub`]: 'repo:acme/bench:ref:refs/heads/main' } },
-        },
-      ],
-    };
-    await query(local, 'iam', { Action: 'CreateRole', RoleName: 'bench_web_identity', AssumeRolePolicyDocument: JSON.stringify(trust) });
-    const webRole = `arn:aws:iam::${local.world.accountId}:role/bench_web_identity`;
+    const webRole = await webIdentityRole(local, issuer.url);
     const token = await issuer.mint({ sub: 'repo:acme/bench:ref:refs/heads/main', aud: 'sts.amazonaws.com', lifetimeSeconds: 3600 });
 
     const assumeRole = createStsApi('us-east-1', seeded.userKey, local.endpoint);
@@ -78,6 +64,25 @@ export async function benchWebIdentity(out: (line: string) => void): Promise<voi
     await local.close();
     await issuer.close();
   }
+}
+
+/** A role that trusts one subject of the issuer, and the issuer's IAM OIDC provider; its ARN. */
+async function webIdentityRole(local: LocalAws, issuerUrl: string): Promise<string> {
+  const host = issuerUrl.replace('http://', '');
+  await query(local, 'iam', { Action: 'CreateOpenIDConnectProvider', Url: issuerUrl, 'ClientIDList.member.1': 'sts.amazonaws.com' });
+  const trust = {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Federated: `arn:aws:iam::${local.world.accountId}:oidc-provider/${host}` },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: { StringEquals: { [`${host}:aud`]: 'sts.amazonaws.com', [`${host}:sub`]: 'repo:acme/bench:ref:refs/heads/main' } },
+      },
+    ],
+  };
+  await query(local, 'iam', { Action: 'CreateRole', RoleName: 'bench_web_identity', AssumeRolePolicyDocument: JSON.stringify(trust) });
+  return `arn:aws:iam::${local.world.accountId}:role/bench_web_identity`;
 }
 
 async function timed(call: () => Promise<unknown>): Promise<number> {

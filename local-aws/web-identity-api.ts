@@ -43,32 +43,8 @@ const validation = (field: string, value: string, rule: string) =>
   new AwsError('ValidationError', `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: ${rule}`);
 
 export async function assumeRoleWithWebIdentity(call: WebIdentityCall): Promise<string[]> {
-  const { params, world, now } = call;
-  const roleArn = params.get('RoleArn') ?? '';
-  if (roleArn.length < 20 || roleArn.length > 2048) throw validation('roleArn', roleArn, 'Member must have length between 20 and 2048');
-  const sessionName = params.get('RoleSessionName') ?? '';
-  if (!SESSION_NAME.test(sessionName))
-    throw validation(
-      'roleSessionName',
-      sessionName,
-      'Member must satisfy regular expression pattern: [\\w+=,.@-]* and have length between 2 and 64',
-    );
-  const token = params.get('WebIdentityToken') ?? '';
-  // The token is a secret: never echoed back.
-  if (token.length < 4 || token.length > 20000)
-    throw new AwsError(
-      'ValidationError',
-      "1 validation error detected: Value at 'webIdentityToken' failed to satisfy constraint: Member must have length between 4 and 20000",
-    );
-  if (params.has('ProviderId'))
-    throw new AwsError(
-      'InvalidParameterValue',
-      'ProviderId is for OAuth 2.0 access tokens (Login with Amazon, Facebook), which the local stand-in does not emulate.',
-    );
-  const policy = inlineSessionPolicy(params);
-  const policyArns = sessionPolicyArns(params);
-  const duration = integerParameter(params, 'DurationSeconds', 900, 43200, 3600);
-
+  const { world, now } = call;
+  const { roleArn, sessionName, token, policy, policyArns, duration } = webIdentityParameters(call.params);
   const verified = await verifyWebIdentityToken(token, world, call.keys, now);
   const role = assumableRole(world, roleArn);
   if (role === undefined || !trustAllows(world, role, verified, call.sourceIp)) {
@@ -101,6 +77,35 @@ export async function assumeRoleWithWebIdentity(call: WebIdentityCall): Promise<
     el('Provider', verified.provider.arn),
     el('Audience', verified.audience),
   ];
+}
+
+/** The request's parameters, checked as STS checks them (botocore's model), before the token is read. */
+function webIdentityParameters(params: URLSearchParams) {
+  const roleArn = params.get('RoleArn') ?? '';
+  if (roleArn.length < 20 || roleArn.length > 2048) throw validation('roleArn', roleArn, 'Member must have length between 20 and 2048');
+  const sessionName = params.get('RoleSessionName') ?? '';
+  if (!SESSION_NAME.test(sessionName))
+    throw validation(
+      'roleSessionName',
+      sessionName,
+      'Member must satisfy regular expression pattern: [\\w+=,.@-]* and have length between 2 and 64',
+    );
+  const token = params.get('WebIdentityToken') ?? '';
+  // The token is a secret: never echoed back.
+  if (token.length < 4 || token.length > 20000)
+    throw new AwsError(
+      'ValidationError',
+      "1 validation error detected: Value at 'webIdentityToken' failed to satisfy constraint: Member must have length between 4 and 20000",
+    );
+  if (params.has('ProviderId'))
+    throw new AwsError(
+      'InvalidParameterValue',
+      'ProviderId is for OAuth 2.0 access tokens (Login with Amazon, Facebook), which the local stand-in does not emulate.',
+    );
+  const policy = inlineSessionPolicy(params);
+  const policyArns = sessionPolicyArns(params);
+  const duration = integerParameter(params, 'DurationSeconds', 900, 43200, 3600);
+  return { roleArn, sessionName, token, policy, policyArns, duration };
 }
 
 /** The inline session policy: at most 2048 characters, JSON, a valid session policy. */
