@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_ADMIN_KEY, startLocalAws } from './server';
+import { IsolationError } from './handler-isolation';
 import { SnapshotError } from './snapshot';
 
 const HELP = `Usage: npm run local-aws -- [options]
@@ -17,6 +18,10 @@ Options:
   --log              print one line per request
   --trust-ca FILE    also trust this CA certificate (PEM) when fetching an OIDC issuer's keys for
                      AssumeRoleWithWebIdentity (a local https issuer: npm run local-oidc)
+  --require-isolation
+                     refuse to start when handlers cannot run as users of their own
+                     (the stand-in is not root, or may not switch users); without it
+                     that is a warning on stderr, once
   -h, --help         this text
 
 Point Terraform (DEMO_AWS_ENDPOINT=<endpoint>) or the AWS SDK (AWS_ENDPOINT_URL=<endpoint>) at it
@@ -32,6 +37,7 @@ async function main(): Promise<void> {
       region: { type: 'string', default: 'us-east-1' },
       log: { type: 'boolean', default: false },
       'trust-ca': { type: 'string', multiple: true, default: [] },
+      'require-isolation': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -54,6 +60,7 @@ async function main(): Promise<void> {
     region: values.region,
     adminKey,
     webIdentity: { trustedCertificates: values['trust-ca']!.map((file) => readCertificate(file)) },
+    requireIsolation: values['require-isolation'],
     log: values.log ? (line) => process.stdout.write(`${line}\n`) : undefined,
   });
   process.stdout.write(
@@ -74,6 +81,7 @@ function readCertificate(file: string): string {
 
 main().catch((error) => {
   process.stderr.write(`error: ${(error as Error).message}\n`);
-  // A flag or a snapshot file the user gave that cannot be used is a usage error.
-  process.exit(error instanceof UsageError || error instanceof SnapshotError ? 2 : 1);
+  // A flag or a snapshot file the user gave that cannot be used, or isolation they required that
+  // this machine cannot give, is a usage error.
+  process.exit(error instanceof UsageError || error instanceof SnapshotError || error instanceof IsolationError ? 2 : 1);
 });

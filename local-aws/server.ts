@@ -4,8 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { SignatureFormatError, parseAuthorization, toHttpRequest } from '../client/sigv4';
 import { type AdminKey, Authorizer } from './authorization';
 import { AwsError } from './aws-error';
+import { CODE_PREFIX, serveCode } from './code-location';
 import { type Answer, dispatch, errorAnswer, isServiceName } from './dispatch';
 import { MAX_PAYLOAD_BYTES, URL_PREFIX, invokeFunctionUrl, payloadTooLarge } from './function-url-api';
+import { ExecutionRoleSessions } from './execution-role';
 import { HandlerRunner } from './handler-runner';
 import { IssuerKeys, type IssuerKeysOptions } from './oidc-keys';
 import { operationNames } from './operations';
@@ -39,6 +41,12 @@ export interface LocalAwsOptions {
   now?: () => Date;
   /** How OIDC issuers' keys are fetched for AssumeRoleWithWebIdentity (timeout, extra CA certificates). */
   webIdentity?: Omit<IssuerKeysOptions, 'now'>;
+  /**
+   * Refuse to start (IsolationError) when functions cannot run as users of their own (the
+   * stand-in is not root, or may not switch users), instead of warning once on stderr.
+   * @default false
+   */
+  requireIsolation?: boolean;
 }
 
 export const DEFAULT_ADMIN_KEY: AdminKey = {
@@ -71,10 +79,15 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   });
   const now = options.now ?? (() => new Date());
   const authorizer = new Authorizer(world, options.adminKey ?? DEFAULT_ADMIN_KEY, now);
-  const runner = new HandlerRunner();
   const issuerKeys = new IssuerKeys({ ...options.webIdentity, now: () => now().getTime() });
-  const stats = { apiCalls: 0, urlInvocations: 0, handlingMs: 0 };
   let endpoint = '';
+  // Functions run with a session of their execution role and send their SDK calls here.
+  const runner = new HandlerRunner({
+    requireIsolation: options.requireIsolation,
+    sessions: new ExecutionRoleSessions(world, now),
+    endpoint: () => endpoint,
+  });
+  const stats = { apiCalls: 0, urlInvocations: 0, handlingMs: 0 };
 
   const server = http.createServer((req, res) => {
     const started = performance.now();
@@ -138,6 +151,8 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         sourceIp: sourceAddress(req),
       });
     }
+    if (rawPath.startsWith(CODE_PREFIX) && (req.method === 'GET' || req.method === 'HEAD'))
+      return serveCode(world, rawPath, rawQuery, now());
     if (rawPath === '/_local/health')
       return {
         status: 200,

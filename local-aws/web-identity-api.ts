@@ -4,7 +4,7 @@ import { runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
 import { AwsError } from './aws-error';
 import type { IssuerKeys } from './oidc-keys';
 import { integerParameter } from './query-parameters';
-import { assumableRole, newSessionKeys, sessionPolicyArns, sessionPolicyDocuments } from './sts-api';
+import { assumableRole, credentialsElement, newSessionKeys, sessionPolicyArns, sessionPolicyDocuments } from './sts-api';
 import { type VerifiedToken, verifyWebIdentityToken } from './web-identity-token';
 import type { World } from './world';
 import type { Role, Session } from './world-state';
@@ -65,12 +65,7 @@ export async function assumeRoleWithWebIdentity(call: WebIdentityCall): Promise<
   };
   world.addSession(session, now);
   return [
-    el('Credentials', [
-      el('AccessKeyId', session.accessKeyId),
-      el('SecretAccessKey', session.secretAccessKey),
-      el('SessionToken', session.sessionToken),
-      el('Expiration', session.expiration),
-    ]),
+    credentialsElement(session),
     el('SubjectFromWebIdentityToken', verified.subject),
     el('AssumedRoleUser', [el('AssumedRoleId', `${role.roleId}:${sessionName}`), el('Arn', session.assumedRoleArn)]),
     ...(sessionPolicy === undefined ? [] : [el('PackedPolicySize', Math.min(100, Math.ceil((sessionPolicy.length / 2048) * 100)))]),
