@@ -98,7 +98,7 @@ async function synth(dir: string): Promise<any> {
   );
 }
 
-/** The tarball must hold exactly the compiled entry points and their types, README and LICENSE. */
+/** The tarball must hold exactly the compiled entry points and their types, the vendor's handler, README and LICENSE. */
 function expectedFiles(): string[] {
   const compiled = (folder: string) =>
     fs
@@ -116,6 +116,9 @@ function expectedFiles(): string[] {
     ...cdktn,
     ...compiled('client'),
     ...compiled('scripts/invoke'),
+    // The credential vendor's handler, zipped from the installed package at synth.
+    'constructs/vendor-handler/index.mjs',
+    'constructs/vendor-handler/vending.mjs',
   ].sort();
 }
 

@@ -1,0 +1,185 @@
+import type { TerraformStack } from 'cdktf';
+import { describe, expect, it } from 'vitest';
+import { CredentialVendor, type CredentialVendorProps, IamFunctionUrl, InvalidPropError } from '../constructs';
+import { MAX_SESSION_POLICY_CHARACTERS, entitlementSessionPolicy } from '../constructs/vend-entitlements';
+import { readZip } from '../local-aws/zip-archive';
+import { zipDirectory } from '../constructs/zip-writer';
+import { vendorHandlerDirectory } from '../constructs/credential-vendor';
+import { loadTarget } from './support/framework-targets';
+import { ACCOUNT, REGION, synthStack, synthesizeInto } from './support/synthesized-stack';
+import { AUDITOR_USER, PARTNER_ROLE, vendorStack } from './support/vendor-stack';
+import { checkEntitlement } from '../constructs/vend-entitlements';
+import { PropChecker } from '../constructs/prop-validation';
+
+function construct(props: (urls: { orders: IamFunctionUrl; vendorUrl?: () => IamFunctionUrl }) => CredentialVendorProps) {
+  return () =>
+    synthStack((stack: TerraformStack) => {
+      const orders = new IamFunctionUrl(stack, 'Orders', { function: 'orders' });
+      new CredentialVendor(stack, 'Vendor', props({ orders }));
+    });
+}
+
+describe('CredentialVendor', () => {
+  const stack = vendorStack();
+
+  it('runs the packaged vending handler on a current Node.js runtime behind an AWS_IAM URL', () => {
+    const fn = stack.only('aws_lambda_function');
+    expect(fn.runtime).toBe('nodejs22.x');
+    expect(fn.handler).toBe('index.handler');
+    const vendorUrl = Object.values(stack.resources('aws_lambda_function_url')).find((url) =>
+      String(url.function_name).includes('aws_lambda_function.'),
+    );
+    expect(vendorUrl?.authorization_type).toBe('AWS_IAM');
+    expect([...readZip(zipDirectory(vendorHandlerDirectory())).keys()]).toEqual(['index.mjs', 'vending.mjs']);
+    expect(fn.source_code_hash).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+  });
+
+  it('holds the entitlements in the function configuration: caller, invoke ARNs, duration, tags', () => {
+    const config = JSON.parse(stack.resolveReferences(stack.only('aws_lambda_function').environment.variables.VEND_CONFIG));
+    expect(config.vendRoleArn).toBe(`arn:aws:iam::${ACCOUNT}:role/credential-vend`);
+    expect(config.entitlements).toEqual([
+      {
+        caller: PARTNER_ROLE,
+        invokeArns: [`arn:aws:lambda:${REGION}:${ACCOUNT}:function:orders`],
+        maxSessionDuration: 900,
+        sessionTags: { tenant: 'partner' },
+      },
+      {
+        caller: AUDITOR_USER,
+        invokeArns: [`arn:aws:lambda:${REGION}:${ACCOUNT}:function:orders`, `arn:aws:lambda:${REGION}:${ACCOUNT}:function:reports:live`],
+        maxSessionDuration: 3600,
+        sessionTags: {},
+      },
+    ]);
+  });
+
+  it('lets each caller call the vendor URL through a resource permission, and never the Invoke API on this provider', () => {
+    const permissions = Object.values(stack.resources('aws_lambda_permission'));
+    expect(permissions.map((p) => [p.principal, p.action, p.function_url_auth_type]).sort()).toEqual(
+      [
+        [PARTNER_ROLE, 'lambda:InvokeFunctionUrl', 'AWS_IAM'],
+        [AUDITOR_USER, 'lambda:InvokeFunctionUrl', 'AWS_IAM'],
+      ].sort(),
+    );
+  });
+
+  it('on the cdktn entry (hashicorp/aws 6.28+) also writes InvokeFunction, limited to calls through the URL', () => {
+    const target = loadTarget('cdktn');
+    const synthesized = synthesizeInto(undefined, 'vend', (outdir) => {
+      const app = new target.App({ outdir });
+      const s = new target.TerraformStack(app, 'vend');
+      new target.AwsProvider(s, 'Aws', { region: REGION });
+      const orders = new target.constructs.IamFunctionUrl(s as never, 'Orders', { function: 'orders' });
+      new target.constructs.CredentialVendor(s as never, 'Vendor', { entitlements: [{ caller: PARTNER_ROLE, functionUrls: [orders] }] });
+      app.synth();
+    });
+    const invoke = Object.values(synthesized.resources('aws_lambda_permission')).filter((p) => p.action === 'lambda:InvokeFunction');
+    expect(invoke).toHaveLength(1);
+    expect(invoke[0]).toMatchObject({ principal: PARTNER_ROLE, invoked_via_function_url: true });
+  });
+
+  it('declares the vendor URL and the vend role as outputs', () => {
+    expect(Object.keys(stack.outputsOf(['test', 'Vendor'])).sort()).toEqual(['vend_role_arn', 'vendor_url']);
+  });
+
+  it("builds each caller's session policy from the URLs' own invoke statements", () => {
+    const orders = stack.resources('aws_lambda_function_url');
+    expect(Object.keys(orders)).toHaveLength(3);
+    synthStack((s) => {
+      const url = new IamFunctionUrl(s, 'A', { function: 'a' });
+      const other = new IamFunctionUrl(s, 'B', { function: 'b' });
+      const policy = JSON.parse(entitlementSessionPolicy([url, other]));
+      expect(policy.Statement.map((st: { Sid: string }) => st.Sid)).toEqual([
+        'InvokeFunctionUrl',
+        'InvokeFunctionViaUrl',
+        'InvokeFunctionUrl2',
+        'InvokeFunctionViaUrl2',
+      ]);
+      expect(policy.Statement[0]).toEqual(url.invokeStatements()[0]);
+    });
+  });
+});
+
+describe('CredentialVendor refuses at synth, naming its path', () => {
+  const refusals: [string, ReturnType<typeof construct>, RegExp][] = [
+    [
+      'an empty caller list',
+      construct(() => ({ entitlements: [] })),
+      /CredentialVendor at test\/Vendor: entitlements must name at least one caller/,
+    ],
+    [
+      'a duration over one hour',
+      construct(({ orders }) => ({ entitlements: [{ caller: PARTNER_ROLE, functionUrls: [orders], maxSessionDuration: 3601 }] })),
+      /entitlements\[0\]\.maxSessionDuration must be a whole number of seconds .* from 900 to 3600 \(got 3601\)/,
+    ],
+    [
+      'a URL the vend role cannot be granted (not an IamFunctionUrl)',
+      construct(() => ({ entitlements: [{ caller: PARTNER_ROLE, functionUrls: ['https://abc.lambda-url.us-east-1.on.aws/' as never] }] })),
+      /entitlements\[0\]\.functionUrls must hold IamFunctionUrl constructs/,
+    ],
+    [
+      'a caller that is not a user or role',
+      construct(({ orders }) => ({ entitlements: [{ caller: `arn:aws:iam::${ACCOUNT}:root`, functionUrls: [orders] }] })),
+      /entitlements\[0\]\.caller must be an IAM user or role ARN/,
+    ],
+    [
+      'a caller listed twice',
+      construct(({ orders }) => ({
+        entitlements: [
+          { caller: PARTNER_ROLE, functionUrls: [orders] },
+          { caller: PARTNER_ROLE, functionUrls: [orders] },
+        ],
+      })),
+      /entitlements\[1\]\.caller must appear in one entitlement only/,
+    ],
+    [
+      'an entitlement without URLs',
+      construct(() => ({ entitlements: [{ caller: PARTNER_ROLE, functionUrls: [] }] })),
+      /entitlements\[0\]\.functionUrls must name at least one IamFunctionUrl/,
+    ],
+  ];
+  it.each(refusals)('%s', (_, build, message) => {
+    expect(build).toThrow(InvalidPropError);
+    expect(build).toThrow(message);
+  });
+
+  it("the vendor's own URL (a vended session could vend again)", () => {
+    expect(() =>
+      synthStack((stack) => {
+        const vendor = new CredentialVendor(stack, 'Vendor', { entitlements: [{ caller: PARTNER_ROLE, functionUrls: [] }] });
+        return vendor;
+      }),
+    ).toThrow(/at least one/);
+    // The vendor's URL exists only inside the constructor, so the check is proven on the checker itself.
+    synthStack((stack) => {
+      const url = new IamFunctionUrl(stack, 'Own', { function: 'vendor' });
+      expect(() =>
+        checkEntitlement(
+          new PropChecker('CredentialVendor', 'test/Vendor'),
+          'entitlements[0]',
+          { caller: PARTNER_ROLE, functionUrls: [url] },
+          url,
+        ),
+      ).toThrow(/must not hold the vendor's own URL/);
+    });
+  });
+
+  it('a session policy over the STS limit, counted from the URLs and tags', () => {
+    const build = (urlCount: number, tags: Record<string, string> = {}) =>
+      synthStack((stack) => {
+        const urls = Array.from(
+          { length: urlCount },
+          (_, i) => new IamFunctionUrl(stack, `Url${i}`, { function: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:f${i}` }),
+        );
+        new CredentialVendor(stack, 'Vendor', { entitlements: [{ caller: PARTNER_ROLE, functionUrls: urls, sessionTags: tags }] });
+      });
+    // Each URL adds two statements of about 430 characters with a literal ARN: four fit, five do not.
+    expect(() => build(4)).not.toThrow();
+    expect(() => build(5)).toThrow(
+      new RegExp(
+        `entitlements\\[0\\] would need a session policy of up to \\d+ characters plus 0 characters of session tags, more than the ${MAX_SESSION_POLICY_CHARACTERS}`,
+      ),
+    );
+    expect(() => build(4, { note: 'x'.repeat(256), more: 'y'.repeat(256) })).toThrow(/plus 520 characters of session tags/);
+  });
+});
