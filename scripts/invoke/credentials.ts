@@ -3,6 +3,7 @@ import type { CredentialSource } from '../../client/credentials';
 import { AssumeRoleError, isClientError } from '../../client/errors';
 import { heldCredentials } from '../../client/held-credentials';
 import { getCallerIdentity, stsEndpointFromEnv } from '../../client/sts';
+import { vendedCredentials } from '../../client/vended-credentials';
 import { CLI_STS_RETRIES } from './options';
 import { maskKeyId } from './redaction';
 import type { Settings } from './settings';
@@ -42,25 +43,21 @@ export function callerCredentials(settings: Settings, context: CredentialsContex
     stsTimeoutMs: settings.stsTimeoutMs,
   });
   const chain = `AWS SDK default chain${settings.profile ? `, profile "${settings.profile}"` : ''}`;
-  if (!settings.assumeRole) {
-    return {
-      description: `the credentials you hold (${chain}), without AssumeRole`,
-      getCredentials: held,
-      assumeRoleCalls: () => 0,
-      expectedCaller: async () => {
-        try {
-          const identity = await getCallerIdentity(held, {
-            region: settings.stsRegion,
-            endpoint: stsEndpoint,
-            timeoutMs: settings.stsTimeoutMs,
-          });
-          return { arn: identity.arn, how: 'from STS GetCallerIdentity with the same credentials' };
-        } catch (error) {
-          return { how: `not checked: GetCallerIdentity failed (${(error as Error).message})` };
-        }
-      },
-    };
+  if (settings.vendorUrl !== undefined) {
+    const vended = vendedCredentials({
+      vendorUrl: settings.vendorUrl,
+      credentials: held,
+      onEvent: (event) => context.notice(describeEvent(event)),
+    });
+    return withIdentityCheck(
+      settings,
+      stsEndpoint,
+      `credentials from the vendor ${settings.vendorUrl}, asked for with the credentials you hold (${chain})`,
+      (options) => vended.getCredentials(options),
+    );
   }
+  if (!settings.assumeRole)
+    return withIdentityCheck(settings, stsEndpoint, `the credentials you hold (${chain}), without AssumeRole`, held);
   const assumed = new AssumeRoleCredentials({
     roleArn: settings.roleArn!,
     sessionName: settings.sessionName,
@@ -84,6 +81,32 @@ export function callerCredentials(settings: Settings, context: CredentialsContex
     getCredentials: (options) => assumed.getCredentials(options),
     assumeRoleCalls: () => assumed.assumeRoleCalls,
     expectedCaller: async () => ({ arn: (await assumed.getCredentials()).assumedRoleArn, how: 'the session AssumeRole returned' }),
+  };
+}
+
+/** Credentials used as they are (held or vended): GetCallerIdentity with them says who the function will see. */
+function withIdentityCheck(
+  settings: Settings,
+  stsEndpoint: string | undefined,
+  description: string,
+  getCredentials: CallerCredentials['getCredentials'],
+): CallerCredentials {
+  return {
+    description,
+    getCredentials,
+    assumeRoleCalls: () => 0,
+    expectedCaller: async () => {
+      try {
+        const identity = await getCallerIdentity(() => getCredentials(), {
+          region: settings.stsRegion,
+          endpoint: stsEndpoint,
+          timeoutMs: settings.stsTimeoutMs,
+        });
+        return { arn: identity.arn, how: 'from STS GetCallerIdentity with the same credentials' };
+      } catch (error) {
+        return { how: `not checked: GetCallerIdentity failed (${(error as Error).message})` };
+      }
+    },
   };
 }
 
