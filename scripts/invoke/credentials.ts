@@ -47,6 +47,9 @@ export function callerCredentials(settings: Settings, context: CredentialsContex
     const vended = vendedCredentials({
       vendorUrl: settings.vendorUrl,
       credentials: held,
+      // --region signs for a host that does not name its region (the stand-in, a proxy); an AWS
+      // function URL names its own.
+      region: settings.region,
       onEvent: (event) => context.notice(describeEvent(event)),
     });
     return withIdentityCheck(
