@@ -11,11 +11,13 @@ import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { handlerPackage } from './handler-package';
 import { IamFunctionUrl, PERMISSION_SUPPORTS_INVOKED_VIA_FUNCTION_URL } from './iam-function-url';
 import type { FunctionUrlInvokeGrant, InvokeGrantee } from './invoke-grant';
-import { type PolicyDocument, type PolicyStatement, policyDocument, renderPolicy } from './policy-document';
+import { type PolicyStatement, policyDocument, renderPolicy } from './policy-document';
 import { MANAGED_POLICY_ARN, PropChecker, isUnresolved } from './prop-validation';
-import { MAX_ENVIRONMENT_BYTES, type VendEntitlement, checkEntitlement, renderEntitlement, resolvedLengthBound } from './vend-entitlements';
+import { VEND_CONFIG_VARIABLE, type VendEntitlement, checkEntitlement, checkEnvironmentSize, vendConfig } from './vend-entitlements';
+import { VendRole, executionPolicy } from './vend-role';
 
 export type { VendEntitlement } from './vend-entitlements';
+export { VendRole, vendRoleTrustPolicy } from './vend-role';
 
 /** Names of the outputs `CredentialVendor` declares (construct ids, so stable). */
 export const CREDENTIAL_VENDOR_OUTPUTS = { vendorUrl: 'vendor_url', vendRoleArn: 'vend_role_arn' } as const;
@@ -80,25 +82,7 @@ export class CredentialVendor extends Construct {
     super(scope, id);
     props = props ?? ({} as CredentialVendorProps);
     const check = new PropChecker('CredentialVendor', this.node.path);
-    const names = checkNames(this, check, props);
-    check.oneOf('runtime', props.runtime, VENDOR_RUNTIMES);
-    check.integerInRange('logRetentionDays', props.logRetentionDays, 1, 3653, 'days');
-    check.tags('tags', props.tags);
-    check.boolean('outputs', props.outputs);
-    if (
-      props.permissionsBoundary !== undefined &&
-      !isUnresolved(props.permissionsBoundary) &&
-      !MANAGED_POLICY_ARN.test(props.permissionsBoundary)
-    )
-      check.fail('permissionsBoundary', props.permissionsBoundary, 'must be a managed policy ARN');
-    check.list(
-      'entitlements',
-      props.entitlements,
-      '[{ caller: "arn:aws:iam::111122223333:role/partner", functionUrls: [api.functionUrl] }]',
-    );
-    const entitlements = props.entitlements ?? [];
-    if (entitlements.length === 0)
-      check.fail('entitlements', props.entitlements, 'must name at least one caller: a vendor nobody may call vends nothing');
+    const { names, entitlements } = checkVendorProps(this, check, props);
 
     const logGroup = new CloudwatchLogGroup(this, 'LogGroup', {
       name: `/aws/lambda/${names.functionName}`,
@@ -122,9 +106,8 @@ export class CredentialVendor extends Construct {
     });
 
     const code = handlerPackage(this, 'HandlerCode', vendorHandlerDirectory());
-    const config = Lazy.stringValue({
-      produce: () => JSON.stringify({ vendRoleArn: this.vendRole.roleArn, entitlements: entitlements.map(renderEntitlement) }),
-    });
+    // Rendered at synth: the entitlements are checked below, once the vendor's own URL exists.
+    const config = Lazy.stringValue({ produce: () => vendConfig(this.vendRole.roleArn, entitlements) });
     this.function = new LambdaFunction(this, 'Function', {
       functionName: names.functionName,
       description: 'Vends scoped-down temporary credentials of the vend role to entitled IAM callers.',
@@ -135,13 +118,19 @@ export class CredentialVendor extends Construct {
       role: executionRole.arn,
       timeout: 10,
       memorySize: 128,
-      environment: { variables: { VEND_CONFIG: config } },
+      environment: { variables: { [VEND_CONFIG_VARIABLE]: config } },
       tags: props.tags,
       dependsOn: [logGroup],
     });
     this.functionUrl = new IamFunctionUrl(this, 'FunctionUrl', { function: this.function });
     this.url = this.functionUrl.url;
 
+    this.entitle(check, entitlements);
+    if (props.outputs ?? true) this.declareOutputs();
+  }
+
+  /** Checks each entitlement, grants its URLs to the vend role and lets its caller call the vendor. */
+  private entitle(check: PropChecker, entitlements: readonly VendEntitlement[]): void {
     const callers = new Set<string>();
     entitlements.forEach((entitlement, index) => {
       checkEntitlement(check, `entitlements[${index}]`, entitlement, this.functionUrl);
@@ -151,31 +140,32 @@ export class CredentialVendor extends Construct {
       for (const url of entitlement.functionUrls) url.grantInvokeUrl(this.vendRole);
       this.allowCaller(entitlement.caller, index);
     });
-    const environmentBytes =
-      'VEND_CONFIG'.length +
-      resolvedLengthBound(JSON.stringify({ vendRoleArn: this.vendRole.roleArn, entitlements: entitlements.map(renderEntitlement) }));
-    if (environmentBytes > MAX_ENVIRONMENT_BYTES) {
-      check.fail(
-        'entitlements',
-        entitlements,
-        `need up to ${environmentBytes} bytes of the function's environment, more than Lambda's ${MAX_ENVIRONMENT_BYTES}: use fewer callers or URLs per vendor`,
-      );
-    }
-    if (props.outputs ?? true) {
-      new TerraformOutput(this, CREDENTIAL_VENDOR_OUTPUTS.vendorUrl, {
-        value: this.url,
-        description: 'The credential vendor URL (AWS_IAM; sign for service "lambda").',
-      });
-      new TerraformOutput(this, CREDENTIAL_VENDOR_OUTPUTS.vendRoleArn, {
-        value: this.vendRole.roleArn,
-        description: 'The role whose scoped sessions the vendor hands out.',
-      });
-    }
+    checkEnvironmentSize(check, vendConfig(this.vendRole.roleArn, entitlements));
   }
 
-  /** What a caller's identity policy needs to call the vendor (see `resourcePolicyCoversInvokeFunction`). */
+  private declareOutputs(): void {
+    new TerraformOutput(this, CREDENTIAL_VENDOR_OUTPUTS.vendorUrl, {
+      value: this.url,
+      description: 'The credential vendor URL (AWS_IAM; sign for service "lambda").',
+    });
+    new TerraformOutput(this, CREDENTIAL_VENDOR_OUTPUTS.vendRoleArn, {
+      value: this.vendRole.roleArn,
+      description: 'The role whose scoped sessions the vendor hands out.',
+    });
+  }
+
+  /**
+   * What a caller's identity policy needs to call the vendor: both actions, on the vendor's URL
+   * only. Needed by callers of the function's own account where `resourcePolicyCoversInvokeFunction`
+   * is false; harmless elsewhere.
+   */
   invokeStatements(): PolicyStatement[] {
     return this.functionUrl.invokeStatements('Vendor');
+  }
+
+  /** Puts `invokeStatements()` into a grantee's identity policy (a caller role of this stack). */
+  grantInvoke(grantee: InvokeGrantee): FunctionUrlInvokeGrant {
+    return this.functionUrl.grantInvokeUrl(grantee);
   }
 
   private allowCaller(caller: string, index: number): void {
@@ -199,79 +189,25 @@ export class CredentialVendor extends Construct {
   }
 }
 
-/**
- * The role whose sessions are vended. It trusts only the vending function's execution role (to
- * assume it, tag the session and set its source identity), and may call the URLs granted to it
- * (`url.grantInvokeUrl(vendRole)`; every entitled URL is). Each vended session is the intersection
- * of this policy and the caller's session policy.
- */
-export class VendRole extends Construct implements InvokeGrantee {
-  readonly roleArn: string;
-  readonly roleName: string;
-  private readonly grants: FunctionUrlInvokeGrant[] = [];
+/** The props' own checks (the entitlements' are made once the vendor's URL exists). */
+function checkVendorProps(scope: Construct, check: PropChecker, props: CredentialVendorProps) {
+  const names = checkNames(scope, check, props);
+  check.oneOf('runtime', props.runtime, VENDOR_RUNTIMES);
+  check.integerInRange('logRetentionDays', props.logRetentionDays, 1, 3653, 'days');
+  check.tags('tags', props.tags);
+  check.boolean('outputs', props.outputs);
+  if (
+    props.permissionsBoundary !== undefined &&
+    !isUnresolved(props.permissionsBoundary) &&
+    !MANAGED_POLICY_ARN.test(props.permissionsBoundary)
+  )
+    check.fail('permissionsBoundary', props.permissionsBoundary, 'must be a managed policy ARN');
+  check.list('entitlements', props.entitlements, '[{ caller: "arn:aws:iam::111122223333:role/partner", functionUrls: [api.functionUrl] }]');
+  const entitlements = props.entitlements ?? [];
+  if (entitlements.length === 0)
+    check.fail('entitlements', props.entitlements, 'must name at least one caller: a vendor nobody may call vends nothing');
 
-  constructor(
-    scope: Construct,
-    id: string,
-    props: { name: string; executionRoleArn: string; path?: string; permissionsBoundary?: string; tags?: Record<string, string> },
-  ) {
-    super(scope, id);
-    const role = new IamRole(this, 'Role', {
-      name: props.name,
-      path: props.path,
-      permissionsBoundary: props.permissionsBoundary,
-      tags: props.tags,
-      // Role chaining caps the vended session at one hour whatever this says (IAM User Guide, "Role chaining").
-      maxSessionDuration: 3600,
-      assumeRolePolicy: renderPolicy(vendRoleTrustPolicy(props.executionRoleArn)),
-    });
-    this.roleArn = role.arn;
-    this.roleName = role.name;
-    new IamRolePolicy(this, 'Policy', {
-      name: 'VendableRights',
-      role: role.id,
-      policy: Lazy.stringValue({ produce: () => renderPolicy(this.policy()) }),
-    });
-  }
-
-  addInvokeGrant(grant: FunctionUrlInvokeGrant): void {
-    if (!this.grants.some((held) => held.invokeArn === grant.invokeArn)) this.grants.push(grant);
-  }
-
-  /** The union of what may be vended, as data; Sids of later grants are numbered. */
-  policy(): PolicyDocument {
-    return policyDocument(
-      this.grants.flatMap((grant, index) =>
-        grant.statements.map((statement) =>
-          index === 0 || statement.Sid === undefined ? statement : { ...statement, Sid: `${statement.Sid}${index + 1}` },
-        ),
-      ),
-    );
-  }
-}
-
-export function vendRoleTrustPolicy(executionRoleArn: string): PolicyDocument {
-  return policyDocument([
-    {
-      Sid: 'VendingFunctionOnly',
-      Effect: 'Allow',
-      Principal: { AWS: executionRoleArn },
-      Action: ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'],
-    },
-  ]);
-}
-
-function executionPolicy(vendRoleArn: string, logGroupArn: string): PolicyDocument {
-  return policyDocument([
-    {
-      Sid: 'AssumeVendRole',
-      Effect: 'Allow',
-      Action: ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'],
-      Resource: vendRoleArn,
-    },
-    // The log group is created by the construct (with retention), so no logs:CreateLogGroup.
-    { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroupArn}:*` },
-  ]);
+  return { names, entitlements };
 }
 
 function checkNames(scope: Construct, check: PropChecker, props: CredentialVendorProps) {

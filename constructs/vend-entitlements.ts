@@ -125,3 +125,23 @@ export function renderEntitlement(entitlement: VendEntitlement): RenderedEntitle
     sessionTags: { ...(entitlement.sessionTags ?? {}) },
   };
 }
+
+/** The variable the vending function reads its configuration from. */
+export const VEND_CONFIG_VARIABLE = 'VEND_CONFIG';
+
+/** The vending function's configuration: the vend role and every entitlement, as JSON. */
+export function vendConfig(vendRoleArn: string, entitlements: readonly VendEntitlement[]): string {
+  return JSON.stringify({ vendRoleArn, entitlements: entitlements.map(renderEntitlement) });
+}
+
+/** The configuration must fit in the function's environment (Lambda quotas: 4 KB for all variables). */
+export function checkEnvironmentSize(check: PropChecker, config: string): void {
+  const bytes = VEND_CONFIG_VARIABLE.length + resolvedLengthBound(config);
+  if (bytes > MAX_ENVIRONMENT_BYTES) {
+    check.fail(
+      'entitlements',
+      JSON.parse(config).entitlements,
+      `need up to ${bytes} bytes of the function's environment, more than Lambda's ${MAX_ENVIRONMENT_BYTES}: use fewer callers or URLs per vendor`,
+    );
+  }
+}

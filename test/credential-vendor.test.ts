@@ -164,6 +164,23 @@ describe('CredentialVendor refuses at synth, naming its path', () => {
     });
   });
 
+  it("entitlements that would not fit in Lambda's 4 KB of environment", () => {
+    const build = (callers: number) =>
+      synthStack((stack) => {
+        const url = new IamFunctionUrl(stack, 'Orders', { function: 'orders' });
+        const entitlements = Array.from({ length: callers }, (_, i) => ({
+          caller: `arn:aws:iam::${ACCOUNT}:role/partner-${i}`,
+          functionUrls: [url],
+        }));
+        new CredentialVendor(stack, 'Vendor', { entitlements });
+      });
+    // Each entitlement is about 140 characters of ARN (counted at its longest) plus the caller and fields.
+    expect(() => build(12)).not.toThrow();
+    expect(() => build(30)).toThrow(
+      /CredentialVendor at test\/Vendor: entitlements need up to \d+ bytes of the function's environment, more than Lambda's 4096/,
+    );
+  });
+
   it('a session policy over the STS limit, counted from the URLs and tags', () => {
     const build = (urlCount: number, tags: Record<string, string> = {}) =>
       synthStack((stack) => {
