@@ -67,6 +67,22 @@ describe('lambda-url-invoke with a credential vendor', () => {
     expect(credentials.expiration!.getTime()).toBeGreaterThan(Date.now() + 3000_000);
   }, 60_000);
 
+  it('a credential_process profile whose command names itself stops at once instead of starting itself in a loop', async () => {
+    setUp();
+    const bin = path.join(PROJECT_ROOT, 'dist', 'scripts', 'invoke', 'main.js');
+    const config = path.join(dir, 'looping-config');
+    const args = ['--credential-process', '--vendor-url', vendor.vendorUrl, '--region', 'us-east-1', '--profile', 'vended'];
+    const files = { AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'none') };
+    // The command the SDK starts reads the same files: without the guard each run would start the next.
+    const command = ['env', ...Object.entries(files).map(([name, value]) => `${name}=${value}`), process.execPath, bin, ...args];
+    fs.writeFileSync(config, `[profile vended]\ncredential_process = ${command.join(' ')}\n`);
+    const run = await runCli(args, files);
+    expect(run.code).toBe(4);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/profile "vended"/);
+    expect(process.env.LAMBDA_URL_INVOKE_CREDENTIAL_PROCESS).toBeUndefined();
+  }, 60_000);
+
   it('--vendor-url signs the function call with the vended credentials', async () => {
     setUp();
     const run = await runCli(['--url', vendor.functionUrl, ...vendArgs()], env);

@@ -14,6 +14,12 @@ import type { OptionSources } from './sources';
  * ~/.aws/config makes the AWS CLI and the SDKs use vended credentials (AWS CLI User Guide,
  * "Sourcing credentials with an external process"). Errors go to stderr with a non-zero exit.
  */
+/**
+ * Set while this command asks for credentials: a `credential_process` profile whose command names
+ * itself (no --profile, AWS_PROFILE pointing back at it) would otherwise start itself without end.
+ */
+export const CREDENTIAL_PROCESS_MARKER = 'LAMBDA_URL_INVOKE_CREDENTIAL_PROCESS';
+
 export async function printCredentialProcess(
   sources: OptionSources,
   io: { stdout: (text: string) => void; env: NodeJS.ProcessEnv },
@@ -31,6 +37,13 @@ export async function printCredentialProcess(
       throw new ClientOptionError('--credential-process', undefined, `cannot be combined with ${flagOf(option)}`);
   }
   refuseAssumeRoleOnlyFlags(sources, '--credential-process');
+  if (io.env[CREDENTIAL_PROCESS_MARKER] === '1') {
+    throw new ClientOptionError(
+      '--profile',
+      sources.value('profile'),
+      'must name the identity the vendor entitles, not a credential_process profile that runs this command again (it would start itself in a loop)',
+    );
+  }
   const stsTimeoutMs = sources.value('stsTimeout');
   const held = heldCredentials({
     profile: sources.value('profile'),
@@ -47,7 +60,14 @@ export async function printCredentialProcess(
     timeoutMs: sources.value('timeout'),
     retries: sources.value('retries'),
   });
-  const credentials = await vended.getCredentials();
+  // Seen by the commands the AWS SDK's chain may start (its own credential_process), not by this process's checks.
+  process.env[CREDENTIAL_PROCESS_MARKER] = '1';
+  let credentials: Awaited<ReturnType<typeof vended.getCredentials>>;
+  try {
+    credentials = await vended.getCredentials();
+  } finally {
+    delete process.env[CREDENTIAL_PROCESS_MARKER];
+  }
   io.stdout(`${JSON.stringify(credentialProcessOutput(credentials))}\n`);
   return EXIT_CODES.success;
 }
