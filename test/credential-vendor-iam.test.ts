@@ -1,6 +1,13 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  lintPolicy,
+  lintResourcePolicy,
+  validateIdentityPolicy,
+  validateResourcePolicy,
+  validateTrustPolicy,
+} from '@cloud-copilot/iam-policy';
 import { vendorHandlerDirectory } from '../constructs/credential-vendor';
 import { functionPolicyFromPermissions, type SimulatedRequest, simulate } from './support/iam-simulator';
 import { ACCOUNT } from './support/synthesized-stack';
@@ -49,6 +56,26 @@ describe('the CredentialVendor in the IAM simulator', () => {
     // The session policy as the shipped vending function builds it for the partner's entitlement.
     const vending = await import(pathToFileURL(path.join(vendorHandlerDirectory(), 'vending.mjs')).href);
     partnerSessionPolicy = JSON.parse(vending.sessionPolicy([ORDERS]));
+  });
+
+  it('every policy is valid, lint-free and names no wildcard (but the log-stream suffix)', () => {
+    const identity = [executionPolicy, vendPolicy, partnerSessionPolicy];
+    for (const policy of identity) {
+      expect(validateIdentityPolicy(policy)).toEqual([]);
+      expect(lintPolicy(policy)).toEqual([]);
+    }
+    expect(validateTrustPolicy(vendTrust)).toEqual([]);
+    expect(lintPolicy(vendTrust)).toEqual([]);
+    const functionPolicy = functionPolicyFromPermissions(Object.values(stack.resources('aws_lambda_permission')), VENDOR);
+    expect(validateResourcePolicy(functionPolicy)).toEqual([]);
+    expect(lintResourcePolicy(functionPolicy)).toEqual([]);
+    for (const policy of [...identity, vendTrust, functionPolicy]) {
+      for (const statement of (policy as { Statement: Record<string, unknown>[] }).Statement) {
+        const values = [statement.Action, statement.Resource].flat().filter((v): v is string => typeof v === 'string');
+        for (const value of values) expect(value.replace(/:\*$/, '')).not.toContain('*');
+        expect(statement.Effect).toBe('Allow');
+      }
+    }
   });
 
   describe("the vending function's execution role", () => {
