@@ -195,6 +195,17 @@ describe('the vending function', () => {
     expect(logs[0]).toMatchObject({ event: 'failed', caller: AUDITOR, code: 'AccessDenied' });
   });
 
+  it('answers 502 when STS answers without credentials, instead of failing the invocation', async () => {
+    const handler = vending.createVendingHandler({
+      config: vending.parseVendConfig(CONFIG),
+      assumeRole: async () => ({ AssumedRoleUser: { Arn: 'x' } }),
+      log: () => undefined,
+    });
+    const answer = await handler(urlEvent(AUDITOR));
+    expect(answer.statusCode).toBe(502);
+    expect(JSON.parse(answer.body).error).toBe('VendingFailed');
+  });
+
   it('logs each vend without the secret, the token or the session policy', async () => {
     const { call, logs } = setUp();
     await call(urlEvent(AUDITOR));

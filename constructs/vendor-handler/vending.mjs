@@ -197,6 +197,10 @@ export function createVendingHandler({ config, assumeRole, log = (record) => con
       return refusal(502, 'VendingFailed', 'the credentials could not be issued; the vendor has logged why');
     }
     const credentials = result?.Credentials;
+    if (typeof credentials?.AccessKeyId !== 'string' || Number.isNaN(new Date(credentials.Expiration).getTime())) {
+      log({ event: 'failed', caller: callerArn, code: 'NoCredentials', message: 'STS answered without credentials' });
+      return refusal(502, 'VendingFailed', 'the credentials could not be issued; the vendor has logged why');
+    }
     log({
       event: 'vended',
       caller: callerArn,
