@@ -5,7 +5,7 @@ import { MAX_SESSION_POLICY_CHARACTERS, entitlementSessionPolicy } from '../cons
 import { readZip } from '../local-aws/zip-archive';
 import { zipDirectory } from '../constructs/zip-writer';
 import { vendorHandlerDirectory } from '../constructs/credential-vendor';
-import { loadTarget } from './support/framework-targets';
+import { loadTarget, type TargetName } from './support/framework-targets';
 import { ACCOUNT, REGION, synthStack, synthesizeInto } from './support/synthesized-stack';
 import { AUDITOR_USER, PARTNER_ROLE, vendorStack } from './support/vendor-stack';
 import { checkEntitlement } from '../constructs/vend-entitlements';
@@ -63,19 +63,31 @@ describe('CredentialVendor', () => {
     );
   });
 
-  it('on the cdktn entry (hashicorp/aws 6.28+) also writes InvokeFunction, limited to calls through the URL', () => {
-    const target = loadTarget('cdktn');
-    const synthesized = synthesizeInto(undefined, 'vend', (outdir) => {
-      const app = new target.App({ outdir });
-      const s = new target.TerraformStack(app, 'vend');
-      new target.AwsProvider(s, 'Aws', { region: REGION });
-      const orders = new target.constructs.IamFunctionUrl(s as never, 'Orders', { function: 'orders' });
-      new target.constructs.CredentialVendor(s as never, 'Vendor', { entitlements: [{ caller: PARTNER_ROLE, functionUrls: [orders] }] });
-      app.synth();
-    });
-    const invoke = Object.values(synthesized.resources('aws_lambda_permission')).filter((p) => p.action === 'lambda:InvokeFunction');
+  it('the cdktn entry (hashicorp/aws 6.28+) writes the same vendor, plus InvokeFunction limited to calls through the URL', () => {
+    const synth = (name: TargetName) => {
+      const target = loadTarget(name);
+      return synthesizeInto(undefined, 'vend', (outdir) => {
+        const app = new target.App({ outdir });
+        const s = new target.TerraformStack(app, 'vend');
+        new target.AwsProvider(s, 'Aws', { region: REGION });
+        const orders = new target.constructs.IamFunctionUrl(s as never, 'Orders', { function: 'orders' });
+        new target.constructs.CredentialVendor(s as never, 'Vendor', { entitlements: [{ caller: PARTNER_ROLE, functionUrls: [orders] }] });
+        app.synth();
+      });
+    };
+    const [cdktf, cdktn] = [synth('cdktf'), synth('cdktn')];
+    const invoke = Object.values(cdktn.resources('aws_lambda_permission')).filter((p) => p.action === 'lambda:InvokeFunction');
     expect(invoke).toHaveLength(1);
     expect(invoke[0]).toMatchObject({ principal: PARTNER_ROLE, invoked_via_function_url: true });
+    expect(Object.values(cdktf.resources('aws_lambda_permission')).filter((p) => p.action === 'lambda:InvokeFunction')).toEqual([]);
+    // Everything else is the same, the packaged handler included (same bytes, same hash).
+    const withoutInvoke = (stack: typeof cdktf) => {
+      const json = structuredClone(stack.json.resource);
+      for (const [id, p] of Object.entries<Record<string, unknown>>(json.aws_lambda_permission))
+        if (p.action === 'lambda:InvokeFunction') delete json.aws_lambda_permission[id];
+      return json;
+    };
+    expect(withoutInvoke(cdktn)).toEqual(withoutInvoke(cdktf));
   });
 
   it('declares the vendor URL and the vend role as outputs', () => {
