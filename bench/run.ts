@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { projectRoot } from '../scripts/project-root';
+import { benchFunctionColdStart } from './function-cold-start';
 import { benchClientAndStandIn, benchDemo } from './local-flow';
 import { goal, median, reportedByNodeProcess, repeat, row, timeCommand, timeNodeProcess } from './measure';
 import { benchSigning } from './signing';
@@ -19,7 +20,9 @@ import { benchStandInLimits } from './stand-in-limits';
  * 2. Import time of our constructs module vs the provider package root.
  * 3. The client and the local stand-in (bench/local-flow.ts); build + sign per request beside
  *    aws4fetch and aws-sigv4-fetch (bench/signing.ts).
- * 4. `npm run demo` vs bare terraform init + apply + destroy of the same stack.
+ * 4. The cold start of a function whose handler imports the AWS SDK v3 and calls STS with its
+ *    execution role, vs one that imports nothing (bench/function-cold-start.ts).
+ * 5. `npm run demo` vs bare terraform init + apply + destroy of the same stack.
  *
  * BENCH_CALLS (default 2000); BENCH_SKIP_DEMO=1 skips the demo (~6 min at 5 runs).
  */
@@ -124,6 +127,8 @@ async function main(): Promise<void> {
   await benchSigning(out);
   out('\n');
   await benchStandInLimits(out);
+  out('\n');
+  await benchFunctionColdStart(out, RUNS);
   if (process.env.BENCH_SKIP_DEMO !== '1') {
     out('\n');
     await benchDemo(out, RUNS);

@@ -148,9 +148,10 @@ export async function verifyRequest(
     return fail('IncompleteSignature', (error as Error).message);
   }
   if (matchedHash === undefined) {
+    const hint = claimed.presigned ? await otherMethodHint(signer, request, authorization, longDate, payloadHashes) : '';
     return fail(
       'SignatureDoesNotMatch',
-      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+      `The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.${hint}`,
     );
   }
   return {
@@ -163,6 +164,29 @@ export async function verifyRequest(
     payloadSigned: matchedHash !== UNSIGNED_PAYLOAD,
     signedHeaders: authorization.signedHeaders,
   };
+}
+
+/**
+ * A presigned URL signs its HTTP method. botocore's `generate_presigned_url` signs the operation's
+ * own method unless given `HttpMethod`: POST for the Query protocol (STS, IAM), so a GET of its
+ * GetCallerIdentity URL fails on AWS as here. When the signature matches the other method, the
+ * failure says so (AWS's own message does not).
+ */
+async function otherMethodHint(
+  signer: RequestSigner,
+  request: HttpRequestLike,
+  authorization: ParsedAuthorization,
+  longDate: string,
+  payloadHashes: string[],
+): Promise<string> {
+  const other = request.method.toUpperCase() === 'GET' ? 'POST' : request.method.toUpperCase() === 'POST' ? 'GET' : undefined;
+  if (other === undefined) return '';
+  for (const payloadHash of payloadHashes) {
+    const { signature } = await signer.details({ ...request, method: other }, authorization, longDate, { payloadHash, presigned: true });
+    if (timingSafeEqual(Buffer.from(signature, 'hex'), Buffer.from(authorization.signature, 'hex')))
+      return ` This URL was presigned for ${other} and sent as ${request.method.toUpperCase()}: the method is part of the signature, so AWS refuses it too. Send it as ${other}, or presign it for ${request.method.toUpperCase()} (botocore: generate_presigned_url(..., HttpMethod='${request.method.toUpperCase()}')).`;
+  }
+  return '';
 }
 
 /**

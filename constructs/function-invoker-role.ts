@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { sameConstructsCopy } from './constructs-copy';
 import { Lazy } from 'cdktf';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
@@ -6,7 +7,7 @@ import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy
 import type { IamFunctionUrl } from './iam-function-url';
 import type { FunctionUrlInvokeGrant, InvokeGrantee } from './invoke-grant';
 import { type PolicyConditions, type PolicyStatement, mergeConditions, policyDocument, renderPolicy } from './policy-document';
-import { EXTERNAL_ID, MANAGED_POLICY_ARN, PropChecker } from './prop-validation';
+import { EXTERNAL_ID, PropChecker } from './prop-validation';
 import { RolesAnywhereTrust, type X509TrustOptions, checkX509Trust } from './roles-anywhere-trust';
 import { type SourceNetworkOptions, checkSourceNetwork, sourceNetworkAlternatives } from './source-network';
 import { type BoundWebIdentityTrust, type WebIdentityTrust, isWebIdentityTrust, webIdentityStatement } from './web-identity-trust';
@@ -90,7 +91,7 @@ export class FunctionInvokerRole extends Construct implements InvokeGrantee {
   private readonly check = new PropChecker('FunctionInvokerRole', this.node.path);
 
   constructor(scope: Construct, id: string, props: FunctionInvokerRoleProps = {}) {
-    super(scope, id);
+    super(sameConstructsCopy(scope), id);
     const check: PropChecker = this.check;
     const prefix = props.namePrefix ?? '';
     this.roleName = `${prefix}${props.roleName ?? 'function_invoker'}`;
@@ -104,14 +105,7 @@ export class FunctionInvokerRole extends Construct implements InvokeGrantee {
     check.iamPath('path', path);
     check.pattern('externalId', this.externalId, EXTERNAL_ID, 2, 1224, 'letters, digits and + = , . @ : / _ -');
     check.integerInRange('maxSessionDuration', this.maxSessionDuration, 3600, 43200, 'seconds');
-    check.pattern(
-      'permissionsBoundary',
-      props.permissionsBoundary,
-      MANAGED_POLICY_ARN,
-      20,
-      2048,
-      'a managed policy ARN (arn:<partition>:iam::<account or "aws">:policy/<name>)',
-    );
+    check.managedPolicyArn('permissionsBoundary', props.permissionsBoundary);
     check.tags('tags', props.tags);
     check.list('trustedPrincipals', props.trustedPrincipals, '["arn:aws:iam::111122223333:role/on-call"]');
     check.list('functionUrls', props.functionUrls, '[functionUrl]');

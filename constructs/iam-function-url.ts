@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
+import { sameConstructsCopy } from './constructs-copy';
 import { Fn } from 'cdktf';
 import { LambdaFunctionUrl, type LambdaFunctionUrlCors } from '@cdktf/provider-aws/lib/lambda-function-url';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
@@ -106,7 +107,7 @@ export class IamFunctionUrl extends Construct {
   private readonly crossAccountInvokers = new Set<string>();
 
   constructor(scope: Construct, id: string, props: IamFunctionUrlProps) {
-    super(scope, id);
+    super(sameConstructsCopy(scope), id);
     // From JavaScript the props may be left out; then the message names the missing `function`.
     props = props ?? ({} as IamFunctionUrlProps);
     const check: PropChecker = new PropChecker('IamFunctionUrl', this.node.path);

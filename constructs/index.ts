@@ -1,5 +1,6 @@
 // First: a missing framework or provider is named, with the command that installs it.
 export { MissingFrameworkError } from './framework-check';
+export { DuplicateConstructsError } from './constructs-copy';
 export * from './iam-function-url';
 export * from './function-invoker-role';
 export type { FunctionUrlInvokeGrant, InvokeGrantee } from './invoke-grant';

@@ -1,10 +1,11 @@
 import { Construct } from 'constructs';
+import { sameConstructsCopy } from './constructs-copy';
 import { IamAccessKey } from '@cdktf/provider-aws/lib/iam-access-key';
 import { IamUser } from '@cdktf/provider-aws/lib/iam-user';
 import { IamUserPolicy } from '@cdktf/provider-aws/lib/iam-user-policy';
 import type { FunctionInvokerRole } from './function-invoker-role';
 import { type PolicyStatement, policyDocument, renderPolicy } from './policy-document';
-import { MANAGED_POLICY_ARN, PropChecker, isUnresolved } from './prop-validation';
+import { PropChecker, isUnresolved } from './prop-validation';
 import { type SourceNetworkOptions, checkSourceNetwork, sourceNetworkAlternatives } from './source-network';
 
 /**
@@ -58,7 +59,7 @@ export class InvokerUser extends Construct {
   readonly encryptedSecretAccessKey?: string;
 
   constructor(scope: Construct, id: string, props: InvokerUserProps) {
-    super(scope, id);
+    super(sameConstructsCopy(scope), id);
     const check: PropChecker = new PropChecker('InvokerUser', this.node.path);
     const role: unknown = props?.role;
     if (!isFunctionInvokerRoleLike(role)) {
@@ -70,14 +71,7 @@ export class InvokerUser extends Construct {
     const createAccessKey = props.createAccessKey ?? true;
     check.iamName(props.userName !== undefined ? 'userName' : 'namePrefix + userName', this.userName, 64);
     check.iamPath('path', props.path);
-    check.pattern(
-      'permissionsBoundary',
-      props.permissionsBoundary,
-      MANAGED_POLICY_ARN,
-      20,
-      2048,
-      'a managed policy ARN (arn:<partition>:iam::<account or "aws">:policy/<name>)',
-    );
+    check.managedPolicyArn('permissionsBoundary', props.permissionsBoundary);
     check.tags('tags', props.tags);
     checkSourceNetwork(check, props);
     if (props.pgpKey !== undefined) {

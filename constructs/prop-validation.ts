@@ -106,6 +106,11 @@ export class PropChecker {
   }
 
   /** IAM paths: `/` or `/a/b/`, printable ASCII, at most 512 characters. */
+  /** A permissions boundary is a managed policy ARN (IAM's `PermissionsBoundary` parameter). */
+  managedPolicyArn(prop: string, value: string | undefined): void {
+    this.pattern(prop, value, MANAGED_POLICY_ARN, 20, 2048, 'a managed policy ARN (arn:<partition>:iam::<account or "aws">:policy/<name>)');
+  }
+
   iamPath(prop: string, value: string | undefined): void {
     this.pattern(prop, value, IAM_PATH, 1, 512, 'printable ASCII that starts and ends with "/" (e.g. "/" or "/invokers/")');
   }

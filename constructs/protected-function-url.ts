@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { sameConstructsCopy } from './constructs-copy';
 import { TerraformOutput } from 'cdktf';
 import { FunctionInvokerRole, type FunctionInvokerRoleOptions } from './function-invoker-role';
 import { IamFunctionUrl, type IamFunctionUrlProps } from './iam-function-url';
@@ -67,7 +68,7 @@ export class ProtectedFunctionUrl extends Construct {
   readonly user?: InvokerUser;
 
   constructor(scope: Construct, id: string, props: ProtectedFunctionUrlProps) {
-    super(scope, id);
+    super(sameConstructsCopy(scope), id);
     // From JavaScript the props may be left out; then the message names the missing `function`.
     props = props ?? ({} as ProtectedFunctionUrlProps);
     const check: PropChecker = new PropChecker('ProtectedFunctionUrl', this.node.path);

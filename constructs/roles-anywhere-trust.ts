@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { Construct } from 'constructs';
+import { sameConstructsCopy } from './constructs-copy';
 import { RolesanywhereProfile } from '@cdktf/provider-aws/lib/rolesanywhere-profile';
 import { RolesanywhereTrustAnchor } from '@cdktf/provider-aws/lib/rolesanywhere-trust-anchor';
 import type { PolicyStatement } from './policy-document';
@@ -56,7 +57,7 @@ export class RolesAnywhereTrust extends Construct {
   readonly commonNames: readonly string[];
 
   constructor(scope: Construct, id: string, props: RolesAnywhereTrustProps) {
-    super(scope, id);
+    super(sameConstructsCopy(scope), id);
     const defaultName = isUnresolved(props.roleName) ? props.roleName : props.roleName.replace(/[^ a-zA-Z0-9_-]/g, '-');
     this.commonNames = [...props.commonNames];
     if (props.trustAnchorArn !== undefined) {

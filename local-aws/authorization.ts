@@ -106,9 +106,8 @@ export class Authorizer {
   identityPolicies(principal: Principal): unknown[] {
     const managed = (arns: string[]) =>
       arns.flatMap((arn) => {
-        const policy = this.world.state.policies[arn];
-        const version = policy?.versions.find((v) => v.versionId === policy.defaultVersionId);
-        return version === undefined ? [] : [JSON.parse(version.document)];
+        const document = this.world.defaultPolicyDocument(arn);
+        return document === undefined ? [] : [JSON.parse(document)];
       });
     if (principal.kind === 'user') {
       return [...Object.values(principal.user.inlinePolicies).map((d) => JSON.parse(d)), ...managed(principal.user.attachedPolicies)];
@@ -129,10 +128,9 @@ export class Authorizer {
           ? roleOfSession(this.world, principal.session)?.permissionsBoundary
           : undefined;
     if (arn === undefined) return undefined;
-    const policy = this.world.state.policies[arn];
-    const version = policy?.versions.find((v) => v.versionId === policy.defaultVersionId);
-    // A boundary this account does not hold (e.g. an AWS-managed policy) is not emulated.
-    return version === undefined ? undefined : [JSON.parse(version.document)];
+    const document = this.world.defaultPolicyDocument(arn);
+    // A boundary that names no policy (this account's or AWS's) is not applied.
+    return document === undefined ? undefined : [JSON.parse(document)];
   }
 
   /**

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_ADMIN_KEY, startLocalAws } from './server';
+import { IsolationError } from './handler-isolation';
 import { SnapshotError } from './snapshot';
 
 const HELP = `Usage: npm run local-aws -- [options]
@@ -14,6 +15,10 @@ Options:
   --account-id ID    12-digit account id (default 123456789012)
   --region R         region of the account (default us-east-1)
   --log              print one line per request
+  --require-isolation
+                     refuse to start when handlers cannot run as users of their own
+                     (the stand-in is not root, or may not switch users); without it
+                     that is a warning on stderr, once
   -h, --help         this text
 
 Point Terraform (DEMO_AWS_ENDPOINT=<endpoint>) or the AWS SDK (AWS_ENDPOINT_URL=<endpoint>) at it
@@ -28,6 +33,7 @@ async function main(): Promise<void> {
       'account-id': { type: 'string', default: '123456789012' },
       region: { type: 'string', default: 'us-east-1' },
       log: { type: 'boolean', default: false },
+      'require-isolation': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -49,6 +55,7 @@ async function main(): Promise<void> {
     accountId: values['account-id'],
     region: values.region,
     adminKey,
+    requireIsolation: values['require-isolation'],
     log: values.log ? (line) => process.stdout.write(`${line}\n`) : undefined,
   });
   process.stdout.write(
@@ -63,6 +70,7 @@ class UsageError extends Error {}
 
 main().catch((error) => {
   process.stderr.write(`error: ${(error as Error).message}\n`);
-  // A flag or a snapshot file the user gave that cannot be used is a usage error.
-  process.exit(error instanceof UsageError || error instanceof SnapshotError ? 2 : 1);
+  // A flag or a snapshot file the user gave that cannot be used, or isolation they required that
+  // this machine cannot give, is a usage error.
+  process.exit(error instanceof UsageError || error instanceof SnapshotError || error instanceof IsolationError ? 2 : 1);
 });

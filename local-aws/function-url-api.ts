@@ -132,19 +132,22 @@ export async function invokeFunctionUrl(
   }
 
   const event = buildEvent(world, urlId, requestId, { ...request, rawPath }, caller);
-  const outcome = await runner.invoke(functionCodeOf(fn), event, requestId);
-  if (!outcome.ok) {
-    return {
-      status: 502,
-      headers: {
-        'content-type': 'application/json',
-        'x-amzn-requestid': requestId,
-        'x-amzn-errortype': outcome.kind === 'timeout' ? 'Sandbox.Timedout' : 'Unhandled',
-      },
-      body: JSON.stringify({ Message: 'Internal Server Error' }),
-    };
-  }
-  return mapResult(outcome.result, requestId);
+  const code = functionCodeOf(fn);
+  const outcome = await runner.invoke(code, event, requestId);
+  const answer: HttpAnswer = outcome.ok
+    ? mapResult(outcome.result, requestId)
+    : {
+        status: 502,
+        headers: {
+          'content-type': 'application/json',
+          'x-amzn-requestid': requestId,
+          'x-amzn-errortype': outcome.kind === 'timeout' ? 'Sandbox.Timedout' : 'Unhandled',
+        },
+        body: JSON.stringify({ Message: 'Internal Server Error' }),
+      };
+  // Not AWS's: which Node.js ran the function (its Runtime's major when available, runtime-node.ts).
+  answer.headers['x-local-aws-node-version'] = runner.nodeFor(code.runtime).version;
+  return answer;
 }
 
 /**

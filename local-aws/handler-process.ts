@@ -6,8 +6,10 @@ import { pathToFileURL } from 'node:url';
 /**
  * The runtime inside one function's process (a Lambda execution environment): loads
  * `$LAMBDA_TASK_ROOT/<module>` once, reads one invocation per line on stdin, writes one result per
- * line on fd 3. It imports nothing but Node's built-ins, because HandlerRunner copies this file
- * next to the unpacked code: it must run where nothing else of the stand-in is readable.
+ * line on fd 3 (and `{"id":n,"started":true}` when it takes a call, so the stand-in knows which
+ * calls a dying process had not begun). It imports nothing but Node's built-ins, because
+ * HandlerRunner copies this file next to the unpacked code: it must run where nothing else of the
+ * stand-in is readable.
  */
 
 /** Lambda's limit on a synchronous response payload (its error message names this number). */
@@ -44,8 +46,40 @@ function reply(message: Record<string, unknown>): void {
   results.write(`${JSON.stringify(message)}\n`);
 }
 
+/** The calls this process has begun and not answered. */
+const inFlight = new Set<number>();
+let crashing = false;
+
+/**
+ * An uncaught exception or an unhandled rejection ends the runtime, as on Lambda (its Node.js
+ * runtime interface client reports `Runtime.UnhandledPromiseRejection`, or the exception, and
+ * exits): the calls it was running fail with that error, an answer already given stands, and
+ * calls it had not begun run in a fresh process. The results written so far are flushed first.
+ */
+function crash(errorType: string, errorMessage: string): void {
+  if (crashing) return;
+  crashing = true;
+  for (const id of inFlight) reply({ id, ok: false, errorType, errorMessage });
+  results.write('', () => endGroup());
+}
+
+process.on('unhandledRejection', (reason) => crash('Runtime.UnhandledPromiseRejection', String(reason)));
+process.on('uncaughtException', (error) => crash(error?.name ?? 'Error', error?.message ?? String(error)));
+
+/** Ends this process and what it started (its group: the stand-in starts it as a group leader). */
+function endGroup(): void {
+  try {
+    process.kill(-process.pid, 'SIGKILL');
+  } catch {
+    process.exit(129);
+  }
+}
+
 async function run(line: string): Promise<void> {
+  if (crashing) return; // not begun: the stand-in sends it to a fresh process
   const message = JSON.parse(line) as { id: number; event: unknown; context: Record<string, unknown> };
+  inFlight.add(message.id);
+  results.write(`{"id":${message.id},"started":true}\n`);
   try {
     const fn = await ready;
     const deadline = message.context.deadline as number;
@@ -65,17 +99,13 @@ async function run(line: string): Promise<void> {
   } catch (error) {
     const e = error as Error;
     reply({ id: message.id, ok: false, errorType: e?.name ?? 'Error', errorMessage: e?.message ?? String(error) });
+  } finally {
+    inFlight.delete(message.id);
   }
 }
 
 createInterface({ input: process.stdin })
   .on('line', (line) => void run(line))
-  // stdin closes when the stand-in is gone (even killed): end this process and what it started
-  // (its group: the stand-in starts it as a group leader), or they would run on without it.
-  .on('close', () => {
-    try {
-      process.kill(-process.pid, 'SIGKILL');
-    } catch {
-      process.exit(0);
-    }
-  });
+  // stdin closes when the stand-in is gone (even killed): end this process and what it started,
+  // or they would run on without it.
+  .on('close', endGroup);

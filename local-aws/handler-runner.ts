@@ -1,8 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import type { ExecutionCredentials, FunctionIdentity } from './execution-role';
+import { handlerEnvironment, linkSdkPackages } from './handler-environment';
+import { FIRST_FUNCTION_UID, type IsolationOptions, prepareCodeRoot, refuseOrWarn } from './handler-isolation';
+import { type RuntimeNode, type RuntimeNodeOptions, RuntimeNodes } from './runtime-node';
 import { readZip } from './zip-archive';
 
 /**
@@ -27,6 +30,15 @@ export interface FunctionCode {
   timeoutSeconds: number;
   memorySize: number;
   arn: string;
+  /** The execution role's ARN: its session's credentials are the process's. */
+  role?: string;
+}
+
+/** Where functions get their execution role's credentials and the endpoint their SDK calls. */
+export interface HandlerRunnerOptions {
+  sessions?: { credentialsFor(fn: FunctionIdentity): ExecutionCredentials | undefined };
+  /** The stand-in's endpoint, read at each process start (it is known only once the server listens). */
+  endpoint?: () => string;
 }
 
 export type InvocationOutcome =
@@ -36,49 +48,70 @@ export type InvocationOutcome =
 
 type Settle = (message: { ok: true; result: unknown } | { ok: false; errorType: string; errorMessage: string }) => void;
 
+/** One invocation on its way: the line sent to the runtime, and whether the runtime has begun it. */
+interface Call {
+  id: number;
+  code: FunctionCode;
+  line: string;
+  settle: Settle;
+  /** The process it was sent to (a fresh one when the first ended before beginning it). */
+  warm?: WarmProcess;
+  started: boolean;
+  /** A call is sent to a fresh process once at most: a runtime that dies before reading is an error. */
+  resent: boolean;
+}
+
 interface WarmProcess {
   key: string;
+  /** The key without the credentials: what a renewal leaves unchanged. */
+  configuration: string;
   child: ChildProcess;
-  pending: Map<number, Settle>;
+  pending: Map<number, Call>;
   /** Why the stand-in ended it (set before the kill), reported to the calls it was running. */
   endedBecause?: { errorType: string; errorMessage: string };
   memoryWatch?: NodeJS.Timeout;
   codeDir: string;
+  /** Replaced by a process with fresh credentials: ended once its calls in flight are answered. */
+  retired?: boolean;
 }
 
 /** A result line longer than this is not a handler's answer (those are ≤ 6 MB): the process is ended. */
 const MAX_RESULT_LINE = 7 * 1024 * 1024;
 /** How often the resident size of a process with calls in flight is read. */
 const MEMORY_WATCH_MS = 50;
-/** Unprivileged user ids for functions when the stand-in runs as root (one per function). */
-const FIRST_FUNCTION_UID = 200_000;
 
 const RUNTIME_FILE = (() => {
   const js = path.join(__dirname, 'handler-process.js');
   return fs.existsSync(js) ? js : path.join(__dirname, '..', 'dist', 'local-aws', 'handler-process.js');
 })();
 
+export interface HandlerRunnerOptions extends IsolationOptions {
+  /** Where each Runtime's Node.js is found (runtime-node.ts). */
+  readonly nodes?: RuntimeNodeOptions;
+}
+
 export class HandlerRunner {
   private readonly processes = new Map<string, WarmProcess>();
-  private readonly codeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'local-aws-code-'));
-  private readonly runtimeFile = path.join(this.codeRoot, 'runtime.js');
+  /** Processes replaced by fresh credentials that still answer calls in flight. */
+  private readonly retiredProcesses = new Set<WarmProcess>();
+  private readonly codeRoot: string;
+  private readonly runtimeFile: string;
   private readonly uids = new Map<string, number>();
-  /**
-   * True when functions run as users of their own: the stand-in runs as root and may switch users
-   * (a container without CAP_SETUID may not; then this turns false at the first spawn).
-   */
-  separateUsers = process.getuid?.() === 0;
+  /** True when functions run as users of their own (handler-isolation.ts says when they cannot). */
+  separateUsers: boolean;
   private nextId = 1;
+  private readonly nodes: RuntimeNodes;
+  private closing = false;
 
-  constructor() {
-    // Others may traverse the root (each function's directory is its own and 0700), not list it.
-    fs.chmodSync(this.codeRoot, 0o711);
-    // A function's own user must be able to pass through every folder above its code. Under a
-    // private TMPDIR (0700) it cannot: then functions run as the stand-in's user, as they do when
-    // the stand-in is not root (what that means is in local-aws/README.md).
-    if (this.separateUsers && !othersMayTraverse(path.dirname(this.codeRoot))) this.separateUsers = false;
+  constructor(private readonly options: HandlerRunnerOptions = {}) {
+    this.nodes = new RuntimeNodes(options.nodes);
+    const root = prepareCodeRoot(options);
+    this.codeRoot = root.dir;
+    this.separateUsers = root.separateUsers;
+    this.runtimeFile = path.join(this.codeRoot, 'runtime.js');
     fs.copyFileSync(RUNTIME_FILE, this.runtimeFile);
     fs.chmodSync(this.runtimeFile, 0o644);
+    linkSdkPackages(this.codeRoot);
   }
 
   async invoke(code: FunctionCode, event: unknown, requestId: string): Promise<InvocationOutcome> {
@@ -92,56 +125,86 @@ export class HandlerRunner {
       };
     }
     const started = performance.now();
-    let warm: WarmProcess;
-    try {
-      warm = this.warmProcess(code);
-    } catch (error) {
-      return {
-        ok: false,
-        kind: 'error',
-        errorType: 'Runtime.ImportModuleError',
-        errorMessage: (error as Error).message,
-        durationMs: performance.now() - started,
-      };
-    }
     const id = this.nextId++;
     const deadline = Date.now() + code.timeoutSeconds * 1000;
+    const context = {
+      awsRequestId: requestId,
+      functionName: code.name,
+      functionVersion: '$LATEST',
+      invokedFunctionArn: code.arn,
+      memoryLimitInMB: String(code.memorySize),
+      deadline,
+    };
     return new Promise<InvocationOutcome>((resolve) => {
+      const call: Call = {
+        id,
+        code,
+        line: `${JSON.stringify({ id, event, context })}\n`,
+        settle: () => undefined,
+        started: false,
+        resent: false,
+      };
       const timer = setTimeout(() => {
-        warm.pending.delete(id);
-        this.end(code.name, warm, {
-          errorType: 'Sandbox.Timedout',
-          errorMessage: `Task timed out after ${code.timeoutSeconds.toFixed(2)} seconds`,
-        });
+        const warm = call.warm;
+        warm?.pending.delete(id);
+        if (warm !== undefined)
+          this.end(code.name, warm, {
+            errorType: 'Sandbox.Timedout',
+            errorMessage: `Task timed out after ${code.timeoutSeconds.toFixed(2)} seconds`,
+          });
         resolve({ ok: false, kind: 'timeout', durationMs: performance.now() - started });
       }, code.timeoutSeconds * 1000);
-      warm.pending.set(id, (message) => {
+      call.settle = (message) => {
         clearTimeout(timer);
         const durationMs = performance.now() - started;
+        // A process retired at a credential renewal ends when its last call is answered.
+        const warm = call.warm;
+        if (warm?.retired === true && warm.pending.size === 0) killProcessGroup(warm.child);
         resolve(
           message.ok
             ? { ok: true, result: message.result, durationMs }
             : { ok: false, kind: 'error', errorType: message.errorType, errorMessage: message.errorMessage, durationMs },
         );
-      });
-      this.watchMemory(code, warm);
-      const context = {
-        awsRequestId: requestId,
-        functionName: code.name,
-        functionVersion: '$LATEST',
-        invokedFunctionArn: code.arn,
-        memoryLimitInMB: String(code.memorySize),
-        deadline,
       };
-      (warm.child.stdin as Writable).write(`${JSON.stringify({ id, event, context })}\n`);
+      this.send(call);
     });
   }
 
+  /** The Node.js that runs functions of this Runtime (`nodejs22.x` → Node 22 when available). */
+  nodeFor(runtime: string): RuntimeNode {
+    return this.nodes.for(runtime);
+  }
+
+  /** Sends a call to its function's warm process (started now if there is none). */
+  private send(call: Call): void {
+    let warm: WarmProcess;
+    try {
+      warm = this.warmProcess(call.code);
+    } catch (error) {
+      call.settle({ ok: false, errorType: 'Runtime.ImportModuleError', errorMessage: (error as Error).message });
+      return;
+    }
+    call.warm = warm;
+    call.started = false;
+    warm.pending.set(call.id, call);
+    this.watchMemory(call.code, warm);
+    (warm.child.stdin as Writable).write(call.line);
+  }
+
   private warmProcess(code: FunctionCode): WarmProcess {
-    const key = `${code.codeSha256}|${code.handler}|${code.memorySize}|${JSON.stringify(code.environment)}`;
+    const credentials =
+      code.role === undefined
+        ? undefined
+        : this.options.sessions?.credentialsFor({ name: code.name, arn: code.arn, role: code.role, timeoutSeconds: code.timeoutSeconds });
+    const configuration = `${code.codeSha256}|${code.handler}|${code.runtime}|${code.memorySize}|${JSON.stringify(code.environment)}`;
+    const key = `${configuration}|${credentials?.accessKeyId ?? ''}`;
     const existing = this.processes.get(code.name);
     if (existing !== undefined && existing.key === key) return existing;
-    if (existing !== undefined) this.end(code.name, existing, { errorType: 'Runtime.ExitError', errorMessage: 'The function was updated' });
+    if (existing !== undefined) {
+      // Only the credentials changed: the calls in flight finish with the old ones.
+      if (existing.configuration === configuration) this.retire(code.name, existing);
+      else this.end(code.name, existing, { errorType: 'Runtime.ExitError', errorMessage: 'The function was updated' });
+    }
 
     const uid = this.uidFor(code.name);
     const functionDir = path.join(this.codeRoot, `fn-${uid ?? this.uids.get(code.name)}`);
@@ -154,27 +217,9 @@ export class HandlerRunner {
     }
     fs.chmodSync(functionDir, 0o700);
 
-    const region = code.arn.split(':')[3] ?? 'us-east-1';
-    // Lambda's reserved variables win over the function's own (Lambda refuses to set those).
-    const env: NodeJS.ProcessEnv = {
-      ...code.environment,
-      PATH: '/usr/local/bin:/usr/bin:/bin',
-      LANG: 'en_US.UTF-8',
-      TZ: ':UTC',
-      TMPDIR: tmpDir,
-      HOME: tmpDir,
-      LAMBDA_TASK_ROOT: codeDir,
-      _HANDLER: code.handler,
-      AWS_EXECUTION_ENV: `AWS_Lambda_${code.runtime}`,
-      AWS_REGION: region,
-      AWS_DEFAULT_REGION: region,
-      AWS_LAMBDA_FUNCTION_NAME: code.name,
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(code.memorySize),
-      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${code.name}`,
-    };
+    const env = handlerEnvironment({ ...code, codeDir, tmpDir, credentials, endpoint: this.options.endpoint?.() });
     const start = (as: number | undefined) =>
-      spawn(process.execPath, [`--max-old-space-size=${code.memorySize}`, this.runtimeFile], {
+      spawn(this.nodeFor(code.runtime).path, [`--max-old-space-size=${code.memorySize}`, this.runtimeFile], {
         cwd: codeDir,
         env,
         // stdout/stderr are the function's logs (not emulated); fd 3 carries the results.
@@ -187,12 +232,14 @@ export class HandlerRunner {
     try {
       child = start(uid);
     } catch (error) {
-      // Node throws EPERM at once when root may not switch users; run as the stand-in's user.
+      // Node throws EPERM at once when root may not switch users (checked at start; this is a
+      // capability lost since): refused with requireIsolation, else said and run as the stand-in's user.
       if (uid === undefined || (error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+      refuseOrWarn('setuid failed with EPERM when starting a function (no CAP_SETUID/CAP_SETGID)', this.options);
       this.separateUsers = false;
       child = start(undefined);
     }
-    const warm: WarmProcess = { key, child, pending: new Map(), codeDir };
+    const warm: WarmProcess = { key, configuration, child, pending: new Map(), codeDir };
     child.stdin!.on('error', () => undefined); // a process that died mid-write is reported by 'exit'
     child.on('error', (error) => this.fail(code.name, warm, { errorType: 'Runtime.ExitError', errorMessage: error.message }));
     child.on('exit', (exitCode, signal) => {
@@ -242,17 +289,28 @@ export class HandlerRunner {
       for (let newline = buffered.indexOf('\n'); newline !== -1; newline = buffered.indexOf('\n')) {
         const line = buffered.slice(0, newline);
         buffered = buffered.slice(newline + 1);
-        let message: { id?: unknown; ok?: unknown; result?: unknown; errorType?: unknown; errorMessage?: unknown } | null;
+        let message: {
+          id?: unknown;
+          ok?: unknown;
+          started?: unknown;
+          result?: unknown;
+          errorType?: unknown;
+          errorMessage?: unknown;
+        } | null;
         try {
           message = JSON.parse(line);
         } catch {
           continue;
         }
         if (message === null || typeof message !== 'object' || typeof message.id !== 'number') continue;
-        const settle = warm.pending.get(message.id);
-        if (settle === undefined) continue;
+        const call = warm.pending.get(message.id);
+        if (call === undefined) continue;
+        if (message.started === true) {
+          call.started = true;
+          continue;
+        }
         warm.pending.delete(message.id);
-        settle(
+        call.settle(
           message.ok === true
             ? { ok: true, result: message.result ?? null }
             : { ok: false, errorType: String(message.errorType ?? 'Error'), errorMessage: String(message.errorMessage ?? '') },
@@ -297,6 +355,18 @@ export class HandlerRunner {
     warm.memoryWatch.unref();
   }
 
+  /**
+   * Takes a process out of service when its credentials are renewed: the next call starts a fresh
+   * one, and this one ends once the calls it is running are answered (each within its timeout).
+   */
+  private retire(name: string, warm: WarmProcess): void {
+    if (this.processes.get(name) === warm) this.processes.delete(name);
+    warm.retired = true;
+    this.retiredProcesses.add(warm);
+    warm.child.once('exit', () => this.retiredProcesses.delete(warm));
+    if (warm.pending.size === 0) killProcessGroup(warm.child);
+  }
+
   /** Ends a process for `why`; its calls in flight fail with it now, not at their timeout. */
   private end(name: string, warm: WarmProcess, why: { errorType: string; errorMessage: string }): void {
     warm.endedBecause ??= why;
@@ -304,12 +374,22 @@ export class HandlerRunner {
     this.fail(name, warm, why);
   }
 
+  /**
+   * A process is gone: the calls it had begun fail with `why`. When it ended on its own (an exit,
+   * a crash after an answer), a call it had not begun goes to a fresh process, as Lambda gives the
+   * next invocation a new runtime; when the stand-in ended it, every call fails.
+   */
   private fail(name: string, warm: WarmProcess, why: { errorType: string; errorMessage: string }): void {
     if (this.processes.get(name) === warm) this.processes.delete(name);
     if (warm.memoryWatch !== undefined) clearInterval(warm.memoryWatch);
     const pending = [...warm.pending.values()];
     warm.pending.clear();
-    for (const settle of pending) settle({ ok: false, ...why });
+    for (const call of pending) {
+      if (!call.started && !call.resent && warm.endedBecause === undefined && !this.closing) {
+        call.resent = true;
+        this.send(call);
+      } else call.settle({ ok: false, ...why });
+    }
   }
 
   /** Forgets a function's process and files (after its deletion or a code update). */
@@ -321,7 +401,8 @@ export class HandlerRunner {
   }
 
   async close(): Promise<void> {
-    const exits = [...this.processes.values()].map(
+    this.closing = true;
+    const exits = [...this.processes.values(), ...this.retiredProcesses].map(
       (warm) =>
         new Promise<void>((resolve) => {
           if (warm.child.exitCode !== null || warm.child.signalCode !== null) return resolve();
@@ -351,12 +432,4 @@ function killProcessGroup(child: ChildProcess): void {
 
 function walk(dir: string): string[] {
   return (fs.readdirSync(dir, { recursive: true }) as string[]).map((entry) => path.join(dir, entry));
-}
-
-/** True when every folder from `dir` up to the root lets other users pass through (o+x). */
-function othersMayTraverse(dir: string): boolean {
-  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
-    if ((fs.statSync(current).mode & 0o001) === 0) return false;
-    if (path.dirname(current) === current) return true;
-  }
 }

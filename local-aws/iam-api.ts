@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { validateIdentityPolicy, validateTrustPolicy } from '@cloud-copilot/iam-policy';
 import { AwsError, noSuchEntity } from './aws-error';
+import { getAccountSummary } from './iam-account-summary';
 import { type OperationAuthorization, type QueryOperation, everyResource } from './operation';
 import { fieldName, integerParameter, required, tagParameters } from './query-parameters';
 import type { InlinePolicyOwner, World } from './world';
@@ -378,6 +379,18 @@ const detachRolePolicy: Handler = async ({ request: { params }, world }) => {
   return undefined;
 };
 
+const attachUserPolicy: Handler = async ({ request: { params }, world }) => {
+  const user = world.user(required(params, 'UserName'));
+  world.attachUserPolicy(user, world.policy(required(params, 'PolicyArn')));
+  return undefined;
+};
+
+const detachUserPolicy: Handler = async ({ request: { params }, world }) => {
+  const user = world.user(required(params, 'UserName'));
+  world.detachUserPolicy(user, required(params, 'PolicyArn'));
+  return undefined;
+};
+
 const listAttachedUserPolicies: Handler = async ({ request: { params }, world }) => {
   const user = world.user(required(params, 'UserName'));
   return [
@@ -449,6 +462,7 @@ export const IAM_OPERATIONS: QueryOperation[] = [
   iam('CreateUser', newEntity('user', 'UserName'), createUser),
   iam('GetUser', namedUserOrCaller, getUser),
   iam('ListUsers', everyResource, listEntities('Users')),
+  iam('GetAccountSummary', everyResource, getAccountSummary),
   iam('ListGroupsForUser', namedUser, listGroupsForUser),
   iam('DeleteUser', namedUser, deleteUser),
   iam('CreateAccessKey', namedUserOrCaller, createAccessKey),
@@ -459,6 +473,8 @@ export const IAM_OPERATIONS: QueryOperation[] = [
   iam('ListUserPolicies', namedUser, userPolicies.list),
   iam('DeleteUserPolicy', namedUser, userPolicies.remove),
   iam('ListAttachedUserPolicies', namedUser, listAttachedUserPolicies),
+  iam('AttachUserPolicy', namedUser, attachUserPolicy),
+  iam('DetachUserPolicy', namedUser, detachUserPolicy),
   iam('CreateRole', newEntity('role', 'RoleName'), createRole),
   iam('GetRole', namedRole, getRole),
   iam('ListRoles', everyResource, listEntities('Roles')),

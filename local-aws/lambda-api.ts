@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AwsError } from './aws-error';
+import { codeLocation } from './code-location';
+import { assertLambdaMayAssume, assertMayPassRole } from './execution-role';
 import type { FunctionCode } from './handler-runner';
 import {
   type AuthorizationInput,
@@ -231,7 +233,8 @@ const listFunctions: Handler = async ({ world }) => ({
   json: { Functions: Object.values(world.state.functions).map(configuration) },
 });
 
-const createFunction: Handler = async ({ request, world }) => {
+const createFunction: Handler = async (call) => {
+  const { request, world } = call;
   const input = request.json();
   const name = String(input.FunctionName ?? '');
   if (!/^[a-zA-Z0-9_-]{1,64}$/.test(name))
@@ -243,7 +246,6 @@ const createFunction: Handler = async ({ request, world }) => {
     throw invalid(
       `The runtime parameter of ${input.Runtime} is not supported by the local stand-in (Node.js runtimes only: ${NODE_RUNTIMES.join(', ')}).`,
     );
-  if (typeof input.Role !== 'string') throw invalid('The role defined for the function cannot be assumed by Lambda.');
   if (typeof input.Handler !== 'string' || !/^[^\s]{1,128}$/.test(input.Handler))
     throw invalid(`Value '${input.Handler}' at 'handler' failed to satisfy constraint`);
   const zipBase64 = input.Code?.ZipFile;
@@ -263,6 +265,11 @@ const createFunction: Handler = async ({ request, world }) => {
   if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240)
     throw invalid(`Value ${memorySize} at 'memorySize' failed to satisfy constraint: Member must have value between 128 and 10240`);
   const environment = environmentOf(input.Environment);
+  // The caller passes the role to Lambda, and Lambda assumes it at creation: a role the caller may
+  // not pass, or one Lambda cannot assume (missing, or not trusting lambda.amazonaws.com), is
+  // refused before anything is created.
+  await assertMayPassRole(call, input.Role);
+  await assertLambdaMayAssume(world, input.Role, functionArn(world, name));
   const now = Date.now();
   const fn = world.createFunction({
     name,
@@ -301,7 +308,11 @@ const getFunction: Handler = async (call) => {
   const { fn } = targetFunction(call);
   return {
     status: 200,
-    json: { Configuration: configuration(fn), Code: { RepositoryType: 'S3', Location: `${call.urlBase}/_code/${fn.name}` }, Tags: fn.tags },
+    json: {
+      Configuration: configuration(fn),
+      Code: { RepositoryType: 'S3', Location: codeLocation(call.urlBase, fn, call.now) },
+      Tags: fn.tags,
+    },
   };
 };
 
@@ -457,6 +468,7 @@ export function functionCodeOf(fn: LambdaFunctionState): FunctionCode {
     timeoutSeconds: fn.timeout,
     memorySize: fn.memorySize,
     arn: fn.arn,
+    role: fn.role,
   };
 }
 

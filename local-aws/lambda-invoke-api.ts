@@ -51,11 +51,14 @@ const invoke: RestOperation['handle'] = async (call) => {
   }
 
   const requestId = randomUUID();
-  const outcome = await runner.invoke(functionCodeOf(fn), event, requestId);
+  const code = functionCodeOf(fn);
+  const outcome = await runner.invoke(code, event, requestId);
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'x-amzn-requestid': requestId,
     'x-amz-executed-version': '$LATEST',
+    // Not AWS's: which Node.js ran the function (runtime-node.ts).
+    'x-local-aws-node-version': runner.nodeFor(code.runtime).version,
   };
   // A function error is still HTTP 200: Lambda reports it in X-Amz-Function-Error and the payload.
   if (!outcome.ok) {

@@ -100,7 +100,7 @@ export interface OperationDeclaration<M extends Match, Result> extends Operation
   /** True when the caller is refused without a resource policy whatever its identity policies allow: a role that does not exist has no trust policy, and AWS answers AssumeRole with AccessDenied. */
   resourcePolicyRequired?: boolean;
   /** Condition keys the request sets besides the caller's (sts:ExternalId, lambda:InvokedViaFunctionUrl). */
-  context?(input: AuthorizationInput): Record<string, string>;
+  context?(input: AuthorizationInput): Record<string, string | string[]>;
   /** Runs once the request is authorized: validates the parameters, looks up, changes the world through its methods, and returns what the protocol renders. */
   handle(call: OperationCall): Promise<Result>;
 }

@@ -3,8 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { SignatureFormatError, parseAuthorization, toHttpRequest } from '../client/sigv4';
 import { type AdminKey, Authorizer } from './authorization';
 import { AwsError } from './aws-error';
+import { CODE_PREFIX, serveCode } from './code-location';
 import { type Answer, dispatch, errorAnswer, isServiceName } from './dispatch';
 import { MAX_PAYLOAD_BYTES, URL_PREFIX, invokeFunctionUrl, payloadTooLarge } from './function-url-api';
+import { ExecutionRoleSessions } from './execution-role';
 import { HandlerRunner } from './handler-runner';
 import { operationNames } from './operations';
 import { World } from './world';
@@ -33,6 +35,12 @@ export interface LocalAwsOptions {
   log?: (line: string) => void;
   /** For tests: the server's clock. */
   now?: () => Date;
+  /**
+   * Refuse to start (IsolationError) when functions cannot run as users of their own (the
+   * stand-in is not root, or may not switch users), instead of warning once on stderr.
+   * @default false
+   */
+  requireIsolation?: boolean;
 }
 
 export const DEFAULT_ADMIN_KEY: AdminKey = {
@@ -63,9 +71,14 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   });
   const now = options.now ?? (() => new Date());
   const authorizer = new Authorizer(world, options.adminKey ?? DEFAULT_ADMIN_KEY, now);
-  const runner = new HandlerRunner();
-  const stats = { apiCalls: 0, urlInvocations: 0, handlingMs: 0 };
   let endpoint = '';
+  // Functions run with a session of their execution role and send their SDK calls here.
+  const runner = new HandlerRunner({
+    requireIsolation: options.requireIsolation,
+    sessions: new ExecutionRoleSessions(world, now),
+    endpoint: () => endpoint,
+  });
+  const stats = { apiCalls: 0, urlInvocations: 0, handlingMs: 0 };
 
   const server = http.createServer((req, res) => {
     const started = performance.now();
@@ -129,6 +142,8 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
       });
     }
+    if (rawPath.startsWith(CODE_PREFIX) && (req.method === 'GET' || req.method === 'HEAD'))
+      return serveCode(world, rawPath, rawQuery, now());
     if (rawPath === '/_local/health')
       return {
         status: 200,

@@ -14,7 +14,7 @@ export function roleOfSession(world: World, session: Session): Role | undefined 
 /**
  * The condition keys a role session carries: `aws:PrincipalTag/<key>` from the role's tags,
  * overridden by the session's tags (AWS: a session tag wins over a role tag with the same key),
- * and `aws:SourceIdentity` when one was set.
+ * `aws:SourceIdentity` when one was set, and `lambda:SourceFunctionArn` for a function's session.
  */
 export function sessionContext(world: World, session: Session): Record<string, string> {
   const context: Record<string, string> = Object.create(null);
@@ -26,5 +26,8 @@ export function sessionContext(world: World, session: Session): Record<string, s
     context[`aws:PrincipalTag/${tag.Key}`] = tag.Value;
   }
   if (session.sourceIdentity !== undefined) context['aws:SourceIdentity'] = session.sourceIdentity;
+  // "Lambda injects the source function ARN into the credentials context" of the requests made
+  // with a function's execution-role credentials (Lambda developer guide, lambda:SourceFunctionArn).
+  if (session.sourceFunctionArn !== undefined) context['lambda:SourceFunctionArn'] = session.sourceFunctionArn;
   return context;
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { validateSessionPolicy } from '@cloud-copilot/iam-policy';
+import { assumeRoleRequestContext } from './assume-role-context';
 import { AwsError } from './aws-error';
 import { type AuthorizationInput, type QueryOperation, everyResource } from './operation';
 import { integerParameter, listParameter, tagParameters } from './query-parameters';
@@ -51,17 +52,10 @@ const getSessionToken: Handler = async ({ request: { params }, world, principal,
     issuedTo: root ? { kind: 'root' } : { kind: 'user', userName: principal.user.name, userId: principal.user.userId },
   };
   world.addSession(session, now);
-  return [
-    el('Credentials', [
-      el('AccessKeyId', session.accessKeyId),
-      el('SecretAccessKey', session.secretAccessKey),
-      el('SessionToken', session.sessionToken),
-      el('Expiration', session.expiration),
-    ]),
-  ];
+  return [credentialsElement(session)];
 };
 
-function newSessionKeys(
+export function newSessionKeys(
   now: Date,
   durationSeconds: number,
 ): Pick<Session, 'accessKeyId' | 'secretAccessKey' | 'sessionToken' | 'expiration' | 'issuedAt'> {
@@ -79,6 +73,16 @@ function newSessionKeys(
  * the caller's identity policies, who may assume it. Without one nobody may: AWS answers
  * AccessDenied, not NoSuchEntity, for a role that does not exist.
  */
+/** The <Credentials> element every STS operation that issues a session answers with. */
+export function credentialsElement(session: Session) {
+  return el('Credentials', [
+    el('AccessKeyId', session.accessKeyId),
+    el('SecretAccessKey', session.secretAccessKey),
+    el('SessionToken', session.sessionToken),
+    el('Expiration', session.expiration),
+  ]);
+}
+
 function assumableRole(world: World, roleArn: string): Role | undefined {
   const role = world.state.roles[roleArn.split('/').pop() ?? ''];
   return role !== undefined && role.arn === roleArn ? role : undefined;
@@ -136,7 +140,7 @@ const assumeRole: Handler = async ({ request: { params }, world, principal, now,
   const role = assumableRole(world, roleArn);
   if (role === undefined)
     throw new AwsError('AccessDenied', `User: ${principal.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
-  const context = externalIdContext(params);
+  const context = assumeRoleRequestContext(params, principal);
   // Looked up only now, so a caller the trust policy refuses learns nothing about which policies exist.
   const sessionPolicies = sessionPolicyDocuments(policyArns, world, policy);
   // Chained sessions keep the source identity and the transitive tags of the session they come
@@ -211,12 +215,7 @@ const assumeRole: Handler = async ({ request: { params }, world, principal, now,
   };
   world.addSession(session, now);
   return [
-    el('Credentials', [
-      el('AccessKeyId', session.accessKeyId),
-      el('SecretAccessKey', session.secretAccessKey),
-      el('SessionToken', session.sessionToken),
-      el('Expiration', session.expiration),
-    ]),
+    credentialsElement(session),
     el('AssumedRoleUser', [el('AssumedRoleId', `${role.roleId}:${sessionName}`), el('Arn', session.assumedRoleArn)]),
     ...(sessionPolicies === undefined && sessionTagsToSet.length === 0
       ? []
@@ -252,7 +251,7 @@ function sessionTags(params: URLSearchParams): Tag[] {
   return tags;
 }
 
-/** AssumeRole `PolicyArns.member.N.arn`: at most 10; an AWS-managed one is refused loudly (see below). */
+/** AssumeRole `PolicyArns.member.N.arn`: at most 10. */
 function sessionPolicyArns(params: URLSearchParams): string[] {
   const arns: string[] = [];
   for (let i = 1; params.has(`PolicyArns.member.${i}.arn`); i++) arns.push(params.get(`PolicyArns.member.${i}.arn`)!);
@@ -261,14 +260,6 @@ function sessionPolicyArns(params: URLSearchParams): string[] {
       'ValidationError',
       `1 validation error detected: Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to 10`,
     );
-  for (const arn of arns) {
-    if (/^arn:aws[a-z-]*:iam::aws:policy\//.test(arn)) {
-      throw new AwsError(
-        'InvalidParameterValue',
-        `PolicyArns ${arn} is an AWS-managed policy: the local stand-in does not know AWS-managed policy documents, so it cannot apply it as a session policy. Use a customer-managed policy with the same statements.`,
-      );
-    }
-  }
   return arns;
 }
 
@@ -276,8 +267,8 @@ function sessionPolicyArns(params: URLSearchParams): string[] {
  * The session policy of AssumeRole: the inline Policy and the documents of PolicyArns (at most
  * 10) as one document. Their statements together are the session's ceiling: an action is allowed
  * when one of them allows it and none denies it, which is how AWS combines session policies.
- * Only this account's managed policies are known here: an AWS-managed ARN is refused loudly
- * (its document is not emulated), an unknown ARN as AWS does.
+ * This account's managed policies and AWS-managed ones (aws-managed-policies.ts) are known; an
+ * unknown ARN is refused as AWS does.
  */
 function sessionPolicyDocuments(arns: string[], world: World, inline: string | undefined): string | undefined {
   if (arns.length === 0) return inline;
@@ -288,18 +279,11 @@ function sessionPolicyDocuments(arns: string[], world: World, inline: string | u
   };
   if (inline !== undefined) add(inline);
   for (const arn of arns) {
-    const managed = world.state.policies[arn];
-    const version = managed?.versions.find((v) => v.versionId === managed.defaultVersionId);
-    if (version === undefined) throw new AwsError('InvalidParameterValue', `Policy ${arn} does not exist or is not attachable.`);
-    add(version.document);
+    const document = world.defaultPolicyDocument(arn);
+    if (document === undefined) throw new AwsError('InvalidParameterValue', `Policy ${arn} does not exist or is not attachable.`);
+    add(document);
   }
   return JSON.stringify({ Version: '2012-10-17', Statement: statements });
-}
-
-/** `sts:ExternalId`, set when the request carries an ExternalId (a trust policy's condition reads it). */
-function externalIdContext(params: URLSearchParams): Record<string, string> {
-  const externalId = params.get('ExternalId');
-  return externalId === null ? {} : { 'sts:ExternalId': externalId };
 }
 
 function sts(name: string, declaration: Omit<QueryOperation, 'service' | 'name' | 'match' | 'action'>): QueryOperation {
@@ -317,7 +301,7 @@ export const STS_OPERATIONS: QueryOperation[] = [
     resourcePolicy: ({ request, world }: AuthorizationInput) =>
       assumableRole(world, request.params.get('RoleArn') ?? '')?.assumeRolePolicyDocument,
     resourcePolicyRequired: true,
-    context: ({ request }) => externalIdContext(request.params),
+    context: ({ request, principal }) => assumeRoleRequestContext(request.params, principal),
     credentials: 'any',
     handle: assumeRole,
   }),

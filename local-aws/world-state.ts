@@ -77,6 +77,8 @@ export interface Session {
   tags?: Tag[];
   transitiveTagKeys?: string[];
   sourceIdentity?: string;
+  /** A function's execution-role session: Lambda sets `lambda:SourceFunctionArn` on its requests. */
+  sourceFunctionArn?: string;
   /** A GetSessionToken session: the user (or the root) it stands for; the role fields are then empty. */
   // userId: a user deleted and recreated under the same name is another user (AWS keys
   // credentials to the unique id), so the old user's sessions must not act as the new one.

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { AwsError, noSuchEntity } from './aws-error';
+import { awsManagedPolicy, isAwsManagedPolicyArn } from './aws-managed-policies';
 import { appendToJournal, loadSnapshot, saveSnapshot } from './snapshot';
 import {
   type AccessKey,
@@ -84,10 +85,17 @@ export class World {
     return role;
   }
 
+  /** This account's managed policy, or an AWS-managed one (aws-managed-policies.ts). */
   policy(arn: string): ManagedPolicy {
-    const policy = this.state.policies[arn];
+    const policy = this.state.policies[arn] ?? awsManagedPolicy(arn);
     if (policy === undefined) throw noSuchEntity(`Policy ${arn} does not exist or is not attachable.`);
     return policy;
+  }
+
+  /** The default version's document of a managed policy (this account's or AWS's), if it exists. */
+  defaultPolicyDocument(arn: string): string | undefined {
+    const policy = this.state.policies[arn] ?? awsManagedPolicy(arn);
+    return policy?.versions.find((v) => v.versionId === policy.defaultVersionId)?.document;
   }
 
   /** The ARN IAM gives an entity of this account: a user's or role's path is part of it. */
@@ -225,6 +233,7 @@ export class World {
   }
 
   createPolicyVersion(policy: ManagedPolicy, document: string, setAsDefault: boolean): { versionId: string; createDate: string } {
+    refuseAwsManaged(policy);
     if (policy.versions.length >= VERSIONS_PER_POLICY)
       throw new AwsError('LimitExceeded', `A managed policy can have up to ${VERSIONS_PER_POLICY} versions.`, 409);
     const version = {
@@ -241,6 +250,7 @@ export class World {
   }
 
   deletePolicyVersion(policy: ManagedPolicy, versionId: string): void {
+    refuseAwsManaged(policy);
     if (versionId === policy.defaultVersionId) throw new AwsError('DeleteConflict', 'Cannot delete the default version of a policy.', 409);
     if (!policy.versions.some((v) => v.versionId === versionId))
       throw noSuchEntity(`Policy ${policy.arn} version ${versionId} does not exist.`);
@@ -248,6 +258,7 @@ export class World {
   }
 
   deletePolicy(policy: ManagedPolicy): void {
+    refuseAwsManaged(policy);
     if (this.attachmentCount(policy.arn) > 0) throw new AwsError('DeleteConflict', 'Cannot delete a policy attached to entities.', 409);
     this.commit(() => delete this.state.policies[policy.arn]);
   }
@@ -261,6 +272,17 @@ export class World {
   detachRolePolicy(role: Role, arn: string): void {
     if (!role.attachedPolicies.includes(arn)) throw noSuchEntity(`Policy ${arn} was not found.`);
     this.commit(() => (role.attachedPolicies = role.attachedPolicies.filter((a) => a !== arn)));
+  }
+
+  attachUserPolicy(user: User, policy: ManagedPolicy): void {
+    this.commit(() => {
+      if (!user.attachedPolicies.includes(policy.arn)) user.attachedPolicies.push(policy.arn);
+    });
+  }
+
+  detachUserPolicy(user: User, arn: string): void {
+    if (!user.attachedPolicies.includes(arn)) throw noSuchEntity(`Policy ${arn} was not found.`);
+    this.commit(() => (user.attachedPolicies = user.attachedPolicies.filter((a) => a !== arn)));
   }
 
   // ---- STS -------------------------------------------------------------------------------
@@ -449,4 +471,10 @@ export class World {
   private save(): void {
     if (this.snapshotFile !== undefined) saveSnapshot(this.snapshotFile, this.state);
   }
+}
+
+/** AWS-managed policies belong to AWS: no account may change or delete them. */
+function refuseAwsManaged(policy: ManagedPolicy): void {
+  if (isAwsManagedPolicyArn(policy.arn))
+    throw new AwsError('AccessDenied', `Policy ${policy.arn} is an AWS-managed policy: it cannot be changed or deleted.`, 403);
 }

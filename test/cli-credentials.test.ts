@@ -1,14 +1,17 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HeldProfiles, writeHeldProfiles } from './support/held-profiles';
-import { runCli } from './support/invoke-cli-run';
+import { runCli, writeSeededOutputs } from './support/invoke-cli-run';
 import { type SeededWorld, seedWorld } from './support/local-aws-fixtures';
 import { useTempDir } from './support/temp-dir';
 
 /**
  * Which credentials the CLI signs with. A caller that already is the invoker role (a profile with
  * role_arn + source_profile, a session from `aws sts assume-role`) signs with what it holds:
- * --no-assume-role, through the AWS SDK's own providers. Assuming the role again from inside it
- * is refused, because the role's trust policy names only the invoker user.
+ * --no-assume-role, through the AWS SDK's own providers; or with --use-default-credentials, which
+ * finds (GetCallerIdentity) that they already are the role and signs with them, saying so, since
+ * AWS refuses a role assuming itself (its trust policy names only the invoker user).
  */
 
 let world: SeededWorld;
@@ -38,7 +41,25 @@ describe('signing with the credentials you already hold', () => {
     expect(JSON.parse(result.stdout).caller.userArn).toBe('arn:aws:sts::123456789012:assumed-role/function_invoker/from-cli-session');
   });
 
-  it('without --no-assume-role the same profile cannot assume the role again (exit 4): why the mode exists', async () => {
+  it.each([
+    ['invoker', 'ci-job'],
+    ['session', 'from-cli-session'],
+  ])('--use-default-credentials with a profile that already is the role (%s) signs as it is and says so', async (profile, sessionName) => {
+    const outputs = writeSeededOutputs(temp(), world);
+    const result = await cli(['--outputs', outputs, '--use-default-credentials', '--profile', profile, '--propagation-wait', '0']);
+    expect(result.code, result.stderr).toBe(0);
+    const arn = `arn:aws:sts::123456789012:assumed-role/function_invoker/${sessionName}`;
+    expect(JSON.parse(result.stdout).caller.userArn).toBe(arn);
+    expect(result.stderr).toContain(`your credentials already are a session of ${world.roleArn} (${arn}): signing with them as they are`);
+    expect(result.stderr.match(/already are a session/g)).toHaveLength(1);
+  });
+
+  it('a session policy still needs AssumeRole, which the role refuses to itself (exit 4)', async () => {
+    const policyFile = path.join(temp(), 'session-policy.json');
+    fs.writeFileSync(
+      policyFile,
+      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:*', Resource: '*' }] }),
+    );
     const result = await cli([
       '--url',
       world.urls.echo,
@@ -48,6 +69,8 @@ describe('signing with the credentials you already hold', () => {
       world.roleArn,
       '--external-id',
       world.externalId,
+      '--session-policy',
+      policyFile,
       '--profile',
       'invoker',
       '--propagation-wait',
@@ -55,6 +78,14 @@ describe('signing with the credentials you already hold', () => {
     ]);
     expect(result.code).toBe(4);
     expect(result.stderr).toMatch(/AssumeRole failed \(AccessDenied\)/);
+  });
+
+  it('own credentials that are not the role still assume it (the invoker user with --use-default-credentials)', async () => {
+    const outputs = writeSeededOutputs(temp(), world);
+    const result = await cli(['--outputs', outputs, '--use-default-credentials', '--profile', 'base', '--propagation-wait', '0']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).caller.userArn).toMatch(/^arn:aws:sts::123456789012:assumed-role\/function_invoker\//);
+    expect(result.stderr).not.toContain('already are a session');
   });
 
   it('no usable credentials in the chain: exit 4 with what to configure (named by flag), no stack', async () => {

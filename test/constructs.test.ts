@@ -11,7 +11,7 @@ import {
   InvokerUser,
   ProtectedFunctionUrl,
 } from '../constructs';
-import { ACCOUNT, synthStack } from './support/synthesized-stack';
+import { ACCOUNT, synthStack, PROTECTED_URL_OUTPUTS } from './support/synthesized-stack';
 
 const USER_ARN = `arn:aws:iam::${ACCOUNT}:user/lambda_invoker`;
 
@@ -236,16 +236,7 @@ describe('InvokerUser', () => {
     expect(stack.only('aws_lambda_function_url').qualifier).toBeUndefined();
     expect(stack.resources('aws_lambda_permission')).toEqual({});
     const outputs = stack.outputsOf(['test', 'P']);
-    expect(Object.keys(outputs).sort()).toEqual([
-      'function_arn',
-      'function_url',
-      'invoker_access_key_id',
-      'invoker_role_arn',
-      'invoker_secret_access_key',
-      'invoker_user_name',
-      'max_session_duration',
-      'region',
-    ]);
+    expect(Object.keys(outputs).sort()).toEqual(PROTECTED_URL_OUTPUTS);
   });
 
   it('creates no key when asked, and then outputs none', () => {

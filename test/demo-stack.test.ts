@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ACCOUNT, synthDemo } from './support/synthesized-stack';
+import { ACCOUNT, synthDemo, PROTECTED_URL_OUTPUTS } from './support/synthesized-stack';
 
 /** The demo stack (stacks/): what `npm run demo` and `npm run synth` deploy, with its settings. */
 
@@ -116,18 +116,7 @@ describe('the demo stack', () => {
 
   it('declares the outputs the client reads, with the secret marked sensitive', () => {
     const outputs = stack.outputsOf(['lambda-url-iam-demo', 'ProtectedUrl']);
-    expect(Object.keys(outputs).sort()).toEqual(
-      [
-        'function_arn',
-        'function_url',
-        'invoker_access_key_id',
-        'invoker_role_arn',
-        'invoker_secret_access_key',
-        'invoker_user_name',
-        'max_session_duration',
-        'region',
-      ].sort(),
-    );
+    expect(Object.keys(outputs).sort()).toEqual(PROTECTED_URL_OUTPUTS);
     expect(outputs.invoker_secret_access_key).toMatchObject({
       sensitive: true,
       value: expect.stringMatching(/aws_iam_access_key\..+\.secret\}$/),

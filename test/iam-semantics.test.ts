@@ -78,33 +78,22 @@ describe.each([
   });
 
   describe('refused: who may assume the role', () => {
+    // A principal whose own policies allow everything, with the right external ID: only the trust policy stands in the way.
+    const adminLikeAssuming = (principal: string) => ({
+      principal,
+      action: 'sts:AssumeRole',
+      resource: ROLE,
+      context: { 'sts:ExternalId': EXTERNAL_ID },
+      identityPolicies: [ADMIN_LIKE],
+      resourcePolicy: world.trustPolicy,
+    });
     it('the invoker user without the external ID', () => expectDecision(world.asUser('sts:AssumeRole', ROLE), 'ImplicitlyDenied'));
     it('the invoker user with a wrong external ID', () =>
       expectDecision(world.asUser('sts:AssumeRole', ROLE, { 'sts:ExternalId': 'partner-4712' }), 'ImplicitlyDenied'));
     it('another user of the same account, even one allowed sts:AssumeRole on everything', () =>
-      expectDecision(
-        {
-          principal: OTHER_USER,
-          action: 'sts:AssumeRole',
-          resource: ROLE,
-          context: { 'sts:ExternalId': EXTERNAL_ID },
-          identityPolicies: [ADMIN_LIKE],
-          resourcePolicy: world.trustPolicy,
-        },
-        'ImplicitlyDenied',
-      ));
+      expectDecision(adminLikeAssuming(OTHER_USER), 'ImplicitlyDenied'));
     it('a principal of another account', () =>
-      expectDecision(
-        {
-          principal: 'arn:aws:iam::444455556666:user/outsider',
-          action: 'sts:AssumeRole',
-          resource: ROLE,
-          context: { 'sts:ExternalId': EXTERNAL_ID },
-          identityPolicies: [ADMIN_LIKE],
-          resourcePolicy: world.trustPolicy,
-        },
-        'ImplicitlyDenied',
-      ));
+      expectDecision(adminLikeAssuming('arn:aws:iam::444455556666:user/outsider'), 'ImplicitlyDenied'));
     it('the invoker user assuming any other role', () =>
       expectDecision(
         {

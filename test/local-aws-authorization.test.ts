@@ -4,16 +4,8 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FunctionUrlClient } from '../client/function-url-client';
 import { startLocalAws } from '../local-aws/server';
-import {
-  type SeededWorld,
-  callApi,
-  credentialsIn,
-  mustSucceed,
-  query,
-  seededSession,
-  userWithKey,
-  xmlValue,
-} from './support/local-aws-fixtures';
+import { type SeededWorld, callApi, credentialsIn, mustSucceed, query, userWithKey, xmlValue } from './support/local-aws-fixtures';
+import { useSeededSession } from './support/seeded-world-hooks';
 import { useTempDir } from './support/temp-dir';
 
 /**
@@ -27,11 +19,8 @@ const makeTempDir = useTempDir('authorization-');
 let world: SeededWorld;
 let session: AwsCredentialIdentity;
 
-beforeAll(async () => {
-  ({ world, session } = await seededSession('stand-in'));
-});
-afterAll(async () => {
-  await world?.local.close();
+useSeededSession('stand-in', (seeded) => {
+  ({ world, session } = seeded);
 });
 
 const account = () => world.local.world.accountId;

@@ -8,7 +8,8 @@ import { AssumeRoleCredentials } from '../client/credentials';
 import { FunctionUrlClient } from '../client/function-url-client';
 import { describeSignedRequest, signRequest } from '../client/sigv4';
 import { mapResult } from '../local-aws/function-url-api';
-import { type SeededWorld, deployFunction, seededSession } from './support/local-aws-fixtures';
+import { type SeededWorld, deployFunction } from './support/local-aws-fixtures';
+import { useSeededSession } from './support/seeded-world-hooks';
 
 /**
  * Function URLs (local-aws/function-url-api.ts): the payload format 2.0 event a handler gets, how
@@ -19,11 +20,8 @@ import { type SeededWorld, deployFunction, seededSession } from './support/local
 let world: SeededWorld;
 let session: AwsCredentialIdentity;
 
-beforeAll(async () => {
-  ({ world, session } = await seededSession('stand-in'));
-});
-afterAll(async () => {
-  await world?.local.close();
+useSeededSession('stand-in', (seeded) => {
+  ({ world, session } = seeded);
 });
 
 const account = () => world.local.world.accountId;

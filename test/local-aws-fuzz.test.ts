@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from '../client/sigv4';
 import { deployFunction, query, seededSession, xmlValue } from './support/local-aws-fixtures';
+import { awsManagedPolicy } from '../local-aws/aws-managed-policies';
 import { DEFAULT_ADMIN_KEY, type LocalAws } from '../local-aws/server';
 import type { WorldState } from '../local-aws/world-state';
 import { zipFiles } from '../constructs/zip-writer';
@@ -463,12 +464,14 @@ function checkInvariants(): void {
   for (const [name, user] of Object.entries(state.users)) {
     expect(user.name, 'a user is keyed by its name').toBe(name);
     expect(user.arn).toMatch(/^arn:aws:iam::\d{12}:user\//);
-    for (const arn of user.attachedPolicies) expect(state.policies[arn], `user ${name} -> policy ${arn}`).toBeDefined();
+    for (const arn of user.attachedPolicies)
+      expect(state.policies[arn] ?? awsManagedPolicy(arn), `user ${name} -> policy ${arn}`).toBeDefined();
   }
   for (const [name, role] of Object.entries(state.roles)) {
     expect(role.name, 'a role is keyed by its name').toBe(name);
     expect(Number.isInteger(role.maxSessionDuration) && role.maxSessionDuration >= 3600 && role.maxSessionDuration <= 43200).toBe(true);
-    for (const arn of role.attachedPolicies) expect(state.policies[arn], `role ${name} -> policy ${arn}`).toBeDefined();
+    for (const arn of role.attachedPolicies)
+      expect(state.policies[arn] ?? awsManagedPolicy(arn), `role ${name} -> policy ${arn}`).toBeDefined();
     JSON.parse(role.assumeRolePolicyDocument);
   }
   for (const [id, key] of Object.entries(state.accessKeys)) {

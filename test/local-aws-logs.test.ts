@@ -1,17 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from '../client/sigv4';
 import { DEFAULT_ADMIN_KEY } from '../local-aws/server';
-import { type SeededWorld, callApi, logs, rawSend, seedWorld } from './support/local-aws-fixtures';
+import { type SeededWorld, callApi, logs, rawSend } from './support/local-aws-fixtures';
+import { useSeededWorld } from './support/seeded-world-hooks';
 
 /** CloudWatch Logs over JSON 1.1 (local-aws/logs-api.ts): log groups, their retention and tags. */
 
 let world: SeededWorld;
 
-beforeAll(async () => {
-  world = await seedWorld();
-});
-afterAll(async () => {
-  await world?.local.close();
+useSeededWorld((seeded) => {
+  world = seeded;
 });
 
 const account = () => world.local.world.accountId;

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalAws } from '../local-aws/server';
-import { type SeededWorld, callApi, query, seedWorld } from './support/local-aws-fixtures';
+import { type SeededWorld, callApi, query } from './support/local-aws-fixtures';
+import { useSeededWorld } from './support/seeded-world-hooks';
 import { useTempDir } from './support/temp-dir';
 
 /**
@@ -14,11 +15,8 @@ const makeTempDir = useTempDir('server-');
 
 let world: SeededWorld;
 
-beforeAll(async () => {
-  world = await seedWorld();
-});
-afterAll(async () => {
-  await world?.local.close();
+useSeededWorld((seeded) => {
+  world = seeded;
 });
 
 describe('bad input gets AWS errors and the server stays up', () => {

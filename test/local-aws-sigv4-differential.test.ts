@@ -63,6 +63,8 @@ const PATH_SEGMENTS = [
   'a%2Fb',
   'end.',
 ];
+// Names a null-prototype map must keep as data, a multibyte character and the unreserved marks.
+const PROTOTYPE_AND_UNRESERVED = ['constructor', '__proto__', 'toString', '%C3%A9', '~', '*'];
 const QUERY_KEYS = [
   'a',
   'Z',
@@ -70,12 +72,7 @@ const QUERY_KEYS = [
   'a+b',
   '%2B',
   '%20',
-  'constructor',
-  '__proto__',
-  'toString',
-  '%C3%A9',
-  '~',
-  '*',
+  ...PROTOTYPE_AND_UNRESERVED,
   "'",
   '(',
   'x-amz-signature',
@@ -95,12 +92,7 @@ const QUERY_TOKENS = [
   '%2b',
   '%3D',
   '%26',
-  'constructor',
-  '__proto__',
-  'toString',
-  '%C3%A9',
-  '~',
-  '*',
+  ...PROTOTYPE_AND_UNRESERVED,
   '%2A',
   "'",
   '!',

@@ -6,7 +6,8 @@ import { AwsV4Signer } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest, toHttpRequest } from '../client/sigv4';
 import { DEFAULT_ADMIN_KEY } from '../local-aws/server';
-import { type SeededWorld, query, rawSend, seededSession, wireUrl, xmlValue } from './support/local-aws-fixtures';
+import { type SeededWorld, query, rawSend, wireUrl, xmlValue } from './support/local-aws-fixtures';
+import { useSeededSession } from './support/seeded-world-hooks';
 
 /**
  * SigV4 as the stand-in verifies it (client/sigv4-verifier.ts, in local-aws/authorization.ts and
@@ -20,11 +21,8 @@ import { type SeededWorld, query, rawSend, seededSession, wireUrl, xmlValue } fr
 let world: SeededWorld;
 let session: AwsCredentialIdentity;
 
-beforeAll(async () => {
-  ({ world, session } = await seededSession('presigned'));
-});
-afterAll(async () => {
-  await world?.local.close();
+useSeededSession('presigned', (seeded) => {
+  ({ world, session } = seeded);
 });
 
 const urlOf = (request: HttpRequestLike) => wireUrl(world.local.endpoint, request);
@@ -74,6 +72,8 @@ async function send(url: string, request?: HttpRequestLike, body?: string) {
 const callerIdentity = 'Action=GetCallerIdentity&Version=2011-06-15';
 const urlPath = (name: string) => new URL(world.urls[name]).pathname;
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+const presignCallerIdentity = (signingDate: Date, expiresIn: number) =>
+  presign({ service: 'sts', credentials: world.userKey, rawQuery: callerIdentity, signingDate, expiresIn });
 
 describe('presigned (query-string) SigV4', () => {
   it('STS GetCallerIdentity presigned for a user and for a session (X-Amz-Security-Token in the query)', async () => {
@@ -170,21 +170,9 @@ describe('presigned (query-string) SigV4', () => {
     });
     expect((await send(future.url)).status).toBe(403);
 
-    const stsShort = await presign({
-      service: 'sts',
-      credentials: world.userKey,
-      rawQuery: callerIdentity,
-      signingDate: minutesAgo(10),
-      expiresIn: 60,
-    });
+    const stsShort = await presignCallerIdentity(minutesAgo(10), 60);
     expect((await send(stsShort.url)).status).toBe(200);
-    const stsOld = await presign({
-      service: 'sts',
-      credentials: world.userKey,
-      rawQuery: callerIdentity,
-      signingDate: minutesAgo(16),
-      expiresIn: 3600,
-    });
+    const stsOld = await presignCallerIdentity(minutesAgo(16), 3600);
     const old = await send(stsOld.url);
     expect([old.status, xmlValue(old.text, 'Code')]).toEqual([403, 'RequestExpired']);
   });

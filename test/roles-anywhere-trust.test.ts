@@ -54,21 +54,18 @@ describe('the Roles Anywhere side of a trust', () => {
       trustAnchorName: 'payments ca',
       profileName: 'payments',
     });
-    expect(JSON.parse(stack.only('aws_iam_role').assume_role_policy)).toEqual({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Sid: 'AllowRolesAnywhere',
-          Effect: 'Allow',
-          Principal: { Service: 'rolesanywhere.amazonaws.com' },
-          Action: ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'],
-          Condition: {
-            StringEquals: { 'aws:PrincipalTag/x509Subject/CN': ['payments-batch', 'payments-report'] },
-            ArnEquals: { 'aws:SourceArn': `\${aws_rolesanywhere_trust_anchor.${idOf(stack, 'aws_rolesanywhere_trust_anchor')}.arn}` },
-          },
+    expect(stack.onlyTrustStatements()).toEqual([
+      {
+        Sid: 'AllowRolesAnywhere',
+        Effect: 'Allow',
+        Principal: { Service: 'rolesanywhere.amazonaws.com' },
+        Action: ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'],
+        Condition: {
+          StringEquals: { 'aws:PrincipalTag/x509Subject/CN': ['payments-batch', 'payments-report'] },
+          ArnEquals: { 'aws:SourceArn': `\${aws_rolesanywhere_trust_anchor.${idOf(stack, 'aws_rolesanywhere_trust_anchor')}.arn}` },
         },
-      ],
-    });
+      },
+    ]);
     expect([stack.only('aws_rolesanywhere_trust_anchor').name, stack.only('aws_rolesanywhere_profile').name]).toEqual([
       'payments ca',
       'payments',

@@ -18,6 +18,18 @@ import { TEST_CA_CERTIFICATE } from './support/test-certificates';
 
 const CLOSED_PORT_ENDPOINT = 'http://127.0.0.1:9';
 
+/** Terraform's env for a plan against a closed endpoint: AWS's documented example key, no profile or config file read. */
+function planEnv(work: string): NodeJS.ProcessEnv {
+  return {
+    ...terraformEnv(work),
+    AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    AWS_PROFILE: '',
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  };
+}
+
 describe('terraform validate and plan of the demo stack', { timeout: 180_000 }, () => {
   const temp = useTempDir('tf-plan-');
   let dir: string;
@@ -31,14 +43,7 @@ describe('terraform validate and plan of the demo stack', { timeout: 180_000 }, 
       work,
     );
     dir = stack.dir;
-    env = {
-      ...terraformEnv(work),
-      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-      AWS_PROFILE: '',
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    };
+    env = planEnv(work);
     try {
       initRan = await initIfNeeded(dir, env);
     } catch (error) {
@@ -162,14 +167,7 @@ describe('terraform validate and plan of callers without a long-lived key', { ti
       },
     });
     app.synth();
-    env = {
-      ...terraformEnv(work),
-      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-      AWS_PROFILE: '',
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    };
+    env = planEnv(work);
     for (const name of ['keyless', 'narrowed'] as const) {
       dirs[name] = path.join(work, 'stacks', name);
       await initIfNeeded(dirs[name], env);

@@ -79,12 +79,58 @@ export function callerCredentials(settings: Settings, context: CredentialsContex
   const source = settings.useInvokerKey
     ? `the invoker user's key ${maskKeyId(settings.invokerKey!.accessKeyId)} from the outputs (${settings.outputs!.location})`
     : 'your own identity (AWS SDK default credential chain)';
-  return {
+  const viaAssumeRole: CallerCredentials = {
     description: `a session of ${settings.roleArn}, AssumeRole by ${source}${settings.externalId ? ', with the external ID' : ''}${settings.sessionPolicy ? ', with a session policy' : ''}`,
     getCredentials: (options) => assumed.getCredentials(options),
     assumeRoleCalls: () => assumed.assumeRoleCalls,
     expectedCaller: async () => ({ arn: (await assumed.getCredentials()).assumedRoleArn, how: 'the session AssumeRole returned' }),
   };
+  // A session policy narrows what is signed: only AssumeRole can apply it.
+  if (settings.useInvokerKey || settings.sessionPolicy !== undefined) return viaAssumeRole;
+  return heldWhenAlreadyTheRole(viaAssumeRole, held, settings, context, stsEndpoint);
+}
+
+/**
+ * Your own identity may already be a session of the role (a profile with role_arn, a session from
+ * `aws sts assume-role`): AWS refuses a role assuming itself unless its trust policy names the role,
+ * so, as the AWS CLI does, such credentials sign as they are. Decided once, from GetCallerIdentity
+ * (`arn:aws:sts::<account>:assumed-role/<role name>/<session>`), and said on stderr.
+ */
+function heldWhenAlreadyTheRole(
+  viaAssumeRole: CallerCredentials,
+  held: CredentialSource['getCredentials'],
+  settings: Settings,
+  context: CredentialsContext,
+  stsEndpoint: string | undefined,
+): CallerCredentials {
+  let decision: Promise<string | undefined> | undefined;
+  const alreadyTheRole = () =>
+    (decision ??= getCallerIdentity(held, { region: settings.stsRegion, endpoint: stsEndpoint, timeoutMs: settings.stsTimeoutMs }).then(
+      (identity) => {
+        if (!isSessionOf(identity.arn, settings.roleArn!)) return undefined;
+        context.notice(
+          `your credentials already are a session of ${settings.roleArn} (${identity.arn}): signing with them as they are, without AssumeRole (a role cannot assume itself)`,
+        );
+        return identity.arn;
+      },
+      () => undefined, // no usable identity: AssumeRole reports why
+    ));
+  return {
+    description: `${viaAssumeRole.description}; or, when those credentials already are a session of the role, they themselves`,
+    getCredentials: async (options) => ((await alreadyTheRole()) !== undefined ? held(options) : viaAssumeRole.getCredentials(options)),
+    assumeRoleCalls: () => viaAssumeRole.assumeRoleCalls(),
+    expectedCaller: async () => {
+      const arn = await alreadyTheRole();
+      return arn !== undefined ? { arn, how: 'from STS GetCallerIdentity with the credentials you hold' } : viaAssumeRole.expectedCaller();
+    },
+  };
+}
+
+/** True when `callerArn` is an STS session of the role `roleArn` (same account, same role name; a role's path is not in it). */
+function isSessionOf(callerArn: string, roleArn: string): boolean {
+  const role = /^arn:([\w-]+):iam::(\d{12}):role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(roleArn);
+  const session = /^arn:([\w-]+):sts::(\d{12}):assumed-role\/([\w+=,.@-]+)\/[^/]+$/.exec(callerArn);
+  return role !== null && session !== null && role[1] === session[1] && role[2] === session[2] && role[3] === session[3];
 }
 
 /** Credentials used as they are (held or vended): GetCallerIdentity with them says who the function will see. */

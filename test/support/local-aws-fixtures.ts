@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import type { AwsCredentialIdentity, HttpRequest as HttpRequestLike } from '@smithy/types';
+import { FunctionUrlClient } from '../../client/function-url-client';
 import { formatQuery, signRequest } from '../../client/sigv4';
 import { DEFAULT_ADMIN_KEY, type LocalAws, type LocalAwsOptions, startLocalAws } from '../../local-aws/server';
 import { zipFiles } from '../../constructs/zip-writer';
@@ -206,6 +207,16 @@ export interface SeededWorld {
 export async function seedWorld(options: Pick<LocalAwsOptions, 'now' | 'snapshotFile'> = {}): Promise<SeededWorld> {
   const local = await startLocalAws(options);
   return { local, ...(await seed(local, local.world.accountId)) };
+}
+
+/** One signed call (no retries) to the seeded function URL `name` with `credentials`. */
+export function invokeSeededUrl(world: SeededWorld, name: string, credentials: AwsCredentialIdentity) {
+  return new FunctionUrlClient({
+    url: world.urls[name],
+    region: 'us-east-1',
+    credentials: { getCredentials: async () => credentials },
+    retries: 0,
+  }).invoke();
 }
 
 export interface SeededSession {

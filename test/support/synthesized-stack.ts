@@ -38,6 +38,13 @@ export class SynthesizedStack {
     return found[0];
   }
 
+  /** The statements of the only role's trust policy (fails unless the document is version 2012-10-17). */
+  onlyTrustStatements(): Json[] {
+    const document = JSON.parse(this.only('aws_iam_role').assume_role_policy);
+    if (document.Version !== '2012-10-17') throw new Error(`trust policy version ${document.Version}`);
+    return document.Statement;
+  }
+
   resourceCount(): number {
     return Object.values(this.json.resource ?? {}).reduce((sum: number, byId: any) => sum + Object.keys(byId).length, 0);
   }
@@ -149,3 +156,15 @@ export function synthDemo(env: Record<string, string> = {}, outdir?: string): Sy
     app.synth();
   });
 }
+
+/** The outputs a ProtectedFunctionUrl with an invoker user and key declares (what the client reads), sorted. */
+export const PROTECTED_URL_OUTPUTS = [
+  'function_arn',
+  'function_url',
+  'invoker_access_key_id',
+  'invoker_role_arn',
+  'invoker_secret_access_key',
+  'invoker_user_name',
+  'max_session_duration',
+  'region',
+];

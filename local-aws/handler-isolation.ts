@@ -1,0 +1,109 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/**
+ * Where handlers' code lives and which users they run as. A function runs as a user of its own
+ * (uid 200000 + n) when the stand-in is root and may switch users; its code then lives in
+ * `<code root>/fn-<uid>` (0700, that user's), under a code root the stand-in creates (root's,
+ * 0711: others pass through it, never list it). The code root is made in the OS temp dir when every
+ * folder above it lets other users pass (o+x); under a private temp dir (0700, the usual per-user
+ * TMPDIR of macOS and many CI runners) it is made in the first system temp dir that does, so a
+ * private TMPDIR never weakens isolation.
+ *
+ * When separate users are impossible (not root, or root without CAP_SETUID/CAP_SETGID) handlers run
+ * as the stand-in's own user: that is said once, on stderr, naming what a handler can then read;
+ * with `requireIsolation` it is a refusal instead (IsolationError).
+ */
+
+/** Unprivileged user ids for functions when the stand-in runs as root (one per function). */
+export const FIRST_FUNCTION_UID = 200_000;
+
+/** System temp dirs a root stand-in may use when the OS temp dir is private (FHS: all o+x). */
+const SHARED_TEMP_DIRS = ['/tmp', '/var/tmp', '/dev/shm'];
+
+export interface IsolationOptions {
+  /** Refuse to run handlers as the stand-in's own user (IsolationError at start). @default false */
+  readonly requireIsolation?: boolean;
+  /** Where the one warning goes when functions cannot run as users of their own. @default stderr */
+  readonly warn?: (message: string) => void;
+}
+
+export class IsolationError extends Error {
+  override readonly name = 'IsolationError';
+}
+
+export interface CodeRoot {
+  /** The folder holding every function's `fn-<uid>` folder (removed by the runner's close). */
+  readonly dir: string;
+  /** True when each function runs as a user of its own. */
+  readonly separateUsers: boolean;
+}
+
+/** Chooses the code root and whether functions get users of their own; warns or refuses once. */
+export function prepareCodeRoot(options: IsolationOptions = {}): CodeRoot {
+  const reason = whySeparateUsersAreImpossible();
+  if (reason !== undefined) {
+    refuseOrWarn(reason, options);
+    return { dir: makeRoot(os.tmpdir(), 0o700), separateUsers: false };
+  }
+  const base = [os.tmpdir(), ...SHARED_TEMP_DIRS].find((dir) => fs.existsSync(dir) && othersMayTraverse(dir));
+  if (base === undefined) {
+    refuseOrWarn(`no temp dir lets other users pass through (tried ${[os.tmpdir(), ...SHARED_TEMP_DIRS].join(', ')})`, options);
+    return { dir: makeRoot(os.tmpdir(), 0o700), separateUsers: false };
+  }
+  return { dir: makeRoot(base, 0o711), separateUsers: true };
+}
+
+/**
+ * Says (or refuses, with requireIsolation) that handlers run as the stand-in's own user, naming
+ * what a handler can then read. Also used when a spawn fails with EPERM after all.
+ */
+export function refuseOrWarn(reason: string, options: IsolationOptions): void {
+  const uid = process.getuid?.();
+  const who = uid === undefined ? "the stand-in's own user" : `the stand-in's own user (uid ${uid})`;
+  if (options.requireIsolation)
+    throw new IsolationError(
+      `refusing to run handlers as ${who}: ${reason}. Separate users need the stand-in to run as root with CAP_SETUID and CAP_SETGID (for example in a container); without requireIsolation it runs them as its own user instead`,
+    );
+  const warn = options.warn ?? ((message: string) => process.stderr.write(`${message}\n`));
+  warn(
+    `local-aws: WARNING: handlers run as ${who}, not as users of their own, because ${reason}. ` +
+      "A handler can therefore read everything the stand-in can: the snapshot file with every secret key, the stand-in's environment and command line (/proc/<pid>/environ, cmdline), every other function's unpacked code, and it can signal the stand-in. " +
+      'Run only handlers you trust, or run the stand-in as root (for example in a container); require isolation (local-aws --require-isolation) to refuse to start instead.',
+  );
+}
+
+function whySeparateUsersAreImpossible(): string | undefined {
+  const uid = process.getuid?.();
+  if (uid === undefined) return 'this platform has no user ids';
+  if (uid !== 0) return `the stand-in does not run as root (uid ${uid}), and only root may start a process as another user`;
+  // A root without CAP_SETUID/CAP_SETGID (a container started without them) fails setuid() with
+  // EPERM in the child before exec: tried once per process, so it is said at start, not at a call.
+  setuidFailure ??= setuidProbe();
+  return setuidFailure === ''
+    ? undefined
+    : `the stand-in runs as root but may not switch users (setuid failed: ${setuidFailure}; no CAP_SETUID/CAP_SETGID)`;
+}
+
+/** The error code of starting a process as a function's user ('' when it works); a process's capabilities do not come back. */
+let setuidFailure: string | undefined;
+function setuidProbe(): string {
+  const probe = spawnSync(process.execPath, ['--version'], { uid: FIRST_FUNCTION_UID, gid: FIRST_FUNCTION_UID, stdio: 'ignore' });
+  return (probe.error as NodeJS.ErrnoException | undefined)?.code ?? '';
+}
+
+function makeRoot(base: string, mode: number): string {
+  const dir = fs.mkdtempSync(path.join(base, 'local-aws-code-'));
+  fs.chmodSync(dir, mode);
+  return dir;
+}
+
+/** True when every folder from `dir` up to the root lets other users pass through (o+x). */
+function othersMayTraverse(dir: string): boolean {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    if ((fs.statSync(current).mode & 0o001) === 0) return false;
+    if (path.dirname(current) === current) return true;
+  }
+}
