@@ -1,12 +1,16 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FunctionUrlClient, VendedCredentialsError, vendedCredentials } from '../client';
 import { CredentialVendor, IamFunctionUrl } from '../constructs';
 import { vendorHandlerDirectory } from '../constructs/credential-vendor';
 import { zipDirectory } from '../constructs/zip-writer';
 import { callApi, mustSucceed, query, type SeededWorld, sdkConfig, seedWorld, xmlValue } from './support/local-aws-fixtures';
+import { runCli } from './support/invoke-cli-run';
 import { ACCOUNT, synthStack } from './support/synthesized-stack';
+import { useTempDir } from './support/temp-dir';
 
 /**
  * The CredentialVendor's real handler and policies in the stand-in, where a function runs with its
@@ -116,6 +120,7 @@ afterAll(async () => {
 });
 
 describe('a CredentialVendor in the stand-in', () => {
+  const temp = useTempDir('vendor-local-');
   const vend = (credentials: AwsCredentialIdentity) =>
     vendedCredentials({
       vendorUrl,
@@ -147,6 +152,31 @@ describe('a CredentialVendor in the stand-in', () => {
     const error = await vend(mallory).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(VendedCredentialsError);
     expect(error).toMatchObject({ code: 'vend-refused', details: { status: 403, vendorError: 'NotEntitled' } });
+  }, 60_000);
+
+  it('lambda-url-invoke --credential-process prints the vended session for credential_process', async () => {
+    const dir = temp();
+    const credentialsFile = path.join(dir, 'credentials');
+    fs.writeFileSync(
+      credentialsFile,
+      `[invoker]\naws_access_key_id = ${world.userKey.accessKeyId}\naws_secret_access_key = ${world.userKey.secretAccessKey}\n`,
+      { mode: 0o600 },
+    );
+    const run = await runCli(['--credential-process', '--vendor-url', vendorUrl, '--region', 'us-east-1', '--profile', 'invoker'], {
+      AWS_SHARED_CREDENTIALS_FILE: credentialsFile,
+      AWS_CONFIG_FILE: path.join(dir, 'config'),
+    });
+    expect(run.stderr).toBe('');
+    const printed = JSON.parse(run.stdout);
+    expect(printed.Version).toBe(1);
+    const identity = await new STSClient(
+      sdkConfig(world.local, {
+        accessKeyId: printed.AccessKeyId,
+        secretAccessKey: printed.SecretAccessKey,
+        sessionToken: printed.SessionToken,
+      }),
+    ).send(new GetCallerIdentityCommand({}));
+    expect(identity.Arn).toBe(`arn:aws:sts::${account}:assumed-role/credential-vend/lambda_invoker`);
   }, 60_000);
 
   it('the entitled user cannot assume the vend role itself: only the vending function can', async () => {
