@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Construct } from 'constructs';
+import { sameConstructsCopy } from './constructs-copy';
 import { Lazy, TerraformOutput } from 'cdktf';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
@@ -79,7 +80,7 @@ export class CredentialVendor extends Construct {
   readonly resourcePolicyCoversInvokeFunction: boolean = PERMISSION_SUPPORTS_INVOKED_VIA_FUNCTION_URL;
 
   constructor(scope: Construct, id: string, props: CredentialVendorProps) {
-    super(scope, id);
+    super(sameConstructsCopy(scope), id);
     props = props ?? ({} as CredentialVendorProps);
     const check = new PropChecker('CredentialVendor', this.node.path);
     const { names, entitlements } = checkVendorProps(this, check, props);

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { sameConstructsCopy } from './constructs-copy';
 import { Lazy } from 'cdktf';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
@@ -21,7 +22,7 @@ export class VendRole extends Construct implements InvokeGrantee {
     id: string,
     props: { name: string; executionRoleArn: string; path?: string; permissionsBoundary?: string; tags?: Record<string, string> },
   ) {
-    super(scope, id);
+    super(sameConstructsCopy(scope), id);
     const role = new IamRole(this, 'Role', {
       name: props.name,
       path: props.path,

@@ -1,6 +1,8 @@
 import type { TerraformStack } from 'cdktf';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CredentialVendor, type CredentialVendorProps, IamFunctionUrl, InvalidPropError } from '../constructs';
+import { CredentialVendor, type CredentialVendorProps, DuplicateConstructsError, IamFunctionUrl, InvalidPropError } from '../constructs';
 import { MAX_SESSION_POLICY_CHARACTERS, entitlementSessionPolicy } from '../constructs/vend-entitlements';
 import { readZip } from '../local-aws/zip-archive';
 import { zipDirectory } from '../constructs/zip-writer';
@@ -8,6 +10,8 @@ import { vendorHandlerDirectory } from '../constructs/credential-vendor';
 import { loadTarget, type TargetName } from './support/framework-targets';
 import { ACCOUNT, REGION, synthStack, synthesizeInto } from './support/synthesized-stack';
 import { AUDITOR_USER, PARTNER_ROLE, vendorStack } from './support/vendor-stack';
+import { PROJECT_ROOT } from './support/leftover-guard';
+import { useTempDir } from './support/temp-dir';
 import { checkEntitlement } from '../constructs/vend-entitlements';
 import { PropChecker } from '../constructs/prop-validation';
 
@@ -113,6 +117,7 @@ describe('CredentialVendor', () => {
 });
 
 describe('CredentialVendor refuses at synth, naming its path', () => {
+  const temp = useTempDir('vendor-copy-');
   const refusals: [string, ReturnType<typeof construct>, RegExp][] = [
     [
       'an empty caller list',
@@ -153,6 +158,14 @@ describe('CredentialVendor refuses at synth, naming its path', () => {
   it.each(refusals)('%s', (_, build, message) => {
     expect(build).toThrow(InvalidPropError);
     expect(build).toThrow(message);
+  });
+
+  it('a scope made with another copy of the constructs package', () => {
+    const copy = path.join(temp(), 'node_modules', 'constructs');
+    fs.cpSync(path.join(PROJECT_ROOT, 'node_modules', 'constructs'), copy, { recursive: true });
+    const other = require(copy) as typeof import('constructs');
+    const foreignStack = new other.Construct(new other.Construct(undefined as never, ''), 'stack');
+    expect(() => new CredentialVendor(foreignStack as never, 'Vendor', { entitlements: [] })).toThrow(DuplicateConstructsError);
   });
 
   it("the vendor's own URL (a vended session could vend again)", () => {
