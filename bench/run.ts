@@ -8,6 +8,7 @@ import { benchClientAndStandIn, benchDemo } from './local-flow';
 import { goal, median, reportedByNodeProcess, repeat, row, timeCommand, timeNodeProcess } from './measure';
 import { benchSigning } from './signing';
 import { benchStandInLimits } from './stand-in-limits';
+import { benchWebIdentity } from './web-identity';
 
 /**
  * `npm run bench`: figures and ratios to a baseline measured in the same run, median of
@@ -22,7 +23,9 @@ import { benchStandInLimits } from './stand-in-limits';
  *    aws4fetch and aws-sigv4-fetch (bench/signing.ts).
  * 4. The cold start of a function whose handler imports the AWS SDK v3 and calls STS with its
  *    execution role, vs one that imports nothing (bench/function-cold-start.ts).
- * 5. `npm run demo` vs bare terraform init + apply + destroy of the same stack.
+ * 5. AssumeRoleWithWebIdentity beside AssumeRole through the stand-in, and one token verification
+ *    (bench/web-identity.ts).
+ * 6. `npm run demo` vs bare terraform init + apply + destroy of the same stack.
  *
  * BENCH_CALLS (default 2000); BENCH_SKIP_DEMO=1 skips the demo (~6 min at 5 runs).
  */
@@ -129,6 +132,8 @@ async function main(): Promise<void> {
   await benchStandInLimits(out);
   out('\n');
   await benchFunctionColdStart(out, RUNS);
+  out('\n');
+  await benchWebIdentity(out);
   if (process.env.BENCH_SKIP_DEMO !== '1') {
     out('\n');
     await benchDemo(out, RUNS);

@@ -42,3 +42,4 @@ export {
   stsEndpointFromEnv,
   stsEndpointLabel,
 } from './sts';
+export * from './web-identity';

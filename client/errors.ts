@@ -10,6 +10,8 @@ export type ClientErrorCode =
   | 'invalid-option'
   /** STS answered AssumeRole with a refusal, or with an error that retrying did not cure. */
   | 'assume-role-failed'
+  /** The web identity token file could not be read (missing, empty, unreadable or too large). */
+  | 'web-identity-token-unreadable'
   /** STS could not be reached, or did not answer in time, after the retries. */
   | 'sts-unreachable'
   /** A credential source (the AWS SDK's chain, a provider function) had no credentials to give. */
@@ -32,6 +34,7 @@ export function isClientError(error: unknown): error is ClientError {
     error instanceof ClientOptionError ||
     error instanceof AssumeRoleError ||
     error instanceof CredentialsUnavailableError ||
+    error instanceof WebIdentityTokenError ||
     error instanceof FunctionUrlNetworkError ||
     error instanceof VendedCredentialsError
   );
@@ -68,16 +71,21 @@ export class ClientOptionError extends TypeError implements ClientError {
   }
 }
 
-/** STS refused or failed AssumeRole; `stsCode` is STS's own error code, `hints` says where to look. */
+/**
+ * STS refused or failed AssumeRole (or AssumeRoleWithWebIdentity: `operation`); `stsCode` is STS's
+ * own error code, `hints` says where to look.
+ */
 export class AssumeRoleError extends Error implements ClientError {
   readonly code: 'assume-role-failed' | 'sts-unreachable';
+  readonly operation: 'AssumeRole' | 'AssumeRoleWithWebIdentity';
   constructor(
     readonly stsCode: string,
     message: string,
     readonly hints: readonly string[],
-    options: { cause?: unknown; unreachable?: boolean } = {},
+    options: { cause?: unknown; unreachable?: boolean; operation?: 'AssumeRole' | 'AssumeRoleWithWebIdentity' } = {},
   ) {
-    super(`AssumeRole failed (${stsCode}): ${message}`, { cause: options.cause });
+    super(`${options.operation ?? 'AssumeRole'} failed (${stsCode}): ${message}`, { cause: options.cause });
+    this.operation = options.operation ?? 'AssumeRole';
     this.name = 'AssumeRoleError';
     this.code = options.unreachable === true ? 'sts-unreachable' : 'assume-role-failed';
   }
@@ -93,6 +101,20 @@ export class CredentialsUnavailableError extends Error implements ClientError {
   ) {
     super(message, options);
     this.name = 'CredentialsUnavailableError';
+  }
+}
+
+/** The web identity token file could not be read; `tokenFile` is the path (the token itself is never shown). */
+export class WebIdentityTokenError extends Error implements ClientError {
+  readonly code = 'web-identity-token-unreadable';
+  constructor(
+    readonly tokenFile: string,
+    message: string,
+    readonly hints: readonly string[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'WebIdentityTokenError';
   }
 }
 

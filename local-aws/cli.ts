@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_ADMIN_KEY, startLocalAws } from './server';
 import { IsolationError } from './handler-isolation';
@@ -15,6 +16,8 @@ Options:
   --account-id ID    12-digit account id (default 123456789012)
   --region R         region of the account (default us-east-1)
   --log              print one line per request
+  --trust-ca FILE    also trust this CA certificate (PEM) when fetching an OIDC issuer's keys for
+                     AssumeRoleWithWebIdentity (a local https issuer: npm run local-oidc)
   --require-isolation
                      refuse to start when handlers cannot run as users of their own
                      (the stand-in is not root, or may not switch users); without it
@@ -33,6 +36,7 @@ async function main(): Promise<void> {
       'account-id': { type: 'string', default: '123456789012' },
       region: { type: 'string', default: 'us-east-1' },
       log: { type: 'boolean', default: false },
+      'trust-ca': { type: 'string', multiple: true, default: [] },
       'require-isolation': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -55,6 +59,7 @@ async function main(): Promise<void> {
     accountId: values['account-id'],
     region: values.region,
     adminKey,
+    webIdentity: { trustedCertificates: values['trust-ca']!.map((file) => readCertificate(file)) },
     requireIsolation: values['require-isolation'],
     log: values.log ? (line) => process.stdout.write(`${line}\n`) : undefined,
   });
@@ -67,6 +72,12 @@ async function main(): Promise<void> {
 }
 
 class UsageError extends Error {}
+
+function readCertificate(file: string): string {
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--trust-ca ${file} is not a PEM certificate file`);
+  return text;
+}
 
 main().catch((error) => {
   process.stderr.write(`error: ${(error as Error).message}\n`);

@@ -14,7 +14,7 @@ import type {
   ServiceName,
   UnemulatedOperation,
 } from './operation';
-import { type RefusalCodes, authorizeOperation, checkActionName } from './operation-authorization';
+import { type RefusalCodes, authorizeOperation, checkActionName, sourceIpContext } from './operation-authorization';
 import { type Found, findOperation, unemulatedByName } from './operations';
 import type { World } from './world';
 import { dictionary } from './world-state';
@@ -56,6 +56,8 @@ export interface Backend {
   runner: HandlerRunner;
   urlBase: string;
   now: Date;
+  /** The connection's peer address: `aws:SourceIp`. */
+  sourceIp?: string;
 }
 
 type Protocol = 'query' | 'rest-json' | 'json';
@@ -84,7 +86,7 @@ export async function dispatch(service: ServiceName, request: ApiRequest, verifi
   const { found, params, json } = readRequest(service, protocol, version, request, verification);
   const { operation } = found;
   const operationRequest: OperationRequest = { params, pathParams: found.pathParams, json, body: request.body, headers: request.headers };
-  const input = { request: operationRequest, world: backend.world, principal: verification.principal };
+  const input = { request: operationRequest, world: backend.world, principal: verification.principal, sourceIp: backend.sourceIp };
   await authorizeOperation(operation, input, backend.authorizer, { ...REFUSALS[protocol], version });
   if (!('handle' in operation)) throw notEmulated(protocol, operation, version);
   const call: OperationCall = {
@@ -95,9 +97,8 @@ export async function dispatch(service: ServiceName, request: ApiRequest, verifi
     async isAlsoAllowed(action, resource, options = {}) {
       if (action === operation.action)
         throw new Error(`${operation.name} asked again for its own action ${action}: it is authorized once, from its declaration`);
-      return (
-        (await backend.authorizer.decide(verification.principal, action, resource, options.context, options.resourcePolicy)) === 'Allowed'
-      );
+      const context = { ...sourceIpContext(input.sourceIp), ...options.context };
+      return (await backend.authorizer.decide(verification.principal, action, resource, context, options.resourcePolicy)) === 'Allowed';
     },
   };
   return handleAndRender(operation, call);

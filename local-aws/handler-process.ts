@@ -61,6 +61,7 @@ function crash(errorType: string, errorMessage: string): void {
   crashing = true;
   for (const id of inFlight) reply({ id, ok: false, errorType, errorMessage });
   results.write('', () => endGroup());
+  setTimeout(endGroup, 2000); // a result pipe that broke never calls back
 }
 
 process.on('unhandledRejection', (reason) => crash('Runtime.UnhandledPromiseRejection', String(reason)));

@@ -66,13 +66,13 @@ function checkPolicyDocument(text: string, kind: 'identity' | 'trust', field: st
   return text;
 }
 
-function parseTags(params: URLSearchParams): Tag[] {
+export function parseTags(params: URLSearchParams): Tag[] {
   const tags = tagParameters(params);
   if (tags.length > 50) throw new AwsError('LimitExceeded', 'Cannot exceed quota for TagsPerEntity: 50', 409);
   return tags;
 }
 
-const renderTags = (tags: Tag[]) =>
+export const renderTags = (tags: Tag[]) =>
   tags.length === 0 ? '' : el('Tags', members(tags.map((t) => [el('Key', t.Key), el('Value', t.Value)])));
 
 function renderUser(user: User): string[] {

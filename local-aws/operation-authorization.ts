@@ -45,8 +45,13 @@ export async function authorizeOperation(
       403,
     );
   }
-  const context = 'context' in operation ? operation.context?.(input) : undefined;
+  const context = { ...sourceIpContext(input.sourceIp), ...('context' in operation ? operation.context?.(input) : undefined) };
   await authorizeAction(authorizer, principal, operation.action, resource, { context, resourcePolicy, deniedCode: codes.denied }, codes);
+}
+
+/** `aws:SourceIp`, the global key AWS sets from the connection's address (IAM User Guide, global condition keys). */
+export function sourceIpContext(sourceIp: string | undefined): Record<string, string> {
+  return sourceIp === undefined ? {} : { 'aws:SourceIp': sourceIp };
 }
 
 /** The credential rules of the declaration (operation.ts, CredentialRule). */

@@ -42,6 +42,8 @@ export interface AuthorizationInput {
   world: World;
   /** The caller: GetUser without UserName, for instance, acts on it. */
   principal: Principal;
+  /** The connection's peer address (`aws:SourceIp`), never taken from a header. */
+  sourceIp?: string;
 }
 
 export interface OperationCall extends AuthorizationInput {

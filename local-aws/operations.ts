@@ -3,6 +3,7 @@ import { LAMBDA_CONTROL_OPERATIONS, namedFunction } from './lambda-api';
 import { INVOKE_OPERATION } from './lambda-invoke-api';
 import { LOGS_OPERATIONS, LOGS_TARGET_PREFIX, namedLogGroup } from './logs-api';
 import { type Match, type Operation, type ServiceName, type UnemulatedOperation, everyResource } from './operation';
+import { OIDC_PROVIDER_OPERATIONS } from './oidc-provider-api';
 import { STS_OPERATIONS } from './sts-api';
 
 /**
@@ -15,6 +16,7 @@ import { STS_OPERATIONS } from './sts-api';
 
 export const OPERATIONS: readonly Operation[] = [
   ...IAM_OPERATIONS,
+  ...OIDC_PROVIDER_OPERATIONS,
   ...STS_OPERATIONS,
   ...LAMBDA_CONTROL_OPERATIONS,
   INVOKE_OPERATION,
@@ -71,7 +73,6 @@ export const UNEMULATED_OPERATIONS: readonly UnemulatedOperation[] = [
   lambda('ListEventSourceMappings', 'GET', '/2015-03-31/event-source-mappings'),
   lambda('CreateEventSourceMapping', 'POST', '/2015-03-31/event-source-mappings'),
   lambda('ListLayers', 'GET', '/2018-10-31/layers'),
-  sts('AssumeRoleWithWebIdentity'),
   sts('AssumeRoleWithSAML'),
   sts('GetFederationToken'),
   sts('DecodeAuthorizationMessage'),

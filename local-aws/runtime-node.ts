@@ -8,7 +8,7 @@ import * as path from 'node:path';
  * binaries `scripts/install-node-versions.sh` installs from the npm registry's `node` package
  * (`.cache/node/<major>/node_modules/.bin/node` in the checkout), then the stand-in's own Node when
  * its major is the one named. Otherwise the function runs on the stand-in's own Node, and the
- * stand-in says so once per major on stderr; every answer names the Node used
+ * stand-in says so on stderr, once per major and process; every answer names the Node used
  * (`x-local-aws-node-version`).
  */
 
@@ -59,13 +59,21 @@ export class RuntimeNodes {
       rejected.push(`${candidate} is ${version ?? 'not a working node binary'}`);
     }
     if (majorOf(process.version) === major) return { path: process.execPath, version: process.version, fallback: false };
-    const note = this.options.note ?? ((line: string) => process.stderr.write(`${line}\n`));
+    const note = this.options.note ?? ((line: string) => noteOnStderrOnce(major, line));
     note(
       `local-aws: no Node.js ${major} for Runtime nodejs${major}.x${rejected.length > 0 ? ` (${rejected.join('; ')})` : ''}: ` +
         `such functions run on the stand-in's own Node.js ${process.version}. Install it with scripts/install-node-versions.sh ${major}, or set ${variable} to a node binary.`,
     );
     return { path: process.execPath, version: process.version, fallback: true };
   }
+}
+
+/** Majors already noted on stderr by this process (each stand-in and runner would say it again). */
+const notedOnStderr = new Set<number>();
+function noteOnStderrOnce(major: number, line: string): void {
+  if (notedOnStderr.has(major)) return;
+  notedOnStderr.add(major);
+  process.stderr.write(`${line}\n`);
 }
 
 function versionOf(binary: string): string | undefined {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignatureFormatError, parseAuthorization, toHttpRequest } from '../client/sigv4';
@@ -8,7 +9,10 @@ import { type Answer, dispatch, errorAnswer, isServiceName } from './dispatch';
 import { MAX_PAYLOAD_BYTES, URL_PREFIX, invokeFunctionUrl, payloadTooLarge } from './function-url-api';
 import { ExecutionRoleSessions } from './execution-role';
 import { HandlerRunner } from './handler-runner';
+import { IssuerKeys, type IssuerKeysOptions } from './oidc-keys';
 import { operationNames } from './operations';
+import { WEB_IDENTITY_ACTION, assumeRoleWithWebIdentity, webIdentityParams } from './web-identity-api';
+import { STS_NAMESPACE, queryResponse } from './xml';
 import { World } from './world';
 
 /**
@@ -35,6 +39,8 @@ export interface LocalAwsOptions {
   log?: (line: string) => void;
   /** For tests: the server's clock. */
   now?: () => Date;
+  /** How OIDC issuers' keys are fetched for AssumeRoleWithWebIdentity (timeout, extra CA certificates). */
+  webIdentity?: Omit<IssuerKeysOptions, 'now'>;
   /**
    * Refuse to start (IsolationError) when functions cannot run as users of their own (the
    * stand-in is not root, or may not switch users), instead of warning once on stderr.
@@ -58,6 +64,8 @@ export interface LocalAws {
   port: number;
   world: World;
   authorizer: Authorizer;
+  /** The OIDC issuers' keys AssumeRoleWithWebIdentity verifies tokens with (cached). */
+  issuerKeys: IssuerKeys;
   /** Requests answered, by kind, for reports. */
   stats: { apiCalls: number; urlInvocations: number; handlingMs: number };
   close(): Promise<void>;
@@ -71,6 +79,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   });
   const now = options.now ?? (() => new Date());
   const authorizer = new Authorizer(world, options.adminKey ?? DEFAULT_ADMIN_KEY, now);
+  const issuerKeys = new IssuerKeys({ ...options.webIdentity, now: () => now().getTime() });
   let endpoint = '';
   // Functions run with a session of their execution role and send their SDK calls here.
   const runner = new HandlerRunner({
@@ -139,7 +148,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         headers: headerPairs,
         body,
         host: req.headers.host ?? '',
-        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        sourceIp: sourceAddress(req),
       });
     }
     if (rawPath.startsWith(CODE_PREFIX) && (req.method === 'GET' || req.method === 'HEAD'))
@@ -160,7 +169,19 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     const body = await readBody(req, limit);
     if (body === undefined)
       return errorAnswer(service, new AwsError('RequestEntityTooLargeException', `Request must be smaller than ${limit} bytes`, 413));
+    const sourceIp = sourceAddress(req);
+    // Unsigned on AWS: the web identity token is the credential (web-identity-api.ts).
+    const webIdentity = service === 'sts' || service === 'iam' ? webIdentityParams(rawQuery, body, req.headers) : undefined;
     try {
+      if (webIdentity !== undefined) {
+        const result = await assumeRoleWithWebIdentity({ params: webIdentity, world, keys: issuerKeys, now: now(), sourceIp });
+        const requestId = randomUUID();
+        return {
+          status: 200,
+          headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
+          body: queryResponse(WEB_IDENTITY_ACTION, STS_NAMESPACE, requestId, result),
+        };
+      }
       const request = toHttpRequest({
         method: req.method ?? 'GET',
         protocol: 'http:',
@@ -179,9 +200,10 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         runner,
         urlBase: endpoint,
         now: now(),
+        sourceIp,
       });
     } catch (error) {
-      if (error instanceof AwsError) return errorAnswer(service, error);
+      if (error instanceof AwsError) return errorAnswer(webIdentity !== undefined ? 'sts' : service, error);
       if (error instanceof SignatureFormatError) return errorAnswer(service, new AwsError('IncompleteSignature', error.message));
       throw error;
     }
@@ -213,6 +235,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     port: address.port,
     world,
     authorizer,
+    issuerKeys,
     stats,
     async close() {
       await runner.close();
@@ -220,6 +243,11 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       server.closeAllConnections();
     },
   };
+}
+
+/** The connection's peer address, `aws:SourceIp` (never a header a caller can write): IPv4-mapped IPv6 as IPv4. */
+function sourceAddress(req: http.IncomingMessage): string {
+  return (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
 }
 
 /**

@@ -15,7 +15,7 @@ export class SnapshotError extends Error {
   }
 }
 
-const SNAPSHOT_RECORDS = ['users', 'accessKeys', 'roles', 'policies', 'sessions', 'functions', 'logGroups'] as const;
+const SNAPSHOT_RECORDS = ['users', 'accessKeys', 'roles', 'policies', 'sessions', 'functions', 'logGroups', 'oidcProviders'] as const;
 
 function readSnapshot(file: string): WorldState {
   let parsed: unknown;
@@ -65,6 +65,7 @@ function reviveState(parsed: WorldState): WorldState {
     logGroups: records(parsed.logGroups, (group) => {
       group.tags = records(group.tags);
     }),
+    oidcProviders: records(parsed.oidcProviders),
   };
 }
 /**

@@ -68,11 +68,6 @@ export function newSessionKeys(
   };
 }
 
-/**
- * The role a RoleArn names, when it exists under exactly that ARN: its trust policy decides, with
- * the caller's identity policies, who may assume it. Without one nobody may: AWS answers
- * AccessDenied, not NoSuchEntity, for a role that does not exist.
- */
 /** The <Credentials> element every STS operation that issues a session answers with. */
 export function credentialsElement(session: Session) {
   return el('Credentials', [
@@ -83,7 +78,12 @@ export function credentialsElement(session: Session) {
   ]);
 }
 
-function assumableRole(world: World, roleArn: string): Role | undefined {
+/**
+ * The role a RoleArn names, when it exists under exactly that ARN: its trust policy decides, with
+ * the caller's identity policies, who may assume it. Without one nobody may: AWS answers
+ * AccessDenied, not NoSuchEntity, for a role that does not exist.
+ */
+export function assumableRole(world: World, roleArn: string): Role | undefined {
   const role = world.state.roles[roleArn.split('/').pop() ?? ''];
   return role !== undefined && role.arn === roleArn ? role : undefined;
 }
@@ -252,7 +252,7 @@ function sessionTags(params: URLSearchParams): Tag[] {
 }
 
 /** AssumeRole `PolicyArns.member.N.arn`: at most 10. */
-function sessionPolicyArns(params: URLSearchParams): string[] {
+export function sessionPolicyArns(params: URLSearchParams): string[] {
   const arns: string[] = [];
   for (let i = 1; params.has(`PolicyArns.member.${i}.arn`); i++) arns.push(params.get(`PolicyArns.member.${i}.arn`)!);
   if (arns.length > 10)
@@ -270,7 +270,7 @@ function sessionPolicyArns(params: URLSearchParams): string[] {
  * This account's managed policies and AWS-managed ones (aws-managed-policies.ts) are known; an
  * unknown ARN is refused as AWS does.
  */
-function sessionPolicyDocuments(arns: string[], world: World, inline: string | undefined): string | undefined {
+export function sessionPolicyDocuments(arns: string[], world: World, inline: string | undefined): string | undefined {
   if (arns.length === 0) return inline;
   const statements: unknown[] = [];
   const add = (document: string) => {

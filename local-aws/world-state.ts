@@ -128,6 +128,20 @@ export interface LogGroup {
   tags: Record<string, string>;
 }
 
+/**
+ * An IAM OIDC identity provider (CreateOpenIDConnectProvider): keyed by its ARN,
+ * `arn:aws:iam::<account>:oidc-provider/<url without scheme>`. `url` is kept as given, scheme
+ * included (the stand-in also accepts `http://` on loopback); IAM answers it without `https://`.
+ */
+export interface OidcProvider {
+  arn: string;
+  url: string;
+  clientIds: string[];
+  thumbprints: string[];
+  createDate: string;
+  tags: Tag[];
+}
+
 export interface WorldState {
   accountId: string;
   region: string;
@@ -138,6 +152,7 @@ export interface WorldState {
   sessions: Record<string, Session>;
   functions: Record<string, LambdaFunctionState>;
   logGroups: Record<string, LogGroup>;
+  oidcProviders: Record<string, OidcProvider>;
 }
 export function newId(prefix: string, length = 17): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -173,6 +188,7 @@ export function emptyState(accountId: string, region: string): WorldState {
     sessions: dictionary(),
     functions: dictionary(),
     logGroups: dictionary(),
+    oidcProviders: dictionary(),
   };
 }
 export function sha256Base64(data: Buffer): string {

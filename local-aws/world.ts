@@ -9,6 +9,7 @@ import {
   type LambdaFunctionState,
   type LogGroup,
   type ManagedPolicy,
+  type OidcProvider,
   type Role,
   type Session,
   type Tag,
@@ -68,7 +69,9 @@ export class World {
   /** True when nothing but the bootstrap admin exists (after a full destroy). */
   isEmpty(): boolean {
     const s = this.state;
-    return [s.users, s.accessKeys, s.roles, s.policies, s.functions, s.logGroups].every((r) => Object.keys(r).length === 0);
+    return [s.users, s.accessKeys, s.roles, s.policies, s.functions, s.logGroups, s.oidcProviders].every(
+      (r) => Object.keys(r).length === 0,
+    );
   }
 
   // ---- IAM: lookups ----------------------------------------------------------------------
@@ -444,6 +447,30 @@ export class World {
 
   deleteLogGroup(group: LogGroup): void {
     this.commit(() => delete this.state.logGroups[group.name]);
+  }
+
+  // ---- IAM: OIDC identity providers -----------------------------------------------------
+
+  oidcProvider(arn: string): OidcProvider {
+    const provider = this.state.oidcProviders[arn];
+    if (provider === undefined) throw noSuchEntity(`OpenIDConnect Provider not found for arn ${arn}`);
+    return provider;
+  }
+
+  /** One provider per URL and account (IAM: EntityAlreadyExists for a second). */
+  createOidcProvider(provider: OidcProvider): OidcProvider {
+    if (this.state.oidcProviders[provider.arn] !== undefined)
+      throw new AwsError('EntityAlreadyExists', `Provider with url ${provider.url} already exists.`, 409);
+    return this.commit(() => (this.state.oidcProviders[provider.arn] = provider));
+  }
+
+  /** Replaces a provider's client IDs, thumbprints or tags (the trust decisions read them: the generation moves). */
+  changeOidcProvider(provider: OidcProvider, change: Partial<Pick<OidcProvider, 'clientIds' | 'thumbprints' | 'tags'>>): void {
+    this.commit(() => Object.assign(provider, change));
+  }
+
+  deleteOidcProvider(provider: OidcProvider): void {
+    this.commit(() => delete this.state.oidcProviders[provider.arn]);
   }
 
   // ---- applying and persisting -----------------------------------------------------------

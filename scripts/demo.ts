@@ -2,7 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_ADMIN_KEY, type LocalAws, startLocalAws } from '../local-aws/server';
 import { synthDemo } from '../stacks/main';
-import { runInvokeCli } from './invoke/run';
+import { type DemoCaller, type DemoCallerKind, invokerUserCaller } from './demo/callers';
+import { type DemoStep, type Step, printReport, stepRunner } from './demo/steps';
+import { webIdentityCaller } from './demo/web-identity-caller';
 import { projectRoot } from './project-root';
 import {
   cdktfOutputsFile,
@@ -19,17 +21,13 @@ import {
  * Starts the local stand-in for AWS, synthesizes the demo stack in local mode, deploys it with the
  * real terraform and hashicorp/aws provider, runs the client's proof (unsigned -> 403, the invoker
  * user's own key -> 403, assumed role -> 200 with the caller's identity), destroys everything and
- * prints a report. Exit code 0 only if every step behaved as expected.
+ * prints a report. Exit code 0 only if every step behaved as expected. With `--caller
+ * web-identity` the callers are OIDC tokens of a local issuer instead (scripts/demo/web-identity-caller.ts).
  */
 
 const PROJECT = projectRoot();
 
-export interface DemoStep {
-  name: string;
-  ms: number;
-  ok: boolean;
-  note?: string;
-}
+export type { DemoStep } from './demo/steps';
 
 export interface DemoOptions {
   /**
@@ -41,6 +39,8 @@ export interface DemoOptions {
   secondPlan?: boolean;
   /** Keep the deployment and the stand-in until Ctrl-C. @default false */
   keep?: boolean;
+  /** Who calls the URL. @default 'invoker-user' */
+  caller?: DemoCallerKind;
   out?: (text: string) => void;
   err?: (text: string) => void;
 }
@@ -52,145 +52,178 @@ export interface DemoReport {
   totalMs: number;
 }
 
+/** What one run works with, filled in as the steps go. */
+interface DemoRun {
+  options: DemoOptions;
+  out: (text: string) => void;
+  err: (text: string) => void;
+  step: Step;
+  work: string;
+  statePath: string;
+  outputsFile: string;
+  local?: LocalAws;
+  caller?: DemoCaller;
+  stackDir: string;
+  env: NodeJS.ProcessEnv;
+  deployed: boolean;
+  worldEmptyAfterDestroy: boolean;
+}
+
 export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const out = options.out ?? ((t: string) => process.stdout.write(t));
   const err = options.err ?? ((t: string) => process.stderr.write(t));
-  const work = options.workDir ?? path.join(PROJECT, '.demo');
   const steps: DemoStep[] = [];
-  const step = async <T>(name: string, run: () => Promise<T>, note?: (value: T) => string): Promise<T> => {
-    out(`▶ ${name} …\n`);
-    const started = performance.now();
-    try {
-      const value = await run();
-      const ms = performance.now() - started;
-      steps.push({ name, ms, ok: true, note: note?.(value) });
-      out(`  done in ${(ms / 1000).toFixed(1)} s${note ? `: ${note(value)}` : ''}\n`);
-      return value;
-    } catch (error) {
-      steps.push({ name, ms: performance.now() - started, ok: false, note: (error as Error).message.split('\n')[0] });
-      throw error;
-    }
+  const work = options.workDir ?? path.join(PROJECT, '.demo');
+  const run: DemoRun = {
+    options,
+    out,
+    err,
+    step: stepRunner(out, steps),
+    work,
+    statePath: path.join(work, 'terraform.tfstate'),
+    outputsFile: path.join(work, 'outputs.json'),
+    stackDir: '',
+    env: {},
+    deployed: false,
+    worldEmptyAfterDestroy: false,
   };
-
   const started = performance.now();
-  const statePath = path.join(work, 'terraform.tfstate');
-  const outputsFile = path.join(work, 'outputs.json');
-  // A new stand-in starts empty: last run's state, outputs and world mean nothing to it.
-  for (const file of [statePath, `${statePath}.backup`, outputsFile, path.join(work, 'world.json')]) fs.rmSync(file, { force: true });
-  // The work folder holds the state (the invoker secret) and the stand-in's snapshot (live session
-  // secrets): owner-only, and terraform's own state files (written 0644) are narrowed after each run.
-  fs.mkdirSync(work, { recursive: true, mode: 0o700 });
-  fs.chmodSync(work, 0o700);
-  const narrowState = () => {
-    for (const file of [statePath, `${statePath}.backup`]) if (fs.existsSync(file)) fs.chmodSync(file, 0o600);
-  };
-  let local: LocalAws | undefined;
-  let stackDir = '';
-  let env: NodeJS.ProcessEnv = {};
-  let deployed = false;
+  prepareWorkDir(run);
   let exitCode = 1;
-  let worldEmptyAfterDestroy = false;
   try {
-    local = await step(
-      'start the local stand-in for AWS',
-      () => startLocalAws({ snapshotFile: path.join(work, 'world.json') }),
-      (l) => l.endpoint,
-    );
-    const endpoint = local.endpoint;
-    const stackName = await step('synthesize the demo stack (local mode)', async () =>
-      synthDemo(path.join(work, 'cdktf.out'), { ...process.env, DEMO_AWS_ENDPOINT: endpoint, DEMO_STATE_PATH: statePath }),
-    );
-    stackDir = path.join(work, 'cdktf.out', 'stacks', stackName);
-    env = {
-      ...terraformEnv(work),
-      AWS_ACCESS_KEY_ID: DEFAULT_ADMIN_KEY.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: DEFAULT_ADMIN_KEY.secretAccessKey,
-      AWS_SESSION_TOKEN: '',
-      AWS_PROFILE: '',
-    };
-    const mirror = findProviderMirror();
-    await step(
-      'terraform init',
-      () => initIfNeeded(stackDir, env),
-      (ran) =>
-        ran
-          ? mirror
-            ? `provider from the local mirror ${mirror}`
-            : 'provider from the registry'
-          : 'already initialised for this stack: skipped',
-    );
-    deployed = true;
-    await step(
-      'terraform apply (the real hashicorp/aws provider)',
-      () => terraform(['apply', '-auto-approve', '-input=false', '-no-color'], { cwd: stackDir, env }).finally(narrowState),
-      (r) => /Resources: \d+ added/.exec(r.stdout)?.[0] ?? '',
-    );
-    await step(
-      'write the deployment outputs',
-      async () => {
-        const stackJson = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
-        fs.writeFileSync(outputsFile, JSON.stringify(cdktfOutputsFile(stackJson, readStateFile(statePath).outputs), null, 2), {
-          mode: 0o600,
-        });
-        return outputsFile;
-      },
-      (file) => `${path.relative(PROJECT, file)} (holds the invoker secret: mode 600, git-ignored)`,
-    );
-    await step('prove: unsigned -> 403, user key -> 403, assumed role -> 200', async () => {
-      const code = await runInvokeCli(['--outputs', outputsFile, '--prove', '--session-name', 'lambda-url-iam-demo'], {
-        stdout: (t) => out(t.replace(/^(?=.)/gm, '    ')),
-        stderr: (t) => err(t.replace(/^(?=.)/gm, '    ')),
-        env: { ...process.env, AWS_ENDPOINT_URL_STS: endpoint },
-      });
-      if (code !== 0) throw new Error(`the proof failed (exit code ${code})`);
-    });
-    if (options.secondPlan) {
-      await step('terraform plan again: must be "No changes"', async () => {
-        const plan = await terraform(['plan', '-input=false', '-no-color', '-detailed-exitcode'], { cwd: stackDir, env });
-        if (!plan.stdout.includes('No changes.')) throw new Error(`the second plan is not empty:\n${plan.stdout}`);
-      });
-    }
-    if (options.keep) {
-      out(
-        `\nKept running: ${endpoint}. Try:\n  AWS_ENDPOINT_URL_STS=${endpoint} npm run invoke -- --outputs ${path.relative(PROJECT, outputsFile)} --data '{"hello":"world"}' --verbose\nCtrl-C destroys the deployment and stops the stand-in.\n`,
-      );
-      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
-    }
-    await step(
-      'terraform destroy',
-      () => destroy(stackDir, env).finally(narrowState),
-      (r) => /Resources: \d+ destroyed/.exec(r.stdout)?.[0] ?? '',
-    );
-    deployed = false;
-    await step('check that nothing is left', async () => {
-      worldEmptyAfterDestroy = local!.world.isEmpty();
-      const left = deployedResources(readStateFile(statePath));
-      if (!worldEmptyAfterDestroy || left.length > 0)
-        throw new Error(`resources are left after destroy: ${left.join(', ') || 'in the stand-in'}`);
-      // The key they hold is gone with the deployment; nothing secret stays on disk.
-      for (const file of [outputsFile, `${statePath}.backup`]) fs.rmSync(file, { force: true });
-    });
+    await deploy(run);
+    await run.caller!.prove({ step: run.step, outputsFile: run.outputsFile, endpoint: run.local!.endpoint, workDir: work, out, err });
+    await afterProof(run);
     exitCode = 0;
   } catch (error) {
     err(`\nerror: ${(error as Error).message}\n`);
-    if (deployed && stackDir !== '') {
-      err('cleaning up: terraform destroy …\n');
-      await destroy(stackDir, env)
-        .catch((e) => err(`cleanup failed: ${(e as Error).message.split('\n')[0]}\n`))
-        .finally(narrowState);
-    }
+    await cleanUp(run);
   }
-  const requests = (local?.stats.apiCalls ?? 0) + (local?.stats.urlInvocations ?? 0);
-  const handlingMs = local?.stats.handlingMs ?? 0;
-  await local?.close();
+  const requests = (run.local?.stats.apiCalls ?? 0) + (run.local?.stats.urlInvocations ?? 0);
+  const handlingMs = run.local?.stats.handlingMs ?? 0;
+  await run.local?.close();
+  await run.caller?.close();
   const totalMs = performance.now() - started;
-  out(`\n${'Report'.padEnd(62)}${'time'.padStart(8)}\n`);
-  for (const s of steps) out(`  ${s.ok ? 'ok  ' : 'FAIL'} ${s.name.padEnd(56)}${(s.ms / 1000).toFixed(1).padStart(7)} s\n`);
-  out(
-    `  stand-in: ${requests} requests answered in ${(handlingMs / 1000).toFixed(2)} s in all (terraform and the provider's fixed 5 s wait for a new function are the rest)\n`,
+  printReport(out, { steps, requests, handlingMs, totalMs, exitCode });
+  return { exitCode, steps, standIn: { requests, handlingMs, worldEmptyAfterDestroy: run.worldEmptyAfterDestroy }, totalMs };
+}
+
+/**
+ * A new stand-in starts empty: last run's state, outputs and world mean nothing to it. The folder
+ * holds the state (the invoker secret) and the stand-in's snapshot (live session secrets): owner-only.
+ */
+function prepareWorkDir(run: DemoRun): void {
+  const { statePath, outputsFile, work } = run;
+  for (const file of [statePath, `${statePath}.backup`, outputsFile, path.join(work, 'world.json')]) fs.rmSync(file, { force: true });
+  fs.mkdirSync(work, { recursive: true, mode: 0o700 });
+  fs.chmodSync(work, 0o700);
+}
+
+/** Terraform writes its state files 0644: narrowed after each run. */
+function narrowState(run: DemoRun): void {
+  for (const file of [run.statePath, `${run.statePath}.backup`]) if (fs.existsSync(file)) fs.chmodSync(file, 0o600);
+}
+
+/** The caller, the stand-in, synth, init, apply and the outputs file. */
+async function deploy(run: DemoRun): Promise<void> {
+  const { step, work, statePath } = run;
+  run.caller = run.options.caller === 'web-identity' ? await webIdentityCaller(step) : invokerUserCaller;
+  const standIn = { snapshotFile: path.join(work, 'world.json'), ...run.caller.standIn };
+  run.local = await step(
+    'start the local stand-in for AWS',
+    () => startLocalAws(standIn),
+    (l) => l.endpoint,
   );
-  out(`  total ${(totalMs / 1000).toFixed(1)} s: ${exitCode === 0 ? 'the whole flow behaved as expected' : 'FAILED'}\n`);
-  return { exitCode, steps, standIn: { requests, handlingMs, worldEmptyAfterDestroy }, totalMs };
+  const endpoint = run.local.endpoint;
+  const stackName = await step('synthesize the demo stack (local mode)', async () =>
+    synthDemo(path.join(work, 'cdktf.out'), {
+      ...process.env,
+      ...run.caller!.stackSettings,
+      DEMO_AWS_ENDPOINT: endpoint,
+      DEMO_STATE_PATH: statePath,
+    }),
+  );
+  run.stackDir = path.join(work, 'cdktf.out', 'stacks', stackName);
+  run.env = {
+    ...terraformEnv(work),
+    AWS_ACCESS_KEY_ID: DEFAULT_ADMIN_KEY.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: DEFAULT_ADMIN_KEY.secretAccessKey,
+    AWS_SESSION_TOKEN: '',
+    AWS_PROFILE: '',
+  };
+  const mirror = findProviderMirror();
+  await step(
+    'terraform init',
+    () => initIfNeeded(run.stackDir, run.env),
+    (ran) =>
+      ran
+        ? mirror
+          ? `provider from the local mirror ${mirror}`
+          : 'provider from the registry'
+        : 'already initialised for this stack: skipped',
+  );
+  run.deployed = true;
+  await step(
+    'terraform apply (the real hashicorp/aws provider)',
+    () =>
+      terraform(['apply', '-auto-approve', '-input=false', '-no-color'], { cwd: run.stackDir, env: run.env }).finally(() =>
+        narrowState(run),
+      ),
+    (r) => /Resources: \d+ added/.exec(r.stdout)?.[0] ?? '',
+  );
+  await step(
+    'write the deployment outputs',
+    async () => {
+      const stackJson = JSON.parse(fs.readFileSync(path.join(run.stackDir, 'cdk.tf.json'), 'utf8'));
+      fs.writeFileSync(run.outputsFile, JSON.stringify(cdktfOutputsFile(stackJson, readStateFile(statePath).outputs), null, 2), {
+        mode: 0o600,
+      });
+      return run.outputsFile;
+    },
+    (file) =>
+      `${path.relative(PROJECT, file)} (${run.caller === invokerUserCaller ? 'holds the invoker secret: ' : ''}mode 600, git-ignored)`,
+  );
+}
+
+/** The second plan (asked for), the pause (--keep), destroy, and the check that nothing is left. */
+async function afterProof(run: DemoRun): Promise<void> {
+  const { step, stackDir, env, statePath, outputsFile } = run;
+  if (run.options.secondPlan) {
+    await step('terraform plan again: must be "No changes"', async () => {
+      const plan = await terraform(['plan', '-input=false', '-no-color', '-detailed-exitcode'], { cwd: stackDir, env });
+      if (!plan.stdout.includes('No changes.')) throw new Error(`the second plan is not empty:\n${plan.stdout}`);
+    });
+  }
+  if (run.options.keep) {
+    const endpoint = run.local!.endpoint;
+    run.out(
+      `\nKept running: ${endpoint}. Try:\n  AWS_ENDPOINT_URL_STS=${endpoint} npm run invoke -- --outputs ${path.relative(PROJECT, outputsFile)} --data '{"hello":"world"}' --verbose\nCtrl-C destroys the deployment and stops the stand-in.\n`,
+    );
+    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  }
+  await step(
+    'terraform destroy',
+    () => destroy(stackDir, env).finally(() => narrowState(run)),
+    (r) => /Resources: \d+ destroyed/.exec(r.stdout)?.[0] ?? '',
+  );
+  run.deployed = false;
+  await step('check that nothing is left', async () => {
+    run.worldEmptyAfterDestroy = run.local!.world.isEmpty();
+    const left = deployedResources(readStateFile(statePath));
+    if (!run.worldEmptyAfterDestroy || left.length > 0)
+      throw new Error(`resources are left after destroy: ${left.join(', ') || 'in the stand-in'}`);
+    // The key they hold is gone with the deployment; nothing secret stays on disk.
+    for (const file of [outputsFile, `${statePath}.backup`]) fs.rmSync(file, { force: true });
+  });
+}
+
+/** After a failed step: whatever was deployed is destroyed. */
+async function cleanUp(run: DemoRun): Promise<void> {
+  if (!run.deployed || run.stackDir === '') return;
+  run.err('cleaning up: terraform destroy …\n');
+  await destroy(run.stackDir, run.env)
+    .catch((e) => run.err(`cleanup failed: ${(e as Error).message.split('\n')[0]}\n`))
+    .finally(() => narrowState(run));
 }
 
 /**
@@ -201,14 +234,32 @@ function destroy(stackDir: string, env: NodeJS.ProcessEnv) {
   return terraform(['destroy', '-auto-approve', '-input=false', '-no-color', '-refresh=false'], { cwd: stackDir, env });
 }
 
+const USAGE = `Usage: npm run demo [-- --keep] [-- --plan] [-- --caller invoker-user|web-identity]
+
+Deploys the demo stack into the local stand-in for AWS, proves the refusals and the signed call, destroys it.
+  --keep     leave the deployment and the stand-in running until Ctrl-C (outputs in .demo/outputs.json)
+  --plan     also run a second terraform plan after apply and require "No changes"
+  --caller   invoker-user (default): the invoker user's key assumes the role;
+             web-identity: OIDC tokens of a local issuer, no invoker user and no key at all
+`;
+
+function callerOf(argv: string[]): DemoCallerKind | undefined {
+  const i = argv.indexOf('--caller');
+  if (i === -1) return 'invoker-user';
+  const value = argv[i + 1];
+  return value === 'invoker-user' || value === 'web-identity' ? value : undefined;
+}
+
 if (require.main === module) {
+  const caller = callerOf(process.argv);
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
-    process.stdout.write(
-      'Usage: npm run demo [-- --keep] [-- --plan]\n\nDeploys the demo stack into the local stand-in for AWS, proves the refusals and the signed call, destroys it.\n  --keep  leave the deployment and the stand-in running until Ctrl-C (outputs in .demo/outputs.json)\n  --plan  also run a second terraform plan after apply and require "No changes"\n',
-    );
+    process.stdout.write(USAGE);
+  } else if (caller === undefined) {
+    process.stderr.write(`error: --caller must be invoker-user or web-identity\n${USAGE}`);
+    process.exitCode = 2;
   } else {
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-    runDemo({ keep: process.argv.includes('--keep'), secondPlan: process.argv.includes('--plan') }).then((report) => {
+    runDemo({ keep: process.argv.includes('--keep'), secondPlan: process.argv.includes('--plan'), caller }).then((report) => {
       process.exitCode = report.exitCode;
     });
   }

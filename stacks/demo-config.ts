@@ -12,6 +12,17 @@ export interface DemoConfig {
   readonly backend: LocalBackendConfig | S3BackendSettings;
   /** Local mode: send every AWS API call of the provider to this endpoint (the local stand-in). */
   readonly localEndpoint?: string;
+  /** Callers are OIDC web identities of this issuer (no invoker user, no key); undefined: the invoker user. */
+  readonly webIdentity?: DemoWebIdentity;
+}
+
+/** The demo's web identity callers: one issuer (on loopback in local mode), one audience, the subjects allowed. */
+export interface DemoWebIdentity {
+  readonly issuerUrl: string;
+  readonly audience: string;
+  readonly subject: string;
+  /** SHA-1 thumbprint of the issuer's certificate, for the created IAM OIDC provider. */
+  readonly thumbprint?: string;
 }
 
 export interface LocalBackendConfig {
@@ -47,6 +58,10 @@ export const DEMO_SETTINGS = {
   stateRegion: { env: 'DEMO_STATE_REGION', context: 'stateRegion', default: undefined },
   stateLockTable: { env: 'DEMO_STATE_LOCK_TABLE', context: 'stateLockTable', default: undefined },
   localEndpoint: { env: 'DEMO_AWS_ENDPOINT', context: 'awsEndpoint', default: undefined },
+  webIdentityIssuer: { env: 'DEMO_WEB_IDENTITY_ISSUER', context: 'webIdentityIssuer', default: undefined },
+  webIdentityAudience: { env: 'DEMO_WEB_IDENTITY_AUDIENCE', context: 'webIdentityAudience', default: 'sts.amazonaws.com' },
+  webIdentitySubject: { env: 'DEMO_WEB_IDENTITY_SUBJECT', context: 'webIdentitySubject', default: undefined },
+  webIdentityThumbprint: { env: 'DEMO_WEB_IDENTITY_THUMBPRINT', context: 'webIdentityThumbprint', default: undefined },
 } as const;
 
 type SettingName = keyof typeof DEMO_SETTINGS;
@@ -118,5 +133,14 @@ export function readDemoConfig(env: NodeJS.ProcessEnv, context: (key: string) =>
     backend = { type: 'local', path: raw('localStatePath') };
   }
 
-  return { stackName, region, namePrefix, externalId, maxSessionDuration, runtime, logRetentionDays, backend, localEndpoint };
+  const issuerUrl = raw('webIdentityIssuer');
+  const subject = raw('webIdentitySubject');
+  if (issuerUrl !== undefined && subject === undefined)
+    check.fail(label('webIdentitySubject'), subject, 'is required with a web identity issuer');
+  const webIdentity =
+    issuerUrl === undefined
+      ? undefined
+      : { issuerUrl, audience: raw('webIdentityAudience')!, subject: subject!, thumbprint: raw('webIdentityThumbprint') };
+  // The issuer URL, audience, subject and thumbprint are checked by WebIdentityTrust, naming the construct.
+  return { stackName, region, namePrefix, externalId, maxSessionDuration, runtime, logRetentionDays, backend, localEndpoint, webIdentity };
 }

@@ -9,7 +9,8 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { ProtectedFunctionUrl } from '../constructs/protected-function-url';
 import { policyDocument, renderPolicy } from '../constructs/policy-document';
-import type { DemoConfig } from './demo-config';
+import { WebIdentityTrust } from '../constructs/web-identity-trust';
+import type { DemoConfig, DemoWebIdentity } from './demo-config';
 import { handlerPackage } from './handler-archive';
 
 /**
@@ -71,8 +72,25 @@ export class DemoStack extends TerraformStack {
       namePrefix: config.namePrefix,
       externalId: config.externalId,
       maxSessionDuration: config.maxSessionDuration,
+      ...(config.webIdentity === undefined ? {} : webIdentityCallers(config.webIdentity, config.localEndpoint !== undefined)),
     });
   }
+}
+
+/** Only web identities may call: no invoker user and no key exist at all. */
+function webIdentityCallers(webIdentity: DemoWebIdentity, local: boolean) {
+  return {
+    createInvokerUser: false,
+    trustedWebIdentities: [
+      WebIdentityTrust.oidc({
+        issuerUrl: webIdentity.issuerUrl,
+        audiences: [webIdentity.audience],
+        subjects: [webIdentity.subject],
+        thumbprints: webIdentity.thumbprint === undefined ? undefined : [webIdentity.thumbprint],
+        localIssuer: local,
+      }),
+    ],
+  };
 }
 
 function configureBackend(stack: TerraformStack, config: DemoConfig): void {

@@ -160,9 +160,14 @@ describe('CredentialVendor refuses at synth, naming its path', () => {
     expect(build).toThrow(message);
   });
 
-  it('a scope made with another copy of the constructs package', () => {
+  it('a scope made with another copy of the constructs package that keeps its tree elsewhere', () => {
+    // An older constructs (10.4.2), whose tree lives in a field of another name.
     const copy = path.join(temp(), 'node_modules', 'constructs');
     fs.cpSync(path.join(PROJECT_ROOT, 'node_modules', 'constructs'), copy, { recursive: true });
+    const file = path.join(copy, 'lib', 'construct.js');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replaceAll('_scopes', '_scopeChain'));
+    const manifest = path.join(copy, 'package.json');
+    fs.writeFileSync(manifest, JSON.stringify({ ...JSON.parse(fs.readFileSync(manifest, 'utf8')), version: '10.4.2' }));
     const other = require(copy) as typeof import('constructs');
     const foreignStack = new other.Construct(new other.Construct(undefined as never, ''), 'stack');
     expect(() => new CredentialVendor(foreignStack as never, 'Vendor', { entitlements: [] })).toThrow(DuplicateConstructsError);

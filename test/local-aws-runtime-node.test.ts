@@ -39,7 +39,7 @@ describe('a function runs on the Node.js major its Runtime names', () => {
   const runner = new HandlerRunner();
   afterAll(() => runner.close());
 
-  it.each([22, 24])('nodejs%i.x runs on Node %i', async (major) => {
+  it.each([22, 24])('nodejs%i.x runs on that Node major', async (major) => {
     const node = new RuntimeNodes({ note: () => undefined }).for(`nodejs${major}.x`);
     if (node.fallback) {
       const install = `scripts/install-node-versions.sh ${major} (Node ${major} from the npm registry's node package, into .cache/node/)`;

@@ -4,6 +4,7 @@ import { AssumeRoleError, isClientError } from '../../client/errors';
 import { heldCredentials } from '../../client/held-credentials';
 import { getCallerIdentity, stsEndpointFromEnv } from '../../client/sts';
 import { vendedCredentials } from '../../client/vended-credentials';
+import { type WebIdentityEvent, WebIdentityCredentials } from '../../client/web-identity';
 import { CLI_STS_RETRIES } from './options';
 import { maskKeyId } from './redaction';
 import type { Settings } from './settings';
@@ -61,6 +62,7 @@ export function callerCredentials(settings: Settings, context: CredentialsContex
   }
   if (!settings.assumeRole)
     return withIdentityCheck(settings, stsEndpoint, `the credentials you hold (${chain}), without AssumeRole`, held);
+  if (settings.webIdentityTokenFile !== undefined) return webIdentityCaller(settings, context, stsEndpoint);
   const assumed = new AssumeRoleCredentials({
     roleArn: settings.roleArn!,
     sessionName: settings.sessionName,
@@ -157,6 +159,42 @@ function withIdentityCheck(
       }
     },
   };
+}
+
+/** A session of the role for a CI job's OIDC token: AssumeRoleWithWebIdentity, unsigned, no key anywhere. */
+function webIdentityCaller(settings: Settings, context: CredentialsContext, stsEndpoint: string | undefined): CallerCredentials {
+  const assumed = new WebIdentityCredentials({
+    roleArn: settings.roleArn,
+    tokenFile: settings.webIdentityTokenFile,
+    sessionName: settings.sessionName,
+    durationSeconds: sessionSecondsFor(settings, context.presignSeconds),
+    sessionPolicy: settings.sessionPolicy,
+    stsRegion: settings.stsRegion,
+    stsEndpoint,
+    stsTimeoutMs: settings.stsTimeoutMs,
+    transientRetries: CLI_STS_RETRIES,
+    propagationWaitSeconds: settings.propagationWaitSeconds,
+    env: context.env,
+    onEvent: (event) =>
+      (event.type === 'retry' || event.type === 'refresh-failed' ? context.notice : context.verbose)(describeWebIdentityEvent(event)),
+  });
+  return {
+    description: `a session of ${settings.roleArn}, AssumeRoleWithWebIdentity with the token in ${settings.webIdentityTokenFile} (read again on every refresh)${settings.sessionPolicy ? ', with a session policy' : ''}`,
+    getCredentials: (options) => assumed.getCredentials(options),
+    assumeRoleCalls: () => assumed.assumeCalls,
+    expectedCaller: async () => ({
+      arn: (await assumed.getCredentials()).assumedRoleArn,
+      how: 'the session AssumeRoleWithWebIdentity returned',
+    }),
+  };
+}
+
+function describeWebIdentityEvent(event: WebIdentityEvent): string {
+  if (event.type === 'assume-role-with-web-identity')
+    return `assuming ${event.roleArn} with the web identity token as session "${event.sessionName}" for ${event.durationSeconds} s`;
+  if (event.type === 'assumed')
+    return `assumed ${event.assumedRoleArn} for token subject ${event.subject}; the session expires at ${event.expiration.toISOString()}`;
+  return describeEvent(event);
 }
 
 /**

@@ -20,6 +20,7 @@ const EXIT_CODE_OF: Record<ClientErrorCode, ExitCode> = {
   'invalid-option': EXIT_CODES.usage,
   'assume-role-failed': EXIT_CODES.authFailure,
   'credentials-unavailable': EXIT_CODES.authFailure,
+  'web-identity-token-unreadable': EXIT_CODES.authFailure,
   'sts-unreachable': EXIT_CODES.network,
   network: EXIT_CODES.network,
   'vend-refused': EXIT_CODES.authFailure,

@@ -176,6 +176,19 @@ export const OPTIONS = {
     ],
     parse: wholeNumber(0, 600),
   },
+  webIdentityTokenFile: {
+    flag: 'web-identity-token-file',
+    kind: 'value',
+    placeholder: 'FILE',
+    env: 'INVOKE_WEB_IDENTITY_TOKEN_FILE',
+    libraryOption: 'tokenFile',
+    assumeRoleOnly: true,
+    group: 'Who calls',
+    help: [
+      "assume the role with this OIDC token (a CI job's, e.g. GitHub Actions)",
+      'by AssumeRoleWithWebIdentity: no AWS key at all; read again on every refresh',
+    ],
+  },
   useDefaultCredentials: {
     flag: 'use-default-credentials',
     kind: 'switch',
@@ -303,7 +316,8 @@ export const OPTIONS = {
     help: [
       "show the refusals: unsigned -> 403, the invoker user's own key -> 403,",
       "signed (assumed role) -> 200 with the caller's assumed-role identity;",
-      'with --no-assume-role the user-key step is skipped and says so',
+      'with --no-assume-role or --web-identity-token-file the user-key step',
+      'is skipped and says so',
     ],
   },
   presign: {

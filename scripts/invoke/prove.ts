@@ -73,6 +73,8 @@ async function unsignedStep(clientOptions: FunctionUrlClientOptions): Promise<Pr
 /** Without the key in the outputs the step cannot be made: a failure when the role is assumed with it, else skipped. */
 async function userKeyStep(settings: Settings, clientOptions: FunctionUrlClientOptions): Promise<ProofStep> {
   const userKey = settings.invokerKey;
+  if (settings.webIdentityTokenFile !== undefined)
+    return { name: USER_KEY_STEP, expected: '403', skipped: true, passed: true, detail: 'skipped: a web identity caller holds no key' };
   if (userKey === undefined) {
     const why = 'the outputs hold no invoker key and secret (deploy with --outputs-file-include-sensitive-outputs)';
     return settings.assumeRole
@@ -104,7 +106,12 @@ async function sessionStep(
   const roleName = settings.roleArn?.split('/').pop();
   const sameRole = roleName === undefined || (callerArn ?? '').includes(`:assumed-role/${roleName}/`);
   return {
-    name: settings.assumeRole ? 'signed with the assumed role' : 'signed with the credentials you hold',
+    name:
+      settings.webIdentityTokenFile !== undefined
+        ? 'signed with the web identity session'
+        : settings.assumeRole
+          ? 'signed with the assumed role'
+          : 'signed with the credentials you hold',
     expected: caller.arn !== undefined ? `200, caller ${caller.arn}` : `200${roleName ? `, caller a session of ${roleName}` : ''}`,
     status: signed.status,
     passed: signed.status === 200 && (caller.arn !== undefined ? callerArn === caller.arn : true) && sameRole,

@@ -26,6 +26,8 @@ export interface Settings {
   stsTimeoutMs?: number;
   propagationWaitSeconds?: number;
   profile?: string;
+  /** The OIDC token file the role is assumed with (AssumeRoleWithWebIdentity): no key is used at all. */
+  webIdentityTokenFile?: string;
   /** The invoker user's own key, when the outputs hold it. */
   invokerKey?: AwsCredentialIdentity;
   /** AssumeRole is called with the invoker key (else with your own identity, through the AWS SDK's chain). */
@@ -58,6 +60,8 @@ export function readSettings(sources: OptionSources): Settings {
       ? { accessKeyId: outputs.accessKeyId, secretAccessKey: outputs.secretAccessKey }
       : undefined;
   const region = sources.value('region');
+  const webIdentityTokenFile = sources.value('webIdentityTokenFile');
+  if (webIdentityTokenFile !== undefined) refuseWithWebIdentity(sources);
   return {
     url,
     region,
@@ -72,8 +76,9 @@ export function readSettings(sources: OptionSources): Settings {
     stsTimeoutMs: sources.value('stsTimeout'),
     propagationWaitSeconds: sources.value('propagationWait'),
     profile: sources.value('profile'),
+    webIdentityTokenFile,
     invokerKey,
-    useInvokerKey: assumeRole && !sources.value('useDefaultCredentials') && invokerKey !== undefined,
+    useInvokerKey: assumeRole && webIdentityTokenFile === undefined && !sources.value('useDefaultCredentials') && invokerKey !== undefined,
     outputs,
     outputsFile,
   };
@@ -84,6 +89,18 @@ export function refuseAssumeRoleOnlyFlags(sources: OptionSources, instead: strin
   for (const name of OPTION_NAMES) {
     if (optionOf(name).assumeRoleOnly && sources.given(name))
       throw new ClientOptionError(flagOf(optionOf(name)), undefined, `only applies when the client assumes the role, not with ${instead}`);
+  }
+}
+
+/** AssumeRoleWithWebIdentity takes no external ID, and the token is the caller: no other identity is used. */
+function refuseWithWebIdentity(sources: OptionSources): void {
+  for (const name of ['externalId', 'useDefaultCredentials'] as const) {
+    if (sources.given(name))
+      throw new ClientOptionError(
+        flagOf(optionOf(name)),
+        undefined,
+        `does not apply with ${sources.label('webIdentityTokenFile')}: the token is the caller`,
+      );
   }
 }
 

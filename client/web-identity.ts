@@ -1,0 +1,281 @@
+import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { TemporaryCredentials } from './assume-role';
+import { readFileAtMost } from './bounded-file';
+import type { CredentialSource } from './credentials';
+import { AssumeRoleError, ClientOptionError, WebIdentityTokenError } from './errors';
+import { type RefreshEvent, type RefreshingCredentials, refreshingCredentials } from './refreshing-credentials';
+import {
+  DEFAULT_STS_TIMEOUT_MS,
+  type StsAttempts,
+  StsTimeoutError,
+  isNetworkError,
+  isTransientStsError,
+  retryStsCall,
+  stsEndpointFromEnv,
+  stsEndpointLabel,
+  stsErrorCode,
+  stsRegionOf,
+  withStsTimeout,
+} from './sts';
+
+/**
+ * The web identity source: a CI job's OIDC token (GitHub Actions, GitLab, Kubernetes service
+ * accounts) exchanged for a session of the invoker role with STS AssumeRoleWithWebIdentity, an
+ * unsigned call: no AWS key exists anywhere. The token file is read again for every fetch, because
+ * CI systems rotate it (a Kubernetes projected token every hour, a GitHub token per request); the
+ * session is cached and refreshed by `refreshingCredentials` like AssumeRole's. Without options it
+ * reads `AWS_ROLE_ARN`, `AWS_WEB_IDENTITY_TOKEN_FILE` and `AWS_ROLE_SESSION_NAME`, as the AWS
+ * SDKs' web identity provider does.
+ */
+
+export type WebIdentityEvent =
+  | { type: 'assume-role-with-web-identity'; roleArn: string; sessionName: string; durationSeconds: number }
+  | { type: 'assumed'; assumedRoleArn: string; expiration: Date; subject: string }
+  | { type: 'retry'; reason: 'iam-propagation' | 'transient'; code: string; attempt: number; waitMs: number }
+  | RefreshEvent;
+
+/** The part of STS this source needs (tests inject fakes); the real one wraps @aws-sdk/client-sts. */
+export interface WebIdentityStsApi {
+  assumeRoleWithWebIdentity(
+    input: { RoleArn: string; RoleSessionName: string; WebIdentityToken: string; DurationSeconds: number; Policy?: string },
+    options?: { abortSignal?: AbortSignal },
+  ): Promise<{
+    Credentials?: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date };
+    AssumedRoleUser?: { Arn?: string };
+    SubjectFromWebIdentityToken?: string;
+  }>;
+}
+
+export interface WebIdentityOptions {
+  /** @default AWS_ROLE_ARN */
+  roleArn?: string;
+  /** The file holding the token, read again on every refresh. @default AWS_WEB_IDENTITY_TOKEN_FILE */
+  tokenFile?: string;
+  /** @default AWS_ROLE_SESSION_NAME, else "lambda-url-invoke-<epoch seconds>" */
+  sessionName?: string;
+  /** 900 to 43200, and at most the role's max session duration. @default 3600 */
+  durationSeconds?: number;
+  /** A scope-down session policy (JSON text, at most 2048 characters). */
+  sessionPolicy?: string;
+  /** @default AWS_REGION, else us-east-1 */
+  stsRegion?: string;
+  /** @default AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL, else AWS's regional endpoint */
+  stsEndpoint?: string;
+  /** @default 10000 */
+  stsTimeoutMs?: number;
+  /** @default 300 */
+  refreshBeforeExpirySeconds?: number;
+  /** How long AccessDenied is retried right after a deploy (IAM is eventually consistent). @default 20 */
+  propagationWaitSeconds?: number;
+  /** @default 4 */
+  transientRetries?: number;
+  onEvent?: (event: WebIdentityEvent) => void;
+  /** @default a client from @aws-sdk/client-sts, without credentials (the call is unsigned) */
+  sts?: WebIdentityStsApi;
+  /** @default process.env */
+  env?: NodeJS.ProcessEnv;
+  clock?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/([\u0021-\u007e]+\/)*[\w+=,.@-]{1,64}$/;
+const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+/** STS's limit on WebIdentityToken (STS API reference): a larger file is not a token. */
+const MAX_TOKEN_CHARACTERS = 20000;
+
+export function webIdentityCredentials(options: WebIdentityOptions = {}): WebIdentityCredentials {
+  return new WebIdentityCredentials(options);
+}
+
+export class WebIdentityCredentials implements CredentialSource<TemporaryCredentials> {
+  readonly roleArn: string;
+  readonly tokenFile: string;
+  readonly sessionName: string;
+  readonly durationSeconds: number;
+  private calls = 0;
+  private readonly cache: RefreshingCredentials<TemporaryCredentials>;
+  private readonly sts: WebIdentityStsApi;
+  private readonly stsEndpoint: string;
+  private readonly stsTimeoutMs: number;
+  private readonly clock: () => number;
+
+  constructor(private readonly options: WebIdentityOptions = {}) {
+    const env = options.env ?? process.env;
+    this.clock = options.clock ?? Date.now;
+    this.roleArn = checked('roleArn', options.roleArn ?? env.AWS_ROLE_ARN, ROLE_ARN, 'must be an IAM role ARN (or set AWS_ROLE_ARN)');
+    const tokenFile = options.tokenFile ?? env.AWS_WEB_IDENTITY_TOKEN_FILE;
+    if (tokenFile === undefined || tokenFile === '')
+      throw new ClientOptionError(
+        'tokenFile',
+        tokenFile,
+        'must name the file holding the web identity token (or set AWS_WEB_IDENTITY_TOKEN_FILE)',
+      );
+    this.tokenFile = tokenFile;
+    this.sessionName = checked(
+      'sessionName',
+      options.sessionName ?? env.AWS_ROLE_SESSION_NAME ?? `lambda-url-invoke-${Math.floor(this.clock() / 1000)}`,
+      SESSION_NAME,
+      'must be 2 to 64 characters of letters, digits and + = , . @ _ -',
+    );
+    this.durationSeconds = options.durationSeconds ?? 3600;
+    if (!Number.isInteger(this.durationSeconds) || this.durationSeconds < 900 || this.durationSeconds > 43200)
+      throw new ClientOptionError('durationSeconds', this.durationSeconds, 'must be a whole number of seconds from 900 to 43200');
+    this.stsTimeoutMs = options.stsTimeoutMs ?? DEFAULT_STS_TIMEOUT_MS;
+    const region = stsRegionOf(options.stsRegion, env);
+    const endpoint = options.stsEndpoint ?? stsEndpointFromEnv(env);
+    this.stsEndpoint = stsEndpointLabel(region, endpoint);
+    this.sts = options.sts ?? createWebIdentityStsApi(region, endpoint, this.stsTimeoutMs);
+    this.cache = refreshingCredentials(() => this.assumeWithRetries(), {
+      refreshBeforeExpirySeconds: options.refreshBeforeExpirySeconds,
+      onEvent: options.onEvent,
+      clock: this.clock,
+    });
+  }
+
+  /** AssumeRoleWithWebIdentity calls made (retries included). */
+  get assumeCalls(): number {
+    return this.calls;
+  }
+
+  getCredentials(options: { validForSeconds?: number } = {}): Promise<TemporaryCredentials> {
+    return this.cache.getCredentials(options);
+  }
+
+  invalidate(): void {
+    this.cache.invalidate();
+  }
+
+  private assumeWithRetries(): Promise<TemporaryCredentials> {
+    const { options } = this;
+    return retryStsCall(
+      () => this.assumeOnce(),
+      {
+        transientRetries: options.transientRetries ?? 4,
+        propagationWaitSeconds: options.propagationWaitSeconds ?? 20,
+        clock: this.clock,
+        sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+        onRetry: (retry) => options.onEvent?.({ type: 'retry', ...retry }),
+      },
+      (error, tried) => explainWebIdentityFailure(error, this, tried),
+    );
+  }
+
+  private async assumeOnce(): Promise<TemporaryCredentials> {
+    this.calls++;
+    // Read for every call: the CI system may have rotated it since the last one.
+    const token = readToken(this.tokenFile);
+    this.options.onEvent?.({
+      type: 'assume-role-with-web-identity',
+      roleArn: this.roleArn,
+      sessionName: this.sessionName,
+      durationSeconds: this.durationSeconds,
+    });
+    const answer = await withStsTimeout(this.stsEndpoint, 'AssumeRoleWithWebIdentity', this.stsTimeoutMs, (abortSignal) =>
+      this.sts.assumeRoleWithWebIdentity(
+        {
+          RoleArn: this.roleArn,
+          RoleSessionName: this.sessionName,
+          WebIdentityToken: token,
+          DurationSeconds: this.durationSeconds,
+          Policy: this.options.sessionPolicy,
+        },
+        { abortSignal },
+      ),
+    );
+    const c = answer.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !(c.Expiration instanceof Date))
+      throw new AssumeRoleError('InvalidResponse', 'STS answered without complete credentials', [], {
+        operation: 'AssumeRoleWithWebIdentity',
+      });
+    const credentials: TemporaryCredentials = {
+      accessKeyId: c.AccessKeyId,
+      secretAccessKey: c.SecretAccessKey,
+      sessionToken: c.SessionToken,
+      expiration: c.Expiration,
+      assumedRoleArn: answer.AssumedRoleUser?.Arn ?? '',
+    };
+    this.options.onEvent?.({
+      type: 'assumed',
+      assumedRoleArn: credentials.assumedRoleArn,
+      expiration: credentials.expiration,
+      subject: answer.SubjectFromWebIdentityToken ?? '',
+    });
+    return credentials;
+  }
+}
+
+function checked(option: string, value: string | undefined, pattern: RegExp, rule: string): string {
+  if (typeof value !== 'string' || !pattern.test(value)) throw new ClientOptionError(option, value, rule);
+  return value;
+}
+
+/** The token, trimmed (files often end with a newline); the token itself never appears in an error. */
+function readToken(file: string): string {
+  let read: ReturnType<typeof readFileAtMost>;
+  try {
+    read = readFileAtMost(file, MAX_TOKEN_CHARACTERS * 4);
+  } catch (error) {
+    throw new WebIdentityTokenError(file, `cannot read the web identity token file ${file}: ${(error as Error).message}`, [
+      'The CI system writes it (e.g. `tokenFile`, AWS_WEB_IDENTITY_TOKEN_FILE): check that the job requests an OIDC token.',
+    ]);
+  }
+  const token = 'bytes' in read ? read.bytes.toString('utf8').trim() : '';
+  if ('tooLarge' in read || token.length > MAX_TOKEN_CHARACTERS)
+    throw new WebIdentityTokenError(
+      file,
+      `the web identity token file ${file} is larger than ${MAX_TOKEN_CHARACTERS} characters: not a token`,
+      [],
+    );
+  if (token.length < 4) throw new WebIdentityTokenError(file, `the web identity token file ${file} is empty`, []);
+  return token;
+}
+
+/** The real STS for an unsigned call: no credentials are looked up or sent. */
+export function createWebIdentityStsApi(region: string, endpoint: string | undefined, timeoutMs: number): WebIdentityStsApi {
+  const client = new STSClient({
+    region,
+    endpoint,
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
+  });
+  return { assumeRoleWithWebIdentity: (input, options) => client.send(new AssumeRoleWithWebIdentityCommand(input), options) };
+}
+
+/** STS's refusals of a web identity, with where to look (STS API reference, AssumeRoleWithWebIdentity: Errors). */
+function explainWebIdentityFailure(error: unknown, source: WebIdentityCredentials, tried: StsAttempts): Error {
+  if (error instanceof AssumeRoleError || error instanceof WebIdentityTokenError) return error;
+  const operation = 'AssumeRoleWithWebIdentity';
+  if (error instanceof StsTimeoutError)
+    return new AssumeRoleError('TimeoutError', `${error.message} (${tried.attempts} attempt(s))`, [], {
+      cause: error,
+      unreachable: true,
+      operation,
+    });
+  const code = stsErrorCode(error);
+  const message = (error as Error)?.message ?? String(error);
+  const hints: Record<string, string[]> = {
+    AccessDenied: [
+      `The role's trust policy must allow sts:AssumeRoleWithWebIdentity for this token's issuer, audience and subject (${source.roleArn}).`,
+      "A trust policy names the subject exactly or with StringLike wildcards: check the token's sub (repository, branch, environment).",
+    ],
+    InvalidIdentityToken: [
+      "The token's issuer must be an IAM OIDC provider of the account, its audience one of the provider's client IDs, and its signature valid.",
+    ],
+    ExpiredTokenException: [
+      'The token has expired: CI tokens live minutes; request a fresh one (the file is read again on every refresh).',
+    ],
+    IDPCommunicationError: ["STS could not fetch the issuer's keys (its discovery document or JWKS): retry, or check the issuer."],
+    IDPRejectedClaim: ['The identity provider rejected a claim of the token.'],
+    ValidationError: [`DurationSeconds (${source.durationSeconds}) must not exceed the role's max session duration.`],
+  };
+  return new AssumeRoleError(
+    code,
+    message,
+    hints[code] ?? (isNetworkError(error) || isTransientStsError(error) ? [`Could not reach STS; check AWS_ENDPOINT_URL_STS.`] : []),
+    {
+      cause: error,
+      unreachable: isNetworkError(error),
+      operation,
+    },
+  );
+}

@@ -1,0 +1,99 @@
+import * as http from 'node:http';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signRequest } from '../client/sigv4';
+import { sourceNetworkAlternatives } from '../constructs/source-network';
+import { type SeededWorld, mustSucceed, query, seedWorld } from './support/local-aws-fixtures';
+
+/**
+ * `aws:SourceIp` in the stand-in: the connection's peer address, never a header. The invoker
+ * user's AssumeRole right and the role's trust statement narrowed with the constructs'
+ * `allowedSourceIps` condition (constructs/source-network.ts) let a call from 127.0.0.1 through
+ * and refuse one from 127.0.0.2, whatever X-Forwarded-For claims.
+ */
+
+let world: SeededWorld;
+
+beforeAll(async () => {
+  world = await seedWorld();
+  const [narrowed] = sourceNetworkAlternatives({ allowedSourceIps: ['127.0.0.1/32'] });
+  await mustSucceed(
+    query(world.local, 'iam', {
+      Action: 'PutUserPolicy',
+      UserName: 'lambda_invoker',
+      PolicyName: 'AssumeOnly',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: world.roleArn, Condition: narrowed.condition }],
+      }),
+    }),
+  );
+  // The trust statement carries it too, as the constructs render it: in one account a trust policy
+  // that names the user allows AssumeRole on its own, whatever the user's own policy says.
+  await mustSucceed(
+    query(world.local, 'iam', {
+      Action: 'UpdateAssumeRolePolicy',
+      RoleName: 'function_invoker',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${world.local.world.accountId}:user/lambda_invoker` },
+            Action: 'sts:AssumeRole',
+            Condition: { StringEquals: { 'sts:ExternalId': world.externalId }, ...narrowed.condition },
+          },
+        ],
+      }),
+    }),
+  );
+});
+afterAll(async () => {
+  await world?.local.close();
+});
+
+/** A signed AssumeRole sent from `localAddress`. */
+async function assumeRoleFrom(localAddress: string, credentials: AwsCredentialIdentity, headers: Record<string, string> = {}) {
+  const url = new URL(world.local.endpoint);
+  const body = new URLSearchParams({
+    Action: 'AssumeRole',
+    Version: '2011-06-15',
+    RoleArn: world.roleArn,
+    RoleSessionName: 'from-ip',
+    ExternalId: world.externalId,
+  }).toString();
+  const signed = await signRequest(
+    {
+      method: 'POST',
+      protocol: 'http:',
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: '/',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body,
+    },
+    credentials,
+    { region: 'us-east-1', service: 'sts' },
+  );
+  return new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = http.request(world.local.endpoint, { method: 'POST', localAddress, headers: signed.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('the invoker key narrowed to 127.0.0.1/32', () => {
+  it('assumes the role from 127.0.0.1', async () => {
+    expect((await assumeRoleFrom('127.0.0.1', world.userKey)).status).toBe(200);
+  });
+
+  it('is refused from 127.0.0.2 even when a signed X-Forwarded-For names 127.0.0.1', async () => {
+    const answer = await assumeRoleFrom('127.0.0.2', world.userKey, { 'x-forwarded-for': '127.0.0.1' });
+    expect(answer.status, answer.text).toBe(403);
+    expect(answer.text).toContain('<Code>AccessDenied</Code>');
+  });
+});
