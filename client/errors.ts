@@ -17,7 +17,11 @@ export type ClientErrorCode =
   /** A credential source (the AWS SDK's chain, a provider function) had no credentials to give. */
   | 'credentials-unavailable'
   /** The function URL could not be reached, did not answer in time, or its answer broke off. */
-  | 'network';
+  | 'network'
+  /** A credential vendor refused the caller (403: not entitled, or IAM refused the call) or the request (400). */
+  | 'vend-refused'
+  /** A credential vendor failed (5xx after the retries), or answered something that is not credentials. */
+  | 'vend-failed';
 
 /** What every error in this file has; `isClientError` tells them from other errors. */
 export interface ClientError extends Error {
@@ -31,7 +35,8 @@ export function isClientError(error: unknown): error is ClientError {
     error instanceof AssumeRoleError ||
     error instanceof CredentialsUnavailableError ||
     error instanceof WebIdentityTokenError ||
-    error instanceof FunctionUrlNetworkError
+    error instanceof FunctionUrlNetworkError ||
+    error instanceof VendedCredentialsError
   );
 }
 
@@ -120,5 +125,21 @@ export class FunctionUrlNetworkError extends Error implements ClientError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'FunctionUrlNetworkError';
+  }
+}
+
+/**
+ * A credential vendor did not hand out credentials. `status` is its HTTP status; `vendorError` and
+ * `reason` are what the vendor said (`NotEntitled`, `InvalidRequest`, …) when it said anything.
+ */
+export class VendedCredentialsError extends Error implements ClientError {
+  constructor(
+    readonly code: 'vend-refused' | 'vend-failed',
+    message: string,
+    readonly hints: readonly string[],
+    readonly details: { status?: number; vendorError?: string; reason?: string } = {},
+  ) {
+    super(message);
+    this.name = 'VendedCredentialsError';
   }
 }

@@ -6,3 +6,4 @@ export * from './function-url-client';
 export { bufferedResponse } from './responses';
 export type { InvokeResponse, StreamingResponse } from './responses';
 export * from './sigv4';
+export * from './vended-credentials';

@@ -12,3 +12,5 @@ export type { X509TrustOptions } from './roles-anywhere-trust';
 export * from './protected-function-url';
 export * from './policy-document';
 export { InvalidPropError } from './prop-validation';
+export { CREDENTIAL_VENDOR_OUTPUTS, CredentialVendor, VENDOR_RUNTIMES, VendRole, vendRoleTrustPolicy } from './credential-vendor';
+export type { CredentialVendorProps, VendEntitlement } from './credential-vendor';

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyRequest } from '../client/sigv4-verifier';
+import { readZip } from '../local-aws/zip-archive';
 import { initIfNeeded, terraform, terraformEnv } from '../scripts/terraform-cli';
 import { PROJECT_ROOT } from './support/leftover-guard';
 import { type PackedPackage, installConsumer, packedPackage, run } from './support/packed-package';
@@ -10,9 +11,10 @@ import { osTempDir, useTempDir } from './support/temp-dir';
 /**
  * The package as another team uses it: `npm pack` of this repository, installed offline into a
  * scratch cdktf project that has its own cdktf, constructs and @cdktf/provider-aws. Its stack
- * imports the constructs by package name, puts its own LambdaFunction behind ProtectedFunctionUrl
- * and grants the same role a second URL; it compiles against our .d.ts, synthesizes, and the real
- * terraform + hashicorp/aws provider validate it. The same project imports lambda-url-iam/client
+ * imports the constructs by package name, puts its own LambdaFunction behind ProtectedFunctionUrl,
+ * grants the same role a second URL and vends that URL with a CredentialVendor (whose handler the
+ * package ships); it compiles against our .d.ts, synthesizes, and the real terraform +
+ * hashicorp/aws provider validate it. The same project imports lambda-url-iam/client
  * and signs a request, and runs the installed `lambda-url-invoke` bin. Then the same stack with
  * the package as a symlinked `file:` dependency (its cdktf copies then come from our checkout).
  */
@@ -25,7 +27,7 @@ import { App, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
-import { IamFunctionUrl, ProtectedFunctionUrl } from 'lambda-url-iam';
+import { CredentialVendor, IamFunctionUrl, ProtectedFunctionUrl } from 'lambda-url-iam';
 
 const app = new App({ outdir: process.argv[2] });
 const stack = new TerraformStack(app, 'platform');
@@ -43,6 +45,7 @@ const lambda = (id: string, name: string) =>
 const orders = new ProtectedFunctionUrl(stack, 'Orders', { function: lambda('OrdersFunction', 'orders'), namePrefix: 'orders-' });
 const reports = new IamFunctionUrl(stack, 'Reports', { function: lambda('ReportsFunction', 'reports') });
 reports.grantInvokeUrl(orders.role);
+new CredentialVendor(stack, 'Vendor', { entitlements: [{ caller: 'arn:aws:iam::111122223333:role/partner', functionUrls: [reports] }] });
 app.synth();
 `;
 
@@ -98,7 +101,7 @@ async function synth(dir: string): Promise<any> {
   );
 }
 
-/** The tarball must hold exactly the compiled entry points and their types, README and LICENSE. */
+/** The tarball must hold exactly the compiled entry points and their types, the vendor's handler, README and LICENSE. */
 function expectedFiles(): string[] {
   const compiled = (folder: string) =>
     fs
@@ -116,6 +119,9 @@ function expectedFiles(): string[] {
     ...cdktn,
     ...compiled('client'),
     ...compiled('scripts/invoke'),
+    // The credential vendor's handler, zipped from the installed package at synth.
+    'constructs/vendor-handler/index.mjs',
+    'constructs/vendor-handler/vending.mjs',
   ].sort();
 }
 
@@ -145,13 +151,24 @@ describe('a cdktf project that installs the packed package', { timeout: 240_000 
     expect(shipped).toEqual([]);
   });
 
-  it('synthesizes a stack with its own LambdaFunction, ProtectedFunctionUrl and a second URL granted to the same role', async () => {
+  it('synthesizes a stack with its own LambdaFunction, ProtectedFunctionUrl, a second URL granted to the same role, and a vendor', async () => {
     synthesized = await synth(dir);
-    expect(Object.keys(synthesized.resource.aws_lambda_function_url)).toHaveLength(2);
+    // orders, reports and the vendor's own URL
+    expect(Object.keys(synthesized.resource.aws_lambda_function_url)).toHaveLength(3);
     const policy = JSON.parse(Object.values<any>(synthesized.resource.aws_iam_policy)[0].policy);
     const invoked = policy.Statement.flatMap((s: any) => [s.Resource].flat());
     expect(invoked.some((r: string) => r.includes('aws_lambda_function.OrdersFunction.arn'))).toBe(true);
     expect(invoked.some((r: string) => r.includes('aws_lambda_function.ReportsFunction.arn'))).toBe(true);
+  });
+
+  it("packages the credential vendor's handler from the installed package at synth", () => {
+    const vendor = Object.values<any>(synthesized.resource.aws_lambda_function).find((fn) => fn.function_name === 'credential-vendor');
+    const archive = path.join(dir, 'cdktf.out', 'stacks', 'platform', vendor.filename);
+    const files = readZip(fs.readFileSync(archive));
+    expect([...files.keys()]).toEqual(['index.mjs', 'vending.mjs']);
+    expect(files.get('vending.mjs')!.equals(fs.readFileSync(path.join(PROJECT_ROOT, 'constructs', 'vendor-handler', 'vending.mjs')))).toBe(
+      true,
+    );
   });
 
   it('validates with the real terraform and hashicorp/aws provider, no errors or warnings', async () => {

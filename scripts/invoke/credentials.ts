@@ -3,6 +3,7 @@ import type { CredentialSource } from '../../client/credentials';
 import { AssumeRoleError, isClientError } from '../../client/errors';
 import { heldCredentials } from '../../client/held-credentials';
 import { getCallerIdentity, stsEndpointFromEnv } from '../../client/sts';
+import { vendedCredentials } from '../../client/vended-credentials';
 import { type WebIdentityEvent, WebIdentityCredentials } from '../../client/web-identity';
 import { CLI_STS_RETRIES } from './options';
 import { maskKeyId } from './redaction';
@@ -43,25 +44,24 @@ export function callerCredentials(settings: Settings, context: CredentialsContex
     stsTimeoutMs: settings.stsTimeoutMs,
   });
   const chain = `AWS SDK default chain${settings.profile ? `, profile "${settings.profile}"` : ''}`;
-  if (!settings.assumeRole) {
-    return {
-      description: `the credentials you hold (${chain}), without AssumeRole`,
-      getCredentials: held,
-      assumeRoleCalls: () => 0,
-      expectedCaller: async () => {
-        try {
-          const identity = await getCallerIdentity(held, {
-            region: settings.stsRegion,
-            endpoint: stsEndpoint,
-            timeoutMs: settings.stsTimeoutMs,
-          });
-          return { arn: identity.arn, how: 'from STS GetCallerIdentity with the same credentials' };
-        } catch (error) {
-          return { how: `not checked: GetCallerIdentity failed (${(error as Error).message})` };
-        }
-      },
-    };
+  if (settings.vendorUrl !== undefined) {
+    const vended = vendedCredentials({
+      vendorUrl: settings.vendorUrl,
+      credentials: held,
+      // --region signs for a host that does not name its region (the stand-in, a proxy); an AWS
+      // function URL names its own.
+      region: settings.region,
+      onEvent: (event) => context.notice(describeEvent(event)),
+    });
+    return withIdentityCheck(
+      settings,
+      stsEndpoint,
+      `credentials from the vendor ${settings.vendorUrl}, asked for with the credentials you hold (${chain})`,
+      (options) => vended.getCredentials(options),
+    );
   }
+  if (!settings.assumeRole)
+    return withIdentityCheck(settings, stsEndpoint, `the credentials you hold (${chain}), without AssumeRole`, held);
   if (settings.webIdentityTokenFile !== undefined) return webIdentityCaller(settings, context, stsEndpoint);
   const assumed = new AssumeRoleCredentials({
     roleArn: settings.roleArn!,
@@ -133,6 +133,32 @@ function isSessionOf(callerArn: string, roleArn: string): boolean {
   const role = /^arn:([\w-]+):iam::(\d{12}):role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(roleArn);
   const session = /^arn:([\w-]+):sts::(\d{12}):assumed-role\/([\w+=,.@-]+)\/[^/]+$/.exec(callerArn);
   return role !== null && session !== null && role[1] === session[1] && role[2] === session[2] && role[3] === session[3];
+}
+
+/** Credentials used as they are (held or vended): GetCallerIdentity with them says who the function will see. */
+function withIdentityCheck(
+  settings: Settings,
+  stsEndpoint: string | undefined,
+  description: string,
+  getCredentials: CallerCredentials['getCredentials'],
+): CallerCredentials {
+  return {
+    description,
+    getCredentials,
+    assumeRoleCalls: () => 0,
+    expectedCaller: async () => {
+      try {
+        const identity = await getCallerIdentity(() => getCredentials(), {
+          region: settings.stsRegion,
+          endpoint: stsEndpoint,
+          timeoutMs: settings.stsTimeoutMs,
+        });
+        return { arn: identity.arn, how: 'from STS GetCallerIdentity with the same credentials' };
+      } catch (error) {
+        return { how: `not checked: GetCallerIdentity failed (${(error as Error).message})` };
+      }
+    },
+  };
 }
 
 /** A session of the role for a CI job's OIDC token: AssumeRoleWithWebIdentity, unsigned, no key anywhere. */

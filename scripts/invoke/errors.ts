@@ -23,6 +23,8 @@ const EXIT_CODE_OF: Record<ClientErrorCode, ExitCode> = {
   'web-identity-token-unreadable': EXIT_CODES.authFailure,
   'sts-unreachable': EXIT_CODES.network,
   network: EXIT_CODES.network,
+  'vend-refused': EXIT_CODES.authFailure,
+  'vend-failed': EXIT_CODES.httpError,
 };
 
 export function exitCodeOf(error: unknown): ExitCode {

@@ -215,6 +215,18 @@ export const OPTIONS = {
     group: 'Who calls',
     help: ['the profile for --no-assume-role / --use-default-credentials'],
   },
+  vendorUrl: {
+    flag: 'vendor-url',
+    kind: 'value',
+    placeholder: 'URL',
+    env: 'INVOKE_VENDOR_URL',
+    libraryOption: 'vendorUrl',
+    group: 'Who calls',
+    help: [
+      'sign with credentials from this credential vendor, which is called',
+      'with the credentials you hold (AWS SDK chain, --profile); no AssumeRole',
+    ],
+  },
   method: {
     flag: 'method',
     kind: 'value',
@@ -321,6 +333,16 @@ export const OPTIONS = {
       'the function until it expires: it is a bearer credential',
     ],
     parse: wholeNumber(1, MAX_PRESIGN_SECONDS),
+  },
+  credentialProcess: {
+    flag: 'credential-process',
+    kind: 'switch',
+    mode: true,
+    group: 'Modes',
+    help: [
+      'print the --vendor-url credentials as credential_process JSON and',
+      'nothing else (for credential_process = ... in ~/.aws/config)',
+    ],
   },
   repeat: {
     flag: 'repeat',

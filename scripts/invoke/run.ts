@@ -2,6 +2,7 @@ import { ClientOptionError, FunctionUrlNetworkError } from '../../client/errors'
 import { FunctionUrlClient, type FunctionUrlClientOptions, type InvokeRequest } from '../../client/function-url-client';
 import type { InvokeResponse } from '../../client/responses';
 import { parseCommandLine } from './command-line';
+import { printCredentialProcess } from './credential-process';
 import { type CallerCredentials, callerCredentials } from './credentials';
 import { EXIT_CODES, type ExitCode, exitCodeOfAnswer, reportError } from './errors';
 import { helpText } from './help';
@@ -65,6 +66,7 @@ interface Calls {
 }
 
 async function run(sources: OptionSources, io: CliIo, calls: Calls): Promise<ExitCode> {
+  if (sources.value('credentialProcess')) return printCredentialProcess(sources, io);
   const settings = readSettings(sources);
   warnIfSecretReadable(io.stderr, settings);
   const request = requestOf(sources);

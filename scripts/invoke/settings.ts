@@ -11,8 +11,10 @@ import type { OptionSources } from './sources';
 export interface Settings {
   url: string;
   region?: string;
-  /** False with --no-assume-role: sign with the credentials held, as they are. */
+  /** False with --no-assume-role or --vendor-url: no AssumeRole of the CLI's own. */
   assumeRole: boolean;
+  /** With --vendor-url: sign with credentials this vendor hands to the credentials held. */
+  vendorUrl?: string;
   /** Undefined only with --no-assume-role. */
   roleArn?: string;
   externalId?: string;
@@ -36,8 +38,9 @@ export interface Settings {
 }
 
 export function readSettings(sources: OptionSources): Settings {
-  const assumeRole = !sources.value('noAssumeRole');
-  if (!assumeRole) refuseAssumeRoleOnlyFlags(sources);
+  const vendorUrl = sources.value('vendorUrl');
+  const assumeRole = !sources.value('noAssumeRole') && vendorUrl === undefined;
+  if (!assumeRole) refuseAssumeRoleOnlyFlags(sources, vendorUrl === undefined ? '--no-assume-role' : '--vendor-url');
   const { outputs, outputsFile } = readOutputs(sources, assumeRole);
   const url = sources.value('url')!;
   parseFunctionUrl(url);
@@ -63,6 +66,7 @@ export function readSettings(sources: OptionSources): Settings {
     url,
     region,
     assumeRole,
+    vendorUrl,
     roleArn,
     externalId: sources.value('externalId'),
     sessionName: sources.value('sessionName'),
@@ -80,15 +84,11 @@ export function readSettings(sources: OptionSources): Settings {
   };
 }
 
-/** With --no-assume-role nothing is assumed, so a flag that shapes the AssumeRole call is a mistake. */
-function refuseAssumeRoleOnlyFlags(sources: OptionSources): void {
+/** With --no-assume-role or --vendor-url nothing is assumed, so a flag that shapes the AssumeRole call is a mistake. */
+export function refuseAssumeRoleOnlyFlags(sources: OptionSources, instead: string): void {
   for (const name of OPTION_NAMES) {
     if (optionOf(name).assumeRoleOnly && sources.given(name))
-      throw new ClientOptionError(
-        flagOf(optionOf(name)),
-        undefined,
-        'only applies when the client assumes the role, not with --no-assume-role',
-      );
+      throw new ClientOptionError(flagOf(optionOf(name)), undefined, `only applies when the client assumes the role, not with ${instead}`);
   }
 }
 
