@@ -1,22 +1,27 @@
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import type { CredentialSource, Credentials } from './credentials';
 import { AssumeRoleError, ClientOptionError, CredentialsUnavailableError } from './errors';
-import { type RefreshEvent, type RefreshingCredentials, refreshingCredentials } from './refreshing-credentials';
+import type { RefreshEvent } from './refreshing-credentials';
+import { type StsApi, type StsAttempts, StsTimeoutError, createStsApi, stsErrorCode, withStsTimeout } from './sts';
 import {
-  DEFAULT_STS_TIMEOUT_MS,
-  type StsApi,
-  type StsAttempts,
-  StsTimeoutError,
-  createStsApi,
-  isNetworkError,
-  isTransientStsError,
-  retryStsCall,
-  stsEndpointFromEnv,
-  stsEndpointLabel,
-  stsErrorCode,
-  stsRegionOf,
-  withStsTimeout,
-} from './sts';
+  DEFAULT_SESSION_DURATION_SECONDS,
+  ROLE_ARN,
+  SESSION_NAME,
+  SESSION_NAME_RULE,
+  StsSessionCredentials,
+  type TemporaryCredentials,
+  checkSessionDuration,
+  sessionFromAnswer,
+  stsFailure,
+  stsTimeoutFailure,
+  unreachableHint,
+} from './sts-session';
+
+export {
+  DEFAULT_PROPAGATION_WAIT_SECONDS,
+  DEFAULT_SESSION_DURATION_SECONDS,
+  DEFAULT_STS_TRANSIENT_RETRIES,
+  type TemporaryCredentials,
+} from './sts-session';
 
 /**
  * The AssumeRole source: temporary credentials for the invoker role, one AssumeRole per session
@@ -24,13 +29,6 @@ import {
  * before any call; a failure is explained (trust policy, external ID, the source key, the role's
  * max session duration).
  */
-
-export interface TemporaryCredentials extends Credentials {
-  readonly sessionToken: string;
-  readonly expiration: Date;
-  /** arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION */
-  readonly assumedRoleArn: string;
-}
 
 export type CredentialEvent =
   | { type: 'assume-role'; roleArn: string; sessionName: string; durationSeconds: number }
@@ -77,11 +75,6 @@ export interface AssumeRoleOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export const DEFAULT_SESSION_DURATION_SECONDS = 3600;
-export const DEFAULT_PROPAGATION_WAIT_SECONDS = 20;
-export const DEFAULT_STS_TRANSIENT_RETRIES = 4;
-const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/([\u0021-\u007e]+\/)*[\w+=,.@-]{1,64}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 
 /** Checks AssumeRole options like STS would (AWS STS API reference, AssumeRole), before any call. */
@@ -94,16 +87,10 @@ export function validateAssumeRoleOptions(options: AssumeRoleOptions): void {
     );
   }
   if (options.sessionName !== undefined && !SESSION_NAME.test(options.sessionName)) {
-    throw new ClientOptionError('sessionName', options.sessionName, 'must be 2 to 64 characters of letters, digits and + = , . @ _ -');
+    throw new ClientOptionError('sessionName', options.sessionName, SESSION_NAME_RULE);
   }
   const duration = options.durationSeconds ?? DEFAULT_SESSION_DURATION_SECONDS;
-  if (!Number.isInteger(duration) || duration < 900 || duration > 43200) {
-    throw new ClientOptionError(
-      'durationSeconds',
-      duration,
-      'must be a whole number of seconds from 900 to 43200 (and at most the role’s max session duration)',
-    );
-  }
+  checkSessionDuration(duration, 'must be a whole number of seconds from 900 to 43200 (and at most the role’s max session duration)');
   if (options.externalId !== undefined && !EXTERNAL_ID.test(options.externalId)) {
     throw new ClientOptionError('externalId', options.externalId, 'must be 2 to 1224 characters of letters, digits and + = , . @ : / _ -');
   }
@@ -143,31 +130,19 @@ export function assumeRoleCredentials(options: AssumeRoleOptions): AssumeRoleCre
 }
 
 /** AssumeRole as a credential source: `refreshingCredentials` around one AssumeRole (with its retries). */
-export class AssumeRoleCredentials implements CredentialSource<TemporaryCredentials> {
+export class AssumeRoleCredentials extends StsSessionCredentials {
   readonly sessionName: string;
   readonly durationSeconds: number;
-  private calls = 0;
-  private readonly cache: RefreshingCredentials<TemporaryCredentials>;
+  private readonly options: AssumeRoleOptions;
   private readonly sts: StsApi;
-  private readonly stsEndpoint: string;
-  private readonly stsTimeoutMs: number;
-  private readonly clock: () => number;
 
-  constructor(private readonly options: AssumeRoleOptions) {
+  constructor(options: AssumeRoleOptions) {
     validateAssumeRoleOptions(options);
-    this.clock = options.clock ?? Date.now;
+    super(options);
+    this.options = options;
     this.sessionName = options.sessionName ?? `lambda-url-invoke-${Math.floor(this.clock() / 1000)}`;
     this.durationSeconds = options.durationSeconds ?? DEFAULT_SESSION_DURATION_SECONDS;
-    this.stsTimeoutMs = options.stsTimeoutMs ?? DEFAULT_STS_TIMEOUT_MS;
-    const stsRegion = stsRegionOf(options.stsRegion);
-    const endpoint = options.stsEndpoint ?? stsEndpointFromEnv();
-    this.stsEndpoint = stsEndpointLabel(stsRegion, endpoint);
-    this.sts = options.sts ?? createStsApi(stsRegion, options.sourceCredentials, endpoint, this.stsTimeoutMs);
-    this.cache = refreshingCredentials(() => this.assumeWithRetries(), {
-      refreshBeforeExpirySeconds: options.refreshBeforeExpirySeconds,
-      onEvent: options.onEvent,
-      clock: this.clock,
-    });
+    this.sts = options.sts ?? createStsApi(this.stsRegion, options.sourceCredentials, this.stsEndpointUrl, this.stsTimeoutMs);
   }
 
   /** AssumeRole calls made (successful or not, retries included), for tests and the benchmark. */
@@ -175,34 +150,7 @@ export class AssumeRoleCredentials implements CredentialSource<TemporaryCredenti
     return this.calls;
   }
 
-  /** See `RefreshingCredentials.getCredentials`. */
-  getCredentials(options: { validForSeconds?: number } = {}): Promise<TemporaryCredentials> {
-    return this.cache.getCredentials(options);
-  }
-
-  /** Drops the cached session (e.g. after the role changed); an AssumeRole under way is not cached. */
-  invalidate(): void {
-    this.cache.invalidate();
-  }
-
-  private assumeWithRetries(): Promise<TemporaryCredentials> {
-    const options = this.options;
-    return retryStsCall(
-      () => this.assumeOnce(),
-      {
-        transientRetries: options.transientRetries ?? DEFAULT_STS_TRANSIENT_RETRIES,
-        propagationWaitSeconds: options.propagationWaitSeconds ?? DEFAULT_PROPAGATION_WAIT_SECONDS,
-        clock: this.clock,
-        sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-        onRetry: (retry) => options.onEvent?.({ type: 'retry', ...retry }),
-      },
-      (error, tried) =>
-        explainAssumeRoleFailure(error, { ...options, durationSeconds: this.durationSeconds, stsEndpoint: this.stsEndpoint }, tried),
-    );
-  }
-
-  private async assumeOnce(): Promise<TemporaryCredentials> {
-    this.calls++;
+  protected async callOnce(): Promise<TemporaryCredentials> {
     const { roleArn, externalId, sessionPolicy, onEvent } = this.options;
     onEvent?.({ type: 'assume-role', roleArn, sessionName: this.sessionName, durationSeconds: this.durationSeconds });
     // Bounded here as well as in createStsApi, so an injected StsApi cannot hang the caller either.
@@ -218,21 +166,19 @@ export class AssumeRoleCredentials implements CredentialSource<TemporaryCredenti
         { abortSignal },
       ),
     );
-    const c = answer.Credentials;
-    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !(c.Expiration instanceof Date)) {
-      throw new AssumeRoleError('InvalidResponse', 'STS answered without complete credentials', [
-        'Check that the STS endpoint is STS (AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL, or `stsEndpoint`).',
-      ]);
-    }
-    const credentials: TemporaryCredentials = {
-      accessKeyId: c.AccessKeyId,
-      secretAccessKey: c.SecretAccessKey,
-      sessionToken: c.SessionToken,
-      expiration: c.Expiration,
-      assumedRoleArn: answer.AssumedRoleUser?.Arn ?? '',
-    };
+    const credentials = sessionFromAnswer(answer, 'AssumeRole', [
+      'Check that the STS endpoint is STS (AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL, or `stsEndpoint`).',
+    ]);
     onEvent?.({ type: 'assumed', assumedRoleArn: credentials.assumedRoleArn, expiration: credentials.expiration });
     return credentials;
+  }
+
+  protected explain(error: unknown, tried: StsAttempts): AssumeRoleError {
+    return explainAssumeRoleFailure(
+      error,
+      { ...this.options, durationSeconds: this.durationSeconds, stsEndpoint: this.stsEndpoint },
+      tried,
+    );
   }
 }
 
@@ -244,14 +190,9 @@ function explainAssumeRoleFailure(
 ): AssumeRoleError {
   if (error instanceof AssumeRoleError) return error;
   if (error instanceof StsTimeoutError) {
-    return new AssumeRoleError(
-      'TimeoutError',
-      `${error.message} (${tried.attempts} attempt(s))`,
-      [
-        `Check that ${error.endpoint} is reachable from here (proxy, firewall, VPC endpoint), and AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL if set; \`stsTimeoutMs\` sets the limit per call.`,
-      ],
-      { cause: error, unreachable: true },
-    );
+    return stsTimeoutFailure(error, tried, 'AssumeRole', [
+      `Check that ${error.endpoint} is reachable from here (proxy, firewall, VPC endpoint), and AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL if set; \`stsTimeoutMs\` sets the limit per call.`,
+    ]);
   }
   const code = error instanceof CredentialsUnavailableError ? 'CredentialsProviderError' : stsErrorCode(error);
   const message = (error as Error)?.message ?? String(error);
@@ -294,16 +235,12 @@ function explainAssumeRoleFailure(
     case 'CredentialsProviderError':
       return hints('No source credentials: give the deployment outputs (invoker key), or configure the AWS SDK (AWS_PROFILE, env, SSO).');
     default:
-      return new AssumeRoleError(
+      return stsFailure(
+        error,
         code,
         message,
-        isNetworkError(error) || isTransientStsError(error)
-          ? [`Could not reach STS at ${options.stsEndpoint}; check the network and AWS_ENDPOINT_URL_STS.`]
-          : [],
-        {
-          cause: error,
-          unreachable: isNetworkError(error),
-        },
+        unreachableHint(error, `Could not reach STS at ${options.stsEndpoint}; check the network and AWS_ENDPOINT_URL_STS.`),
+        'AssumeRole',
       );
   }
 }

@@ -1,22 +1,22 @@
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import type { TemporaryCredentials } from './assume-role';
 import { readFileAtMost } from './bounded-file';
-import type { CredentialSource } from './credentials';
 import { AssumeRoleError, ClientOptionError, WebIdentityTokenError } from './errors';
-import { type RefreshEvent, type RefreshingCredentials, refreshingCredentials } from './refreshing-credentials';
+import type { RefreshEvent } from './refreshing-credentials';
+import { type StsAttempts, StsTimeoutError, stsErrorCode, withStsTimeout } from './sts';
 import {
-  DEFAULT_STS_TIMEOUT_MS,
-  type StsAttempts,
-  StsTimeoutError,
-  isNetworkError,
-  isTransientStsError,
-  retryStsCall,
-  stsEndpointFromEnv,
-  stsEndpointLabel,
-  stsErrorCode,
-  stsRegionOf,
-  withStsTimeout,
-} from './sts';
+  DEFAULT_SESSION_DURATION_SECONDS,
+  ROLE_ARN,
+  SESSION_NAME,
+  SESSION_NAME_RULE,
+  type StsSessionAnswer,
+  StsSessionCredentials,
+  type TemporaryCredentials,
+  checkSessionDuration,
+  sessionFromAnswer,
+  stsFailure,
+  stsTimeoutFailure,
+  unreachableHint,
+} from './sts-session';
 
 /**
  * The web identity source: a CI job's OIDC token (GitHub Actions, GitLab, Kubernetes service
@@ -39,11 +39,7 @@ export interface WebIdentityStsApi {
   assumeRoleWithWebIdentity(
     input: { RoleArn: string; RoleSessionName: string; WebIdentityToken: string; DurationSeconds: number; Policy?: string },
     options?: { abortSignal?: AbortSignal },
-  ): Promise<{
-    Credentials?: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date };
-    AssumedRoleUser?: { Arn?: string };
-    SubjectFromWebIdentityToken?: string;
-  }>;
+  ): Promise<StsSessionAnswer & { SubjectFromWebIdentityToken?: string }>;
 }
 
 export interface WebIdentityOptions {
@@ -78,8 +74,6 @@ export interface WebIdentityOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/([\u0021-\u007e]+\/)*[\w+=,.@-]{1,64}$/;
-const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 /** STS's limit on WebIdentityToken (STS API reference): a larger file is not a token. */
 const MAX_TOKEN_CHARACTERS = 20000;
 
@@ -87,21 +81,18 @@ export function webIdentityCredentials(options: WebIdentityOptions = {}): WebIde
   return new WebIdentityCredentials(options);
 }
 
-export class WebIdentityCredentials implements CredentialSource<TemporaryCredentials> {
+export class WebIdentityCredentials extends StsSessionCredentials {
   readonly roleArn: string;
   readonly tokenFile: string;
   readonly sessionName: string;
   readonly durationSeconds: number;
-  private calls = 0;
-  private readonly cache: RefreshingCredentials<TemporaryCredentials>;
+  private readonly options: WebIdentityOptions;
   private readonly sts: WebIdentityStsApi;
-  private readonly stsEndpoint: string;
-  private readonly stsTimeoutMs: number;
-  private readonly clock: () => number;
 
-  constructor(private readonly options: WebIdentityOptions = {}) {
+  constructor(options: WebIdentityOptions = {}) {
     const env = options.env ?? process.env;
-    this.clock = options.clock ?? Date.now;
+    super(options, env);
+    this.options = options;
     this.roleArn = checked('roleArn', options.roleArn ?? env.AWS_ROLE_ARN, ROLE_ARN, 'must be an IAM role ARN (or set AWS_ROLE_ARN)');
     const tokenFile = options.tokenFile ?? env.AWS_WEB_IDENTITY_TOKEN_FILE;
     if (tokenFile === undefined || tokenFile === '')
@@ -115,21 +106,11 @@ export class WebIdentityCredentials implements CredentialSource<TemporaryCredent
       'sessionName',
       options.sessionName ?? env.AWS_ROLE_SESSION_NAME ?? `lambda-url-invoke-${Math.floor(this.clock() / 1000)}`,
       SESSION_NAME,
-      'must be 2 to 64 characters of letters, digits and + = , . @ _ -',
+      SESSION_NAME_RULE,
     );
-    this.durationSeconds = options.durationSeconds ?? 3600;
-    if (!Number.isInteger(this.durationSeconds) || this.durationSeconds < 900 || this.durationSeconds > 43200)
-      throw new ClientOptionError('durationSeconds', this.durationSeconds, 'must be a whole number of seconds from 900 to 43200');
-    this.stsTimeoutMs = options.stsTimeoutMs ?? DEFAULT_STS_TIMEOUT_MS;
-    const region = stsRegionOf(options.stsRegion, env);
-    const endpoint = options.stsEndpoint ?? stsEndpointFromEnv(env);
-    this.stsEndpoint = stsEndpointLabel(region, endpoint);
-    this.sts = options.sts ?? createWebIdentityStsApi(region, endpoint, this.stsTimeoutMs);
-    this.cache = refreshingCredentials(() => this.assumeWithRetries(), {
-      refreshBeforeExpirySeconds: options.refreshBeforeExpirySeconds,
-      onEvent: options.onEvent,
-      clock: this.clock,
-    });
+    this.durationSeconds = options.durationSeconds ?? DEFAULT_SESSION_DURATION_SECONDS;
+    checkSessionDuration(this.durationSeconds, 'must be a whole number of seconds from 900 to 43200');
+    this.sts = options.sts ?? createWebIdentityStsApi(this.stsRegion, this.stsEndpointUrl, this.stsTimeoutMs);
   }
 
   /** AssumeRoleWithWebIdentity calls made (retries included). */
@@ -137,31 +118,7 @@ export class WebIdentityCredentials implements CredentialSource<TemporaryCredent
     return this.calls;
   }
 
-  getCredentials(options: { validForSeconds?: number } = {}): Promise<TemporaryCredentials> {
-    return this.cache.getCredentials(options);
-  }
-
-  invalidate(): void {
-    this.cache.invalidate();
-  }
-
-  private assumeWithRetries(): Promise<TemporaryCredentials> {
-    const { options } = this;
-    return retryStsCall(
-      () => this.assumeOnce(),
-      {
-        transientRetries: options.transientRetries ?? 4,
-        propagationWaitSeconds: options.propagationWaitSeconds ?? 20,
-        clock: this.clock,
-        sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-        onRetry: (retry) => options.onEvent?.({ type: 'retry', ...retry }),
-      },
-      (error, tried) => explainWebIdentityFailure(error, this, tried),
-    );
-  }
-
-  private async assumeOnce(): Promise<TemporaryCredentials> {
-    this.calls++;
+  protected async callOnce(): Promise<TemporaryCredentials> {
     // Read for every call: the CI system may have rotated it since the last one.
     const token = readToken(this.tokenFile);
     this.options.onEvent?.({
@@ -182,18 +139,7 @@ export class WebIdentityCredentials implements CredentialSource<TemporaryCredent
         { abortSignal },
       ),
     );
-    const c = answer.Credentials;
-    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !(c.Expiration instanceof Date))
-      throw new AssumeRoleError('InvalidResponse', 'STS answered without complete credentials', [], {
-        operation: 'AssumeRoleWithWebIdentity',
-      });
-    const credentials: TemporaryCredentials = {
-      accessKeyId: c.AccessKeyId,
-      secretAccessKey: c.SecretAccessKey,
-      sessionToken: c.SessionToken,
-      expiration: c.Expiration,
-      assumedRoleArn: answer.AssumedRoleUser?.Arn ?? '',
-    };
+    const credentials = sessionFromAnswer(answer, 'AssumeRoleWithWebIdentity', []);
     this.options.onEvent?.({
       type: 'assumed',
       assumedRoleArn: credentials.assumedRoleArn,
@@ -201,6 +147,10 @@ export class WebIdentityCredentials implements CredentialSource<TemporaryCredent
       subject: answer.SubjectFromWebIdentityToken ?? '',
     });
     return credentials;
+  }
+
+  protected explain(error: unknown, tried: StsAttempts): Error {
+    return explainWebIdentityFailure(error, this, tried);
   }
 }
 
@@ -245,12 +195,7 @@ export function createWebIdentityStsApi(region: string, endpoint: string | undef
 function explainWebIdentityFailure(error: unknown, source: WebIdentityCredentials, tried: StsAttempts): Error {
   if (error instanceof AssumeRoleError || error instanceof WebIdentityTokenError) return error;
   const operation = 'AssumeRoleWithWebIdentity';
-  if (error instanceof StsTimeoutError)
-    return new AssumeRoleError('TimeoutError', `${error.message} (${tried.attempts} attempt(s))`, [], {
-      cause: error,
-      unreachable: true,
-      operation,
-    });
+  if (error instanceof StsTimeoutError) return stsTimeoutFailure(error, tried, operation, []);
   const code = stsErrorCode(error);
   const message = (error as Error)?.message ?? String(error);
   const hints: Record<string, string[]> = {
@@ -268,14 +213,11 @@ function explainWebIdentityFailure(error: unknown, source: WebIdentityCredential
     IDPRejectedClaim: ['The identity provider rejected a claim of the token.'],
     ValidationError: [`DurationSeconds (${source.durationSeconds}) must not exceed the role's max session duration.`],
   };
-  return new AssumeRoleError(
+  return stsFailure(
+    error,
     code,
     message,
-    hints[code] ?? (isNetworkError(error) || isTransientStsError(error) ? [`Could not reach STS; check AWS_ENDPOINT_URL_STS.`] : []),
-    {
-      cause: error,
-      unreachable: isNetworkError(error),
-      operation,
-    },
+    (Object.hasOwn(hints, code) ? hints[code] : undefined) ?? unreachableHint(error, 'Could not reach STS; check AWS_ENDPOINT_URL_STS.'),
+    operation,
   );
 }
