@@ -1,7 +1,7 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { AwsError } from './aws-error';
 import type { OperationCall } from './operation';
-import { newSessionKeys } from './sts-api';
+import { newSessionKeys } from './sts-session';
 import type { World } from './world';
 import type { Role, Session } from './world-state';
 

@@ -1,11 +1,19 @@
-import { randomBytes } from 'node:crypto';
-import { validateSessionPolicy } from '@cloud-copilot/iam-policy';
 import { assumeRoleRequestContext } from './assume-role-context';
 import { AwsError } from './aws-error';
-import { type AuthorizationInput, type QueryOperation, everyResource } from './operation';
+import { type AuthorizationInput, type OperationCall, type QueryOperation, everyResource } from './operation';
 import { integerParameter, listParameter, tagParameters } from './query-parameters';
-import type { World } from './world';
-import { type Role, type Session, type Tag, newId } from './world-state';
+import {
+  assumableRole,
+  assumedRoleUserElement,
+  credentialsElement,
+  inlineSessionPolicy,
+  issueRoleSession,
+  newSessionKeys,
+  packedPolicySizeElement,
+  sessionPolicyArns,
+  sessionPolicyDocuments,
+} from './sts-session';
+import type { Role, Session, Tag } from './world-state';
 import { el } from './xml';
 
 /** STS over the Query protocol: AssumeRole, GetSessionToken and GetCallerIdentity, with AWS's rules. */
@@ -55,40 +63,52 @@ const getSessionToken: Handler = async ({ request: { params }, world, principal,
   return [credentialsElement(session)];
 };
 
-export function newSessionKeys(
-  now: Date,
-  durationSeconds: number,
-): Pick<Session, 'accessKeyId' | 'secretAccessKey' | 'sessionToken' | 'expiration' | 'issuedAt'> {
-  return {
-    accessKeyId: newId('ASIA', 16),
-    secretAccessKey: randomBytes(30).toString('base64'),
-    sessionToken: `IQoJb3JpZ2luX2VjE${randomBytes(180).toString('base64')}`,
-    expiration: new Date(now.getTime() + durationSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    issuedAt: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-  };
-}
-
-/** The <Credentials> element every STS operation that issues a session answers with. */
-export function credentialsElement(session: Session) {
-  return el('Credentials', [
-    el('AccessKeyId', session.accessKeyId),
-    el('SecretAccessKey', session.secretAccessKey),
-    el('SessionToken', session.sessionToken),
-    el('Expiration', session.expiration),
-  ]);
-}
-
 /**
- * The role a RoleArn names, when it exists under exactly that ARN: its trust policy decides, with
- * the caller's identity policies, who may assume it. Without one nobody may: AWS answers
- * AccessDenied, not NoSuchEntity, for a role that does not exist.
+ * AssumeRole, in AWS's order: the parameters checked, the role (already authorized by its trust
+ * policy), a chained session's inherited values, the permissions to pass tags and a source
+ * identity, the duration limit, then the session.
  */
-export function assumableRole(world: World, roleArn: string): Role | undefined {
-  const role = world.state.roles[roleArn.split('/').pop() ?? ''];
-  return role !== undefined && role.arn === roleArn ? role : undefined;
-}
-
 const assumeRole: Handler = async ({ request: { params }, world, principal, now, isAlsoAllowed }) => {
+  const request = assumeRoleParameters(params);
+  // Authorized with its trust policy before the handler ran; gone since, it is refused as a role that never was.
+  const role = assumableRole(world, request.roleArn);
+  if (role === undefined)
+    throw new AwsError(
+      'AccessDenied',
+      `User: ${principal.arn} is not authorized to perform: sts:AssumeRole on resource: ${request.roleArn}`,
+      403,
+    );
+  const context = assumeRoleRequestContext(params, principal);
+  // Looked up only now, so a caller the trust policy refuses learns nothing about which policies exist.
+  const sessionPolicy = sessionPolicyDocuments(request.policyArns, world, request.policy);
+  const chained = chainedValues(principal.kind === 'session' ? principal.session : undefined, request);
+  const check = (action: string, context: Record<string, string | string[]>) =>
+    checkSessionPermission(isAlsoAllowed, principal.arn, role, action, context);
+  await authorizeSessionValues(check, context, chained);
+  // Role chaining caps a session at one hour.
+  const maxDuration = principal.kind === 'session' ? 3600 : role.maxSessionDuration;
+  if (request.duration > maxDuration) {
+    throw new AwsError(
+      'ValidationError',
+      `The requested DurationSeconds exceeds the ${principal.kind === 'session' ? '1 hour session limit for roles assumed by role chaining' : 'MaxSessionDuration set for this role'}.`,
+    );
+  }
+  const session = issueRoleSession(world, role, request.sessionName, now, request.duration, {
+    sessionPolicy,
+    ...(chained.tags.length > 0 ? { tags: chained.tags } : {}),
+    ...(chained.transitiveTagKeys.length > 0 ? { transitiveTagKeys: chained.transitiveTagKeys } : {}),
+    ...(chained.sourceIdentity !== undefined ? { sourceIdentity: chained.sourceIdentity } : {}),
+  });
+  return [
+    credentialsElement(session),
+    assumedRoleUserElement(session),
+    ...(sessionPolicy === undefined && chained.tags.length === 0 ? [] : [packedPolicySizeElement(sessionPolicy)]),
+    ...(chained.sourceIdentity === undefined ? [] : [el('SourceIdentity', chained.sourceIdentity)]),
+  ];
+};
+
+/** AssumeRole's parameters, each checked with AWS's wording before the role is looked at. */
+function assumeRoleParameters(params: URLSearchParams) {
   const roleArn = params.get('RoleArn') ?? '';
   const sessionName = params.get('RoleSessionName') ?? '';
   if (!SESSION_NAME.test(sessionName)) {
@@ -104,22 +124,7 @@ const assumeRole: Handler = async ({ request: { params }, world, principal, now,
       `1 validation error detected: Value at 'externalId' failed to satisfy constraint: Member must have length between 2 and 1224 and satisfy regular expression pattern: [\\w+=,.@:\\/-]*`,
     );
   }
-  const policy = params.get('Policy') ?? undefined;
-  if (policy !== undefined) {
-    if (policy.length > 2048)
-      throw new AwsError(
-        'ValidationError',
-        `1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048`,
-      );
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(policy);
-    } catch {
-      throw new AwsError('MalformedPolicyDocument', 'The policy is not in the valid JSON format.');
-    }
-    const errors = validateSessionPolicy(parsed);
-    if (errors.length > 0) throw new AwsError('MalformedPolicyDocument', errors[0].message);
-  }
+  const policy = inlineSessionPolicy(params);
   const policyArns = sessionPolicyArns(params);
   const tags = sessionTags(params);
   const transitiveTagKeys = listParameter(params, 'TransitiveTagKeys');
@@ -135,17 +140,19 @@ const assumeRole: Handler = async ({ request: { params }, world, principal, now,
     );
   }
   const duration = integerParameter(params, 'DurationSeconds', 900, 43200, 3600);
+  return { roleArn, sessionName, policy, policyArns, tags, transitiveTagKeys, sourceIdentity, duration };
+}
 
-  // Authorized with its trust policy before the handler ran; gone since, it is refused as a role that never was.
-  const role = assumableRole(world, roleArn);
-  if (role === undefined)
-    throw new AwsError('AccessDenied', `User: ${principal.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
-  const context = assumeRoleRequestContext(params, principal);
-  // Looked up only now, so a caller the trust policy refuses learns nothing about which policies exist.
-  const sessionPolicies = sessionPolicyDocuments(policyArns, world, policy);
-  // Chained sessions keep the source identity and the transitive tags of the session they come
-  // from; AWS refuses a request that tries to change either.
-  const parent = principal.kind === 'session' ? principal.session : undefined;
+/**
+ * The tags, transitive keys and source identity of the new session. Chained sessions keep the
+ * source identity and the transitive tags of the session they come from; AWS refuses a request
+ * that tries to change either.
+ */
+function chainedValues(
+  parent: Session | undefined,
+  request: { tags: Tag[]; transitiveTagKeys: string[]; sourceIdentity: string | undefined },
+): { tags: Tag[]; transitiveTagKeys: string[]; sourceIdentity: string | undefined } {
+  const { sourceIdentity, tags } = request;
   if (parent?.sourceIdentity !== undefined && sourceIdentity !== undefined && sourceIdentity !== parent.sourceIdentity) {
     throw new AwsError(
       'InvalidParameterValue',
@@ -160,69 +167,43 @@ const assumeRole: Handler = async ({ request: { params }, world, principal, now,
         `The session tag ${tag.Key} is transitive from the calling session and cannot be set again.`,
       );
   }
-  // Passing session tags needs sts:TagSession, and a source identity sts:SetSourceIdentity, both
-  // allowed by the role's trust policy (and the caller's identity policies): AWS refuses the whole
-  // AssumeRole otherwise. Inherited values count as passed (AWS checks them on every hop).
-  const sessionTagsToSet = [...inherited, ...tags];
-  if (sessionTagsToSet.length > 0) {
-    const tagContext: Record<string, string | string[]> = { ...context, 'aws:TagKeys': sessionTagsToSet.map((t) => t.Key) };
-    for (const tag of sessionTagsToSet) tagContext[`aws:RequestTag/${tag.Key}`] = tag.Value;
-    if (!(await isAlsoAllowed('sts:TagSession', role.arn, { context: tagContext, resourcePolicy: role.assumeRolePolicyDocument }))) {
-      throw new AwsError(
-        'AccessDenied',
-        `User: ${principal.arn} is not authorized to perform: sts:TagSession on resource: ${roleArn}`,
-        403,
-      );
-    }
-  }
-  const effectiveSourceIdentity = sourceIdentity ?? parent?.sourceIdentity;
-  if (effectiveSourceIdentity !== undefined) {
-    if (
-      !(await isAlsoAllowed('sts:SetSourceIdentity', role.arn, {
-        context: { ...context, 'sts:SourceIdentity': effectiveSourceIdentity },
-        resourcePolicy: role.assumeRolePolicyDocument,
-      }))
-    ) {
-      throw new AwsError(
-        'AccessDenied',
-        `User: ${principal.arn} is not authorized to perform: sts:SetSourceIdentity on resource: ${roleArn}`,
-        403,
-      );
-    }
-  }
-  // Role chaining caps a session at one hour.
-  const maxDuration = principal.kind === 'session' ? 3600 : role.maxSessionDuration;
-  if (duration > maxDuration) {
-    throw new AwsError(
-      'ValidationError',
-      `The requested DurationSeconds exceeds the ${principal.kind === 'session' ? '1 hour session limit for roles assumed by role chaining' : 'MaxSessionDuration set for this role'}.`,
-    );
-  }
-
-  const session: Session = {
-    ...newSessionKeys(now, duration),
-    roleArn: role.arn,
-    roleName: role.name,
-    roleId: role.roleId,
-    sessionName,
-    assumedRoleArn: `arn:aws:sts::${world.accountId}:assumed-role/${role.name}/${sessionName}`,
-    sessionPolicy: sessionPolicies,
-    ...(sessionTagsToSet.length > 0 ? { tags: sessionTagsToSet } : {}),
-    ...(transitiveTagKeys.length > 0 || inherited.length > 0
-      ? { transitiveTagKeys: [...inherited.map((t) => t.Key), ...transitiveTagKeys] }
-      : {}),
-    ...(effectiveSourceIdentity !== undefined ? { sourceIdentity: effectiveSourceIdentity } : {}),
+  return {
+    tags: [...inherited, ...tags],
+    transitiveTagKeys: [...inherited.map((t) => t.Key), ...request.transitiveTagKeys],
+    sourceIdentity: sourceIdentity ?? parent?.sourceIdentity,
   };
-  world.addSession(session, now);
-  return [
-    credentialsElement(session),
-    el('AssumedRoleUser', [el('AssumedRoleId', `${role.roleId}:${sessionName}`), el('Arn', session.assumedRoleArn)]),
-    ...(sessionPolicies === undefined && sessionTagsToSet.length === 0
-      ? []
-      : [el('PackedPolicySize', Math.min(100, Math.ceil(((sessionPolicies?.length ?? 0) / 2048) * 100)))]),
-    ...(effectiveSourceIdentity === undefined ? [] : [el('SourceIdentity', effectiveSourceIdentity)]),
-  ];
-};
+}
+
+/**
+ * Passing session tags needs sts:TagSession, and a source identity sts:SetSourceIdentity, both
+ * allowed by the role's trust policy (and the caller's identity policies): AWS refuses the whole
+ * AssumeRole otherwise. Inherited values count as passed (AWS checks them on every hop).
+ */
+async function authorizeSessionValues(
+  check: (action: string, context: Record<string, string | string[]>) => Promise<void>,
+  context: Record<string, string | string[]>,
+  values: { tags: Tag[]; sourceIdentity: string | undefined },
+): Promise<void> {
+  if (values.tags.length > 0) {
+    const tagContext: Record<string, string | string[]> = { ...context, 'aws:TagKeys': values.tags.map((t) => t.Key) };
+    for (const tag of values.tags) tagContext[`aws:RequestTag/${tag.Key}`] = tag.Value;
+    await check('sts:TagSession', tagContext);
+  }
+  if (values.sourceIdentity !== undefined)
+    await check('sts:SetSourceIdentity', { ...context, 'sts:SourceIdentity': values.sourceIdentity });
+}
+
+/** AccessDenied unless the caller may also do `action` on the role, its trust policy included. */
+async function checkSessionPermission(
+  isAlsoAllowed: OperationCall['isAlsoAllowed'],
+  callerArn: string,
+  role: Role,
+  action: string,
+  context: Record<string, string | string[]>,
+): Promise<void> {
+  if (!(await isAlsoAllowed(action, role.arn, { context, resourcePolicy: role.assumeRolePolicyDocument })))
+    throw new AwsError('AccessDenied', `User: ${callerArn} is not authorized to perform: ${action} on resource: ${role.arn}`, 403);
+}
 
 /** AssumeRole `Tags.member.N.Key/Value`: at most 50, AWS's character set, no key twice (keys are case-insensitive). */
 function sessionTags(params: URLSearchParams): Tag[] {
@@ -249,41 +230,6 @@ function sessionTags(params: URLSearchParams): Tag[] {
       `1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50`,
     );
   return tags;
-}
-
-/** AssumeRole `PolicyArns.member.N.arn`: at most 10. */
-export function sessionPolicyArns(params: URLSearchParams): string[] {
-  const arns: string[] = [];
-  for (let i = 1; params.has(`PolicyArns.member.${i}.arn`); i++) arns.push(params.get(`PolicyArns.member.${i}.arn`)!);
-  if (arns.length > 10)
-    throw new AwsError(
-      'ValidationError',
-      `1 validation error detected: Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to 10`,
-    );
-  return arns;
-}
-
-/**
- * The session policy of AssumeRole: the inline Policy and the documents of PolicyArns (at most
- * 10) as one document. Their statements together are the session's ceiling: an action is allowed
- * when one of them allows it and none denies it, which is how AWS combines session policies.
- * This account's managed policies and AWS-managed ones (aws-managed-policies.ts) are known; an
- * unknown ARN is refused as AWS does.
- */
-export function sessionPolicyDocuments(arns: string[], world: World, inline: string | undefined): string | undefined {
-  if (arns.length === 0) return inline;
-  const statements: unknown[] = [];
-  const add = (document: string) => {
-    const statement = (JSON.parse(document) as { Statement: unknown }).Statement;
-    statements.push(...(Array.isArray(statement) ? statement : [statement]));
-  };
-  if (inline !== undefined) add(inline);
-  for (const arn of arns) {
-    const document = world.defaultPolicyDocument(arn);
-    if (document === undefined) throw new AwsError('InvalidParameterValue', `Policy ${arn} does not exist or is not attachable.`);
-    add(document);
-  }
-  return JSON.stringify({ Version: '2012-10-17', Statement: statements });
 }
 
 function sts(name: string, declaration: Omit<QueryOperation, 'service' | 'name' | 'match' | 'action'>): QueryOperation {
