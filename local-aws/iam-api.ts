@@ -141,8 +141,7 @@ function listEntities(kind: 'Users' | 'Roles'): Handler {
  * AWS's names (PutUserPolicy, ListRolePolicies, …).
  */
 function inlinePolicyHandlers(kind: InlinePolicyOwner): Record<'put' | 'get' | 'list' | 'remove', Handler> {
-  const ownerOf = (world: World, params: URLSearchParams): User | Role =>
-    kind === 'User' ? world.user(required(params, 'UserName')) : world.role(required(params, 'RoleName'));
+  const ownerOf = policyOwner(kind);
   return {
     async put({ request: { params }, world }) {
       const owner = ownerOf(world, params);
@@ -167,6 +166,43 @@ function inlinePolicyHandlers(kind: InlinePolicyOwner): Record<'put' | 'get' | '
       return undefined;
     },
   };
+}
+
+/**
+ * Attach/Detach/ListAttached of managed policies: the same three operations for users and roles,
+ * with AWS's names (AttachUserPolicy, ListAttachedRolePolicies, …).
+ */
+function attachedPolicyHandlers(kind: InlinePolicyOwner): Record<'attach' | 'detach' | 'list', Handler> {
+  const ownerOf = policyOwner(kind);
+  return {
+    async attach({ request: { params }, world }) {
+      const owner = ownerOf(world, params);
+      const policy = world.policy(required(params, 'PolicyArn'));
+      if (kind === 'User') world.attachUserPolicy(owner as User, policy);
+      else world.attachRolePolicy(owner as Role, policy);
+      return undefined;
+    },
+    async detach({ request: { params }, world }) {
+      const owner = ownerOf(world, params);
+      const arn = required(params, 'PolicyArn');
+      if (kind === 'User') world.detachUserPolicy(owner as User, arn);
+      else world.detachRolePolicy(owner as Role, arn);
+      return undefined;
+    },
+    async list({ request: { params }, world }) {
+      const owner = ownerOf(world, params);
+      const attached = owner.attachedPolicies.map((arn) => [
+        el('PolicyName', world.state.policies[arn]?.name ?? arn.split('/').pop()!),
+        el('PolicyArn', arn),
+      ]);
+      return [el('AttachedPolicies', members(attached)), el('IsTruncated', 'false')];
+    },
+  };
+}
+
+/** The user or role a request names (UserName / RoleName), or NoSuchEntity. */
+function policyOwner(kind: InlinePolicyOwner): (world: World, params: URLSearchParams) => User | Role {
+  return (world, params) => (kind === 'User' ? world.user(required(params, 'UserName')) : world.role(required(params, 'RoleName')));
 }
 
 const createUser: Handler = async ({ request: { params }, world }) => {
@@ -279,15 +315,6 @@ const updateRole: Handler = async ({ request: { params }, world }) => {
   return undefined;
 };
 
-const listAttachedRolePolicies: Handler = async ({ request: { params }, world }) => {
-  const role = world.role(required(params, 'RoleName'));
-  const attached = role.attachedPolicies.map((arn) => [
-    el('PolicyName', world.state.policies[arn]?.name ?? arn.split('/').pop()!),
-    el('PolicyArn', arn),
-  ]);
-  return [el('AttachedPolicies', members(attached)), el('IsTruncated', 'false')];
-};
-
 const listInstanceProfilesForRole: Handler = async ({ request: { params }, world }) => {
   world.role(required(params, 'RoleName'));
   return [el('InstanceProfiles', []), el('IsTruncated', 'false')];
@@ -367,38 +394,6 @@ const deletePolicy: Handler = async ({ request: { params }, world }) => {
   return undefined;
 };
 
-const attachRolePolicy: Handler = async ({ request: { params }, world }) => {
-  const role = world.role(required(params, 'RoleName'));
-  world.attachRolePolicy(role, world.policy(required(params, 'PolicyArn')));
-  return undefined;
-};
-
-const detachRolePolicy: Handler = async ({ request: { params }, world }) => {
-  const role = world.role(required(params, 'RoleName'));
-  world.detachRolePolicy(role, required(params, 'PolicyArn'));
-  return undefined;
-};
-
-const attachUserPolicy: Handler = async ({ request: { params }, world }) => {
-  const user = world.user(required(params, 'UserName'));
-  world.attachUserPolicy(user, world.policy(required(params, 'PolicyArn')));
-  return undefined;
-};
-
-const detachUserPolicy: Handler = async ({ request: { params }, world }) => {
-  const user = world.user(required(params, 'UserName'));
-  world.detachUserPolicy(user, required(params, 'PolicyArn'));
-  return undefined;
-};
-
-const listAttachedUserPolicies: Handler = async ({ request: { params }, world }) => {
-  const user = world.user(required(params, 'UserName'));
-  return [
-    el('AttachedPolicies', members(user.attachedPolicies.map((arn) => [el('PolicyName', arn.split('/').pop()!), el('PolicyArn', arn)]))),
-    el('IsTruncated', 'false'),
-  ];
-};
-
 function randomSecret(): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
   return Array.from(randomBytes(40), (b) => alphabet[b % alphabet.length]).join('');
@@ -443,7 +438,7 @@ export const namedIamEntity: Resource = (input) => {
 // ---- the table ------------------------------------------------------------------------------
 
 /** An IAM operation: action `iam:<name>`; no IAM operation takes GetSessionToken credentials obtained without MFA. */
-function iam(name: string, resource: Resource, handle: Handler): QueryOperation {
+export function iam(name: string, resource: Resource, handle: Handler): QueryOperation {
   return {
     service: 'iam',
     name,
@@ -457,6 +452,8 @@ function iam(name: string, resource: Resource, handle: Handler): QueryOperation 
 
 const userPolicies = inlinePolicyHandlers('User');
 const rolePolicies = inlinePolicyHandlers('Role');
+const userAttachments = attachedPolicyHandlers('User');
+const roleAttachments = attachedPolicyHandlers('Role');
 
 export const IAM_OPERATIONS: QueryOperation[] = [
   iam('CreateUser', newEntity('user', 'UserName'), createUser),
@@ -472,9 +469,9 @@ export const IAM_OPERATIONS: QueryOperation[] = [
   iam('GetUserPolicy', namedUser, userPolicies.get),
   iam('ListUserPolicies', namedUser, userPolicies.list),
   iam('DeleteUserPolicy', namedUser, userPolicies.remove),
-  iam('ListAttachedUserPolicies', namedUser, listAttachedUserPolicies),
-  iam('AttachUserPolicy', namedUser, attachUserPolicy),
-  iam('DetachUserPolicy', namedUser, detachUserPolicy),
+  iam('ListAttachedUserPolicies', namedUser, userAttachments.list),
+  iam('AttachUserPolicy', namedUser, userAttachments.attach),
+  iam('DetachUserPolicy', namedUser, userAttachments.detach),
   iam('CreateRole', newEntity('role', 'RoleName'), createRole),
   iam('GetRole', namedRole, getRole),
   iam('ListRoles', everyResource, listEntities('Roles')),
@@ -485,10 +482,10 @@ export const IAM_OPERATIONS: QueryOperation[] = [
   iam('GetRolePolicy', namedRole, rolePolicies.get),
   iam('ListRolePolicies', namedRole, rolePolicies.list),
   iam('DeleteRolePolicy', namedRole, rolePolicies.remove),
-  iam('ListAttachedRolePolicies', namedRole, listAttachedRolePolicies),
+  iam('ListAttachedRolePolicies', namedRole, roleAttachments.list),
   iam('ListInstanceProfilesForRole', namedRole, listInstanceProfilesForRole),
-  iam('AttachRolePolicy', namedRole, attachRolePolicy),
-  iam('DetachRolePolicy', namedRole, detachRolePolicy),
+  iam('AttachRolePolicy', namedRole, roleAttachments.attach),
+  iam('DetachRolePolicy', namedRole, roleAttachments.detach),
   iam('CreatePolicy', newEntity('policy', 'PolicyName'), createPolicy),
   iam('GetPolicy', namedPolicy, getPolicy),
   iam('DeletePolicy', namedPolicy, deletePolicy),

@@ -1,7 +1,7 @@
 import { AwsError } from './aws-error';
 import { type OperationAuthorization, type QueryOperation, everyResource } from './operation';
 import { listParameter, required } from './query-parameters';
-import { parseTags, renderTags } from './iam-api';
+import { iam, parseTags, renderTags } from './iam-api';
 import type { World } from './world';
 import { type OidcProvider, type Tag, isoNow } from './world-state';
 import { el, members } from './xml';
@@ -175,18 +175,6 @@ const newProvider: Resource = ({ request, world }) => {
     return '*';
   }
 };
-
-function iam(name: string, resource: Resource, handle: Handler): QueryOperation {
-  return {
-    service: 'iam',
-    name,
-    match: { protocol: 'query', action: name },
-    action: `iam:${name}`,
-    resource,
-    credentials: 'not-session-token',
-    handle,
-  };
-}
 
 export const OIDC_PROVIDER_OPERATIONS: QueryOperation[] = [
   iam('CreateOpenIDConnectProvider', newProvider, createProvider),
