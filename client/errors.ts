@@ -50,6 +50,20 @@ export function describeOptionProblem(subject: string, value: unknown, rule: str
   return `${subject} ${rule} (got ${shown})`;
 }
 
+/** What the errors below share: a name, a message, the hints and the cause; each adds its code and data. */
+abstract class HintedClientError extends Error implements ClientError {
+  abstract readonly code: ClientErrorCode;
+  constructor(
+    name: string,
+    message: string,
+    readonly hints: readonly string[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = name;
+  }
+}
+
 /**
  * An option with a value that cannot work; a TypeError, as aws4fetch's constructor checks are.
  * `option` is the option's name (`roleArn`, `headers`, `outputsFile`); `about` narrows it to a part
@@ -75,56 +89,47 @@ export class ClientOptionError extends TypeError implements ClientError {
  * STS refused or failed AssumeRole (or AssumeRoleWithWebIdentity: `operation`); `stsCode` is STS's
  * own error code, `hints` says where to look.
  */
-export class AssumeRoleError extends Error implements ClientError {
+export class AssumeRoleError extends HintedClientError {
   readonly code: 'assume-role-failed' | 'sts-unreachable';
   readonly operation: 'AssumeRole' | 'AssumeRoleWithWebIdentity';
   constructor(
     readonly stsCode: string,
     message: string,
-    readonly hints: readonly string[],
+    hints: readonly string[],
     options: { cause?: unknown; unreachable?: boolean; operation?: 'AssumeRole' | 'AssumeRoleWithWebIdentity' } = {},
   ) {
-    super(`${options.operation ?? 'AssumeRole'} failed (${stsCode}): ${message}`, { cause: options.cause });
+    super('AssumeRoleError', `${options.operation ?? 'AssumeRole'} failed (${stsCode}): ${message}`, hints, { cause: options.cause });
     this.operation = options.operation ?? 'AssumeRole';
-    this.name = 'AssumeRoleError';
     this.code = options.unreachable === true ? 'sts-unreachable' : 'assume-role-failed';
   }
 }
 
 /** A credential source had nothing to sign with (e.g. the AWS SDK's chain found no credentials). */
-export class CredentialsUnavailableError extends Error implements ClientError {
+export class CredentialsUnavailableError extends HintedClientError {
   readonly code = 'credentials-unavailable';
-  constructor(
-    message: string,
-    readonly hints: readonly string[],
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'CredentialsUnavailableError';
+  constructor(message: string, hints: readonly string[], options?: { cause?: unknown }) {
+    super('CredentialsUnavailableError', message, hints, options);
   }
 }
 
 /** The web identity token file could not be read; `tokenFile` is the path (the token itself is never shown). */
-export class WebIdentityTokenError extends Error implements ClientError {
+export class WebIdentityTokenError extends HintedClientError {
   readonly code = 'web-identity-token-unreadable';
   constructor(
     readonly tokenFile: string,
     message: string,
-    readonly hints: readonly string[],
+    hints: readonly string[],
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-    this.name = 'WebIdentityTokenError';
+    super('WebIdentityTokenError', message, hints, options);
   }
 }
 
 /** The function URL could not be reached (after retries), did not answer in time, or broke off. */
-export class FunctionUrlNetworkError extends Error implements ClientError {
+export class FunctionUrlNetworkError extends HintedClientError {
   readonly code = 'network';
-  readonly hints: readonly string[] = [];
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'FunctionUrlNetworkError';
+    super('FunctionUrlNetworkError', message, [], options);
   }
 }
 
@@ -132,14 +137,13 @@ export class FunctionUrlNetworkError extends Error implements ClientError {
  * A credential vendor did not hand out credentials. `status` is its HTTP status; `vendorError` and
  * `reason` are what the vendor said (`NotEntitled`, `InvalidRequest`, …) when it said anything.
  */
-export class VendedCredentialsError extends Error implements ClientError {
+export class VendedCredentialsError extends HintedClientError {
   constructor(
     readonly code: 'vend-refused' | 'vend-failed',
     message: string,
-    readonly hints: readonly string[],
+    hints: readonly string[],
     readonly details: { status?: number; vendorError?: string; reason?: string } = {},
   ) {
-    super(message);
-    this.name = 'VendedCredentialsError';
+    super('VendedCredentialsError', message, hints);
   }
 }
