@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { App, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { CredentialVendor, IamFunctionUrl } from '../constructs';
-import { AWS_PROVIDER_VERSION, findProviderMirror, initIfNeeded, terraform, terraformEnv } from '../scripts/terraform-cli';
+import { CLOSED_PORT_ENDPOINT, initOffline, offlinePlanEnv, planOffline } from './support/offline-terraform';
 import { ACCOUNT, REGION } from './support/synthesized-stack';
 import { useTempDir } from './support/temp-dir';
 
@@ -13,8 +13,6 @@ import { useTempDir } from './support/temp-dir';
  * port), so it validates the configuration, the packaged handler's archive included. Where
  * terraform is missing, the test FAILS with what to install.
  */
-
-const CLOSED_PORT_ENDPOINT = 'http://127.0.0.1:9';
 
 describe('terraform plan of a CredentialVendor', { timeout: 180_000 }, () => {
   const temp = useTempDir('tf-vendor-');
@@ -44,33 +42,13 @@ describe('terraform plan of a CredentialVendor', { timeout: 180_000 }, () => {
     });
     app.synth();
     dir = path.join(work, 'stacks', 'vendor');
-    env = {
-      ...terraformEnv(work),
-      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-      AWS_PROFILE: '',
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    };
-    try {
-      await initIfNeeded(dir, env);
-    } catch (error) {
-      const mirror = findProviderMirror();
-      throw new Error(
-        `terraform init failed. ${mirror ? `The provider mirror used was ${mirror}.` : `No local mirror of hashicorp/aws ${AWS_PROVIDER_VERSION} was found (set TF_PROVIDER_MIRROR), so the registry had to be reachable.`}\n${(error as Error).message}`,
-      );
-    }
+    env = offlinePlanEnv(work);
+    await initOffline(dir, env);
   });
 
   it('plans the vendor with no errors or warnings: function, URL, both roles, their policies, one URL permission per caller', async () => {
-    const plan = await terraform(['plan', '-json', '-input=false', '-lock=false', '-out=vendor.tfplan'], { cwd: dir, env });
-    const messages = plan.stdout
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line));
-    expect(messages.filter((m) => m.type === 'diagnostic').map((m) => m.diagnostic)).toEqual([]);
-    const shown = JSON.parse((await terraform(['show', '-json', 'vendor.tfplan'], { cwd: dir, env })).stdout);
-    const changes = shown.resource_changes.map((c: any) => `${c.type} ${c.change.actions.join(',')}`).sort();
+    const { diagnostics, shown, changes } = await planOffline(dir, env, 'vendor.tfplan');
+    expect(diagnostics).toEqual([]);
     expect(changes).toEqual(
       [
         'aws_cloudwatch_log_group create',

@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { App, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { ProtectedFunctionUrl, WebIdentityTrust } from '../constructs';
-import { AWS_PROVIDER_VERSION, findProviderMirror, initIfNeeded, terraform, terraformEnv } from '../scripts/terraform-cli';
+import { initIfNeeded, terraform } from '../scripts/terraform-cli';
+import { CLOSED_PORT_ENDPOINT, initOffline, offlinePlanEnv, planOffline } from './support/offline-terraform';
 import { ACCOUNT, REGION, synthDemo } from './support/synthesized-stack';
 import { useTempDir } from './support/temp-dir';
 import { TEST_CA_CERTIFICATE } from './support/test-certificates';
@@ -15,20 +16,6 @@ import { TEST_CA_CERTIFICATE } from './support/test-certificates';
  * settings: a plan from empty state must not need any AWS API, and would fail if it called one.
  * Where terraform is missing, these tests FAIL with what to install: they never skip.
  */
-
-const CLOSED_PORT_ENDPOINT = 'http://127.0.0.1:9';
-
-/** Terraform's env for a plan against a closed endpoint: AWS's documented example key, no profile or config file read. */
-function planEnv(work: string): NodeJS.ProcessEnv {
-  return {
-    ...terraformEnv(work),
-    AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-    AWS_PROFILE: '',
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  };
-}
 
 describe('terraform validate and plan of the demo stack', { timeout: 180_000 }, () => {
   const temp = useTempDir('tf-plan-');
@@ -43,15 +30,8 @@ describe('terraform validate and plan of the demo stack', { timeout: 180_000 }, 
       work,
     );
     dir = stack.dir;
-    env = planEnv(work);
-    try {
-      initRan = await initIfNeeded(dir, env);
-    } catch (error) {
-      const mirror = findProviderMirror();
-      throw new Error(
-        `terraform init failed. ${mirror ? `The provider mirror used was ${mirror}.` : `No local mirror of hashicorp/aws ${AWS_PROVIDER_VERSION} was found (set TF_PROVIDER_MIRROR), so the registry had to be reachable.`}\n${(error as Error).message}`,
-      );
-    }
+    env = offlinePlanEnv(work);
+    initRan = await initOffline(dir, env);
   });
 
   it('runs init once, and skips it while the providers, the backend and the CLI config are unchanged', async () => {
@@ -67,15 +47,9 @@ describe('terraform validate and plan of the demo stack', { timeout: 180_000 }, 
   // One plan, not validate + plan: plan validates too, and its -json stream carries the
   // diagnostics (warnings included), so a second provider start (~4 s of CPU) proves nothing more.
   it('plans the 11 resources of the design, all creates, with no errors or warnings, without calling AWS', async () => {
-    const plan = await terraform(['plan', '-json', '-input=false', '-lock=false', '-out=demo.tfplan'], { cwd: dir, env });
-    const messages = plan.stdout
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line));
-    expect(messages.filter((m) => m.type === 'diagnostic').map((m) => m.diagnostic)).toEqual([]);
+    const { messages, diagnostics, shown, changes } = await planOffline(dir, env, 'demo.tfplan');
+    expect(diagnostics).toEqual([]);
     expect(messages.find((m) => m.type === 'change_summary')?.changes).toMatchObject({ add: 11, change: 0, remove: 0 });
-    const shown = JSON.parse((await terraform(['show', '-json', 'demo.tfplan'], { cwd: dir, env })).stdout);
-    const changes = shown.resource_changes.map((c: any) => `${c.type} ${c.change.actions.join(',')}`).sort();
     expect(changes).toEqual(
       [
         'aws_cloudwatch_log_group create',
@@ -167,7 +141,7 @@ describe('terraform validate and plan of callers without a long-lived key', { ti
       },
     });
     app.synth();
-    env = planEnv(work);
+    env = offlinePlanEnv(work);
     for (const name of ['keyless', 'narrowed'] as const) {
       dirs[name] = path.join(work, 'stacks', name);
       await initIfNeeded(dirs[name], env);
@@ -175,14 +149,9 @@ describe('terraform validate and plan of callers without a long-lived key', { ti
   });
 
   it('plans web-identity and Roles Anywhere callers with one OIDC provider, no IAM user and no key, with no errors or warnings', async () => {
-    const plan = await terraform(['plan', '-json', '-input=false', '-lock=false', '-out=keyless.tfplan'], { cwd: dirs.keyless, env });
-    const messages = plan.stdout
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line));
-    expect(messages.filter((m) => m.type === 'diagnostic').map((m) => m.diagnostic)).toEqual([]);
-    const shown = JSON.parse((await terraform(['show', '-json', 'keyless.tfplan'], { cwd: dirs.keyless, env })).stdout);
-    expect(shown.resource_changes.map((c: any) => `${c.type} ${c.change.actions.join(',')}`).sort()).toEqual(
+    const { diagnostics, shown, changes } = await planOffline(dirs.keyless, env, 'keyless.tfplan');
+    expect(diagnostics).toEqual([]);
+    expect(changes).toEqual(
       [
         ...['aws_lambda_function_url', 'aws_iam_role', 'aws_iam_policy', 'aws_iam_role_policy_attachment'].flatMap((type) => [
           `${type} create`,
