@@ -5,6 +5,7 @@ import { runCli } from './support/invoke-cli-run';
 import { type SigningKey, type TestIssuer, newSigningKey, signJwt, startTestIssuer } from './support/jwt-signer';
 import { type SeededWorld, mustSucceed, query, seedWorld } from './support/local-aws-fixtures';
 import { useTempDir } from './support/temp-dir';
+import { webIdentityTrust } from './support/web-identity-trust';
 
 /**
  * The CLI as a CI job calls it: --web-identity-token-file and the role, no AWS key anywhere;
@@ -25,17 +26,7 @@ beforeAll(async () => {
   await mustSucceed(
     query(world.local, 'iam', { Action: 'CreateOpenIDConnectProvider', Url: issuer.url, 'ClientIDList.member.1': 'sts.amazonaws.com' }),
   );
-  const trust = {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { Federated: `arn:aws:iam::${world.local.world.accountId}:oidc-provider/${host}` },
-        Action: 'sts:AssumeRoleWithWebIdentity',
-        Condition: { StringEquals: { [`${host}:aud`]: 'sts.amazonaws.com', [`${host}:sub`]: SUB } },
-      },
-    ],
-  };
+  const trust = webIdentityTrust({ account: world.local.world.accountId, hostAndPath: host, subject: SUB });
   await mustSucceed(
     query(world.local, 'iam', { Action: 'UpdateAssumeRolePolicy', RoleName: 'function_invoker', PolicyDocument: JSON.stringify(trust) }),
   );

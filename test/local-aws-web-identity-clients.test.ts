@@ -7,6 +7,7 @@ import { type LocalOidcIssuer, newIssuerIdentity, startOidcIssuer } from '../loc
 import { type LocalAws, startLocalAws } from '../local-aws/server';
 import { mustSucceed, query, xmlText } from './support/local-aws-fixtures';
 import { useTempDir } from './support/temp-dir';
+import { webIdentityTrust } from './support/web-identity-trust';
 
 /**
  * AssumeRoleWithWebIdentity through real AWS clients (the AWS CLI v2 and botocore, Debian's), with
@@ -36,20 +37,12 @@ beforeAll(async () => {
       'ThumbprintList.member.1': issuer.thumbprint!,
     }),
   );
-  const trust = {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { Federated: `arn:aws:iam::${local.world.accountId}:oidc-provider/${hostAndPath}` },
-        Action: 'sts:AssumeRoleWithWebIdentity',
-        Condition: {
-          StringEquals: { [`${hostAndPath}:aud`]: 'sts.amazonaws.com' },
-          StringLike: { [`${hostAndPath}:sub`]: 'repo:acme/payments:*' },
-        },
-      },
-    ],
-  };
+  const trust = webIdentityTrust({
+    account: local.world.accountId,
+    hostAndPath,
+    subject: 'repo:acme/payments:*',
+    subjectOperator: 'StringLike',
+  });
   roleArn = xmlText(
     await mustSucceed(query(local, 'iam', { Action: 'CreateRole', RoleName: 'ci', AssumeRolePolicyDocument: JSON.stringify(trust) })),
     'Arn',

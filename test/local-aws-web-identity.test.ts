@@ -4,6 +4,7 @@ import { type LocalAws, startLocalAws } from '../local-aws/server';
 import { type SigningKey, type TestIssuer, hmacJwt, newSigningKey, signJwt, startTestIssuer, unsignedJwt } from './support/jwt-signer';
 import { credentialsIn, mustSucceed, query, xmlText } from './support/local-aws-fixtures';
 import { startSilentServer } from './support/loopback-servers';
+import { webIdentityTrust } from './support/web-identity-trust';
 
 /**
  * STS AssumeRoleWithWebIdentity in the stand-in (local-aws/web-identity-api.ts): unsigned, the
@@ -22,17 +23,7 @@ let ec: SigningKey;
 let roleArn: string;
 
 function trustPolicy(hostAndPath: string, extraCondition: Record<string, unknown> = {}) {
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/${hostAndPath}` },
-        Action: 'sts:AssumeRoleWithWebIdentity',
-        Condition: { StringEquals: { [`${hostAndPath}:aud`]: AUDIENCE, [`${hostAndPath}:sub`]: REPO_SUB }, ...extraCondition },
-      },
-    ],
-  });
+  return JSON.stringify(webIdentityTrust({ account: ACCOUNT, hostAndPath, audience: AUDIENCE, subject: REPO_SUB, extraCondition }));
 }
 
 async function createRole(name: string, trust: string, maxSessionDuration = 3600): Promise<string> {

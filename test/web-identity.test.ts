@@ -8,6 +8,7 @@ import { type LocalAws, startLocalAws } from '../local-aws/server';
 import { type SigningKey, type TestIssuer, newSigningKey, signJwt, startTestIssuer } from './support/jwt-signer';
 import { mustSucceed, query, xmlText } from './support/local-aws-fixtures';
 import { useTempDir } from './support/temp-dir';
+import { webIdentityTrust } from './support/web-identity-trust';
 
 /**
  * The client's web identity source (client/web-identity.ts): a token file exchanged with STS
@@ -30,17 +31,7 @@ beforeAll(async () => {
   local = await startLocalAws();
   const host = issuer.url.replace('http://', '');
   await mustSucceed(query(local, 'iam', { Action: 'CreateOpenIDConnectProvider', Url: issuer.url, 'ClientIDList.member.1': AUDIENCE }));
-  const trust = {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { Federated: `arn:aws:iam::${local.world.accountId}:oidc-provider/${host}` },
-        Action: 'sts:AssumeRoleWithWebIdentity',
-        Condition: { StringEquals: { [`${host}:aud`]: AUDIENCE, [`${host}:sub`]: SUB } },
-      },
-    ],
-  };
+  const trust = webIdentityTrust({ account: local.world.accountId, hostAndPath: host, audience: AUDIENCE, subject: SUB });
   roleArn = xmlText(
     await mustSucceed(query(local, 'iam', { Action: 'CreateRole', RoleName: 'gha', AssumeRolePolicyDocument: JSON.stringify(trust) })),
     'Arn',
