@@ -1,8 +1,7 @@
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalAws, startLocalAws } from '../local-aws/server';
-import { callApi, deployFunction, mustSucceed, query, userWithKey } from './support/local-aws-fixtures';
-import { zipFiles } from '../constructs/zip-writer';
+import { createFunctionCall, deployFunction, mustSucceed, query, userWithKey } from './support/local-aws-fixtures';
 
 /**
  * Functions in the stand-in run with their execution role, as on Lambda: CreateFunction accepts
@@ -115,22 +114,7 @@ const call = async (name: string, params: Record<string, string> = {}) => {
 };
 
 const createFunction = (name: string, role: string, credentials?: AwsCredentialIdentity) =>
-  callApi(
-    local,
-    'lambda',
-    {
-      path: '/2015-03-31/functions',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        FunctionName: name,
-        Runtime: 'nodejs20.x',
-        Role: role,
-        Handler: 'index.handler',
-        Code: { ZipFile: zipFiles({ 'index.mjs': 'export const handler = async () => 1;' }).toString('base64') },
-      }),
-    },
-    credentials,
-  );
+  createFunctionCall(local, name, role, { credentials });
 
 describe('CreateFunction and the execution role', () => {
   it.each([

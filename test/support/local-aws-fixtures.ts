@@ -125,6 +125,36 @@ export async function sdkOutcome(promise: Promise<unknown>): Promise<string> {
   }
 }
 
+/**
+ * CreateFunction on the Lambda API: nodejs20.x, handler index.handler, and `code` as its zip (a
+ * handler answering 1 by default); `fields` adds or overrides request fields (Environment, …).
+ */
+export function createFunctionCall(
+  local: StandIn,
+  name: string,
+  role: string,
+  options: { code?: Buffer; fields?: Record<string, unknown>; credentials?: AwsCredentialIdentity } = {},
+) {
+  const code = options.code ?? zipFiles({ 'index.mjs': 'export const handler = async () => 1;' });
+  return callApi(
+    local,
+    'lambda',
+    {
+      path: '/2015-03-31/functions',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        FunctionName: name,
+        Runtime: 'nodejs20.x',
+        Role: role,
+        Handler: 'index.handler',
+        ...options.fields,
+        Code: { ZipFile: code.toString('base64') },
+      }),
+    },
+    options.credentials,
+  );
+}
+
 /** Sends a request with node:http, a form body by default (fetch refuses a GET with a body; a client need not). */
 export function rawSend(
   url: string,
