@@ -8,6 +8,7 @@ import {
   SESSION_NAME,
   SESSION_NAME_RULE,
   StsSessionCredentials,
+  type StsSessionSettings,
   type TemporaryCredentials,
   checkSessionDuration,
   sessionFromAnswer,
@@ -36,7 +37,7 @@ export type CredentialEvent =
   | { type: 'retry'; reason: 'iam-propagation' | 'transient'; code: string; attempt: number; waitMs: number }
   | RefreshEvent;
 
-export interface AssumeRoleOptions {
+export interface AssumeRoleOptions extends StsSessionSettings {
   roleArn: string;
   /** `[\w+=,.@-]{2,64}`; shows up in CloudTrail and in the function's caller ARN. @default "lambda-url-invoke-<epoch seconds>" */
   sessionName?: string;
@@ -46,8 +47,6 @@ export interface AssumeRoleOptions {
   externalId?: string;
   /** A scope-down session policy (JSON text, at most 2048 characters): the session gets the intersection. */
   sessionPolicy?: string;
-  /** Region of the STS endpoint (regional endpoints). @default AWS_REGION, else us-east-1 */
-  stsRegion?: string;
   /**
    * Who calls AssumeRole: the invoker user's key (from the deployment outputs), or your own
    * identity through the AWS SDK's default chain (env, profile, SSO) when undefined.
@@ -55,24 +54,7 @@ export interface AssumeRoleOptions {
   sourceCredentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   /** @default a client from @aws-sdk/client-sts, honouring AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL */
   sts?: StsApi;
-  /** STS endpoint URL. @default AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL, else AWS's regional endpoint */
-  stsEndpoint?: string;
-  /**
-   * How long one STS call may take before it is abandoned (and retried like any transient
-   * failure): an endpoint that accepts the connection and never answers must not hang the caller.
-   * @default 10000
-   */
-  stsTimeoutMs?: number;
-  /** At least 60, and less than the session duration. @default 300 */
-  refreshBeforeExpirySeconds?: number;
-  /** How long AccessDenied / InvalidClientTokenId are retried right after a deploy (IAM is eventually consistent). @default 20 */
-  propagationWaitSeconds?: number;
-  /** Retries of throttling, 5xx and network errors. @default 4 */
-  transientRetries?: number;
   onEvent?: (event: CredentialEvent) => void;
-  /** For tests: the time in ms and how to wait. */
-  clock?: () => number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;

@@ -31,15 +31,26 @@ export type StsOperation = 'AssumeRole' | 'AssumeRoleWithWebIdentity';
 
 export type StsRetryEvent = { type: 'retry'; reason: 'iam-propagation' | 'transient'; code: string; attempt: number; waitMs: number };
 
-/** The options of a session source that concern STS itself (documented on each source's options). */
+/** The options every STS session source takes: where STS is, how long a call may take, retries, refresh. */
 export interface StsSessionSettings {
+  /** Region of the STS endpoint (regional endpoints). @default AWS_REGION, else us-east-1 */
   stsRegion?: string;
+  /** STS endpoint URL. @default AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL, else AWS's regional endpoint */
   stsEndpoint?: string;
+  /**
+   * How long one STS call may take before it is abandoned (and retried like any transient
+   * failure): an endpoint that accepts the connection and never answers must not hang the caller.
+   * @default 10000
+   */
   stsTimeoutMs?: number;
+  /** At least 60, and less than the session duration. @default 300 */
   refreshBeforeExpirySeconds?: number;
+  /** How long AccessDenied / InvalidClientTokenId are retried right after a deploy (IAM is eventually consistent). @default 20 */
   propagationWaitSeconds?: number;
+  /** Retries of throttling, 5xx and network errors. @default 4 */
   transientRetries?: number;
   onEvent?: (event: StsRetryEvent | RefreshEvent) => void;
+  /** For tests: the time in ms and how to wait. */
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }

@@ -10,6 +10,7 @@ import {
   SESSION_NAME_RULE,
   type StsSessionAnswer,
   StsSessionCredentials,
+  type StsSessionSettings,
   type TemporaryCredentials,
   checkSessionDuration,
   sessionFromAnswer,
@@ -42,7 +43,7 @@ export interface WebIdentityStsApi {
   ): Promise<StsSessionAnswer & { SubjectFromWebIdentityToken?: string }>;
 }
 
-export interface WebIdentityOptions {
+export interface WebIdentityOptions extends StsSessionSettings {
   /** @default AWS_ROLE_ARN */
   roleArn?: string;
   /** The file holding the token, read again on every refresh. @default AWS_WEB_IDENTITY_TOKEN_FILE */
@@ -53,25 +54,11 @@ export interface WebIdentityOptions {
   durationSeconds?: number;
   /** A scope-down session policy (JSON text, at most 2048 characters). */
   sessionPolicy?: string;
-  /** @default AWS_REGION, else us-east-1 */
-  stsRegion?: string;
-  /** @default AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL, else AWS's regional endpoint */
-  stsEndpoint?: string;
-  /** @default 10000 */
-  stsTimeoutMs?: number;
-  /** @default 300 */
-  refreshBeforeExpirySeconds?: number;
-  /** How long AccessDenied is retried right after a deploy (IAM is eventually consistent). @default 20 */
-  propagationWaitSeconds?: number;
-  /** @default 4 */
-  transientRetries?: number;
   onEvent?: (event: WebIdentityEvent) => void;
   /** @default a client from @aws-sdk/client-sts, without credentials (the call is unsigned) */
   sts?: WebIdentityStsApi;
-  /** @default process.env */
+  /** @default process.env: where AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_REGION and the endpoint variables are read */
   env?: NodeJS.ProcessEnv;
-  clock?: () => number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
 /** STS's limit on WebIdentityToken (STS API reference): a larger file is not a token. */
