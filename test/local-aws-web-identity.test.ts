@@ -1,8 +1,7 @@
-import * as http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalAws, startLocalAws } from '../local-aws/server';
 import { type SigningKey, type TestIssuer, hmacJwt, newSigningKey, signJwt, startTestIssuer, unsignedJwt } from './support/jwt-signer';
-import { credentialsIn, mustSucceed, query, xmlText } from './support/local-aws-fixtures';
+import { credentialsIn, mustSucceed, query, rawSend, xmlText } from './support/local-aws-fixtures';
 import { startSilentServer } from './support/loopback-servers';
 import { webIdentityTrust } from './support/web-identity-trust';
 
@@ -70,19 +69,7 @@ function assumeWithToken(
     WebIdentityToken: token,
     ...extra,
   }).toString();
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      local.endpoint,
-      { method: 'POST', localAddress, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  return rawSend(local.endpoint, 'POST', body, {}, localAddress);
 }
 
 const codeOf = (text: string) => /<Code>([^<]*)<\/Code>/.exec(text)?.[1];

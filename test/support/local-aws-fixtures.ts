@@ -155,18 +155,23 @@ export function createFunctionCall(
   );
 }
 
-/** Sends a request with node:http, a form body by default (fetch refuses a GET with a body; a client need not). */
+/**
+ * Sends a request with node:http, a form body by default (fetch refuses a GET with a body; a client
+ * need not), from `localAddress` when given (the caller's aws:SourceIp).
+ */
 export function rawSend(
   url: string,
   method: string,
   body: string,
   headers: Record<string, string> = {},
+  localAddress?: string,
 ): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       url,
       {
         method,
+        localAddress,
         headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)), ...headers },
       },
       (res) => {
