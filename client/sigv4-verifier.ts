@@ -101,23 +101,8 @@ export async function verifyRequest(
   const claimed = claimedSignature(request);
   if ('ok' in claimed) return claimed;
   const { authorization, longDate } = claimed;
-  if (!authorization.signedHeaders.includes('host')) return fail('IncompleteSignature', "'Host' must be a signed header.");
-  if (!claimed.presigned && !authorization.signedHeaders.includes('x-amz-date'))
-    return fail('IncompleteSignature', 'X-Amz-Date must be sent and signed.');
-  let signedAt: Date;
-  try {
-    signedAt = parseAmzDate(longDate);
-  } catch (error) {
-    return fail('IncompleteSignature', (error as Error).message);
-  }
-  if (longDate.slice(0, 8) !== authorization.date) {
-    return fail('SignatureDoesNotMatch', `Credential should be scoped to a valid date: ${authorization.date} vs ${longDate.slice(0, 8)}.`);
-  }
-  if (authorization.service !== expected.service)
-    return fail('SignatureDoesNotMatch', `Credential should be scoped to correct service: '${expected.service}'.`);
-  if (expected.region !== undefined && authorization.region !== expected.region) {
-    return fail('SignatureDoesNotMatch', `Credential should be scoped to a valid region, not '${authorization.region}'.`);
-  }
+  const signedAt = signingTimeInScope(claimed, expected);
+  if (!(signedAt instanceof Date)) return signedAt;
   const now = expected.now ?? new Date();
   const timeFailure = checkTime(claimed, signedAt, now, expected.service);
   if (timeFailure !== undefined) return timeFailure;
@@ -164,6 +149,33 @@ export async function verifyRequest(
     payloadSigned: matchedHash !== UNSIGNED_PAYLOAD,
     signedHeaders: authorization.signedHeaders,
   };
+}
+
+/**
+ * The time the request says it was signed (X-Amz-Date), once its scope checks out: `host` (and,
+ * in a header, X-Amz-Date) signed, a valid X-Amz-Date on the scope's day, the expected service and
+ * region.
+ */
+function signingTimeInScope(claimed: ClaimedSignature, expected: { service: string; region?: string }): Date | VerificationFailure {
+  const { authorization, longDate } = claimed;
+  if (!authorization.signedHeaders.includes('host')) return fail('IncompleteSignature', "'Host' must be a signed header.");
+  if (!claimed.presigned && !authorization.signedHeaders.includes('x-amz-date'))
+    return fail('IncompleteSignature', 'X-Amz-Date must be sent and signed.');
+  let signedAt: Date;
+  try {
+    signedAt = parseAmzDate(longDate);
+  } catch (error) {
+    return fail('IncompleteSignature', (error as Error).message);
+  }
+  if (longDate.slice(0, 8) !== authorization.date) {
+    return fail('SignatureDoesNotMatch', `Credential should be scoped to a valid date: ${authorization.date} vs ${longDate.slice(0, 8)}.`);
+  }
+  if (authorization.service !== expected.service)
+    return fail('SignatureDoesNotMatch', `Credential should be scoped to correct service: '${expected.service}'.`);
+  if (expected.region !== undefined && authorization.region !== expected.region) {
+    return fail('SignatureDoesNotMatch', `Credential should be scoped to a valid region, not '${authorization.region}'.`);
+  }
+  return signedAt;
 }
 
 /**
