@@ -100,17 +100,7 @@ export class FunctionInvokerRole extends Construct implements InvokeGrantee {
     this.externalId = props.externalId;
     this.maxSessionDuration = props.maxSessionDuration ?? 3600;
 
-    check.iamName(props.roleName !== undefined ? 'roleName' : 'namePrefix + roleName', this.roleName, 64);
-    check.iamName(props.policyName !== undefined ? 'policyName' : 'namePrefix + policyName', policyName, 128);
-    check.iamPath('path', path);
-    check.pattern('externalId', this.externalId, EXTERNAL_ID, 2, 1224, 'letters, digits and + = , . @ : / _ -');
-    check.integerInRange('maxSessionDuration', this.maxSessionDuration, 3600, 43200, 'seconds');
-    check.managedPolicyArn('permissionsBoundary', props.permissionsBoundary);
-    check.tags('tags', props.tags);
-    check.list('trustedPrincipals', props.trustedPrincipals, '["arn:aws:iam::111122223333:role/on-call"]');
-    check.list('functionUrls', props.functionUrls, '[functionUrl]');
-    check.list('trustedWebIdentities', props.trustedWebIdentities, '[WebIdentityTrust.gitHubActions({ repository: "org/repo" })]');
-    if (props.trustedX509 !== undefined) checkX509Trust(check, 'trustedX509', props.trustedX509);
+    this.checkProps(props, policyName, path);
 
     for (const principal of props.trustedPrincipals ?? []) this.addTrustedPrincipal(principal);
     for (const trust of props.trustedWebIdentities ?? []) this.addTrustedWebIdentity(trust);
@@ -147,20 +137,39 @@ export class FunctionInvokerRole extends Construct implements InvokeGrantee {
       this.rolesAnywhereTrustAnchorArn = this.rolesAnywhere.trustAnchorArn;
     }
 
-    this.node.addValidation({
-      validate: () => [
-        ...(this.trustedPrincipals.size === 0 && this.webIdentities.length === 0 && this.rolesAnywhere === undefined
-          ? [
-              'FunctionInvokerRole has no trusted principal: pass trustedPrincipals, trustedWebIdentities or trustedX509, or call addTrustedPrincipal (nobody could assume it)',
-            ]
-          : []),
-        ...(this.grants.length === 0
-          ? [
-              'FunctionInvokerRole has no function URL to invoke: pass functionUrls or call url.grantInvokeUrl(role) (its policy would be empty)',
-            ]
-          : []),
-      ],
-    });
+    this.node.addValidation({ validate: () => this.missingParts() });
+  }
+
+  /** The props' values checked before anything is created: each error names the prop, the value and the rule. */
+  private checkProps(props: FunctionInvokerRoleProps, policyName: string, path: string): void {
+    const check = this.check;
+    check.iamName(props.roleName !== undefined ? 'roleName' : 'namePrefix + roleName', this.roleName, 64);
+    check.iamName(props.policyName !== undefined ? 'policyName' : 'namePrefix + policyName', policyName, 128);
+    check.iamPath('path', path);
+    check.pattern('externalId', this.externalId, EXTERNAL_ID, 2, 1224, 'letters, digits and + = , . @ : / _ -');
+    check.integerInRange('maxSessionDuration', this.maxSessionDuration, 3600, 43200, 'seconds');
+    check.managedPolicyArn('permissionsBoundary', props.permissionsBoundary);
+    check.tags('tags', props.tags);
+    check.list('trustedPrincipals', props.trustedPrincipals, '["arn:aws:iam::111122223333:role/on-call"]');
+    check.list('functionUrls', props.functionUrls, '[functionUrl]');
+    check.list('trustedWebIdentities', props.trustedWebIdentities, '[WebIdentityTrust.gitHubActions({ repository: "org/repo" })]');
+    if (props.trustedX509 !== undefined) checkX509Trust(check, 'trustedX509', props.trustedX509);
+  }
+
+  /** At synth: a role nobody may assume, or one with nothing to invoke, is an error. */
+  private missingParts(): string[] {
+    return [
+      ...(this.trustedPrincipals.size === 0 && this.webIdentities.length === 0 && this.rolesAnywhere === undefined
+        ? [
+            'FunctionInvokerRole has no trusted principal: pass trustedPrincipals, trustedWebIdentities or trustedX509, or call addTrustedPrincipal (nobody could assume it)',
+          ]
+        : []),
+      ...(this.grants.length === 0
+        ? [
+            'FunctionInvokerRole has no function URL to invoke: pass functionUrls or call url.grantInvokeUrl(role) (its policy would be empty)',
+          ]
+        : []),
+    ];
   }
 
   /**

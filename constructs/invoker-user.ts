@@ -74,13 +74,7 @@ export class InvokerUser extends Construct {
     check.managedPolicyArn('permissionsBoundary', props.permissionsBoundary);
     check.tags('tags', props.tags);
     checkSourceNetwork(check, props);
-    if (props.pgpKey !== undefined) {
-      if (!createAccessKey)
-        check.fail('pgpKey', props.pgpKey, 'needs createAccessKey: true (there is no secret to encrypt without an access key)');
-      if (!isUnresolved(props.pgpKey) && !/^(keybase:[a-zA-Z0-9_-]{1,64}|[A-Za-z0-9+/=\s]{64,})$/.test(props.pgpKey)) {
-        check.fail('pgpKey', props.pgpKey, 'must be "keybase:<username>" or a base64-encoded PGP public key (binary, not ASCII-armored)');
-      }
-    }
+    if (props.pgpKey !== undefined) checkPgpKey(check, props.pgpKey, createAccessKey);
 
     check.uniqueIamName(this, 'user', props.userName !== undefined ? 'userName' : 'namePrefix + userName', this.userName);
     const user = new IamUser(this, 'User', {
@@ -91,12 +85,6 @@ export class InvokerUser extends Construct {
     });
     this.userArn = user.arn;
     const network: SourceNetworkOptions = { allowedSourceIps: props.allowedSourceIps, allowedVpcEndpoints: props.allowedVpcEndpoints };
-    const assumeRole: PolicyStatement = {
-      Sid: 'AssumeFunctionInvokerRoleOnly',
-      Effect: 'Allow',
-      Action: 'sts:AssumeRole',
-      Resource: props.role.roleArn,
-    };
     const alternatives = sourceNetworkAlternatives(network);
     if (alternatives.length > 0 && props.role.addTrustedPrincipal.length < 2) {
       // A role of an older copy of this package would drop the networks from its trust policy.
@@ -109,17 +97,7 @@ export class InvokerUser extends Construct {
     new IamUserPolicy(this, 'AssumeRolePolicy', {
       name: `${prefix}AssumeFunctionInvokerRole`,
       user: user.name,
-      policy: renderPolicy(
-        policyDocument(
-          alternatives.length === 0
-            ? [assumeRole]
-            : alternatives.map(({ sidSuffix, condition }) => ({
-                ...assumeRole,
-                Sid: `AssumeFunctionInvokerRole${sidSuffix}`,
-                Condition: condition,
-              })),
-        ),
-      ),
+      policy: renderPolicy(policyDocument(assumeRoleStatements(props.role.roleArn, alternatives))),
     });
     props.role.addTrustedPrincipal(user.arn, network);
 
@@ -130,6 +108,30 @@ export class InvokerUser extends Construct {
       else this.secretAccessKey = key.secret;
     }
   }
+}
+
+/** A PGP key for the secret: only with an access key, and in the form Terraform's aws_iam_access_key takes. */
+function checkPgpKey(check: PropChecker, pgpKey: string, createAccessKey: boolean): void {
+  if (!createAccessKey) check.fail('pgpKey', pgpKey, 'needs createAccessKey: true (there is no secret to encrypt without an access key)');
+  if (!isUnresolved(pgpKey) && !/^(keybase:[a-zA-Z0-9_-]{1,64}|[A-Za-z0-9+/=\s]{64,})$/.test(pgpKey)) {
+    check.fail('pgpKey', pgpKey, 'must be "keybase:<username>" or a base64-encoded PGP public key (binary, not ASCII-armored)');
+  }
+}
+
+/** sts:AssumeRole on the one role: one statement, or one per allowed source network. */
+function assumeRoleStatements(roleArn: string, alternatives: ReturnType<typeof sourceNetworkAlternatives>): PolicyStatement[] {
+  const assumeRole: PolicyStatement = {
+    Sid: 'AssumeFunctionInvokerRoleOnly',
+    Effect: 'Allow',
+    Action: 'sts:AssumeRole',
+    Resource: roleArn,
+  };
+  if (alternatives.length === 0) return [assumeRole];
+  return alternatives.map(({ sidSuffix, condition }) => ({
+    ...assumeRole,
+    Sid: `AssumeFunctionInvokerRole${sidSuffix}`,
+    Condition: condition,
+  }));
 }
 
 /** A FunctionInvokerRole from another copy of this package is still one (no instanceof across copies). */
