@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { ExecutionCredentials, FunctionIdentity } from './execution-role';
 import { handlerEnvironment, linkSdkPackages } from './handler-environment';
-import { FIRST_FUNCTION_UID, type IsolationOptions, prepareCodeRoot, refuseOrWarn } from './handler-isolation';
+import { FunctionUsers, type IsolationOptions, prepareCodeRoot, refuseOrWarn } from './handler-isolation';
 import { type RuntimeNode, type RuntimeNodeOptions, RuntimeNodes } from './runtime-node';
 import { readZip } from './zip-archive';
 
@@ -96,7 +96,7 @@ export class HandlerRunner {
   private readonly retiredProcesses = new Set<WarmProcess>();
   private readonly codeRoot: string;
   private readonly runtimeFile: string;
-  private readonly uids = new Map<string, number>();
+  private readonly users = new FunctionUsers();
   /** True when functions run as users of their own (handler-isolation.ts says when they cannot). */
   separateUsers: boolean;
   private nextId = 1;
@@ -207,7 +207,7 @@ export class HandlerRunner {
     }
 
     const uid = this.uidFor(code.name);
-    const functionDir = path.join(this.codeRoot, `fn-${uid ?? this.uids.get(code.name)}`);
+    const functionDir = path.join(this.codeRoot, `fn-${this.users.uidOf(code.name)}`);
     const codeDir = path.join(functionDir, `task-${code.codeSha256.replace(/[^A-Za-z0-9]/g, '_')}`);
     const tmpDir = path.join(functionDir, 'tmp');
     if (!fs.existsSync(codeDir)) this.unpack(code, codeDir);
@@ -271,11 +271,7 @@ export class HandlerRunner {
   }
 
   private uidFor(name: string): number | undefined {
-    let uid = this.uids.get(name);
-    if (uid === undefined) {
-      uid = FIRST_FUNCTION_UID + this.uids.size;
-      this.uids.set(name, uid);
-    }
+    const uid = this.users.uidOf(name);
     return this.separateUsers ? uid : undefined;
   }
 
@@ -396,7 +392,7 @@ export class HandlerRunner {
   discard(name: string): void {
     const warm = this.processes.get(name);
     if (warm !== undefined) this.end(name, warm, { errorType: 'Runtime.ExitError', errorMessage: 'The function was deleted' });
-    const uid = this.uids.get(name);
+    const uid = this.users.given(name);
     if (uid !== undefined) fs.rmSync(path.join(this.codeRoot, `fn-${uid}`), { recursive: true, force: true });
   }
 
@@ -412,6 +408,7 @@ export class HandlerRunner {
     );
     await Promise.all(exits);
     this.processes.clear();
+    this.users.release();
     fs.rmSync(this.codeRoot, { recursive: true, force: true });
   }
 }
