@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AwsError } from './aws-error';
 import { codeLocation } from './code-location';
-import { assertLambdaMayAssume, assertMayPassRole } from './execution-role';
+import { assertLambdaMayAssume, assertMayPassRole, validRoleArn } from './execution-role';
 import type { FunctionCode } from './handler-runner';
 import {
   type AuthorizationInput,
@@ -248,6 +248,7 @@ const createFunction: Handler = async (call) => {
     );
   if (typeof input.Handler !== 'string' || !/^[^\s]{1,128}$/.test(input.Handler))
     throw invalid(`Value '${input.Handler}' at 'handler' failed to satisfy constraint`);
+  const role = validRoleArn(input.Role);
   const zipBase64 = input.Code?.ZipFile;
   if (typeof zipBase64 !== 'string')
     throw invalid('Please provide a source for function code (Code.ZipFile; S3 and images are not emulated).');
@@ -268,13 +269,13 @@ const createFunction: Handler = async (call) => {
   // The caller passes the role to Lambda, and Lambda assumes it at creation: a role the caller may
   // not pass, or one Lambda cannot assume (missing, or not trusting lambda.amazonaws.com), is
   // refused before anything is created.
-  await assertMayPassRole(call, input.Role);
-  await assertLambdaMayAssume(world, input.Role, functionArn(world, name));
+  await assertMayPassRole(call, role, world.accountId);
+  await assertLambdaMayAssume(world, role, functionArn(world, name));
   const now = Date.now();
   const fn = world.createFunction({
     name,
     arn: functionArn(world, name),
-    role: input.Role,
+    role,
     handler: input.Handler,
     runtime: input.Runtime,
     timeout,
