@@ -1,8 +1,7 @@
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalAws, startLocalAws } from '../local-aws/server';
-import { callApi, deployFunction, mustSucceed, query, userWithKey } from './support/local-aws-fixtures';
-import { zipFiles } from '../constructs/zip-writer';
+import { createFunctionCall, deployFunction, mustSucceed, query, userWithKey } from './support/local-aws-fixtures';
 
 /**
  * Functions in the stand-in run with their execution role, as on Lambda: CreateFunction accepts
@@ -114,23 +113,8 @@ const call = async (name: string, params: Record<string, string> = {}) => {
   return (await r.json()) as Record<string, string>;
 };
 
-const createFunction = (name: string, role: string, credentials?: AwsCredentialIdentity) =>
-  callApi(
-    local,
-    'lambda',
-    {
-      path: '/2015-03-31/functions',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        FunctionName: name,
-        Runtime: 'nodejs20.x',
-        Role: role,
-        Handler: 'index.handler',
-        Code: { ZipFile: zipFiles({ 'index.mjs': 'export const handler = async () => 1;' }).toString('base64') },
-      }),
-    },
-    credentials,
-  );
+const createFunction = (name: string, role: string | undefined, credentials?: AwsCredentialIdentity) =>
+  createFunctionCall(local, name, { Role: role }, credentials);
 
 describe('CreateFunction and the execution role', () => {
   it.each([
@@ -158,7 +142,7 @@ describe('CreateFunction and the execution role', () => {
   });
 
   it('refuses a missing Role as Lambda does: 400 ValidationException, must not be null', async () => {
-    const r = await createFunction('no-role', undefined as unknown as string);
+    const r = await createFunction('no-role', undefined);
     expect([r.status, r.headers.get('x-amzn-errortype')]).toEqual([400, 'ValidationException']);
     expect(JSON.parse(r.text).message).toBe(
       "1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null",

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { zipFiles, zipOfDeflated } from '../constructs/zip-writer';
+import { zipOfDeflated } from '../constructs/zip-writer';
 import type { Principal } from '../local-aws/authorization';
 import { resourcePolicyOf } from '../local-aws/lambda-api';
 import { DEFAULT_ADMIN_KEY } from '../local-aws/server';
@@ -17,6 +17,7 @@ import { dictionary } from '../local-aws/world-state';
 import {
   type SeededWorld,
   callApi,
+  createFunctionCall,
   deployFunction,
   invokeSeededUrl,
   sdkConfig,
@@ -195,30 +196,13 @@ describe('the read operations tools call first', () => {
 
 describe('functions', () => {
   it('a failed create leaves nothing behind', async () => {
-    const badZip = await callApi(world.local, 'lambda', {
-      path: '/2015-03-31/functions',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        FunctionName: 'broken',
-        Runtime: 'nodejs20.x',
-        Role: `arn:aws:iam::${account()}:role/exec`,
-        Handler: 'index.handler',
-        Code: { ZipFile: Buffer.from('not a zip').toString('base64') },
-      }),
+    const badZip = await createFunctionCall(world.local, 'broken', {
+      Role: `arn:aws:iam::${account()}:role/exec`,
+      Code: { ZipFile: Buffer.from('not a zip').toString('base64') },
     });
     expect([badZip.status, badZip.headers.get('x-amzn-errortype')]).toEqual([400, 'InvalidParameterValueException']);
     expect(world.local.world.state.functions.broken).toBeUndefined();
-    const noRole = await callApi(world.local, 'lambda', {
-      path: '/2015-03-31/functions',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        FunctionName: 'orphan',
-        Runtime: 'nodejs20.x',
-        Role: `arn:aws:iam::${account()}:role/none`,
-        Handler: 'index.handler',
-        Code: { ZipFile: zipFiles({ 'index.mjs': '' }).toString('base64') },
-      }),
-    });
+    const noRole = await createFunctionCall(world.local, 'orphan', { Role: `arn:aws:iam::${account()}:role/none` });
     expect(JSON.parse(noRole.text).message).toMatch(/cannot be assumed/);
     expect(world.local.world.state.functions.orphan).toBeUndefined();
   });
@@ -277,19 +261,7 @@ describe('functions', () => {
   });
 
   it('environment variables are refused as Lambda refuses them (reserved keys, bad names, non-strings, over 4 KB); nothing is created', async () => {
-    const create = (name: string, Environment: unknown) =>
-      callApi(world.local, 'lambda', {
-        path: '/2015-03-31/functions',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          FunctionName: name,
-          Runtime: 'nodejs20.x',
-          Role: 'arn:aws:iam::123456789012:role/exec',
-          Handler: 'index.handler',
-          Environment,
-          Code: { ZipFile: zipFiles({ 'index.mjs': 'export const handler = async () => 1;' }).toString('base64') },
-        }),
-      });
+    const create = (name: string, Environment: unknown) => createFunctionCall(world.local, name, { Environment });
     const refused: [unknown, RegExp][] = [
       [{ Variables: { AWS_ACCESS_KEY_ID: 'AKIAFAKE' } }, /reserved keys.*AWS_ACCESS_KEY_ID/],
       [{ Variables: { AWS_REGION: 'eu-west-1' } }, /reserved keys.*AWS_REGION/],
@@ -368,20 +340,10 @@ describe("Lambda's unzipped size limit is checked while inflating", () => {
     const bomb = await deflatedZeros(300 * 1024 * 1024);
     expect(bomb.length).toBeLessThan(1024 * 1024);
     const create = (name: string, zip: Buffer) =>
-      callApi(
+      createFunctionCall(
         world.local,
-        'lambda',
-        {
-          path: '/2015-03-31/functions',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            FunctionName: name,
-            Runtime: 'nodejs20.x',
-            Role: `arn:aws:iam::${world.local.world.accountId}:role/exec`,
-            Handler: 'index.handler',
-            Code: { ZipFile: zip.toString('base64') },
-          }),
-        },
+        name,
+        { Role: `arn:aws:iam::${world.local.world.accountId}:role/exec`, Code: { ZipFile: zip.toString('base64') } },
         admin,
       );
     const honest = await create('honest-bomb', zipOfDeflated([{ name: 'index.mjs', deflated: bomb, size: 300 * 1024 * 1024 }]));
