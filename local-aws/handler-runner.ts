@@ -206,39 +206,9 @@ export class HandlerRunner {
       else this.end(code.name, existing, { errorType: 'Runtime.ExitError', errorMessage: 'The function was updated' });
     }
 
-    const uid = this.uidFor(code.name);
-    const functionDir = path.join(this.codeRoot, `fn-${this.users.uidOf(code.name)}`);
-    const codeDir = path.join(functionDir, `task-${code.codeSha256.replace(/[^A-Za-z0-9]/g, '_')}`);
-    const tmpDir = path.join(functionDir, 'tmp');
-    if (!fs.existsSync(codeDir)) this.unpack(code, codeDir);
-    fs.mkdirSync(tmpDir, { recursive: true, mode: 0o700 });
-    if (uid !== undefined) {
-      for (const entry of [functionDir, tmpDir, codeDir, ...walk(codeDir)]) fs.chownSync(entry, uid, uid);
-    }
-    fs.chmodSync(functionDir, 0o700);
-
+    const { uid, codeDir, tmpDir } = this.functionDirectories(code);
     const env = handlerEnvironment({ ...code, codeDir, tmpDir, credentials, endpoint: this.options.endpoint?.() });
-    const start = (as: number | undefined) =>
-      spawn(this.nodeFor(code.runtime).path, [`--max-old-space-size=${code.memorySize}`, this.runtimeFile], {
-        cwd: codeDir,
-        env,
-        // stdout/stderr are the function's logs (not emulated); fd 3 carries the results.
-        stdio: ['pipe', 'ignore', 'ignore', 'pipe'],
-        // A process group of its own: what the handler spawns is ended with it (killProcessGroup).
-        detached: true,
-        ...(as === undefined ? {} : { uid: as, gid: as }),
-      });
-    let child: ChildProcess;
-    try {
-      child = start(uid);
-    } catch (error) {
-      // Node throws EPERM at once when root may not switch users (checked at start; this is a
-      // capability lost since): refused with requireIsolation, else said and run as the stand-in's user.
-      if (uid === undefined || (error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
-      refuseOrWarn('setuid failed with EPERM when starting a function (no CAP_SETUID/CAP_SETGID)', this.options);
-      this.separateUsers = false;
-      child = start(undefined);
-    }
+    const child = this.spawnRuntime(code, uid, codeDir, env);
     const warm: WarmProcess = { key, configuration, child, pending: new Map(), codeDir };
     child.stdin!.on('error', () => undefined); // a process that died mid-write is reported by 'exit'
     child.on('error', (error) => this.fail(code.name, warm, { errorType: 'Runtime.ExitError', errorMessage: error.message }));
@@ -256,6 +226,48 @@ export class HandlerRunner {
     this.readResults(code.name, warm, child.stdio[3] as Readable);
     this.processes.set(code.name, warm);
     return warm;
+  }
+
+  /**
+   * The function's directory `fn-<uid>` (0700, its user's when it has one): its code unpacked once
+   * per code version, and its TMPDIR.
+   */
+  private functionDirectories(code: FunctionCode): { uid: number | undefined; codeDir: string; tmpDir: string } {
+    const uid = this.uidFor(code.name);
+    const functionDir = path.join(this.codeRoot, `fn-${this.users.uidOf(code.name)}`);
+    const codeDir = path.join(functionDir, `task-${code.codeSha256.replace(/[^A-Za-z0-9]/g, '_')}`);
+    const tmpDir = path.join(functionDir, 'tmp');
+    if (!fs.existsSync(codeDir)) this.unpack(code, codeDir);
+    fs.mkdirSync(tmpDir, { recursive: true, mode: 0o700 });
+    if (uid !== undefined) {
+      for (const entry of [functionDir, tmpDir, codeDir, ...walk(codeDir)]) fs.chownSync(entry, uid, uid);
+    }
+    fs.chmodSync(functionDir, 0o700);
+    return { uid, codeDir, tmpDir };
+  }
+
+  /** Starts the runtime on the Node of the function's Runtime, as the function's user when it has one. */
+  private spawnRuntime(code: FunctionCode, uid: number | undefined, codeDir: string, env: NodeJS.ProcessEnv): ChildProcess {
+    const start = (as: number | undefined) =>
+      spawn(this.nodeFor(code.runtime).path, [`--max-old-space-size=${code.memorySize}`, this.runtimeFile], {
+        cwd: codeDir,
+        env,
+        // stdout/stderr are the function's logs (not emulated); fd 3 carries the results.
+        stdio: ['pipe', 'ignore', 'ignore', 'pipe'],
+        // A process group of its own: what the handler spawns is ended with it (killProcessGroup).
+        detached: true,
+        ...(as === undefined ? {} : { uid: as, gid: as }),
+      });
+    try {
+      return start(uid);
+    } catch (error) {
+      // Node throws EPERM at once when root may not switch users (checked at start; this is a
+      // capability lost since): refused with requireIsolation, else said and run as the stand-in's user.
+      if (uid === undefined || (error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+      refuseOrWarn('setuid failed with EPERM when starting a function (no CAP_SETUID/CAP_SETGID)', this.options);
+      this.separateUsers = false;
+      return start(undefined);
+    }
   }
 
   /** Unpacks the zip (bounded by Lambda's unzipped limit) into a directory of its own, 0700. */
