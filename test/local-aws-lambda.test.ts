@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { zipOfDeflated } from '../constructs/zip-writer';
+import { zipFiles, zipOfDeflated } from '../constructs/zip-writer';
 import type { Principal } from '../local-aws/authorization';
 import { resourcePolicyOf } from '../local-aws/lambda-api';
 import { DEFAULT_ADMIN_KEY } from '../local-aws/server';
@@ -298,6 +298,23 @@ describe("GetFunction's Code.Location: a presigned, expiring download of the zip
     expect((await fetch(location.replace('X-Amz-Expires=600', 'X-Amz-Expires=6000'))).status).toBe(403);
     const missing = await fetch(location.replace('/echo?', '/no-such-function?'));
     expect(missing.status).toBe(404);
+  });
+
+  it("is good for that function's code only: not for another function, nor once the code was replaced", async () => {
+    const location = async (name: string) => (await lambda().send(new GetFunctionCommand({ FunctionName: name }))).Code?.Location ?? '';
+    const echo = await location('echo');
+    const other = await fetch(echo.replace('/echo?', '/contract?'));
+    expect([other.status, await other.text()]).toEqual([403, expect.stringContaining('<Code>SignatureDoesNotMatch</Code>')]);
+    const code = (body: string) => ({ Code: { ZipFile: zipFiles({ 'index.mjs': body }).toString('base64') } });
+    expect((await createFunctionCall(world.local, 'replaced', code('export const handler = async () => 1;'))).status).toBe(201);
+    const before = await location('replaced');
+    expect((await fetch(before)).status).toBe(200);
+    expect((await callApi(world.local, 'lambda', { method: 'DELETE', path: '/2015-03-31/functions/replaced' })).status).toBe(204);
+    expect((await fetch(before)).status).toBe(404);
+    expect((await createFunctionCall(world.local, 'replaced', code('export const handler = async () => 2;'))).status).toBe(201);
+    const stale = await fetch(before);
+    expect([stale.status, await stale.text()]).toEqual([403, expect.stringContaining('<Code>SignatureDoesNotMatch</Code>')]);
+    expect((await fetch(await location('replaced'))).status).toBe(200);
   });
 
   it('expires after 10 minutes', async () => {
