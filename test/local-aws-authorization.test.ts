@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FunctionUrlClient } from '../client/function-url-client';
 import { startLocalAws } from '../local-aws/server';
 import { type SeededWorld, callApi, credentialsIn, mustSucceed, query, userWithKey, xmlValue } from './support/local-aws-fixtures';

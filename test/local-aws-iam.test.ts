@@ -1,6 +1,6 @@
 import { GetAccountSummaryCommand, GetUserCommand, IAMClient, ListRolesCommand, ListUsersCommand } from '@aws-sdk/client-iam';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_ADMIN_KEY } from '../local-aws/server';
 import { type SeededWorld, mustSucceed, query, sdkConfig, userWithKey, xmlText, xmlValue } from './support/local-aws-fixtures';
 import { useSeededWorld } from './support/seeded-world-hooks';

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startLocalAws } from '../local-aws/server';
 import { type SeededWorld, callApi, query } from './support/local-aws-fixtures';
 import { useSeededWorld } from './support/seeded-world-hooks';

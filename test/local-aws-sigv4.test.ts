@@ -3,7 +3,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import * as http from 'node:http';
 import type { AwsCredentialIdentity, HttpRequest as HttpRequestLike } from '@smithy/types';
 import { AwsV4Signer } from 'aws4fetch';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signRequest, toHttpRequest } from '../client/sigv4';
 import { DEFAULT_ADMIN_KEY } from '../local-aws/server';
 import { type SeededWorld, query, rawSend, wireUrl, xmlValue } from './support/local-aws-fixtures';

@@ -1,6 +1,6 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type SeededWorld, credentialsIn, query, sdkConfig, xmlText, xmlValue } from './support/local-aws-fixtures';
 import { invokeSeededUrl } from './support/local-aws-fixtures';
 import { useSeededSession } from './support/seeded-world-hooks';
