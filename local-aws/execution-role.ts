@@ -1,9 +1,9 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { AwsError } from './aws-error';
 import type { OperationCall } from './operation';
-import { newSessionKeys } from './sts-api';
+import { newSessionKeys, roleWithArn } from './sts-api';
 import type { World } from './world';
-import type { Role, Session } from './world-state';
+import type { Session } from './world-state';
 
 /**
  * A function's execution role, as Lambda uses it: CreateFunction accepts only a role whose trust
@@ -45,12 +45,6 @@ export interface FunctionIdentity {
   timeoutSeconds: number;
 }
 
-/** The role an ARN names in this account, when it exists under exactly that ARN (path included). */
-function roleNamed(world: World, roleArn: string): Role | undefined {
-  const role = world.state.roles[roleArn.split('/').pop() ?? ''];
-  return role !== undefined && role.arn === roleArn ? role : undefined;
-}
-
 /**
  * Refuses, with Lambda's error, a role that does not exist or whose trust policy does not let
  * Lambda assume it. The trust policy is evaluated for the service principal with the keys a
@@ -58,7 +52,7 @@ function roleNamed(world: World, roleArn: string): Role | undefined {
  * function), so a trust narrowed to one function or account is honoured.
  */
 export async function assertLambdaMayAssume(world: World, roleArn: string, functionArn: string): Promise<void> {
-  const role = roleNamed(world, roleArn);
+  const role = roleWithArn(world, roleArn);
   if (role === undefined) throw new AwsError('InvalidParameterValueException', ROLE_NOT_ASSUMABLE, 400);
   const result = await runSimulation(
     {
@@ -145,7 +139,7 @@ export class ExecutionRoleSessions {
    * execution role is deleted).
    */
   credentialsFor(fn: FunctionIdentity): ExecutionCredentials | undefined {
-    const role = roleNamed(this.world, fn.role);
+    const role = roleWithArn(this.world, fn.role);
     if (role === undefined) {
       this.current.delete(fn.name);
       return undefined;
