@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import Module = require('node:module');
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
@@ -39,6 +40,48 @@ async function loadHandler(): Promise<(event: unknown, context: unknown) => unkn
   return fn as (event: unknown, context: unknown) => unknown;
 }
 
+/**
+ * Node looks a package up in the node_modules of every folder above the importing file, past the
+ * code root (where this file is copied) into the temp dir above it, which every user may write in:
+ * another function could put a package there for this one to load. Lambda's lookup never leaves
+ * the environment's own folders (/var/task, /opt, /var/runtime), so for the function's own files
+ * a package is looked up in the code root's folders only (its code's node_modules, then the SDK's
+ * links in the code root's): in require's search paths, and in import's through a resolve hook (a
+ * package found only above is not found, ERR_MODULE_NOT_FOUND). Node < 20.6 has no such hook.
+ */
+function confineModuleResolution(codeRoot: string): void {
+  const inside = (file: string) => file.startsWith(`${codeRoot}${path.sep}`);
+  const internals = Module as unknown as { _nodeModulePaths(from: string): string[] };
+  const nodeModulePaths = internals._nodeModulePaths;
+  internals._nodeModulePaths = (from: string) => {
+    const paths = nodeModulePaths(from);
+    return inside(from) ? paths.filter(inside) : paths;
+  };
+  const hook = `import * as fs from 'node:fs';
+import { isBuiltin } from 'node:module';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+const root = ${JSON.stringify(codeRoot)};
+const inside = (file) => file.startsWith(root + path.sep);
+export async function resolve(specifier, context, next) {
+  const parent = context.parentURL?.startsWith('file:') ? fileURLToPath(context.parentURL) : undefined;
+  if (parent !== undefined && inside(parent) && /^[^./#]/.test(specifier) && !specifier.includes(':') && !isBuiltin(specifier)) {
+    const name = specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+    let found = false;
+    for (let dir = path.dirname(parent); inside(dir) || dir === root; dir = path.dirname(dir))
+      if (fs.existsSync(path.join(dir, 'node_modules', name))) { found = true; break; }
+    if (!found) {
+      const error = new Error(\`Cannot find package '\${name}' imported from \${parent}\`);
+      error.code = 'ERR_MODULE_NOT_FOUND';
+      throw error;
+    }
+  }
+  return next(specifier, context);
+}`;
+  (Module as unknown as { register?: (url: string) => void }).register?.(`data:text/javascript,${encodeURIComponent(hook)}`);
+}
+
+confineModuleResolution(__dirname);
 const ready = loadHandler();
 ready.catch(() => undefined); // reported per invocation below
 
