@@ -23,8 +23,8 @@ import * as path from 'node:path';
 export const FIRST_FUNCTION_UID = 200_000;
 /** Function uids are taken in blocks of this many, one block per runner at a time. */
 const UID_BLOCK = 1000;
-/** Blocks up to uid 2^31: uid_t is 32 bits, and some tools read uids from 2^31 up as negative. */
-const UID_BLOCKS = Math.floor((2 ** 31 - FIRST_FUNCTION_UID) / UID_BLOCK);
+/** Uids stay below 2^31: uid_t is 32 bits, and some tools read uids from 2^31 up as negative. */
+const UID_LIMIT = 2 ** 31;
 /** Blocks held by the runners of this process. */
 const blocksInUse = new Set<number>();
 
@@ -152,12 +152,33 @@ export class FunctionUsers {
 
 function freeBlock(): number {
   const running = uidsOfRunningProcesses();
-  for (;;) {
-    const block = FIRST_FUNCTION_UID + randomInt(UID_BLOCKS) * UID_BLOCK;
+  const blocks = Math.max(1, Math.floor((Math.min(UID_LIMIT, mappedIdsEnd('uid'), mappedIdsEnd('gid')) - FIRST_FUNCTION_UID) / UID_BLOCK));
+  for (let attempt = 0; ; attempt++) {
+    const block = FIRST_FUNCTION_UID + randomInt(blocks) * UID_BLOCK;
+    // A user namespace with few ids may have a single block: shared then, rather than none.
+    if (attempt >= 100) return block;
     if (blocksInUse.has(block) || running.some((uid) => uid >= block && uid < block + UID_BLOCK)) continue;
     blocksInUse.add(block);
     return block;
   }
+}
+
+/**
+ * Where the ids usable from FIRST_FUNCTION_UID on end in this process's user namespace
+ * (/proc/self/uid_map, gid_map: "inside outside count" lines; a container may map only some ids).
+ */
+function mappedIdsEnd(kind: 'uid' | 'gid'): number {
+  let map: string;
+  try {
+    map = fs.readFileSync(`/proc/self/${kind}_map`, 'utf8');
+  } catch {
+    return UID_LIMIT;
+  }
+  for (const line of map.trim().split('\n')) {
+    const [inside, , count] = line.trim().split(/\s+/).map(Number);
+    if (inside <= FIRST_FUNCTION_UID && FIRST_FUNCTION_UID < inside + count) return inside + count;
+  }
+  return UID_LIMIT;
 }
 
 /** The uids of the processes running now, from /proc (none where there is no /proc). */
