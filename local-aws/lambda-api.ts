@@ -233,6 +233,17 @@ const listFunctions: Handler = async ({ world }) => ({
   json: { Functions: Object.values(world.state.functions).map(configuration) },
 });
 
+/** CreateFunction's Timeout (1–900 s, default 3) and MemorySize (128–10240 MB, default 128), as Lambda bounds them. */
+function sizingOf(input: { Timeout?: unknown; MemorySize?: unknown }): { timeout: number; memorySize: number } {
+  const timeout = input.Timeout ?? 3;
+  const memorySize = input.MemorySize ?? 128;
+  if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1 || timeout > 900)
+    throw invalid(`Value ${timeout} at 'timeout' failed to satisfy constraint: Member must have value between 1 and 900`);
+  if (typeof memorySize !== 'number' || !Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240)
+    throw invalid(`Value ${memorySize} at 'memorySize' failed to satisfy constraint: Member must have value between 128 and 10240`);
+  return { timeout, memorySize };
+}
+
 const createFunction: Handler = async (call) => {
   const { request, world } = call;
   const input = request.json();
@@ -259,12 +270,7 @@ const createFunction: Handler = async (call) => {
     if (error instanceof UnzippedSizeError) throw invalid(error.message);
     throw invalid(`Could not unzip uploaded file. Please check your file, then try to upload again. (${(error as Error).message})`);
   }
-  const timeout = input.Timeout ?? 3;
-  const memorySize = input.MemorySize ?? 128;
-  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 900)
-    throw invalid(`Value ${timeout} at 'timeout' failed to satisfy constraint: Member must have value between 1 and 900`);
-  if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240)
-    throw invalid(`Value ${memorySize} at 'memorySize' failed to satisfy constraint: Member must have value between 128 and 10240`);
+  const { timeout, memorySize } = sizingOf(input);
   const environment = environmentOf(input.Environment);
   // The caller passes the role to Lambda, and Lambda assumes it at creation: a role the caller may
   // not pass, or one Lambda cannot assume (missing, or not trusting lambda.amazonaws.com), is
