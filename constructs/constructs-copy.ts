@@ -28,9 +28,14 @@ export class DuplicateConstructsError extends Error {
   }
 }
 
-/** `scope`, when it belongs to this package's copy of `constructs`; DuplicateConstructsError otherwise. */
+/**
+ * `scope`, when this package's copy of `constructs` can add a construct to it: a scope of the same
+ * copy, or of another copy whose tree has what this copy reads from a scope (its node's ancestry,
+ * `_scopes`, and `addChild`: another install of the same version has them, and works). Another
+ * copy without them (an older version) is refused with DuplicateConstructsError.
+ */
 export function sameConstructsCopy<T>(scope: T): T {
-  if (scope instanceof Construct || !Construct.isConstruct(scope)) return scope;
+  if (scope instanceof Construct || !Construct.isConstruct(scope) || holdsOurConstructs(scope)) return scope;
   let scopePath = '?';
   try {
     scopePath = (scope as Construct).node.path || '(the root)';
@@ -43,6 +48,16 @@ export function sameConstructsCopy<T>(scope: T): T {
     .map(packageDirOf)
     .filter((dir) => dir !== ours);
   throw new DuplicateConstructsError(ours, [...new Set(others)], scopePath);
+}
+
+/** True when a scope of another copy has what this copy's Node reads from its scope. */
+function holdsOurConstructs(scope: Construct): boolean {
+  try {
+    const node = scope.node as unknown as { _scopes?: unknown; addChild?: unknown };
+    return Array.isArray(node._scopes) && typeof node.addChild === 'function';
+  } catch {
+    return false;
+  }
 }
 
 /** The package folder of a file in `constructs/lib/`. */
