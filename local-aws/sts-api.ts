@@ -79,17 +79,28 @@ export function credentialsElement(session: Session) {
 }
 
 /**
- * The role a RoleArn names, when it exists under exactly that ARN: its trust policy decides, with
- * the caller's identity policies, who may assume it. Without one nobody may: AWS answers
- * AccessDenied, not NoSuchEntity, for a role that does not exist.
+ * The role a RoleArn names, when it exists under exactly that ARN (its path included): its trust
+ * policy decides, with the caller's identity policies, who may assume it. Without one nobody may:
+ * AWS answers AccessDenied, not NoSuchEntity, for a role that does not exist.
  */
-export function assumableRole(world: World, roleArn: string): Role | undefined {
+export function roleWithArn(world: World, roleArn: string): Role | undefined {
   const role = world.state.roles[roleArn.split('/').pop() ?? ''];
   return role !== undefined && role.arn === roleArn ? role : undefined;
 }
 
-const assumeRole: Handler = async ({ request: { params }, world, principal, now, isAlsoAllowed }) => {
-  const roleArn = params.get('RoleArn') ?? '';
+/** AssumeRole's parameters, each validated as STS validates it (ValidationError naming the field). */
+interface AssumeRoleInput {
+  roleArn: string;
+  sessionName: string;
+  policy: string | undefined;
+  policyArns: string[];
+  tags: Tag[];
+  transitiveTagKeys: string[];
+  sourceIdentity: string | undefined;
+  duration: number;
+}
+
+function assumeRoleInput(params: URLSearchParams): AssumeRoleInput {
   const sessionName = params.get('RoleSessionName') ?? '';
   if (!SESSION_NAME.test(sessionName)) {
     throw new AwsError(
@@ -105,21 +116,7 @@ const assumeRole: Handler = async ({ request: { params }, world, principal, now,
     );
   }
   const policy = params.get('Policy') ?? undefined;
-  if (policy !== undefined) {
-    if (policy.length > 2048)
-      throw new AwsError(
-        'ValidationError',
-        `1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048`,
-      );
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(policy);
-    } catch {
-      throw new AwsError('MalformedPolicyDocument', 'The policy is not in the valid JSON format.');
-    }
-    const errors = validateSessionPolicy(parsed);
-    if (errors.length > 0) throw new AwsError('MalformedPolicyDocument', errors[0].message);
-  }
+  if (policy !== undefined) validateInlineSessionPolicy(policy);
   const policyArns = sessionPolicyArns(params);
   const tags = sessionTags(params);
   const transitiveTagKeys = listParameter(params, 'TransitiveTagKeys');
@@ -134,19 +131,41 @@ const assumeRole: Handler = async ({ request: { params }, world, principal, now,
       `1 validation error detected: Value '${sourceIdentity}' at 'sourceIdentity' failed to satisfy constraint: Member must have length between 2 and 64 and satisfy regular expression pattern: [\\w+=,.@-]*`,
     );
   }
-  const duration = integerParameter(params, 'DurationSeconds', 900, 43200, 3600);
+  return {
+    roleArn: params.get('RoleArn') ?? '',
+    sessionName,
+    policy,
+    policyArns,
+    tags,
+    transitiveTagKeys,
+    sourceIdentity,
+    duration: integerParameter(params, 'DurationSeconds', 900, 43200, 3600),
+  };
+}
 
-  // Authorized with its trust policy before the handler ran; gone since, it is refused as a role that never was.
-  const role = assumableRole(world, roleArn);
-  if (role === undefined)
-    throw new AwsError('AccessDenied', `User: ${principal.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
-  const context = assumeRoleRequestContext(params, principal);
-  // Looked up only now, so a caller the trust policy refuses learns nothing about which policies exist.
-  const sessionPolicies = sessionPolicyDocuments(policyArns, world, policy);
-  // Chained sessions keep the source identity and the transitive tags of the session they come
-  // from; AWS refuses a request that tries to change either.
-  const parent = principal.kind === 'session' ? principal.session : undefined;
-  if (parent?.sourceIdentity !== undefined && sourceIdentity !== undefined && sourceIdentity !== parent.sourceIdentity) {
+/** AssumeRole's inline session Policy: at most 2048 characters, JSON, a valid session policy. */
+function validateInlineSessionPolicy(policy: string): void {
+  if (policy.length > 2048)
+    throw new AwsError(
+      'ValidationError',
+      `1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048`,
+    );
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(policy);
+  } catch {
+    throw new AwsError('MalformedPolicyDocument', 'The policy is not in the valid JSON format.');
+  }
+  const errors = validateSessionPolicy(parsed);
+  if (errors.length > 0) throw new AwsError('MalformedPolicyDocument', errors[0].message);
+}
+
+/**
+ * Chained sessions keep the source identity and the transitive tags of the session they come
+ * from; AWS refuses a request that tries to change either. Returns the inherited tags.
+ */
+function inheritedFromChain(parent: Session | undefined, input: AssumeRoleInput): Tag[] {
+  if (parent?.sourceIdentity !== undefined && input.sourceIdentity !== undefined && input.sourceIdentity !== parent.sourceIdentity) {
     throw new AwsError(
       'InvalidParameterValue',
       `SourceIdentity cannot be changed in a role chain: the session has SourceIdentity ${parent.sourceIdentity}.`,
@@ -154,42 +173,57 @@ const assumeRole: Handler = async ({ request: { params }, world, principal, now,
   }
   const inherited = (parent?.tags ?? []).filter((t) => parent?.transitiveTagKeys?.some((k) => k.toLowerCase() === t.Key.toLowerCase()));
   for (const tag of inherited) {
-    if (tags.some((t) => t.Key.toLowerCase() === tag.Key.toLowerCase()))
+    if (input.tags.some((t) => t.Key.toLowerCase() === tag.Key.toLowerCase()))
       throw new AwsError(
         'InvalidParameterValue',
         `The session tag ${tag.Key} is transitive from the calling session and cannot be set again.`,
       );
   }
-  // Passing session tags needs sts:TagSession, and a source identity sts:SetSourceIdentity, both
-  // allowed by the role's trust policy (and the caller's identity policies): AWS refuses the whole
-  // AssumeRole otherwise. Inherited values count as passed (AWS checks them on every hop).
-  const sessionTagsToSet = [...inherited, ...tags];
-  if (sessionTagsToSet.length > 0) {
-    const tagContext: Record<string, string | string[]> = { ...context, 'aws:TagKeys': sessionTagsToSet.map((t) => t.Key) };
-    for (const tag of sessionTagsToSet) tagContext[`aws:RequestTag/${tag.Key}`] = tag.Value;
-    if (!(await isAlsoAllowed('sts:TagSession', role.arn, { context: tagContext, resourcePolicy: role.assumeRolePolicyDocument }))) {
-      throw new AwsError(
-        'AccessDenied',
-        `User: ${principal.arn} is not authorized to perform: sts:TagSession on resource: ${roleArn}`,
-        403,
-      );
-    }
+  return inherited;
+}
+
+/**
+ * Passing session tags needs sts:TagSession, and a source identity sts:SetSourceIdentity, both
+ * allowed by the role's trust policy (and the caller's identity policies): AWS refuses the whole
+ * AssumeRole otherwise. Inherited values count as passed (AWS checks them on every hop).
+ */
+async function assertMaySetSessionAttributes(
+  call: Pick<AuthorizationInput, 'principal'> & { isAlsoAllowed: Parameters<Handler>[0]['isAlsoAllowed'] },
+  role: Role,
+  context: Record<string, string | string[]>,
+  tags: Tag[],
+  sourceIdentity: string | undefined,
+): Promise<void> {
+  const refuse = (action: string) =>
+    new AwsError('AccessDenied', `User: ${call.principal.arn} is not authorized to perform: ${action} on resource: ${role.arn}`, 403);
+  const resourcePolicy = role.assumeRolePolicyDocument;
+  if (tags.length > 0) {
+    const tagContext: Record<string, string | string[]> = { ...context, 'aws:TagKeys': tags.map((t) => t.Key) };
+    for (const tag of tags) tagContext[`aws:RequestTag/${tag.Key}`] = tag.Value;
+    if (!(await call.isAlsoAllowed('sts:TagSession', role.arn, { context: tagContext, resourcePolicy }))) throw refuse('sts:TagSession');
   }
-  const effectiveSourceIdentity = sourceIdentity ?? parent?.sourceIdentity;
-  if (effectiveSourceIdentity !== undefined) {
-    if (
-      !(await isAlsoAllowed('sts:SetSourceIdentity', role.arn, {
-        context: { ...context, 'sts:SourceIdentity': effectiveSourceIdentity },
-        resourcePolicy: role.assumeRolePolicyDocument,
-      }))
-    ) {
-      throw new AwsError(
-        'AccessDenied',
-        `User: ${principal.arn} is not authorized to perform: sts:SetSourceIdentity on resource: ${roleArn}`,
-        403,
-      );
-    }
+  if (sourceIdentity !== undefined) {
+    const sourceContext = { ...context, 'sts:SourceIdentity': sourceIdentity };
+    if (!(await call.isAlsoAllowed('sts:SetSourceIdentity', role.arn, { context: sourceContext, resourcePolicy })))
+      throw refuse('sts:SetSourceIdentity');
   }
+}
+
+const assumeRole: Handler = async ({ request: { params }, world, principal, now, isAlsoAllowed }) => {
+  const input = assumeRoleInput(params);
+  const { roleArn, sessionName, duration } = input;
+  // Authorized with its trust policy before the handler ran; gone since, it is refused as a role that never was.
+  const role = roleWithArn(world, roleArn);
+  if (role === undefined)
+    throw new AwsError('AccessDenied', `User: ${principal.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
+  const context = assumeRoleRequestContext(params, principal);
+  // Looked up only now, so a caller the trust policy refuses learns nothing about which policies exist.
+  const sessionPolicies = sessionPolicyDocuments(input.policyArns, world, input.policy);
+  const parent = principal.kind === 'session' ? principal.session : undefined;
+  const inherited = inheritedFromChain(parent, input);
+  const sessionTagsToSet = [...inherited, ...input.tags];
+  const effectiveSourceIdentity = input.sourceIdentity ?? parent?.sourceIdentity;
+  await assertMaySetSessionAttributes({ principal, isAlsoAllowed }, role, context, sessionTagsToSet, effectiveSourceIdentity);
   // Role chaining caps a session at one hour.
   const maxDuration = principal.kind === 'session' ? 3600 : role.maxSessionDuration;
   if (duration > maxDuration) {
@@ -208,8 +242,8 @@ const assumeRole: Handler = async ({ request: { params }, world, principal, now,
     assumedRoleArn: `arn:aws:sts::${world.accountId}:assumed-role/${role.name}/${sessionName}`,
     sessionPolicy: sessionPolicies,
     ...(sessionTagsToSet.length > 0 ? { tags: sessionTagsToSet } : {}),
-    ...(transitiveTagKeys.length > 0 || inherited.length > 0
-      ? { transitiveTagKeys: [...inherited.map((t) => t.Key), ...transitiveTagKeys] }
+    ...(input.transitiveTagKeys.length > 0 || inherited.length > 0
+      ? { transitiveTagKeys: [...inherited.map((t) => t.Key), ...input.transitiveTagKeys] }
       : {}),
     ...(effectiveSourceIdentity !== undefined ? { sourceIdentity: effectiveSourceIdentity } : {}),
   };
@@ -299,7 +333,7 @@ export const STS_OPERATIONS: QueryOperation[] = [
   sts('AssumeRole', {
     resource: ({ request }) => request.params.get('RoleArn') ?? '',
     resourcePolicy: ({ request, world }: AuthorizationInput) =>
-      assumableRole(world, request.params.get('RoleArn') ?? '')?.assumeRolePolicyDocument,
+      roleWithArn(world, request.params.get('RoleArn') ?? '')?.assumeRolePolicyDocument,
     resourcePolicyRequired: true,
     context: ({ request, principal }) => assumeRoleRequestContext(request.params, principal),
     credentials: 'any',

@@ -4,7 +4,7 @@ import { runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
 import { AwsError } from './aws-error';
 import type { IssuerKeys } from './oidc-keys';
 import { integerParameter } from './query-parameters';
-import { assumableRole, credentialsElement, newSessionKeys, sessionPolicyArns, sessionPolicyDocuments } from './sts-api';
+import { roleWithArn, credentialsElement, newSessionKeys, sessionPolicyArns, sessionPolicyDocuments } from './sts-api';
 import { type VerifiedToken, verifyWebIdentityToken } from './web-identity-token';
 import type { World } from './world';
 import type { Role, Session } from './world-state';
@@ -46,7 +46,7 @@ export async function assumeRoleWithWebIdentity(call: WebIdentityCall): Promise<
   const { world, now } = call;
   const { roleArn, sessionName, token, policy, policyArns, duration } = webIdentityParameters(call.params);
   const verified = await verifyWebIdentityToken(token, world, call.keys, now);
-  const role = assumableRole(world, roleArn);
+  const role = roleWithArn(world, roleArn);
   if (role === undefined || !trustAllows(world, role, verified, call.sourceIp)) {
     throw new AwsError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity', 403);
   }
