@@ -44,7 +44,9 @@ export function printReport(
 ): void {
   out(`\n${'Report'.padEnd(62)}${'time'.padStart(8)}\n`);
   for (const s of report.steps)
-    out(`  ${s.notRun ? 'SKIP' : s.ok ? 'ok  ' : 'FAIL'} ${s.name.padEnd(56)}${(s.ms / 1000).toFixed(1).padStart(7)} s\n`);
+    out(
+      `  ${s.notRun ? 'NOT RUN' : s.ok ? 'ok  ' : 'FAIL'} ${s.name.padEnd(s.notRun ? 53 : 56)}${(s.ms / 1000).toFixed(1).padStart(7)} s\n`,
+    );
   out(
     `  stand-in: ${report.requests} requests answered in ${(report.handlingMs / 1000).toFixed(2)} s in all (terraform and the provider's fixed 5 s wait for a new function are the rest)\n`,
   );

@@ -20,11 +20,14 @@ export interface AwsCliProof {
   workDir: string;
   region: string;
   checks: Checks;
+  /** @default AWS_CLI */
+  awsCli?: string;
 }
 
 export async function awsCliCredentialProcess(proof: AwsCliProof): Promise<void> {
-  if (!fs.existsSync(AWS_CLI))
-    throw new StepNotRun(`${AWS_CLI} (the AWS CLI v2) is not installed: apt-get install awscli (Debian), or AWS's v2 installer`);
+  const awsCli = proof.awsCli ?? AWS_CLI;
+  if (!fs.existsSync(awsCli))
+    throw new StepNotRun(`${awsCli} (the AWS CLI v2) is not installed: apt-get install awscli (Debian), or AWS's v2 installer`);
   const cli = path.join(projectRoot(), 'dist', 'scripts', 'invoke', 'main.js');
   if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: build the project first (npx tsc -b)`);
   const dir = fs.mkdtempSync(path.join(proof.workDir, 'aws-cli-'));
@@ -32,7 +35,7 @@ export async function awsCliCredentialProcess(proof: AwsCliProof): Promise<void>
     fs.chmodSync(dir, 0o700);
     const env = writeProfiles(dir, cli, proof);
     const { stdout, stderr } = await run(
-      AWS_CLI,
+      awsCli,
       ['sts', 'get-caller-identity', '--profile', 'vended', '--endpoint-url', proof.endpoint, '--output', 'json'],
       env,
     );
