@@ -203,9 +203,12 @@ async function afterProof(run: DemoRun): Promise<void> {
   }
   if (run.options.keep) {
     const endpoint = run.local!.endpoint;
-    run.out(
-      `\nKept running: ${endpoint}. Try:\n  AWS_ENDPOINT_URL_STS=${endpoint} npm run invoke -- --outputs ${path.relative(PROJECT, outputsFile)} --data '{"hello":"world"}' --verbose\nCtrl-C destroys the deployment and stops the stand-in.\n`,
-    );
+    const outputs = path.relative(PROJECT, outputsFile);
+    const tryThis =
+      run.caller === vendCaller
+        ? `AWS_ACCESS_KEY_ID=<invoker_access_key_id> AWS_SECRET_ACCESS_KEY=<invoker_secret_access_key> npm run invoke -- --vendor-url <demo_vendor_url> --url <url_a> --region us-east-1 --verbose\n  (the values are in ${outputs})`
+        : `AWS_ENDPOINT_URL_STS=${endpoint} npm run invoke -- --outputs ${outputs} --data '{"hello":"world"}' --verbose`;
+    run.out(`\nKept running: ${endpoint}. Try:\n  ${tryThis}\nCtrl-C destroys the deployment and stops the stand-in.\n`);
     await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
   }
   await step(
