@@ -5,6 +5,7 @@ import { synthDemo } from '../stacks/main';
 import { type DemoCaller, type DemoCallerKind, invokerUserCaller } from './demo/callers';
 import { type DemoStep, type Step, printReport, stepRunner } from './demo/steps';
 import { webIdentityCaller } from './demo/web-identity-caller';
+import { vendCaller } from './demo/vend-flow';
 import { projectRoot } from './project-root';
 import {
   cdktfOutputsFile,
@@ -127,7 +128,7 @@ function narrowState(run: DemoRun): void {
 /** The caller, the stand-in, synth, init, apply and the outputs file. */
 async function deploy(run: DemoRun): Promise<void> {
   const { step, work, statePath } = run;
-  run.caller = run.options.caller === 'web-identity' ? await webIdentityCaller(step) : invokerUserCaller;
+  run.caller = await callerFor(run.options.caller ?? 'invoker-user', step);
   const standIn = { snapshotFile: path.join(work, 'world.json'), ...run.caller.standIn };
   run.local = await step(
     'start the local stand-in for AWS',
@@ -135,8 +136,9 @@ async function deploy(run: DemoRun): Promise<void> {
     (l) => l.endpoint,
   );
   const endpoint = run.local.endpoint;
-  const stackName = await step('synthesize the demo stack (local mode)', async () =>
-    synthDemo(path.join(work, 'cdktf.out'), {
+  const synth = run.caller.synth ?? synthDemo;
+  const stackName = await step(`synthesize the ${run.caller.synth ? 'vend ' : ''}demo stack (local mode)`, async () =>
+    synth(path.join(work, 'cdktf.out'), {
       ...process.env,
       ...run.caller!.stackSettings,
       DEMO_AWS_ENDPOINT: endpoint,
@@ -185,6 +187,11 @@ async function deploy(run: DemoRun): Promise<void> {
   );
 }
 
+async function callerFor(kind: DemoCallerKind, step: Step): Promise<DemoCaller> {
+  if (kind === 'web-identity') return webIdentityCaller(step);
+  return kind === 'vend' ? vendCaller : invokerUserCaller;
+}
+
 /** The second plan (asked for), the pause (--keep), destroy, and the check that nothing is left. */
 async function afterProof(run: DemoRun): Promise<void> {
   const { step, stackDir, env, statePath, outputsFile } = run;
@@ -196,9 +203,12 @@ async function afterProof(run: DemoRun): Promise<void> {
   }
   if (run.options.keep) {
     const endpoint = run.local!.endpoint;
-    run.out(
-      `\nKept running: ${endpoint}. Try:\n  AWS_ENDPOINT_URL_STS=${endpoint} npm run invoke -- --outputs ${path.relative(PROJECT, outputsFile)} --data '{"hello":"world"}' --verbose\nCtrl-C destroys the deployment and stops the stand-in.\n`,
-    );
+    const outputs = path.relative(PROJECT, outputsFile);
+    const tryThis =
+      run.caller === vendCaller
+        ? `AWS_ACCESS_KEY_ID=<invoker_access_key_id> AWS_SECRET_ACCESS_KEY=<invoker_secret_access_key> npm run invoke -- --vendor-url <demo_vendor_url> --url <url_a> --region us-east-1 --verbose\n  (the values are in ${outputs})`
+        : `AWS_ENDPOINT_URL_STS=${endpoint} npm run invoke -- --outputs ${outputs} --data '{"hello":"world"}' --verbose`;
+    run.out(`\nKept running: ${endpoint}. Try:\n  ${tryThis}\nCtrl-C destroys the deployment and stops the stand-in.\n`);
     await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
   }
   await step(
@@ -234,17 +244,20 @@ function destroy(stackDir: string, env: NodeJS.ProcessEnv) {
   return terraform(['destroy', '-auto-approve', '-input=false', '-no-color', '-refresh=false'], { cwd: stackDir, env });
 }
 
-const USAGE = `Usage: npm run demo [-- --keep] [-- --plan] [-- --caller invoker-user|web-identity]
+const USAGE = `Usage: npm run demo [-- --keep] [-- --plan] [-- --caller invoker-user|web-identity | -- --vend]
 
 Deploys the demo stack into the local stand-in for AWS, proves the refusals and the signed call, destroys it.
   --keep     leave the deployment and the stand-in running until Ctrl-C (outputs in .demo/outputs.json)
   --plan     also run a second terraform plan after apply and require "No changes"
   --caller   invoker-user (default): the invoker user's key assumes the role;
              web-identity: OIDC tokens of a local issuer, no invoker user and no key at all
+  --vend     two URLs and a credential vendor entitling the invoker to one: vended session -> A 200,
+             B 403; unlisted caller -> 403; the session cannot vend again; the AWS CLI's credential_process
 `;
 
 function callerOf(argv: string[]): DemoCallerKind | undefined {
   const i = argv.indexOf('--caller');
+  if (argv.includes('--vend')) return i === -1 ? 'vend' : undefined;
   if (i === -1) return 'invoker-user';
   const value = argv[i + 1];
   return value === 'invoker-user' || value === 'web-identity' ? value : undefined;
@@ -255,7 +268,7 @@ if (require.main === module) {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
     process.stdout.write(USAGE);
   } else if (caller === undefined) {
-    process.stderr.write(`error: --caller must be invoker-user or web-identity\n${USAGE}`);
+    process.stderr.write(`error: --caller must be invoker-user or web-identity, and cannot be combined with --vend\n${USAGE}`);
     process.exitCode = 2;
   } else {
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
