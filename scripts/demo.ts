@@ -6,6 +6,8 @@ import { type DemoCaller, type DemoCallerKind, invokerUserCaller } from './demo/
 import { type DemoStep, type Step, printReport, stepRunner } from './demo/steps';
 import { webIdentityCaller } from './demo/web-identity-caller';
 import { vendCaller } from './demo/vend-flow';
+import { DEMO_USAGE, demoArguments } from './demo/arguments';
+import { destroy, narrowState, prepareWorkDir } from './demo/work-dir';
 import { projectRoot } from './project-root';
 import {
   cdktfOutputsFile,
@@ -89,7 +91,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     worldEmptyAfterDestroy: false,
   };
   const started = performance.now();
-  prepareWorkDir(run);
+  prepareWorkDir(run.work, run.statePath, run.outputsFile);
   let exitCode = 1;
   try {
     await deploy(run);
@@ -107,22 +109,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const totalMs = performance.now() - started;
   printReport(out, { steps, requests, handlingMs, totalMs, exitCode });
   return { exitCode, steps, standIn: { requests, handlingMs, worldEmptyAfterDestroy: run.worldEmptyAfterDestroy }, totalMs };
-}
-
-/**
- * A new stand-in starts empty: last run's state, outputs and world mean nothing to it. The folder
- * holds the state (the invoker secret) and the stand-in's snapshot (live session secrets): owner-only.
- */
-function prepareWorkDir(run: DemoRun): void {
-  const { statePath, outputsFile, work } = run;
-  for (const file of [statePath, `${statePath}.backup`, outputsFile, path.join(work, 'world.json')]) fs.rmSync(file, { force: true });
-  fs.mkdirSync(work, { recursive: true, mode: 0o700 });
-  fs.chmodSync(work, 0o700);
-}
-
-/** Terraform writes its state files 0644: narrowed after each run. */
-function narrowState(run: DemoRun): void {
-  for (const file of [run.statePath, `${run.statePath}.backup`]) if (fs.existsSync(file)) fs.chmodSync(file, 0o600);
 }
 
 /** The caller, the stand-in, synth, init, apply and the outputs file. */
@@ -169,7 +155,7 @@ async function deploy(run: DemoRun): Promise<void> {
     'terraform apply (the real hashicorp/aws provider)',
     () =>
       terraform(['apply', '-auto-approve', '-input=false', '-no-color'], { cwd: run.stackDir, env: run.env }).finally(() =>
-        narrowState(run),
+        narrowState(run.statePath),
       ),
     (r) => /Resources: \d+ added/.exec(r.stdout)?.[0] ?? '',
   );
@@ -213,7 +199,7 @@ async function afterProof(run: DemoRun): Promise<void> {
   }
   await step(
     'terraform destroy',
-    () => destroy(stackDir, env).finally(() => narrowState(run)),
+    () => destroy(stackDir, env).finally(() => narrowState(run.statePath)),
     (r) => /Resources: \d+ destroyed/.exec(r.stdout)?.[0] ?? '',
   );
   run.deployed = false;
@@ -233,46 +219,19 @@ async function cleanUp(run: DemoRun): Promise<void> {
   run.err('cleaning up: terraform destroy …\n');
   await destroy(run.stackDir, run.env)
     .catch((e) => run.err(`cleanup failed: ${(e as Error).message.split('\n')[0]}\n`))
-    .finally(() => narrowState(run));
-}
-
-/**
- * -refresh=false: the state is what this run just applied to a stand-in nobody else touches, so
- * reading all 11 resources back first would only cost another provider start (~4 s).
- */
-function destroy(stackDir: string, env: NodeJS.ProcessEnv) {
-  return terraform(['destroy', '-auto-approve', '-input=false', '-no-color', '-refresh=false'], { cwd: stackDir, env });
-}
-
-const USAGE = `Usage: npm run demo [-- --keep] [-- --plan] [-- --caller invoker-user|web-identity | -- --vend]
-
-Deploys the demo stack into the local stand-in for AWS, proves the refusals and the signed call, destroys it.
-  --keep     leave the deployment and the stand-in running until Ctrl-C (outputs in .demo/outputs.json)
-  --plan     also run a second terraform plan after apply and require "No changes"
-  --caller   invoker-user (default): the invoker user's key assumes the role;
-             web-identity: OIDC tokens of a local issuer, no invoker user and no key at all
-  --vend     two URLs and a credential vendor entitling the invoker to one: vended session -> A 200,
-             B 403; unlisted caller -> 403; the session cannot vend again; the AWS CLI's credential_process
-`;
-
-function callerOf(argv: string[]): DemoCallerKind | undefined {
-  const i = argv.indexOf('--caller');
-  if (argv.includes('--vend')) return i === -1 ? 'vend' : undefined;
-  if (i === -1) return 'invoker-user';
-  const value = argv[i + 1];
-  return value === 'invoker-user' || value === 'web-identity' ? value : undefined;
+    .finally(() => narrowState(run.statePath));
 }
 
 if (require.main === module) {
-  const caller = callerOf(process.argv);
-  if (process.argv.includes('--help') || process.argv.includes('-h')) {
-    process.stdout.write(USAGE);
-  } else if (caller === undefined) {
-    process.stderr.write(`error: --caller must be invoker-user or web-identity, and cannot be combined with --vend\n${USAGE}`);
+  const parsed = demoArguments(process.argv);
+  if (parsed.kind === 'help') {
+    process.stdout.write(DEMO_USAGE);
+  } else if (parsed.kind === 'error') {
+    process.stderr.write(`error: ${parsed.message}\n${DEMO_USAGE}`);
     process.exitCode = 2;
   } else {
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-    runDemo({ keep: process.argv.includes('--keep'), secondPlan: process.argv.includes('--plan'), caller }).then((report) => {
+    runDemo(parsed.options).then((report) => {
       process.exitCode = report.exitCode;
     });
   }
