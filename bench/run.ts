@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { projectRoot } from '../scripts/project-root';
+import { benchCredentialVending } from './credential-vending';
 import { benchFunctionColdStart } from './function-cold-start';
 import { benchClientAndStandIn, benchDemo } from './local-flow';
 import { goal, median, reportedByNodeProcess, repeat, row, timeCommand, timeNodeProcess } from './measure';
@@ -25,9 +26,11 @@ import { benchWebIdentity } from './web-identity';
  *    execution role, vs one that imports nothing (bench/function-cold-start.ts).
  * 5. AssumeRoleWithWebIdentity beside AssumeRole through the stand-in, and one token verification
  *    (bench/web-identity.ts).
- * 6. `npm run demo` vs bare terraform init + apply + destroy of the same stack.
+ * 6. A vend through the CredentialVendor's function beside AssumeRole (latency, per second), and
+ *    the vending function's first call vs warm (bench/credential-vending.ts).
+ * 7. `npm run demo` vs bare terraform init + apply + destroy of the same stack.
  *
- * BENCH_CALLS (default 2000); BENCH_SKIP_DEMO=1 skips the demo (~6 min at 5 runs).
+ * BENCH_CALLS (default 2000); BENCH_ONLY=vending runs only that part; BENCH_SKIP_DEMO=1 skips the demo (~6 min at 5 runs).
  */
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -134,6 +137,8 @@ async function main(): Promise<void> {
   await benchFunctionColdStart(out, RUNS);
   out('\n');
   await benchWebIdentity(out);
+  out('\n');
+  await benchCredentialVending(out, RUNS);
   if (process.env.BENCH_SKIP_DEMO !== '1') {
     out('\n');
     await benchDemo(out, RUNS);
@@ -141,7 +146,8 @@ async function main(): Promise<void> {
 }
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-main().catch((error) => {
+const only = process.env.BENCH_ONLY === 'vending' ? benchCredentialVending((text) => process.stdout.write(text), RUNS) : undefined;
+(only ?? main()).catch((error) => {
   process.stderr.write(`benchmark failed: ${(error as Error).stack}\n`);
   process.exitCode = 1;
 });

@@ -1,9 +1,9 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { AwsError } from './aws-error';
 import type { OperationCall } from './operation';
-import { newSessionKeys } from './sts-session';
+import { newSessionKeys, roleWithArn } from './sts-api';
 import type { World } from './world';
-import type { Role, Session } from './world-state';
+import type { Session } from './world-state';
 
 /**
  * A function's execution role, as Lambda uses it: CreateFunction accepts only a role whose trust
@@ -45,20 +45,14 @@ export interface FunctionIdentity {
   timeoutSeconds: number;
 }
 
-/** The role an ARN names in this account, when it exists under exactly that ARN (path included). */
-function roleNamed(world: World, roleArn: string): Role | undefined {
-  const role = world.state.roles[roleArn.split('/').pop() ?? ''];
-  return role !== undefined && role.arn === roleArn ? role : undefined;
-}
-
 /**
  * Refuses, with Lambda's error, a role that does not exist or whose trust policy does not let
  * Lambda assume it. The trust policy is evaluated for the service principal with the keys a
  * service sets when it assumes a role for a resource (`aws:SourceAccount`, `aws:SourceArn`: the
  * function), so a trust narrowed to one function or account is honoured.
  */
-export async function assertLambdaMayAssume(world: World, roleArn: unknown, functionArn: string): Promise<void> {
-  const role = typeof roleArn === 'string' ? roleNamed(world, roleArn) : undefined;
+export async function assertLambdaMayAssume(world: World, roleArn: string, functionArn: string): Promise<void> {
+  const role = roleWithArn(world, roleArn);
   if (role === undefined) throw new AwsError('InvalidParameterValueException', ROLE_NOT_ASSUMABLE, 400);
   const result = await runSimulation(
     {
@@ -83,13 +77,41 @@ export async function assertLambdaMayAssume(world: World, roleArn: unknown, func
     throw new AwsError('InvalidParameterValueException', ROLE_NOT_ASSUMABLE, 400);
 }
 
+/** Lambda's pattern for CreateFunction's Role (Lambda API reference, CreateFunction, Role). */
+const ROLE_ARN = /^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/;
+
+/**
+ * CreateFunction's Role, validated as Lambda validates its input, before anything is authorized:
+ * absent, or not a role ARN, it is 400 ValidationException with Lambda's text.
+ */
+export function validRoleArn(role: unknown): string {
+  if (role === undefined || role === null)
+    throw new AwsError(
+      'ValidationException',
+      "1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null",
+      400,
+    );
+  if (typeof role !== 'string' || !ROLE_ARN.test(role))
+    throw new AwsError(
+      'ValidationException',
+      `1 validation error detected: Value '${String(role)}' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: ${ROLE_ARN.source.slice(1, -1).replace(/\\\//g, '/')}`,
+      400,
+    );
+  return role;
+}
+
 /**
  * Giving a function a role is passing the role to Lambda: the caller needs `iam:PassRole` on it,
  * with `iam:PassedToService` = `lambda.amazonaws.com` (IAM User Guide, "Granting a user
  * permissions to pass a role to an AWS service"), or CreateFunction is AccessDeniedException.
  */
-export async function assertMayPassRole(call: Pick<OperationCall, 'principal' | 'isAlsoAllowed'>, roleArn: unknown): Promise<void> {
-  const arn = typeof roleArn === 'string' ? roleArn : '';
+export async function assertMayPassRole(
+  call: Pick<OperationCall, 'principal' | 'isAlsoAllowed'>,
+  arn: string,
+  accountId: string,
+): Promise<void> {
+  // A role of another account can never be passed (Lambda's 403 for it, whatever the policies say).
+  if (arn.split(':')[4] !== accountId) throw new AwsError('AccessDeniedException', 'Cross-account pass role is not allowed.', 403);
   if (await call.isAlsoAllowed('iam:PassRole', arn, { context: { 'iam:PassedToService': LAMBDA_SERVICE } })) return;
   throw new AwsError(
     'AccessDeniedException',
@@ -117,7 +139,7 @@ export class ExecutionRoleSessions {
    * execution role is deleted).
    */
   credentialsFor(fn: FunctionIdentity): ExecutionCredentials | undefined {
-    const role = roleNamed(this.world, fn.role);
+    const role = roleWithArn(this.world, fn.role);
     if (role === undefined) {
       this.current.delete(fn.name);
       return undefined;

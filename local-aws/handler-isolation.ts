@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
 /**
  * Where handlers' code lives and which users they run as. A function runs as a user of its own
- * (uid 200000 + n) when the stand-in is root and may switch users; its code then lives in
+ * (FunctionUsers: a uid no other stand-in's function has) when the stand-in is root and may switch
+ * users; its code then lives in
  * `<code root>/fn-<uid>` (0700, that user's), under a code root the stand-in creates (root's,
  * 0711: others pass through it, never list it). The code root is made in the OS temp dir when every
  * folder above it lets other users pass (o+x); under a private temp dir (0700, the usual per-user
@@ -17,8 +19,14 @@ import * as path from 'node:path';
  * with `requireIsolation` it is a refusal instead (IsolationError).
  */
 
-/** Unprivileged user ids for functions when the stand-in runs as root (one per function). */
+/** The lowest user id a function runs as (above the ids distributions give to people and daemons). */
 export const FIRST_FUNCTION_UID = 200_000;
+/** Function uids are taken in blocks of this many, one block per runner at a time. */
+const UID_BLOCK = 1000;
+/** Uids stay below 2^31: uid_t is 32 bits, and some tools read uids from 2^31 up as negative. */
+const UID_LIMIT = 2 ** 31;
+/** Blocks held by the runners of this process. */
+const blocksInUse = new Set<number>();
 
 /** System temp dirs a root stand-in may use when the OS temp dir is private (FHS: all o+x). */
 const SHARED_TEMP_DIRS = ['/tmp', '/var/tmp', '/dev/shm'];
@@ -106,4 +114,88 @@ function othersMayTraverse(dir: string): boolean {
     if ((fs.statSync(current).mode & 0o001) === 0) return false;
     if (path.dirname(current) === current) return true;
   }
+}
+
+/**
+ * The uid each function runs as. A process's uid is its only boundary here: two functions sharing
+ * one could read each other's environment (their credentials) and code, and signal each other,
+ * including functions of two stand-ins on one machine (parallel test workers, a stand-in per
+ * project) and processes a handler left behind. So each runner takes its uids in blocks chosen at
+ * random among about two million, none held by another runner of this process nor by a running
+ * process (/proc), and a function keeps its uid for the runner's life.
+ */
+export class FunctionUsers {
+  private readonly uids = new Map<string, number>();
+  private readonly blocks: number[] = [];
+
+  /** The uid of this function, given now if it has none. */
+  uidOf(name: string): number {
+    let uid = this.uids.get(name);
+    if (uid === undefined) {
+      if (this.uids.size % UID_BLOCK === 0) this.blocks.push(freeBlock());
+      uid = this.blocks[this.blocks.length - 1] + (this.uids.size % UID_BLOCK);
+      this.uids.set(name, uid);
+    }
+    return uid;
+  }
+
+  /** The uid a function was given, if any. */
+  given(name: string): number | undefined {
+    return this.uids.get(name);
+  }
+
+  /** Gives the blocks back (once the runner's processes have ended). */
+  release(): void {
+    for (const block of this.blocks.splice(0)) blocksInUse.delete(block);
+  }
+}
+
+function freeBlock(): number {
+  const running = uidsOfRunningProcesses();
+  const blocks = Math.max(1, Math.floor((Math.min(UID_LIMIT, mappedIdsEnd('uid'), mappedIdsEnd('gid')) - FIRST_FUNCTION_UID) / UID_BLOCK));
+  for (let attempt = 0; ; attempt++) {
+    const block = FIRST_FUNCTION_UID + randomInt(blocks) * UID_BLOCK;
+    // A user namespace with few ids may have a single block: shared then, rather than none.
+    if (attempt >= 100) return block;
+    if (blocksInUse.has(block) || running.some((uid) => uid >= block && uid < block + UID_BLOCK)) continue;
+    blocksInUse.add(block);
+    return block;
+  }
+}
+
+/**
+ * Where the ids usable from FIRST_FUNCTION_UID on end in this process's user namespace
+ * (/proc/self/uid_map, gid_map: "inside outside count" lines; a container may map only some ids).
+ */
+function mappedIdsEnd(kind: 'uid' | 'gid'): number {
+  let map: string;
+  try {
+    map = fs.readFileSync(`/proc/self/${kind}_map`, 'utf8');
+  } catch {
+    return UID_LIMIT;
+  }
+  for (const line of map.trim().split('\n')) {
+    const [inside, , count] = line.trim().split(/\s+/).map(Number);
+    if (inside <= FIRST_FUNCTION_UID && FIRST_FUNCTION_UID < inside + count) return inside + count;
+  }
+  return UID_LIMIT;
+}
+
+/** The uids of the processes running now, from /proc (none where there is no /proc). */
+function uidsOfRunningProcesses(): number[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return [];
+  }
+  const uids: number[] = [];
+  for (const entry of entries) {
+    try {
+      uids.push(fs.statSync(path.join('/proc', entry)).uid);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return uids;
 }

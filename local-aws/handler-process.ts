@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
+import Module = require('node:module');
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /**
  * The runtime inside one function's process (a Lambda execution environment): loads
@@ -39,6 +40,84 @@ async function loadHandler(): Promise<(event: unknown, context: unknown) => unkn
   return fn as (event: unknown, context: unknown) => unknown;
 }
 
+/**
+ * Node looks a package up in the node_modules of every folder above the importing file, past the
+ * code root (where this file is copied) into the temp dir above it, which every user may write in:
+ * another function could put a package there for this one to load. Lambda's lookup never leaves
+ * the environment's own folders (/var/task, /opt, /var/runtime), so for the function's own files
+ * a package is looked up in the code root's folders only (its code's node_modules, then the SDK's
+ * links in the code root's): in require's search paths, and in import's through a resolve hook
+ * (in-thread where Node has registerHooks, else a loader thread; Node < 20.6 has neither).
+ */
+function confineModuleResolution(codeRoot: string): void {
+  const inside = (file: string) => file.startsWith(`${codeRoot}${path.sep}`);
+  const internals = Module as unknown as {
+    _nodeModulePaths(from: string): string[];
+    registerHooks?: (hooks: { resolve: (specifier: string, context: ResolveContext, next: NextResolve) => unknown }) => void;
+    register?: (url: string) => void;
+  };
+  const nodeModulePaths = internals._nodeModulePaths;
+  internals._nodeModulePaths = (from: string) => {
+    const paths = nodeModulePaths(from);
+    return inside(from) ? paths.filter(inside) : paths;
+  };
+  if (internals.registerHooks !== undefined) {
+    const deps = { fs, path, isBuiltin: Module.isBuiltin, fileURLToPath };
+    internals.registerHooks({
+      resolve: (specifier, context, next) => {
+        const missing = packageOutsideCodeRoot(deps, codeRoot, specifier, context.parentURL);
+        // These hooks also see require(): its error is Node's for require.
+        const code = context.conditions?.includes('require') ? 'MODULE_NOT_FOUND' : 'ERR_MODULE_NOT_FOUND';
+        if (missing !== undefined) throw Object.assign(new Error(missing), { code });
+        return next(specifier, context);
+      },
+    });
+    return;
+  }
+  const hook = `import * as fs from 'node:fs';
+import { isBuiltin } from 'node:module';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+const check = ${packageOutsideCodeRoot.toString()};
+export async function resolve(specifier, context, next) {
+  const missing = check({ fs, path, isBuiltin, fileURLToPath }, ${JSON.stringify(codeRoot)}, specifier, context.parentURL);
+  if (missing !== undefined) throw Object.assign(new Error(missing), { code: 'ERR_MODULE_NOT_FOUND' });
+  return next(specifier, context);
+}`;
+  internals.register?.(`data:text/javascript,${encodeURIComponent(hook)}`);
+}
+
+interface ResolveContext {
+  parentURL?: string;
+  conditions?: string[];
+}
+type NextResolve = (specifier: string, context: ResolveContext) => unknown;
+
+/**
+ * Why a bare `specifier` imported by a file inside `root` is not found (no node_modules from that
+ * file's folder up to `root` holds its package), or undefined when it is left to Node. Self-contained
+ * (its modules are passed in): its source is also the loader thread's hook.
+ */
+function packageOutsideCodeRoot(
+  deps: { fs: typeof fs; path: typeof path; isBuiltin: (specifier: string) => boolean; fileURLToPath: (url: string) => string },
+  root: string,
+  specifier: string,
+  parentURL: string | undefined,
+): string | undefined {
+  if (parentURL === undefined || !parentURL.startsWith('file:')) return undefined;
+  const parent = deps.fileURLToPath(parentURL);
+  const inside = (file: string) => file.startsWith(root + deps.path.sep);
+  if (!inside(parent) || !/^[^./#]/.test(specifier) || specifier.includes(':') || deps.isBuiltin(specifier)) return undefined;
+  const name = specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
+  for (let dir = deps.path.dirname(parent); inside(dir) || dir === root; dir = deps.path.dirname(dir))
+    if (deps.fs.existsSync(deps.path.join(dir, 'node_modules', name))) return undefined;
+  return `Cannot find package '${name}' imported from ${parent}`;
+}
+
+confineModuleResolution(__dirname);
 const ready = loadHandler();
 ready.catch(() => undefined); // reported per invocation below
 

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { ExecutionCredentials, FunctionIdentity } from './execution-role';
 import { handlerEnvironment, linkSdkPackages } from './handler-environment';
-import { FIRST_FUNCTION_UID, type IsolationOptions, prepareCodeRoot, refuseOrWarn } from './handler-isolation';
+import { FunctionUsers, type IsolationOptions, prepareCodeRoot, refuseOrWarn } from './handler-isolation';
 import { type RuntimeNode, type RuntimeNodeOptions, RuntimeNodes } from './runtime-node';
 import { readZip } from './zip-archive';
 
@@ -96,7 +96,7 @@ export class HandlerRunner {
   private readonly retiredProcesses = new Set<WarmProcess>();
   private readonly codeRoot: string;
   private readonly runtimeFile: string;
-  private readonly uids = new Map<string, number>();
+  private readonly users = new FunctionUsers();
   /** True when functions run as users of their own (handler-isolation.ts says when they cannot). */
   separateUsers: boolean;
   private nextId = 1;
@@ -206,39 +206,9 @@ export class HandlerRunner {
       else this.end(code.name, existing, { errorType: 'Runtime.ExitError', errorMessage: 'The function was updated' });
     }
 
-    const uid = this.uidFor(code.name);
-    const functionDir = path.join(this.codeRoot, `fn-${uid ?? this.uids.get(code.name)}`);
-    const codeDir = path.join(functionDir, `task-${code.codeSha256.replace(/[^A-Za-z0-9]/g, '_')}`);
-    const tmpDir = path.join(functionDir, 'tmp');
-    if (!fs.existsSync(codeDir)) this.unpack(code, codeDir);
-    fs.mkdirSync(tmpDir, { recursive: true, mode: 0o700 });
-    if (uid !== undefined) {
-      for (const entry of [functionDir, tmpDir, codeDir, ...walk(codeDir)]) fs.chownSync(entry, uid, uid);
-    }
-    fs.chmodSync(functionDir, 0o700);
-
+    const { uid, codeDir, tmpDir } = this.functionDirectories(code);
     const env = handlerEnvironment({ ...code, codeDir, tmpDir, credentials, endpoint: this.options.endpoint?.() });
-    const start = (as: number | undefined) =>
-      spawn(this.nodeFor(code.runtime).path, [`--max-old-space-size=${code.memorySize}`, this.runtimeFile], {
-        cwd: codeDir,
-        env,
-        // stdout/stderr are the function's logs (not emulated); fd 3 carries the results.
-        stdio: ['pipe', 'ignore', 'ignore', 'pipe'],
-        // A process group of its own: what the handler spawns is ended with it (killProcessGroup).
-        detached: true,
-        ...(as === undefined ? {} : { uid: as, gid: as }),
-      });
-    let child: ChildProcess;
-    try {
-      child = start(uid);
-    } catch (error) {
-      // Node throws EPERM at once when root may not switch users (checked at start; this is a
-      // capability lost since): refused with requireIsolation, else said and run as the stand-in's user.
-      if (uid === undefined || (error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
-      refuseOrWarn('setuid failed with EPERM when starting a function (no CAP_SETUID/CAP_SETGID)', this.options);
-      this.separateUsers = false;
-      child = start(undefined);
-    }
+    const child = this.spawnRuntime(code, uid, codeDir, env);
     const warm: WarmProcess = { key, configuration, child, pending: new Map(), codeDir };
     child.stdin!.on('error', () => undefined); // a process that died mid-write is reported by 'exit'
     child.on('error', (error) => this.fail(code.name, warm, { errorType: 'Runtime.ExitError', errorMessage: error.message }));
@@ -258,6 +228,48 @@ export class HandlerRunner {
     return warm;
   }
 
+  /**
+   * The function's directory `fn-<uid>` (0700, its user's when it has one): its code unpacked once
+   * per code version, and its TMPDIR.
+   */
+  private functionDirectories(code: FunctionCode): { uid: number | undefined; codeDir: string; tmpDir: string } {
+    const uid = this.uidFor(code.name);
+    const functionDir = path.join(this.codeRoot, `fn-${this.users.uidOf(code.name)}`);
+    const codeDir = path.join(functionDir, `task-${code.codeSha256.replace(/[^A-Za-z0-9]/g, '_')}`);
+    const tmpDir = path.join(functionDir, 'tmp');
+    if (!fs.existsSync(codeDir)) this.unpack(code, codeDir);
+    fs.mkdirSync(tmpDir, { recursive: true, mode: 0o700 });
+    if (uid !== undefined) {
+      for (const entry of [functionDir, tmpDir, codeDir, ...walk(codeDir)]) fs.chownSync(entry, uid, uid);
+    }
+    fs.chmodSync(functionDir, 0o700);
+    return { uid, codeDir, tmpDir };
+  }
+
+  /** Starts the runtime on the Node of the function's Runtime, as the function's user when it has one. */
+  private spawnRuntime(code: FunctionCode, uid: number | undefined, codeDir: string, env: NodeJS.ProcessEnv): ChildProcess {
+    const start = (as: number | undefined) =>
+      spawn(this.nodeFor(code.runtime).path, [`--max-old-space-size=${code.memorySize}`, this.runtimeFile], {
+        cwd: codeDir,
+        env,
+        // stdout/stderr are the function's logs (not emulated); fd 3 carries the results.
+        stdio: ['pipe', 'ignore', 'ignore', 'pipe'],
+        // A process group of its own: what the handler spawns is ended with it (killProcessGroup).
+        detached: true,
+        ...(as === undefined ? {} : { uid: as, gid: as }),
+      });
+    try {
+      return start(uid);
+    } catch (error) {
+      // Node throws EPERM at once when root may not switch users (checked at start; this is a
+      // capability lost since): refused with requireIsolation, else said and run as the stand-in's user.
+      if (uid === undefined || (error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+      refuseOrWarn('setuid failed with EPERM when starting a function (no CAP_SETUID/CAP_SETGID)', this.options);
+      this.separateUsers = false;
+      return start(undefined);
+    }
+  }
+
   /** Unpacks the zip (bounded by Lambda's unzipped limit) into a directory of its own, 0700. */
   private unpack(code: FunctionCode, codeDir: string): void {
     const files = readZip(Buffer.from(code.zipBase64, 'base64'));
@@ -271,11 +283,7 @@ export class HandlerRunner {
   }
 
   private uidFor(name: string): number | undefined {
-    let uid = this.uids.get(name);
-    if (uid === undefined) {
-      uid = FIRST_FUNCTION_UID + this.uids.size;
-      this.uids.set(name, uid);
-    }
+    const uid = this.users.uidOf(name);
     return this.separateUsers ? uid : undefined;
   }
 
@@ -396,7 +404,7 @@ export class HandlerRunner {
   discard(name: string): void {
     const warm = this.processes.get(name);
     if (warm !== undefined) this.end(name, warm, { errorType: 'Runtime.ExitError', errorMessage: 'The function was deleted' });
-    const uid = this.uids.get(name);
+    const uid = this.users.given(name);
     if (uid !== undefined) fs.rmSync(path.join(this.codeRoot, `fn-${uid}`), { recursive: true, force: true });
   }
 
@@ -412,6 +420,7 @@ export class HandlerRunner {
     );
     await Promise.all(exits);
     this.processes.clear();
+    this.users.release();
     fs.rmSync(this.codeRoot, { recursive: true, force: true });
   }
 }

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AwsError } from './aws-error';
 import { codeLocation } from './code-location';
-import { assertLambdaMayAssume, assertMayPassRole } from './execution-role';
+import { assertLambdaMayAssume, assertMayPassRole, validRoleArn } from './execution-role';
 import type { FunctionCode } from './handler-runner';
 import {
   type AuthorizationInput,
@@ -233,6 +233,17 @@ const listFunctions: Handler = async ({ world }) => ({
   json: { Functions: Object.values(world.state.functions).map(configuration) },
 });
 
+/** CreateFunction's Timeout (1–900 s, default 3) and MemorySize (128–10240 MB, default 128), as Lambda bounds them. */
+function sizingOf(input: { Timeout?: unknown; MemorySize?: unknown }): { timeout: number; memorySize: number } {
+  const timeout = input.Timeout ?? 3;
+  const memorySize = input.MemorySize ?? 128;
+  if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1 || timeout > 900)
+    throw invalid(`Value ${timeout} at 'timeout' failed to satisfy constraint: Member must have value between 1 and 900`);
+  if (typeof memorySize !== 'number' || !Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240)
+    throw invalid(`Value ${memorySize} at 'memorySize' failed to satisfy constraint: Member must have value between 128 and 10240`);
+  return { timeout, memorySize };
+}
+
 const createFunction: Handler = async (call) => {
   const { request, world } = call;
   const input = request.json();
@@ -248,6 +259,7 @@ const createFunction: Handler = async (call) => {
     );
   if (typeof input.Handler !== 'string' || !/^[^\s]{1,128}$/.test(input.Handler))
     throw invalid(`Value '${input.Handler}' at 'handler' failed to satisfy constraint`);
+  const role = validRoleArn(input.Role);
   const zipBase64 = input.Code?.ZipFile;
   if (typeof zipBase64 !== 'string')
     throw invalid('Please provide a source for function code (Code.ZipFile; S3 and images are not emulated).');
@@ -258,23 +270,18 @@ const createFunction: Handler = async (call) => {
     if (error instanceof UnzippedSizeError) throw invalid(error.message);
     throw invalid(`Could not unzip uploaded file. Please check your file, then try to upload again. (${(error as Error).message})`);
   }
-  const timeout = input.Timeout ?? 3;
-  const memorySize = input.MemorySize ?? 128;
-  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 900)
-    throw invalid(`Value ${timeout} at 'timeout' failed to satisfy constraint: Member must have value between 1 and 900`);
-  if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240)
-    throw invalid(`Value ${memorySize} at 'memorySize' failed to satisfy constraint: Member must have value between 128 and 10240`);
+  const { timeout, memorySize } = sizingOf(input);
   const environment = environmentOf(input.Environment);
   // The caller passes the role to Lambda, and Lambda assumes it at creation: a role the caller may
   // not pass, or one Lambda cannot assume (missing, or not trusting lambda.amazonaws.com), is
   // refused before anything is created.
-  await assertMayPassRole(call, input.Role);
-  await assertLambdaMayAssume(world, input.Role, functionArn(world, name));
+  await assertMayPassRole(call, role, world.accountId);
+  await assertLambdaMayAssume(world, role, functionArn(world, name));
   const now = Date.now();
   const fn = world.createFunction({
     name,
     arn: functionArn(world, name),
-    role: input.Role,
+    role,
     handler: input.Handler,
     runtime: input.Runtime,
     timeout,

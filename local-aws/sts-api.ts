@@ -1,19 +1,11 @@
+import { randomBytes } from 'node:crypto';
+import { validateSessionPolicy } from '@cloud-copilot/iam-policy';
 import { assumeRoleRequestContext } from './assume-role-context';
 import { AwsError } from './aws-error';
-import { type AuthorizationInput, type OperationCall, type QueryOperation, everyResource } from './operation';
+import { type AuthorizationInput, type QueryOperation, everyResource } from './operation';
 import { integerParameter, listParameter, tagParameters } from './query-parameters';
-import {
-  assumableRole,
-  assumedRoleUserElement,
-  credentialsElement,
-  inlineSessionPolicy,
-  issueRoleSession,
-  newSessionKeys,
-  packedPolicySizeElement,
-  sessionPolicyArns,
-  sessionPolicyDocuments,
-} from './sts-session';
-import type { Role, Session, Tag } from './world-state';
+import type { World } from './world';
+import { type Role, type Session, type Tag, newId } from './world-state';
 import { el } from './xml';
 
 /** STS over the Query protocol: AssumeRole, GetSessionToken and GetCallerIdentity, with AWS's rules. */
@@ -63,53 +55,52 @@ const getSessionToken: Handler = async ({ request: { params }, world, principal,
   return [credentialsElement(session)];
 };
 
-/**
- * AssumeRole, in AWS's order: the parameters checked, the role (already authorized by its trust
- * policy), a chained session's inherited values, the permissions to pass tags and a source
- * identity, the duration limit, then the session.
- */
-const assumeRole: Handler = async ({ request: { params }, world, principal, now, isAlsoAllowed }) => {
-  const request = assumeRoleParameters(params);
-  // Authorized with its trust policy before the handler ran; gone since, it is refused as a role that never was.
-  const role = assumableRole(world, request.roleArn);
-  if (role === undefined)
-    throw new AwsError(
-      'AccessDenied',
-      `User: ${principal.arn} is not authorized to perform: sts:AssumeRole on resource: ${request.roleArn}`,
-      403,
-    );
-  const context = assumeRoleRequestContext(params, principal);
-  // Looked up only now, so a caller the trust policy refuses learns nothing about which policies exist.
-  const sessionPolicy = sessionPolicyDocuments(request.policyArns, world, request.policy);
-  const chained = chainedValues(principal.kind === 'session' ? principal.session : undefined, request);
-  const check = (action: string, context: Record<string, string | string[]>) =>
-    checkSessionPermission(isAlsoAllowed, principal.arn, role, action, context);
-  await authorizeSessionValues(check, context, chained);
-  // Role chaining caps a session at one hour.
-  const maxDuration = principal.kind === 'session' ? 3600 : role.maxSessionDuration;
-  if (request.duration > maxDuration) {
-    throw new AwsError(
-      'ValidationError',
-      `The requested DurationSeconds exceeds the ${principal.kind === 'session' ? '1 hour session limit for roles assumed by role chaining' : 'MaxSessionDuration set for this role'}.`,
-    );
-  }
-  const session = issueRoleSession(world, role, request.sessionName, now, request.duration, {
-    sessionPolicy,
-    ...(chained.tags.length > 0 ? { tags: chained.tags } : {}),
-    ...(chained.transitiveTagKeys.length > 0 ? { transitiveTagKeys: chained.transitiveTagKeys } : {}),
-    ...(chained.sourceIdentity !== undefined ? { sourceIdentity: chained.sourceIdentity } : {}),
-  });
-  return [
-    credentialsElement(session),
-    assumedRoleUserElement(session),
-    ...(sessionPolicy === undefined && chained.tags.length === 0 ? [] : [packedPolicySizeElement(sessionPolicy)]),
-    ...(chained.sourceIdentity === undefined ? [] : [el('SourceIdentity', chained.sourceIdentity)]),
-  ];
-};
+export function newSessionKeys(
+  now: Date,
+  durationSeconds: number,
+): Pick<Session, 'accessKeyId' | 'secretAccessKey' | 'sessionToken' | 'expiration' | 'issuedAt'> {
+  return {
+    accessKeyId: newId('ASIA', 16),
+    secretAccessKey: randomBytes(30).toString('base64'),
+    sessionToken: `IQoJb3JpZ2luX2VjE${randomBytes(180).toString('base64')}`,
+    expiration: new Date(now.getTime() + durationSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    issuedAt: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  };
+}
 
-/** AssumeRole's parameters, each checked with AWS's wording before the role is looked at. */
-function assumeRoleParameters(params: URLSearchParams) {
-  const roleArn = params.get('RoleArn') ?? '';
+/** The <Credentials> element every STS operation that issues a session answers with. */
+export function credentialsElement(session: Session) {
+  return el('Credentials', [
+    el('AccessKeyId', session.accessKeyId),
+    el('SecretAccessKey', session.secretAccessKey),
+    el('SessionToken', session.sessionToken),
+    el('Expiration', session.expiration),
+  ]);
+}
+
+/**
+ * The role a RoleArn names, when it exists under exactly that ARN (its path included): its trust
+ * policy decides, with the caller's identity policies, who may assume it. Without one nobody may:
+ * AWS answers AccessDenied, not NoSuchEntity, for a role that does not exist.
+ */
+export function roleWithArn(world: World, roleArn: string): Role | undefined {
+  const role = world.state.roles[roleArn.split('/').pop() ?? ''];
+  return role !== undefined && role.arn === roleArn ? role : undefined;
+}
+
+/** AssumeRole's parameters, each validated as STS validates it (ValidationError naming the field). */
+interface AssumeRoleInput {
+  roleArn: string;
+  sessionName: string;
+  policy: string | undefined;
+  policyArns: string[];
+  tags: Tag[];
+  transitiveTagKeys: string[];
+  sourceIdentity: string | undefined;
+  duration: number;
+}
+
+function assumeRoleInput(params: URLSearchParams): AssumeRoleInput {
   const sessionName = params.get('RoleSessionName') ?? '';
   if (!SESSION_NAME.test(sessionName)) {
     throw new AwsError(
@@ -124,7 +115,8 @@ function assumeRoleParameters(params: URLSearchParams) {
       `1 validation error detected: Value at 'externalId' failed to satisfy constraint: Member must have length between 2 and 1224 and satisfy regular expression pattern: [\\w+=,.@:\\/-]*`,
     );
   }
-  const policy = inlineSessionPolicy(params);
+  const policy = params.get('Policy') ?? undefined;
+  if (policy !== undefined) validateInlineSessionPolicy(policy);
   const policyArns = sessionPolicyArns(params);
   const tags = sessionTags(params);
   const transitiveTagKeys = listParameter(params, 'TransitiveTagKeys');
@@ -139,21 +131,41 @@ function assumeRoleParameters(params: URLSearchParams) {
       `1 validation error detected: Value '${sourceIdentity}' at 'sourceIdentity' failed to satisfy constraint: Member must have length between 2 and 64 and satisfy regular expression pattern: [\\w+=,.@-]*`,
     );
   }
-  const duration = integerParameter(params, 'DurationSeconds', 900, 43200, 3600);
-  return { roleArn, sessionName, policy, policyArns, tags, transitiveTagKeys, sourceIdentity, duration };
+  return {
+    roleArn: params.get('RoleArn') ?? '',
+    sessionName,
+    policy,
+    policyArns,
+    tags,
+    transitiveTagKeys,
+    sourceIdentity,
+    duration: integerParameter(params, 'DurationSeconds', 900, 43200, 3600),
+  };
+}
+
+/** AssumeRole's inline session Policy: at most 2048 characters, JSON, a valid session policy. */
+function validateInlineSessionPolicy(policy: string): void {
+  if (policy.length > 2048)
+    throw new AwsError(
+      'ValidationError',
+      `1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048`,
+    );
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(policy);
+  } catch {
+    throw new AwsError('MalformedPolicyDocument', 'The policy is not in the valid JSON format.');
+  }
+  const errors = validateSessionPolicy(parsed);
+  if (errors.length > 0) throw new AwsError('MalformedPolicyDocument', errors[0].message);
 }
 
 /**
- * The tags, transitive keys and source identity of the new session. Chained sessions keep the
- * source identity and the transitive tags of the session they come from; AWS refuses a request
- * that tries to change either.
+ * Chained sessions keep the source identity and the transitive tags of the session they come
+ * from; AWS refuses a request that tries to change either. Returns the inherited tags.
  */
-function chainedValues(
-  parent: Session | undefined,
-  request: { tags: Tag[]; transitiveTagKeys: string[]; sourceIdentity: string | undefined },
-): { tags: Tag[]; transitiveTagKeys: string[]; sourceIdentity: string | undefined } {
-  const { sourceIdentity, tags } = request;
-  if (parent?.sourceIdentity !== undefined && sourceIdentity !== undefined && sourceIdentity !== parent.sourceIdentity) {
+function inheritedFromChain(parent: Session | undefined, input: AssumeRoleInput): Tag[] {
+  if (parent?.sourceIdentity !== undefined && input.sourceIdentity !== undefined && input.sourceIdentity !== parent.sourceIdentity) {
     throw new AwsError(
       'InvalidParameterValue',
       `SourceIdentity cannot be changed in a role chain: the session has SourceIdentity ${parent.sourceIdentity}.`,
@@ -161,17 +173,13 @@ function chainedValues(
   }
   const inherited = (parent?.tags ?? []).filter((t) => parent?.transitiveTagKeys?.some((k) => k.toLowerCase() === t.Key.toLowerCase()));
   for (const tag of inherited) {
-    if (tags.some((t) => t.Key.toLowerCase() === tag.Key.toLowerCase()))
+    if (input.tags.some((t) => t.Key.toLowerCase() === tag.Key.toLowerCase()))
       throw new AwsError(
         'InvalidParameterValue',
         `The session tag ${tag.Key} is transitive from the calling session and cannot be set again.`,
       );
   }
-  return {
-    tags: [...inherited, ...tags],
-    transitiveTagKeys: [...inherited.map((t) => t.Key), ...request.transitiveTagKeys],
-    sourceIdentity: sourceIdentity ?? parent?.sourceIdentity,
-  };
+  return inherited;
 }
 
 /**
@@ -179,31 +187,76 @@ function chainedValues(
  * allowed by the role's trust policy (and the caller's identity policies): AWS refuses the whole
  * AssumeRole otherwise. Inherited values count as passed (AWS checks them on every hop).
  */
-async function authorizeSessionValues(
-  check: (action: string, context: Record<string, string | string[]>) => Promise<void>,
+async function assertMaySetSessionAttributes(
+  call: Pick<AuthorizationInput, 'principal'> & { isAlsoAllowed: Parameters<Handler>[0]['isAlsoAllowed'] },
+  role: Role,
   context: Record<string, string | string[]>,
-  values: { tags: Tag[]; sourceIdentity: string | undefined },
+  tags: Tag[],
+  sourceIdentity: string | undefined,
 ): Promise<void> {
-  if (values.tags.length > 0) {
-    const tagContext: Record<string, string | string[]> = { ...context, 'aws:TagKeys': values.tags.map((t) => t.Key) };
-    for (const tag of values.tags) tagContext[`aws:RequestTag/${tag.Key}`] = tag.Value;
-    await check('sts:TagSession', tagContext);
+  const refuse = (action: string) =>
+    new AwsError('AccessDenied', `User: ${call.principal.arn} is not authorized to perform: ${action} on resource: ${role.arn}`, 403);
+  const resourcePolicy = role.assumeRolePolicyDocument;
+  if (tags.length > 0) {
+    const tagContext: Record<string, string | string[]> = { ...context, 'aws:TagKeys': tags.map((t) => t.Key) };
+    for (const tag of tags) tagContext[`aws:RequestTag/${tag.Key}`] = tag.Value;
+    if (!(await call.isAlsoAllowed('sts:TagSession', role.arn, { context: tagContext, resourcePolicy }))) throw refuse('sts:TagSession');
   }
-  if (values.sourceIdentity !== undefined)
-    await check('sts:SetSourceIdentity', { ...context, 'sts:SourceIdentity': values.sourceIdentity });
+  if (sourceIdentity !== undefined) {
+    const sourceContext = { ...context, 'sts:SourceIdentity': sourceIdentity };
+    if (!(await call.isAlsoAllowed('sts:SetSourceIdentity', role.arn, { context: sourceContext, resourcePolicy })))
+      throw refuse('sts:SetSourceIdentity');
+  }
 }
 
-/** AccessDenied unless the caller may also do `action` on the role, its trust policy included. */
-async function checkSessionPermission(
-  isAlsoAllowed: OperationCall['isAlsoAllowed'],
-  callerArn: string,
-  role: Role,
-  action: string,
-  context: Record<string, string | string[]>,
-): Promise<void> {
-  if (!(await isAlsoAllowed(action, role.arn, { context, resourcePolicy: role.assumeRolePolicyDocument })))
-    throw new AwsError('AccessDenied', `User: ${callerArn} is not authorized to perform: ${action} on resource: ${role.arn}`, 403);
-}
+const assumeRole: Handler = async ({ request: { params }, world, principal, now, isAlsoAllowed }) => {
+  const input = assumeRoleInput(params);
+  const { roleArn, sessionName, duration } = input;
+  // Authorized with its trust policy before the handler ran; gone since, it is refused as a role that never was.
+  const role = roleWithArn(world, roleArn);
+  if (role === undefined)
+    throw new AwsError('AccessDenied', `User: ${principal.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
+  const context = assumeRoleRequestContext(params, principal);
+  // Looked up only now, so a caller the trust policy refuses learns nothing about which policies exist.
+  const sessionPolicies = sessionPolicyDocuments(input.policyArns, world, input.policy);
+  const parent = principal.kind === 'session' ? principal.session : undefined;
+  const inherited = inheritedFromChain(parent, input);
+  const sessionTagsToSet = [...inherited, ...input.tags];
+  const effectiveSourceIdentity = input.sourceIdentity ?? parent?.sourceIdentity;
+  await assertMaySetSessionAttributes({ principal, isAlsoAllowed }, role, context, sessionTagsToSet, effectiveSourceIdentity);
+  // Role chaining caps a session at one hour.
+  const maxDuration = principal.kind === 'session' ? 3600 : role.maxSessionDuration;
+  if (duration > maxDuration) {
+    throw new AwsError(
+      'ValidationError',
+      `The requested DurationSeconds exceeds the ${principal.kind === 'session' ? '1 hour session limit for roles assumed by role chaining' : 'MaxSessionDuration set for this role'}.`,
+    );
+  }
+
+  const session: Session = {
+    ...newSessionKeys(now, duration),
+    roleArn: role.arn,
+    roleName: role.name,
+    roleId: role.roleId,
+    sessionName,
+    assumedRoleArn: `arn:aws:sts::${world.accountId}:assumed-role/${role.name}/${sessionName}`,
+    sessionPolicy: sessionPolicies,
+    ...(sessionTagsToSet.length > 0 ? { tags: sessionTagsToSet } : {}),
+    ...(input.transitiveTagKeys.length > 0 || inherited.length > 0
+      ? { transitiveTagKeys: [...inherited.map((t) => t.Key), ...input.transitiveTagKeys] }
+      : {}),
+    ...(effectiveSourceIdentity !== undefined ? { sourceIdentity: effectiveSourceIdentity } : {}),
+  };
+  world.addSession(session, now);
+  return [
+    credentialsElement(session),
+    el('AssumedRoleUser', [el('AssumedRoleId', `${role.roleId}:${sessionName}`), el('Arn', session.assumedRoleArn)]),
+    ...(sessionPolicies === undefined && sessionTagsToSet.length === 0
+      ? []
+      : [el('PackedPolicySize', Math.min(100, Math.ceil(((sessionPolicies?.length ?? 0) / 2048) * 100)))]),
+    ...(effectiveSourceIdentity === undefined ? [] : [el('SourceIdentity', effectiveSourceIdentity)]),
+  ];
+};
 
 /** AssumeRole `Tags.member.N.Key/Value`: at most 50, AWS's character set, no key twice (keys are case-insensitive). */
 function sessionTags(params: URLSearchParams): Tag[] {
@@ -232,6 +285,41 @@ function sessionTags(params: URLSearchParams): Tag[] {
   return tags;
 }
 
+/** AssumeRole `PolicyArns.member.N.arn`: at most 10. */
+export function sessionPolicyArns(params: URLSearchParams): string[] {
+  const arns: string[] = [];
+  for (let i = 1; params.has(`PolicyArns.member.${i}.arn`); i++) arns.push(params.get(`PolicyArns.member.${i}.arn`)!);
+  if (arns.length > 10)
+    throw new AwsError(
+      'ValidationError',
+      `1 validation error detected: Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to 10`,
+    );
+  return arns;
+}
+
+/**
+ * The session policy of AssumeRole: the inline Policy and the documents of PolicyArns (at most
+ * 10) as one document. Their statements together are the session's ceiling: an action is allowed
+ * when one of them allows it and none denies it, which is how AWS combines session policies.
+ * This account's managed policies and AWS-managed ones (aws-managed-policies.ts) are known; an
+ * unknown ARN is refused as AWS does.
+ */
+export function sessionPolicyDocuments(arns: string[], world: World, inline: string | undefined): string | undefined {
+  if (arns.length === 0) return inline;
+  const statements: unknown[] = [];
+  const add = (document: string) => {
+    const statement = (JSON.parse(document) as { Statement: unknown }).Statement;
+    statements.push(...(Array.isArray(statement) ? statement : [statement]));
+  };
+  if (inline !== undefined) add(inline);
+  for (const arn of arns) {
+    const document = world.defaultPolicyDocument(arn);
+    if (document === undefined) throw new AwsError('InvalidParameterValue', `Policy ${arn} does not exist or is not attachable.`);
+    add(document);
+  }
+  return JSON.stringify({ Version: '2012-10-17', Statement: statements });
+}
+
 function sts(name: string, declaration: Omit<QueryOperation, 'service' | 'name' | 'match' | 'action'>): QueryOperation {
   return { service: 'sts', name, match: { protocol: 'query', action: name }, action: `sts:${name}`, ...declaration };
 }
@@ -245,7 +333,7 @@ export const STS_OPERATIONS: QueryOperation[] = [
   sts('AssumeRole', {
     resource: ({ request }) => request.params.get('RoleArn') ?? '',
     resourcePolicy: ({ request, world }: AuthorizationInput) =>
-      assumableRole(world, request.params.get('RoleArn') ?? '')?.assumeRolePolicyDocument,
+      roleWithArn(world, request.params.get('RoleArn') ?? '')?.assumeRolePolicyDocument,
     resourcePolicyRequired: true,
     context: ({ request, principal }) => assumeRoleRequestContext(request.params, principal),
     credentials: 'any',

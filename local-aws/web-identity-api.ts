@@ -1,22 +1,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { createValidatedPolicy, validateTrustPolicy } from '@cloud-copilot/iam-policy';
+import { createValidatedPolicy, validateSessionPolicy, validateTrustPolicy } from '@cloud-copilot/iam-policy';
 import { runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
 import { AwsError } from './aws-error';
 import type { IssuerKeys } from './oidc-keys';
 import { integerParameter } from './query-parameters';
-import {
-  assumableRole,
-  assumedRoleUserElement,
-  credentialsElement,
-  inlineSessionPolicy,
-  issueRoleSession,
-  packedPolicySizeElement,
-  sessionPolicyArns,
-  sessionPolicyDocuments,
-} from './sts-session';
+import { roleWithArn, credentialsElement, newSessionKeys, sessionPolicyArns, sessionPolicyDocuments } from './sts-api';
 import { type VerifiedToken, verifyWebIdentityToken } from './web-identity-token';
 import type { World } from './world';
-import type { Role } from './world-state';
+import type { Role, Session } from './world-state';
 import { el } from './xml';
 
 /**
@@ -55,7 +46,7 @@ export async function assumeRoleWithWebIdentity(call: WebIdentityCall): Promise<
   const { world, now } = call;
   const { roleArn, sessionName, token, policy, policyArns, duration } = webIdentityParameters(call.params);
   const verified = await verifyWebIdentityToken(token, world, call.keys, now);
-  const role = assumableRole(world, roleArn);
+  const role = roleWithArn(world, roleArn);
   if (role === undefined || !trustAllows(world, role, verified, call.sourceIp)) {
     throw new AwsError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity', 403);
   }
@@ -63,12 +54,21 @@ export async function assumeRoleWithWebIdentity(call: WebIdentityCall): Promise<
     throw new AwsError('ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
   // Looked up only now, so a caller the trust policy refuses learns nothing about which policies exist.
   const sessionPolicy = sessionPolicyDocuments(policyArns, world, policy);
-  const session = issueRoleSession(world, role, sessionName, now, duration, { sessionPolicy });
+  const session: Session = {
+    ...newSessionKeys(now, duration),
+    roleArn: role.arn,
+    roleName: role.name,
+    roleId: role.roleId,
+    sessionName,
+    assumedRoleArn: `arn:aws:sts::${world.accountId}:assumed-role/${role.name}/${sessionName}`,
+    sessionPolicy,
+  };
+  world.addSession(session, now);
   return [
     credentialsElement(session),
     el('SubjectFromWebIdentityToken', verified.subject),
-    assumedRoleUserElement(session),
-    ...(sessionPolicy === undefined ? [] : [packedPolicySizeElement(sessionPolicy)]),
+    el('AssumedRoleUser', [el('AssumedRoleId', `${role.roleId}:${sessionName}`), el('Arn', session.assumedRoleArn)]),
+    ...(sessionPolicy === undefined ? [] : [el('PackedPolicySize', Math.min(100, Math.ceil((sessionPolicy.length / 2048) * 100)))]),
     el('Provider', verified.provider.arn),
     el('Audience', verified.audience),
   ];
@@ -101,6 +101,26 @@ function webIdentityParameters(params: URLSearchParams) {
   const policyArns = sessionPolicyArns(params);
   const duration = integerParameter(params, 'DurationSeconds', 900, 43200, 3600);
   return { roleArn, sessionName, token, policy, policyArns, duration };
+}
+
+/** The inline session policy: at most 2048 characters, JSON, a valid session policy. */
+function inlineSessionPolicy(params: URLSearchParams): string | undefined {
+  const policy = params.get('Policy') ?? undefined;
+  if (policy === undefined) return undefined;
+  if (policy.length > 2048)
+    throw new AwsError(
+      'ValidationError',
+      "1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048",
+    );
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(policy);
+  } catch {
+    throw new AwsError('MalformedPolicyDocument', 'The policy is not in the valid JSON format.');
+  }
+  const errors = validateSessionPolicy(parsed);
+  if (errors.length > 0) throw new AwsError('MalformedPolicyDocument', errors[0].message);
+  return policy;
 }
 
 /**

@@ -35,6 +35,8 @@ const EXPIRED_SESSION_GRACE_MS = 60 * 60 * 1000;
 /** IAM's quotas (IAM and STS quotas, IAM User Guide). */
 const ACCESS_KEYS_PER_USER = 2;
 const VERSIONS_PER_POLICY = 5;
+/** Managed policies attached to one role or to one user (the default quota; GetAccountSummary reports it). */
+const ATTACHED_POLICIES_PER_ENTITY = 10;
 
 export type InlinePolicyOwner = 'User' | 'Role';
 
@@ -267,25 +269,32 @@ export class World {
   }
 
   attachRolePolicy(role: Role, policy: ManagedPolicy): void {
-    this.commit(() => {
-      if (!role.attachedPolicies.includes(policy.arn)) role.attachedPolicies.push(policy.arn);
-    });
+    this.attachPolicy(role, policy, 'PoliciesPerRole');
   }
 
   detachRolePolicy(role: Role, arn: string): void {
-    if (!role.attachedPolicies.includes(arn)) throw noSuchEntity(`Policy ${arn} was not found.`);
-    this.commit(() => (role.attachedPolicies = role.attachedPolicies.filter((a) => a !== arn)));
+    this.detachPolicy(role, arn);
   }
 
   attachUserPolicy(user: User, policy: ManagedPolicy): void {
-    this.commit(() => {
-      if (!user.attachedPolicies.includes(policy.arn)) user.attachedPolicies.push(policy.arn);
-    });
+    this.attachPolicy(user, policy, 'PoliciesPerUser');
   }
 
   detachUserPolicy(user: User, arn: string): void {
-    if (!user.attachedPolicies.includes(arn)) throw noSuchEntity(`Policy ${arn} was not found.`);
-    this.commit(() => (user.attachedPolicies = user.attachedPolicies.filter((a) => a !== arn)));
+    this.detachPolicy(user, arn);
+  }
+
+  /** Attaches a managed policy once; IAM refuses more than its quota per role or user (409 LimitExceeded). */
+  private attachPolicy(entity: User | Role, policy: ManagedPolicy, quota: 'PoliciesPerRole' | 'PoliciesPerUser'): void {
+    if (entity.attachedPolicies.includes(policy.arn)) return;
+    if (entity.attachedPolicies.length >= ATTACHED_POLICIES_PER_ENTITY)
+      throw new AwsError('LimitExceeded', `Cannot exceed quota for ${quota}: ${ATTACHED_POLICIES_PER_ENTITY}`, 409);
+    this.commit(() => entity.attachedPolicies.push(policy.arn));
+  }
+
+  private detachPolicy(entity: User | Role, arn: string): void {
+    if (!entity.attachedPolicies.includes(arn)) throw noSuchEntity(`Policy ${arn} was not found.`);
+    this.commit(() => (entity.attachedPolicies = entity.attachedPolicies.filter((a) => a !== arn)));
   }
 
   // ---- STS -------------------------------------------------------------------------------

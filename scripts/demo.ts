@@ -5,6 +5,9 @@ import { synthDemo } from '../stacks/main';
 import { type DemoCaller, type DemoCallerKind, invokerUserCaller } from './demo/callers';
 import { type DemoStep, type Step, printReport, stepRunner } from './demo/steps';
 import { webIdentityCaller } from './demo/web-identity-caller';
+import { vendCaller } from './demo/vend-flow';
+import { DEMO_USAGE, demoArguments } from './demo/arguments';
+import { destroy, narrowState, prepareWorkDir } from './demo/work-dir';
 import { projectRoot } from './project-root';
 import {
   cdktfOutputsFile,
@@ -88,7 +91,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     worldEmptyAfterDestroy: false,
   };
   const started = performance.now();
-  prepareWorkDir(run);
+  prepareWorkDir(run.work, run.statePath, run.outputsFile);
   let exitCode = 1;
   try {
     await deploy(run);
@@ -108,26 +111,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   return { exitCode, steps, standIn: { requests, handlingMs, worldEmptyAfterDestroy: run.worldEmptyAfterDestroy }, totalMs };
 }
 
-/**
- * A new stand-in starts empty: last run's state, outputs and world mean nothing to it. The folder
- * holds the state (the invoker secret) and the stand-in's snapshot (live session secrets): owner-only.
- */
-function prepareWorkDir(run: DemoRun): void {
-  const { statePath, outputsFile, work } = run;
-  for (const file of [statePath, `${statePath}.backup`, outputsFile, path.join(work, 'world.json')]) fs.rmSync(file, { force: true });
-  fs.mkdirSync(work, { recursive: true, mode: 0o700 });
-  fs.chmodSync(work, 0o700);
-}
-
-/** Terraform writes its state files 0644: narrowed after each run. */
-function narrowState(run: DemoRun): void {
-  for (const file of [run.statePath, `${run.statePath}.backup`]) if (fs.existsSync(file)) fs.chmodSync(file, 0o600);
-}
-
 /** The caller, the stand-in, synth, init, apply and the outputs file. */
 async function deploy(run: DemoRun): Promise<void> {
   const { step, work, statePath } = run;
-  run.caller = run.options.caller === 'web-identity' ? await webIdentityCaller(step) : invokerUserCaller;
+  run.caller = await callerFor(run.options.caller ?? 'invoker-user', step);
   const standIn = { snapshotFile: path.join(work, 'world.json'), ...run.caller.standIn };
   run.local = await step(
     'start the local stand-in for AWS',
@@ -135,8 +122,9 @@ async function deploy(run: DemoRun): Promise<void> {
     (l) => l.endpoint,
   );
   const endpoint = run.local.endpoint;
-  const stackName = await step('synthesize the demo stack (local mode)', async () =>
-    synthDemo(path.join(work, 'cdktf.out'), {
+  const synth = run.caller.synth ?? synthDemo;
+  const stackName = await step(`synthesize the ${run.caller.synth ? 'vend ' : ''}demo stack (local mode)`, async () =>
+    synth(path.join(work, 'cdktf.out'), {
       ...process.env,
       ...run.caller!.stackSettings,
       DEMO_AWS_ENDPOINT: endpoint,
@@ -167,7 +155,7 @@ async function deploy(run: DemoRun): Promise<void> {
     'terraform apply (the real hashicorp/aws provider)',
     () =>
       terraform(['apply', '-auto-approve', '-input=false', '-no-color'], { cwd: run.stackDir, env: run.env }).finally(() =>
-        narrowState(run),
+        narrowState(run.statePath),
       ),
     (r) => /Resources: \d+ added/.exec(r.stdout)?.[0] ?? '',
   );
@@ -185,6 +173,11 @@ async function deploy(run: DemoRun): Promise<void> {
   );
 }
 
+async function callerFor(kind: DemoCallerKind, step: Step): Promise<DemoCaller> {
+  if (kind === 'web-identity') return webIdentityCaller(step);
+  return kind === 'vend' ? vendCaller : invokerUserCaller;
+}
+
 /** The second plan (asked for), the pause (--keep), destroy, and the check that nothing is left. */
 async function afterProof(run: DemoRun): Promise<void> {
   const { step, stackDir, env, statePath, outputsFile } = run;
@@ -196,14 +189,17 @@ async function afterProof(run: DemoRun): Promise<void> {
   }
   if (run.options.keep) {
     const endpoint = run.local!.endpoint;
-    run.out(
-      `\nKept running: ${endpoint}. Try:\n  AWS_ENDPOINT_URL_STS=${endpoint} npm run invoke -- --outputs ${path.relative(PROJECT, outputsFile)} --data '{"hello":"world"}' --verbose\nCtrl-C destroys the deployment and stops the stand-in.\n`,
-    );
+    const outputs = path.relative(PROJECT, outputsFile);
+    const tryThis =
+      run.caller === vendCaller
+        ? `AWS_ACCESS_KEY_ID=<invoker_access_key_id> AWS_SECRET_ACCESS_KEY=<invoker_secret_access_key> npm run invoke -- --vendor-url <demo_vendor_url> --url <url_a> --region us-east-1 --verbose\n  (the values are in ${outputs})`
+        : `AWS_ENDPOINT_URL_STS=${endpoint} npm run invoke -- --outputs ${outputs} --data '{"hello":"world"}' --verbose`;
+    run.out(`\nKept running: ${endpoint}. Try:\n  ${tryThis}\nCtrl-C destroys the deployment and stops the stand-in.\n`);
     await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
   }
   await step(
     'terraform destroy',
-    () => destroy(stackDir, env).finally(() => narrowState(run)),
+    () => destroy(stackDir, env).finally(() => narrowState(run.statePath)),
     (r) => /Resources: \d+ destroyed/.exec(r.stdout)?.[0] ?? '',
   );
   run.deployed = false;
@@ -223,43 +219,19 @@ async function cleanUp(run: DemoRun): Promise<void> {
   run.err('cleaning up: terraform destroy …\n');
   await destroy(run.stackDir, run.env)
     .catch((e) => run.err(`cleanup failed: ${(e as Error).message.split('\n')[0]}\n`))
-    .finally(() => narrowState(run));
-}
-
-/**
- * -refresh=false: the state is what this run just applied to a stand-in nobody else touches, so
- * reading all 11 resources back first would only cost another provider start (~4 s).
- */
-function destroy(stackDir: string, env: NodeJS.ProcessEnv) {
-  return terraform(['destroy', '-auto-approve', '-input=false', '-no-color', '-refresh=false'], { cwd: stackDir, env });
-}
-
-const USAGE = `Usage: npm run demo [-- --keep] [-- --plan] [-- --caller invoker-user|web-identity]
-
-Deploys the demo stack into the local stand-in for AWS, proves the refusals and the signed call, destroys it.
-  --keep     leave the deployment and the stand-in running until Ctrl-C (outputs in .demo/outputs.json)
-  --plan     also run a second terraform plan after apply and require "No changes"
-  --caller   invoker-user (default): the invoker user's key assumes the role;
-             web-identity: OIDC tokens of a local issuer, no invoker user and no key at all
-`;
-
-function callerOf(argv: string[]): DemoCallerKind | undefined {
-  const i = argv.indexOf('--caller');
-  if (i === -1) return 'invoker-user';
-  const value = argv[i + 1];
-  return value === 'invoker-user' || value === 'web-identity' ? value : undefined;
+    .finally(() => narrowState(run.statePath));
 }
 
 if (require.main === module) {
-  const caller = callerOf(process.argv);
-  if (process.argv.includes('--help') || process.argv.includes('-h')) {
-    process.stdout.write(USAGE);
-  } else if (caller === undefined) {
-    process.stderr.write(`error: --caller must be invoker-user or web-identity\n${USAGE}`);
+  const parsed = demoArguments(process.argv);
+  if (parsed.kind === 'help') {
+    process.stdout.write(DEMO_USAGE);
+  } else if (parsed.kind === 'error') {
+    process.stderr.write(`error: ${parsed.message}\n${DEMO_USAGE}`);
     process.exitCode = 2;
   } else {
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-    runDemo({ keep: process.argv.includes('--keep'), secondPlan: process.argv.includes('--plan'), caller }).then((report) => {
+    runDemo(parsed.options).then((report) => {
       process.exitCode = report.exitCode;
     });
   }

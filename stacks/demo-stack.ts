@@ -93,7 +93,7 @@ function webIdentityCallers(webIdentity: DemoWebIdentity, local: boolean) {
   };
 }
 
-function configureBackend(stack: TerraformStack, config: DemoConfig): void {
+export function configureBackend(stack: TerraformStack, config: DemoConfig): void {
   const backend = config.backend;
   if (backend.type === 'local') {
     if (backend.path !== undefined) new LocalBackend(stack, { path: path.resolve(backend.path) });
@@ -111,7 +111,7 @@ function configureBackend(stack: TerraformStack, config: DemoConfig): void {
 }
 
 /** Points every AWS API the stack uses at one endpoint (the local stand-in for AWS). */
-function localEndpointSettings(endpoint: string) {
+export function localEndpointSettings(endpoint: string) {
   return {
     skipCredentialsValidation: true,
     skipRequestingAccountId: true,

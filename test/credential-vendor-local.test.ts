@@ -4,12 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FunctionUrlClient, VendedCredentialsError, vendedCredentials } from '../client';
-import { CredentialVendor, IamFunctionUrl } from '../constructs';
-import { vendorHandlerDirectory } from '../constructs/credential-vendor';
-import { zipDirectory } from '../constructs/zip-writer';
-import { callApi, mustSucceed, query, type SeededWorld, sdkConfig, seedWorld, xmlValue } from './support/local-aws-fixtures';
+import { createVendorRoles, deployVendorFunction, vendorDocuments } from './support/credential-vendor-fixture';
+import { mustSucceed, query, type SeededWorld, sdkConfig, seedWorld, xmlValue } from './support/local-aws-fixtures';
 import { runCli } from './support/invoke-cli-run';
-import { ACCOUNT, synthStack } from './support/synthesized-stack';
 import { useTempDir } from './support/temp-dir';
 
 /**
@@ -20,93 +17,18 @@ import { useTempDir } from './support/temp-dir';
  * vend role may also call "contract" (another caller's entitlement).
  */
 
-const json = { 'content-type': 'application/json' };
 let world: SeededWorld;
 let account: string;
 let vendorUrl: string;
 let mallory: AwsCredentialIdentity;
-
-/** The vendor stack's documents, for the stand-in's account. */
-function vendorDocuments(account: string) {
-  const fn = (name: string) => `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${name}`;
-  let vendor!: CredentialVendor;
-  const stack = synthStack((s) => {
-    const echo = new IamFunctionUrl(s, 'Echo', { function: fn('echo') });
-    const contract = new IamFunctionUrl(s, 'Contract', { function: fn('contract') });
-    vendor = new CredentialVendor(s, 'Vendor', {
-      entitlements: [
-        { caller: `arn:aws:iam::${ACCOUNT}:user/lambda_invoker`, functionUrls: [echo], sessionTags: { tenant: 'partner' } },
-        // Another caller's entitlement: the vend role may call "contract" too, the invoker's sessions may not.
-        { caller: `arn:aws:iam::${ACCOUNT}:role/function_invoker`, functionUrls: [contract] },
-      ],
-    });
-  });
-  const local = (text: string) => stack.resolveReferences(text).split(ACCOUNT).join(account);
-  const named = (type: string, name: string) => Object.values(stack.resources(type)).find((r) => r.name === name)!;
-  const vendorFunctionArn = `arn:aws:lambda:us-east-1:${account}:function:credential-vendor`;
-  return {
-    executionTrust: local(named('aws_iam_role', 'credential-vendor-execution').assume_role_policy),
-    executionPolicy: local(named('aws_iam_role_policy', 'AssumeVendRoleAndWriteOwnLogs').policy),
-    vendTrust: local(named('aws_iam_role', 'credential-vend').assume_role_policy),
-    vendPolicy: local(named('aws_iam_role_policy', 'VendableRights').policy),
-    config: local(stack.only('aws_lambda_function').environment.variables.VEND_CONFIG),
-    // What a caller of the vendor's own account needs on hashicorp/aws 5.100 (no InvokeFunction permission).
-    callerPolicy: JSON.stringify({
-      Version: '2012-10-17',
-      Statement: vendor.invokeStatements().map((s) => ({ ...s, Resource: vendorFunctionArn })),
-    }),
-  };
-}
 
 beforeAll(async () => {
   world = await seedWorld();
   const local = world.local;
   account = local.world.accountId;
   const docs = vendorDocuments(account);
-  for (const [role, trust, policy] of [
-    ['credential-vendor-execution', docs.executionTrust, docs.executionPolicy],
-    ['credential-vend', docs.vendTrust, docs.vendPolicy],
-  ]) {
-    await mustSucceed(query(local, 'iam', { Action: 'CreateRole', RoleName: role, AssumeRolePolicyDocument: trust }));
-    await mustSucceed(query(local, 'iam', { Action: 'PutRolePolicy', RoleName: role, PolicyName: 'p', PolicyDocument: policy }));
-  }
-  const fn = {
-    FunctionName: 'credential-vendor',
-    Runtime: 'nodejs22.x',
-    Role: `arn:aws:iam::${account}:role/credential-vendor-execution`,
-    Handler: 'index.handler',
-    Timeout: 10,
-    Environment: { Variables: { VEND_CONFIG: docs.config } },
-    Code: { ZipFile: zipDirectory(vendorHandlerDirectory()).toString('base64') },
-  };
-  await mustSucceed(callApi(local, 'lambda', { path: '/2015-03-31/functions', headers: json, body: JSON.stringify(fn) }), 201);
-  const url = await mustSucceed(
-    callApi(local, 'lambda', {
-      path: '/2021-10-31/functions/credential-vendor/url',
-      headers: json,
-      body: JSON.stringify({ AuthType: 'AWS_IAM' }),
-    }),
-    201,
-  );
-  vendorUrl = JSON.parse(url).FunctionUrl;
-  const permission = {
-    StatementId: 'VendorInvokeFunctionUrl',
-    Action: 'lambda:InvokeFunctionUrl',
-    Principal: `arn:aws:iam::${account}:user/lambda_invoker`,
-    FunctionUrlAuthType: 'AWS_IAM',
-  };
-  await mustSucceed(
-    callApi(local, 'lambda', { path: '/2015-03-31/functions/credential-vendor/policy', headers: json, body: JSON.stringify(permission) }),
-    201,
-  );
-  await mustSucceed(
-    query(local, 'iam', {
-      Action: 'PutUserPolicy',
-      UserName: 'lambda_invoker',
-      PolicyName: 'CallVendor',
-      PolicyDocument: docs.callerPolicy,
-    }),
-  );
+  await createVendorRoles(world, docs);
+  vendorUrl = await deployVendorFunction(world, docs);
   // mallory may call the vendor's URL (IAM lets her in), but has no entitlement.
   await mustSucceed(query(local, 'iam', { Action: 'CreateUser', UserName: 'mallory' }));
   await mustSucceed(

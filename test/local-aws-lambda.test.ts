@@ -17,13 +17,13 @@ import { dictionary } from '../local-aws/world-state';
 import {
   type SeededWorld,
   callApi,
+  createFunctionCall,
   deployFunction,
   invokeSeededUrl,
   sdkConfig,
   sdkOutcome,
   seedWorld,
   userWithKey,
-  createFunctionCall,
 } from './support/local-aws-fixtures';
 import { useSeededSession } from './support/seeded-world-hooks';
 
@@ -196,14 +196,13 @@ describe('the read operations tools call first', () => {
 
 describe('functions', () => {
   it('a failed create leaves nothing behind', async () => {
-    const badZip = await createFunctionCall(world.local, 'broken', `arn:aws:iam::${account()}:role/exec`, {
-      code: Buffer.from('not a zip'),
+    const badZip = await createFunctionCall(world.local, 'broken', {
+      Role: `arn:aws:iam::${account()}:role/exec`,
+      Code: { ZipFile: Buffer.from('not a zip').toString('base64') },
     });
     expect([badZip.status, badZip.headers.get('x-amzn-errortype')]).toEqual([400, 'InvalidParameterValueException']);
     expect(world.local.world.state.functions.broken).toBeUndefined();
-    const noRole = await createFunctionCall(world.local, 'orphan', `arn:aws:iam::${account()}:role/none`, {
-      code: zipFiles({ 'index.mjs': '' }),
-    });
+    const noRole = await createFunctionCall(world.local, 'orphan', { Role: `arn:aws:iam::${account()}:role/none` });
     expect(JSON.parse(noRole.text).message).toMatch(/cannot be assumed/);
     expect(world.local.world.state.functions.orphan).toBeUndefined();
   });
@@ -262,8 +261,7 @@ describe('functions', () => {
   });
 
   it('environment variables are refused as Lambda refuses them (reserved keys, bad names, non-strings, over 4 KB); nothing is created', async () => {
-    const create = (name: string, Environment: unknown) =>
-      createFunctionCall(world.local, name, 'arn:aws:iam::123456789012:role/exec', { fields: { Environment } });
+    const create = (name: string, Environment: unknown) => createFunctionCall(world.local, name, { Environment });
     const refused: [unknown, RegExp][] = [
       [{ Variables: { AWS_ACCESS_KEY_ID: 'AKIAFAKE' } }, /reserved keys.*AWS_ACCESS_KEY_ID/],
       [{ Variables: { AWS_REGION: 'eu-west-1' } }, /reserved keys.*AWS_REGION/],
@@ -300,6 +298,23 @@ describe("GetFunction's Code.Location: a presigned, expiring download of the zip
     expect((await fetch(location.replace('X-Amz-Expires=600', 'X-Amz-Expires=6000'))).status).toBe(403);
     const missing = await fetch(location.replace('/echo?', '/no-such-function?'));
     expect(missing.status).toBe(404);
+  });
+
+  it("is good for that function's code only: not for another function, nor once the code was replaced", async () => {
+    const location = async (name: string) => (await lambda().send(new GetFunctionCommand({ FunctionName: name }))).Code?.Location ?? '';
+    const echo = await location('echo');
+    const other = await fetch(echo.replace('/echo?', '/contract?'));
+    expect([other.status, await other.text()]).toEqual([403, expect.stringContaining('<Code>SignatureDoesNotMatch</Code>')]);
+    const code = (body: string) => ({ Code: { ZipFile: zipFiles({ 'index.mjs': body }).toString('base64') } });
+    expect((await createFunctionCall(world.local, 'replaced', code('export const handler = async () => 1;'))).status).toBe(201);
+    const before = await location('replaced');
+    expect((await fetch(before)).status).toBe(200);
+    expect((await callApi(world.local, 'lambda', { method: 'DELETE', path: '/2015-03-31/functions/replaced' })).status).toBe(204);
+    expect((await fetch(before)).status).toBe(404);
+    expect((await createFunctionCall(world.local, 'replaced', code('export const handler = async () => 2;'))).status).toBe(201);
+    const stale = await fetch(before);
+    expect([stale.status, await stale.text()]).toEqual([403, expect.stringContaining('<Code>SignatureDoesNotMatch</Code>')]);
+    expect((await fetch(await location('replaced'))).status).toBe(200);
   });
 
   it('expires after 10 minutes', async () => {
@@ -342,10 +357,12 @@ describe("Lambda's unzipped size limit is checked while inflating", () => {
     const bomb = await deflatedZeros(300 * 1024 * 1024);
     expect(bomb.length).toBeLessThan(1024 * 1024);
     const create = (name: string, zip: Buffer) =>
-      createFunctionCall(world.local, name, `arn:aws:iam::${world.local.world.accountId}:role/exec`, {
-        code: zip,
-        credentials: admin,
-      });
+      createFunctionCall(
+        world.local,
+        name,
+        { Role: `arn:aws:iam::${world.local.world.accountId}:role/exec`, Code: { ZipFile: zip.toString('base64') } },
+        admin,
+      );
     const honest = await create('honest-bomb', zipOfDeflated([{ name: 'index.mjs', deflated: bomb, size: 300 * 1024 * 1024 }]));
     expect([honest.status, honest.headers.get('x-amzn-errortype')]).toEqual([400, 'InvalidParameterValueException']);
     expect(JSON.parse(honest.text).message).toBe('Unzipped size must be smaller than 262144000 bytes');

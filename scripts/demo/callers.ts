@@ -5,16 +5,19 @@ import type { Step } from './steps';
 /**
  * Who calls the demo's URL. `invoker-user` (the default): the invoker user's key assumes the role.
  * `web-identity`: a CI job's OIDC token from a local issuer (scripts/demo/web-identity-caller.ts),
- * with no invoker user and no key at all.
+ * with no invoker user and no key at all. `vend`: a credential vendor entitles the invoker user to
+ * one of two URLs (scripts/demo/vend-flow.ts).
  */
 
-export type DemoCallerKind = 'invoker-user' | 'web-identity';
+export type DemoCallerKind = 'invoker-user' | 'web-identity' | 'vend';
 
 export interface DemoCaller {
   /** The stand-in's settings this caller needs (the issuer's certificate to trust). */
   readonly standIn: Pick<LocalAwsOptions, 'webIdentity'>;
   /** DEMO_* settings for the stack (the issuer, the subject allowed). */
   readonly stackSettings: Record<string, string>;
+  /** Synthesizes this caller's stack into `outdir`; returns the stack name. @default the demo stack */
+  readonly synth?: (outdir: string, env: NodeJS.ProcessEnv) => string;
   /** Proves the calls this caller must and must not be able to make; throws when one misbehaves. */
   prove(context: ProofContext): Promise<void>;
   close(): Promise<void>;

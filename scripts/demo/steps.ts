@@ -5,7 +5,12 @@ export interface DemoStep {
   ms: number;
   ok: boolean;
   note?: string;
+  /** The step could not run here (a tool is missing): neither passed nor failed. */
+  notRun?: boolean;
 }
+
+/** Thrown by a step that cannot run on this machine; the message says why and what to install. */
+export class StepNotRun extends Error {}
 
 export type Step = <T>(name: string, run: () => Promise<T>, note?: (value: T) => string) => Promise<T>;
 
@@ -21,6 +26,11 @@ export function stepRunner(out: (text: string) => void, steps: DemoStep[]): Step
       out(`  done in ${(ms / 1000).toFixed(1)} s${note ? `: ${note(value)}` : ''}\n`);
       return value;
     } catch (error) {
+      if (error instanceof StepNotRun) {
+        steps.push({ name, ms: performance.now() - started, ok: true, notRun: true, note: error.message });
+        out(`  NOT RUN: ${error.message}\n`);
+        return undefined as never;
+      }
       steps.push({ name, ms: performance.now() - started, ok: false, note: (error as Error).message.split('\n')[0] });
       throw error;
     }
@@ -33,7 +43,10 @@ export function printReport(
   report: { steps: DemoStep[]; requests: number; handlingMs: number; totalMs: number; exitCode: number },
 ): void {
   out(`\n${'Report'.padEnd(62)}${'time'.padStart(8)}\n`);
-  for (const s of report.steps) out(`  ${s.ok ? 'ok  ' : 'FAIL'} ${s.name.padEnd(56)}${(s.ms / 1000).toFixed(1).padStart(7)} s\n`);
+  for (const s of report.steps)
+    out(
+      `  ${s.notRun ? 'NOT RUN' : s.ok ? 'ok  ' : 'FAIL'} ${s.name.padEnd(s.notRun ? 53 : 56)}${(s.ms / 1000).toFixed(1).padStart(7)} s\n`,
+    );
   out(
     `  stand-in: ${report.requests} requests answered in ${(report.handlingMs / 1000).toFixed(2)} s in all (terraform and the provider's fixed 5 s wait for a new function are the rest)\n`,
   );

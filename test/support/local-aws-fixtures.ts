@@ -126,36 +126,6 @@ export async function sdkOutcome(promise: Promise<unknown>): Promise<string> {
 }
 
 /**
- * CreateFunction on the Lambda API: nodejs20.x, handler index.handler, and `code` as its zip (a
- * handler answering 1 by default); `fields` adds or overrides request fields (Environment, …).
- */
-export function createFunctionCall(
-  local: StandIn,
-  name: string,
-  role: string,
-  options: { code?: Buffer; fields?: Record<string, unknown>; credentials?: AwsCredentialIdentity } = {},
-) {
-  const code = options.code ?? zipFiles({ 'index.mjs': 'export const handler = async () => 1;' });
-  return callApi(
-    local,
-    'lambda',
-    {
-      path: '/2015-03-31/functions',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        FunctionName: name,
-        Runtime: 'nodejs20.x',
-        Role: role,
-        Handler: 'index.handler',
-        ...options.fields,
-        Code: { ZipFile: code.toString('base64') },
-      }),
-    },
-    options.credentials,
-  );
-}
-
-/**
  * Sends a request with node:http, a form body by default (fetch refuses a GET with a body; a client
  * need not), from `localAddress` when given (the caller's aws:SourceIp).
  */
@@ -278,6 +248,33 @@ export async function seededSession(
 }
 
 /**
+ * CreateFunction through the wire API, its answer unchecked: function `name` with a handler that
+ * returns 1 (Node.js 20, role `exec` of the default account), signed with the admin key unless
+ * `credentials` are given; `settings` overrides or adds CreateFunction fields.
+ */
+export function createFunctionCall(
+  local: StandIn,
+  name: string,
+  settings: Record<string, unknown> = {},
+  credentials?: AwsCredentialIdentity,
+) {
+  const fn = {
+    FunctionName: name,
+    Runtime: 'nodejs20.x',
+    Role: 'arn:aws:iam::123456789012:role/exec',
+    Handler: 'index.handler',
+    Code: { ZipFile: zipFiles({ 'index.mjs': 'export const handler = async () => 1;' }).toString('base64') },
+    ...settings,
+  };
+  return callApi(
+    local,
+    'lambda',
+    { path: '/2015-03-31/functions', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fn) },
+    credentials,
+  );
+}
+
+/**
  * Deploys `code` as `index.mjs` of function `name` (Node.js 20, role `exec` of the default
  * account, 3 s) with a function URL, signed with the admin key unless `credentials` are given;
  * `settings` overrides or adds CreateFunction fields. Returns the URL.
@@ -289,19 +286,8 @@ export async function deployFunction(
   options: { settings?: Record<string, unknown>; authType?: 'NONE' | 'AWS_IAM'; credentials?: AwsCredentialIdentity } = {},
 ): Promise<string> {
   const json = { 'content-type': 'application/json' };
-  const fn = {
-    FunctionName: name,
-    Runtime: 'nodejs20.x',
-    Role: 'arn:aws:iam::123456789012:role/exec',
-    Handler: 'index.handler',
-    Timeout: 3,
-    Code: { ZipFile: zipFiles({ 'index.mjs': code }).toString('base64') },
-    ...options.settings,
-  };
-  await mustSucceed(
-    callApi(local, 'lambda', { path: '/2015-03-31/functions', headers: json, body: JSON.stringify(fn) }, options.credentials),
-    201,
-  );
+  const settings = { Timeout: 3, Code: { ZipFile: zipFiles({ 'index.mjs': code }).toString('base64') }, ...options.settings };
+  await mustSucceed(createFunctionCall(local, name, settings, options.credentials), 201);
   const url = await mustSucceed(
     callApi(
       local,
