@@ -78,6 +78,38 @@ export function credentialsElement(session: Session) {
   ]);
 }
 
+/** A session of `role` named `sessionName`, recorded in the world; `extra` adds its policy, tags and source identity. */
+export function issueRoleSession(
+  world: World,
+  role: Role,
+  sessionName: string,
+  now: Date,
+  durationSeconds: number,
+  extra: Pick<Session, 'sessionPolicy' | 'tags' | 'transitiveTagKeys' | 'sourceIdentity'> = {},
+): Session {
+  const session: Session = {
+    ...newSessionKeys(now, durationSeconds),
+    roleArn: role.arn,
+    roleName: role.name,
+    roleId: role.roleId,
+    sessionName,
+    assumedRoleArn: `arn:aws:sts::${world.accountId}:assumed-role/${role.name}/${sessionName}`,
+    ...extra,
+  };
+  world.addSession(session, now);
+  return session;
+}
+
+/** <AssumedRoleUser> of a role session's answer. */
+export function assumedRoleUserElement(session: Session) {
+  return el('AssumedRoleUser', [el('AssumedRoleId', `${session.roleId}:${session.sessionName}`), el('Arn', session.assumedRoleArn)]);
+}
+
+/** <PackedPolicySize>: the share of AWS's packed limit the session policy uses, in percent. */
+export function packedPolicySizeElement(sessionPolicy: string | undefined) {
+  return el('PackedPolicySize', Math.min(100, Math.ceil(((sessionPolicy?.length ?? 0) / 2048) * 100)));
+}
+
 /**
  * The role a RoleArn names, when it exists under exactly that ARN (its path included): its trust
  * policy decides, with the caller's identity policies, who may assume it. Without one nobody may:
@@ -143,8 +175,8 @@ function assumeRoleInput(params: URLSearchParams): AssumeRoleInput {
   };
 }
 
-/** AssumeRole's inline session Policy: at most 2048 characters, JSON, a valid session policy. */
-function validateInlineSessionPolicy(policy: string): void {
+/** The inline session Policy of AssumeRole(WithWebIdentity): at most 2048 characters, JSON, a valid session policy. */
+export function validateInlineSessionPolicy(policy: string): void {
   if (policy.length > 2048)
     throw new AwsError(
       'ValidationError',
@@ -233,27 +265,18 @@ const assumeRole: Handler = async ({ request: { params }, world, principal, now,
     );
   }
 
-  const session: Session = {
-    ...newSessionKeys(now, duration),
-    roleArn: role.arn,
-    roleName: role.name,
-    roleId: role.roleId,
-    sessionName,
-    assumedRoleArn: `arn:aws:sts::${world.accountId}:assumed-role/${role.name}/${sessionName}`,
+  const session = issueRoleSession(world, role, sessionName, now, duration, {
     sessionPolicy: sessionPolicies,
     ...(sessionTagsToSet.length > 0 ? { tags: sessionTagsToSet } : {}),
     ...(input.transitiveTagKeys.length > 0 || inherited.length > 0
       ? { transitiveTagKeys: [...inherited.map((t) => t.Key), ...input.transitiveTagKeys] }
       : {}),
     ...(effectiveSourceIdentity !== undefined ? { sourceIdentity: effectiveSourceIdentity } : {}),
-  };
-  world.addSession(session, now);
+  });
   return [
     credentialsElement(session),
-    el('AssumedRoleUser', [el('AssumedRoleId', `${role.roleId}:${sessionName}`), el('Arn', session.assumedRoleArn)]),
-    ...(sessionPolicies === undefined && sessionTagsToSet.length === 0
-      ? []
-      : [el('PackedPolicySize', Math.min(100, Math.ceil(((sessionPolicies?.length ?? 0) / 2048) * 100)))]),
+    assumedRoleUserElement(session),
+    ...(sessionPolicies === undefined && sessionTagsToSet.length === 0 ? [] : [packedPolicySizeElement(sessionPolicies)]),
     ...(effectiveSourceIdentity === undefined ? [] : [el('SourceIdentity', effectiveSourceIdentity)]),
   ];
 };

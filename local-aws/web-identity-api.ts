@@ -1,13 +1,22 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { createValidatedPolicy, validateSessionPolicy, validateTrustPolicy } from '@cloud-copilot/iam-policy';
+import { createValidatedPolicy, validateTrustPolicy } from '@cloud-copilot/iam-policy';
 import { runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
 import { AwsError } from './aws-error';
 import type { IssuerKeys } from './oidc-keys';
 import { integerParameter } from './query-parameters';
-import { roleWithArn, credentialsElement, newSessionKeys, sessionPolicyArns, sessionPolicyDocuments } from './sts-api';
+import {
+  assumedRoleUserElement,
+  credentialsElement,
+  issueRoleSession,
+  packedPolicySizeElement,
+  roleWithArn,
+  sessionPolicyArns,
+  sessionPolicyDocuments,
+  validateInlineSessionPolicy,
+} from './sts-api';
 import { type VerifiedToken, verifyWebIdentityToken } from './web-identity-token';
 import type { World } from './world';
-import type { Role, Session } from './world-state';
+import type { Role } from './world-state';
 import { el } from './xml';
 
 /**
@@ -54,21 +63,12 @@ export async function assumeRoleWithWebIdentity(call: WebIdentityCall): Promise<
     throw new AwsError('ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
   // Looked up only now, so a caller the trust policy refuses learns nothing about which policies exist.
   const sessionPolicy = sessionPolicyDocuments(policyArns, world, policy);
-  const session: Session = {
-    ...newSessionKeys(now, duration),
-    roleArn: role.arn,
-    roleName: role.name,
-    roleId: role.roleId,
-    sessionName,
-    assumedRoleArn: `arn:aws:sts::${world.accountId}:assumed-role/${role.name}/${sessionName}`,
-    sessionPolicy,
-  };
-  world.addSession(session, now);
+  const session = issueRoleSession(world, role, sessionName, now, duration, { sessionPolicy });
   return [
     credentialsElement(session),
     el('SubjectFromWebIdentityToken', verified.subject),
-    el('AssumedRoleUser', [el('AssumedRoleId', `${role.roleId}:${sessionName}`), el('Arn', session.assumedRoleArn)]),
-    ...(sessionPolicy === undefined ? [] : [el('PackedPolicySize', Math.min(100, Math.ceil((sessionPolicy.length / 2048) * 100)))]),
+    assumedRoleUserElement(session),
+    ...(sessionPolicy === undefined ? [] : [packedPolicySizeElement(sessionPolicy)]),
     el('Provider', verified.provider.arn),
     el('Audience', verified.audience),
   ];
@@ -103,23 +103,10 @@ function webIdentityParameters(params: URLSearchParams) {
   return { roleArn, sessionName, token, policy, policyArns, duration };
 }
 
-/** The inline session policy: at most 2048 characters, JSON, a valid session policy. */
+/** The inline session policy, checked as AssumeRole checks it. */
 function inlineSessionPolicy(params: URLSearchParams): string | undefined {
   const policy = params.get('Policy') ?? undefined;
-  if (policy === undefined) return undefined;
-  if (policy.length > 2048)
-    throw new AwsError(
-      'ValidationError',
-      "1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048",
-    );
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(policy);
-  } catch {
-    throw new AwsError('MalformedPolicyDocument', 'The policy is not in the valid JSON format.');
-  }
-  const errors = validateSessionPolicy(parsed);
-  if (errors.length > 0) throw new AwsError('MalformedPolicyDocument', errors[0].message);
+  if (policy !== undefined) validateInlineSessionPolicy(policy);
   return policy;
 }
 
