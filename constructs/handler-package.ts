@@ -18,6 +18,8 @@ export interface HandlerPackage {
   readonly asset: TerraformAsset;
   /** Base64 SHA-256 of the zip: what Lambda reports as CodeSha256 (for `source_code_hash`). */
   readonly sourceCodeHash: string;
+  /** The LambdaFunction props that deploy it: `index.mjs`'s `handler` export, the zip and its hash. */
+  readonly functionCode: { handler: string; filename: string; sourceCodeHash: string };
 }
 
 export function handlerPackage(scope: Construct, id: string, directory: string): HandlerPackage {
@@ -31,8 +33,7 @@ export function handlerPackage(scope: Construct, id: string, directory: string):
     fs.mkdirSync(path.dirname(source), { recursive: true });
     fs.writeFileSync(source, zip);
   }
-  return {
-    asset: new TerraformAsset(scope, id, { path: source, type: AssetType.FILE, assetHash }),
-    sourceCodeHash: sha256.toString('base64'),
-  };
+  const asset = new TerraformAsset(scope, id, { path: source, type: AssetType.FILE, assetHash });
+  const sourceCodeHash = sha256.toString('base64');
+  return { asset, sourceCodeHash, functionCode: { handler: 'index.handler', filename: asset.path, sourceCodeHash } };
 }

@@ -17,18 +17,23 @@ import { handlerPackage } from './handler-archive';
  * The demo: a small echo function behind an IAM-protected URL, deployable with `cdktf deploy`.
  * The function's own role may only write its logs; callers get in only through the invoker role.
  */
+/** A demo stack's backend and AWS provider (tagged with the stack, local endpoints in local mode). */
+export function configureDemoStack(stack: TerraformStack, id: string, config: DemoConfig): void {
+  configureBackend(stack, config);
+  new AwsProvider(stack, 'Aws', {
+    region: config.region,
+    defaultTags: [{ tags: { project: 'lambda-url-iam', stack: id } }],
+    ...(config.localEndpoint !== undefined ? localEndpointSettings(config.localEndpoint) : {}),
+  });
+}
+
 export class DemoStack extends TerraformStack {
   readonly protectedUrl: ProtectedFunctionUrl;
   readonly function: LambdaFunction;
 
   constructor(scope: Construct, id: string, config: DemoConfig) {
     super(scope, id);
-    configureBackend(this, config);
-    new AwsProvider(this, 'Aws', {
-      region: config.region,
-      defaultTags: [{ tags: { project: 'lambda-url-iam', stack: id } }],
-      ...(config.localEndpoint !== undefined ? localEndpointSettings(config.localEndpoint) : {}),
-    });
+    configureDemoStack(this, id, config);
 
     const functionName = `${config.namePrefix}url-iam-demo`;
     const logGroup = new CloudwatchLogGroup(this, 'LogGroup', {
@@ -58,9 +63,7 @@ export class DemoStack extends TerraformStack {
       functionName,
       description: 'Echoes the request and the IAM caller; reachable only through its AWS_IAM function URL.',
       runtime: config.runtime,
-      handler: 'index.handler',
-      filename: code.asset.path,
-      sourceCodeHash: code.sourceCodeHash,
+      ...code.functionCode,
       role: executionRole.arn,
       timeout: 10,
       memorySize: 128,

@@ -1,6 +1,5 @@
 import type { Construct } from 'constructs';
 import { App, TerraformOutput, TerraformStack } from 'cdktf';
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { IamAccessKey } from '@cdktf/provider-aws/lib/iam-access-key';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
@@ -12,7 +11,7 @@ import { CredentialVendor } from '../constructs/credential-vendor';
 import { IamFunctionUrl } from '../constructs/iam-function-url';
 import { policyDocument, renderPolicy } from '../constructs/policy-document';
 import { type DemoConfig, readDemoConfig } from './demo-config';
-import { configureBackend, handlerDirectory, localEndpointSettings } from './demo-stack';
+import { configureDemoStack, handlerDirectory } from './demo-stack';
 import { handlerPackage } from './handler-archive';
 
 /**
@@ -39,12 +38,7 @@ export class VendDemoStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, config: DemoConfig) {
     super(scope, id);
-    configureBackend(this, config);
-    new AwsProvider(this, 'Aws', {
-      region: config.region,
-      defaultTags: [{ tags: { project: 'lambda-url-iam', stack: id } }],
-      ...(config.localEndpoint !== undefined ? localEndpointSettings(config.localEndpoint) : {}),
-    });
+    configureDemoStack(this, id, config);
     const prefix = config.namePrefix;
     const urlA = echoFunctionUrl(this, 'A', `${prefix}url-iam-vend-a`, config);
     const urlB = echoFunctionUrl(this, 'B', `${prefix}url-iam-vend-b`, config);
@@ -106,9 +100,7 @@ function echoFunctionUrl(scope: Construct, id: 'A' | 'B', functionName: string, 
     functionName,
     description: `Echoes the request and the IAM caller (URL ${id} of the credential vending demo).`,
     runtime: config.runtime,
-    handler: 'index.handler',
-    filename: code.asset.path,
-    sourceCodeHash: code.sourceCodeHash,
+    ...code.functionCode,
     role: role.arn,
     timeout: 10,
     memorySize: 128,
