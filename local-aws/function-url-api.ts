@@ -5,6 +5,7 @@ import type { Authorizer, Principal } from './authorization';
 import type { HandlerRunner } from './handler-runner';
 import { functionCodeOf, resourcePolicyOf } from './lambda-api';
 import { AwsError } from './aws-error';
+import { sourceIpContext } from './operation-authorization';
 import type { World } from './world';
 import { type FunctionUrlConfig, type LambdaFunctionState, dictionary } from './world-state';
 
@@ -109,9 +110,23 @@ export async function invokeFunctionUrl(
     }
     const invokeArn = url.qualifier ? `${fn.arn}:${url.qualifier}` : fn.arn;
     const resourcePolicy = resourcePolicyOf(fn);
+    // aws:SourceIp from the connection, as for every API call (IAM decides NotIpAddress on it too).
+    const network = sourceIpContext(request.sourceIp);
     const [viaUrl, invoke] = await Promise.all([
-      authorizer.decide(principal, 'lambda:InvokeFunctionUrl', invokeArn, { 'lambda:FunctionUrlAuthType': 'AWS_IAM' }, resourcePolicy),
-      authorizer.decide(principal, 'lambda:InvokeFunction', invokeArn, { 'lambda:InvokedViaFunctionUrl': 'true' }, resourcePolicy),
+      authorizer.decide(
+        principal,
+        'lambda:InvokeFunctionUrl',
+        invokeArn,
+        { ...network, 'lambda:FunctionUrlAuthType': 'AWS_IAM' },
+        resourcePolicy,
+      ),
+      authorizer.decide(
+        principal,
+        'lambda:InvokeFunction',
+        invokeArn,
+        { ...network, 'lambda:InvokedViaFunctionUrl': 'true' },
+        resourcePolicy,
+      ),
     ]);
     if (viaUrl !== 'Allowed' || invoke !== 'Allowed') return jsonAnswer(403, 'AccessDeniedException', { Message: FORBIDDEN }, requestId);
     const callerId =

@@ -3,7 +3,7 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from '../client/sigv4';
 import { sourceNetworkAlternatives } from '../constructs/source-network';
-import { type SeededWorld, mustSucceed, query, seedWorld } from './support/local-aws-fixtures';
+import { type SeededWorld, credentialsIn, mustSucceed, query, seedWorld } from './support/local-aws-fixtures';
 
 /**
  * `aws:SourceIp` in the stand-in: the connection's peer address, never a header. The invoker
@@ -95,5 +95,50 @@ describe('the invoker key narrowed to 127.0.0.1/32', () => {
     const answer = await assumeRoleFrom('127.0.0.2', world.userKey, { 'x-forwarded-for': '127.0.0.1' });
     expect(answer.status, answer.text).toBe(403);
     expect(answer.text).toContain('<Code>AccessDenied</Code>');
+  });
+});
+
+/** A signed GET of the seeded "echo" function URL sent from `localAddress`. */
+async function callEchoFrom(localAddress: string, credentials: AwsCredentialIdentity) {
+  const url = new URL(world.urls.echo);
+  const signed = await signRequest(
+    { method: 'GET', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: url.pathname, headers: {} },
+    credentials,
+    { region: 'us-east-1', service: 'lambda' },
+  );
+  return new Promise<number>((resolve, reject) => {
+    const req = http.request(url, { method: 'GET', localAddress, headers: signed.headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('a function URL call', () => {
+  it('is decided with aws:SourceIp: a Deny on NotIpAddress refuses a call from another address', async () => {
+    const session = credentialsIn((await assumeRoleFrom('127.0.0.1', world.userKey)).text);
+    await mustSucceed(
+      query(world.local, 'iam', {
+        Action: 'PutRolePolicy',
+        RoleName: 'function_invoker',
+        PolicyName: 'OnlyFromLoopbackOne',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Deny',
+              Action: ['lambda:InvokeFunctionUrl', 'lambda:InvokeFunction'],
+              Resource: '*',
+              Condition: { NotIpAddress: { 'aws:SourceIp': '127.0.0.1/32' } },
+            },
+          ],
+        }),
+      }),
+    );
+    expect(await callEchoFrom('127.0.0.1', session)).toBe(200);
+    // Without the key a negated operator matches (IAM's rule for a missing key), and 127.0.0.1 would be refused too.
+    expect(await callEchoFrom('127.0.0.2', session)).toBe(403);
   });
 });
