@@ -12,10 +12,11 @@ outputs (cdktf deploy --outputs-file …), from flags, or from the environment v
 const SECRETS = `Secrets (secret keys, session tokens) are never printed, in any mode (a --presign URL is the
 one thing printed that grants access, and only because you asked for it).`;
 
-const EXIT_CODES_TEXT = `Exit codes: 0 success (2xx; --prove: every check as expected), 2 usage error, 3 HTTP error status
-or a body cut at --max-bytes or by a closed stdout, 4 authentication/authorization failure (401/403, AssumeRole refused),
-5 network failure or timeout (URL, STS or --max-time), 6 --prove found a call that did not behave
-as expected, 1 unexpected error.`;
+const EXIT_CODES_TEXT = `Exit codes: 0 success (2xx; --prove: every check as expected), 2 usage error, 3 HTTP error status,
+a body cut at --max-bytes or by a closed stdout, or a vendor that failed, 4 authentication/authorization
+failure (401/403; AssumeRole, AssumeRoleWithWebIdentity or the vendor refused; no credentials or an
+unreadable token file), 5 network failure or timeout (URL, STS or --max-time), 6 --prove found a call
+that did not behave as expected, 1 unexpected error.`;
 
 /** Where the help text of an option starts: two spaces, the flags, padding. */
 const TEXT_COLUMN = 26;
