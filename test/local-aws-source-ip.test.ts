@@ -1,9 +1,8 @@
-import * as http from 'node:http';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from '../client/sigv4';
 import { sourceNetworkAlternatives } from '../constructs/source-network';
-import { type SeededWorld, credentialsIn, mustSucceed, query, seedWorld } from './support/local-aws-fixtures';
+import { type SeededWorld, credentialsIn, mustSucceed, query, rawSend, seedWorld } from './support/local-aws-fixtures';
 
 /**
  * `aws:SourceIp` in the stand-in: the connection's peer address, never a header. The invoker
@@ -75,15 +74,7 @@ async function assumeRoleFrom(localAddress: string, credentials: AwsCredentialId
     credentials,
     { region: 'us-east-1', service: 'sts' },
   );
-  return new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = http.request(world.local.endpoint, { method: 'POST', localAddress, headers: signed.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+  return rawSend(world.local.endpoint, 'POST', body, signed.headers, localAddress);
 }
 
 describe('the invoker key narrowed to 127.0.0.1/32', () => {
@@ -106,14 +97,7 @@ async function callEchoFrom(localAddress: string, credentials: AwsCredentialIden
     credentials,
     { region: 'us-east-1', service: 'lambda' },
   );
-  return new Promise<number>((resolve, reject) => {
-    const req = http.request(url, { method: 'GET', localAddress, headers: signed.headers }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  return (await rawSend(url.href, 'GET', '', signed.headers, localAddress)).status;
 }
 
 describe('a function URL call', () => {
