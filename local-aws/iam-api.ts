@@ -1,11 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { validateIdentityPolicy, validateTrustPolicy } from '@cloud-copilot/iam-policy';
 import { AwsError, noSuchEntity } from './aws-error';
 import { getAccountSummary } from './iam-account-summary';
-import { type OperationAuthorization, type QueryOperation, everyResource } from './operation';
-import { fieldName, integerParameter, required, tagParameters } from './query-parameters';
+import {
+  type Handler,
+  type Resource,
+  checkName,
+  checkPath,
+  checkPolicyDocument,
+  iam,
+  newEntity,
+  parseTags,
+  renderTags,
+} from './iam-operation';
+import { namedPolicy } from './iam-policy-api';
+import { type QueryOperation, everyResource } from './operation';
+import { integerParameter, required } from './query-parameters';
 import type { InlinePolicyOwner, World } from './world';
-import type { ManagedPolicy, Role, Tag, User } from './world-state';
+import type { Role, User } from './world-state';
 import { el, members } from './xml';
 
 /**
@@ -15,65 +26,6 @@ import { el, members } from './xml';
  * CreateX, then the GetX and ListX reads on every plan, ListX checks before DeleteX), and the reads other
  * tools call first (ListUsers, ListRoles, GetUser without UserName).
  */
-
-const NAME = /^[\w+=,.@-]+$/;
-const PATH = /^(\/|\/[\u0021-\u007e]+\/)$/;
-
-function checkName(value: string, field: string, max: number): string {
-  if (value.length > max || !NAME.test(value)) {
-    throw new AwsError(
-      'ValidationError',
-      `1 validation error detected: Value '${value}' at '${fieldName(field)}' failed to satisfy constraint: Member must have length less than or equal to ${max} and satisfy regular expression pattern: [\\w+=,.@-]+`,
-    );
-  }
-  return value;
-}
-
-function checkPath(value: string | null): string {
-  const p = value ?? '/';
-  if (p.length > 512 || !PATH.test(p))
-    throw new AwsError(
-      'ValidationError',
-      `The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.`,
-    );
-  return p;
-}
-
-/**
- * IAM's API limit on any policy document parameter (PolicyDocument, AssumeRolePolicyDocument):
- * 131072 characters. Checked before anything parses it; the quota (2048/4096/6144 without
- * whitespace) is checked after.
- */
-const MAX_POLICY_DOCUMENT = 131072;
-
-function checkPolicyDocument(text: string, kind: 'identity' | 'trust', field: string): string {
-  if (text.length > MAX_POLICY_DOCUMENT) {
-    throw new AwsError(
-      'ValidationError',
-      `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must have length less than or equal to ${MAX_POLICY_DOCUMENT}`,
-    );
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new AwsError('MalformedPolicyDocument', `Syntax errors in policy. (${field} is not JSON)`);
-  }
-  const errors = kind === 'trust' ? validateTrustPolicy(parsed) : validateIdentityPolicy(parsed);
-  if (errors.length > 0) throw new AwsError('MalformedPolicyDocument', `${errors[0].message} (${errors[0].path})`);
-  const limit = kind === 'trust' ? 4096 : 6144;
-  if (text.replace(/\s/g, '').length > limit) throw new AwsError('LimitExceeded', `Cannot exceed quota for PolicySize: ${limit}`, 409);
-  return text;
-}
-
-export function parseTags(params: URLSearchParams): Tag[] {
-  const tags = tagParameters(params);
-  if (tags.length > 50) throw new AwsError('LimitExceeded', 'Cannot exceed quota for TagsPerEntity: 50', 409);
-  return tags;
-}
-
-export const renderTags = (tags: Tag[]) =>
-  tags.length === 0 ? '' : el('Tags', members(tags.map((t) => [el('Key', t.Key), el('Value', t.Value)])));
 
 function renderUser(user: User): string[] {
   return [
@@ -106,25 +58,6 @@ function renderRole(role: Role): string[] {
     el('RoleLastUsed', []),
   ];
 }
-
-function renderPolicy(policy: ManagedPolicy, attachmentCount: number): string[] {
-  return [
-    el('PolicyName', policy.name),
-    el('PolicyId', policy.policyId),
-    el('Arn', policy.arn),
-    el('Path', policy.path),
-    el('DefaultVersionId', policy.defaultVersionId),
-    el('AttachmentCount', attachmentCount),
-    el('PermissionsBoundaryUsageCount', 0),
-    el('IsAttachable', 'true'),
-    el('Description', policy.description),
-    el('CreateDate', policy.createDate),
-    el('UpdateDate', policy.updateDate),
-    renderTags(policy.tags),
-  ];
-}
-
-type Handler = QueryOperation['handle'];
 
 /** ListUsers / ListRoles: every entity under PathPrefix (default `/`), one page (MaxItems is not emulated). */
 function listEntities(kind: 'Users' | 'Roles'): Handler {
@@ -325,83 +258,12 @@ const deleteRole: Handler = async ({ request: { params }, world }) => {
   return undefined;
 };
 
-const createPolicy: Handler = async ({ request: { params }, world }) => {
-  const name = checkName(required(params, 'PolicyName'), 'PolicyName', 128);
-  const path = checkPath(params.get('Path'));
-  const document = checkPolicyDocument(required(params, 'PolicyDocument'), 'identity', 'policyDocument');
-  const policy = world.createPolicy({ name, path, document, description: params.get('Description') ?? undefined, tags: parseTags(params) });
-  return [el('Policy', renderPolicy(policy, 0))];
-};
-
-const getPolicy: Handler = async ({ request: { params }, world }) => {
-  const policy = world.policy(required(params, 'PolicyArn'));
-  return [el('Policy', renderPolicy(policy, world.attachmentCount(policy.arn)))];
-};
-
-const getPolicyVersion: Handler = async ({ request: { params }, world }) => {
-  const policy = world.policy(required(params, 'PolicyArn'));
-  const versionId = required(params, 'VersionId');
-  const version = policy.versions.find((v) => v.versionId === versionId);
-  if (version === undefined) throw noSuchEntity(`Policy ${policy.arn} version ${versionId} does not exist or is not attachable.`);
-  return [
-    el('PolicyVersion', [
-      el('Document', encodeURIComponent(version.document)),
-      el('VersionId', version.versionId),
-      el('IsDefaultVersion', String(version.versionId === policy.defaultVersionId)),
-      el('CreateDate', version.createDate),
-    ]),
-  ];
-};
-
-const listPolicyVersions: Handler = async ({ request: { params }, world }) => {
-  const policy = world.policy(required(params, 'PolicyArn'));
-  return [
-    el(
-      'Versions',
-      members(
-        policy.versions.map((v) => [
-          el('VersionId', v.versionId),
-          el('IsDefaultVersion', String(v.versionId === policy.defaultVersionId)),
-          el('CreateDate', v.createDate),
-        ]),
-      ),
-    ),
-    el('IsTruncated', 'false'),
-  ];
-};
-
-const createPolicyVersion: Handler = async ({ request: { params }, world }) => {
-  const policy = world.policy(required(params, 'PolicyArn'));
-  const document = checkPolicyDocument(required(params, 'PolicyDocument'), 'identity', 'policyDocument');
-  const version = world.createPolicyVersion(policy, document, params.get('SetAsDefault') === 'true');
-  return [
-    el('PolicyVersion', [
-      el('VersionId', version.versionId),
-      el('IsDefaultVersion', String(policy.defaultVersionId === version.versionId)),
-      el('CreateDate', version.createDate),
-    ]),
-  ];
-};
-
-const deletePolicyVersion: Handler = async ({ request: { params }, world }) => {
-  const policy = world.policy(required(params, 'PolicyArn'));
-  world.deletePolicyVersion(policy, required(params, 'VersionId'));
-  return undefined;
-};
-
-const deletePolicy: Handler = async ({ request: { params }, world }) => {
-  world.deletePolicy(world.policy(required(params, 'PolicyArn')));
-  return undefined;
-};
-
 function randomSecret(): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
   return Array.from(randomBytes(40), (b) => alphabet[b % alphabet.length]).join('');
 }
 
 // ---- the resources IAM authorizes on ------------------------------------------------------
-
-type Resource = OperationAuthorization['resource'];
 
 /** The existing entity's ARN (its path is part of it), or the one the name would have at path `/`; `*` without a name. */
 function entityArn(world: World, kind: 'user' | 'role', name: string | null): string {
@@ -412,7 +274,6 @@ function entityArn(world: World, kind: 'user' | 'role', name: string | null): st
 
 const namedUser: Resource = ({ request, world }) => entityArn(world, 'user', request.params.get('UserName'));
 const namedRole: Resource = ({ request, world }) => entityArn(world, 'role', request.params.get('RoleName'));
-const namedPolicy: Resource = ({ request }) => request.params.get('PolicyArn') ?? '*';
 
 /**
  * Without a UserName, GetUser and the access key operations act on the caller itself (a user; the
@@ -420,12 +281,6 @@ const namedPolicy: Resource = ({ request }) => request.params.get('PolicyArn') ?
  * anyone whose key it is.
  */
 const namedUserOrCaller: Resource = (input) => (input.request.params.get('UserName') === null ? input.principal.arn : namedUser(input));
-
-/** What a Create operation would make: the ARN from its Path (default `/`) and name parameters, as given. */
-const newEntity =
-  (kind: 'user' | 'role' | 'policy', nameParameter: string): Resource =>
-  ({ request, world }) =>
-    world.iamArn(kind, request.params.get('Path') ?? '/', request.params.get(nameParameter) ?? '');
 
 /** For an IAM action that is not emulated: the entity its parameters name (a role, a user, a policy), else `*`. */
 export const namedIamEntity: Resource = (input) => {
@@ -436,19 +291,6 @@ export const namedIamEntity: Resource = (input) => {
 };
 
 // ---- the table ------------------------------------------------------------------------------
-
-/** An IAM operation: action `iam:<name>`; no IAM operation takes GetSessionToken credentials obtained without MFA. */
-export function iam(name: string, resource: Resource, handle: Handler): QueryOperation {
-  return {
-    service: 'iam',
-    name,
-    match: { protocol: 'query', action: name },
-    action: `iam:${name}`,
-    resource,
-    credentials: 'not-session-token',
-    handle,
-  };
-}
 
 const userPolicies = inlinePolicyHandlers('User');
 const rolePolicies = inlinePolicyHandlers('Role');
@@ -486,11 +328,4 @@ export const IAM_OPERATIONS: QueryOperation[] = [
   iam('ListInstanceProfilesForRole', namedRole, listInstanceProfilesForRole),
   iam('AttachRolePolicy', namedRole, roleAttachments.attach),
   iam('DetachRolePolicy', namedRole, roleAttachments.detach),
-  iam('CreatePolicy', newEntity('policy', 'PolicyName'), createPolicy),
-  iam('GetPolicy', namedPolicy, getPolicy),
-  iam('DeletePolicy', namedPolicy, deletePolicy),
-  iam('GetPolicyVersion', namedPolicy, getPolicyVersion),
-  iam('ListPolicyVersions', namedPolicy, listPolicyVersions),
-  iam('CreatePolicyVersion', namedPolicy, createPolicyVersion),
-  iam('DeletePolicyVersion', namedPolicy, deletePolicyVersion),
 ];

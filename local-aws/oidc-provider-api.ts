@@ -1,7 +1,7 @@
 import { AwsError } from './aws-error';
-import { type OperationAuthorization, type QueryOperation, everyResource } from './operation';
+import { type QueryOperation, everyResource } from './operation';
 import { listParameter, required } from './query-parameters';
-import { iam, parseTags, renderTags } from './iam-api';
+import { type Handler, type Resource, iam, parseTags, renderTags } from './iam-operation';
 import type { World } from './world';
 import { type OidcProvider, type Tag, isoNow } from './world-state';
 import { el, members } from './xml';
@@ -13,9 +13,6 @@ import { el, members } from './xml';
  * the IAM API reference: URL 1-255 characters, at most 100 client IDs of 1-255 characters, at most
  * 5 thumbprints of exactly 40 characters (optional since IAM fetches it itself).
  */
-
-type Handler = QueryOperation['handle'];
-type Resource = OperationAuthorization['resource'];
 
 const MAX_CLIENT_IDS = 100;
 const MAX_THUMBPRINTS = 5;

@@ -1,4 +1,5 @@
 import { IAM_OPERATIONS, namedIamEntity } from './iam-api';
+import { MANAGED_POLICY_OPERATIONS } from './iam-policy-api';
 import { LAMBDA_CONTROL_OPERATIONS, namedFunction } from './lambda-api';
 import { INVOKE_OPERATION } from './lambda-invoke-api';
 import { LOGS_OPERATIONS, LOGS_TARGET_PREFIX, namedLogGroup } from './logs-api';
@@ -16,6 +17,7 @@ import { STS_OPERATIONS } from './sts-api';
 
 export const OPERATIONS: readonly Operation[] = [
   ...IAM_OPERATIONS,
+  ...MANAGED_POLICY_OPERATIONS,
   ...OIDC_PROVIDER_OPERATIONS,
   ...STS_OPERATIONS,
   ...LAMBDA_CONTROL_OPERATIONS,
