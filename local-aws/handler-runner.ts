@@ -3,10 +3,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { ExecutionCredentials, FunctionIdentity } from './execution-role';
+import { type FunctionDirectories, prepareFunctionDirectories } from './function-directories';
 import { handlerEnvironment, linkSdkPackages } from './handler-environment';
+import { readResultMessages } from './handler-results';
 import { FunctionUsers, type IsolationOptions, prepareCodeRoot, refuseOrWarn } from './handler-isolation';
 import { type RuntimeNode, type RuntimeNodeOptions, RuntimeNodes } from './runtime-node';
-import { readZip } from './zip-archive';
 
 /**
  * Runs deployed Node.js handlers, each function in its own process (a Lambda execution
@@ -32,13 +33,6 @@ export interface FunctionCode {
   arn: string;
   /** The execution role's ARN: its session's credentials are the process's. */
   role?: string;
-}
-
-/** Where functions get their execution role's credentials and the endpoint their SDK calls. */
-export interface HandlerRunnerOptions {
-  sessions?: { credentialsFor(fn: FunctionIdentity): ExecutionCredentials | undefined };
-  /** The stand-in's endpoint, read at each process start (it is known only once the server listens). */
-  endpoint?: () => string;
 }
 
 export type InvocationOutcome =
@@ -75,8 +69,6 @@ interface WarmProcess {
   retired?: boolean;
 }
 
-/** A result line longer than this is not a handler's answer (those are ≤ 6 MB): the process is ended. */
-const MAX_RESULT_LINE = 7 * 1024 * 1024;
 /** How often the resident size of a process with calls in flight is read. */
 const MEMORY_WATCH_MS = 50;
 
@@ -88,6 +80,10 @@ const RUNTIME_FILE = (() => {
 export interface HandlerRunnerOptions extends IsolationOptions {
   /** Where each Runtime's Node.js is found (runtime-node.ts). */
   readonly nodes?: RuntimeNodeOptions;
+  /** Where functions get their execution role's credentials. */
+  sessions?: { credentialsFor(fn: FunctionIdentity): ExecutionCredentials | undefined };
+  /** The stand-in's endpoint that functions' SDK calls go to, read at each process start (it is known only once the server listens). */
+  endpoint?: () => string;
 }
 
 export class HandlerRunner {
@@ -232,18 +228,8 @@ export class HandlerRunner {
    * The function's directory `fn-<uid>` (0700, its user's when it has one): its code unpacked once
    * per code version, and its TMPDIR.
    */
-  private functionDirectories(code: FunctionCode): { uid: number | undefined; codeDir: string; tmpDir: string } {
-    const uid = this.uidFor(code.name);
-    const functionDir = path.join(this.codeRoot, `fn-${this.users.uidOf(code.name)}`);
-    const codeDir = path.join(functionDir, `task-${code.codeSha256.replace(/[^A-Za-z0-9]/g, '_')}`);
-    const tmpDir = path.join(functionDir, 'tmp');
-    if (!fs.existsSync(codeDir)) this.unpack(code, codeDir);
-    fs.mkdirSync(tmpDir, { recursive: true, mode: 0o700 });
-    if (uid !== undefined) {
-      for (const entry of [functionDir, tmpDir, codeDir, ...walk(codeDir)]) fs.chownSync(entry, uid, uid);
-    }
-    fs.chmodSync(functionDir, 0o700);
-    return { uid, codeDir, tmpDir };
+  private functionDirectories(code: FunctionCode): FunctionDirectories {
+    return prepareFunctionDirectories(this.codeRoot, this.users.uidOf(code.name), this.uidFor(code.name), code);
   }
 
   /** Starts the runtime on the Node of the function's Runtime, as the function's user when it has one. */
@@ -270,52 +256,21 @@ export class HandlerRunner {
     }
   }
 
-  /** Unpacks the zip (bounded by Lambda's unzipped limit) into a directory of its own, 0700. */
-  private unpack(code: FunctionCode, codeDir: string): void {
-    const files = readZip(Buffer.from(code.zipBase64, 'base64'));
-    fs.mkdirSync(codeDir, { recursive: true, mode: 0o700 });
-    for (const [name, data] of files) {
-      const target = path.resolve(codeDir, name);
-      if (!target.startsWith(codeDir + path.sep)) continue; // no zip-slip
-      fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
-      fs.writeFileSync(target, data, { mode: 0o600 });
-    }
-  }
-
   private uidFor(name: string): number | undefined {
     const uid = this.users.uidOf(name);
     return this.separateUsers ? uid : undefined;
   }
 
-  /** Result lines from fd 3: bounded, parsed defensively (the handler can write there too). */
+  /** The runtime's messages on fd 3 (handler-results.ts): a call begun, or its result. */
   private readResults(name: string, warm: WarmProcess, results: Readable): void {
-    let buffered = '';
-    results.setEncoding('utf8');
-    results.on('error', () => undefined);
-    results.on('data', (chunk: string) => {
-      buffered += chunk;
-      for (let newline = buffered.indexOf('\n'); newline !== -1; newline = buffered.indexOf('\n')) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        let message: {
-          id?: unknown;
-          ok?: unknown;
-          started?: unknown;
-          result?: unknown;
-          errorType?: unknown;
-          errorMessage?: unknown;
-        } | null;
-        try {
-          message = JSON.parse(line);
-        } catch {
-          continue;
-        }
-        if (message === null || typeof message !== 'object' || typeof message.id !== 'number') continue;
+    readResultMessages(
+      results,
+      (message) => {
         const call = warm.pending.get(message.id);
-        if (call === undefined) continue;
+        if (call === undefined) return;
         if (message.started === true) {
           call.started = true;
-          continue;
+          return;
         }
         warm.pending.delete(message.id);
         call.settle(
@@ -323,15 +278,13 @@ export class HandlerRunner {
             ? { ok: true, result: message.result ?? null }
             : { ok: false, errorType: String(message.errorType ?? 'Error'), errorMessage: String(message.errorMessage ?? '') },
         );
-      }
-      if (buffered.length > MAX_RESULT_LINE) {
-        buffered = '';
+      },
+      () =>
         this.end(name, warm, {
           errorType: 'Function.ResponseSizeTooLarge',
           errorMessage: 'Response payload size exceeded maximum allowed payload size (6291556 bytes).',
-        });
-      }
-    });
+        }),
+    );
   }
 
   /**
@@ -437,8 +390,4 @@ function killProcessGroup(child: ChildProcess): void {
     // already gone
   }
   child.kill('SIGKILL');
-}
-
-function walk(dir: string): string[] {
-  return (fs.readdirSync(dir, { recursive: true }) as string[]).map((entry) => path.join(dir, entry));
 }
