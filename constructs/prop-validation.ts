@@ -194,7 +194,8 @@ const IAM_NAMES_BY_STACK = new WeakMap<TerraformStack, Map<string, { path: strin
 const IAM_NAME = /^[\w+=,.@-]+$/;
 const IAM_PATH = /^(\/|\/[\u0021-\u007e]+\/)$/;
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
-const PARTITION = '(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc)';
+/** The AWS partitions an ARN may name, as a regular expression group. */
+export const PARTITION = '(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc)';
 const PRINCIPAL_ARN = new RegExp(
   `^arn:${PARTITION}:(iam::\\d{12}:(root|(user|role)(/[\\u0021-\\u007e]+)*/[\\w+=,.@-]{1,64})|sts::\\d{12}:assumed-role/[\\w+=,.@-]{1,64}/[\\w+=,.@-]{2,64})$`,
 );

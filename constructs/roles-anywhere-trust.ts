@@ -4,7 +4,7 @@ import { sameConstructsCopy } from './constructs-copy';
 import { RolesanywhereProfile } from '@cdktf/provider-aws/lib/rolesanywhere-profile';
 import { RolesanywhereTrustAnchor } from '@cdktf/provider-aws/lib/rolesanywhere-trust-anchor';
 import type { PolicyStatement } from './policy-document';
-import { type PropChecker, isUnresolved } from './prop-validation';
+import { type PropChecker, isUnresolved, PARTITION } from './prop-validation';
 
 /** Callers with an X.509 certificate of your own PKI, through IAM Roles Anywhere. */
 export interface X509TrustOptions {
@@ -98,7 +98,6 @@ export class RolesAnywhereTrust extends Construct {
   }
 }
 
-const PARTITION = '(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc)';
 const TRUST_ANCHOR_ARN = new RegExp(
   `^arn:${PARTITION}:rolesanywhere:[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\\d:\\d{12}:trust-anchor/[0-9a-f-]{36}$`,
 );

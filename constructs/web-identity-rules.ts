@@ -1,5 +1,5 @@
 import { isIPv4 } from 'node:net';
-import { type PropChecker, isUnresolved } from './prop-validation';
+import { type PropChecker, isUnresolved, PARTITION } from './prop-validation';
 
 /**
  * The rules a web-identity trust must keep: what an issuer URL or provider ARN may look like, and
@@ -20,7 +20,6 @@ export interface OidcIssuer {
   readonly claimKeyPrefix: string;
 }
 
-const PARTITION = '(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc)';
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 /** host[:port][/path]: what follows the scheme of an issuer URL, or `oidc-provider/` in an ARN. */
 const HOST_AND_PATH = /^(\[[0-9a-fA-F:]+\]|[^/:[\]]+)(?::(\d{1,5}))?(\/[^?#\s]*)?$/;

@@ -132,7 +132,8 @@ interface AssumeRoleInput {
   duration: number;
 }
 
-function assumeRoleInput(params: URLSearchParams): AssumeRoleInput {
+/** RoleSessionName, as AssumeRole and AssumeRoleWithWebIdentity validate it: 2-64 of [\w+=,.@-]. */
+export function sessionNameOf(params: URLSearchParams): string {
   const sessionName = params.get('RoleSessionName') ?? '';
   if (!SESSION_NAME.test(sessionName)) {
     throw new AwsError(
@@ -140,6 +141,11 @@ function assumeRoleInput(params: URLSearchParams): AssumeRoleInput {
       `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]* and have length between 2 and 64`,
     );
   }
+  return sessionName;
+}
+
+function assumeRoleInput(params: URLSearchParams): AssumeRoleInput {
+  const sessionName = sessionNameOf(params);
   const externalId = params.get('ExternalId') ?? undefined;
   if (externalId !== undefined && !EXTERNAL_ID.test(externalId)) {
     throw new AwsError(

@@ -10,6 +10,7 @@ import {
   issueRoleSession,
   packedPolicySizeElement,
   roleWithArn,
+  sessionNameOf,
   sessionPolicyArns,
   sessionPolicyDocuments,
   validateInlineSessionPolicy,
@@ -30,7 +31,6 @@ import { el } from './xml';
  */
 
 export const WEB_IDENTITY_ACTION = 'AssumeRoleWithWebIdentity';
-const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 
 export interface WebIdentityCall {
   params: URLSearchParams;
@@ -78,13 +78,7 @@ export async function assumeRoleWithWebIdentity(call: WebIdentityCall): Promise<
 function webIdentityParameters(params: URLSearchParams) {
   const roleArn = params.get('RoleArn') ?? '';
   if (roleArn.length < 20 || roleArn.length > 2048) throw validation('roleArn', roleArn, 'Member must have length between 20 and 2048');
-  const sessionName = params.get('RoleSessionName') ?? '';
-  if (!SESSION_NAME.test(sessionName))
-    throw validation(
-      'roleSessionName',
-      sessionName,
-      'Member must satisfy regular expression pattern: [\\w+=,.@-]* and have length between 2 and 64',
-    );
+  const sessionName = sessionNameOf(params);
   const token = params.get('WebIdentityToken') ?? '';
   // The token is a secret: never echoed back.
   if (token.length < 4 || token.length > 20000)
